@@ -1,1 +1,9 @@
-export {};
+#!/usr/bin/env node
+import { buildProgram } from "./program.js";
+
+buildProgram()
+  .parseAsync(process.argv)
+  .catch((err: unknown) => {
+    console.error(`pylon: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  });

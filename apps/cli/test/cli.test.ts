@@ -1,0 +1,76 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { finalizeEvent, generateSecretKey } from "nostr-tools/pure";
+import { SimplePool, useWebSocketImplementation } from "nostr-tools/pool";
+import { afterEach, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { type Cli, startCli } from "./run-cli.js";
+
+useWebSocketImplementation(WebSocket);
+
+const running: Cli[] = [];
+const dirs: string[] = [];
+afterEach(() => {
+  for (const cli of running.splice(0)) cli.child.kill("SIGKILL");
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempHome(): string {
+  const dir = mkdtempSync(join(tmpdir(), "pylon-cli-"));
+  dirs.push(dir);
+  return dir;
+}
+
+function run(args: string[], env: Record<string, string> = {}): Cli {
+  const cli = startCli(args, { PYLON_HOME: tempHome(), ...env });
+  running.push(cli);
+  return cli;
+}
+
+describe("pylon", () => {
+  it("prints its version and help", async () => {
+    const version = run(["--version"]);
+    expect((await version.exited).code).toBe(0);
+    expect(version.stdout().trim()).toMatch(/^\d+\.\d+\.\d+$/);
+
+    const help = run(["--help"]);
+    expect((await help.exited).code).toBe(0);
+    expect(help.stdout()).toContain("relay");
+  });
+
+  it("rejects a bad flag value with a clear error and a non-zero exit", async () => {
+    const cli = run(["relay", "--port", "not-a-port"]);
+    expect((await cli.exited).code).not.toBe(0);
+    expect(cli.stderr()).toContain('"not-a-port" is not a port number');
+  });
+});
+
+describe("pylon relay", () => {
+  it("serves real clients, keeps events in its file db across restarts, and stops cleanly on SIGTERM", async () => {
+    const home = tempHome();
+    const db = join(home, "relay.db");
+    const first = run(["relay", "--port", "0", "--db", db, "--quiet"]);
+    const [, url] = (await first.waitFor(/listening on (ws:\/\/127\.0\.0\.1:\d+)/)) as unknown as [string, string];
+
+    const pool = new SimplePool();
+    const sk = generateSecretKey();
+    const event = finalizeEvent({ kind: 1, created_at: Math.floor(Date.now() / 1000), tags: [], content: "hi" }, sk);
+    await Promise.all(pool.publish([url], event));
+    pool.close([url]);
+
+    first.child.kill("SIGTERM");
+    expect(await first.exited).toEqual({ code: 0, signal: null });
+    expect(first.stderr()).toContain("stopped");
+
+    const second = run(["relay", "--port", "0", "--db", db, "--quiet"]);
+    const [, url2] = (await second.waitFor(/listening on (ws:\/\/127\.0\.0\.1:\d+)/)) as unknown as [string, string];
+    const pool2 = new SimplePool();
+    const found = await pool2.querySync([url2], { ids: [event.id] }, { maxWait: 5000 });
+    pool2.close([url2]);
+    expect(found.map((e) => e.id)).toEqual([event.id]);
+
+    second.child.kill("SIGINT");
+    expect((await second.exited).code).toBe(0);
+  });
+});

@@ -1,0 +1,144 @@
+/**
+ * Batched decoding throughput: aggregate tokens/s of 1, 2, 4, 8 concurrent jobs on one llama backend
+ * (one context, one sequence per job), every job generating exactly --tokens tokens (EOS ignored).
+ *
+ *   npm run bench -w packages/inference -- [--tokens 128] [--concurrency 1,2,4,8] [--threads 1]
+ *     [--repeats 3] [--model FILE.gguf | --shape tiny|small] [--json FILE]
+ *
+ * Without --model it generates a model: "tiny" is the test model (~0.5 MB), "small" a larger random one
+ * (~40 MB F16) where the matrix math, not per-token overhead, dominates.
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { type Backend, createLlamaBackend, type TinyGgufOptions, writeTinyGguf } from "../src/index.js";
+
+const SHAPES: Record<string, TinyGgufOptions> = {
+  tiny: {},
+  small: { embedding: 512, layers: 6, heads: 8, kvHeads: 8, ffn: 1536, f16: true },
+};
+
+interface Row {
+  concurrency: number;
+  tokens: number;
+  seconds: number;
+  tokensPerSecond: number;
+  perJobTokensPerSecond: number;
+  meanFirstTokenMs: number;
+  ratioToSingle: number;
+}
+
+const { values } = parseArgs({
+  options: {
+    tokens: { type: "string", default: "128" },
+    concurrency: { type: "string", default: "1,2,4,8" },
+    threads: { type: "string", default: "1" },
+    repeats: { type: "string", default: "3" },
+    model: { type: "string" },
+    shape: { type: "string", default: "tiny" },
+    json: { type: "string" },
+  },
+});
+
+const tokens = positiveInteger(values.tokens, "tokens");
+const levels = values.concurrency.split(",").map((level) => positiveInteger(level, "concurrency"));
+const threads = positiveInteger(values.threads, "threads");
+const repeats = positiveInteger(values.repeats, "repeats");
+const shape = SHAPES[values.shape];
+if (!values.model && !shape) throw new Error(`--shape must be one of ${Object.keys(SHAPES).join(", ")}`);
+
+const temp = await mkdtemp(path.join(os.tmpdir(), "pylon-bench-"));
+try {
+  const modelPath = values.model ?? path.join(temp, `${values.shape}.gguf`);
+  const modelBytes = values.model ? undefined : await writeTinyGguf(modelPath, shape);
+  const prompt = "the answer to the question is";
+  const backend = await createLlamaBackend({
+    model: modelPath,
+    gpu: false,
+    threads,
+    slots: Math.max(...levels),
+    contextSize: tokens + 64,
+  });
+  try {
+    await runLevel(backend, 1, 16, prompt); // warm-up: first decode allocates buffers
+    const rows: Row[] = [];
+    for (const level of levels) {
+      const runs: Array<Omit<Row, "ratioToSingle">> = [];
+      for (let repeat = 0; repeat < repeats; repeat++)
+        runs.push(await runLevel(backend, level, tokens, prompt));
+      runs.sort((a, b) => a.tokensPerSecond - b.tokensPerSecond);
+      const median = runs[Math.floor(runs.length / 2)]!;
+      const single = rows.find((row) => row.concurrency === 1)?.tokensPerSecond ?? median.tokensPerSecond;
+      rows.push({ ...median, ratioToSingle: median.tokensPerSecond / single });
+    }
+
+    const info = backend.info();
+    console.log(
+      `\nBatched decoding, ${info.model} (${modelBytes ? `${(modelBytes / 1e6).toFixed(1)} MB, generated` : modelPath}), ` +
+        `${threads} thread(s), ${tokens} tokens per job, median of ${repeats}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"})\n`,
+    );
+    console.log(
+      "| concurrent jobs | tokens | seconds | aggregate tok/s | per-job tok/s | mean first token ms | vs 1 job |",
+    );
+    console.log("|---:|---:|---:|---:|---:|---:|---:|");
+    for (const row of rows) {
+      console.log(
+        `| ${row.concurrency} | ${row.tokens} | ${row.seconds.toFixed(3)} | ${row.tokensPerSecond.toFixed(0)} | ` +
+          `${row.perJobTokensPerSecond.toFixed(0)} | ${row.meanFirstTokenMs.toFixed(1)} | ${row.ratioToSingle.toFixed(2)}x |`,
+      );
+    }
+    if (values.json) {
+      const report = {
+        benchmark: "inference/batch",
+        date: new Date().toISOString(),
+        machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version },
+        model: { path: values.model ?? `generated:${values.shape}`, bytes: modelBytes, name: info.model },
+        threads,
+        tokensPerJob: tokens,
+        repeats,
+        rows,
+      };
+      await writeFile(values.json, `${JSON.stringify(report, null, 2)}\n`);
+      console.log(`\nwrote ${values.json}`);
+    }
+  } finally {
+    await backend.close();
+  }
+} finally {
+  await rm(temp, { recursive: true, force: true });
+}
+
+async function runLevel(
+  backend: Backend,
+  concurrency: number,
+  maxTokens: number,
+  prompt: string,
+): Promise<Omit<Row, "ratioToSingle">> {
+  const started = performance.now();
+  const results = await Promise.all(
+    Array.from({ length: concurrency }, (_, job) =>
+      backend.generate({ prompt, maxTokens, ignoreEos: true, temperature: 1, seed: job + 1 }),
+    ),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const generated = results.reduce((sum, result) => sum + result.usage.outputTokens, 0);
+  if (results.some((result) => result.usage.outputTokens !== maxTokens))
+    throw new Error("a job stopped early");
+  const firstTokens = results.map((result) => result.timings.firstTokenMs ?? 0);
+  return {
+    concurrency,
+    tokens: generated,
+    seconds,
+    tokensPerSecond: generated / seconds,
+    perJobTokensPerSecond: maxTokens / seconds,
+    meanFirstTokenMs: firstTokens.reduce((sum, ms) => sum + ms, 0) / firstTokens.length,
+  };
+}
+
+function positiveInteger(text: string, name: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`--${name} must be a positive integer, got ${text}`);
+  return value;
+}

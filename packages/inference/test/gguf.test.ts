@@ -1,0 +1,131 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import { GgmlType, readGgufFileInfo } from "node-llama-cpp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { float32ToFloat16Bits } from "../src/gguf/f16.js";
+import { generateTinyGguf, TINY_CHAT_TEMPLATE, writeTinyGguf } from "../src/index.js";
+import { makeTempDir } from "./helpers/temp-dir.js";
+
+let temp: Awaited<ReturnType<typeof makeTempDir>>;
+beforeAll(async () => {
+  temp = await makeTempDir();
+});
+afterAll(async () => {
+  await temp.remove();
+});
+
+describe("generateTinyGguf", () => {
+  it("is deterministic for a seed and differs between seeds", () => {
+    const first = generateTinyGguf({ seed: 42 });
+    const again = generateTinyGguf({ seed: 42 });
+    const other = generateTinyGguf({ seed: 43 });
+    expect(Buffer.from(first).equals(Buffer.from(again))).toBe(true);
+    expect(other.length).toBe(first.length);
+    expect(Buffer.from(first).equals(Buffer.from(other))).toBe(false);
+  });
+
+  it("starts with a GGUF v3 header and generates in milliseconds", () => {
+    const started = performance.now();
+    const bytes = generateTinyGguf();
+    const elapsed = performance.now() - started;
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    expect(new TextDecoder().decode(bytes.subarray(0, 4))).toBe("GGUF");
+    expect(view.getUint32(4, true)).toBe(3);
+    expect(view.getBigUint64(8, true)).toBe(BigInt(3 + 9 * 2)); // tensors: embd, norm, output + 9 per layer
+    expect(bytes.length % 32).toBe(0);
+    expect(elapsed).toBeLessThan(500);
+  });
+
+  it("reads back through node-llama-cpp with the requested shape", async () => {
+    const file = path.join(temp.dir, "shaped.gguf");
+    await writeTinyGguf(file, {
+      seed: 5,
+      layers: 3,
+      embedding: 32,
+      heads: 4,
+      kvHeads: 1,
+      ffn: 48,
+      contextLength: 1024,
+    });
+    const info = await readGgufFileInfo(file);
+    const metadata = info.metadata;
+
+    expect(metadata.general.architecture).toBe("llama");
+    expect(metadata.llama).toMatchObject({
+      context_length: 1024,
+      embedding_length: 32,
+      block_count: 3,
+      feed_forward_length: 48,
+      attention: { head_count: 4, head_count_kv: 1 },
+      rope: { dimension_count: 8 },
+    });
+    const tokenizer = metadata.tokenizer;
+    expect(tokenizer.ggml.model).toBe("llama");
+    expect(tokenizer.chat_template).toBe(TINY_CHAT_TEMPLATE);
+    const tokens = tokenizer.ggml.tokens as string[];
+    expect(tokens.length).toBeGreaterThanOrEqual(450);
+    expect(tokens.length).toBeLessThanOrEqual(470);
+    for (const special of [
+      "<unk>",
+      "<s>",
+      "</s>",
+      "<|im_start|>",
+      "<|im_end|>",
+      "<0x00>",
+      "<0x0A>",
+      "<0xFF>",
+    ]) {
+      expect(tokens).toContain(special);
+    }
+    expect(tokens).toContain("\u2581the");
+    expect(tokenizer.ggml.bos_token_id).toBe(tokens.indexOf("<s>"));
+    expect(tokenizer.ggml.eos_token_id).toBe(tokens.indexOf("</s>"));
+    const types = tokenizer.ggml.token_type as number[];
+    expect(types[tokens.indexOf("<|im_end|>")]).toBe(3); // control
+    expect(types[tokens.indexOf("<0x41>")]).toBe(6); // byte
+    expect(types[tokens.indexOf("<unk>")]).toBe(2); // unknown
+
+    const tensors = info.fullTensorInfo ?? [];
+    expect(tensors).toHaveLength(3 + 9 * 3);
+    for (const tensor of tensors) expect(Number(tensor.offset) % 32).toBe(0);
+    const byName = new Map(tensors.map((tensor) => [tensor.name, tensor]));
+    expect(byName.get("token_embd.weight")?.dimensions.map(Number)).toEqual([32, tokens.length]);
+    expect(byName.get("blk.2.attn_k.weight")?.dimensions.map(Number)).toEqual([32, 8]); // 1 KV head of 8
+    expect(byName.get("blk.0.ffn_down.weight")?.dimensions.map(Number)).toEqual([48, 32]);
+  });
+
+  it("stores matrices as F16 on request while norms stay F32", async () => {
+    const file = path.join(temp.dir, "half.gguf");
+    const size = await writeTinyGguf(file, { f16: true });
+    expect(size).toBeLessThan(generateTinyGguf().length * 0.6);
+    expect(Buffer.from(await readFile(file)).equals(Buffer.from(generateTinyGguf({ f16: true })))).toBe(true);
+    const info = await readGgufFileInfo(file);
+    const types = new Map((info.fullTensorInfo ?? []).map((tensor) => [tensor.name, tensor.ggmlType]));
+    expect(types.get("blk.0.attn_q.weight")).toBe(GgmlType.F16);
+    expect(types.get("blk.0.attn_norm.weight")).toBe(GgmlType.F32);
+  });
+
+  it("rejects shapes llama.cpp cannot load", () => {
+    expect(() => generateTinyGguf({ embedding: 64, heads: 5 })).toThrow(/heads must divide embedding/);
+    expect(() => generateTinyGguf({ heads: 4, kvHeads: 3 })).toThrow(/kvHeads must divide heads/);
+    expect(() => generateTinyGguf({ embedding: 12, heads: 4 })).toThrow(/even/);
+    expect(() => generateTinyGguf({ layers: 0 })).toThrow(/layers/);
+  });
+});
+
+describe("float32ToFloat16Bits", () => {
+  it("converts exact, rounded, subnormal and special values", () => {
+    expect(float32ToFloat16Bits(1)).toBe(0x3c00);
+    expect(float32ToFloat16Bits(-2)).toBe(0xc000);
+    expect(float32ToFloat16Bits(0.5)).toBe(0x3800);
+    expect(float32ToFloat16Bits(65504)).toBe(0x7bff); // largest finite half
+    expect(float32ToFloat16Bits(65520)).toBe(0x7c00); // rounds up to infinity
+    expect(float32ToFloat16Bits(Number.NEGATIVE_INFINITY)).toBe(0xfc00);
+    expect(float32ToFloat16Bits(Number.NaN) & 0x7c00).toBe(0x7c00);
+    expect(float32ToFloat16Bits(Number.NaN) & 0x3ff).not.toBe(0);
+    expect(float32ToFloat16Bits(2 ** -24)).toBe(0x0001); // smallest subnormal
+    expect(float32ToFloat16Bits(2 ** -26)).toBe(0x0000); // below half of it: zero
+    expect(float32ToFloat16Bits(1 + 2 ** -11)).toBe(0x3c00); // tie rounds to even (down)
+    expect(float32ToFloat16Bits(1 + 3 * 2 ** -11)).toBe(0x3c02); // tie rounds to even (up)
+  });
+});

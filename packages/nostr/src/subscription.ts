@@ -1,0 +1,273 @@
+import type { AbstractRelay, Subscription } from "nostr-tools/abstract-relay";
+import type { NostrEvent } from "nostr-tools/core";
+import type { Filter } from "nostr-tools/filter";
+import { RecentIds } from "./recent-ids.js";
+import type { ConnectionObserver, RelayConnection } from "./relay-connection.js";
+import { clearSubscriptionTimer } from "./relay-internals.js";
+import { resumeFilters } from "./resume-filters.js";
+import type { RelayReason } from "./types.js";
+
+/** Which relays sent EOSE before `oneose` fired, and whether it fired because the wait timed out. */
+export interface EoseInfo {
+  relays: string[];
+  timedOut: boolean;
+}
+
+/** How a subscription ended: closed by its owner (or its signal), refused by every relay, or pool shutdown. */
+export interface ClosedInfo {
+  cause: "caller" | "relays" | "pool";
+  reasons: RelayReason[];
+}
+
+export interface SubscribeParams {
+  /** Each verified event, once per subscription however many relays send it (and across reconnects). */
+  onevent: (event: NostrEvent) => void;
+  /**
+   * Once: when every relay that was connected (or connecting) sent EOSE, or after eoseTimeoutMs. Relays that
+   * come up later still serve the subscription but are not waited for.
+   */
+  oneose?: (info: EoseInfo) => void;
+  /** Once, last: the subscription is over. */
+  onclosed?: (info: ClosedInfo) => void;
+  eoseTimeoutMs?: number;
+  /** Aborting closes the subscription (cause "caller"). */
+  signal?: AbortSignal;
+  /** Prefix of the subscription id sent to relays, for readable relay logs. */
+  label?: string;
+}
+
+export interface SubscriptionHandle {
+  readonly filters: readonly Filter[];
+  /** True once `oneose` has fired. */
+  readonly eosed: boolean;
+  readonly closed: boolean;
+  close(reason?: string): void;
+}
+
+export interface SubscriptionContext {
+  connections: readonly RelayConnection[];
+  overlapSec: number;
+  dedupeCapacity: number;
+  defaultEoseTimeoutMs: number;
+  reportCallbackError: (err: unknown, where: string) => void;
+  onEnd: (subscription: PoolSubscription) => void;
+}
+
+/** What this subscription knows about one relay. */
+interface RelaySide {
+  connection: RelayConnection;
+  /** The REQ currently open on this relay, if any. */
+  sub?: Subscription;
+  /** Whether the current REQ got its EOSE (until then its events do not move the cursor). */
+  eosed: boolean;
+  /** Newest created_at this relay delivered in a REQ it completed: where a resubscription resumes. */
+  cursor?: number;
+  /** Newest created_at seen in the current REQ before its EOSE. */
+  pendingCursor?: number;
+  /** The relay's CLOSED reason; a relay that refused is not asked again for this subscription. */
+  refusal?: string;
+}
+
+// nostr-tools arms a per-REQ EOSE timer and then treats its expiry as an EOSE; this pool keeps its own timer
+// and must only count real EOSEs (a timed-out REQ must not advance the cursor), so that timer never fires.
+const NEVER_MS = 2_147_483_647;
+
+/**
+ * One subscription fanned out over every relay of a pool. It survives reconnects: whenever a relay comes
+ * back, the REQ is sent again from that relay's cursor (see resumeFilters), and ids already delivered are
+ * dropped, so the consumer sees every event exactly once.
+ */
+export class PoolSubscription implements ConnectionObserver, SubscriptionHandle {
+  readonly filters: readonly Filter[];
+  readonly #params: SubscribeParams;
+  readonly #context: SubscriptionContext;
+  readonly #sides = new Map<string, RelaySide>();
+  readonly #seen: RecentIds;
+  readonly #awaitingEose = new Set<string>();
+  readonly #eosedRelays: string[] = [];
+  #eoseFired = false;
+  #eoseTimer: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
+  readonly #onAbort = (): void => this.close("aborted");
+
+  constructor(filters: readonly Filter[], params: SubscribeParams, context: SubscriptionContext) {
+    this.filters = filters;
+    this.#params = params;
+    this.#context = context;
+    this.#seen = new RecentIds(context.dedupeCapacity);
+    for (const connection of context.connections) {
+      this.#sides.set(connection.url, { connection, eosed: false });
+    }
+  }
+
+  get eosed(): boolean {
+    return this.#eoseFired;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  start(): void {
+    const { signal } = this.#params;
+    if (signal?.aborted) {
+      // Report asynchronously so `onclosed` never runs before subscribe() has returned the handle.
+      queueMicrotask(() => this.close("aborted"));
+      return;
+    }
+    signal?.addEventListener("abort", this.#onAbort, { once: true });
+    for (const side of this.#sides.values()) {
+      const { connection } = side;
+      connection.addObserver(this);
+      connection.start();
+      const relay = connection.openRelay;
+      if (relay) {
+        this.#awaitingEose.add(connection.url);
+        this.#attach(side, relay);
+      } else if (connection.state === "connecting") {
+        this.#awaitingEose.add(connection.url);
+      }
+    }
+    const timeoutMs = this.#params.eoseTimeoutMs ?? this.#context.defaultEoseTimeoutMs;
+    this.#eoseTimer = setTimeout(() => this.#fireEose(true), timeoutMs);
+  }
+
+  close(reason = "closed by caller"): void {
+    this.#end("caller", reason);
+  }
+
+  /** Pool shutdown. */
+  terminate(): void {
+    this.#end("pool", "pool closed");
+  }
+
+  relayOpened(connection: RelayConnection, relay: AbstractRelay): void {
+    const side = this.#sides.get(connection.url);
+    if (this.#closed || !side || side.refusal !== undefined) return;
+    if (!this.#eoseFired) this.#awaitingEose.add(connection.url);
+    this.#attach(side, relay);
+  }
+
+  relayDown(connection: RelayConnection): void {
+    const side = this.#sides.get(connection.url);
+    if (this.#closed || !side) return;
+    // nostr-tools closes the dead relay's REQs right after this; forgetting `sub` makes us ignore that.
+    side.sub = undefined;
+    this.#awaitingEose.delete(connection.url);
+    this.#maybeFireEose();
+  }
+
+  #attach(side: RelaySide, relay: AbstractRelay): void {
+    side.eosed = false;
+    side.pendingCursor = undefined;
+    const filters = resumeFilters(this.filters, side.cursor, this.#context.overlapSec);
+    const label = this.#params.label?.slice(0, 40);
+    const sub: Subscription = relay.subscribe(filters, {
+      ...(label ? { label } : {}),
+      eoseTimeout: NEVER_MS,
+      // Runs on the raw message before it is parsed or verified: a repeat costs neither.
+      alreadyHaveEvent: (id) => this.#alreadyHave(side, id),
+      onevent: (event) => this.#receive(side, event),
+      oninvalidevent: () => side.connection.countDroppedEvent(),
+      oneose: () => this.#relayEose(side, sub),
+      onclose: (reason) => this.#relayClosed(side, sub, reason),
+    });
+    side.sub = sub;
+  }
+
+  #alreadyHave(side: RelaySide, id: string): boolean {
+    const createdAt = this.#seen.createdAt(id);
+    if (createdAt === undefined) return false;
+    this.#advanceCursor(side, createdAt);
+    return true;
+  }
+
+  #receive(side: RelaySide, event: NostrEvent): void {
+    if (this.#closed) return;
+    this.#advanceCursor(side, event.created_at);
+    // The pre-parse check keys on the id text in the raw message; this one keys on the verified id.
+    if (this.#seen.has(event.id)) return;
+    this.#seen.add(event.id, event.created_at);
+    try {
+      this.#params.onevent(event);
+    } catch (err) {
+      this.#context.reportCallbackError(err, "onevent");
+    }
+  }
+
+  #advanceCursor(side: RelaySide, createdAt: number): void {
+    // A far-future created_at (bad clock, hostile author) must not push the cursor past events still to come.
+    const capped = Math.min(createdAt, Math.floor(Date.now() / 1000));
+    if (side.eosed) {
+      if (side.cursor === undefined || capped > side.cursor) side.cursor = capped;
+    } else if (side.pendingCursor === undefined || capped > side.pendingCursor) {
+      // Stored events may arrive newest first: until EOSE, older ones may still be on their way, so a drop
+      // now must resume from the previous cursor, not from this event.
+      side.pendingCursor = capped;
+    }
+  }
+
+  #relayEose(side: RelaySide, sub: Subscription): void {
+    if (this.#closed || side.sub !== sub) return;
+    side.eosed = true;
+    if (side.pendingCursor !== undefined && (side.cursor === undefined || side.pendingCursor > side.cursor)) {
+      side.cursor = side.pendingCursor;
+    }
+    side.pendingCursor = undefined;
+    const url = side.connection.url;
+    if (!this.#eoseFired && this.#awaitingEose.delete(url)) this.#eosedRelays.push(url);
+    this.#maybeFireEose();
+  }
+
+  #relayClosed(side: RelaySide, sub: Subscription, reason: string): void {
+    // Our own closes and dead connections have already cleared side.sub; what is left is a relay's CLOSED.
+    if (this.#closed || side.sub !== sub) return;
+    side.sub = undefined;
+    clearSubscriptionTimer(sub);
+    side.refusal = reason || "closed by relay";
+    this.#awaitingEose.delete(side.connection.url);
+    const everyRelayRefused = [...this.#sides.values()].every((s) => s.refusal !== undefined);
+    if (everyRelayRefused) this.#end("relays", "closed by relay");
+    else this.#maybeFireEose();
+  }
+
+  #maybeFireEose(): void {
+    if (this.#awaitingEose.size === 0 && this.#eosedRelays.length > 0) this.#fireEose(false);
+  }
+
+  #fireEose(timedOut: boolean): void {
+    if (this.#eoseFired || this.#closed) return;
+    this.#eoseFired = true;
+    clearTimeout(this.#eoseTimer);
+    this.#awaitingEose.clear();
+    try {
+      this.#params.oneose?.({ relays: [...this.#eosedRelays], timedOut });
+    } catch (err) {
+      this.#context.reportCallbackError(err, "oneose");
+    }
+  }
+
+  #end(cause: ClosedInfo["cause"], reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#eoseTimer);
+    this.#params.signal?.removeEventListener("abort", this.#onAbort);
+    const reasons: RelayReason[] = [];
+    for (const [url, side] of this.#sides) {
+      side.connection.removeObserver(this);
+      const sub = side.sub;
+      side.sub = undefined;
+      if (sub) {
+        clearSubscriptionTimer(sub);
+        sub.close(reason); // sends CLOSE if the relay is connected
+      }
+      reasons.push({ relay: url, reason: side.refusal ?? reason });
+    }
+    this.#context.onEnd(this);
+    try {
+      this.#params.onclosed?.({ cause, reasons });
+    } catch (err) {
+      this.#context.reportCallbackError(err, "onclosed");
+    }
+  }
+}

@@ -1,0 +1,150 @@
+import * as nip04 from "nostr-tools/nip04";
+import * as nip44 from "nostr-tools/nip44";
+import { describe, expect, it } from "vitest";
+import {
+  ConversationKeyCache,
+  decryptContent,
+  decryptParams,
+  detectEncryptionScheme,
+  encryptContent,
+  encryptParams,
+  MAX_ENCRYPTED_PAYLOAD_CHARS,
+} from "../src/index.js";
+import { customerPk, customerSk, fourthPk, otherPk, providerPk, providerSk } from "./fixtures.js";
+
+const secretTags = [
+  ["i", "what is the capital of France?", "text"],
+  ["param", "model", "LLaMA-2"],
+  ["param", "max_tokens", "512"],
+];
+
+describe("param encryption", () => {
+  it("round-trips tags over NIP-44 with raw keys and with caches", () => {
+    const content = encryptParams(secretTags, customerSk, providerPk);
+    expect(detectEncryptionScheme(content)).toBe("nip44");
+    expect(content).not.toContain("France");
+    const direct = decryptParams({ content, pubkey: customerPk }, providerSk);
+    expect(direct).toEqual({ ok: true, tags: secretTags, scheme: "nip44", notes: [] });
+    const cached = decryptParams({ content, pubkey: customerPk }, new ConversationKeyCache(providerSk));
+    expect(cached).toEqual(direct);
+  });
+
+  it("reads NIP-04 params from old clients", () => {
+    const content = nip04.encrypt(customerSk, providerPk, JSON.stringify(secretTags));
+    expect(detectEncryptionScheme(content)).toBe("nip04");
+    expect(decryptParams({ content, pubkey: customerPk }, providerSk)).toEqual({
+      ok: true,
+      tags: secretTags,
+      scheme: "nip04",
+      notes: [],
+    });
+  });
+
+  it("can write NIP-04 for providers that only read it", () => {
+    const content = encryptParams(secretTags, customerSk, providerPk, "nip04");
+    expect(nip04.decrypt(providerSk, customerPk, content)).toBe(JSON.stringify(secretTags));
+  });
+
+  it("gives clear errors for garbage, wrong keys and non-tag payloads", () => {
+    const garbage = decryptParams({ content: "not encrypted at all", pubkey: customerPk }, providerSk);
+    expect(garbage).toMatchObject({ ok: false, code: "undecryptable" });
+    if (!garbage.ok) expect(garbage.reason).toMatch(/nip44/);
+
+    const forOther = encryptParams(secretTags, customerSk, otherPk);
+    expect(decryptParams({ content: forOther, pubkey: customerPk }, providerSk)).toMatchObject({
+      ok: false,
+      code: "undecryptable",
+    });
+
+    const brokenNip04 = decryptParams({ content: "abc?iv=!!!", pubkey: customerPk }, providerSk);
+    expect(brokenNip04).toMatchObject({ ok: false, code: "undecryptable" });
+
+    const prose = encryptContent("hello there", customerSk, providerPk);
+    expect(decryptParams({ content: prose, pubkey: customerPk }, providerSk)).toMatchObject({
+      ok: false,
+      code: "invalid",
+      reason: "encrypted params are not JSON",
+    });
+    const object = encryptContent('{"i":"x"}', customerSk, providerPk);
+    expect(decryptParams({ content: object, pubkey: customerPk }, providerSk)).toMatchObject({
+      ok: false,
+      code: "invalid",
+    });
+    expect(decryptParams({ content: "", pubkey: customerPk }, providerSk)).toMatchObject({ code: "invalid" });
+  });
+
+  it("cleans junk tags inside the decrypted payload", () => {
+    const content = encryptContent(
+      JSON.stringify([["i", "hi", "text"], "oops", [1, 2], ["param", "top_k", 40]]),
+      customerSk,
+      providerPk,
+    );
+    const result = decryptParams({ content, pubkey: customerPk }, providerSk);
+    expect(result.ok).toBe(true);
+    if (result.ok) {
+      expect(result.tags).toEqual([
+        ["i", "hi", "text"],
+        ["param", "top_k", "40"],
+      ]);
+      expect(result.notes.length).toBe(3);
+    }
+  });
+
+  it("refuses oversized payloads before doing any crypto", () => {
+    const huge = "A".repeat(MAX_ENCRYPTED_PAYLOAD_CHARS + 1);
+    const result = decryptContent(huge, providerSk, customerPk);
+    expect(result).toMatchObject({ ok: false });
+    if (!result.ok) expect(result.reason).toContain("too large");
+  });
+
+  it("refuses an invalid sender pubkey without throwing", () => {
+    const content = encryptContent("x", customerSk, providerPk);
+    expect(decryptContent(content, providerSk, "zz").ok).toBe(false);
+    expect(decryptContent("a?iv=b", providerSk, "zz").ok).toBe(false);
+  });
+
+  it("leaves empty content empty", () => {
+    expect(encryptContent("", customerSk, providerPk)).toBe("");
+    expect(decryptContent("", providerSk, customerPk)).toEqual({ ok: true, plaintext: "", scheme: "nip44" });
+  });
+
+  it("throws on malformed keys when encrypting", () => {
+    expect(() => encryptContent("x", new Uint8Array(31), providerPk)).toThrow(TypeError);
+    expect(() => encryptContent("x", customerSk, "npub1xyz")).toThrow(TypeError);
+    expect(() => encryptParams([], customerSk, providerPk)).toThrow(RangeError);
+  });
+});
+
+describe("ConversationKeyCache", () => {
+  it("derives the same key both sides would, once per peer", () => {
+    const customer = new ConversationKeyCache(customerSk);
+    const provider = new ConversationKeyCache(providerSk);
+    expect(customer.pubkey).toBe(customerPk);
+    const key = customer.get(providerPk);
+    expect(key).toEqual(nip44.getConversationKey(customerSk, providerPk));
+    expect(provider.get(customerPk)).toEqual(key);
+    expect(customer.get(providerPk)).toBe(key);
+    expect(customer.size).toBe(1);
+  });
+
+  it("forgets the least recently used peer past its limit", () => {
+    const cache = new ConversationKeyCache(customerSk, 2);
+    const providerKey = cache.get(providerPk);
+    const otherKey = cache.get(otherPk);
+    cache.get(providerPk); // providerPk is now the most recent, otherPk the least
+    cache.get(fourthPk);
+    expect(cache.size).toBe(2);
+    expect(cache.get(providerPk)).toBe(providerKey);
+    const rederived = cache.get(otherPk);
+    expect(rederived).not.toBe(otherKey);
+    expect(rederived).toEqual(otherKey);
+  });
+
+  it("rejects bad keys", () => {
+    expect(() => new ConversationKeyCache(new Uint8Array(16))).toThrow(TypeError);
+    expect(() => new ConversationKeyCache(customerSk, 0)).toThrow(RangeError);
+    const cache = new ConversationKeyCache(customerSk);
+    expect(() => cache.get("00".repeat(31))).toThrow(TypeError);
+    expect(() => cache.get("f".repeat(64))).toThrow();
+  });
+});
