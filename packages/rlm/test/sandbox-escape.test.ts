@@ -1,0 +1,291 @@
+/**
+ * Escape attempts against the sandbox. Two levels:
+ *  - model code in the real REPL trying every route out (files, network, environment, processes, JavaScript);
+ *  - the process layers alone: a child launched like the REPL child, hardened the same way, acting as an
+ *    attacker who already holds JavaScript's globals (what a bypass of the Python guards would give).
+ * Every attempt must fail, and the host must be unaffected.
+ */
+import { execFile } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { networkNamespaceAvailable, PythonSandbox, type SubcallRequest } from "../src/index.js";
+import { childNodeArgs, planLaunch, pyodideDirectory } from "../src/sandbox/launch.js";
+
+const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const secret = `secret-${randomBytes(8).toString("hex")}`;
+const outsideFile = path.join(os.tmpdir(), `pylon-escape-${randomBytes(6).toString("hex")}.txt`);
+const repoFile = path.join(packageRoot, "package.json");
+
+let repl: PythonSandbox;
+let server: Server;
+let serverPort = 0;
+let connections = 0;
+const subcalls: SubcallRequest[] = [];
+const hostCwd = process.cwd();
+let hostEnv: Record<string, string | undefined>;
+
+beforeAll(async () => {
+  process.env.PYLON_ESCAPE_SECRET = secret;
+  hostEnv = { ...process.env };
+  server = createServer((socket) => {
+    connections++;
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  serverPort = (server.address() as { port: number }).port;
+  repl = await PythonSandbox.start({
+    cellTimeoutMs: 20_000,
+    onSubcall: async (request) => {
+      subcalls.push(request);
+      return request.prompts.map(() => "ok");
+    },
+  });
+});
+
+afterAll(async () => {
+  await repl?.close();
+  await new Promise((resolve) => server?.close(resolve));
+  delete process.env.PYLON_ESCAPE_SECRET;
+});
+
+/** Runs a cell that must complete without a restart; returns its stdout lines. */
+async function lines(code: string): Promise<string[]> {
+  const result = await repl.run(code);
+  expect(result.error, result.error?.traceback).toBeUndefined();
+  expect(result.restarted).toBeUndefined();
+  return result.stdout.trimEnd().split("\n");
+}
+
+/** Python helper printing "label: ExceptionType" for each attempt, or "label: ESCAPED ..." if it worked. */
+const TRY = [
+  "def attempt(label, action):",
+  "    try:",
+  "        value = action()",
+  "        print(f'{label}: ESCAPED {str(value)[:60]!r}')",
+  "    except BaseException as exc:",
+  "        print(f'{label}: {type(exc).__name__}')",
+].join("\n");
+
+describe("model code in the REPL", () => {
+  it("cannot read host files", async () => {
+    const out = await lines(
+      `${TRY}\nimport os\nfor p in ['/etc/passwd', '/proc/self/environ', '/proc/1/cmdline', ${JSON.stringify(repoFile)}]:\n` +
+        "    attempt(p, lambda: open(p, 'rb').read())\n" +
+        `attempt('listdir', lambda: os.listdir(${JSON.stringify(packageRoot)}))`,
+    );
+    expect(out).toHaveLength(5);
+    for (const line of out) expect(line).toMatch(/: (FileNotFoundError|PermissionError|OSError)$/);
+  });
+
+  it("cannot write host files (writes land in the interpreter's in-memory file system)", async () => {
+    const out = await lines(
+      `${TRY}\nattempt('tmp', lambda: open(${JSON.stringify(outsideFile)}, 'w').write('escaped'))\n` +
+        `attempt('repo', lambda: open(${JSON.stringify(path.join(packageRoot, "escaped.txt"))}, 'w').write('x'))`,
+    );
+    expect(out[1]).toMatch(/^repo: (FileNotFoundError|PermissionError)$/);
+    expect(existsSync(outsideFile)).toBe(false);
+    expect(existsSync(path.join(packageRoot, "escaped.txt"))).toBe(false);
+  });
+
+  it("cannot reach the network", async () => {
+    const out = await lines(
+      [
+        TRY,
+        "import socket, urllib.request, asyncio",
+        `attempt('socket', lambda: socket.create_connection(('127.0.0.1', ${serverPort}), timeout=2))`,
+        `attempt('urllib', lambda: urllib.request.urlopen('http://127.0.0.1:${serverPort}/', timeout=2).read())`,
+        "attempt('pyodide.http', lambda: __import__('pyodide.http'))",
+        "try:",
+        `    await asyncio.wait_for(asyncio.open_connection('127.0.0.1', ${serverPort}), 2)`,
+        "    print('asyncio: ESCAPED')",
+        "except BaseException as exc:",
+        "    print(f'asyncio: {type(exc).__name__}')",
+      ].join("\n"),
+    );
+    expect(out).toHaveLength(4);
+    for (const line of out) expect(line).not.toContain("ESCAPED");
+    expect(connections).toBe(0);
+  });
+
+  it("cannot see the host's environment", async () => {
+    const out = await lines(
+      `import os\nprint(${JSON.stringify(secret)} in str(os.environ), 'PYLON_ESCAPE_SECRET' in os.environ)`,
+    );
+    expect(out).toEqual(["False False"]);
+  });
+
+  it("cannot start processes", async () => {
+    const out = await lines(
+      [
+        TRY,
+        "import os, subprocess",
+        "attempt('subprocess', lambda: subprocess.run(['id']))",
+        "attempt('os.system', lambda: os.system('id'))",
+        "attempt('os.popen', lambda: os.popen('id').read())",
+        "attempt('os.fork', os.fork)",
+        "attempt('os.execv', lambda: os.execv('/bin/sh', ['sh']))",
+        "attempt('posix.system', lambda: __import__('posix').system('id'))",
+      ].join("\n"),
+    );
+    expect(out).toHaveLength(6);
+    for (const line of out)
+      expect(line).toMatch(/: (OSError|PermissionError|NotImplementedError|AttributeError)$/);
+  });
+
+  it("cannot import JavaScript bridges by any route", async () => {
+    const routes = {
+      "import js": "import js",
+      __import__: "__import__('js')",
+      importlib: "import importlib; importlib.import_module('js')",
+      "importlib.util": "import importlib.util; importlib.util.find_spec('pyodide_js')",
+      "sys.modules": "import sys; sys.modules['js']",
+      pyodide_js: "import pyodide_js",
+      "pyodide.ffi": "import pyodide.ffi",
+      "pyodide.code.run_js": "from pyodide.code import run_js; run_js('1')",
+      _pyodide_core: "import _pyodide_core",
+      ctypes: "import ctypes",
+    };
+    const out = await lines(
+      `${TRY}\nroutes = ${JSON.stringify(routes)}\nfor label, code in routes.items():\n    attempt(label, lambda: exec(code, {}))`,
+    );
+    expect(out).toHaveLength(Object.keys(routes).length);
+    for (const line of out) expect(line).toMatch(/: (ImportError|KeyError)$/);
+  });
+
+  it("finds no usable JavaScript even after bypassing the import guard", async () => {
+    // _imp.create_builtin loads a builtin module without consulting sys.meta_path: a real bypass of the guard.
+    const out = await lines(
+      [
+        TRY,
+        "import _imp, gc",
+        "from importlib.machinery import ModuleSpec",
+        "core = _imp.create_builtin(ModuleSpec('_pyodide_core', None))",
+        "js_object = core.to_js({})",
+        "Function = js_object.constructor.constructor",
+        "attempt('Function', lambda: Function('return globalThis.process')())",
+        "attempt('Object.process', lambda: js_object.constructor.process)",
+        "holders = []",
+        "for obj in gc.get_objects():",
+        "    if type(obj).__name__.startswith('Js') and not isinstance(obj, type):",
+        "        for name in ('process', 'fetch', 'require', 'globalThis', '_module', '_api', 'setTimeout'):",
+        "            try:",
+        "                if getattr(obj, name, None) is not None:",
+        "                    holders.append(name)",
+        "            except Exception:",
+        "                pass",
+        "print('globals reachable:', holders)",
+      ].join("\n"),
+    );
+    expect(out).toEqual(["Function: JsException", "Object.process: AttributeError", "globals reachable: []"]);
+    const evalError = await repl.run(
+      "import _imp\nfrom importlib.machinery import ModuleSpec\n" +
+        "_imp.create_builtin(ModuleSpec('_pyodide_core', None)).to_js({}).constructor.constructor('return 1')()",
+    );
+    expect(evalError.error?.message).toContain("Code generation from strings disallowed");
+  });
+
+  it("cannot signal, exit, change directory or start threads in a way that touches the host", async () => {
+    const out = await lines(
+      [
+        TRY,
+        "import os, signal, threading",
+        "attempt('kill parent', lambda: os.kill(os.getppid(), signal.SIGKILL))",
+        "attempt('os._exit', lambda: os._exit(1))",
+        "attempt('posix._exit', lambda: __import__('posix')._exit(1))",
+        "attempt('os.abort', os.abort)",
+        "attempt('thread', lambda: threading.Thread(target=print).start())",
+        "os.chdir('/tmp')",
+        "print('cwd', os.getcwd())",
+      ].join("\n"),
+    );
+    expect(out.slice(0, 5)).toEqual([
+      "kill parent: PermissionError",
+      "os._exit: OSError",
+      "posix._exit: OSError",
+      "os.abort: OSError",
+      "thread: RuntimeError",
+    ]);
+    expect(process.cwd()).toBe(hostCwd);
+    const exited = await repl.run("import sys\nsys.exit(0)");
+    expect(exited.error?.type).toBe("SystemExit");
+  });
+
+  it("cannot forge host messages beyond what llm_query can already do", async () => {
+    subcalls.length = 0;
+    const out = await lines(
+      [
+        TRY,
+        "import gc, json, os",
+        "runtime = next(o for o in gc.get_objects() if type(o).__name__ == 'Runtime')",
+        "send = runtime._send",
+        "print(send('shell', 'rm -rf /'))",
+        "print(send('llm', 'not json'))",
+        "print(send('llm', json.dumps({'prompts': [1], 'opts': {}})))",
+        "print(send('llm', json.dumps({'prompts': ['same as llm_query'], 'opts': {}})))",
+        "attempt('write to the reply channel', lambda: os.write(4, b'\\x00\\x00\\x00\\x0b\\x00\\x00\\x00\\x00{\"t\":\"x\"}'))",
+      ].join("\n"),
+    );
+    expect(out).toEqual(["[]", "[]", "[]", '["ok"]', "write to the reply channel: OSError"]);
+    expect(subcalls).toEqual([{ kind: "llm", prompts: ["same as llm_query"], opts: {} }]);
+  });
+
+  it("leaves the REPL answering and the host untouched", async () => {
+    expect((await repl.run("print(llm_query('still'), 6 * 7)")).stdout).toBe("ok 42\n");
+    expect(repl.stats().restarts).toBe(0);
+    expect(process.cwd()).toBe(hostCwd);
+    expect({ ...process.env }).toEqual(hostEnv);
+    expect(connections).toBe(0);
+  });
+});
+
+describe("the process layers on their own", () => {
+  it("hold against an attacker who holds JavaScript's globals", async () => {
+    const probe = path.join(packageRoot, "test", "fixtures", "js-layer-probe.mjs");
+    const hardenModule = path.join(packageRoot, "dist", "sandbox", "harden.js");
+    const nodeArgs = [
+      ...childNodeArgs({ childScript: probe, pyodideDir: pyodideDirectory(), memoryLimitMb: 512 }),
+      `--allow-fs-read=${path.dirname(hardenModule)}${path.sep}`,
+    ];
+    const plan = await planLaunch(nodeArgs, "auto");
+    const args = [
+      ...plan.args,
+      probe,
+      pathToFileURL(hardenModule).href,
+      String(process.pid),
+      String(serverPort),
+    ];
+    const { code, stdout, stderr } = await new Promise<{
+      code: number | null;
+      stdout: string;
+      stderr: string;
+    }>((resolve) => {
+      const child = execFile(
+        plan.command,
+        [...args, repoFile, outsideFile],
+        { env: {}, timeout: 30_000 },
+        (error, out, err) => resolve({ code: error ? (child.exitCode ?? -1) : 0, stdout: out, stderr: err }),
+      );
+    });
+    expect(code, stderr).toBe(0);
+    const results = JSON.parse(stdout) as Record<string, string>;
+    const network = results["connect to the host over TCP"];
+    delete results["connect to the host over TCP"];
+    expect(Object.keys(results)).toHaveLength(23);
+    for (const [name, outcome] of Object.entries(results)) expect(outcome, name).toMatch(/^blocked/);
+    // Node 20's permission model does not cover sockets; the network namespace does, where Linux allows it.
+    if (await networkNamespaceAvailable()) {
+      expect(plan.isolation.networkNamespace).toBe(true);
+      expect(network).toMatch(/^blocked/);
+      expect(connections).toBe(0);
+    } else {
+      expect(plan.isolation.networkNamespace).toBe(false);
+    }
+    expect(existsSync(outsideFile)).toBe(false);
+    expect(process.env.PYLON_ESCAPE_SECRET).toBe(secret);
+  });
+});
