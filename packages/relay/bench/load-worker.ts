@@ -1,0 +1,81 @@
+/**
+ * Load generator, run in a worker thread so the relay's thread does nothing but relay work.
+ * Opens several connections, splits pre-serialized EVENT messages among them, keeps a window of
+ * unacknowledged events in flight per connection, and reports when the last OK arrived.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import WebSocket from "ws";
+
+export interface LoadJob {
+  url: string;
+  /** Pre-serialized `["EVENT", {...}]` messages. */
+  messages: string[];
+  connections: number;
+  window: number;
+}
+
+export interface LoadResult {
+  elapsedMs: number;
+  accepted: number;
+  refused: number;
+  firstRefusal?: string;
+}
+
+async function runConnection(url: string, messages: string[], window: number) {
+  const ws = new WebSocket(url);
+  await new Promise<void>((resolve, reject) => {
+    ws.once("open", () => resolve());
+    ws.once("error", reject);
+  });
+  let next = 0;
+  let acked = 0;
+  let accepted = 0;
+  let refused = 0;
+  let firstRefusal: string | undefined;
+  return {
+    start: () =>
+      new Promise<{ accepted: number; refused: number; firstRefusal?: string }>((resolve) => {
+        ws.on("message", (data) => {
+          const text = data.toString();
+          if (!text.startsWith('["OK"')) return;
+          const ok = JSON.parse(text) as [string, string, boolean, string];
+          acked++;
+          if (ok[2]) accepted++;
+          else {
+            refused++;
+            firstRefusal ??= ok[3];
+          }
+          if (next < messages.length) ws.send(messages[next++] as string);
+          if (acked === messages.length) {
+            ws.close();
+            resolve({ accepted, refused, ...(firstRefusal ? { firstRefusal } : {}) });
+          }
+        });
+        while (next < Math.min(window, messages.length)) ws.send(messages[next++] as string);
+      }),
+  };
+}
+
+async function run(job: LoadJob): Promise<LoadResult> {
+  const shares: string[][] = Array.from({ length: job.connections }, () => []);
+  job.messages.forEach((m, i) => {
+    shares[i % job.connections]?.push(m);
+  });
+  const connections = await Promise.all(shares.map((share) => runConnection(job.url, share, job.window)));
+  const started = performance.now();
+  const results = await Promise.all(connections.map((c) => c.start()));
+  const elapsedMs = performance.now() - started;
+  return {
+    elapsedMs,
+    accepted: results.reduce((n, r) => n + r.accepted, 0),
+    refused: results.reduce((n, r) => n + r.refused, 0),
+    ...(results.find((r) => r.firstRefusal)
+      ? { firstRefusal: results.find((r) => r.firstRefusal)?.firstRefusal }
+      : {}),
+  };
+}
+
+run(workerData as LoadJob).then(
+  (result) => parentPort?.postMessage(result),
+  (err) => parentPort?.postMessage({ error: String(err) }),
+);
