@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { finalizeEvent, generateSecretKey } from "nostr-tools/pure";
 import { SimplePool, useWebSocketImplementation } from "nostr-tools/pool";
+import { finalizeEvent, generateSecretKey } from "nostr-tools/pure";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { type Cli, startCli } from "./run-cli.js";
@@ -51,11 +51,17 @@ describe("pylon relay", () => {
     const home = tempHome();
     const db = join(home, "relay.db");
     const first = run(["relay", "--port", "0", "--db", db, "--quiet"]);
-    const [, url] = (await first.waitFor(/listening on (ws:\/\/127\.0\.0\.1:\d+)/)) as unknown as [string, string];
+    const [, url] = (await first.waitFor(/listening on (ws:\/\/127\.0\.0\.1:\d+)/)) as unknown as [
+      string,
+      string,
+    ];
 
     const pool = new SimplePool();
     const sk = generateSecretKey();
-    const event = finalizeEvent({ kind: 1, created_at: Math.floor(Date.now() / 1000), tags: [], content: "hi" }, sk);
+    const event = finalizeEvent(
+      { kind: 1, created_at: Math.floor(Date.now() / 1000), tags: [], content: "hi" },
+      sk,
+    );
     await Promise.all(pool.publish([url], event));
     pool.close([url]);
 
@@ -64,7 +70,10 @@ describe("pylon relay", () => {
     expect(first.stderr()).toContain("stopped");
 
     const second = run(["relay", "--port", "0", "--db", db, "--quiet"]);
-    const [, url2] = (await second.waitFor(/listening on (ws:\/\/127\.0\.0\.1:\d+)/)) as unknown as [string, string];
+    const [, url2] = (await second.waitFor(/listening on (ws:\/\/127\.0\.0\.1:\d+)/)) as unknown as [
+      string,
+      string,
+    ];
     const pool2 = new SimplePool();
     const found = await pool2.querySync([url2], { ids: [event.id] }, { maxWait: 5000 });
     pool2.close([url2]);

@@ -14,7 +14,11 @@ export function relayCommand(): Command {
     .option("--host <address>", "address to listen on", "127.0.0.1")
     .option("--db <file>", 'SQLite file, or ":memory:" for a throwaway relay (default: <data dir>/relay.db)')
     .option("--auth <mode>", `require NIP-42 AUTH to: ${AUTH_MODES.join(" | ")}`, oneOf(AUTH_MODES), "none")
-    .option("--metrics-every <seconds>", "print a metrics snapshot to stderr every N seconds", parsePositiveInt)
+    .option(
+      "--metrics-every <seconds>",
+      "print a metrics snapshot to stderr every N seconds",
+      parsePositiveInt,
+    )
     .option("--quiet", "do not log connections")
     .addHelpText(
       "after",
@@ -27,7 +31,10 @@ export function relayCommand(): Command {
         host: opts.host,
         port: opts.port,
         db,
-        auth: { read: opts.auth === "read" || opts.auth === "all", write: opts.auth === "write" || opts.auth === "all" },
+        auth: {
+          read: opts.auth === "read" || opts.auth === "all",
+          write: opts.auth === "write" || opts.auth === "all",
+        },
         log: opts.quiet ? undefined : (line) => console.error(line),
       });
       // The one line scripts wait for: it carries the URL even when --port 0 picked the port.
