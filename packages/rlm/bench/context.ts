@@ -9,7 +9,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { PythonSandbox, type SubcallRequest } from "../src/index.js";
+import { PythonSandbox, type SandboxSubcallRequest as SubcallRequest } from "../src/index.js";
 
 const CONTEXT_BYTES = 40_000_000;
 const TRIVIAL_CELLS = 50;

@@ -13,7 +13,11 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { networkNamespaceAvailable, PythonSandbox, type SubcallRequest } from "../src/index.js";
+import {
+  networkNamespaceAvailable,
+  PythonSandbox,
+  type SandboxSubcallRequest as SubcallRequest,
+} from "../src/index.js";
 import { childNodeArgs, planLaunch, pyodideDirectory } from "../src/sandbox/launch.js";
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");

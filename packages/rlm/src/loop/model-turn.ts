@@ -1,0 +1,145 @@
+/**
+ * One reply of an RLM's own model: the root Backend at depth 0, the SubcallBackend below (so child RLMs run
+ * on the sub model, and on the market when the sub model is the swarm). Budgeted like any other call.
+ */
+import type { ChatMessage } from "@pylon/inference";
+import type { Reservation } from "../budget/ledger.js";
+import type { SubcallRequest, SubcallUsage } from "../subcalls/types.js";
+import { estimateMessageTokens } from "../util/tokens.js";
+import type { RlmTree, RunTotals } from "./tree.js";
+
+export interface TurnReply {
+  ok: true;
+  text: string;
+  usage: SubcallUsage;
+  latencyMs: number;
+  costSats: number;
+  provider: string;
+  model: string;
+}
+
+export interface TurnStop {
+  ok: false;
+  reason: "budget" | "error" | "aborted";
+  message: string;
+}
+
+const STOPPED: TurnStop = { ok: false, reason: "aborted", message: "the run was stopped" };
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Who is asking: an RLM at `depth`, stopped by `signal` (the tree's, or its parent cell's). */
+export interface TurnCaller {
+  depth: number;
+  runId: string;
+  signal: AbortSignal;
+  totals: RunTotals;
+}
+
+export async function modelTurn(
+  tree: RlmTree,
+  caller: TurnCaller,
+  messages: ChatMessage[],
+): Promise<TurnReply | TurnStop> {
+  const { depth, runId, totals } = caller;
+  const { settings } = tree;
+  const request: SubcallRequest = {
+    messages,
+    maxTokens: settings.rootMaxTokens,
+    ...(settings.temperature === undefined ? {} : { temperature: settings.temperature }),
+    depth,
+    runId,
+  };
+  const reservation = tree.ledger.reserve({
+    iterations: 1,
+    subcalls: depth > 0 ? 1 : 0,
+    tokens: estimateMessageTokens(messages) + settings.rootMaxTokens,
+    sats: depth > 0 ? (tree.sub.estimateCostSats?.(request) ?? 0) : 0,
+  });
+  if (!reservation.ok) return { ok: false, reason: "budget", message: reservation.message };
+  totals.iterations++;
+  if (depth > 0) totals.subcalls++;
+  return depth === 0
+    ? await rootTurn(tree, request, reservation, caller)
+    : await subTurn(tree, request, reservation, caller);
+}
+
+async function rootTurn(
+  tree: RlmTree,
+  request: SubcallRequest,
+  reservation: Reservation,
+  { signal, totals }: TurnCaller,
+): Promise<TurnReply | TurnStop> {
+  const started = performance.now();
+  try {
+    const result = await tree.root.generate(
+      {
+        messages: request.messages,
+        maxTokens: request.maxTokens,
+        ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+      },
+      { signal },
+    );
+    reservation.settle({ tokens: result.usage.inputTokens + result.usage.outputTokens, sats: 0 });
+    totals.addCall(result.usage, 0);
+    if (result.finishReason === "abort") return STOPPED;
+    if (result.finishReason === "error") {
+      return {
+        ok: false,
+        reason: "error",
+        message: `root model failed: ${result.error?.message ?? "unknown"}`,
+      };
+    }
+    return {
+      ok: true,
+      text: result.text,
+      usage: { ...result.usage },
+      latencyMs: performance.now() - started,
+      costSats: 0,
+      provider: tree.root.info().name,
+      model: result.model,
+    };
+  } catch (error) {
+    reservation.settle({ tokens: 0, sats: 0 });
+    if (signal.aborted) return STOPPED;
+    return { ok: false, reason: "error", message: `root model failed: ${describe(error)}` };
+  }
+}
+
+async function subTurn(
+  tree: RlmTree,
+  request: SubcallRequest,
+  reservation: Reservation,
+  { signal, totals }: TurnCaller,
+): Promise<TurnReply | TurnStop> {
+  try {
+    await tree.subcallSlots.acquireUpTo(1, signal);
+  } catch {
+    reservation.cancel();
+    return STOPPED;
+  }
+  let result: Awaited<ReturnType<typeof tree.sub.complete>>[number] | undefined;
+  try {
+    result = (await tree.sub.complete([request], signal))[0];
+  } catch (error) {
+    // The contract makes failures values; a backend that throws anyway fails this turn, not the tree.
+    reservation.settle({ tokens: 0, sats: 0 });
+    return { ok: false, reason: "error", message: `sub model failed: ${describe(error)}` };
+  } finally {
+    tree.subcallSlots.release(1);
+  }
+  if (!result) {
+    reservation.settle({ tokens: 0, sats: 0 });
+    return { ok: false, reason: "error", message: "sub model returned no result" };
+  }
+  reservation.settle({ tokens: result.usage.inputTokens + result.usage.outputTokens, sats: result.costSats });
+  totals.addCall(result.usage, result.costSats);
+  if (!result.ok) {
+    if (signal.aborted) return STOPPED;
+    return { ok: false, reason: "error", message: `sub model failed: ${result.error}` };
+  }
+  const { text, usage, latencyMs, costSats, provider, model } = result;
+  return { ok: true, text, usage, latencyMs, costSats, provider, model };
+}

@@ -1,0 +1,267 @@
+/**
+ * The host side of `llm_query` / `llm_batch` / `rlm_query` / `rlm_batch` for one RLM: reserves budget per
+ * slot, dispatches plain calls to the SubcallBackend under the tree's concurrency cap, starts child RLMs for
+ * `rlm_*` when depth allows, logs every slot, and always answers with one string per prompt.
+ */
+import type { Reservation } from "../budget/ledger.js";
+import type { SubcallRecord } from "../log/records.js";
+import type {
+  ContextValue,
+  SubcallRequest as SandboxSubcallRequest,
+  SubcallHandler,
+} from "../sandbox/types.js";
+import type { SubcallRequest, SubcallResult } from "../subcalls/types.js";
+import { fanOutSignal } from "../util/signals.js";
+import { estimateMessageTokens } from "../util/tokens.js";
+import { headAndTail } from "../util/truncate.js";
+import type { RlmTree, RunTotals } from "./tree.js";
+
+/** The RLM whose code makes the calls. */
+export interface SubcallCaller {
+  runId: string;
+  depth: number;
+  totals: RunTotals;
+  /** Records of the iteration in progress; the node writes them with its iteration line. */
+  records: SubcallRecord[];
+}
+
+export interface ChildOutcome {
+  runId: string;
+  answer: string | null;
+  stoppedBy: string;
+  error?: string;
+  totals: RunTotals;
+  durationMs: number;
+}
+
+export type SpawnChild = (
+  question: string,
+  context: ContextValue,
+  depth: number,
+  signal: AbortSignal,
+) => Promise<ChildOutcome>;
+
+const CHILD_QUESTION_CHARS = 4_000;
+
+interface CallOptions {
+  maxTokens: number;
+  temperature?: number;
+  model?: string;
+}
+
+export function subcallHandler(tree: RlmTree, caller: SubcallCaller, spawnChild: SpawnChild): SubcallHandler {
+  return async (request, cellSignal) => {
+    const stop = fanOutSignal(cellSignal, tree.signal);
+    try {
+      if (request.kind === "rlm" && caller.depth + 1 < tree.settings.maxDepth) {
+        return await childRuns(tree, caller, request, stop.signal, spawnChild);
+      }
+      return await plainCalls(tree, caller, request, stop.signal);
+    } finally {
+      stop.dispose();
+    }
+  };
+}
+
+function callOptions(opts: Record<string, unknown>, ceiling: number): CallOptions {
+  const options: CallOptions = { maxTokens: ceiling };
+  const maxTokens = opts.max_tokens ?? opts.maxTokens;
+  if (typeof maxTokens === "number" && Number.isFinite(maxTokens)) {
+    options.maxTokens = Math.min(ceiling, Math.max(1, Math.floor(maxTokens)));
+  }
+  if (typeof opts.temperature === "number" && opts.temperature >= 0 && opts.temperature <= 2) {
+    options.temperature = opts.temperature;
+  }
+  if (typeof opts.model === "string" && opts.model) options.model = opts.model;
+  return options;
+}
+
+interface Slot {
+  index: number;
+  request: SubcallRequest;
+  reservation: Reservation;
+}
+
+async function plainCalls(
+  tree: RlmTree,
+  caller: SubcallCaller,
+  request: SandboxSubcallRequest,
+  signal: AbortSignal,
+): Promise<string[]> {
+  const depth = caller.depth + 1;
+  const options = callOptions(request.opts, tree.settings.subMaxTokens);
+  const answers = new Array<string>(request.prompts.length);
+  const slots: Slot[] = [];
+  request.prompts.forEach((prompt, index) => {
+    const subRequest: SubcallRequest = {
+      messages: [{ role: "user", content: prompt }],
+      maxTokens: options.maxTokens,
+      ...(options.temperature === undefined ? {} : { temperature: options.temperature }),
+      ...(options.model === undefined ? {} : { model: options.model }),
+      depth,
+      runId: caller.runId,
+    };
+    const reservation = tree.ledger.reserve({
+      subcalls: 1,
+      tokens: estimateMessageTokens(subRequest.messages) + options.maxTokens,
+      sats: tree.sub.estimateCostSats?.(subRequest) ?? 0,
+    });
+    if (reservation.ok) {
+      slots.push({ index, request: subRequest, reservation });
+      return;
+    }
+    answers[index] = `Error: ${reservation.message}`;
+    logSlot(tree, caller, request.kind, prompt, answers[index], undefined);
+  });
+
+  const groups: Promise<void>[] = [];
+  let next = 0;
+  while (next < slots.length) {
+    let taken: number;
+    try {
+      taken = await tree.subcallSlots.acquireUpTo(slots.length - next, signal);
+    } catch {
+      for (const slot of slots.slice(next)) {
+        slot.reservation.cancel();
+        answers[slot.index] = "Error: aborted before dispatch";
+      }
+      break;
+    }
+    const group = slots.slice(next, next + taken);
+    next += taken;
+    groups.push(
+      sendGroup(tree, caller, request.kind, group, answers, signal).finally(() =>
+        tree.subcallSlots.release(taken),
+      ),
+    );
+  }
+  await Promise.all(groups);
+  return answers;
+}
+
+async function sendGroup(
+  tree: RlmTree,
+  caller: SubcallCaller,
+  kind: "llm" | "rlm",
+  group: Slot[],
+  answers: string[],
+  signal: AbortSignal,
+): Promise<void> {
+  let results: SubcallResult[];
+  try {
+    results = await tree.sub.complete(
+      group.map((slot) => slot.request),
+      signal,
+    );
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    for (const slot of group) {
+      slot.reservation.settle({ tokens: 0, sats: 0 });
+      answers[slot.index] = `Error: sub-call backend failed (${message})`;
+    }
+    return;
+  }
+  group.forEach((slot, position) => {
+    const result: SubcallResult = results[position] ?? {
+      ok: false,
+      error: "the sub-call backend returned no result for this slot",
+      provider: "",
+      model: "",
+      latencyMs: 0,
+      costSats: 0,
+      usage: { inputTokens: 0, outputTokens: 0 },
+    };
+    slot.reservation.settle({
+      tokens: result.usage.inputTokens + result.usage.outputTokens,
+      sats: result.costSats,
+    });
+    caller.totals.subcalls++;
+    caller.totals.addCall(result.usage, result.costSats);
+    const text = result.ok ? result.text : `Error: ${result.error}`;
+    answers[slot.index] = text;
+    logSlot(tree, caller, kind, slot.request.messages[0]?.content ?? "", text, result);
+  });
+}
+
+async function childRuns(
+  tree: RlmTree,
+  caller: SubcallCaller,
+  request: SandboxSubcallRequest,
+  signal: AbortSignal,
+  spawnChild: SpawnChild,
+): Promise<string[]> {
+  const contexts = request.opts.contexts;
+  return await Promise.all(
+    request.prompts.map(async (prompt, index) => {
+      const explicit = Array.isArray(contexts) ? contexts[index] : request.opts.context;
+      const context = explicit ?? prompt;
+      if (!isContextValue(context)) {
+        return "Error: a child RLM's context must be a str, a list of str or a dict";
+      }
+      try {
+        await tree.childSlots.acquireUpTo(1, signal);
+      } catch {
+        return "Error: aborted before the child RLM started";
+      }
+      let child: ChildOutcome;
+      try {
+        child = await spawnChild(
+          childQuestion(prompt, explicit !== undefined),
+          context,
+          caller.depth + 1,
+          signal,
+        );
+      } finally {
+        tree.childSlots.release(1);
+      }
+      caller.totals.addChild(child.totals);
+      const text =
+        child.answer ??
+        (child.stoppedBy === "budget" && child.error
+          ? `Error: ${child.error}`
+          : `Error: the child RLM stopped (${child.stoppedBy}) without an answer${child.error ? `: ${child.error}` : ""}`);
+      logSlot(tree, caller, "rlm", prompt, text, undefined, child);
+      return text;
+    }),
+  );
+}
+
+/** Without an explicit context the prompt is the context too; a long one is only quoted as the question. */
+function childQuestion(prompt: string, explicitContext: boolean): string {
+  if (explicitContext || prompt.length <= CHILD_QUESTION_CHARS) return prompt;
+  return `${prompt.slice(0, CHILD_QUESTION_CHARS)}… (the full request is your context; read it there)`;
+}
+
+function isContextValue(value: unknown): value is ContextValue {
+  if (typeof value === "string") return true;
+  if (Array.isArray(value)) return value.every((item) => typeof item === "string");
+  return typeof value === "object" && value !== null;
+}
+
+function logSlot(
+  tree: RlmTree,
+  caller: SubcallCaller,
+  kind: "llm" | "rlm",
+  prompt: string,
+  response: string,
+  result: SubcallResult | undefined,
+  child?: ChildOutcome,
+): void {
+  const limit = tree.settings.logTextChars;
+  caller.records.push({
+    kind,
+    depth: caller.depth + 1,
+    parentRunId: caller.runId,
+    ...(child ? { childRunId: child.runId } : {}),
+    prompt: headAndTail(prompt, limit),
+    promptChars: prompt.length,
+    ok: child ? child.answer !== null : (result?.ok ?? false),
+    response: headAndTail(response, limit),
+    responseChars: response.length,
+    latencyMs: child ? child.durationMs : (result?.latencyMs ?? 0),
+    costSats: child ? child.totals.costSats : (result?.costSats ?? 0),
+    provider: child ? "rlm" : (result?.provider ?? ""),
+    model: child ? tree.models.sub : (result?.model ?? ""),
+    usage: child ? child.totals.usage : (result?.usage ?? { inputTokens: 0, outputTokens: 0 }),
+  });
+}

@@ -1,0 +1,61 @@
+/**
+ * The sub-call contract: how the RLM engine asks "some model somewhere" for completions. Implemented here by
+ * `backendSubcalls` (any inference Backend) and by the swarm (paid providers over Nostr).
+ */
+import type { ChatMessage } from "@pylon/inference";
+
+export interface SubcallRequest {
+  /** The conversation to complete; a plain `llm_query(prompt)` is one user message. */
+  messages: ChatMessage[];
+  /** Upper bound on generated tokens (also what the budget reserves for the output). */
+  maxTokens: number;
+  temperature?: number;
+  /** A model the calling code asked for (`llm_query(p, model="…")`); backends may ignore it. */
+  model?: string;
+  /** Depth in the RLM tree of the call: 1 for calls made by the root's code. */
+  depth: number;
+  /** The run whose code (or loop) made the call. */
+  runId: string;
+}
+
+export interface SubcallUsage {
+  inputTokens: number;
+  outputTokens: number;
+}
+
+interface SubcallOutcomeBase {
+  /** Who served the slot (e.g. "llama:tiny", a provider's pubkey); empty when nobody did. */
+  provider: string;
+  model: string;
+  latencyMs: number;
+  /** What this slot cost, in sats (0 for local models). Charged even when the slot failed, if it was paid. */
+  costSats: number;
+  usage: SubcallUsage;
+}
+
+export interface SubcallSuccess extends SubcallOutcomeBase {
+  ok: true;
+  text: string;
+}
+
+export interface SubcallFailure extends SubcallOutcomeBase {
+  ok: false;
+  /** Why the slot failed, without an "Error:" prefix (the engine adds it for model code). */
+  error: string;
+}
+
+export type SubcallResult = SubcallSuccess | SubcallFailure;
+
+/**
+ * Batch in, results out in the same order, one per request. Failures are values (`ok: false`), never a
+ * rejection of the whole batch; `signal` cancels what is still running (those slots fail with "aborted").
+ */
+export interface SubcallBackend {
+  /** Shown in logs and receipts, e.g. "llama:tiny" or "swarm". */
+  readonly name: string;
+  complete(requests: SubcallRequest[], signal: AbortSignal): Promise<SubcallResult[]>;
+  /** Highest cost in sats one request may incur; the budget reserves it before dispatch. Default 0. */
+  estimateCostSats?(request: SubcallRequest): number;
+  /** Releases what the backend holds (models, connections). */
+  close?(): Promise<void>;
+}

@@ -1,0 +1,123 @@
+/**
+ * Shared set-up for the root-loop tests: SCRIPTED models (deterministic stand-ins that capture what they
+ * were sent) and one REPL pool per test file, so Pyodide starts once or twice, not once per run.
+ */
+import { readFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import {
+  type Backend,
+  type ChatMessage,
+  createScriptedBackend,
+  type GenerateRequest,
+  type ScriptedBackendOptions,
+  type ScriptedResponder,
+} from "@pylon/inference";
+import {
+  backendSubcalls,
+  type RlmOptions,
+  runRlm,
+  SandboxPool,
+  type SubcallBackend,
+  type SubcallRequest,
+  type SubcallResult,
+  type TrajectoryRecord,
+} from "../src/index.js";
+
+export interface ScriptedModel {
+  backend: Backend;
+  /** Every conversation the model was sent, in call order. */
+  calls: ChatMessage[][];
+}
+
+/** A scripted root: a list of replies in order, or a function of the request. */
+export function scriptedRoot(responses: readonly string[] | ScriptedResponder): ScriptedModel {
+  const calls: ChatMessage[][] = [];
+  const replies = responses;
+  const backend = createScriptedBackend({
+    name: "root",
+    responses: (request: GenerateRequest, index: number) => {
+      calls.push((request.messages ?? []).map((m) => ({ ...m })));
+      if (typeof replies === "function") return replies(request, index);
+      return replies[index] ?? "FINAL(out of script)";
+    },
+  });
+  return { backend, calls };
+}
+
+/** A scripted sub model answering from the text of each prompt. */
+export function scriptedSub(
+  answer: (prompt: string, request: GenerateRequest) => string,
+  options: Partial<ScriptedBackendOptions> & { concurrency?: number } = {},
+): { sub: SubcallBackend; backend: Backend } {
+  const { concurrency, ...backendOptions } = options;
+  const backend = createScriptedBackend({
+    name: "sub",
+    slots: 16,
+    maxQueue: 10_000,
+    ...backendOptions,
+    responses: (request) => answer(promptOf(request), request),
+  });
+  return { sub: backendSubcalls(backend, { concurrency: concurrency ?? 16 }), backend };
+}
+
+export function promptOf(request: GenerateRequest): string {
+  return request.prompt ?? (request.messages ?? []).map((m) => m.content).join("\n\n");
+}
+
+/** Wraps a SubcallBackend to record the most slots it ever had in flight. */
+export function measuringPeak(inner: SubcallBackend): SubcallBackend & { peak: () => number } {
+  let active = 0;
+  let peak = 0;
+  return {
+    name: inner.name,
+    peak: () => peak,
+    complete: async (requests: SubcallRequest[], signal: AbortSignal): Promise<SubcallResult[]> => {
+      active += requests.length;
+      peak = Math.max(peak, active);
+      try {
+        return await inner.complete(requests, signal);
+      } finally {
+        active -= requests.length;
+      }
+    },
+  };
+}
+
+export function readLog(file: string): TrajectoryRecord[] {
+  const text = readFileSync(file, "utf8");
+  expectWholeLines(text);
+  return text
+    .split("\n")
+    .filter((line) => line.length > 0)
+    .map((line) => JSON.parse(line) as TrajectoryRecord);
+}
+
+function expectWholeLines(text: string): void {
+  if (text.length > 0 && !text.endsWith("\n")) throw new Error("the log ends in the middle of a line");
+}
+
+export interface Harness {
+  pool: SandboxPool;
+  dir: string;
+  logFile(name: string): string;
+  run(options: Omit<RlmOptions, "sandboxes">): ReturnType<typeof runRlm>;
+  close(): Promise<void>;
+}
+
+export async function createHarness(): Promise<Harness> {
+  const pool = new SandboxPool({ cellTimeoutMs: 20_000, memoryLimitMb: 1024 });
+  const dir = await mkdtemp(path.join(tmpdir(), "pylon-rlm-"));
+  let logs = 0;
+  return {
+    pool,
+    dir,
+    logFile: (name) => path.join(dir, `${++logs}-${name}.jsonl`),
+    run: (options) => runRlm({ ...options, sandboxes: pool }),
+    close: async () => {
+      await pool.close();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+}
