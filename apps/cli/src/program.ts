@@ -1,5 +1,9 @@
 import { Command } from "commander";
+import { benchCommand } from "./commands/bench.js";
+import { modelsCommand } from "./commands/models.js";
+import { nodeCommand } from "./commands/node.js";
 import { relayCommand } from "./commands/relay.js";
+import { runCommand } from "./commands/run.js";
 import { version } from "./version.js";
 
 /** The `pylon` command tree. Each subcommand only parses flags and wires packages together. */
@@ -8,5 +12,9 @@ export function buildProgram(): Command {
     .description("Pylon: a compute market over Nostr that runs Recursive Language Models")
     .version(version, "-v, --version")
     .showHelpAfterError()
-    .addCommand(relayCommand());
+    .addCommand(nodeCommand())
+    .addCommand(modelsCommand())
+    .addCommand(relayCommand())
+    .addCommand(runCommand())
+    .addCommand(benchCommand());
 }

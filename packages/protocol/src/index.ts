@@ -85,6 +85,7 @@ export {
   MAX_STOP_SEQUENCES,
   paramTags,
 } from "./nip90-params.js";
+export { OUTPUT_PART_TAG, outputPartTag, readOutputPart } from "./nip90-parts.js";
 export type { JobRef, ParseReplyOptions, ReplyEncryption } from "./nip90-reply.js";
 export {
   buildEncryptedJobRequest,

@@ -1,1 +1,36 @@
-export {};
+/**
+ * @pylon/provider: the `pylon node` daemon as a library — announce, intake, pricing and the payment hook,
+ * a persistent job queue on inference slots, feedback and results, restart recovery, graceful shutdown.
+ */
+export { NODE_VERSION } from "./announcer.js";
+export { ENV_VARIABLES } from "./config/env.js";
+export { ConfigError } from "./config/errors.js";
+export {
+  assertModelAvailable,
+  type ConfigSources,
+  isRemoteModel,
+  loadProviderConfig,
+  parseProviderConfig,
+} from "./config/load.js";
+export {
+  type ModelSource,
+  type ProviderConfig,
+  type ProviderConfigInput,
+  providerConfigSchema,
+  type ScriptedModel,
+} from "./config/schema.js";
+export { IGNORE_EOS_PARAM } from "./jobs/generate-request.js";
+export { type Logger, quietLogger } from "./log.js";
+export {
+  freePolicy,
+  type PaymentDecision,
+  type PaymentPolicy,
+  type PriceQuote,
+  paymentRequiredPolicy,
+  quoteJob,
+} from "./payment.js";
+export { type ProviderDeps, type RunningProvider, startProvider } from "./provider.js";
+export { MAX_EVENT_BYTES } from "./replies/event-size.js";
+export { ENCRYPTED_PART_BYTES, PLAINTEXT_PART_BYTES, splitOutput } from "./replies/output-parts.js";
+export type { ProviderStatus } from "./stats.js";
+export { type JobState, JobStore, type StoredJob } from "./store/job-store.js";

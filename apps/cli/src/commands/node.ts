@@ -1,0 +1,235 @@
+import { readFile, rename, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  type Logger,
+  loadProviderConfig,
+  type ProviderStatus,
+  type RunningProvider,
+  startProvider,
+} from "@pylon/provider";
+import { Command, InvalidArgumentError } from "commander";
+import { oneOf, parsePositiveInt } from "../options.js";
+import { dataDir } from "../paths.js";
+import { onShutdown } from "../shutdown.js";
+
+const GPU_CHOICES = ["auto", "off", "cuda", "vulkan", "metal"] as const;
+/** Written into the data dir on every status line, read by `pylon node status`. */
+const STATUS_FILE = "node-status.json";
+
+interface NodeCliOptions {
+  config?: string;
+  relay?: string[];
+  model?: string;
+  modelName?: string;
+  slots?: number;
+  queue?: number;
+  threads?: number;
+  contextSize?: number;
+  gpu?: (typeof GPU_CHOICES)[number];
+  free?: boolean;
+  priceIn?: number;
+  priceOut?: number;
+  priceMin?: number;
+  mint?: string[];
+  maxTokens?: number;
+  serveOpen?: boolean;
+  dataDir?: string;
+  keyFile?: string;
+  name?: string;
+  about?: string;
+  announceEvery?: number;
+  grace?: number;
+  statusEvery: number;
+  quiet?: boolean;
+}
+
+export function nodeCommand(): Command {
+  const node = new Command("node")
+    .description("run a provider node: serve NIP-90 text-generation jobs (kind 5050) with a local model")
+    .option(
+      "--config <file>",
+      "JSON config file (keys as in the node config; flags override it; env: PYLON_CONFIG)",
+    )
+    .option("--relay <url>", "relay to serve on (repeat for several; env: PYLON_RELAYS)", collect)
+    .option("--model <path|hf:uri>", "GGUF file, hf:user/repo:quant URI or https URL (env: PYLON_MODEL)")
+    .option("--model-name <name>", "name to announce and match against requests (default: the file name)")
+    .option("--slots <n>", "jobs generated at once (default 4)", parsePositiveInt)
+    .option(
+      "--queue <n>",
+      "accepted jobs that may wait for a slot; more are refused as busy (default 16)",
+      parseCount,
+    )
+    .option(
+      "--threads <n>",
+      "CPU decode threads (default: 1 for tiny models, else the core count)",
+      parsePositiveInt,
+    )
+    .option(
+      "--context-size <n>",
+      "tokens per job, prompt + output (default: the model's, at most 4096)",
+      parsePositiveInt,
+    )
+    .option("--gpu <mode>", `GPU backend: ${GPU_CHOICES.join(" | ")} (default auto)`, oneOf(GPU_CHOICES))
+    .option("--free", "serve without payment (otherwise every job is answered with payment-required)")
+    .option("--price-in <msats>", "price per 1,000 input tokens, msats", parseCount)
+    .option("--price-out <msats>", "price per 1,000 output tokens, msats", parseCount)
+    .option("--price-min <msats>", "minimum price of a job, msats", parseCount)
+    .option("--mint <url>", "Cashu mint whose tokens are accepted (repeatable)", collect)
+    .option("--max-tokens <n>", "most output tokens per job (default 1024)", parsePositiveInt)
+    .option("--serve-open", "also serve requests not addressed (p-tagged) to any provider")
+    .option("--data-dir <dir>", "job database, key and models (default: $PYLON_HOME or ~/.pylon)")
+    .option(
+      "--key-file <file>",
+      "Nostr key file, created 0600 on first run (default: <data dir>/provider.key)",
+    )
+    .option("--name <name>", "name in the announcement")
+    .option("--about <text>", "description in the announcement")
+    .option("--announce-every <seconds>", "announcement refresh interval (default 120)", parsePositiveInt)
+    .option(
+      "--grace <seconds>",
+      "on shutdown, how long running jobs may take to finish (default 10)",
+      parseCount,
+    )
+    .option(
+      "--status-every <seconds>",
+      "print a status line every N seconds (0: only on SIGUSR2)",
+      parseCount,
+      60,
+    )
+    .option("--quiet", "log only warnings and errors")
+    .addHelpText(
+      "after",
+      "\nA first run creates the node's key and data dir and prints its npub. Stop with Ctrl-C (SIGINT) or\n" +
+        "SIGTERM: running jobs get the grace period, then the node announces itself offline. SIGUSR2 prints a\n" +
+        "status line. Without --free the node quotes every job (payment-required) and does no work.",
+    )
+    .action(async (opts: NodeCliOptions) => runNode(opts));
+  node
+    .command("status")
+    .description("print the last status a node wrote to its data dir (takes the node's --data-dir)")
+    // --data-dir belongs to `node` (commander reads it after the subcommand name too).
+    .action(async (_opts: unknown, command: Command) =>
+      printSavedStatus((command.optsWithGlobals() as { dataDir?: string }).dataDir ?? dataDir()),
+    );
+  return node;
+}
+
+async function runNode(opts: NodeCliOptions): Promise<void> {
+  const log = cliLogger(opts.quiet ?? false);
+  const config = await loadProviderConfig({
+    ...((opts.config ?? process.env.PYLON_CONFIG) ? { file: opts.config ?? process.env.PYLON_CONFIG } : {}),
+    env: process.env,
+    defaults: { dataDir: dataDir() },
+    overrides: flagsToConfig(opts),
+  });
+  const node = await startProvider(config, { log });
+  if (node.keyCreated) console.error(`pylon node: created key ${node.keyFile} (mode 0600); keep it safe`);
+  // The one line scripts wait for: the node's identity and what it serves.
+  console.log(
+    `pylon node ${node.npub} serving ${node.status().model} (${config.slots} slots) on ${config.relays.join(", ")}` +
+      (config.free ? " for free" : " (payment required)"),
+  );
+
+  const statusFile = join(config.dataDir, STATUS_FILE);
+  const report = async (): Promise<void> => {
+    const status = node.status();
+    console.error(statusLine(status));
+    await saveStatus(statusFile, status).catch((error: unknown) =>
+      log.warn(`cannot write ${statusFile}: ${String(error)}`),
+    );
+  };
+  const timer = opts.statusEvery > 0 ? setInterval(() => void report(), opts.statusEvery * 1000) : undefined;
+  process.on("SIGUSR2", () => void report());
+  onShutdown(async (signal) => stopNode(node, signal, timer, report));
+}
+
+async function stopNode(
+  node: RunningProvider,
+  signal: NodeJS.Signals,
+  timer: NodeJS.Timeout | undefined,
+  report: () => Promise<void>,
+): Promise<void> {
+  clearInterval(timer);
+  console.error(`pylon node: ${signal}, stopping (running jobs may finish within the grace period)`);
+  await node.stop();
+  await report();
+  console.error("pylon node: stopped");
+}
+
+/** Flags as a partial config; unset flags stay undefined so the file and env can supply them. */
+function flagsToConfig(opts: NodeCliOptions): Record<string, unknown> {
+  const prices = { inputPer1k: opts.priceIn, outputPer1k: opts.priceOut, minimum: opts.priceMin };
+  return {
+    relays: opts.relay,
+    model: opts.model,
+    modelName: opts.modelName,
+    slots: opts.slots,
+    queue: opts.queue,
+    threads: opts.threads,
+    contextSize: opts.contextSize,
+    gpu: opts.gpu === "off" ? false : opts.gpu,
+    free: opts.free,
+    prices: Object.values(prices).some((value) => value !== undefined) ? withoutUndefined(prices) : undefined,
+    allowedMints: opts.mint,
+    maxTokens: opts.maxTokens,
+    serveOpen: opts.serveOpen,
+    dataDir: opts.dataDir,
+    keyFile: opts.keyFile,
+    name: opts.name,
+    about: opts.about,
+    announceIntervalSec: opts.announceEvery,
+    shutdownGraceSec: opts.grace,
+  };
+}
+
+export function statusLine(status: ProviderStatus): string {
+  const { jobs } = status;
+  return (
+    `pylon node: served ${jobs.served}, failed ${jobs.failed}, cancelled ${jobs.cancelled}, ` +
+    `refused ${jobs.refused} (busy ${jobs.busy}), payment-required ${jobs.paymentRequired}; ` +
+    `running ${status.activeJobs}/${status.slots}, queued ${status.queueDepth}/${status.maxQueue}; ` +
+    `${status.tokensGenerated} tokens at ${status.tokensPerSecond} tok/s; up ${status.uptimeSec}s`
+  );
+}
+
+async function saveStatus(file: string, status: ProviderStatus): Promise<void> {
+  const temporary = `${file}.${process.pid}.tmp`;
+  await writeFile(
+    temporary,
+    `${JSON.stringify({ ...status, writtenAt: new Date().toISOString() }, null, 2)}\n`,
+  );
+  await rename(temporary, file); // readers never see half a file
+}
+
+async function printSavedStatus(dir: string): Promise<void> {
+  const file = join(dir, STATUS_FILE);
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch {
+    throw new Error(`no node status in ${dir} (a running node writes ${STATUS_FILE} with each status line)`);
+  }
+  console.log(text.trimEnd());
+}
+
+function cliLogger(quiet: boolean): Logger {
+  const line = (message: string) => console.error(`pylon node: ${message}`);
+  return { info: quiet ? () => undefined : line, warn: line, error: line };
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+function parseCount(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`"${value}" is not a whole number.`);
+  return n;
+}
+
+function withoutUndefined(record: Record<string, number | undefined>): Record<string, number> {
+  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as Record<
+    string,
+    number
+  >;
+}

@@ -1,0 +1,173 @@
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type RunningRelay, startRelay } from "@pylon/relay";
+import { decode } from "nostr-tools/nip19";
+import { SimplePool, useWebSocketImplementation } from "nostr-tools/pool";
+import { finalizeEvent, generateSecretKey, getPublicKey } from "nostr-tools/pure";
+import { afterEach, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { type Cli, startCli } from "./run-cli.js";
+
+useWebSocketImplementation(WebSocket);
+
+const running: Cli[] = [];
+const cleanups: Array<() => unknown> = [];
+afterEach(async () => {
+  for (const cli of running.splice(0)) if (cli.child.exitCode === null) cli.child.kill("SIGKILL");
+  for (const task of cleanups.splice(0).reverse()) await task();
+});
+
+function tempHome(): string {
+  const dir = mkdtempSync(join(tmpdir(), "pylon-cli-node-"));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+function run(args: string[], home: string): Cli {
+  const cli = startCli(args, { PYLON_HOME: home });
+  running.push(cli);
+  return cli;
+}
+
+async function relay(): Promise<RunningRelay> {
+  const started = await startRelay({ port: 0, db: ":memory:", verifyThreads: 0 });
+  cleanups.push(() => started.close());
+  return started;
+}
+
+function waitForStderr(cli: Cli, re: RegExp, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const poll = setInterval(() => {
+      if (re.test(cli.stderr())) {
+        clearInterval(poll);
+        resolve();
+      } else if (Date.now() > deadline) {
+        clearInterval(poll);
+        reject(new Error(`timed out waiting for ${re} on stderr: ${cli.stderr()}`));
+      }
+    }, 20);
+  });
+}
+
+describe("pylon node", () => {
+  it("documents its flags in --help", async () => {
+    const help = run(["node", "--help"], tempHome());
+    expect((await help.exited).code).toBe(0);
+    for (const flag of [
+      "--config",
+      "--relay",
+      "--model",
+      "--slots",
+      "--threads",
+      "--free",
+      "--price-in",
+      "--price-out",
+      "--data-dir",
+      "--serve-open",
+    ]) {
+      expect(help.stdout()).toContain(flag);
+    }
+    expect(help.stdout()).toContain("status");
+  });
+
+  it("explains a config it cannot start with, and exits non-zero", async () => {
+    const home = tempHome();
+    const noModel = run(["node", "--relay", "ws://127.0.0.1:1"], home);
+    expect((await noModel.exited).code).toBe(1);
+    expect(noModel.stderr()).toContain("model: required: a GGUF file path");
+
+    const missing = run(["node", "--relay", "ws://127.0.0.1:1", "--model", join(home, "none.gguf")], home);
+    expect((await missing.exited).code).toBe(1);
+    expect(missing.stderr()).toMatch(/model file not found: .*none\.gguf/);
+    expect(missing.stderr()).toContain("pylon models tiny");
+  });
+
+  it("`models tiny --out` then `node --free` serves a foreign client's request, reports status, and stops cleanly on SIGTERM", async () => {
+    const home = tempHome();
+    const modelFile = join(home, "models", "tiny.gguf");
+    const models = run(["models", "tiny", "--out", modelFile], home);
+    expect((await models.exited).code).toBe(0);
+    expect(models.stdout().trim()).toBe(modelFile);
+    expect(statSync(modelFile).size).toBeGreaterThan(100_000);
+
+    const { url } = await relay();
+    const dataDir = join(home, "node-data");
+    const node = run(
+      [
+        "node",
+        "--model",
+        modelFile,
+        "--relay",
+        url,
+        "--free",
+        "--threads",
+        "1",
+        "--data-dir",
+        dataDir,
+        "--status-every",
+        "0",
+      ],
+      home,
+    );
+    const [, npub] = (await node.waitFor(
+      /^pylon node (npub1[0-9a-z]+) serving tiny \(4 slots\) on .* for free$/m,
+    )) as unknown as [string, string];
+    expect(node.stderr()).toContain(`created key ${join(dataDir, "provider.key")} (mode 0600)`);
+    expect(statSync(join(dataDir, "provider.key")).mode & 0o777).toBe(0o600);
+    const decoded = decode(npub);
+    expect(decoded.type).toBe("npub");
+    const providerPubkey = decoded.data as string;
+
+    // A foreign client: a request written by hand to NIP-90, sent and read with nostr-tools alone.
+    const sk = generateSecretKey();
+    const request = finalizeEvent(
+      {
+        kind: 5050,
+        created_at: Math.floor(Date.now() / 1000),
+        content: "",
+        tags: [
+          ["i", "Tell me about relays.", "text"],
+          ["param", "max_tokens", "16"],
+          ["param", "top-k", "10"],
+          ["p", providerPubkey],
+        ],
+      },
+      sk,
+    );
+    const pool = new SimplePool();
+    cleanups.push(() => pool.close([url]));
+    const result = new Promise<{ content: string; tags: string[][]; pubkey: string }>((resolve) => {
+      const sub = pool.subscribeMany(
+        [url],
+        { kinds: [6050], "#e": [request.id] },
+        {
+          onevent: (event) => {
+            sub.close();
+            resolve(event);
+          },
+        },
+      );
+    });
+    await Promise.all(pool.publish([url], request));
+    const answer = await result;
+    expect(answer.pubkey).toBe(providerPubkey);
+    expect(answer.tags.find((t) => t[0] === "p")?.[1]).toBe(getPublicKey(sk));
+    expect(answer.content.length).toBeGreaterThan(0);
+
+    node.child.kill("SIGUSR2");
+    await waitForStderr(node, /served 1, failed 0/);
+
+    node.child.kill("SIGTERM");
+    expect(await node.exited).toEqual({ code: 0, signal: null });
+    expect(node.stderr()).toMatch(/pylon node: stopped/);
+
+    const status = run(["node", "status", "--data-dir", dataDir], home);
+    expect((await status.exited).code).toBe(0);
+    const saved = JSON.parse(status.stdout()) as { npub: string; jobs: { served: number } };
+    expect(saved.npub).toBe(npub);
+    expect(saved.jobs.served).toBe(1);
+    expect(existsSync(join(dataDir, "provider.db"))).toBe(true);
+  });
+});

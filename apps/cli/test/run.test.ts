@@ -1,0 +1,206 @@
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { writeTinyGguf } from "@pylon/inference";
+import { generateSniah } from "@pylon/rlm";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { CLI, type Cli, startCli } from "./run-cli.js";
+
+let dir: string;
+let tinyModel: string;
+const running: Cli[] = [];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "pylon-run-"));
+  tinyModel = join(dir, "tiny.gguf");
+  // The generated random-weight model: it babbles, so this proves the llama path, not answers.
+  await writeTinyGguf(tinyModel, { contextLength: 8192 });
+});
+
+afterEach(() => {
+  for (const cli of running.splice(0)) cli.child.kill("SIGKILL");
+});
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function pylon(args: string[]): Cli {
+  const cli = startCli(args, { PYLON_HOME: join(dir, "home") });
+  running.push(cli);
+  return cli;
+}
+
+async function finished(cli: Cli) {
+  const exit = await cli.exited;
+  return { ...exit, stdout: cli.stdout(), stderr: cli.stderr() };
+}
+
+function logLines(file: string): Array<Record<string, unknown>> {
+  return readFileSync(file, "utf8")
+    .trim()
+    .split("\n")
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+const llamaFlags = () => ["--gpu", "off", "--threads", "1", "--context-size", "8192"];
+
+describe("pylon run", () => {
+  it("runs root and sub on a real llama model (the tiny GGUF) and stops cleanly at the iteration cap", async () => {
+    const context = join(dir, "notes.txt");
+    writeFileSync(context, generateSniah(1024, 3).context.slice(0, 3000));
+    const log = join(dir, "llama.jsonl");
+    const model = `llama:${tinyModel}`;
+    const cli = pylon([
+      "run",
+      "What is the special magic number?",
+      "--context",
+      context,
+      "--root",
+      model,
+      "--sub",
+      model,
+      ...llamaFlags(),
+      "--max-iterations",
+      "2",
+      "--root-max-tokens",
+      "32",
+      "--sub-max-tokens",
+      "16",
+      "--log",
+      log,
+      "--json",
+    ]);
+    const { code, stdout, stderr } = await finished(cli);
+    expect(code, stderr).toBe(0);
+    const receipt = JSON.parse(stdout) as Record<string, unknown>;
+    expect(["max-iterations", "final"]).toContain(receipt.stoppedBy);
+    expect(typeof receipt.answer).toBe("string");
+    expect(receipt.models).toEqual({ root: model, sub: model });
+    expect(receipt.logPath).toBe(log);
+    expect(stderr).toMatch(/iteration 1: /);
+
+    const lines = logLines(log);
+    expect(lines[0]).toMatchObject({
+      type: "run",
+      depth: 0,
+      models: { root: "llama:tiny", sub: "llama:tiny" },
+    });
+    expect(lines.at(-1)).toMatchObject({
+      type: "final",
+      stoppedBy: receipt.stoppedBy,
+      answer: receipt.answer,
+    });
+    const iterations = lines.filter((line) => line.type === "iteration");
+    expect(iterations.length).toBeGreaterThanOrEqual(1);
+    for (const iteration of iterations) {
+      const usage = iteration.usage as { inputTokens: number; outputTokens: number };
+      expect(usage.inputTokens).toBeGreaterThan(500); // the real tokenizer counted the whole prompt
+      expect(usage.outputTokens).toBeGreaterThan(0);
+      expect(usage.outputTokens).toBeLessThanOrEqual(32);
+    }
+  }, 90_000);
+
+  it("sends sub-calls to a real llama model, with a folder as a list context and a receipt", async () => {
+    const folder = join(dir, "docs");
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(join(folder, "a.txt"), "The quiet harbor keeps its lantern lit.");
+    writeFileSync(join(folder, "b.txt"), "One of the special magic numbers for teal-yak is: 4455667.");
+    writeFileSync(join(folder, ".hidden"), "skipped");
+    const log = join(dir, "scripted-llama.jsonl");
+    const cli = pylon([
+      "run",
+      "What is the special magic number for teal-yak?",
+      "--context",
+      folder,
+      "--root",
+      "scripted",
+      "--sub",
+      `llama:${tinyModel}`,
+      ...llamaFlags(),
+      "--sub-max-tokens",
+      "8",
+      "--log",
+      log,
+      "--json",
+    ]);
+    const { code, stdout, stderr } = await finished(cli);
+    expect(code, stderr).toBe(0);
+    const receipt = JSON.parse(stdout) as {
+      subcalls: number;
+      stoppedBy: string;
+      usage: { outputTokens: number };
+    };
+    expect(receipt.stoppedBy).toBe("final");
+    expect(receipt.subcalls).toBeGreaterThan(0);
+    const lines = logLines(log);
+    expect(lines[0]).toMatchObject({ context: { type: "list", parts: 2 } });
+    const subcalls = lines.flatMap(
+      (line) => (line.subcalls as Array<Record<string, unknown>> | undefined) ?? [],
+    );
+    expect(subcalls.length).toBe(receipt.subcalls);
+    for (const call of subcalls) {
+      expect(call).toMatchObject({ provider: "llama:tiny", ok: true, depth: 1 });
+      expect((call.usage as { outputTokens: number }).outputTokens).toBeGreaterThan(0);
+    }
+  }, 90_000);
+
+  it("reads the context from stdin and prints only the answer on stdout", async () => {
+    const child = spawn(
+      process.execPath,
+      [CLI, "run", "What is the special magic number for ochre-ibis?", "--context", "-", "--quiet"],
+      { env: { ...process.env, PYLON_HOME: join(dir, "home") }, stdio: ["pipe", "pipe", "pipe"] },
+    );
+    let stdout = "";
+    child.stdout.on("data", (chunk) => {
+      stdout += chunk;
+    });
+    child.stdin.end("Filler text. One of the special magic numbers for ochre-ibis is: 1234567. More filler.");
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    expect(code).toBe(0);
+    expect(stdout).toBe("One of the special magic numbers for ochre-ibis is: 1234567.\n");
+  }, 60_000);
+
+  it("rejects an unknown model spec before doing any work", async () => {
+    const { code, stderr } = await finished(pylon(["run", "q", "--context", "-", "--root", "gpt-5"]));
+    expect(code).not.toBe(0);
+    expect(stderr).toContain("openai:MODEL, llama:PATH or scripted");
+  });
+});
+
+describe("pylon bench rlm", () => {
+  it("generates S-NIAH and OOLONG-Pairs tasks and scores scripted runs against the exact gold", async () => {
+    const sniah = await finished(
+      pylon([
+        "bench",
+        "rlm",
+        "--task",
+        "sniah",
+        "--size",
+        "32k",
+        "--samples",
+        "2",
+        "--seed",
+        "5",
+        "--json",
+        "--quiet",
+      ]),
+    );
+    expect(sniah.code, sniah.stderr).toBe(0);
+    const report = JSON.parse(sniah.stdout) as {
+      meanScore: number;
+      runs: Array<{ seed: number; score: number; subcalls: number }>;
+    };
+    expect(report.runs.map((r) => r.seed)).toEqual([5, 6]);
+    expect(report.meanScore).toBe(1);
+    expect(report.runs.every((r) => r.subcalls >= 2)).toBe(true);
+
+    const pairs = await finished(
+      pylon(["bench", "rlm", "--task", "pairs", "--size", "16k", "--seed", "3", "--quiet"]),
+    );
+    expect(pairs.code, pairs.stderr).toBe(0);
+    expect(pairs.stdout).toMatch(/pairs 16384 seed 3: score 1\.000 \|/);
+    expect(pairs.stdout).toMatch(/mean score 1\.000 over 1 task/);
+  }, 90_000);
+});

@@ -1,0 +1,267 @@
+import {
+  buildJobFeedback,
+  buildJobResult,
+  ConversationKeyCache,
+  type EventTemplate,
+  type JobRequest,
+  outputPartTag,
+  parseJobCancel,
+  parseJobRequest,
+} from "@pylon/protocol";
+import { type RunningRelay, startRelay } from "@pylon/relay";
+import { generateSecretKey, getPublicKey } from "nostr-tools/pure";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { initFastVerify, JobClient, JobError, type NostrEvent, RelayPool, signEvent } from "../src/index.js";
+import { Cleanup, sleep, unusedPort, waitFor } from "./helpers.js";
+
+// A real relay, and a provider played by the test with the protocol's builders: each test scripts its replies.
+const cleanup = new Cleanup();
+afterEach(() => cleanup.run());
+beforeAll(async () => {
+  await initFastVerify();
+});
+
+async function relay(): Promise<RunningRelay> {
+  const running = await startRelay({ port: 0, db: ":memory:", verifyThreads: 0 });
+  cleanup.add(() => running.close());
+  return running;
+}
+
+function pool(url: string): RelayPool {
+  const created = new RelayPool([url], { connectTimeoutMs: 2_000 });
+  cleanup.add(() => created.close());
+  return created;
+}
+
+interface FakeProvider {
+  pubkey: string;
+  keys: ConversationKeyCache;
+  requests: JobRequest[];
+  cancels: NostrEvent[];
+  publish(template: EventTemplate, secretKey?: Uint8Array): Promise<void>;
+}
+
+/** Subscribes like a provider and hands each parsed request to `reply`. */
+function fakeProvider(
+  url: string,
+  reply: (job: JobRequest, provider: FakeProvider) => Promise<void> | void,
+): FakeProvider {
+  const secretKey = generateSecretKey();
+  const keys = new ConversationKeyCache(secretKey);
+  const transport = pool(url);
+  const provider: FakeProvider = {
+    pubkey: keys.pubkey,
+    keys,
+    requests: [],
+    cancels: [],
+    publish: async (template, key = secretKey) => {
+      const [result] = await transport.publish(signEvent(template, key));
+      if (!result?.ok) throw new Error(`relay refused: ${result?.reason}`);
+    },
+  };
+  transport.subscribe([{ kinds: [5050], "#p": [keys.pubkey] }, { kinds: [5] }], {
+    onevent: (event) => {
+      if (event.kind === 5) {
+        provider.cancels.push(event);
+        return;
+      }
+      const parsed = parseJobRequest(event, { now: Math.floor(Date.now() / 1000), secretKey: keys });
+      if (!parsed.ok) throw new Error(parsed.reason);
+      provider.requests.push(parsed.job);
+      void reply(parsed.job, provider);
+    },
+  });
+  return provider;
+}
+
+const now = () => Math.floor(Date.now() / 1000);
+const feedback = (
+  job: JobRequest,
+  status: "processing" | "error" | "payment-required",
+  extra?: string,
+  msats?: number,
+) =>
+  buildJobFeedback({
+    now: now(),
+    request: job.event,
+    status,
+    ...(extra ? { extra } : {}),
+    ...(msats === undefined ? {} : { amount: { msats } }),
+  });
+const result = (job: JobRequest, provider: FakeProvider, output: string) =>
+  buildJobResult({
+    now: now(),
+    request: job.event,
+    output,
+    ...(job.encryption ? { encryption: { sender: provider.keys, scheme: job.encryption } } : {}),
+  });
+
+function client(url: string, timeoutMs = 5_000): JobClient {
+  return new JobClient(pool(url), generateSecretKey(), { timeoutMs });
+}
+
+async function failure(promise: Promise<unknown>): Promise<JobError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(JobError);
+  return error as JobError;
+}
+
+describe("JobClient", () => {
+  it("publishes a request and returns the result with the feedback that came before it", async () => {
+    const { url } = await relay();
+    const provider = fakeProvider(url, async (job, p) => {
+      await p.publish(feedback(job, "processing", "started"));
+      await p.publish(result(job, p, `echo: ${job.prompt}`));
+    });
+    const outcome = await client(url).submit({
+      prompt: "hello",
+      provider: provider.pubkey,
+      params: { maxTokens: 5 },
+    });
+    expect(outcome.output).toBe("echo: hello");
+    expect(outcome.provider).toBe(provider.pubkey);
+    expect(outcome.parts).toBe(1);
+    expect(outcome.feedback.map((f) => [f.status, f.extra])).toEqual([["processing", "started"]]);
+    expect(outcome.result.request?.id).toBe(outcome.jobId);
+    expect(provider.requests[0]?.params.maxTokens).toBe(5);
+  });
+
+  it("encrypts the request to the provider and decrypts the result", async () => {
+    const { url } = await relay();
+    const provider = fakeProvider(url, (job, p) => p.publish(result(job, p, job.prompt.toUpperCase())));
+    const outcome = await client(url).submit({
+      prompt: "secret words",
+      provider: provider.pubkey,
+      encryption: "nip44",
+    });
+    expect(provider.requests[0]?.encryption).toBe("nip44");
+    expect(outcome.request.content).not.toContain("secret");
+    expect(outcome.output).toBe("SECRET WORDS");
+    expect(outcome.result.encryption).toBe("nip44");
+  });
+
+  it("takes a targeted job's result only from the provider asked, and only when it is about this job", async () => {
+    const { url } = await relay();
+    const impostor = generateSecretKey();
+    const provider = fakeProvider(url, async (job, p) => {
+      await p.publish(result(job, p, "forged"), impostor);
+      // Right author and e tag, but the embedded request is another event: not this job's result.
+      const other = signEvent(
+        { kind: 5050, tags: [["i", "other", "text"]], content: "" },
+        generateSecretKey(),
+      );
+      const wrong = buildJobResult({ now: now(), request: { ...other, id: job.id }, output: "mixed up" });
+      wrong.tags = wrong.tags.map((tag) => (tag[0] === "request" ? ["request", JSON.stringify(other)] : tag));
+      await p.publish(wrong);
+      await p.publish(result(job, p, "genuine"));
+    });
+    const outcome = await client(url).submit({ prompt: "who are you", provider: provider.pubkey });
+    expect(outcome.output).toBe("genuine");
+    expect(outcome.provider).toBe(provider.pubkey);
+  });
+
+  it("rejects with the provider's reason on an error feedback, and with the amount on payment-required", async () => {
+    const { url } = await relay();
+    const provider = fakeProvider(url, (job, p) =>
+      job.prompt === "pay"
+        ? p.publish(feedback(job, "payment-required", "costs 21 sats", 21_000))
+        : p.publish(feedback(job, "error", "busy: try later")),
+    );
+    const busy = await failure(client(url).submit({ prompt: "work", provider: provider.pubkey }));
+    expect(busy.code).toBe("error");
+    expect(busy.message).toBe("provider refused or failed the job: busy: try later");
+    const unpaid = await failure(client(url).submit({ prompt: "pay", provider: provider.pubkey }));
+    expect(unpaid.code).toBe("payment-required");
+    expect(unpaid.amountMsats).toBe(21_000);
+    expect(unpaid.feedback[0]?.extra).toBe("costs 21 sats");
+  });
+
+  it("times out with the feedback received so far", async () => {
+    const { url } = await relay();
+    const provider = fakeProvider(url, (job, p) => p.publish(feedback(job, "processing")));
+    const started = Date.now();
+    const error = await failure(client(url, 600).submit({ prompt: "slow", provider: provider.pubkey }));
+    expect(error.code).toBe("timeout");
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(error.feedback.map((f) => f.status)).toEqual(["processing"]);
+  });
+
+  it("on abort, publishes a kind-5 cancellation of the job (with its k tag) and rejects", async () => {
+    const { url } = await relay();
+    const provider = fakeProvider(url, (job, p) => p.publish(feedback(job, "processing")));
+    const abort = new AbortController();
+    const customer = client(url);
+    const job = customer.submit(
+      { prompt: "never mind", provider: provider.pubkey },
+      { signal: abort.signal, onFeedback: () => abort.abort() },
+    );
+    const error = await failure(job);
+    expect(error.code).toBe("aborted");
+    await waitFor(() => provider.cancels.length === 1, "the cancellation");
+    const cancel = parseJobCancel(provider.cancels[0]);
+    expect(cancel.ok && cancel.cancel).toMatchObject({
+      author: customer.pubkey,
+      eventIds: [error.jobId],
+      kinds: [5050],
+    });
+  });
+
+  it("reassembles an output sent in parts, even when the result arrives before its parts", async () => {
+    const { url } = await relay();
+    const provider = fakeProvider(url, async (job, p) => {
+      const last = result(job, p, "three");
+      last.tags.push(outputPartTag(3, 3));
+      await p.publish(last);
+      await sleep(50);
+      for (const [index, content] of ["one ", "two "].entries()) {
+        const part = buildJobFeedback({
+          now: now(),
+          request: job.event,
+          status: "partial",
+          content,
+          ...(job.encryption ? { encryption: { sender: p.keys, scheme: job.encryption } } : {}),
+        });
+        part.tags.push(outputPartTag(index + 1, 3));
+        await p.publish(part);
+      }
+    });
+    const outcome = await client(url).submit({
+      prompt: "count",
+      provider: provider.pubkey,
+      encryption: "nip44",
+    });
+    expect(outcome.output).toBe("one two three");
+    expect(outcome.parts).toBe(3);
+    expect(outcome.feedback).toEqual([]); // parts are output, not progress
+  });
+
+  it("reports a split result whose parts never come as incomplete", async () => {
+    const { url } = await relay();
+    const provider = fakeProvider(url, async (job, p) => {
+      const last = result(job, p, "tail");
+      last.tags.push(outputPartTag(2, 2));
+      await p.publish(last);
+    });
+    const customer = new JobClient(pool(url), generateSecretKey(), {
+      timeoutMs: 800,
+      missingPartsQueryMs: 100,
+    });
+    const error = await failure(customer.submit({ prompt: "x", provider: provider.pubkey }));
+    expect(error.code).toBe("incomplete");
+  });
+
+  it("fails fast with not-published when no relay takes the request", async () => {
+    const dead = `ws://127.0.0.1:${await unusedPort()}`;
+    const customer = new JobClient(new RelayPool([dead], { connectTimeoutMs: 300 }), generateSecretKey(), {
+      publishTimeoutMs: 500,
+    });
+    const error = await failure(
+      customer.submit({ prompt: "anyone?", provider: getPublicKey(generateSecretKey()) }),
+    );
+    expect(error.code).toBe("not-published");
+    expect(error.publishResults?.[0]?.ok).toBe(false);
+  });
+});

@@ -1,0 +1,98 @@
+/**
+ * The node's NIP-89 announcement (kind 31990): published at start, refreshed on an interval with a fresh
+ * heartbeat and the current load (buyers treat a silent provider as gone), and replaced by an `offline`
+ * one on shutdown.
+ */
+import { type RelayPool, signEvent } from "@pylon/nostr";
+import {
+  type AnnouncementSpec,
+  buildAnnouncement,
+  type ModelOffer,
+  type NostrEvent,
+  type ProviderStatus,
+  type TokenPrice,
+} from "@pylon/protocol";
+import type { Logger } from "./log.js";
+
+export const NODE_VERSION = "pylon/0.1.0";
+
+export interface AnnouncerOptions {
+  pool: RelayPool;
+  secretKey: Uint8Array;
+  handlerId: string;
+  name: string;
+  about: string;
+  model: ModelOffer;
+  price: TokenPrice;
+  slots: number;
+  maxQueue: number;
+  /** Mints accepted for payment; empty while the node takes none. */
+  mints: string[];
+  intervalSec: number;
+  load: () => { active: number; queued: number };
+  log: Logger;
+  /** Called on every refresh tick, after publishing (housekeeping piggybacks on it). */
+  onTick?: () => void;
+}
+
+export class Announcer {
+  readonly #o: AnnouncerOptions;
+  #timer: NodeJS.Timeout | undefined;
+  #lastCreatedAt = 0;
+
+  constructor(options: AnnouncerOptions) {
+    this.#o = options;
+  }
+
+  /** Publishes the first announcement and starts refreshing it. Resolves whether or not a relay accepted it. */
+  async start(): Promise<boolean> {
+    this.#timer = setInterval(() => {
+      void this.publish("online").finally(() => this.#o.onTick?.());
+    }, this.#o.intervalSec * 1000);
+    this.#timer.unref();
+    return await this.publish("online");
+  }
+
+  /** Stops refreshing and publishes `offline`. */
+  async stop(): Promise<boolean> {
+    clearInterval(this.#timer);
+    this.#timer = undefined;
+    return await this.publish("offline");
+  }
+
+  /** Builds and publishes one announcement; true when some relay accepted it. Never rejects. */
+  async publish(status: ProviderStatus): Promise<boolean> {
+    const event = this.build(status);
+    const results = await this.#o.pool.publish(event).catch(() => []);
+    const accepted = results.some((result) => result.ok);
+    if (!accepted) {
+      const reasons = results.map((r) => `${r.relay}: ${r.reason ?? "rejected"}`).join("; ");
+      this.#o.log.warn(`announcement (${status}) not accepted by any relay (${reasons || "no relays"})`);
+    }
+    return accepted;
+  }
+
+  build(status: ProviderStatus): NostrEvent {
+    const o = this.#o;
+    // An addressable event replaces the previous one only with a later created_at: never reuse a second.
+    const now = Math.max(Math.floor(Date.now() / 1000), this.#lastCreatedAt + 1);
+    this.#lastCreatedAt = now;
+    const spec: AnnouncementSpec = {
+      now,
+      handlerId: o.handlerId,
+      name: o.name,
+      about: o.about,
+      version: NODE_VERSION,
+      models: [o.model],
+      price: o.price,
+      capacity: { slots: o.slots, maxQueue: o.maxQueue },
+      load: status === "online" ? o.load() : { active: 0, queued: 0 },
+      encryption: ["nip44", "nip04"],
+      payment: { methods: o.mints.length > 0 ? ["cashu"] : [], mints: o.mints },
+      status,
+      // Three missed refreshes and relays may drop it; buyers judge liveness by the heartbeat anyway.
+      ttlSec: o.intervalSec * 3 + 60,
+    };
+    return signEvent(buildAnnouncement(spec), o.secretKey);
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * The node configuration as data: what a JSON config file, `PYLON_*` variables and CLI flags describe.
+ * Unknown keys are refused (a typo must not silently fall back to a default).
+ */
+import { z } from "zod";
+
+const int = (min: number, max: number) => z.number().int().min(min).max(max);
+const msats = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+const relayUrl = z
+  .string()
+  .trim()
+  .regex(/^wss?:\/\/\S+$/i, "must be a ws:// or wss:// URL");
+const httpUrl = z
+  .string()
+  .trim()
+  .regex(/^https?:\/\/\S+$/i, "must be an http(s):// URL");
+
+/** A deterministic stand-in model for tests and demos: replies with `reply`, or echoes the prompt. */
+export const scriptedModelSchema = z
+  .object({
+    type: z.literal("scripted"),
+    reply: z.string().optional(),
+    echo: z.boolean().optional(),
+    /** Delay before the first token, ms. */
+    latencyMs: int(0, 600_000).optional(),
+    /** Delay between 4-character tokens, ms. */
+    tokenLatencyMs: int(0, 60_000).optional(),
+  })
+  .strict()
+  .refine((model) => model.reply !== undefined || model.echo === true, {
+    message: 'a scripted model needs "reply" or "echo": true',
+  });
+
+/** A GGUF path, an `hf:user/repo:quant` URI or an https URL (downloaded into <dataDir>/models), or scripted. */
+export const modelSourceSchema = z.union(
+  [z.string().trim().min(1, "model must not be empty"), scriptedModelSchema],
+  {
+    error: (issue) =>
+      issue.input === undefined
+        ? "required: a GGUF file path, an hf:user/repo:quant URI or an https:// URL (`pylon models tiny` writes a small test model)"
+        : 'must be a GGUF file path, an hf: URI, an https:// URL, or {"type": "scripted", "reply": "…"}',
+  },
+);
+
+export const pricesSchema = z
+  .object({
+    /** Millisats per 1,000 prompt tokens. */
+    inputPer1k: msats.default(0),
+    /** Millisats per 1,000 generated tokens. */
+    outputPer1k: msats.default(0),
+    /** Floor on any job's price, millisats. */
+    minimum: msats.default(0),
+  })
+  .strict();
+
+export const providerConfigSchema = z
+  .object({
+    relays: z
+      .array(relayUrl, {
+        error: (issue) => (issue.input === undefined ? "required: at least one relay URL" : undefined),
+      })
+      .min(1, "at least one relay is needed"),
+    model: modelSourceSchema,
+    /** Name announced and matched against the `model` param. Default: the file name without ".gguf". */
+    modelName: z.string().trim().min(1).max(256).optional(),
+    /** Other names requests may use for the served model. */
+    modelAliases: z.array(z.string().trim().min(1).max(256)).max(64).default([]),
+    /** Serve requests whatever model they name (off: a request naming another model is refused). */
+    serveAnyModel: z.boolean().default(false),
+    /** Jobs generated at once (llama context sequences). */
+    slots: int(1, 256).default(4),
+    /** Accepted jobs that may wait for a slot; beyond it requests are refused as busy. */
+    queue: int(0, 100_000).default(16),
+    /** CPU decode threads. Default: 1 for tiny models, else the core count. */
+    threads: int(1, 1024).optional(),
+    /** Tokens per job (prompt + output). Default: the model's, at most 4096. */
+    contextSize: int(64, 1 << 24).optional(),
+    gpu: z.union([z.literal("auto"), z.literal(false), z.enum(["cuda", "vulkan", "metal"])]).default("auto"),
+    prices: pricesSchema.default({ inputPer1k: 0, outputPer1k: 0, minimum: 0 }),
+    /** Cashu mints whose tokens are accepted (used by the payments work). */
+    allowedMints: z.array(httpUrl).max(16).default([]),
+    /** Serve without payment. Off unless set: jobs then get `payment-required` and no work is done. */
+    free: z.boolean().default(false),
+    /** Nostr key file (nsec or hex, mode 0600). Default: <dataDir>/provider.key. */
+    keyFile: z.string().trim().min(1).optional(),
+    /** Holds the job database, the default key file and downloaded models. */
+    dataDir: z
+      .string({
+        error: (issue) => (issue.input === undefined ? "required: a folder for the node's data" : undefined),
+      })
+      .trim()
+      .min(1, "dataDir must not be empty"),
+    /** Also serve requests not p-tagged to any provider. */
+    serveOpen: z.boolean().default(false),
+    /** Cap on output tokens per job; also the length of jobs that do not name max_tokens. */
+    maxTokens: int(1, 1 << 20).default(1024),
+    /** Requests older than this are ignored (replays), seconds. */
+    maxAgeSec: int(10, 30 * 86_400).default(600),
+    /** How often the announcement is refreshed, seconds. */
+    announceIntervalSec: int(1, 86_400).default(120),
+    /** On shutdown, how long running jobs may take to finish before they are failed, seconds. */
+    shutdownGraceSec: z.number().min(0).max(3600).default(10),
+    name: z.string().trim().min(1).max(256).default("Pylon node"),
+    about: z.string().max(4096).default(""),
+    /** The announcement's `d` tag. */
+    handlerId: z.string().trim().min(1).max(64).default("pylon"),
+  })
+  .strict();
+
+export type ScriptedModel = z.output<typeof scriptedModelSchema>;
+export type ModelSource = z.output<typeof modelSourceSchema>;
+/** A validated configuration with every default filled in. */
+export type ProviderConfig = z.output<typeof providerConfigSchema>;
+/** What a caller may write: defaults may be left out. */
+export type ProviderConfigInput = z.input<typeof providerConfigSchema>;

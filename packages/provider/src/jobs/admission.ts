@@ -1,0 +1,281 @@
+/**
+ * What happens to a request before any work: dedupe, parse (and decrypt), refuse what cannot or should not
+ * be served, price it, check payment, then hand it to the worker. Also the restart path for jobs a previous
+ * run accepted. Order matters: capacity is checked before payment, so no one pays for work refused as busy.
+ */
+import {
+  type ConversationKeyCache,
+  cancelsJob,
+  checkBid,
+  isExpired,
+  type JobRequest,
+  type NostrEvent,
+  type ParsedJobRequest,
+  parseJobCancel,
+  parseJobRequest,
+  type TokenPrice,
+} from "@pylon/protocol";
+import { type Logger, shortId } from "../log.js";
+import { type PaymentDecision, type PaymentPolicy, quoteJob } from "../payment.js";
+import type { ReplyPublisher, ReplyTarget } from "../replies/reply-publisher.js";
+import type { ProviderStats } from "../stats.js";
+import type { JobStore, StoredJob } from "../store/job-store.js";
+import { modelMismatch, type ServedModel } from "./generate-request.js";
+import type { JobWorker } from "./job-worker.js";
+
+/** A job interrupted by this many restarts is failed rather than tried again (it may be what crashes us). */
+export const MAX_ATTEMPTS = 2;
+/** Cancellations for requests not seen yet, kept in case the request arrives after its cancellation. */
+const EARLY_CANCELS_KEPT = 1_024;
+
+export interface AdmissionOptions {
+  keys: ConversationKeyCache;
+  store: JobStore;
+  worker: JobWorker;
+  replies: ReplyPublisher;
+  stats: ProviderStats;
+  policy: PaymentPolicy;
+  log: Logger;
+  served: ServedModel;
+  price: TokenPrice;
+  free: boolean;
+  serveOpen: boolean;
+  maxTokensCap: number;
+  maxAgeSec: number;
+  /** Tokens one job's context holds (prompt + output); 0 when unknown. */
+  contextTokens: number;
+}
+
+export class Admission {
+  readonly #o: AdmissionOptions;
+  /** Job id → the author of a cancellation that arrived before the job. */
+  readonly #earlyCancels = new Map<string, string>();
+  /** Jobs promised a place while their payment is checked, so concurrent arrivals cannot overbook. */
+  #reserved = 0;
+  #closed = false;
+
+  constructor(options: AdmissionOptions) {
+    this.#o = options;
+  }
+
+  /** Stops admitting: requests from now on are left unrecorded, to be read again after a restart. */
+  close(): void {
+    this.#closed = true;
+  }
+
+  /** Handles one verified kind-5050 event. Never throws. */
+  async handleRequest(event: NostrEvent): Promise<void> {
+    try {
+      await this.#admit(event);
+    } catch (error) {
+      this.#o.log.error(
+        `request ${shortId(event.id)}: ${error instanceof Error ? error.stack : String(error)}`,
+      );
+    }
+  }
+
+  /** Handles one verified kind-5 event: only a request's own author can cancel it. Never throws. */
+  handleCancel(event: NostrEvent): void {
+    const parsed = parseJobCancel(event);
+    if (!parsed.ok) return;
+    const { cancel } = parsed;
+    const { worker, store, log } = this.#o;
+    for (const jobId of cancel.eventIds) {
+      if (worker.cancel(jobId, cancel.author)) {
+        log.info(`job ${shortId(jobId)}: cancelled by its customer`);
+        continue;
+      }
+      const stored = store.get(jobId);
+      if (!stored) {
+        this.#rememberEarlyCancel(jobId, cancel.author);
+      } else if (
+        cancelsJob(cancel, { id: stored.id, pubkey: stored.customer }) &&
+        stored.state === "unpaid"
+      ) {
+        store.update(jobId, { state: "cancelled", detail: "cancelled by the customer", endedAt: Date.now() });
+      }
+    }
+  }
+
+  /**
+   * Picks up what a previous run left unfinished: results not yet published are published; jobs that were
+   * queued or running run again (from the start) unless they are too old, expired, or already interrupted
+   * MAX_ATTEMPTS times, in which case their customers get an error saying so. Nothing is dropped silently.
+   */
+  resume(stored: readonly StoredJob[]): void {
+    const { worker, stats, log, maxAgeSec } = this.#o;
+    const nowMs = Date.now();
+    for (const job of stored) {
+      // Read the request as of its own date: it was valid when accepted, and expiry is judged below.
+      const parsed = this.#parse(job.request, job.request.created_at, { forResume: true });
+      const target: ReplyTarget = parsed.ok ? targetFor(parsed.job) : { event: job.request, relays: [] };
+      if (!parsed.ok) {
+        worker.fail(job.id, target, `provider restarted and cannot read the request again: ${parsed.reason}`);
+        continue;
+      }
+      if (job.state === "finished") {
+        worker.redeliver(job, target);
+        continue;
+      }
+      const reason =
+        job.state === "received"
+          ? "provider restarted while checking the payment; please send the request again"
+          : isExpired(parsed.job.event, Math.floor(nowMs / 1000))
+            ? "provider restarted, and the request expired meanwhile"
+            : nowMs - job.receivedAt > maxAgeSec * 1000
+              ? "provider restarted, and the job had waited too long; please retry"
+              : job.attempts >= MAX_ATTEMPTS
+                ? `provider restarted ${job.attempts} times while running this job; giving up`
+                : undefined;
+      if (reason) {
+        worker.fail(job.id, target, reason);
+        continue;
+      }
+      log.info(`job ${shortId(job.id)}: resumed after a restart (attempt ${job.attempts + 1})`);
+      stats.count("resumed");
+      worker.accept(
+        {
+          job: parsed.job,
+          quote: quoteJob(parsed.job, this.#o.price, this.#o.maxTokensCap),
+          target,
+          attempts: job.attempts,
+          abort: new AbortController(),
+        },
+        true,
+      );
+    }
+  }
+
+  async #admit(event: NostrEvent): Promise<void> {
+    const { store, worker, replies, stats, policy, log } = this.#o;
+    if (this.#closed || store.hasSeen(event.id)) return; // a job id seen before is never handled twice
+    const now = Math.floor(Date.now() / 1000);
+    const parsed = this.#parse(event, now);
+    if (!parsed.ok) {
+      store.recordRequest(event, now);
+      if (parsed.code === "expired" || parsed.code === "not-for-us") return; // the protocol says: no reply
+      this.#refuse({ event, relays: [] }, parsed.reason);
+      return;
+    }
+    const { job } = parsed;
+    const target = targetFor(job);
+    if (
+      (!this.#o.serveOpen && job.providers.length === 0) ||
+      this.#earlyCancels.get(job.id) === job.customer
+    ) {
+      store.recordRequest(event, now);
+      return;
+    }
+    const mismatch = modelMismatch(job, this.#o.served);
+    if (mismatch) {
+      store.recordRequest(event, now);
+      this.#refuse(target, mismatch);
+      return;
+    }
+    if (!worker.hasRoom(this.#reserved)) {
+      store.recordRequest(event, now);
+      this.#refuseBusy(target);
+      return;
+    }
+    const quote = quoteJob(job, this.#o.price, this.#o.maxTokensCap);
+    // The estimate (4 characters a token) is low for most tokenizers, so this only catches prompts that
+    // cannot possibly fit; the backend refuses the rest after tokenizing them.
+    if (this.#o.contextTokens > 0 && quote.inputTokens >= this.#o.contextTokens) {
+      store.recordRequest(event, now);
+      this.#refuse(
+        target,
+        `prompt too long: about ${quote.inputTokens} tokens, but a job's context here holds ${this.#o.contextTokens}`,
+      );
+      return;
+    }
+    if (!this.#o.free) {
+      const bid = checkBid(job.bidMsats, quote.amountMsats);
+      if (!bid.ok) {
+        store.recordRequest(event, now);
+        this.#refuse(target, bid.reason, bid.requiredMsats);
+        return;
+      }
+    }
+
+    store.recordRequest(event, now, {
+      customer: job.customer,
+      event,
+      state: "received",
+      quoteMsats: quote.amountMsats,
+    });
+    let decision: PaymentDecision;
+    this.#reserved++;
+    try {
+      decision = await policy.verifyPayment(job, quote);
+    } catch (error) {
+      log.error(`job ${shortId(job.id)}: payment check (${policy.name}) threw: ${String(error)}`);
+      decision = { ok: false, feedback: "error", reason: "the payment could not be checked; please retry" };
+    } finally {
+      this.#reserved--;
+    }
+    if (!decision.ok) {
+      if (decision.feedback === "payment-required") {
+        store.update(job.id, { state: "unpaid", detail: decision.detail ?? "payment required" });
+        stats.count("paymentRequired");
+        void replies.feedback(target, "payment-required", {
+          amountMsats: decision.amountMsats,
+          ...(decision.detail ? { extra: decision.detail } : {}),
+        });
+      } else {
+        worker.fail(job.id, target, decision.reason);
+      }
+      return;
+    }
+    // The payment check may have taken a while: the customer may have cancelled meanwhile. (Its place was
+    // reserved, so there is room.)
+    if (this.#earlyCancels.get(job.id) === job.customer) {
+      store.update(job.id, { state: "cancelled", detail: "cancelled by the customer", endedAt: Date.now() });
+      stats.count("cancelled");
+      return;
+    }
+    worker.accept({ job, quote, target, attempts: 0, abort: new AbortController() });
+  }
+
+  #parse(event: NostrEvent, now: number, mode: { forResume?: boolean } = {}): ParsedJobRequest {
+    return parseJobRequest(event, {
+      now,
+      secretKey: this.#o.keys,
+      ourPubkey: this.#o.keys.pubkey,
+      maxTokensCap: this.#o.maxTokensCap,
+      ...(mode.forResume ? {} : { maxAgeSec: this.#o.maxAgeSec }),
+    });
+  }
+
+  #refuse(target: ReplyTarget, reason: string, amountMsats?: number): void {
+    this.#o.stats.count("refused");
+    this.#o.log.info(`request ${shortId(target.event.id)} refused: ${reason}`);
+    void this.#o.replies.feedback(target, "error", {
+      extra: reason,
+      ...(amountMsats === undefined ? {} : { amountMsats }),
+    });
+  }
+
+  #refuseBusy(target: ReplyTarget): void {
+    this.#o.stats.count("busy");
+    this.#refuse(target, busyReason(this.#o.worker));
+  }
+
+  #rememberEarlyCancel(jobId: string, author: string): void {
+    this.#earlyCancels.set(jobId, author);
+    if (this.#earlyCancels.size > EARLY_CANCELS_KEPT) {
+      const oldest = this.#earlyCancels.keys().next().value;
+      if (oldest !== undefined) this.#earlyCancels.delete(oldest);
+    }
+  }
+}
+
+export function targetFor(job: JobRequest): ReplyTarget {
+  const target: ReplyTarget = { event: job.event, relays: job.relays };
+  if (job.encryption) target.encryption = job.encryption;
+  return target;
+}
+
+function busyReason(worker: JobWorker): string {
+  const places = worker.maxQueue === 1 ? "1 queue place" : `${worker.maxQueue} queue places`;
+  return `busy: all ${worker.slots} slots and ${places} are taken; retry later or use another provider`;
+}

@@ -1,0 +1,73 @@
+/**
+ * The node's own admission control: at most `slots` jobs run, at most `maxQueue` wait, first come first
+ * served. The node checks `hasRoom()` before it accepts a job, so it refuses work it cannot start soon
+ * instead of piling it up (the backend never sees more jobs than it has slots).
+ */
+export class SlotQueue<T> {
+  readonly slots: number;
+  readonly maxQueue: number;
+  readonly #waiting: T[] = [];
+  readonly #run: (item: T) => Promise<void>;
+  readonly #onIdle: Array<() => void> = [];
+  #active = 0;
+  #paused = false;
+
+  constructor(slots: number, maxQueue: number, run: (item: T) => Promise<void>) {
+    this.slots = slots;
+    this.maxQueue = maxQueue;
+    this.#run = run;
+  }
+
+  get active(): number {
+    return this.#active;
+  }
+
+  get queued(): number {
+    return this.#waiting.length;
+  }
+
+  /** Whether `reserved + 1` more items would fit (`reserved`: items promised room but not pushed yet). */
+  hasRoom(reserved = 0): boolean {
+    return this.#active + this.#waiting.length + reserved < this.slots + this.maxQueue;
+  }
+
+  /** Starts the item now if a slot is free, else queues it. `force` skips the room check (resumed jobs). */
+  push(item: T, force = false): void {
+    if (!force && !this.hasRoom()) throw new RangeError("no room: check hasRoom() before push()");
+    this.#waiting.push(item);
+    this.#pump();
+  }
+
+  /** Takes a waiting item out of the queue; undefined when none matches. */
+  remove(matches: (item: T) => boolean): T | undefined {
+    const index = this.#waiting.findIndex(matches);
+    if (index < 0) return undefined;
+    return this.#waiting.splice(index, 1)[0];
+  }
+
+  /** Stops starting queued items and hands them all back. */
+  closeAndTakeQueued(): T[] {
+    this.#paused = true;
+    return this.#waiting.splice(0);
+  }
+
+  /** Resolves once nothing runs. */
+  whenIdle(): Promise<void> {
+    if (this.#active === 0) return Promise.resolve();
+    return new Promise((resolve) => this.#onIdle.push(resolve));
+  }
+
+  #pump(): void {
+    while (!this.#paused && this.#active < this.slots && this.#waiting.length > 0) {
+      const item = this.#waiting.shift() as T;
+      this.#active++;
+      void this.#run(item)
+        .catch(() => undefined) // run() reports its own failures; the slot must come back regardless
+        .finally(() => {
+          this.#active--;
+          this.#pump();
+          if (this.#active === 0) for (const resolve of this.#onIdle.splice(0)) resolve();
+        });
+    }
+  }
+}

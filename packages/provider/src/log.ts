@@ -1,0 +1,18 @@
+/** Where the node reports what an operator may want to know. Info is chatty; warn and error are not. */
+export interface Logger {
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** Warnings and errors to stderr, info nowhere: the default for library use. */
+export const quietLogger: Logger = {
+  info: () => undefined,
+  warn: (message) => console.error(`pylon node: ${message}`),
+  error: (message) => console.error(`pylon node: ${message}`),
+};
+
+/** An event id shortened for log lines. */
+export function shortId(id: string): string {
+  return id.slice(0, 12);
+}

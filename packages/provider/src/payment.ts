@@ -1,0 +1,68 @@
+/**
+ * Pricing and the payment hook. A job is priced before any work from its prompt (a token estimate) and the
+ * most it may generate; the payment policy then decides whether work may start. The payments work replaces
+ * the default policy with one that checks ecash (see PaymentPolicy).
+ */
+import { estimateTokens } from "@pylon/inference";
+import { type JobRequest, maxJobCostMsats, type TokenPrice, type TokenUsage } from "@pylon/protocol";
+
+export interface PriceQuote {
+  price: TokenPrice;
+  /** Estimated prompt tokens (characters / 4, system prompt included). */
+  inputTokens: number;
+  /** The most the job may generate (its max_tokens, or the node's cap). */
+  maxOutputTokens: number;
+  /** The most the job can cost: the price of every input token and every output token it may produce. */
+  amountMsats: number;
+}
+
+export type PaymentDecision =
+  | { ok: true }
+  /** No work until paid: the customer gets `payment-required` with this amount. */
+  | { ok: false; feedback: "payment-required"; amountMsats: number; detail?: string; bolt11?: string }
+  /** The payment offered is unacceptable (wrong mint, spent token…): the customer gets `error`. */
+  | { ok: false; feedback: "error"; reason: string };
+
+/** Decides, before any work, whether a job is paid for. Implemented by the payments work (ecash). */
+export interface PaymentPolicy {
+  /** A short name for logs and status. */
+  readonly name: string;
+  verifyPayment(job: JobRequest, quote: PriceQuote): PaymentDecision | Promise<PaymentDecision>;
+  /**
+   * What the result's `amount` tag asks for once the work is done (0: nothing is owed). Default 0, since a
+   * job only runs once paid for.
+   */
+  amountOwed?(job: JobRequest, quote: PriceQuote, usage: TokenUsage): number;
+}
+
+/** Serves everything without payment. Used only when the operator configured `free: true`. */
+export const freePolicy: PaymentPolicy = {
+  name: "free",
+  verifyPayment: () => ({ ok: true }),
+};
+
+/**
+ * The default until ecash payments exist: every job is quoted and refused with `payment-required`, and no
+ * work is done. A node serves for free only when told to.
+ */
+export const paymentRequiredPolicy: PaymentPolicy = {
+  name: "payment-required",
+  verifyPayment: (_job, quote) => ({
+    ok: false,
+    feedback: "payment-required",
+    amountMsats: quote.amountMsats,
+    detail: `this job costs up to ${quote.amountMsats} msats (${quote.inputTokens} input tokens estimated, up to ${quote.maxOutputTokens} output tokens)`,
+  }),
+};
+
+/** The upfront quote for a job at `price`, given the node's output cap. */
+export function quoteJob(job: JobRequest, price: TokenPrice, maxTokensCap: number): PriceQuote {
+  const inputTokens = estimateTokens(job.prompt) + estimateTokens(job.systemPrompt ?? "");
+  const maxOutputTokens = Math.min(job.params.maxTokens ?? maxTokensCap, maxTokensCap);
+  return {
+    price,
+    inputTokens,
+    maxOutputTokens,
+    amountMsats: maxJobCostMsats(price, inputTokens, maxOutputTokens),
+  };
+}

@@ -1,0 +1,219 @@
+/**
+ * `startProvider`: the `pylon node` daemon as a library. Wires the key, the job store, the backend, the
+ * relay pool, intake, admission, the worker and the announcer together, and takes them apart again in
+ * the right order on stop().
+ */
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import type { Backend } from "@pylon/inference";
+import { initFastVerify, loadOrCreateKey, RelayPool } from "@pylon/nostr";
+import { ConversationKeyCache, type TokenPrice } from "@pylon/protocol";
+import { Announcer } from "./announcer.js";
+import { createBackendFor } from "./backend-factory.js";
+import { assertModelAvailable, parseProviderConfig } from "./config/load.js";
+import type { ProviderConfig, ProviderConfigInput } from "./config/schema.js";
+import { Intake } from "./intake.js";
+import { Admission } from "./jobs/admission.js";
+import { JobWorker } from "./jobs/job-worker.js";
+import { type Logger, quietLogger } from "./log.js";
+import { freePolicy, type PaymentPolicy, paymentRequiredPolicy } from "./payment.js";
+import { ReplyPublisher } from "./replies/reply-publisher.js";
+import { RequestRelays } from "./replies/request-relays.js";
+import { ProviderStats, type ProviderStatus } from "./stats.js";
+import { IN_FLIGHT_STATES, JobStore } from "./store/job-store.js";
+
+export interface ProviderDeps {
+  /** Serve with this backend instead of the configured model (tests, embedding). Closed on stop(). */
+  backend?: Backend;
+  /** Payment check for nodes that are not `free`. Default: payment-required for every job. */
+  paymentPolicy?: PaymentPolicy;
+  log?: Logger;
+  /** Also reply on loopback/private-network relays named in requests (tests on one machine). */
+  allowPrivateRequestRelays?: boolean;
+}
+
+export interface RunningProvider {
+  pubkey: string;
+  npub: string;
+  /** True when this start generated the node's key. */
+  keyCreated: boolean;
+  keyFile: string;
+  databaseFile: string;
+  config: ProviderConfig;
+  status(): ProviderStatus;
+  /** Graceful shutdown (see JobWorker.shutdown); idempotent. */
+  stop(): Promise<void>;
+}
+
+/** Ended jobs are kept this long for the operator's records. */
+const JOB_HISTORY_MS = 30 * 86_400_000;
+
+/** Starts a node. Throws ConfigError on a bad config or a missing model file, before anything is opened. */
+export async function startProvider(
+  input: ProviderConfigInput | ProviderConfig,
+  deps: ProviderDeps = {},
+): Promise<RunningProvider> {
+  const config = parseProviderConfig(input);
+  if (!deps.backend) await assertModelAvailable(config);
+  const log = deps.log ?? quietLogger;
+  await mkdir(config.dataDir, { recursive: true, mode: 0o700 });
+  const keyFile = config.keyFile ?? path.join(config.dataDir, "provider.key");
+  const key = await loadOrCreateKey(keyFile);
+  await initFastVerify();
+
+  const closers: Array<() => unknown> = [];
+  const closeAll = async (): Promise<void> => {
+    for (const close of closers.splice(0).reverse()) {
+      try {
+        await close();
+      } catch (error) {
+        log.error(`while stopping: ${String(error)}`);
+      }
+    }
+  };
+  try {
+    const databaseFile = path.join(config.dataDir, "provider.db");
+    const store = JobStore.open(databaseFile);
+    closers.push(() => store.close());
+    const backend = deps.backend ?? (await createBackendFor(config));
+    closers.push(() => backend.close());
+    const pool = new RelayPool(config.relays, {
+      connectTimeoutMs: 5_000,
+      onNotice: (relay, message) => log.info(`notice from ${relay}: ${message}`),
+      onCallbackError: (error, where) => log.error(`${where} handler failed: ${String(error)}`),
+    });
+    closers.push(() => pool.close());
+    const requestRelays = new RequestRelays(config.relays, {
+      allowPrivateHosts: deps.allowPrivateRequestRelays ?? false,
+    });
+    closers.push(() => requestRelays.close());
+
+    const keys = new ConversationKeyCache(key.secretKey);
+    const stats = new ProviderStats();
+    const policy = config.free ? freePolicy : (deps.paymentPolicy ?? paymentRequiredPolicy);
+    const price: TokenPrice = config.free
+      ? { inputMsatsPer1k: 0, outputMsatsPer1k: 0, minimumMsats: 0 }
+      : {
+          inputMsatsPer1k: config.prices.inputPer1k,
+          outputMsatsPer1k: config.prices.outputPer1k,
+          minimumMsats: config.prices.minimum,
+        };
+    const info = backend.info();
+    const replies = new ReplyPublisher(pool, keys, requestRelays, { log });
+    const worker = new JobWorker({
+      backend,
+      store,
+      replies,
+      stats,
+      policy,
+      log,
+      slots: config.slots,
+      maxQueue: config.queue,
+      maxTokensCap: config.maxTokens,
+      onJobsChanged: (ids) => intake.watchJobs(ids),
+    });
+    const admission = new Admission({
+      keys,
+      store,
+      worker,
+      replies,
+      stats,
+      policy,
+      log,
+      served: { name: info.model, aliases: config.modelAliases, serveAnyModel: config.serveAnyModel },
+      price,
+      free: config.free,
+      serveOpen: config.serveOpen,
+      maxTokensCap: config.maxTokens,
+      maxAgeSec: config.maxAgeSec,
+      contextTokens: info.contextSize,
+    });
+    const intake = new Intake({
+      pool,
+      pubkey: key.pubkey,
+      serveOpen: config.serveOpen,
+      cursor: store.cursor(),
+      maxAgeSec: config.maxAgeSec,
+      onRequest: (event) => void admission.handleRequest(event),
+      onCancel: (event) => admission.handleCancel(event),
+      log,
+    });
+    const housekeeping = (): void => {
+      try {
+        const nowSec = Math.floor(Date.now() / 1000);
+        store.prune(nowSec - 2 * config.maxAgeSec - 3_600, Date.now() - JOB_HISTORY_MS);
+        admission.resume(store.inStates(["finished"])); // results no relay took yet: try again
+      } catch (error) {
+        log.error(`housekeeping failed: ${String(error)}`);
+      }
+    };
+    const announcer = new Announcer({
+      pool,
+      secretKey: key.secretKey,
+      handlerId: config.handlerId,
+      name: config.name,
+      about: config.about,
+      model: { name: info.model, contextLength: info.contextSize, maxOutputTokens: config.maxTokens, price },
+      price,
+      slots: config.slots,
+      maxQueue: config.queue,
+      mints: config.allowedMints,
+      intervalSec: config.announceIntervalSec,
+      load: () => ({ active: worker.active, queued: worker.queued }),
+      log,
+      onTick: housekeeping,
+    });
+
+    // What the previous run left in flight, read before intake can add jobs of this run.
+    const interrupted = store.inStates(IN_FLIGHT_STATES);
+    // Cancellations first, so that jobs resumed below see the ones made while the node was down.
+    await intake.start();
+    closers.push(() => intake.stop());
+    admission.resume(interrupted);
+    await announcer.start();
+    housekeeping();
+
+    let stopping: Promise<void> | undefined;
+    const stop = (): Promise<void> => {
+      stopping ??= (async () => {
+        log.info("stopping: no new jobs; finishing the running ones");
+        intake.stop();
+        admission.close();
+        await worker.shutdown(config.shutdownGraceSec * 1000);
+        await announcer.stop();
+        await closeAll();
+        log.info("stopped");
+      })();
+      return stopping;
+    };
+
+    return {
+      pubkey: key.pubkey,
+      npub: key.npub,
+      keyCreated: key.created,
+      keyFile,
+      databaseFile,
+      config,
+      stop,
+      status: (): ProviderStatus => ({
+        pubkey: key.pubkey,
+        npub: key.npub,
+        model: info.model,
+        payment: policy.name,
+        startedAt: new Date(stats.startedAt).toISOString(),
+        uptimeSec: Math.round((Date.now() - stats.startedAt) / 1000),
+        jobs: { ...stats.jobs },
+        tokensGenerated: stats.tokensGenerated,
+        tokensPerSecond: Math.round(stats.tokensPerSecond() * 10) / 10,
+        activeJobs: worker.active,
+        queueDepth: worker.queued,
+        slots: config.slots,
+        maxQueue: config.queue,
+        relays: pool.status().map(({ relay, state }) => ({ relay, state })),
+      }),
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

@@ -1,0 +1,69 @@
+/** Counters for `status()`: what this run of the node did, and how fast it generated. */
+export interface ProviderStatus {
+  pubkey: string;
+  npub: string;
+  model: string;
+  payment: string;
+  startedAt: string;
+  uptimeSec: number;
+  jobs: {
+    /** Results published. */
+    served: number;
+    /** Accepted jobs that ended in an error feedback. */
+    failed: number;
+    cancelled: number;
+    /** Requests answered with an error before acceptance (invalid, busy, wrong model…). */
+    refused: number;
+    /** Of those refused: because every slot and queue place was taken. */
+    busy: number;
+    paymentRequired: number;
+    /** Jobs picked up again after a restart. */
+    resumed: number;
+  };
+  /** Output tokens generated, by every job that ran (cancelled and failed ones included). */
+  tokensGenerated: number;
+  /** Output tokens per second of generation (wall time while at least one job ran). */
+  tokensPerSecond: number;
+  activeJobs: number;
+  queueDepth: number;
+  slots: number;
+  maxQueue: number;
+  relays: { relay: string; state: string }[];
+}
+
+export type Counter = keyof ProviderStatus["jobs"];
+
+export class ProviderStats {
+  readonly startedAt = Date.now();
+  readonly jobs: ProviderStatus["jobs"] = {
+    served: 0,
+    failed: 0,
+    cancelled: 0,
+    refused: 0,
+    busy: 0,
+    paymentRequired: 0,
+    resumed: 0,
+  };
+  tokensGenerated = 0;
+  #running = 0;
+  #busySince = 0;
+  #busyMs = 0;
+
+  count(counter: Counter): void {
+    this.jobs[counter]++;
+  }
+
+  jobStarted(): void {
+    if (this.#running++ === 0) this.#busySince = performance.now();
+  }
+
+  jobEnded(outputTokens: number): void {
+    this.tokensGenerated += outputTokens;
+    if (--this.#running === 0) this.#busyMs += performance.now() - this.#busySince;
+  }
+
+  tokensPerSecond(): number {
+    const busyMs = this.#busyMs + (this.#running > 0 ? performance.now() - this.#busySince : 0);
+    return busyMs > 0 ? (this.tokensGenerated * 1000) / busyMs : 0;
+  }
+}

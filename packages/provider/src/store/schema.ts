@@ -1,0 +1,41 @@
+/**
+ * SQLite layout of the node's job database.
+ *
+ * - `seen`: every request id taken in (whatever became of it), so a replayed request is never handled twice.
+ *   Pruned once requests that old would be refused as stale anyway.
+ * - `jobs`: every request that parsed, with its state and outcome (see JobState).
+ * - `meta`: the intake cursor (newest request `created_at` handled) and the schema version.
+ */
+export const SCHEMA_VERSION = 1;
+
+export const SCHEMA_SQL = `
+CREATE TABLE IF NOT EXISTS meta (
+  key   TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS seen (
+  id         TEXT PRIMARY KEY,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS seen_created_at ON seen (created_at);
+CREATE TABLE IF NOT EXISTS jobs (
+  id            TEXT PRIMARY KEY,
+  customer      TEXT NOT NULL,
+  request       TEXT NOT NULL,
+  state         TEXT NOT NULL CHECK (state IN
+                  ('received','unpaid','queued','running','finished','done','failed','cancelled')),
+  attempts      INTEGER NOT NULL DEFAULT 0,
+  received_at   INTEGER NOT NULL,
+  started_at    INTEGER,
+  ended_at      INTEGER,
+  quote_msats   INTEGER,
+  amount_msats  INTEGER,
+  input_tokens  INTEGER,
+  output_tokens INTEGER,
+  finish_reason TEXT,
+  output        TEXT,
+  detail        TEXT,
+  updated_at    INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state, received_at);
+`;

@@ -1,0 +1,73 @@
+import { isProviderLive, type ProviderAnnouncement, parseAnnouncement } from "@pylon/protocol";
+import { afterAll, describe, expect, it } from "vitest";
+import { Cleanup, customer, relay, sleep, startNode, tinyModel } from "./helpers/harness.js";
+
+const cleanup = new Cleanup();
+afterAll(() => cleanup.run());
+
+describe("NIP-89 announcement", () => {
+  it("announces models, price, capacity and encryption at start, refreshes its heartbeat, and goes offline on stop", async () => {
+    const model = await tinyModel(cleanup);
+    const relayUrl = (await relay(cleanup)).url;
+    const node = await startNode(cleanup, {
+      relays: [relayUrl],
+      model,
+      free: false,
+      prices: { inputPer1k: 100, outputPer1k: 300, minimum: 5 },
+      allowedMints: ["http://127.0.0.1:3338"],
+      slots: 3,
+      queue: 5,
+      name: "test node",
+      about: "serves tests",
+      announceIntervalSec: 1,
+    });
+    const { pool } = customer(cleanup, relayUrl);
+    const latest = async (): Promise<ProviderAnnouncement> => {
+      const [event] = await pool.query({
+        kinds: [31990],
+        authors: [node.pubkey],
+        "#k": ["5050"],
+        "#t": ["pylon"],
+      });
+      const parsed = parseAnnouncement(event);
+      if (!parsed.ok) throw new Error(parsed.reason);
+      return parsed.announcement;
+    };
+
+    const first = await latest();
+    const price = { inputMsatsPer1k: 100, outputMsatsPer1k: 300, minimumMsats: 5 };
+    expect(first).toMatchObject({
+      name: "test node",
+      about: "serves tests",
+      isPylon: true,
+      status: "online",
+      kinds: [5050],
+      handlerId: "pylon",
+      models: [{ name: "tiny", contextLength: 2048, maxOutputTokens: 1024, price }],
+      price,
+      capacity: { slots: 3, maxQueue: 5 },
+      load: { active: 0, queued: 0 },
+      encryption: ["nip44", "nip04"],
+      payment: { methods: ["cashu"], mints: ["http://127.0.0.1:3338"] },
+    });
+    expect(isProviderLive(first, Math.floor(Date.now() / 1000))).toBe(true);
+    expect(first.expiration).toBeGreaterThan(first.createdAt);
+
+    // Refreshed every second: a later created_at and heartbeat replace the first (same `d` tag).
+    let refreshed = first;
+    const deadline = Date.now() + 5_000;
+    while (refreshed.createdAt === first.createdAt && Date.now() < deadline) {
+      await sleep(200);
+      refreshed = await latest();
+    }
+    expect(refreshed.id).not.toBe(first.id);
+    expect(refreshed.heartbeat).toBeGreaterThan(first.heartbeat);
+    expect(refreshed.status).toBe("online");
+
+    await node.stop();
+    const last = await latest();
+    expect(last.status).toBe("offline");
+    expect(last.createdAt).toBeGreaterThan(refreshed.createdAt);
+    expect(isProviderLive(last, Math.floor(Date.now() / 1000))).toBe(false);
+  });
+});

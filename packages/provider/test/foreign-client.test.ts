@@ -1,0 +1,123 @@
+/**
+ * Requests written by hand to the NIP-90 text as other clients write them (raw nostr-tools, none of this
+ * project's builders or parsers), and replies read by hand the same way.
+ */
+import type { RelayPool } from "@pylon/nostr";
+import * as nip04 from "nostr-tools/nip04";
+import { finalizeEvent, generateSecretKey, getPublicKey } from "nostr-tools/pure";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { RunningProvider } from "../src/index.js";
+import { Cleanup, customer, nowSec, relay, startNode, tag, tinyModel, waitFor } from "./helpers/harness.js";
+
+const cleanup = new Cleanup();
+let relayUrl: string;
+let node: RunningProvider;
+let transport: RelayPool;
+
+beforeAll(async () => {
+  const model = await tinyModel(cleanup);
+  relayUrl = (await relay(cleanup)).url;
+  node = await startNode(cleanup, { relays: [relayUrl], model, serveOpen: true });
+  transport = customer(cleanup, relayUrl).pool; // only carries events; it builds and reads nothing
+});
+afterAll(() => cleanup.run());
+
+interface Raw {
+  id: string;
+  kind: number;
+  pubkey: string;
+  content: string;
+  tags: string[][];
+}
+
+/** Publishes a hand-made request and gathers every reply to it until a result arrives. */
+async function send(request: Raw): Promise<{ result: Raw; feedback: Raw[] }> {
+  const replies: Raw[] = [];
+  const handle = transport.subscribe(
+    { kinds: [6050, 7000], "#e": [request.id] },
+    { onevent: (event) => replies.push(event) },
+  );
+  try {
+    const accepted = await transport.publish(request as never);
+    expect(accepted.every((r) => r.ok)).toBe(true);
+    const result = await waitFor(() => replies.find((e) => e.kind === 6050), "a result", 20_000);
+    return { result, feedback: replies.filter((e) => e.kind === 7000) };
+  } finally {
+    handle.close();
+  }
+}
+
+describe("a foreign client", () => {
+  it("gets an open request with the prompt in a param and `top-k`/`max-tokens` spellings served", async () => {
+    const sk = generateSecretKey();
+    const request = finalizeEvent(
+      {
+        kind: 5050,
+        created_at: nowSec(),
+        content: "",
+        tags: [
+          ["param", "prompt", "Write one short line about the sea."],
+          ["param", "top-k", "20"],
+          ["param", "max-tokens", "12"],
+          ["param", "temperature", "0.5"],
+          ["output", "text/plain"],
+          ["relays", relayUrl],
+        ],
+      },
+      sk,
+    );
+    const { result, feedback } = await send(request);
+
+    expect(result.pubkey).toBe(node.pubkey);
+    expect(tag(result, "e")?.[1]).toBe(request.id);
+    expect(tag(result, "p")?.[1]).toBe(getPublicKey(sk));
+    expect(JSON.parse(tag(result, "request")?.[1] ?? "{}").id).toBe(request.id);
+    expect(tag(result, "encrypted")).toBeUndefined();
+    expect(result.content.length).toBeGreaterThan(0);
+    expect(feedback.map((f) => tag(f, "status")?.[1])).toContain("processing");
+  });
+
+  it("gets a request with an untyped `i` tag and `max_new_tokens` served, its input copied into the result", async () => {
+    const sk = generateSecretKey();
+    const request = finalizeEvent(
+      {
+        kind: 5050,
+        created_at: nowSec(),
+        content: "",
+        tags: [
+          ["i", "Name a colour."],
+          ["param", "max_new_tokens", "6"],
+          ["param", "top_p", "0.9"],
+          ["p", node.pubkey],
+        ],
+      },
+      sk,
+    );
+    const { result } = await send(request);
+    expect(tag(result, "i")).toEqual(["i", "Name a colour."]);
+    expect(result.content.length).toBeGreaterThan(0);
+  });
+
+  it("gets a NIP-04 encrypted request (as the NIP-90 text describes) answered in NIP-04", async () => {
+    const sk = generateSecretKey();
+    const privateTags = [
+      ["i", "What is two plus two?", "text"],
+      ["param", "max_tokens", "8"],
+    ];
+    const request = finalizeEvent(
+      {
+        kind: 5050,
+        created_at: nowSec(),
+        content: nip04.encrypt(sk, node.pubkey, JSON.stringify(privateTags)),
+        tags: [["p", node.pubkey], ["encrypted"]],
+      },
+      sk,
+    );
+    const { result } = await send(request);
+    expect(tag(result, "encrypted")).toEqual(["encrypted"]);
+    expect(tag(result, "i")).toBeUndefined();
+    expect(result.content).toContain("?iv=");
+    const output = nip04.decrypt(sk, node.pubkey, result.content);
+    expect(output.length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,129 @@
+/**
+ * What provider tests share: a real local relay (real WebSockets), the generated tiny GGUF, nodes started on
+ * temporary data dirs, and customers that talk to them through RelayPool + JobClient. Everything started is
+ * registered for cleanup.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { writeTinyGguf } from "@pylon/inference";
+import { type Filter, JobClient, RelayPool } from "@pylon/nostr";
+import type { NostrEvent } from "@pylon/protocol";
+import { type RunningRelay, startRelay } from "@pylon/relay";
+import { generateSecretKey } from "nostr-tools/pure";
+import {
+  type ProviderConfigInput,
+  type ProviderDeps,
+  quietLogger,
+  type RunningProvider,
+  startProvider,
+} from "../../src/index.js";
+
+export class Cleanup {
+  #tasks: Array<() => unknown> = [];
+
+  add(task: () => unknown): void {
+    this.#tasks.push(task);
+  }
+
+  async run(): Promise<void> {
+    for (const task of this.#tasks.splice(0).reverse()) await task();
+  }
+}
+
+export async function tempDir(cleanup: Cleanup, prefix = "pylon-provider-"): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix));
+  cleanup.add(() => rm(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+export async function relay(cleanup: Cleanup): Promise<RunningRelay> {
+  const running = await startRelay({ port: 0, db: ":memory:", verifyThreads: 0 });
+  cleanup.add(() => running.close());
+  return running;
+}
+
+/** The generated tiny GGUF, written once per test file. */
+export async function tinyModel(cleanup: Cleanup): Promise<string> {
+  const dir = await tempDir(cleanup, "pylon-model-");
+  const file = path.join(dir, "tiny.gguf");
+  await writeTinyGguf(file);
+  return file;
+}
+
+export interface NodeOptions extends Partial<ProviderConfigInput> {
+  relays: string[];
+}
+
+/** A node on real llama.cpp (CPU, one thread) unless `model` says otherwise; free unless told. */
+export async function startNode(
+  cleanup: Cleanup,
+  options: NodeOptions & { model: ProviderConfigInput["model"] },
+  deps: ProviderDeps = {},
+): Promise<RunningProvider> {
+  const dataDir = options.dataDir ?? (await tempDir(cleanup));
+  const node = await startProvider(
+    {
+      gpu: false,
+      threads: 1,
+      contextSize: 2048,
+      slots: 2,
+      free: true,
+      ...options,
+      dataDir,
+    },
+    { log: quietLogger, allowPrivateRequestRelays: true, ...deps },
+  );
+  cleanup.add(() => node.stop());
+  return node;
+}
+
+export interface Customer {
+  secretKey: Uint8Array;
+  pubkey: string;
+  pool: RelayPool;
+  client: JobClient;
+}
+
+export function customer(cleanup: Cleanup, relayUrl: string, secretKey = generateSecretKey()): Customer {
+  const pool = new RelayPool([relayUrl], { connectTimeoutMs: 2_000 });
+  cleanup.add(() => pool.close());
+  const client = new JobClient(pool, secretKey, { timeoutMs: 20_000 });
+  return { secretKey, pubkey: client.pubkey, pool, client };
+}
+
+/** Every event matching `filter` that arrives within `ms` (a bounded wait for "nothing happens"). */
+export async function collect(pool: RelayPool, filter: Filter, ms: number): Promise<NostrEvent[]> {
+  const events: NostrEvent[] = [];
+  const handle = pool.subscribe(filter, { onevent: (event) => events.push(event) });
+  await sleep(ms);
+  handle.close();
+  return events;
+}
+
+/** Polls `check` until it returns a value; fails with `what` after `timeoutMs`. */
+export async function waitFor<T>(
+  check: () => T | undefined | false,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+export function nowSec(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+export function tag(event: { tags: string[][] }, name: string): string[] | undefined {
+  return event.tags.find((t) => t[0] === name);
+}
