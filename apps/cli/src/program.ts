@@ -1,5 +1,7 @@
 import { Command } from "commander";
 import { benchCommand } from "./commands/bench.js";
+import { demoCommand } from "./commands/demo.js";
+import { mintCommand } from "./commands/mint.js";
 import { modelsCommand } from "./commands/models.js";
 import { nodeCommand } from "./commands/node.js";
 import { relayCommand } from "./commands/relay.js";
@@ -12,9 +14,11 @@ export function buildProgram(): Command {
     .description("Pylon: a compute market over Nostr that runs Recursive Language Models")
     .version(version, "-v, --version")
     .showHelpAfterError()
+    .addCommand(demoCommand())
     .addCommand(nodeCommand())
     .addCommand(modelsCommand())
     .addCommand(relayCommand())
+    .addCommand(mintCommand())
     .addCommand(runCommand())
     .addCommand(benchCommand());
 }

@@ -1,0 +1,82 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { type Cli, startCli } from "./run-cli.js";
+
+const running: Cli[] = [];
+const dirs: string[] = [];
+afterEach(() => {
+  for (const cli of running.splice(0)) cli.child.kill("SIGKILL");
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function tempHome(): string {
+  const dir = mkdtempSync(join(tmpdir(), "pylon-cli-mint-"));
+  dirs.push(dir);
+  return dir;
+}
+
+function run(args: string[], home = tempHome()): Cli {
+  const cli = startCli(args, { PYLON_HOME: home });
+  running.push(cli);
+  return cli;
+}
+
+async function getJson<T>(url: string): Promise<T> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+  expect(res.status).toBe(200);
+  return (await res.json()) as T;
+}
+
+interface InfoJson {
+  name: string;
+  nuts: Record<string, { methods?: { method: string; unit: string }[] }>;
+}
+
+describe("pylon mint", () => {
+  it("serves a testnet mint, keeps its keys in the file db, and stops cleanly on SIGTERM", async () => {
+    const home = tempHome();
+    const db = join(home, "mint.db");
+    const first = run(["mint", "--port", "0", "--db", db, "--quiet"], home);
+    const [, url] = (await first.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/)) as unknown as [
+      string,
+      string,
+    ];
+    await first.waitFor(/TESTNET ONLY — not real money/);
+
+    const info = await getJson<InfoJson>(`${url}/v1/info`);
+    expect(info.name).toContain("TESTNET ONLY");
+    expect(info.nuts["4"]?.methods?.[0]).toMatchObject({ method: "bolt11", unit: "sat" });
+    const quoteRes = await fetch(`${url}/v1/mint/quote/bolt11`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ amount: 21, unit: "sat" }),
+      signal: AbortSignal.timeout(5_000),
+    });
+    const quote = (await quoteRes.json()) as { state: string; request: string };
+    expect(quote.state).toBe("PAID");
+    expect(quote.request).toMatch(/^lnbcrt210n1/);
+    const { keysets } = await getJson<{ keysets: unknown }>(`${url}/v1/keysets`);
+
+    first.child.kill("SIGTERM");
+    expect(await first.exited).toEqual({ code: 0, signal: null });
+    expect(first.stderr()).toContain("stopped");
+
+    // Same db, same keys.
+    const second = run(["mint", "--port", "0", "--db", db, "--quiet"], home);
+    const [, url2] = (await second.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/)) as unknown as [
+      string,
+      string,
+    ];
+    expect((await getJson<{ keysets: unknown }>(`${url2}/v1/keysets`)).keysets).toEqual(keysets);
+    second.child.kill("SIGTERM");
+    expect((await second.exited).code).toBe(0);
+  });
+
+  it("refuses a non-loopback address without --force-non-loopback", async () => {
+    const cli = run(["mint", "--port", "0", "--host", "0.0.0.0", "--db", ":memory:"]);
+    expect((await cli.exited).code).toBe(1);
+    expect(cli.stderr()).toContain("refusing to listen on 0.0.0.0");
+  });
+});

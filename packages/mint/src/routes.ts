@@ -1,0 +1,116 @@
+/**
+ * The NUT endpoints: path → request schema → ledger call. Everything HTTP-specific lives in http.ts.
+ */
+import type { z } from "zod";
+import { ErrorCode, refuse } from "./errors.js";
+import type { Keyset, Keysets } from "./keysets.js";
+import type { Ledger } from "./ledger.js";
+import {
+  checkStateRequestSchema,
+  meltQuoteRequestSchema,
+  meltRequestSchema,
+  mintQuoteRequestSchema,
+  mintRequestSchema,
+  restoreRequestSchema,
+  swapRequestSchema,
+} from "./schemas.js";
+
+export interface Route {
+  method: "GET" | "POST";
+  path: RegExp;
+  handle: (params: string[], body: unknown) => unknown;
+}
+
+/** Validates a request body; a mismatch is the wallet's fault, so it gets a 400 naming the first problem. */
+function parse<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+  const result = schema.safeParse(body);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const where = issue?.path.length ? issue.path.join(".") : "body";
+    refuse(ErrorCode.BAD_REQUEST, `invalid request: ${where}: ${issue?.message ?? "malformed"}`);
+  }
+  return result.data;
+}
+
+function keysJson(k: Keyset) {
+  return { id: k.id, unit: k.unit, active: k.active, input_fee_ppk: k.inputFeePpk, keys: k.publicKeys };
+}
+
+export function routes(ledger: Ledger, keysets: Keysets, info: () => unknown): Route[] {
+  const param = (params: string[]) => {
+    try {
+      return decodeURIComponent(params[0] ?? "");
+    } catch {
+      refuse(ErrorCode.BAD_REQUEST, "malformed percent-encoding in path");
+    }
+  };
+  return [
+    { method: "GET", path: /^\/v1\/info$/, handle: () => info() },
+    // NUT-01/02
+    { method: "GET", path: /^\/v1\/keys$/, handle: () => ({ keysets: keysets.active().map(keysJson) }) },
+    {
+      method: "GET",
+      path: /^\/v1\/keys\/([^/]+)$/,
+      handle: (p) => {
+        const keyset = keysets.get(param(p));
+        if (!keyset) refuse(ErrorCode.KEYSET_UNKNOWN, `keyset ${param(p)} is not known`);
+        return { keysets: [keysJson(keyset)] };
+      },
+    },
+    {
+      method: "GET",
+      path: /^\/v1\/keysets$/,
+      handle: () => ({
+        keysets: keysets
+          .all()
+          .map((k) => ({ id: k.id, unit: k.unit, active: k.active, input_fee_ppk: k.inputFeePpk })),
+      }),
+    },
+    // NUT-03
+    { method: "POST", path: /^\/v1\/swap$/, handle: (_, b) => ledger.swap(parse(swapRequestSchema, b)) },
+    // NUT-04
+    {
+      method: "POST",
+      path: /^\/v1\/mint\/quote\/bolt11$/,
+      handle: (_, b) => ledger.createMintQuote(parse(mintQuoteRequestSchema, b)),
+    },
+    {
+      method: "GET",
+      path: /^\/v1\/mint\/quote\/bolt11\/([^/]+)$/,
+      handle: (p) => ledger.mintQuote(param(p)),
+    },
+    {
+      method: "POST",
+      path: /^\/v1\/mint\/bolt11$/,
+      handle: (_, b) => ledger.mint(parse(mintRequestSchema, b)),
+    },
+    // NUT-05 (+ NUT-08 change)
+    {
+      method: "POST",
+      path: /^\/v1\/melt\/quote\/bolt11$/,
+      handle: (_, b) => ledger.createMeltQuote(parse(meltQuoteRequestSchema, b)),
+    },
+    {
+      method: "GET",
+      path: /^\/v1\/melt\/quote\/bolt11\/([^/]+)$/,
+      handle: (p) => ledger.meltQuote(param(p)),
+    },
+    {
+      method: "POST",
+      path: /^\/v1\/melt\/bolt11$/,
+      handle: (_, b) => ledger.melt(parse(meltRequestSchema, b)),
+    },
+    // NUT-07
+    {
+      method: "POST",
+      path: /^\/v1\/checkstate$/,
+      handle: (_, b) => ledger.checkState(parse(checkStateRequestSchema, b)),
+    },
+    // NUT-09
+    {
+      method: "POST",
+      path: /^\/v1\/restore$/,
+      handle: (_, b) => ledger.restore(parse(restoreRequestSchema, b)),
+    },
+  ];
+}
