@@ -6,6 +6,7 @@ import { modelsCommand } from "./commands/models.js";
 import { nodeCommand } from "./commands/node.js";
 import { relayCommand } from "./commands/relay.js";
 import { runCommand } from "./commands/run.js";
+import { walletCommand } from "./commands/wallet.js";
 import { version } from "./version.js";
 
 /** The `pylon` command tree. Each subcommand only parses flags and wires packages together. */
@@ -20,5 +21,6 @@ export function buildProgram(): Command {
     .addCommand(relayCommand())
     .addCommand(mintCommand())
     .addCommand(runCommand())
+    .addCommand(walletCommand())
     .addCommand(benchCommand());
 }

@@ -1,0 +1,140 @@
+import { join } from "node:path";
+import { type Operation, openWallet, type PylonWallet } from "@pylon/wallet";
+import { Command } from "commander";
+import { parsePositiveInt } from "../options.js";
+import { dataDir } from "../paths.js";
+
+interface WalletCliOptions {
+  mint?: string;
+  json?: boolean;
+}
+
+/** `pylon wallet …`: the Cashu wallet under <data dir>/wallet/ (wallet.db + a 0600 seed file). */
+export function walletCommand(): Command {
+  const wallet = new Command("wallet")
+    .description("Cashu ecash wallet (testnet): balance, fund, send, receive, withdraw, history")
+    .addHelpText(
+      "after",
+      "\nThe mint comes from --mint, else $PYLON_MINT, else the first mint this wallet already used.\n" +
+        "Data: <data dir>/wallet/wallet.db and the seed file <data dir>/wallet/seed (mode 0600; back it up).",
+    );
+  const sub = (name: string, description: string) =>
+    wallet
+      .command(name)
+      .description(description)
+      .option("--mint <url>", "mint URL (env: PYLON_MINT)")
+      .option("--json", "print the result as JSON");
+
+  sub(
+    "balance",
+    "sats per mint: spendable, handed out and not yet claimed (pending), in flight (reserved)",
+  ).action((opts: WalletCliOptions) =>
+    withWallet(opts, false, async (w) => {
+      const b = w.balance();
+      if (opts.json) return print(b);
+      for (const [mint, t] of Object.entries(b.byMint)) {
+        console.log(`${mint}  ${t.unspent} sats (pending ${t.pending}, reserved ${t.reserved})`);
+      }
+      console.log(
+        `total  ${b.total.unspent} sats (pending ${b.total.pending}, reserved ${b.total.reserved})`,
+      );
+    }),
+  );
+
+  sub("fund", "mint ecash from a Lightning invoice (a local test mint pays it itself)")
+    .argument("<sats>", "amount in sats", parsePositiveInt)
+    .option("--wait <seconds>", "how long to wait for the invoice to be paid", parsePositiveInt, 60)
+    .action((sats: number, opts: WalletCliOptions & { wait: number }) =>
+      withWallet(opts, true, async (w) => {
+        const op = await w.fund(sats, {
+          timeoutMs: opts.wait * 1000,
+          onInvoice: (invoice) => console.error(`pylon wallet: pay this invoice: ${invoice}`),
+        });
+        report(opts, op, `funded ${op.amount} sats from ${op.mintUrl}`);
+      }),
+    );
+
+  sub("send", "make a bearer token (printed alone on stdout); its sats stay pending until claimed")
+    .argument("<sats>", "amount in sats", parsePositiveInt)
+    .action((sats: number, opts: WalletCliOptions) =>
+      withWallet(opts, true, async (w) => {
+        const { op, token } = await w.send(sats);
+        if (opts.json) return print({ ...op, token });
+        console.log(token);
+        console.error(
+          `pylon wallet: sent ${op.amount} sats (fee ${op.fee}) from ${op.mintUrl} (operation ${op.id})`,
+        );
+      }),
+    );
+
+  sub("receive", "swap a token into this wallet (the token's mint must be --mint or one already used)")
+    .argument("<token>", "cashuB… token")
+    .action((token: string, opts: WalletCliOptions) =>
+      withWallet(opts, false, async (w) => {
+        const op = await w.receive(token);
+        report(opts, op, `received ${op.amount} sats (fee ${op.fee}) into ${op.mintUrl}`);
+      }),
+    );
+
+  sub("withdraw", "pay a bolt11 Lightning invoice; change comes back")
+    .argument("<invoice>", "bolt11 invoice")
+    .action((invoice: string, opts: WalletCliOptions) =>
+      withWallet(opts, true, async (w) => {
+        const op = await w.withdraw(invoice);
+        report(opts, op, `paid ${op.amount} sats (fee ${op.fee}) from ${op.mintUrl}`);
+      }),
+    );
+
+  sub("history", "every operation with its amount and fee, newest first")
+    .option("--limit <n>", "show at most n operations", parsePositiveInt)
+    .action((opts: WalletCliOptions & { limit?: number }) =>
+      withWallet(opts, false, async (w) => {
+        const ops = w.history({ ...(opts.limit ? { limit: opts.limit } : {}) });
+        if (opts.json) return print(ops);
+        for (const op of ops) {
+          const when = new Date(op.createdAt).toISOString().replace("T", " ").slice(0, 19);
+          const error = op.error ? `  (${op.error})` : "";
+          console.log(
+            `${when}  ${op.kind.padEnd(8)} ${op.state.padEnd(9)} ${String(op.amount).padStart(8)} sats  fee ${op.fee}  ${op.mintUrl}  ${op.id}${error}`,
+          );
+        }
+      }),
+    );
+  return wallet;
+}
+
+/** Opens the wallet, settling anything a crashed run left behind, runs `fn`, closes it. */
+async function withWallet(
+  opts: WalletCliOptions,
+  needsMint: boolean,
+  fn: (w: PylonWallet) => Promise<void>,
+): Promise<void> {
+  const dir = join(dataDir(), "wallet");
+  const mint = opts.mint ?? process.env.PYLON_MINT;
+  const w = await openWallet({
+    dbPath: join(dir, "wallet.db"),
+    seedPath: join(dir, "seed"),
+    mintUrls: mint ? [mint] : [],
+    recover: false,
+  });
+  try {
+    const recovered = await w.recover();
+    for (const e of recovered.errors)
+      console.error(`pylon wallet: could not settle operation ${e.opId} yet: ${e.error}`);
+    if (needsMint && w.mints.length === 0) {
+      throw new Error("no mint configured: pass --mint <url> or set PYLON_MINT (e.g. a local test mint)");
+    }
+    await fn(w);
+  } finally {
+    w.close();
+  }
+}
+
+function report(opts: WalletCliOptions, op: Operation, line: string): void {
+  if (opts.json) print(op);
+  else console.log(`${line} (operation ${op.id})`);
+}
+
+function print(value: unknown): void {
+  console.log(JSON.stringify(value, null, 2));
+}

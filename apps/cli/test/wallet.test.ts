@@ -1,0 +1,87 @@
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fakeInvoice, type RunningMint, startMint } from "@pylon/mint";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Cli, startCli } from "./run-cli.js";
+
+let mint: RunningMint;
+const dirs: string[] = [];
+const running: Cli[] = [];
+
+beforeAll(async () => {
+  mint = await startMint({ port: 0, db: ":memory:" });
+});
+afterAll(async () => {
+  for (const cli of running.splice(0)) cli.child.kill("SIGKILL");
+  await mint.close();
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+function home(): string {
+  const dir = mkdtempSync(join(tmpdir(), "pylon-wallet-cli-"));
+  dirs.push(dir);
+  return dir;
+}
+
+/** Runs `pylon wallet …` to completion. */
+async function wallet(pylonHome: string, args: string[], env: Record<string, string> = {}) {
+  const cli = startCli(["wallet", ...args], { PYLON_HOME: pylonHome, PYLON_MINT: mint.url, ...env });
+  running.push(cli);
+  const { code } = await cli.exited;
+  return { code, out: cli.stdout(), err: cli.stderr() };
+}
+
+describe("pylon wallet", () => {
+  it("funds, sends, receives in a second wallet, withdraws with change and lists history", async () => {
+    const alice = home();
+    const bob = home();
+    expect(await wallet(alice, ["fund", "500"])).toMatchObject({
+      code: 0,
+      out: expect.stringContaining("funded 500 sats"),
+    });
+    expect(statSync(join(alice, "wallet", "seed")).mode & 0o777).toBe(0o600);
+    expect(statSync(join(alice, "wallet", "wallet.db")).mode & 0o777).toBe(0o600);
+
+    const sent = await wallet(alice, ["send", "120"]);
+    expect(sent.code).toBe(0);
+    const token = sent.out.trim();
+    expect(token).toMatch(/^cashuB[\w-]+$/); // the token alone on stdout
+    expect((await wallet(bob, ["receive", token])).out).toContain("received 120 sats");
+
+    const paid = await wallet(alice, ["withdraw", fakeInvoice({ amountMsat: 100_000n }).request, "--json"]);
+    expect(paid.code).toBe(0);
+    const op = JSON.parse(paid.out) as { kind: string; amount: number; fee: number };
+    expect(op).toMatchObject({ kind: "withdraw", amount: 100 });
+
+    const balance = JSON.parse((await wallet(alice, ["balance", "--json"])).out) as {
+      total: { unspent: number; pending: number };
+    };
+    expect(balance.total.unspent).toBe(500 - 120 - 100 - op.fee);
+    const history = (await wallet(alice, ["history"])).out.trim().split("\n");
+    expect(history.map((l) => l.split(/\s+/)[2])).toEqual(["withdraw", "send", "fund"]);
+  });
+
+  it("explains an unreachable mint, a malformed or spent token and an insufficient balance", async () => {
+    const dir = home();
+    const down = await wallet(dir, ["fund", "10", "--mint", "http://127.0.0.1:1"]);
+    expect(down.code).not.toBe(0);
+    expect(down.err).toMatch(/mint http:\/\/127\.0\.0\.1:1 is unreachable/);
+
+    const bad = await wallet(dir, ["receive", "cashuBnot-a-token"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toContain("not a cashu token");
+
+    expect((await wallet(dir, ["fund", "50"])).code).toBe(0);
+    const broke = await wallet(dir, ["send", "51"]);
+    expect(broke.code).not.toBe(0);
+    expect(broke.err).toContain("insufficient balance");
+
+    const token = (await wallet(dir, ["send", "20"])).out.trim();
+    const other = home();
+    expect((await wallet(other, ["receive", token])).code).toBe(0);
+    const again = await wallet(other, ["receive", token]);
+    expect(again.code).not.toBe(0);
+    expect(again.err).toContain("already spent");
+  });
+});

@@ -1,0 +1,266 @@
+/**
+ * `openWallet`: the Cashu wallet the rest of Pylon uses. One SQLite file holds every proof with its state,
+ * the operation log (write-ahead record + history) and the NUT-13 counters; one seed file derives every
+ * secret. Operations on one wallet run one at a time; other processes on the same file are safe (SQLite
+ * transactions, and recovery leaves alone operations whose process is alive).
+ */
+import { type Proof, setGlobalRequestOptions } from "@cashu/cashu-ts";
+import { WalletError } from "./errors.js";
+import { deriveKeyPair, type P2PKKeyPair } from "./keys.js";
+import { canonicalMintUrl, MintSessions } from "./mint-session.js";
+import type { OpContext } from "./ops/context.js";
+import { type FundOptions, fund } from "./ops/fund.js";
+import { createLockedPayments, type LockRequest, type LockResult } from "./ops/lock.js";
+import { type InputState, inputStates } from "./ops/mint-state.js";
+import { receive, swapIn } from "./ops/receive.js";
+import { checkPending, type PendingCheck, reclaim } from "./ops/reclaim.js";
+import { recoverOperation } from "./ops/recover.js";
+import { send } from "./ops/send.js";
+import { withdraw } from "./ops/withdraw.js";
+import { loadOrCreateSeed } from "./seed.js";
+import { SqliteCounterSource } from "./store/counters.js";
+import { type Db, openDatabase } from "./store/db.js";
+import { type Operation, OperationLog } from "./store/operations.js";
+import { type ProofState, ProofStore, type StateTotals, type StoredProof } from "./store/proofs.js";
+
+export interface OpenWalletOptions {
+  /** SQLite file (":memory:" for a throwaway wallet). */
+  dbPath: string;
+  /** Mints this wallet uses; the first is the default. More can be added with `addMint`. */
+  mintUrls?: string[];
+  /** 0600 seed file, created on first use. */
+  seedPath?: string;
+  /** Or the seed itself (tests). */
+  seed?: Uint8Array;
+  unit?: "sat";
+  /** Settle operations a crashed process left behind (default true). Needs the mints; failures are reported, not thrown. */
+  recover?: boolean;
+  /** Per-request timeout for mint calls (default 15 s). */
+  requestTimeoutMs?: number;
+}
+
+export interface Balance {
+  /** Sats per state over all mints. `unspent` is spendable; `pending` was handed out and not yet claimed. */
+  total: StateTotals;
+  byMint: Record<string, StateTotals>;
+}
+
+export interface RecoveryReport {
+  completed: Operation[];
+  failed: Operation[];
+  pending: Operation[];
+  /** Mints that could not be asked (unreachable), with the error. */
+  errors: Array<{ mintUrl: string; opId: string; error: string }>;
+}
+
+/**
+ * Operations running in this process, shared by every wallet object: two objects on one file in one
+ * process (same pid) must not recover each other's operations mid-flight. Ids are random UUIDs.
+ */
+const INFLIGHT = new Set<string>();
+
+export async function openWallet(opts: OpenWalletOptions): Promise<PylonWallet> {
+  const seed = opts.seed ?? (opts.seedPath ? loadOrCreateSeed(opts.seedPath) : undefined);
+  if (!seed) throw new WalletError("invalid_argument", "openWallet needs seedPath or seed");
+  setGlobalRequestOptions({ requestTimeout: opts.requestTimeoutMs ?? 15_000 });
+  const db = openDatabase(opts.dbPath);
+  // Configured mints first (the first is the default), then every mint this wallet has used before.
+  const mints = [
+    ...new Set([...(opts.mintUrls ?? []).map(canonicalMintUrl), ...new OperationLog(db).mints()]),
+  ];
+  const wallet = new PylonWallet(db, seed, opts.unit ?? "sat", mints);
+  if (opts.recover ?? true) await wallet.recover();
+  return wallet;
+}
+
+export class PylonWallet {
+  /** The wallet's P2PK key: refund key of payments it makes, lock key of payments made to it. */
+  readonly p2pk: P2PKKeyPair;
+  private readonly ctx: OpContext;
+  private readonly sessions: MintSessions;
+  private readonly mintSet: Set<string>;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(
+    private readonly db: Db,
+    seed: Uint8Array,
+    readonly unit: string,
+    mints: string[],
+  ) {
+    this.p2pk = deriveKeyPair(seed, "p2pk");
+    this.sessions = new MintSessions(seed, new SqliteCounterSource(db), unit);
+    this.mintSet = new Set(mints);
+    this.ctx = {
+      db,
+      proofs: new ProofStore(db),
+      log: new OperationLog(db),
+      unit,
+      key: this.p2pk,
+      mint: (url) => this.sessions.get(url),
+      inflight: INFLIGHT,
+    };
+  }
+
+  /** Configured mints, default first. */
+  get mints(): string[] {
+    return [...this.mintSet];
+  }
+
+  addMint(url: string): string {
+    const u = canonicalMintUrl(url);
+    this.mintSet.add(u);
+    return u;
+  }
+
+  balance(): Balance {
+    const totals = this.ctx.proofs.totals();
+    const byMint: Record<string, StateTotals> = {};
+    for (const m of this.mintSet) byMint[m] = { unspent: 0, reserved: 0, pending: 0 };
+    for (const [m, t] of totals) byMint[m] = t;
+    const total = { unspent: 0, reserved: 0, pending: 0 };
+    for (const t of Object.values(byMint)) {
+      total.unspent += t.unspent;
+      total.reserved += t.reserved;
+      total.pending += t.pending;
+    }
+    return { total, byMint };
+  }
+
+  /** Mints `amountSats` from a Lightning invoice (fake Lightning on the local mint pays it at once). */
+  fund(amountSats: number, opts: FundOptions & { mint?: string } = {}): Promise<Operation> {
+    if (!Number.isSafeInteger(amountSats) || amountSats <= 0) {
+      return Promise.reject(
+        new WalletError("invalid_argument", `amount must be a positive whole number of sats`),
+      );
+    }
+    return this.exclusive(() => fund(this.ctx, this.pick(opts.mint), amountSats, opts));
+  }
+
+  /** A bearer token for `amountSats`; its proofs stay pending until claimed or reclaimed. `detail.token` holds it too. */
+  async send(
+    amountSats: number,
+    opts: { mint?: string; includeFees?: boolean } = {},
+  ): Promise<{ op: Operation; token: string }> {
+    const op = await this.exclusive(() => send(this.ctx, this.pick(opts.mint), amountSats, opts));
+    return { op, token: String(op.detail.token) };
+  }
+
+  /** Swaps a token into this wallet's own proofs. The token's mint must be one of the wallet's mints. */
+  receive(token: string): Promise<Operation> {
+    return this.exclusive(() => receive(this.ctx, token, this.mintSet));
+  }
+
+  /** Pays a bolt11 invoice, keeping the change. */
+  withdraw(invoice: string, opts: { mint?: string } = {}): Promise<Operation> {
+    return this.exclusive(() => withdraw(this.ctx, this.pick(opts.mint), invoice));
+  }
+
+  /** P2PK-locked payments to several providers, all in one swap. */
+  createLockedPayments(
+    requests: LockRequest[],
+    opts: { mint?: string; now?: number } = {},
+  ): Promise<LockResult> {
+    return this.exclusive(() => createLockedPayments(this.ctx, this.pick(opts.mint), requests, opts));
+  }
+
+  /** Marks handed-out proofs the receivers claimed as spent; returns what is still unclaimed. */
+  checkPending(opts: { mint?: string; opId?: string } = {}): Promise<PendingCheck> {
+    return this.exclusive(() => checkPending(this.ctx, this.pick(opts.mint), opts.opId));
+  }
+
+  /** Takes back unclaimed bearer tokens and locked payments past their locktime (refund key). */
+  reclaim(opts: { mint?: string; opId?: string; now?: number } = {}): Promise<Operation | undefined> {
+    return this.exclusive(() => reclaim(this.ctx, this.pick(opts.mint), opts));
+  }
+
+  /** Swaps proofs locked to `privkey` (a provider's collected payments) into this wallet, in one swap. */
+  redeemProofs(mintUrl: string, proofs: Proof[], opts: { privkey: string; id?: string }): Promise<Operation> {
+    const mint = this.addMint(mintUrl);
+    return this.exclusive(() =>
+      swapIn(this.ctx, mint, proofs, {
+        kind: "redeem",
+        privkey: opts.privkey,
+        ...(opts.id ? { id: opts.id } : {}),
+      }),
+    );
+  }
+
+  /** NUT-07 state of each proof at `mintUrl`, keyed by Y. */
+  async checkStates(mintUrl: string, proofs: Proof[]): Promise<Map<string, InputState>> {
+    const mint = canonicalMintUrl(mintUrl);
+    return inputStates(await this.sessions.get(mint), mint, proofs);
+  }
+
+  /** Stored proofs, for inspection (state, lock, which operation made or spent them). */
+  proofs(filter: { mint?: string; state?: ProofState } = {}): StoredProof[] {
+    return this.ctx.proofs.list({
+      ...(filter.mint ? { mintUrl: canonicalMintUrl(filter.mint) } : {}),
+      ...(filter.state ? { state: filter.state } : {}),
+    });
+  }
+
+  history(opts: { limit?: number; mint?: string } = {}): Operation[] {
+    return this.ctx.log.list({
+      ...(opts.limit ? { limit: opts.limit } : {}),
+      ...(opts.mint ? { mintUrl: canonicalMintUrl(opts.mint) } : {}),
+    });
+  }
+
+  operation(id: string): Operation | undefined {
+    return this.ctx.log.get(id);
+  }
+
+  /**
+   * Settles every recorded-but-unsettled operation whose process is gone, from the mint's answers (NUT-07
+   * states, NUT-09 restore, quote states). Operations of live processes (and this one's own in flight)
+   * are left alone. Unreachable mints are reported, not thrown.
+   */
+  recover(): Promise<RecoveryReport> {
+    return this.exclusive(async () => {
+      const report: RecoveryReport = { completed: [], failed: [], pending: [], errors: [] };
+      for (const op of this.ctx.log.prepared()) {
+        if (this.ctx.inflight.has(op.id) || (op.ownerPid !== process.pid && isAlive(op.ownerPid))) continue;
+        this.mintSet.add(op.mintUrl);
+        try {
+          const outcome = await recoverOperation(this.ctx, op);
+          report[outcome.state].push(outcome.op);
+        } catch (err) {
+          report.errors.push({
+            mintUrl: op.mintUrl,
+            opId: op.id,
+            error: err instanceof Error ? err.message : String(err),
+          });
+        }
+      }
+      return report;
+    });
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private pick(mint: string | undefined): string {
+    if (mint) return this.addMint(mint);
+    const first = this.mintSet.values().next();
+    if (first.done)
+      throw new WalletError("invalid_argument", "no mint configured (pass --mint or set PYLON_MINT)");
+    return first.value;
+  }
+
+  /** Runs `fn` after every earlier operation on this wallet has finished. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
