@@ -12,7 +12,7 @@ import {
   readJobRef,
 } from "./nip90-reply.js";
 import { type ParseFailure, parseFailure } from "./parse-result.js";
-import { amountTag, amountTagSchema, type PaymentAmount, readAmount } from "./payment.js";
+import { amountTag, amountTagSchema, type PaymentAmount, readAmount, readCashuRequest } from "./payment.js";
 import { isJobStatus, JOB_STATUSES, type JobStatus, normaliseStatus } from "./status.js";
 import {
   encryptedTagSchema,
@@ -78,6 +78,8 @@ export interface JobFeedback {
   statusAsSent: string;
   extra?: string;
   amount?: PaymentAmount;
+  /** A NUT-18 Cashu payment request (`creqA…`) from a `["creq", …]` tag (payment-required). */
+  paymentRequest?: string;
   /** Plaintext content; empty when there was none or it could not be decrypted (see warnings). */
   content: string;
   encryption?: EncryptionScheme;
@@ -118,6 +120,8 @@ export function parseJobFeedback(raw: unknown, options: ParseReplyOptions = {}):
   const extra = statusTag?.[2];
   if (extra) feedback.extra = extra;
   if (amount.amount) feedback.amount = amount.amount;
+  const paymentRequest = readCashuRequest(tags);
+  if (paymentRequest) feedback.paymentRequest = paymentRequest;
   if (hasTag(tags, "encrypted") && event.content !== "") {
     const decrypted = options.secretKey
       ? decryptContent(event.content, options.secretKey, event.pubkey)

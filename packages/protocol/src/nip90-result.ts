@@ -18,7 +18,7 @@ import {
   readJobRef,
 } from "./nip90-reply.js";
 import { type ParseFailure, parseFailure } from "./parse-result.js";
-import { amountTag, amountTagSchema, type PaymentAmount, readAmount } from "./payment.js";
+import { amountTag, amountTagSchema, type PaymentAmount, readAmount, readTabBalance } from "./payment.js";
 import {
   encryptedTagSchema,
   eTagSchema,
@@ -108,6 +108,8 @@ export interface JobResult {
   content: string;
   encryption?: EncryptionScheme;
   amount?: PaymentAmount;
+  /** What is left on the customer's tab at this provider after the job, msats (`["tab", …]`). */
+  tabMsats?: number;
   /** The embedded request, when present and well-formed. Not verified: compare its id with `jobId`. */
   request?: NostrEvent;
   /** Inputs copied from the request (plaintext results only). */
@@ -158,6 +160,8 @@ export function parseJobResult(raw: unknown, options: ParseReplyOptions = {}): P
   if (customer) result.customer = customer;
   if (encryption) result.encryption = encryption;
   if (amount.amount) result.amount = amount.amount;
+  const tab = readTabBalance(tags);
+  if (tab !== undefined) result.tabMsats = tab;
   const request = readEmbeddedRequest(tags, ref.jobId, warnings);
   if (request) result.request = request;
   return { ok: true, result };

@@ -63,6 +63,20 @@ export function amountTag(amount: PaymentAmount): Tag {
   return amount.bolt11 ? ["amount", String(amount.msats), amount.bolt11] : ["amount", String(amount.msats)];
 }
 
+/** Tag on `payment-required` feedback carrying a NUT-18 Cashu payment request (`creqA…`). */
+export const CASHU_REQUEST_TAG = "creq";
+
+export function cashuRequestTag(paymentRequest: string): Tag {
+  if (!paymentRequest.startsWith("creq")) throw new TypeError("not a NUT-18 payment request");
+  return [CASHU_REQUEST_TAG, paymentRequest];
+}
+
+/** The NUT-18 payment request of a feedback, if any. */
+export function readCashuRequest(tags: readonly Tag[]): string | undefined {
+  const value = tags.find((t) => t[0] === CASHU_REQUEST_TAG)?.[1]?.trim();
+  return value?.startsWith("creq") ? value : undefined;
+}
+
 export function cashuParamTag(token: string): Tag {
   if (token.trim() === "") throw new TypeError("cashu token must be a non-empty string");
   return ["param", CASHU_PARAM, token];
@@ -79,4 +93,29 @@ export function readAmount(tags: readonly Tag[]): AmountRead {
     return { ok: false, reason: `amount "${String(tag[1]).slice(0, 32)}" is not msats` };
   const bolt11 = tag[2]?.trim();
   return { ok: true, amount: bolt11 ? { msats, bolt11 } : { msats } };
+}
+
+/**
+ * Tabs (see docs/payments.md): `["param", "tab", "open" | "close"]` inside the encrypted params. `open`
+ * carries a locked token (the `cashu` param) that is credited to the customer's tab at this provider; while
+ * a tab is open, jobs are debited from it. `close` asks for the remaining balance back as a token.
+ */
+export const TAB_PARAM = "tab";
+export type TabAction = "open" | "close";
+
+export function tabParamTag(action: TabAction): Tag {
+  return ["param", TAB_PARAM, action];
+}
+
+/** `["tab", balance_msats, expires_at?]` on results: what is left on the customer's tab after this job. */
+export function tabBalanceTag(balanceMsats: number, expiresAt?: number): Tag {
+  assertMsats(balanceMsats, "tab balance");
+  return expiresAt === undefined
+    ? ["tab", String(balanceMsats)]
+    : ["tab", String(balanceMsats), String(expiresAt)];
+}
+
+export function readTabBalance(tags: readonly Tag[]): number | undefined {
+  const tag = tags.find((t) => t[0] === "tab");
+  return tag ? parseMsats(tag[1]) : undefined;
 }

@@ -28,6 +28,8 @@ export interface AnnouncerOptions {
   maxQueue: number;
   /** Mints accepted for payment; empty while the node takes none. */
   mints: string[];
+  /** The payment key Cashu proofs must be locked to. */
+  p2pk?: string;
   intervalSec: number;
   load: () => { active: number; queued: number };
   log: Logger;
@@ -88,7 +90,11 @@ export class Announcer {
       capacity: { slots: o.slots, maxQueue: o.maxQueue },
       load: status === "online" ? o.load() : { active: 0, queued: 0 },
       encryption: ["nip44", "nip04"],
-      payment: { methods: o.mints.length > 0 ? ["cashu"] : [], mints: o.mints },
+      payment: {
+        methods: o.mints.length > 0 ? ["cashu"] : [],
+        mints: o.mints,
+        ...(o.p2pk ? { p2pkPubkey: o.p2pk } : {}),
+      },
       status,
       // Three missed refreshes and relays may drop it; buyers judge liveness by the heartbeat anyway.
       ttlSec: o.intervalSec * 3 + 60,

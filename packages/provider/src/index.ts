@@ -2,7 +2,15 @@
  * @pylon/provider: the `pylon node` daemon as a library — announce, intake, pricing and the payment hook,
  * a persistent job queue on inference slots, feedback and results, restart recovery, graceful shutdown.
  */
+
 export { NODE_VERSION } from "./announcer.js";
+export {
+  DEFAULT_LOCK_SEC,
+  jobQuoteSats,
+  lockedTokenFor,
+  type PaymentTarget,
+  submitPaidJob,
+} from "./buyer/paid-job.js";
 export { ENV_VARIABLES } from "./config/env.js";
 export { ConfigError } from "./config/errors.js";
 export {
@@ -29,6 +37,10 @@ export {
   paymentRequiredPolicy,
   quoteJob,
 } from "./payment.js";
+export { CashuPolicy, type CashuPolicyOptions } from "./payments/cashu-policy.js";
+export { type Earnings, readEarnings } from "./payments/earnings.js";
+export { type NodePayments, SEED_FILE, startPayments, WALLET_FILE } from "./payments/setup.js";
+export { type CloseResult, type TabBalance, TabBook, type TabTotals } from "./payments/tabs.js";
 export { type ProviderDeps, type RunningProvider, startProvider } from "./provider.js";
 export { MAX_EVENT_BYTES } from "./replies/event-size.js";
 export { ENCRYPTED_PART_BYTES, PLAINTEXT_PART_BYTES, splitOutput } from "./replies/output-parts.js";

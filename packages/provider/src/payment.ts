@@ -19,9 +19,19 @@ export interface PriceQuote {
 export type PaymentDecision =
   | { ok: true }
   /** No work until paid: the customer gets `payment-required` with this amount. */
-  | { ok: false; feedback: "payment-required"; amountMsats: number; detail?: string; bolt11?: string }
+  | {
+      ok: false;
+      feedback: "payment-required";
+      amountMsats: number;
+      detail?: string;
+      bolt11?: string;
+      /** A NUT-18 Cashu payment request (`creqA…`), sent as a `["creq", …]` tag. */
+      paymentRequest?: string;
+    }
   /** The payment offered is unacceptable (wrong mint, spent token…): the customer gets `error`. */
-  | { ok: false; feedback: "error"; reason: string };
+  | { ok: false; feedback: "error"; reason: string }
+  /** Answered without inference (e.g. a tab's refund token): the result carries `output`, nothing is owed. */
+  | { ok: false; feedback: "result"; output: string };
 
 /** Decides, before any work, whether a job is paid for. Implemented by the payments work (ecash). */
 export interface PaymentPolicy {
@@ -33,6 +43,18 @@ export interface PaymentPolicy {
    * job only runs once paid for.
    */
   amountOwed?(job: JobRequest, quote: PriceQuote, usage: TokenUsage): number;
+  /**
+   * Whether a job left `received` by a crash (after its payment was recorded, before it was queued) is paid
+   * for: such a job runs after the restart instead of being refused. Default: never.
+   */
+  isPaid?(jobId: string): boolean;
+  /**
+   * Called when an accepted job ends, before its customer is told: `costMsats` is the price of what it
+   * actually used (0 when it failed or never ran). Tabs charge this and free the rest of the reserve.
+   */
+  settle?(jobId: string, costMsats: number): void;
+  /** Extra tags for a result to `job`'s customer (e.g. the remaining tab balance). */
+  resultTags?(job: Pick<JobRequest, "customer">): string[][];
 }
 
 /** Serves everything without payment. Used only when the operator configured `free: true`. */

@@ -17,6 +17,7 @@ import { Admission } from "./jobs/admission.js";
 import { JobWorker } from "./jobs/job-worker.js";
 import { type Logger, quietLogger } from "./log.js";
 import { freePolicy, type PaymentPolicy, paymentRequiredPolicy } from "./payment.js";
+import { type NodePayments, startPayments } from "./payments/setup.js";
 import { ReplyPublisher } from "./replies/reply-publisher.js";
 import { RequestRelays } from "./replies/request-relays.js";
 import { ProviderStats, type ProviderStatus } from "./stats.js";
@@ -40,6 +41,8 @@ export interface RunningProvider {
   keyFile: string;
   databaseFile: string;
   config: ProviderConfig;
+  /** The ecash side, when the node takes Cashu payments (not free, mints allowed, no policy passed in). */
+  payments?: Pick<NodePayments, "paymentKey" | "earnings" | "redeemNow" | "tabTotals">;
   status(): ProviderStatus;
   /** Graceful shutdown (see JobWorker.shutdown); idempotent. */
   stop(): Promise<void>;
@@ -90,7 +93,15 @@ export async function startProvider(
 
     const keys = new ConversationKeyCache(key.secretKey);
     const stats = new ProviderStats();
-    const policy = config.free ? freePolicy : (deps.paymentPolicy ?? paymentRequiredPolicy);
+    const payments =
+      !config.free && !deps.paymentPolicy && config.allowedMints.length > 0
+        ? await startPayments(config, log)
+        : undefined;
+    // Closed after the worker has stopped (closers run in reverse): the last redeem sees every payment.
+    if (payments) closers.push(() => payments.close());
+    const policy = config.free
+      ? freePolicy
+      : (deps.paymentPolicy ?? payments?.policy ?? paymentRequiredPolicy);
     const price: TokenPrice = config.free
       ? { inputMsatsPer1k: 0, outputMsatsPer1k: 0, minimumMsats: 0 }
       : {
@@ -158,6 +169,7 @@ export async function startProvider(
       slots: config.slots,
       maxQueue: config.queue,
       mints: config.allowedMints,
+      ...(payments ? { p2pk: payments.paymentKey } : {}),
       intervalSec: config.announceIntervalSec,
       load: () => ({ active: worker.active, queued: worker.queued }),
       log,
@@ -194,6 +206,16 @@ export async function startProvider(
       keyFile,
       databaseFile,
       config,
+      ...(payments
+        ? {
+            payments: {
+              paymentKey: payments.paymentKey,
+              earnings: () => payments.earnings(),
+              tabTotals: () => payments.tabTotals(),
+              redeemNow: () => payments.redeemNow(),
+            },
+          }
+        : {}),
       stop,
       status: (): ProviderStatus => ({
         pubkey: key.pubkey,
@@ -210,6 +232,7 @@ export async function startProvider(
         slots: config.slots,
         maxQueue: config.queue,
         relays: pool.status().map(({ relay, state }) => ({ relay, state })),
+        ...(payments ? { earnings: payments.earnings() } : {}),
       }),
     };
   } catch (error) {

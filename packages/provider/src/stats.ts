@@ -1,3 +1,5 @@
+import type { Earnings } from "./payments/earnings.js";
+
 /** Counters for `status()`: what this run of the node did, and how fast it generated. */
 export interface ProviderStatus {
   pubkey: string;
@@ -29,6 +31,8 @@ export interface ProviderStatus {
   slots: number;
   maxQueue: number;
   relays: { relay: string; state: string }[];
+  /** Ecash earned, when the node takes Cashu payments (from SQLite, so it spans restarts). */
+  earnings?: Earnings;
 }
 
 export type Counter = keyof ProviderStatus["jobs"];

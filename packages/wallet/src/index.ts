@@ -24,6 +24,11 @@ export {
 export { KeysetDirectory, type KnownKeyset } from "./payments/keysets.js";
 export { type CollectedProof, type CollectedState, type Credit, PaymentLedger } from "./payments/ledger.js";
 export { type LockConditions, readLock } from "./payments/lock-conditions.js";
+export {
+  decodeLockedPaymentRequest,
+  encodeLockedPaymentRequest,
+  type LockedPaymentRequest,
+} from "./payments/payment-request.js";
 export { type RedeemedBatch, type RedeemOptions, redeemCollected } from "./payments/redeem.js";
 export { proofY } from "./proof-y.js";
 export { loadOrCreateSeed } from "./seed.js";

@@ -139,7 +139,8 @@ export class PylonWallet {
   /** A bearer token for `amountSats`; its proofs stay pending until claimed or reclaimed. `detail.token` holds it too. */
   async send(
     amountSats: number,
-    opts: { mint?: string; includeFees?: boolean } = {},
+    /** `id`: the operation id, chosen by the caller to find the token again after a crash. */
+    opts: { mint?: string; includeFees?: boolean; id?: string } = {},
   ): Promise<{ op: Operation; token: string }> {
     const op = await this.exclusive(() => send(this.ctx, this.pick(opts.mint), amountSats, opts));
     return { op, token: String(op.detail.token) };

@@ -18,7 +18,7 @@ import {
   type SubcallBackend,
   type TrajectoryRecord,
 } from "@pylon/rlm";
-import { Command, InvalidArgumentError } from "commander";
+import { Command, InvalidArgumentError, Option } from "commander";
 import { oneOf, parsePositiveInt } from "../options.js";
 import { dataDir } from "../paths.js";
 
@@ -63,11 +63,10 @@ function parsePositiveNumber(value: string): number {
 /** Adds the model, budget and log flags of an RLM run to `command`. */
 export function addRlmOptions(command: Command): Command {
   return command
-    .option(
-      "--root <model>",
-      "root model: openai:MODEL | llama:PATH | scripted",
-      parseSpec,
-      parseSpec("scripted"),
+    .addOption(
+      new Option("--root <model>", "root model: openai:MODEL | llama:PATH | scripted")
+        .argParser(parseSpec)
+        .default(parseSpec("scripted"), "scripted"),
     )
     .option(
       "--sub <model>",

@@ -79,6 +79,28 @@ export const providerConfigSchema = z
     prices: pricesSchema.default({ inputPer1k: 0, outputPer1k: 0, minimum: 0 }),
     /** Cashu mints whose tokens are accepted (used by the payments work). */
     allowedMints: z.array(httpUrl).max(16).default([]),
+    /** How Cashu payments are checked and redeemed (used when `allowedMints` is not empty). */
+    payments: z
+      .object({
+        /** A locked proof must stay locked to us at least this long (job time + redeem margin), seconds. */
+        minLockSec: int(60, 30 * 86_400).default(600),
+        /** Redeem collected proofs once the earliest locktime is this close, seconds. */
+        redeemLeadSec: int(10, 30 * 86_400).default(300),
+        /** Also redeem once this many proofs are held (one swap per batch). */
+        redeemBatch: int(1, 1_000).default(200),
+        /** How often the redeem scheduler looks, seconds. */
+        redeemCheckSec: int(1, 3_600).default(30),
+        /** A tab takes jobs this long after its last deposit, seconds. */
+        tabTtlSec: int(60, 365 * 86_400).default(86_400),
+      })
+      .strict()
+      .default({
+        minLockSec: 600,
+        redeemLeadSec: 300,
+        redeemBatch: 200,
+        redeemCheckSec: 30,
+        tabTtlSec: 86_400,
+      }),
     /** Serve without payment. Off unless set: jobs then get `payment-required` and no work is done. */
     free: z.boolean().default(false),
     /** Nostr key file (nsec or hex, mode 0600). Default: <dataDir>/provider.key. */

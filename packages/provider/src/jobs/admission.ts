@@ -6,6 +6,7 @@
 import {
   type ConversationKeyCache,
   cancelsJob,
+  cashuRequestTag,
   checkBid,
   isExpired,
   type JobRequest,
@@ -117,8 +118,10 @@ export class Admission {
         worker.redeliver(job, target);
         continue;
       }
+      // Paid before the crash (its payment is on disk) but not yet queued: it runs like a queued job.
+      const paidReceived = job.state === "received" && (this.#o.policy.isPaid?.(job.id) ?? false);
       const reason =
-        job.state === "received"
+        job.state === "received" && !paidReceived
           ? "provider restarted while checking the payment; please send the request again"
           : isExpired(parsed.job.event, Math.floor(nowMs / 1000))
             ? "provider restarted, and the request expired meanwhile"
@@ -214,12 +217,23 @@ export class Admission {
       this.#reserved--;
     }
     if (!decision.ok) {
-      if (decision.feedback === "payment-required") {
+      if (decision.feedback === "result") {
+        // Answered without inference: stored first, then published like any finished job.
+        store.update(job.id, {
+          state: "finished",
+          output: decision.output,
+          amountMsats: 0,
+          endedAt: Date.now(),
+        });
+        const stored = store.get(job.id);
+        if (stored) worker.redeliver(stored, target);
+      } else if (decision.feedback === "payment-required") {
         store.update(job.id, { state: "unpaid", detail: decision.detail ?? "payment required" });
         stats.count("paymentRequired");
         void replies.feedback(target, "payment-required", {
           amountMsats: decision.amountMsats,
           ...(decision.detail ? { extra: decision.detail } : {}),
+          ...(decision.paymentRequest ? { tags: [cashuRequestTag(decision.paymentRequest)] } : {}),
         });
       } else {
         worker.fail(job.id, target, decision.reason);

@@ -4,7 +4,7 @@
  * cancellation by its customer, and each step is written to the job store before the customer hears of it.
  */
 import { type Backend, type GenerateResult, isBackendError } from "@pylon/inference";
-import { isExpired, type JobRequest } from "@pylon/protocol";
+import { isExpired, type JobRequest, jobCostMsats, type TokenUsage } from "@pylon/protocol";
 import { type Logger, shortId } from "../log.js";
 import type { PaymentPolicy, PriceQuote } from "../payment.js";
 import type { ReplyPublisher, ReplyTarget } from "../replies/reply-publisher.js";
@@ -129,7 +129,8 @@ export class JobWorker {
 
   /** Ends a stored job that cannot go on, telling its customer why. */
   fail(jobId: string, target: ReplyTarget, reason: string): void {
-    const { store, replies, stats } = this.#options;
+    const { store, replies, stats, policy } = this.#options;
+    policy.settle?.(jobId, 0); // a failed job costs its customer nothing
     store.update(jobId, { state: "failed", detail: reason, endedAt: Date.now() });
     stats.count("failed");
     void replies.feedback(target, "error", { extra: reason });
@@ -221,6 +222,8 @@ export class JobWorker {
   #complete(accepted: AcceptedJob, result: GenerateResult): void {
     const { store, policy } = this.#options;
     const { job, quote } = accepted;
+    // Settled before the output is stored: a crash in between re-runs the job, and settling is idempotent.
+    policy.settle?.(job.id, costOf(quote, result.usage));
     const amountMsats = policy.amountOwed?.(job, quote, result.usage) ?? 0;
     // The output is on disk before anyone is told: a crash from here on re-publishes it, never re-runs it.
     store.update(job.id, {
@@ -236,8 +239,9 @@ export class JobWorker {
   }
 
   #deliver(jobId: string, target: ReplyTarget, output: string, amountMsats: number): void {
-    const { store, replies, stats, log } = this.#options;
-    const delivery = replies.result(target, output, amountMsats).then((delivered) => {
+    const { store, replies, stats, log, policy } = this.#options;
+    const tags = policy.resultTags?.({ customer: target.event.pubkey }) ?? [];
+    const delivery = replies.result(target, output, amountMsats, tags).then((delivered) => {
       if (delivered) {
         store.update(jobId, { state: "done" });
         stats.count("served");
@@ -258,7 +262,9 @@ export class JobWorker {
   }
 
   #endCancelled(accepted: AcceptedJob, result?: GenerateResult): void {
-    const { store, replies, stats } = this.#options;
+    const { store, replies, stats, policy } = this.#options;
+    // What was generated before the cancellation is charged; nothing more.
+    policy.settle?.(accepted.job.id, result ? costOf(accepted.quote, result.usage) : 0);
     store.update(accepted.job.id, {
       state: "cancelled",
       detail: CANCELLED_REASON,
@@ -269,6 +275,10 @@ export class JobWorker {
     // A courtesy: the customer's other devices (and any watcher) learn the job is over.
     void replies.feedback(accepted.target, "error", { extra: CANCELLED_REASON });
   }
+}
+
+function costOf(quote: PriceQuote, usage: TokenUsage): number {
+  return jobCostMsats(quote.price, usage);
 }
 
 /** A backend failure in words a customer can act on. */

@@ -32,6 +32,8 @@ export interface FeedbackDetails {
   extra?: string;
   amountMsats?: number;
   content?: string;
+  /** Extra public tags (e.g. a NUT-18 payment request). */
+  tags?: string[][];
 }
 
 export interface ReplyPublisherOptions {
@@ -78,6 +80,7 @@ export class ReplyPublisher {
         ...(details.content ? { content: details.content } : {}),
         ...(target.encryption ? { encryption: { sender: this.#keys, scheme: target.encryption } } : {}),
       });
+      if (details.tags) template.tags.push(...details.tags);
       return await this.#send(template, target, `${status} feedback`);
     });
   }
@@ -86,11 +89,12 @@ export class ReplyPublisher {
    * Sends the result; an output too large for one event goes out as numbered `partial` parts, the last part
    * in the result itself. Resolves true once every event was accepted by some relay. Never rejects.
    */
-  result(target: ReplyTarget, output: string, amountMsats: number): Promise<boolean> {
+  result(target: ReplyTarget, output: string, amountMsats: number, tags: string[][] = []): Promise<boolean> {
     return this.#inOrder(target.event.id, async () => {
       let templates: EventTemplate[];
       try {
         templates = this.#resultEvents(target, output, amountMsats);
+        templates.at(-1)?.tags.push(...tags);
       } catch (error) {
         this.#log.error(`job ${short(target.event.id)}: cannot build its result: ${String(error)}`);
         return false;

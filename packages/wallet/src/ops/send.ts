@@ -17,14 +17,14 @@ export async function send(
   ctx: OpContext,
   mintUrl: string,
   amount: number,
-  opts: { includeFees?: boolean } = {},
+  opts: { includeFees?: boolean; id?: string } = {},
 ): Promise<Operation> {
   const includeFees = opts.includeFees ?? true;
   const wallet = await ctx.mint(mintUrl);
   const unspent = ctx.proofs.list({ mintUrl, state: "unspent" }).map((s) => s.proof);
   assertCovers(unspent, amount, mintUrl);
   const exact = exactMatch(wallet, unspent, amount, includeFees);
-  if (exact) return sendOffline(ctx, mintUrl, amount, exact);
+  if (exact) return sendOffline(ctx, mintUrl, amount, exact, opts.id);
   const preview = await prepareOrExplain(mintUrl, () =>
     wallet.prepareSwapToSend(
       amount,
@@ -40,6 +40,7 @@ export async function send(
     detail: { requested: amount },
     preview,
     sendRole: "send",
+    ...(opts.id ? { id: opts.id } : {}),
   });
 }
 
@@ -58,8 +59,13 @@ function exactMatch(
   }
 }
 
-function sendOffline(ctx: OpContext, mintUrl: string, amount: number, proofs: Proof[]): Operation {
-  const id = randomUUID();
+function sendOffline(
+  ctx: OpContext,
+  mintUrl: string,
+  amount: number,
+  proofs: Proof[],
+  id: string = randomUUID(),
+): Operation {
   const token = getEncodedToken({ mint: mintUrl, unit: ctx.unit, proofs });
   immediate(ctx.db, () => {
     const ys = proofs.map((p) => proofY(p.secret));

@@ -1,0 +1,184 @@
+/**
+ * The ecash payment policy: a job is paid by a P2PK-locked Cashu token in its encrypted params, checked
+ * offline (acceptLockedPayment: allow-listed mint, keys from that mint, DLEQ, lock to our payment key,
+ * locktime far enough away, refund key, fresh Ys, amount ≥ price + input fees), and its Ys + credit are
+ * recorded in the ledger BEFORE the job is accepted. Anything else gets `payment-required` (with a NUT-18
+ * request) or `error`, and no work is done.
+ *
+ * Crash order (documented in docs/payments.md): the job row (`received`) is written first, then the credit
+ * (ref = job id) in the ledger, then the job moves to `queued`. A restart finding a `received` job with a
+ * credit runs it (`isPaid`); without one, the customer is asked to send it again (nothing was taken).
+ */
+import { type JobRequest, msatsToSats, TAB_PARAM, tabBalanceTag } from "@pylon/protocol";
+import {
+  type AcceptedPayment,
+  acceptLockedPayment,
+  encodeLockedPaymentRequest,
+  type KeysetDirectory,
+  type PaymentLedger,
+  type Refusal,
+  type RefusalCode,
+} from "@pylon/wallet";
+import { type Logger, shortId } from "../log.js";
+import type { PaymentDecision, PaymentPolicy, PriceQuote } from "../payment.js";
+import type { TabBook } from "./tabs.js";
+
+export interface CashuPolicyOptions {
+  ledger: PaymentLedger;
+  keysets: KeysetDirectory;
+  allowedMints: string[];
+  /** The provider's payment key (compressed hex): proofs must be locked to it. */
+  paymentKey: string;
+  /** Seconds a proof must stay locked to us from now. */
+  minLockSec: number;
+  /** Per-buyer deposits (tabs); without it only per-job tokens are taken. */
+  tabs?: TabBook;
+  log: Logger;
+  /** Unknown keyset ids trigger a refresh of that mint at most this often (default 30 s). */
+  keysetRefreshMs?: number;
+  now?: () => number;
+}
+
+/** Refusals that mean "pay (more)": answered with payment-required instead of error. */
+const ASK_AGAIN: ReadonlySet<RefusalCode> = new Set(["underpaid"]);
+
+export class CashuPolicy implements PaymentPolicy {
+  readonly name = "cashu";
+  readonly #o: CashuPolicyOptions;
+
+  constructor(options: CashuPolicyOptions) {
+    this.#o = options;
+  }
+
+  async verifyPayment(job: JobRequest, quote: PriceQuote): Promise<PaymentDecision> {
+    const { tabs } = this.#o;
+    const action = job.extraParams[TAB_PARAM];
+    if (tabs && action === "close") return this.#closeTab(tabs, job);
+    if (tabs && action === "open") return this.#openTab(tabs, job, quote);
+    if (action !== undefined)
+      return { ok: false, feedback: "error", reason: `tab "${action}" is not supported here (open, close)` };
+    // The hot path of a tab: one SQLite transaction, no mint call, no curve math.
+    if (tabs?.reserve(job.id, job.customer, quote.amountMsats)) return { ok: true };
+    if (job.cashuToken === undefined) {
+      const tab = tabs?.balance(job.customer);
+      return this.#askForPayment(
+        job,
+        quote,
+        tab ? `your tab holds ${tab.balanceMsats} msats, not enough` : "this job needs a Cashu payment",
+      );
+    }
+    const checked = await this.#check(job, quote, job.cashuToken);
+    if (!checked.ok) return checked.decision;
+    const recorded = this.#o.ledger.record(checked.payment, { ref: job.id });
+    return recorded.ok ? { ok: true } : this.#refused(job, recorded);
+  }
+
+  /** Per-job tokens pay up front; tabs settle to the actual cost (settle). Nothing more is owed. */
+  amountOwed(): number {
+    return 0;
+  }
+
+  /** Whether a job recorded as `received` before a crash was paid for (its credit or tab hold is on disk). */
+  isPaid(jobId: string): boolean {
+    return this.#o.ledger.credits(jobId).length > 0 || (this.#o.tabs?.holds(jobId) ?? false);
+  }
+
+  settle(jobId: string, costMsats: number): void {
+    this.#o.tabs?.settle(jobId, costMsats);
+  }
+
+  resultTags(job: JobRequest): string[][] {
+    const tab = this.#o.tabs?.balance(job.customer);
+    return tab ? [tabBalanceTag(tab.balanceMsats, tab.expiresAt)] : [];
+  }
+
+  async #openTab(tabs: TabBook, job: JobRequest, quote: PriceQuote): Promise<PaymentDecision> {
+    if (job.cashuToken === undefined)
+      return this.#askForPayment(job, quote, "opening a tab needs a Cashu deposit");
+    const checked = await this.#check(job, quote, job.cashuToken);
+    if (!checked.ok) return checked.decision;
+    const deposited = tabs.deposit(job.customer, checked.payment, job.id, quote.amountMsats);
+    if (!deposited.ok) return this.#refused(job, deposited);
+    this.#o.log.info(`job ${shortId(job.id)}: tab deposit; balance ${deposited.balance.balanceMsats} msats`);
+    return { ok: true };
+  }
+
+  async #closeTab(tabs: TabBook, job: JobRequest): Promise<PaymentDecision> {
+    const closed = await tabs.close(job.customer);
+    if (!closed.ok) return { ok: false, feedback: "error", reason: `cannot close the tab: ${closed.reason}` };
+    // The token goes back in the (encrypted) result content; a plaintext request would expose it.
+    return { ok: false, feedback: "result", output: closed.token };
+  }
+
+  /** The offline checks, against at least this job's price; refreshes keysets once on an unknown id. */
+  async #check(
+    job: JobRequest,
+    quote: PriceQuote,
+    token: string,
+  ): Promise<{ ok: true; payment: AcceptedPayment } | { ok: false; decision: PaymentDecision }> {
+    const { ledger, keysets, allowedMints, paymentKey } = this.#o;
+    const check = () =>
+      acceptLockedPayment(token, {
+        allowedMints,
+        keysets,
+        paymentKey,
+        minLocktime: this.#now() + this.#o.minLockSec,
+        priceSats: msatsToSats(quote.amountMsats),
+        seenYs: ledger,
+      });
+    let result = check();
+    // A mint may rotate keysets: fetch its keys again (rate-limited), from the mint, never from the token.
+    if (!result.ok && result.code === "unknown_keyset" && (await this.#refreshKeysets())) result = check();
+    if (result.ok) return { ok: true, payment: result };
+    if (ASK_AGAIN.has(result.code)) {
+      this.#o.log.info(`job ${shortId(job.id)}: payment refused (${result.code}): ${result.reason}`);
+      return { ok: false, decision: this.#askForPayment(job, quote, `payment refused: ${result.reason}`) };
+    }
+    return { ok: false, decision: this.#refused(job, result) };
+  }
+
+  #refused(job: JobRequest, refusal: Refusal): PaymentDecision {
+    this.#o.log.info(`job ${shortId(job.id)}: payment refused (${refusal.code}): ${refusal.reason}`);
+    return { ok: false, feedback: "error", reason: `payment refused (${refusal.code}): ${refusal.reason}` };
+  }
+
+  /** payment-required with the price and a NUT-18 request naming amount, unit, mints and our lock key. */
+  #askForPayment(job: JobRequest, quote: PriceQuote, why: string): PaymentDecision {
+    const sats = msatsToSats(quote.amountMsats);
+    const request = encodeLockedPaymentRequest({
+      amountSats: sats,
+      mints: this.#o.allowedMints,
+      pubkey: this.#o.paymentKey,
+      id: job.id.slice(0, 16),
+      description: `pylon job ${job.id}`,
+    });
+    return {
+      ok: false,
+      feedback: "payment-required",
+      amountMsats: quote.amountMsats,
+      detail: `${why}: up to ${quote.amountMsats} msats (${sats} sats plus the mint's input fee), as a token P2PK-locked to ${this.#o.paymentKey} for at least ${this.#o.minLockSec} s, in the encrypted "cashu" param`,
+      paymentRequest: request,
+    };
+  }
+
+  async #refreshKeysets(): Promise<boolean> {
+    const { keysets, allowedMints, log } = this.#o;
+    const minGap = this.#o.keysetRefreshMs ?? 30_000;
+    let refreshed = false;
+    for (const mint of allowedMints) {
+      const last = keysets.lastRefresh(mint);
+      if (last !== undefined && Date.now() - last < minGap) continue;
+      try {
+        await keysets.refresh(mint);
+        refreshed = true;
+      } catch (error) {
+        log.warn(`cannot refresh the keysets of ${mint}: ${String(error)}`);
+      }
+    }
+    return refreshed;
+  }
+
+  #now(): number {
+    return this.#o.now?.() ?? Math.floor(Date.now() / 1000);
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * What the node earned, read from SQLite (the ledger and the provider wallet share `wallet.db`): credited
+ * by accepted payments, where the collected proofs are (held → redeemed, or lost to a buyer's reclaim), and
+ * what reached the wallet.
+ */
+import type { Database } from "better-sqlite3";
+
+export interface Earnings {
+  /** Net credit of every accepted payment (face value minus the input fee of redeeming it), sats. */
+  creditedSats: number;
+  /** Input fees those payments carried on top (the mint keeps them at redeem time), sats. */
+  feeSats: number;
+  /** Face value of collected proofs not yet swapped into the wallet, sats. */
+  heldSats: number;
+  /** Face value of collected proofs swapped into the wallet, sats. */
+  redeemedSats: number;
+  /** Face value of collected proofs a buyer took back after the locktime (redeemed too late), sats. */
+  lostSats: number;
+  /** Spendable ecash in the provider wallet, sats. */
+  walletSats: number;
+}
+
+export function readEarnings(db: Database): Earnings {
+  const credits = db
+    .prepare("SELECT COALESCE(SUM(amount), 0) AS credited, COALESCE(SUM(fee), 0) AS fee FROM payment_credits")
+    .get() as { credited: number; fee: number };
+  const byState = new Map(
+    (
+      db.prepare("SELECT state, SUM(amount) AS total FROM payment_proofs GROUP BY state").all() as Array<{
+        state: string;
+        total: number;
+      }>
+    ).map((r) => [r.state, r.total]),
+  );
+  const wallet = db
+    .prepare("SELECT COALESCE(SUM(amount), 0) AS total FROM proofs WHERE state = 'unspent'")
+    .get() as { total: number };
+  return {
+    creditedSats: credits.credited,
+    feeSats: credits.fee,
+    heldSats: (byState.get("held") ?? 0) + (byState.get("redeeming") ?? 0),
+    redeemedSats: byState.get("redeemed") ?? 0,
+    lostSats: byState.get("lost") ?? 0,
+    walletSats: wallet.total,
+  };
+}

@@ -1,0 +1,86 @@
+/**
+ * The node's ecash side, opened when it takes payments (not free, allowed mints configured): the provider
+ * wallet (`<dataDir>/wallet.db`, 0600 seed `<dataDir>/wallet.seed`) whose P2PK key is the payment key
+ * buyers lock to, the payment ledger in the same file (so collected proofs and redeemed ecash sit together),
+ * the mints' keysets (fetched at start, refreshed on unknown ids), the policy and the redeem scheduler.
+ */
+import path from "node:path";
+import { KeysetDirectory, openWallet, PaymentLedger, type RedeemedBatch } from "@pylon/wallet";
+import type { ProviderConfig } from "../config/schema.js";
+import type { Logger } from "../log.js";
+import { CashuPolicy } from "./cashu-policy.js";
+import { type Earnings, readEarnings } from "./earnings.js";
+import { RedeemScheduler } from "./redeem-scheduler.js";
+import { TabBook, type TabTotals } from "./tabs.js";
+
+export interface NodePayments {
+  policy: CashuPolicy;
+  /** Compressed public key buyers lock to (announced as `payment.p2pk`). */
+  paymentKey: string;
+  earnings(): Earnings;
+  /** Sums over every tab (msats): deposited = balance + reserved + charged + refunded. */
+  tabTotals(): TabTotals;
+  /** Redeems what was collected now (the scheduler does it before the locktimes on its own). */
+  redeemNow(): Promise<RedeemedBatch[]>;
+  /** Stops the scheduler, redeems what is held (bounded), closes the files. */
+  close(): Promise<void>;
+}
+
+export const WALLET_FILE = "wallet.db";
+export const SEED_FILE = "wallet.seed";
+
+export async function startPayments(config: ProviderConfig, log: Logger): Promise<NodePayments> {
+  const walletFile = path.join(config.dataDir, WALLET_FILE);
+  const wallet = await openWallet({
+    dbPath: walletFile,
+    seedPath: path.join(config.dataDir, SEED_FILE),
+    mintUrls: config.allowedMints,
+  });
+  const ledger = new PaymentLedger(walletFile);
+  const keysets = new KeysetDirectory();
+  for (const mint of config.allowedMints) {
+    try {
+      await keysets.refresh(mint);
+    } catch (error) {
+      // Not fatal: its tokens are refused as unknown keysets until a refresh succeeds.
+      log.warn(`cannot fetch the keysets of ${mint} (will retry when paid with it): ${String(error)}`);
+    }
+  }
+  const { minLockSec, redeemLeadSec, redeemBatch, redeemCheckSec, tabTtlSec } = config.payments;
+  const tabs = new TabBook({ ledger, wallet, ttlSec: tabTtlSec, redeem: () => scheduler.redeemNow() });
+  const policy = new CashuPolicy({
+    tabs,
+    ledger,
+    keysets,
+    allowedMints: config.allowedMints,
+    paymentKey: wallet.p2pk.pubkey,
+    minLockSec,
+    log,
+  });
+  const scheduler = new RedeemScheduler({
+    ledger,
+    wallet,
+    paymentPrivkey: wallet.p2pk.privkey,
+    leadSec: Math.min(redeemLeadSec, minLockSec),
+    batch: redeemBatch,
+    checkSec: redeemCheckSec,
+    log,
+  });
+  scheduler.start();
+  let closed: Promise<void> | undefined;
+  return {
+    policy,
+    paymentKey: wallet.p2pk.pubkey,
+    earnings: () => readEarnings(ledger.db),
+    tabTotals: () => tabs.totals(),
+    redeemNow: () => scheduler.redeemNow(),
+    close: () => {
+      closed ??= (async () => {
+        await scheduler.stop(15_000);
+        ledger.close();
+        wallet.close();
+      })();
+      return closed;
+    },
+  };
+}

@@ -1,0 +1,252 @@
+/**
+ * Tabs: a buyer deposits ONE locked token with a provider and is debited per job from a balance in SQLite,
+ * so paying for a job costs no mint call and no curve math. A job is admitted only if the balance covers
+ * its maximum cost (reserved at admission), and is charged its actual cost when it ends (the rest of the
+ * reserve returns to the balance). `close` returns the balance as a bearer token from the provider's own
+ * redeemed ecash.
+ *
+ * Per tab, always: deposited = balance + reserved + charged + refunded (msats). The deposit is recorded in
+ * the payment ledger (Ys + credit) in the same transaction as the tab credit and the first job's reserve.
+ * A refund is written ahead: `closing_op` (the wallet operation id) is committed before the wallet is
+ * asked for the token, so a crash mid-close resumes the same operation instead of paying twice.
+ */
+import { randomUUID } from "node:crypto";
+import type { AcceptedPayment, PaymentLedger, PylonWallet, Refusal } from "@pylon/wallet";
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS tabs (
+    customer        TEXT PRIMARY KEY,
+    mint_url        TEXT NOT NULL,
+    balance_msats   INTEGER NOT NULL CHECK (balance_msats >= 0),
+    reserved_msats  INTEGER NOT NULL DEFAULT 0 CHECK (reserved_msats >= 0),
+    deposited_msats INTEGER NOT NULL DEFAULT 0,
+    charged_msats   INTEGER NOT NULL DEFAULT 0,
+    refunded_msats  INTEGER NOT NULL DEFAULT 0,
+    expires_at      INTEGER NOT NULL,
+    closing_op      TEXT,
+    closing_sats    INTEGER,
+    updated_at      INTEGER NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS tab_holds (
+    job_id         TEXT PRIMARY KEY,
+    customer       TEXT NOT NULL,
+    reserved_msats INTEGER NOT NULL,
+    charged_msats  INTEGER,
+    state          TEXT NOT NULL CHECK (state IN ('held', 'settled')),
+    created_at     INTEGER NOT NULL
+  );
+`;
+
+export interface TabBalance {
+  balanceMsats: number;
+  reservedMsats: number;
+  expiresAt: number;
+}
+
+export interface TabTotals {
+  depositedMsats: number;
+  balanceMsats: number;
+  reservedMsats: number;
+  chargedMsats: number;
+  refundedMsats: number;
+}
+
+export interface TabBookOptions {
+  ledger: PaymentLedger;
+  wallet: PylonWallet;
+  /** A tab takes jobs this long after its last deposit, seconds. */
+  ttlSec: number;
+  /** Redeems collected proofs (so a refund can be paid from the provider's own ecash). */
+  redeem: () => Promise<unknown>;
+  now?: () => number;
+}
+
+export type CloseResult = { ok: true; token: string; refundedSats: number } | { ok: false; reason: string };
+
+interface TabRow {
+  customer: string;
+  mint_url: string;
+  balance_msats: number;
+  reserved_msats: number;
+  expires_at: number;
+  closing_op: string | null;
+  closing_sats: number | null;
+}
+
+export class TabBook {
+  readonly #o: TabBookOptions;
+  readonly #db: PaymentLedger["db"];
+  readonly #closing = new Map<string, Promise<CloseResult>>();
+
+  constructor(options: TabBookOptions) {
+    this.#o = options;
+    this.#db = options.ledger.db;
+    this.#db.exec(SCHEMA);
+  }
+
+  /**
+   * Credits an offline-checked deposit to `customer`'s tab and reserves `reserveMsats` for `jobId`, in one
+   * transaction with the ledger record (a replayed proof rolls all of it back).
+   */
+  deposit(
+    customer: string,
+    payment: AcceptedPayment,
+    jobId: string,
+    reserveMsats: number,
+  ): { ok: true; balance: TabBalance } | Refusal {
+    const tab = this.#row(customer);
+    if (tab && tab.mint_url !== payment.mintUrl)
+      return refusal(`this tab holds ecash of ${tab.mint_url}; deposit from that mint`);
+    if (tab?.closing_op) return refusal("this tab is being closed; open a new one after the refund");
+    const now = this.#now();
+    const run = this.#db.transaction((): { ok: true; balance: TabBalance } | Refusal => {
+      const recorded = this.#o.ledger.record(payment, { ref: jobId });
+      if (!recorded.ok) return recorded;
+      const creditMsats = recorded.credit.amountSats * 1000;
+      this.#db
+        .prepare(
+          `INSERT INTO tabs (customer, mint_url, balance_msats, deposited_msats, expires_at, updated_at)
+           VALUES (@customer, @mint, @credit, @credit, @expires, @now)
+           ON CONFLICT (customer) DO UPDATE SET balance_msats = balance_msats + @credit,
+             deposited_msats = deposited_msats + @credit, expires_at = MAX(expires_at, @expires), updated_at = @now`,
+        )
+        .run({ customer, mint: payment.mintUrl, credit: creditMsats, expires: now + this.#o.ttlSec, now });
+      if (!this.#reserve(jobId, customer, reserveMsats, now))
+        throw new Error("deposit below the job's price");
+      return { ok: true, balance: this.balance(customer)! };
+    });
+    return run.immediate();
+  }
+
+  /** Reserves `msats` of `customer`'s open tab for `jobId`; false when the balance does not cover it. */
+  reserve(jobId: string, customer: string, msats: number): boolean {
+    return this.#db.transaction(() => this.#reserve(jobId, customer, msats, this.#now())).immediate();
+  }
+
+  /** Charges a job its actual cost (at most its reserve) and frees the rest. Idempotent. */
+  settle(jobId: string, costMsats: number): void {
+    this.#db
+      .transaction(() => {
+        const hold = this.#db
+          .prepare("SELECT customer, reserved_msats FROM tab_holds WHERE job_id = ? AND state = 'held'")
+          .get(jobId) as { customer: string; reserved_msats: number } | undefined;
+        if (!hold) return;
+        const charge = Math.min(Math.max(0, costMsats), hold.reserved_msats);
+        this.#db
+          .prepare(
+            `UPDATE tabs SET reserved_msats = reserved_msats - @reserved,
+               balance_msats = balance_msats + @reserved - @charge, charged_msats = charged_msats + @charge,
+               updated_at = @now WHERE customer = @customer`,
+          )
+          .run({ reserved: hold.reserved_msats, charge, customer: hold.customer, now: this.#now() });
+        this.#db
+          .prepare("UPDATE tab_holds SET state = 'settled', charged_msats = ? WHERE job_id = ?")
+          .run(charge, jobId);
+      })
+      .immediate();
+  }
+
+  holds(jobId: string): boolean {
+    return this.#db.prepare("SELECT 1 FROM tab_holds WHERE job_id = ?").get(jobId) !== undefined;
+  }
+
+  balance(customer: string): TabBalance | undefined {
+    const tab = this.#row(customer);
+    return tab
+      ? { balanceMsats: tab.balance_msats, reservedMsats: tab.reserved_msats, expiresAt: tab.expires_at }
+      : undefined;
+  }
+
+  totals(): TabTotals {
+    return this.#db
+      .prepare(
+        `SELECT COALESCE(SUM(deposited_msats), 0) AS depositedMsats, COALESCE(SUM(balance_msats), 0) AS balanceMsats,
+           COALESCE(SUM(reserved_msats), 0) AS reservedMsats, COALESCE(SUM(charged_msats), 0) AS chargedMsats,
+           COALESCE(SUM(refunded_msats), 0) AS refundedMsats FROM tabs`,
+      )
+      .get() as TabTotals;
+  }
+
+  /**
+   * Returns the whole sats of `customer`'s balance as a bearer token (the sub-sat rest stays with the
+   * provider). Refused while jobs on the tab are running. One close per customer at a time.
+   */
+  close(customer: string): Promise<CloseResult> {
+    let running = this.#closing.get(customer);
+    if (!running) {
+      running = this.#close(customer).finally(() => this.#closing.delete(customer));
+      this.#closing.set(customer, running);
+    }
+    return running;
+  }
+
+  async #close(customer: string): Promise<CloseResult> {
+    const tab = this.#row(customer);
+    if (!tab) return { ok: false, reason: "no tab is open here for this key" };
+    if (tab.reserved_msats > 0)
+      return { ok: false, reason: "jobs on this tab are still running; close it after them" };
+    let opId = tab.closing_op;
+    let sats = tab.closing_sats ?? 0;
+    if (!opId) {
+      sats = Math.floor(tab.balance_msats / 1000);
+      if (sats === 0)
+        return { ok: false, reason: `the tab holds ${tab.balance_msats} msats, less than 1 sat` };
+      opId = randomUUID();
+      // Write-ahead: the refund's operation id and amount are on disk before the wallet acts.
+      const claimed = this.#db
+        .prepare(
+          `UPDATE tabs SET closing_op = ?, closing_sats = ?, updated_at = ?
+           WHERE customer = ? AND closing_op IS NULL AND reserved_msats = 0 AND balance_msats >= ?`,
+        )
+        .run(opId, sats, this.#now(), customer, sats * 1000);
+      if (claimed.changes !== 1) return { ok: false, reason: "the tab changed meanwhile; try again" };
+    }
+    const { wallet } = this.#o;
+    let op = wallet.operation(opId);
+    if (op?.state === "prepared") {
+      await wallet.recover();
+      op = wallet.operation(opId);
+    }
+    if (op?.state !== "completed") {
+      if ((wallet.balance().byMint[tab.mint_url]?.unspent ?? 0) < sats + 2) await this.#o.redeem();
+      op = (await wallet.send(sats, { mint: tab.mint_url, id: opId })).op;
+    }
+    const token = String(op.detail.token);
+    this.#db
+      .prepare(
+        `UPDATE tabs SET balance_msats = balance_msats - @msats, refunded_msats = refunded_msats + @msats,
+           closing_op = NULL, closing_sats = NULL, updated_at = @now WHERE customer = @customer AND closing_op = @op`,
+      )
+      .run({ msats: sats * 1000, now: this.#now(), customer, op: opId });
+    return { ok: true, token, refundedSats: sats };
+  }
+
+  #reserve(jobId: string, customer: string, msats: number, now: number): boolean {
+    const taken = this.#db
+      .prepare(
+        `UPDATE tabs SET balance_msats = balance_msats - @msats, reserved_msats = reserved_msats + @msats,
+           updated_at = @now
+         WHERE customer = @customer AND balance_msats >= @msats AND expires_at > @now AND closing_op IS NULL`,
+      )
+      .run({ msats, now, customer });
+    if (taken.changes !== 1) return false;
+    this.#db
+      .prepare(
+        "INSERT INTO tab_holds (job_id, customer, reserved_msats, state, created_at) VALUES (?, ?, ?, 'held', ?)",
+      )
+      .run(jobId, customer, msats, now);
+    return true;
+  }
+
+  #row(customer: string): TabRow | undefined {
+    return this.#db.prepare("SELECT * FROM tabs WHERE customer = ?").get(customer) as TabRow | undefined;
+  }
+
+  #now(): number {
+    return this.#o.now?.() ?? Math.floor(Date.now() / 1000);
+  }
+}
+
+function refusal(reason: string): Refusal {
+  return { ok: false, code: "malformed", reason };
+}

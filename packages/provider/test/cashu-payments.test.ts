@@ -1,0 +1,174 @@
+import type { RunningMint } from "@pylon/mint";
+import { JobError } from "@pylon/nostr";
+import { parseAnnouncement } from "@pylon/protocol";
+import { decodeLockedPaymentRequest, KeysetDirectory, type PylonWallet } from "@pylon/wallet";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { lockedTokenFor, type PaymentTarget, submitPaidJob } from "../src/index.js";
+import { buyerWallet, countingScripted, flipParity, mint, tamper } from "./helpers/cashu.js";
+import { Cleanup, customer, relay, startNode, tempDir } from "./helpers/harness.js";
+
+// Real local mint over HTTP (1 sat input fee per 10 proofs), real relay over WebSockets, real SQLite; the
+// inference backend is scripted (instant) and counts generate() calls, to prove refused jobs did no work.
+const files = new Cleanup();
+const cleanup = new Cleanup();
+let relayUrl: string;
+let theMint: RunningMint;
+let foreignMint: RunningMint;
+let buyer: PylonWallet;
+
+beforeAll(async () => {
+  relayUrl = (await relay(files)).url;
+  theMint = await mint(files, 100);
+  foreignMint = await mint(files);
+  buyer = await buyerWallet(files, [theMint.url, foreignMint.url]);
+  await buyer.fund(3_000);
+  await buyer.fund(200, { mint: foreignMint.url });
+});
+afterEach(() => cleanup.run());
+afterAll(() => files.run());
+
+// 10,000 msats per 1k input tokens, 20,000 per 1k output: "hello world" (3 tokens) with max_tokens 100
+// costs ceil((3·10,000 + 100·20,000) / 1000) = 2,030 msats → 3 sats.
+const prices = { inputPer1k: 10_000, outputPer1k: 20_000, minimum: 0 };
+const QUOTE_MSATS = 2_030;
+const PRICE_SATS = 3;
+const job = { prompt: "hello world", params: { maxTokens: 100 } };
+
+async function paidNode(dataDir?: string) {
+  const counting = countingScripted();
+  const node = await startNode(
+    cleanup,
+    {
+      relays: [relayUrl],
+      model: { type: "scripted", reply: "unused" },
+      free: false,
+      prices,
+      allowedMints: [theMint.url],
+      ...(dataDir ? { dataDir } : {}),
+    },
+    { backend: counting.backend },
+  );
+  const paymentKey = node.payments?.paymentKey;
+  if (!paymentKey) throw new Error("node took no payments");
+  const target: PaymentTarget = { provider: node.pubkey, p2pk: paymentKey, mint: theMint.url };
+  return { node, calls: counting.calls, target };
+}
+
+describe("Cashu per-job payments (scripted backend, real mint and relay)", () => {
+  it("announces its payment key, asks unpaid jobs for a NUT-18 payment, serves a paid one", async () => {
+    const { node, calls, target } = await paidNode();
+    const { client, pool } = customer(cleanup, relayUrl);
+
+    const [event] = await pool.query({ kinds: [31990], authors: [node.pubkey] });
+    const announced = parseAnnouncement(event);
+    if (!announced.ok) throw new Error(announced.reason);
+    expect(announced.announcement.payment).toEqual({
+      methods: ["cashu"],
+      mints: [theMint.url],
+      p2pkPubkey: target.p2pk,
+    });
+
+    const unpaid = (await client
+      .submit({ ...job, provider: node.pubkey, encryption: "nip44" })
+      .catch((e: unknown) => e)) as JobError;
+    expect(unpaid.code).toBe("payment-required");
+    expect(unpaid.amountMsats).toBe(QUOTE_MSATS);
+    const request = unpaid.feedback[0]?.paymentRequest;
+    expect(request).toMatch(/^creqA/);
+    expect(decodeLockedPaymentRequest(request ?? "")).toMatchObject({
+      amountSats: PRICE_SATS,
+      unit: "sat",
+      mints: [theMint.url],
+      pubkey: target.p2pk,
+    });
+    expect(calls()).toBe(0);
+
+    const paid = await submitPaidJob(client, buyer, target, PRICE_SATS, job);
+    expect(paid.output).toBe("paid output");
+    expect(paid.result.amount).toEqual({ msats: 0 });
+    expect(calls()).toBe(1);
+    expect(node.status().earnings).toMatchObject({ creditedSats: PRICE_SATS, heldSats: 4, redeemedSats: 0 });
+
+    // Redeemed in one swap into the provider's own wallet: one 4-sat proof, 1 sat input fee.
+    const batches = await node.payments?.redeemNow();
+    expect(batches).toMatchObject([{ proofs: 1, redeemedSats: 3, feeSats: 1, lostSats: 0 }]);
+    expect(node.status().earnings).toMatchObject({ heldSats: 0, redeemedSats: 4, walletSats: 3 });
+  });
+
+  it("refuses every attack with a clear feedback and does no work, also a replay after a restart", async () => {
+    const dataDir = await tempDir(cleanup);
+    const { node, calls, target } = await paidNode(dataDir);
+    const other = await buyerWallet(cleanup, [theMint.url]);
+    const { client } = customer(cleanup, relayUrl);
+    const keysets = new KeysetDirectory();
+    await keysets.refresh(theMint.url);
+    const ids = keysets.ids(theMint.url);
+
+    const good = await lockedTokenFor(buyer, target, PRICE_SATS);
+    const lockTo = (t: PaymentTarget, sats: number, lockSec?: number) =>
+      lockedTokenFor(buyer, t, sats, lockSec);
+    const attacks: Array<[string, string, RegExp]> = [
+      [
+        "forged proof (bad DLEQ)",
+        tamper(good, ids, (ps) => ps.splice(0, 1, { ...ps[0]!, C: flipParity(ps[0]!.C) })),
+        /bad_dleq/,
+      ],
+      [
+        "tampered amount",
+        tamper(good, ids, (ps) => ps.splice(0, 1, { ...ps[0]!, amount: ps[0]!.amount.multiplyBy(4) })),
+        /bad_dleq/,
+      ],
+      [
+        "non-allow-listed mint",
+        await lockTo({ ...target, mint: foreignMint.url }, PRICE_SATS),
+        /foreign_mint/,
+      ],
+      [
+        "lock to the wrong key",
+        await lockTo({ ...target, p2pk: other.p2pk.pubkey }, PRICE_SATS),
+        /wrong_key/,
+      ],
+      ["locktime too close", await lockTo(target, PRICE_SATS, 120), /locktime_too_close/],
+      ["bearer token", (await buyer.send(PRICE_SATS + 1)).token, /not_locked/],
+      ["garbage", "cashuBnot-a-token", /malformed/],
+    ];
+    const refusals: string[] = [];
+    for (const [what, cashuToken, reason] of attacks) {
+      const error = (await client
+        .submit({ ...job, provider: node.pubkey, encryption: "nip44", cashuToken })
+        .catch((e: unknown) => e)) as JobError;
+      expect(error, what).toBeInstanceOf(JobError);
+      expect(error.code, what).toBe("error");
+      expect(error.message, what).toMatch(reason);
+      refusals.push(what);
+    }
+    // Underpaid: asked again for the full price.
+    const under = (await client
+      .submit({ ...job, provider: node.pubkey, encryption: "nip44", cashuToken: await lockTo(target, 1) })
+      .catch((e: unknown) => e)) as JobError;
+    expect(under.code).toBe("payment-required");
+    expect(under.amountMsats).toBe(QUOTE_MSATS);
+    expect(under.feedback[0]?.extra).toMatch(/^payment refused: token carries 2 sats; 3 \+ 1 fee needed/);
+    expect(calls()).toBe(0);
+
+    // The genuine token pays once; the same token on a second job is a replay.
+    await client.submit({ ...job, provider: node.pubkey, encryption: "nip44", cashuToken: good });
+    expect(calls()).toBe(1);
+    const replay = (await client
+      .submit({ ...job, provider: node.pubkey, encryption: "nip44", cashuToken: good })
+      .catch((e: unknown) => e)) as JobError;
+    expect(replay.message).toMatch(/replayed/);
+
+    await node.stop();
+    const again = await paidNode(dataDir);
+    const afterRestart = (await client
+      .submit({ ...job, provider: again.node.pubkey, encryption: "nip44", cashuToken: good })
+      .catch((e: unknown) => e)) as JobError;
+    expect(afterRestart.message).toMatch(/replayed/);
+    expect(again.calls()).toBe(0);
+    // 0 unpaid jobs served: exactly one job ran, and exactly one payment was credited.
+    expect(calls() + again.calls()).toBe(1);
+    expect(again.node.status().earnings?.creditedSats).toBe(PRICE_SATS);
+    expect(refusals).toHaveLength(attacks.length);
+  });
+});

@@ -1,0 +1,111 @@
+import type { RunningMint } from "@pylon/mint";
+import type { JobError } from "@pylon/nostr";
+import type { PylonWallet } from "@pylon/wallet";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { lockedTokenFor, type PaymentTarget } from "../src/index.js";
+import { buyerWallet, countingScripted, countMintCalls, mint } from "./helpers/cashu.js";
+import { Cleanup, customer, relay, startNode } from "./helpers/harness.js";
+
+// Real mint (HTTP), real relay (WebSockets), real SQLite; scripted (instant) backend counting generate().
+const files = new Cleanup();
+const cleanup = new Cleanup();
+let relayUrl: string;
+let theMint: RunningMint;
+let buyer: PylonWallet;
+
+beforeAll(async () => {
+  relayUrl = (await relay(files)).url;
+  theMint = await mint(files, 100);
+  buyer = await buyerWallet(files, [theMint.url], 1_000);
+});
+afterEach(() => cleanup.run());
+afterAll(() => files.run());
+
+// "hello world" → 3 input tokens; the scripted reply "paid output" → 3 output tokens.
+// Quote (max_tokens 100): ceil((3·10,000 + 100·20,000) / 1000) = 2,030 msats. Actual: 3·10 + 3·20 = 90 msats.
+const prices = { inputPer1k: 10_000, outputPer1k: 20_000, minimum: 0 };
+const ACTUAL_MSATS = 90;
+const job = { prompt: "hello world", params: { maxTokens: 100 } };
+
+describe("Cashu tabs (scripted backend, real mint and relay)", () => {
+  it("deposits once, debits each job its actual cost with no mint call, returns the rest as a token", async () => {
+    const counting = countingScripted();
+    const node = await startNode(
+      cleanup,
+      {
+        relays: [relayUrl],
+        model: { type: "scripted", reply: "unused" },
+        free: false,
+        prices,
+        allowedMints: [theMint.url],
+      },
+      { backend: counting.backend },
+    );
+    const target: PaymentTarget = {
+      provider: node.pubkey,
+      p2pk: node.payments?.paymentKey ?? "",
+      mint: theMint.url,
+    };
+    const { client } = customer(cleanup, relayUrl);
+    const ask = (extra: Record<string, string> = {}, cashuToken?: string, prompt = job.prompt) =>
+      client.submit({
+        ...job,
+        prompt,
+        provider: node.pubkey,
+        encryption: "nip44",
+        extraParams: extra,
+        ...(cashuToken ? { cashuToken } : {}),
+      });
+
+    const deposit = await lockedTokenFor(buyer, target, 20);
+    const opened = await ask({ tab: "open" }, deposit);
+    expect(opened.output).toBe("paid output");
+    const credited = node.status().earnings?.creditedSats ?? 0;
+    expect(credited).toBe(20);
+    expect(opened.result.tabMsats).toBe(20_000 - ACTUAL_MSATS);
+
+    // The hot path: jobs paid from the tab make no mint call at all.
+    const mintCalls = countMintCalls(cleanup);
+    let balance = opened.result.tabMsats ?? 0;
+    for (let i = 0; i < 5; i++) {
+      const served = await ask();
+      expect(served.output).toBe("paid output");
+      expect(served.result.tabMsats).toBe(balance - ACTUAL_MSATS);
+      balance = served.result.tabMsats ?? 0;
+    }
+    mintCalls.stop();
+    expect(mintCalls.count()).toBe(0);
+    expect(counting.calls()).toBe(6);
+
+    // A job whose maximum cost exceeds the balance is not admitted.
+    const tooBig = (await ask({}, undefined, "x".repeat(8_000)).catch((e: unknown) => e)) as JobError;
+    expect(tooBig.code).toBe("payment-required");
+    expect(tooBig.feedback[0]?.extra).toMatch(/your tab holds \d+ msats, not enough/);
+    expect(counting.calls()).toBe(6);
+
+    // Close: the whole sats of the balance come back as a token the buyer can receive.
+    const before = buyer.balance().total.unspent;
+    const closed = await ask({ tab: "close" });
+    expect(closed.output).toMatch(/^cashuB/);
+    const refundSats = Math.floor(balance / 1000);
+    expect(closed.result.tabMsats).toBe(balance - refundSats * 1000);
+    const received = await buyer.receive(closed.output);
+    expect(received.amount).toBe(refundSats);
+    // The buyer pays the input fee of swapping the refund in, like any token it receives.
+    expect(buyer.balance().total.unspent).toBe(before + refundSats - received.fee);
+    expect(counting.calls()).toBe(6);
+
+    const totals = node.payments?.tabTotals();
+    expect(totals).toEqual({
+      depositedMsats: 20_000,
+      balanceMsats: balance - refundSats * 1000,
+      reservedMsats: 0,
+      chargedMsats: 6 * ACTUAL_MSATS,
+      refundedMsats: refundSats * 1000,
+    });
+    // After the close the sub-sat rest cannot pay a job: payment is asked for again.
+    const after = (await ask().catch((e: unknown) => e)) as JobError;
+    expect(after.code).toBe("payment-required");
+    expect(counting.calls()).toBe(6);
+  });
+});
