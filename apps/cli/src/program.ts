@@ -1,26 +1,34 @@
 import { Command } from "commander";
-import { benchCommand } from "./commands/bench.js";
-import { demoCommand } from "./commands/demo.js";
-import { mintCommand } from "./commands/mint.js";
-import { modelsCommand } from "./commands/models.js";
-import { nodeCommand } from "./commands/node.js";
-import { relayCommand } from "./commands/relay.js";
-import { runCommand } from "./commands/run.js";
-import { walletCommand } from "./commands/wallet.js";
 import { version } from "./version.js";
 
-/** The `pylon` command tree. Each subcommand only parses flags and wires packages together. */
-export function buildProgram(): Command {
-  return new Command("pylon")
+/**
+ * Each subcommand's module, loaded on demand: they pull in heavy packages (llama.cpp, Pyodide, cashu-ts),
+ * so `pylon relay` should not pay for loading `pylon run`'s. Order here is the order in `pylon --help`.
+ */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  demo: async () => (await import("./commands/demo.js")).demoCommand(),
+  node: async () => (await import("./commands/node.js")).nodeCommand(),
+  models: async () => (await import("./commands/models.js")).modelsCommand(),
+  relay: async () => (await import("./commands/relay.js")).relayCommand(),
+  mint: async () => (await import("./commands/mint.js")).mintCommand(),
+  run: async () => (await import("./commands/run.js")).runCommand(),
+  wallet: async () => (await import("./commands/wallet.js")).walletCommand(),
+  bench: async () => (await import("./commands/bench.js")).benchCommand(),
+};
+
+/**
+ * The `pylon` command tree. Each subcommand only parses flags and wires packages together. Given the
+ * arguments, only the named subcommand is loaded; without one (or for `help`), all of them are, for the listing.
+ */
+export async function buildProgram(argv: readonly string[] = process.argv): Promise<Command> {
+  const program = new Command("pylon")
     .description("Pylon: a compute market over Nostr that runs Recursive Language Models")
     .version(version, "-v, --version")
-    .showHelpAfterError()
-    .addCommand(demoCommand())
-    .addCommand(nodeCommand())
-    .addCommand(modelsCommand())
-    .addCommand(relayCommand())
-    .addCommand(mintCommand())
-    .addCommand(runCommand())
-    .addCommand(walletCommand())
-    .addCommand(benchCommand());
+    .showHelpAfterError();
+  const named = argv[2];
+  if (named === "-v" || named === "--version") return program;
+  const wanted = named !== undefined && named in COMMANDS ? [named] : Object.keys(COMMANDS);
+  for (const command of await Promise.all(wanted.map((name) => COMMANDS[name]!())))
+    program.addCommand(command);
+  return program;
 }
