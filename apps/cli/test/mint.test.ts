@@ -75,8 +75,8 @@ describe("pylon mint", () => {
   });
 
   it("refuses a non-loopback address without --force-non-loopback", async () => {
-    const cli = run(["mint", "--port", "0", "--host", "0.0.0.0", "--db", ":memory:"]);
+    const cli = run(["mint", "--port", "0", "--host", "192.0.2.1", "--db", ":memory:"]);
     expect((await cli.exited).code).toBe(1);
-    expect(cli.stderr()).toContain("refusing to listen on 0.0.0.0");
+    expect(cli.stderr()).toContain("refusing to listen on 192.0.2.1");
   });
 });
