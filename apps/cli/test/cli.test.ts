@@ -1,32 +1,16 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { SimplePool, useWebSocketImplementation } from "nostr-tools/pool";
 import { finalizeEvent, generateSecretKey } from "nostr-tools/pure";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { type Cli, startCli } from "./run-cli.js";
+import { CliHarness } from "./run-cli.js";
 
 useWebSocketImplementation(WebSocket);
 
-const running: Cli[] = [];
-const dirs: string[] = [];
-afterEach(() => {
-  for (const cli of running.splice(0)) cli.child.kill("SIGKILL");
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-function tempHome(): string {
-  const dir = mkdtempSync(join(tmpdir(), "pylon-cli-"));
-  dirs.push(dir);
-  return dir;
-}
-
-function run(args: string[], env: Record<string, string> = {}): Cli {
-  const cli = startCli(args, { PYLON_HOME: tempHome(), ...env });
-  running.push(cli);
-  return cli;
-}
+const cli = new CliHarness();
+afterEach(() => cli.cleanup());
+const run = (args: string[], env: Record<string, string> = {}) => cli.start(args, env);
+const tempHome = () => cli.home();
 
 describe("pylon", () => {
   it("prints its version and help", async () => {

@@ -1,15 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { type Cli, startCli } from "./run-cli.js";
+import { CliHarness } from "./run-cli.js";
 
-const running: Cli[] = [];
-afterEach(() => {
-  for (const cli of running.splice(0)) cli.child.kill("SIGKILL");
-});
+const harness = new CliHarness();
+afterEach(() => harness.cleanup());
 
 describe("pylon demo", () => {
   it("runs the offline market end to end (relay, tiny GGUF, providers, plain and NIP-44 jobs) and exits 0", async () => {
-    const cli = startCli(["demo", "--providers", "2", "--jobs", "6", "--max-tokens", "16", "--json"]);
-    running.push(cli);
+    const cli = harness.start(["demo", "--providers", "2", "--jobs", "6", "--max-tokens", "16", "--json"]);
     const exit = await cli.exited;
     expect(exit, cli.stderr()).toEqual({ code: 0, signal: null });
 

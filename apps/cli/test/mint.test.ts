@@ -1,27 +1,11 @@
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { type Cli, startCli } from "./run-cli.js";
+import { CliHarness } from "./run-cli.js";
 
-const running: Cli[] = [];
-const dirs: string[] = [];
-afterEach(() => {
-  for (const cli of running.splice(0)) cli.child.kill("SIGKILL");
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-});
-
-function tempHome(): string {
-  const dir = mkdtempSync(join(tmpdir(), "pylon-cli-mint-"));
-  dirs.push(dir);
-  return dir;
-}
-
-function run(args: string[], home = tempHome()): Cli {
-  const cli = startCli(args, { PYLON_HOME: home });
-  running.push(cli);
-  return cli;
-}
+const cli = new CliHarness();
+afterEach(() => cli.cleanup());
+const run = (args: string[], home = cli.home("pylon-cli-mint-")) => cli.start(args, { PYLON_HOME: home });
+const tempHome = () => cli.home("pylon-cli-mint-");
 
 async function getJson<T>(url: string): Promise<T> {
   const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });

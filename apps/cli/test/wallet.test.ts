@@ -1,35 +1,27 @@
-import { mkdtempSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { fakeInvoice, type RunningMint, startMint } from "@pylon/mint";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Cli, startCli } from "./run-cli.js";
+import { CliHarness } from "./run-cli.js";
 
 let mint: RunningMint;
-const dirs: string[] = [];
-const running: Cli[] = [];
+const cli = new CliHarness();
 
 beforeAll(async () => {
   mint = await startMint({ port: 0, db: ":memory:" });
 });
 afterAll(async () => {
-  for (const cli of running.splice(0)) cli.child.kill("SIGKILL");
+  cli.cleanup();
   await mint.close();
-  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
 
-function home(): string {
-  const dir = mkdtempSync(join(tmpdir(), "pylon-wallet-cli-"));
-  dirs.push(dir);
-  return dir;
-}
+const home = () => cli.home("pylon-wallet-cli-");
 
 /** Runs `pylon wallet …` to completion. */
 async function wallet(pylonHome: string, args: string[], env: Record<string, string> = {}) {
-  const cli = startCli(["wallet", ...args], { PYLON_HOME: pylonHome, PYLON_MINT: mint.url, ...env });
-  running.push(cli);
-  const { code } = await cli.exited;
-  return { code, out: cli.stdout(), err: cli.stderr() };
+  const run = cli.start(["wallet", ...args], { PYLON_HOME: pylonHome, PYLON_MINT: mint.url, ...env });
+  const { code } = await run.exited;
+  return { code, out: run.stdout(), err: run.stderr() };
 }
 
 describe("pylon wallet", () => {
