@@ -12,6 +12,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   relay: async () => (await import("./commands/relay.js")).relayCommand(),
   mint: async () => (await import("./commands/mint.js")).mintCommand(),
   run: async () => (await import("./commands/run.js")).runCommand(),
+  providers: async () => (await import("./commands/providers.js")).providersCommand(),
   wallet: async () => (await import("./commands/wallet.js")).walletCommand(),
   bench: async () => (await import("./commands/bench.js")).benchCommand(),
 };

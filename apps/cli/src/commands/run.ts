@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
 import type { GpuSetting } from "@pylon/inference";
+import { loadOrCreateKey } from "@pylon/nostr";
 import {
   formatModelSpec,
   keywordSub,
@@ -18,16 +19,21 @@ import {
   type SubcallBackend,
   type TrajectoryRecord,
 } from "@pylon/rlm";
+import { createSwarm, type Swarm } from "@pylon/swarm";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { oneOf, parsePositiveInt } from "../options.js";
 import { dataDir } from "../paths.js";
+import { collect, relaysFrom } from "./providers.js";
 
 const GPU_CHOICES = ["auto", "off", "cuda", "vulkan", "metal"] as const;
+
+/** `--sub swarm`: sub-calls go to the market's providers (pylon run only). */
+const SWARM = { kind: "swarm" } as const;
 
 /** Flags shared by `pylon run` and `pylon bench rlm`. */
 export interface RlmCliOptions {
   root: ModelSpec;
-  sub?: ModelSpec;
+  sub?: ModelSpec | typeof SWARM;
   maxDepth?: number;
   maxIterations?: number;
   budgetTokens?: number;
@@ -44,6 +50,15 @@ export interface RlmCliOptions {
   log?: string;
   json?: boolean;
   quiet?: boolean;
+}
+
+function parseSub(value: string): ModelSpec | typeof SWARM {
+  if (value.trim() === "swarm") return SWARM;
+  try {
+    return parseModelSpec(value);
+  } catch (error) {
+    throw new InvalidArgumentError(`${(error as Error).message}, or swarm (the market's providers)`);
+  }
 }
 
 function parseSpec(value: string): ModelSpec {
@@ -70,8 +85,8 @@ export function addRlmOptions(command: Command): Command {
     )
     .option(
       "--sub <model>",
-      "sub-call model (default: the root model): openai:MODEL | llama:PATH | scripted",
-      parseSpec,
+      "sub-call model (default: the root model): openai:MODEL | llama:PATH | scripted | swarm (pylon run)",
+      parseSub,
     )
     .option(
       "--max-depth <n>",
@@ -147,12 +162,39 @@ export function rlmSettings(opts: RlmCliOptions): Omit<RlmOptions, "question" | 
   };
 }
 
-/**
- * Where sub-calls go. `--sub` names a model today; the swarm (paid providers over Nostr) will plug in here
- * as another SubcallBackend.
- */
+/** Where sub-calls go when they go to a model (`--sub swarm` is opened by `pylon run` itself). */
 export function subcallsFor(opts: RlmCliOptions): ModelSpec | SubcallBackend {
+  if (opts.sub?.kind === "swarm")
+    throw new InvalidArgumentError("--sub swarm is available in pylon run only");
   return opts.sub ?? opts.root;
+}
+
+interface SwarmCliOptions {
+  relay?: string[];
+  swarmDb?: string;
+  swarmRun?: string;
+  maxPrice?: number;
+  providers: number;
+}
+
+/** The market as the sub-call backend: discovery on the relays, run state in SQLite (resumable by run id). */
+async function openSwarm(opts: SwarmCliOptions): Promise<Swarm> {
+  // A kept customer key: a resumed run can read results of jobs the interrupted one left in flight.
+  const key = await loadOrCreateKey(join(dataDir(), "swarm.key"));
+  const swarm = await createSwarm({
+    relays: relaysFrom(opts.relay),
+    secretKey: key.secretKey,
+    store: opts.swarmDb ?? join(dataDir(), "swarm.db"),
+    ...(opts.swarmRun ? { runId: opts.swarmRun } : {}),
+    ...(opts.maxPrice === undefined ? {} : { maxPriceMsats: opts.maxPrice }),
+  });
+  try {
+    await swarm.directory.waitFor(opts.providers, 10_000);
+    return swarm;
+  } catch (error) {
+    await swarm.close();
+    throw error;
+  }
 }
 
 export function defaultLogFile(): string {
@@ -213,7 +255,7 @@ export function abortOnSignals(controller: AbortController): () => void {
   };
 }
 
-interface RunCliOptions extends RlmCliOptions {
+interface RunCliOptions extends RlmCliOptions, SwarmCliOptions {
   context: string;
 }
 
@@ -224,7 +266,16 @@ export function runCommand(): Command {
     .requiredOption(
       "--context <source>",
       "a file, a folder (list of files), a .jsonl file (list of lines), or - for stdin",
-    );
+    )
+    .option(
+      "--relay <url>",
+      "--sub swarm: relay to find providers on (repeatable; env: PYLON_RELAYS)",
+      collect,
+    )
+    .option("--swarm-db <file>", "--sub swarm: run state and memo (default: <data dir>/swarm.db)")
+    .option("--swarm-run <id>", "--sub swarm: resume this run: answered sub-calls are not sent again")
+    .option("--max-price <msats>", "--sub swarm: most one sub-call may cost, in msats", parsePositiveInt)
+    .option("--providers <n>", "--sub swarm: wait for this many live providers", parsePositiveInt, 1);
   return addRlmOptions(command)
     .addHelpText(
       "after",
@@ -233,7 +284,8 @@ export function runCommand(): Command {
     )
     .action(async (question: string, opts: RunCliOptions) => {
       const context = await loadContext(opts.context);
-      const sub = subcallsFor(opts);
+      const swarm = opts.sub?.kind === "swarm" ? await openSwarm(opts) : undefined;
+      const sub = swarm ?? subcallsFor(opts);
       const scripted = {
         root: mapReduceRoot({ question, chunkChars: opts.subcallChars ?? RLM_DEFAULTS.subcallChars }),
         sub: keywordSub,
@@ -241,7 +293,10 @@ export function runCommand(): Command {
       if (!opts.quiet && (opts.root.kind === "scripted" || ("kind" in sub && sub.kind === "scripted"))) {
         console.error("pylon: scripted models are deterministic stand-ins, not language models");
       }
-      const models = await openModels(opts.root, sub, modelSettings(opts, scripted));
+      const models = await openModels(opts.root, sub, modelSettings(opts, scripted)).catch(async (error) => {
+        await swarm?.close();
+        throw error;
+      });
       const controller = new AbortController();
       const stopListening = abortOnSignals(controller);
       const logFile = opts.log ?? defaultLogFile();
@@ -262,6 +317,12 @@ export function runCommand(): Command {
         if (opts.json) console.log(JSON.stringify(receipt(result, names), null, 2));
         else if (result.answer !== null) console.log(result.answer);
         if (!opts.quiet) console.error(`pylon: log written to ${logFile}`);
+        if (swarm && !opts.quiet) {
+          const c = swarm.counters;
+          console.error(
+            `pylon: swarm run ${swarm.runId}: ${c.jobsSent} job(s) sent, ${c.memoHits} from memo, ${c.redispatches} re-dispatched, ${c.hedges} hedged, ${c.failed} failed (resume with --swarm-run ${swarm.runId})`,
+          );
+        }
         if (result.answer === null) {
           console.error(
             `pylon: no answer (stopped by ${result.stoppedBy}${result.error ? `: ${result.error}` : ""})`,
@@ -271,6 +332,7 @@ export function runCommand(): Command {
       } finally {
         stopListening();
         await models.close();
+        await swarm?.close();
       }
     });
 }

@@ -1,0 +1,125 @@
+/**
+ * A live directory of the market's providers: every NIP-89 announcement (kind 31990, k 5050) the relays
+ * hold, kept current by a subscription. A provider's newest announcement wins; one that went offline,
+ * expired or stopped refreshing its heartbeat is listed but not usable.
+ */
+import type { RelayPool, SubscriptionHandle } from "@pylon/nostr";
+import {
+  announcementFilter,
+  DEFAULT_MAX_SILENCE_SEC,
+  isProviderLive,
+  type ProviderAnnouncement,
+  parseAnnouncement,
+} from "@pylon/protocol";
+
+export interface DirectoryOptions {
+  /** Only these provider pubkeys (hex), when given: operators pin who they trust. */
+  allow?: readonly string[];
+  /** Never these provider pubkeys (hex): spam and bad actors. */
+  block?: readonly string[];
+  /** Heartbeat age after which a provider counts as gone, seconds. Default 600 (NIP-89 liveness rule). */
+  maxSilenceSec?: number;
+  /** Called after every accepted announcement (new provider, refresh, or offline). */
+  onChange?: (entry: ProviderEntry) => void;
+  /** Clock in unix seconds (tests). */
+  now?: () => number;
+}
+
+export interface ProviderEntry {
+  pubkey: string;
+  announcement: ProviderAnnouncement;
+  /** Unix seconds when we last received an announcement from it. */
+  receivedAt: number;
+}
+
+export class ProviderDirectory {
+  readonly #pool: RelayPool;
+  readonly #options: DirectoryOptions;
+  readonly #entries = new Map<string, ProviderEntry>();
+  readonly #allow: Set<string> | undefined;
+  readonly #block: Set<string>;
+  #subscription: SubscriptionHandle | undefined;
+
+  constructor(pool: RelayPool, options: DirectoryOptions = {}) {
+    this.#pool = pool;
+    this.#options = options;
+    this.#allow = options.allow && options.allow.length > 0 ? new Set(options.allow) : undefined;
+    this.#block = new Set(options.block ?? []);
+  }
+
+  /** Subscribes (stored announcements, then updates); resolves once the relays sent what they hold. */
+  start(options: { eoseTimeoutMs?: number } = {}): Promise<void> {
+    if (this.#subscription) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.#subscription = this.#pool.subscribe(announcementFilter(), {
+        label: "providers",
+        eoseTimeoutMs: options.eoseTimeoutMs ?? 5_000,
+        onevent: (event) => this.ingest(event),
+        oneose: () => resolve(),
+        onclosed: () => resolve(),
+      });
+    });
+  }
+
+  stop(): void {
+    this.#subscription?.close("directory stopped");
+    this.#subscription = undefined;
+  }
+
+  /** Reads one (verified) announcement event; ignores blocked, unlisted, older or non-5050 ones. */
+  ingest(event: unknown): void {
+    const parsed = parseAnnouncement(event);
+    if (!parsed.ok) return;
+    const announcement = parsed.announcement;
+    if (!announcement.kinds.includes(5050) || !this.#admitted(announcement.pubkey)) return;
+    const known = this.#entries.get(announcement.pubkey);
+    // Addressable events replace by created_at; a replayed older one must not resurrect a stopped node.
+    if (known && known.announcement.createdAt > announcement.createdAt) return;
+    const entry = { pubkey: announcement.pubkey, announcement, receivedAt: this.#now() };
+    this.#entries.set(announcement.pubkey, entry);
+    this.#options.onChange?.(entry);
+  }
+
+  /** Every provider seen (blocked and unlisted ones excluded), usable or not. */
+  all(): ProviderEntry[] {
+    return [...this.#entries.values()];
+  }
+
+  get(pubkey: string): ProviderEntry | undefined {
+    return this.#entries.get(pubkey);
+  }
+
+  /** Online, unexpired, recently heard from. */
+  isLive(entry: ProviderEntry): boolean {
+    return isProviderLive(
+      entry.announcement,
+      this.#now(),
+      this.#options.maxSilenceSec ?? DEFAULT_MAX_SILENCE_SEC,
+    );
+  }
+
+  live(): ProviderEntry[] {
+    return this.all().filter((entry) => this.isLive(entry));
+  }
+
+  /** Resolves once at least `count` live providers are known, or rejects after `timeoutMs`. */
+  async waitFor(count: number, timeoutMs = 10_000): Promise<ProviderEntry[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const live = this.live();
+      if (live.length >= count) return live;
+      if (Date.now() > deadline)
+        throw new Error(`only ${live.length} of ${count} providers announced within ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
+
+  #admitted(pubkey: string): boolean {
+    if (this.#block.has(pubkey)) return false;
+    return this.#allow === undefined || this.#allow.has(pubkey);
+  }
+
+  #now(): number {
+    return this.#options.now?.() ?? Math.floor(Date.now() / 1000);
+  }
+}

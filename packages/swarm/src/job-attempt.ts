@@ -1,0 +1,152 @@
+/**
+ * One job at one provider: ask the payment strategy, build the (encrypted when possible) request with an
+ * expiration, record it before publishing, and follow it through JobClient, which verifies the result's
+ * signature, author and `e` tag. A provider that does not acknowledge (any feedback, or the result) within
+ * `ackTimeoutMs` is given up on: the attempt is aborted, which publishes a kind-5 cancellation.
+ */
+import { type JobClient, JobError, type JobOutcome, type NostrEvent } from "@pylon/nostr";
+import type { SubcallRequest } from "@pylon/rlm";
+import type { ProviderEntry } from "./directory.js";
+import { jobSpecFor } from "./job-spec.js";
+import type { PaymentJob, PaymentStrategy } from "./payment.js";
+
+export type AttemptFailure =
+  /** It said all its slots and queue places are taken: go elsewhere, not its fault. */
+  | "busy"
+  /** It refused or failed the job (error feedback, payment it wants that we do not give). */
+  | "error"
+  /** No feedback at all within the acknowledgement window. */
+  | "no-ack"
+  /** Acknowledged but no result by the deadline. */
+  | "timeout"
+  /** No relay took the request: our side's trouble, not the provider's. */
+  | "not-published"
+  /** We stopped it (caller abort, lost a hedge race, slot deadline). */
+  | "aborted";
+
+export type AttemptResult =
+  | { ok: true; outcome: JobOutcome; latencyMs: number; costMsats: number; entry: ProviderEntry }
+  | { ok: false; failure: AttemptFailure; message: string; jobId: string | undefined; entry: ProviderEntry };
+
+export interface AttemptContext {
+  client: JobClient;
+  payment: PaymentStrategy;
+  model: string | undefined;
+  ackTimeoutMs: number;
+  /** Resolves when another job may start (relays limit subscriptions per second). */
+  pace: () => Promise<void>;
+  /** Called with the signed request before it is published (run state is written here). */
+  onSent: (request: NostrEvent, provider: string) => void;
+  /** Called once when the attempt ends, with its job id if one was published. */
+  onEnded: (jobId: string | undefined, result: AttemptResult) => void;
+}
+
+export interface Attempt {
+  readonly entry: ProviderEntry;
+  readonly hedge: boolean;
+  /** Epoch ms. */
+  readonly startedAt: number;
+  readonly done: Promise<AttemptResult>;
+  /** Stops the attempt; a published request gets a kind-5 cancellation. */
+  abort(reason: string): void;
+}
+
+export function startAttempt(
+  ctx: AttemptContext,
+  entry: ProviderEntry,
+  request: SubcallRequest,
+  job: PaymentJob,
+  options: { hedge: boolean; deadline: number },
+): Attempt {
+  const controller = new AbortController();
+  const startedAt = Date.now();
+  let abortReason: { failure: AttemptFailure; message: string } | undefined;
+  const abort = (failure: AttemptFailure, message: string): void => {
+    abortReason ??= { failure, message };
+    controller.abort();
+  };
+
+  const run = async (): Promise<AttemptResult> => {
+    let jobId: string | undefined;
+    const started = performance.now();
+    const fail = (failure: AttemptFailure, message: string): AttemptResult => ({
+      ok: false,
+      failure,
+      message,
+      jobId,
+      entry,
+    });
+    let ackTimer: NodeJS.Timeout | undefined;
+    try {
+      const paid = await ctx.payment.prepare(entry, job);
+      const encrypt = entry.announcement.encryption.includes("nip44");
+      if (paid.cashuToken !== undefined && !encrypt) {
+        return fail("error", "a paid job needs a provider that reads NIP-44 encrypted requests");
+      }
+      await ctx.pace();
+      const remainingMs = options.deadline - Date.now();
+      if (remainingMs <= 0) return fail("timeout", "the sub-call's deadline passed before dispatch");
+      if (controller.signal.aborted)
+        return fail(abortReason?.failure ?? "aborted", abortReason?.message ?? "aborted");
+      const signed = ctx.client.prepare(
+        jobSpecFor({
+          request,
+          provider: entry.pubkey,
+          model: ctx.model,
+          encrypt,
+          expiration: Math.ceil(options.deadline / 1000) + 1,
+          bidMsats: job.quoteMsats > 0 ? job.quoteMsats : undefined,
+          cashuToken: paid.cashuToken,
+        }),
+      );
+      jobId = signed.id;
+      ctx.onSent(signed, entry.pubkey);
+      let acked = false;
+      ackTimer = setTimeout(() => {
+        if (!acked) abort("no-ack", `no acknowledgement within ${ctx.ackTimeoutMs} ms`);
+      }, ctx.ackTimeoutMs);
+      const outcome = await ctx.client.run(signed, {
+        timeoutMs: remainingMs,
+        signal: controller.signal,
+        stopOnRefusal: true,
+        onFeedback: () => {
+          acked = true;
+        },
+      });
+      const latencyMs = performance.now() - started;
+      const costMsats = await ctx.payment.settle(entry, job, {
+        jobId,
+        outcome: "answered",
+        owedMsats: outcome.result.amount?.msats ?? 0,
+      });
+      return { ok: true, outcome, latencyMs, costMsats, entry };
+    } catch (error) {
+      if (!(error instanceof JobError))
+        return fail("error", error instanceof Error ? error.message : String(error));
+      if (error.code === "aborted")
+        return fail(abortReason?.failure ?? "aborted", abortReason?.message ?? error.message);
+      if (error.code === "timeout") return fail("timeout", error.message);
+      if (error.code === "not-published") return fail("not-published", error.message);
+      if (error.code === "error" && /\bbusy\b/i.test(error.message)) return fail("busy", error.message);
+      return fail("error", error.message);
+    } finally {
+      clearTimeout(ackTimer);
+    }
+  };
+
+  const done = run().then(async (result) => {
+    if (!result.ok && result.jobId !== undefined) {
+      const outcome = result.failure === "aborted" ? "cancelled" : "failed";
+      await ctx.payment.settle(entry, job, { jobId: result.jobId, outcome, owedMsats: 0 }).catch(() => 0);
+    }
+    ctx.onEnded(result.ok ? result.outcome.jobId : result.jobId, result);
+    return result;
+  });
+  return {
+    entry,
+    hedge: options.hedge,
+    startedAt,
+    done,
+    abort: (reason) => abort("aborted", reason),
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * How the swarm pays a provider for one job. The swarm asks `prepare` before a request is built (it may
+ * attach a Cashu token, which then travels only inside the encrypted params) and calls `settle` once the
+ * job ended, with what the provider charged. Free providers need nothing; Cashu tokens and tabs plug in
+ * here (payments are being integrated into the provider; the swarm side follows).
+ */
+import type { ProviderEntry } from "./directory.js";
+
+export interface PaymentJob {
+  /** The worst-case price of the job at this provider (its announced price, max_tokens out), msats. */
+  quoteMsats: number;
+  inputTokens: number;
+  maxTokens: number;
+}
+
+export interface PreparedPayment {
+  /** A token for the provider (sent encrypted, so only to providers that read NIP-44). */
+  cashuToken?: string;
+}
+
+export interface PaymentSettlement {
+  /** The job's id, when a request was published. */
+  jobId: string | undefined;
+  outcome: "answered" | "failed" | "cancelled";
+  /** What the result's `amount` tag said is still owed, msats (0 when nothing is). */
+  owedMsats: number;
+}
+
+export interface PaymentStrategy {
+  readonly name: string;
+  /** Whether jobs may go to this provider at all (e.g. it takes a mint we hold tokens of). */
+  accepts(provider: ProviderEntry): boolean;
+  prepare(provider: ProviderEntry, job: PaymentJob): Promise<PreparedPayment>;
+  /** Called once per published job when it ends; resolves with what the job cost in all, msats. */
+  settle(provider: ProviderEntry, job: PaymentJob, settlement: PaymentSettlement): Promise<number>;
+}
+
+/** Only providers that ask nothing: announced price zero (or none) and no payment method required. */
+export const freeStrategy: PaymentStrategy = {
+  name: "free",
+  accepts: (provider) => {
+    const prices = [provider.announcement.price, ...provider.announcement.models.map((m) => m.price)];
+    return prices.every(
+      (price) =>
+        price === undefined ||
+        (price.inputMsatsPer1k === 0 && price.outputMsatsPer1k === 0 && (price.minimumMsats ?? 0) === 0),
+    );
+  },
+  prepare: async () => ({}),
+  // A free provider owes nothing back and asks nothing; a non-zero `amount` would be a provider's claim we
+  // never agreed to, so it is reported (as the cost) rather than hidden.
+  settle: async (_provider, _job, settlement) => settlement.owedMsats,
+};

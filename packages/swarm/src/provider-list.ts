@@ -1,0 +1,84 @@
+/**
+ * A one-shot look at the market: the providers the relays announce, summarised for people and scripts
+ * (`pylon providers`). Not for dispatch, which keeps a live ProviderDirectory instead.
+ */
+import { initFastVerify, RelayPool } from "@pylon/nostr";
+import { type DirectoryOptions, ProviderDirectory, type ProviderEntry } from "./directory.js";
+import { capacityOf } from "./selection.js";
+
+export interface ProviderSummary {
+  pubkey: string;
+  name: string;
+  /** Online, unexpired and heard from recently: jobs may go there. */
+  live: boolean;
+  status: "online" | "offline";
+  models: { name: string; context?: number; maxOutput?: number }[];
+  /** Msats per 1,000 input / output tokens and per-job minimum; null when it names no price. */
+  price: { inputPer1k: number; outputPer1k: number; minimum: number } | null;
+  /** Jobs it runs at once and holds waiting; null when it does not say (the swarm then sends one at a time). */
+  capacity: { slots: number; queue: number } | null;
+  load: { active: number; queued: number } | null;
+  encryption: string[];
+  payment: string[];
+  /** Seconds since its last heartbeat. */
+  lastSeenSec: number;
+  version: string | null;
+}
+
+export function summarizeProvider(entry: ProviderEntry, live: boolean, nowSec: number): ProviderSummary {
+  const a = entry.announcement;
+  const price = a.price ?? a.models[0]?.price;
+  const capacity = a.capacity ? capacityOf(entry) : undefined;
+  return {
+    pubkey: entry.pubkey,
+    name: a.name,
+    live,
+    status: a.status,
+    models: a.models.map((model) => ({
+      name: model.name,
+      ...(model.contextLength === undefined ? {} : { context: model.contextLength }),
+      ...(model.maxOutputTokens === undefined ? {} : { maxOutput: model.maxOutputTokens }),
+    })),
+    price: price
+      ? {
+          inputPer1k: price.inputMsatsPer1k,
+          outputPer1k: price.outputMsatsPer1k,
+          minimum: price.minimumMsats ?? 0,
+        }
+      : null,
+    capacity: capacity ? { slots: capacity.slots, queue: capacity.maxQueue } : null,
+    load: a.load ?? null,
+    encryption: [...a.encryption],
+    payment: [...a.payment.methods],
+    lastSeenSec: Math.max(0, nowSec - a.heartbeat),
+    version: a.version ?? null,
+  };
+}
+
+export interface ListProvidersOptions extends Omit<DirectoryOptions, "onChange"> {
+  relays: string[];
+  /** How long to wait for the relays' stored announcements, ms. Default 5,000. */
+  timeoutMs?: number;
+  /** Include offline and stale providers. Default false. */
+  all?: boolean;
+}
+
+/** Connects, reads every announcement the relays hold, and disconnects. Live providers first. */
+export async function listProviders(options: ListProvidersOptions): Promise<ProviderSummary[]> {
+  await initFastVerify();
+  const { relays, timeoutMs, all, ...directoryOptions } = options;
+  const pool = new RelayPool(relays, { connectTimeoutMs: timeoutMs ?? 5_000 });
+  const directory = new ProviderDirectory(pool, directoryOptions);
+  try {
+    await directory.start({ eoseTimeoutMs: timeoutMs ?? 5_000 });
+    const now = Math.floor(Date.now() / 1000);
+    return directory
+      .all()
+      .map((entry) => summarizeProvider(entry, directory.isLive(entry), now))
+      .filter((summary) => all || summary.live)
+      .sort((a, b) => Number(b.live) - Number(a.live) || a.lastSeenSec - b.lastSeenSec);
+  } finally {
+    directory.stop();
+    pool.close();
+  }
+}

@@ -1,0 +1,240 @@
+/**
+ * The swarm's run state in SQLite: every sub-call of a run (status, provider, attempts, the job that
+ * answered it), every job published for it (so a crash leaves a record of what went out), and answered
+ * results memoised by the hash of (model, messages, params). A run resumed with the same run id and
+ * database takes answered sub-calls from here and sends nothing for them.
+ */
+import Database from "better-sqlite3";
+
+export type SubcallStatus = "pending" | "dispatched" | "answered" | "failed";
+export type JobStatus = "sent" | "answered" | "failed" | "cancelled";
+
+export interface MemoisedResult {
+  text: string;
+  provider: string;
+  model: string;
+  costMsats: number;
+  inputTokens: number;
+  outputTokens: number;
+  jobId: string;
+}
+
+export interface SubcallRow {
+  runId: string;
+  hash: string;
+  status: SubcallStatus;
+  provider: string | null;
+  jobId: string | null;
+  attempts: number;
+  error: string | null;
+  result: string | null;
+}
+
+export interface JobRow {
+  jobId: string;
+  runId: string;
+  hash: string;
+  provider: string;
+  status: JobStatus;
+  hedge: boolean;
+  error: string | null;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS results (
+  hash TEXT PRIMARY KEY, text TEXT NOT NULL, provider TEXT NOT NULL, model TEXT NOT NULL,
+  cost_msats INTEGER NOT NULL, input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL,
+  job_id TEXT NOT NULL, created_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS subcalls (
+  run_id TEXT NOT NULL, hash TEXT NOT NULL, status TEXT NOT NULL, provider TEXT, job_id TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0, error TEXT, updated_at INTEGER NOT NULL,
+  PRIMARY KEY (run_id, hash)
+);
+CREATE TABLE IF NOT EXISTS jobs (
+  job_id TEXT PRIMARY KEY, run_id TEXT NOT NULL, hash TEXT NOT NULL, provider TEXT NOT NULL,
+  status TEXT NOT NULL, hedge INTEGER NOT NULL, error TEXT, sent_at INTEGER NOT NULL, ended_at INTEGER,
+  request TEXT
+);
+CREATE INDEX IF NOT EXISTS jobs_by_run ON jobs (run_id, hash);
+`;
+
+export class RunStore {
+  readonly #db: Database.Database;
+  readonly #getResult: Database.Statement<[string], Record<string, unknown>>;
+
+  /** Opens (creating) the database; ":memory:" for a run nobody resumes. */
+  static open(file: string): RunStore {
+    return new RunStore(new Database(file));
+  }
+
+  private constructor(db: Database.Database) {
+    this.#db = db;
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = NORMAL");
+    db.exec(SCHEMA);
+    this.#getResult = db.prepare("SELECT * FROM results WHERE hash = ?");
+  }
+
+  memoised(hash: string): MemoisedResult | undefined {
+    const row = this.#getResult.get(hash);
+    if (!row) return undefined;
+    return {
+      text: row.text as string,
+      provider: row.provider as string,
+      model: row.model as string,
+      costMsats: row.cost_msats as number,
+      inputTokens: row.input_tokens as number,
+      outputTokens: row.output_tokens as number,
+      jobId: row.job_id as string,
+    };
+  }
+
+  /** Records that the run needs this sub-call (idempotent: a resumed run finds the old row). */
+  begin(runId: string, hash: string): void {
+    this.#db
+      .prepare(
+        `INSERT INTO subcalls (run_id, hash, status, updated_at) VALUES (?, ?, 'pending', ?)
+         ON CONFLICT (run_id, hash) DO NOTHING`,
+      )
+      .run(runId, hash, Date.now());
+  }
+
+  /**
+   * Written before the request is published: a crash afterwards still knows the job went out, and keeps
+   * the signed request so a resumed run can read its result back from the relays.
+   */
+  jobSent(
+    runId: string,
+    hash: string,
+    jobId: string,
+    provider: string,
+    hedge: boolean,
+    request: string,
+  ): void {
+    const now = Date.now();
+    const tx = this.#db.transaction(() => {
+      this.#db
+        .prepare(
+          "INSERT INTO jobs (job_id, run_id, hash, provider, status, hedge, sent_at, request) VALUES (?, ?, ?, ?, 'sent', ?, ?, ?)",
+        )
+        .run(jobId, runId, hash, provider, hedge ? 1 : 0, now, request);
+      this.#db
+        .prepare(
+          `UPDATE subcalls SET status = CASE status WHEN 'answered' THEN status ELSE 'dispatched' END,
+           attempts = attempts + 1, updated_at = ? WHERE run_id = ? AND hash = ?`,
+        )
+        .run(now, runId, hash);
+    });
+    tx();
+  }
+
+  /** Jobs of this sub-call published before `sentBefore` (epoch ms) and never ended: what an interrupted run left. */
+  unfinishedJobs(
+    runId: string,
+    hash: string,
+    sentBefore: number,
+  ): Array<{ jobId: string; provider: string; request: string }> {
+    return this.#db
+      .prepare(
+        `SELECT job_id, provider, request FROM jobs
+         WHERE run_id = ? AND hash = ? AND status = 'sent' AND request IS NOT NULL AND sent_at < ?
+         ORDER BY sent_at DESC`,
+      )
+      .all(runId, hash, sentBefore)
+      .map((row) => {
+        const r = row as Record<string, string>;
+        return { jobId: r.job_id!, provider: r.provider!, request: r.request! };
+      });
+  }
+
+  jobEnded(jobId: string, status: Exclude<JobStatus, "sent">, error?: string): void {
+    this.#db
+      .prepare("UPDATE jobs SET status = ?, error = ?, ended_at = ? WHERE job_id = ? AND status = 'sent'")
+      .run(status, error ?? null, Date.now(), jobId);
+  }
+
+  /** The answer, memoised and attached to the sub-call, in one transaction. */
+  answered(runId: string, hash: string, result: MemoisedResult): void {
+    const now = Date.now();
+    const tx = this.#db.transaction(() => {
+      this.#db
+        .prepare(
+          `INSERT INTO results (hash, text, provider, model, cost_msats, input_tokens, output_tokens, job_id, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING`,
+        )
+        .run(
+          hash,
+          result.text,
+          result.provider,
+          result.model,
+          result.costMsats,
+          result.inputTokens,
+          result.outputTokens,
+          result.jobId,
+          now,
+        );
+      this.#db
+        .prepare(
+          `UPDATE subcalls SET status = 'answered', provider = ?, job_id = ?, error = NULL, updated_at = ?
+           WHERE run_id = ? AND hash = ?`,
+        )
+        .run(result.provider, result.jobId, now, runId, hash);
+    });
+    tx();
+  }
+
+  failed(runId: string, hash: string, error: string): void {
+    this.#db
+      .prepare(
+        `UPDATE subcalls SET status = 'failed', error = ?, updated_at = ?
+         WHERE run_id = ? AND hash = ? AND status != 'answered'`,
+      )
+      .run(error, Date.now(), runId, hash);
+  }
+
+  subcalls(runId: string): SubcallRow[] {
+    return this.#db
+      .prepare(
+        `SELECT s.run_id, s.hash, s.status, s.provider, s.job_id, s.attempts, s.error, r.text AS result
+         FROM subcalls s LEFT JOIN results r ON r.hash = s.hash AND s.status = 'answered'
+         WHERE s.run_id = ? ORDER BY s.rowid`,
+      )
+      .all(runId)
+      .map((row) => {
+        const r = row as Record<string, unknown>;
+        return {
+          runId: r.run_id as string,
+          hash: r.hash as string,
+          status: r.status as SubcallStatus,
+          provider: (r.provider as string | null) ?? null,
+          jobId: (r.job_id as string | null) ?? null,
+          attempts: r.attempts as number,
+          error: (r.error as string | null) ?? null,
+          result: (r.result as string | null) ?? null,
+        };
+      });
+  }
+
+  jobs(runId: string): JobRow[] {
+    return this.#db
+      .prepare("SELECT * FROM jobs WHERE run_id = ? ORDER BY sent_at, rowid")
+      .all(runId)
+      .map((row) => {
+        const r = row as Record<string, unknown>;
+        return {
+          jobId: r.job_id as string,
+          runId: r.run_id as string,
+          hash: r.hash as string,
+          provider: r.provider as string,
+          status: r.status as JobStatus,
+          hedge: r.hedge === 1,
+          error: (r.error as string | null) ?? null,
+        };
+      });
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Which provider gets the next job. Candidates must be live, not avoided, serve the model, fit the prompt
+ * in their context, cost no more than the caller's ceiling, and have room: never more of our jobs in flight
+ * at one provider than it announced it can hold (slots + queue). Among them the one expected to finish
+ * soonest wins: its observed latency times how deep our jobs already stand in its slots, inflated by its
+ * error rate.
+ */
+import { maxJobCostMsats, priceForModel } from "@pylon/protocol";
+import type { ProviderDirectory, ProviderEntry } from "./directory.js";
+import type { HealthBook } from "./health.js";
+
+/** Capacity assumed for a provider that does not announce one (foreign nodes): one job at a time. */
+export const DEFAULT_CAPACITY = { slots: 1, maxQueue: 0 };
+/** Latency assumed before anything was observed, ms. */
+const UNKNOWN_LATENCY_MS = 1_000;
+
+export interface JobNeeds {
+  /** Model name to match (case-insensitive); any model when undefined. */
+  model: string | undefined;
+  inputTokens: number;
+  maxTokens: number;
+  /** Most one job may cost, msats; providers without a price are skipped when set. */
+  maxPriceMsats: number | undefined;
+}
+
+export function capacityOf(entry: ProviderEntry): { slots: number; maxQueue: number } {
+  const capacity = entry.announcement.capacity ?? DEFAULT_CAPACITY;
+  return { slots: Math.max(1, capacity.slots), maxQueue: Math.max(0, capacity.maxQueue) };
+}
+
+/** The most our jobs may hold at `entry` at once. */
+export function maxInFlight(entry: ProviderEntry): number {
+  const { slots, maxQueue } = capacityOf(entry);
+  return slots + maxQueue;
+}
+
+/** True when `entry` can take a job with these needs at all (ignoring load and health). */
+export function serves(entry: ProviderEntry, needs: JobNeeds): boolean {
+  const { announcement } = entry;
+  const model =
+    needs.model === undefined
+      ? announcement.models[0]
+      : announcement.models.find((offer) => offer.name.toLowerCase() === needs.model!.toLowerCase());
+  if (needs.model !== undefined && !model) return false;
+  if (model?.contextLength !== undefined && needs.inputTokens >= model.contextLength) return false;
+  if (needs.maxPriceMsats === undefined) return true;
+  const price = priceForModel(announcement, model?.name ?? "");
+  if (!price) return false;
+  return maxJobCostMsats(price, needs.inputTokens, needs.maxTokens) <= needs.maxPriceMsats;
+}
+
+/** The worst-case price of a job at `entry`, msats (0 when it names no price: it is free or asks later). */
+export function quoteMsats(entry: ProviderEntry, needs: JobNeeds): number {
+  const price = priceForModel(entry.announcement, needs.model ?? entry.announcement.models[0]?.name ?? "");
+  return price ? maxJobCostMsats(price, needs.inputTokens, needs.maxTokens) : 0;
+}
+
+export interface Selector {
+  /** The best provider for `needs`, skipping `exclude`; undefined when none has room now. */
+  pick(needs: JobNeeds, exclude: ReadonlySet<string>): ProviderEntry | undefined;
+  /** Providers that could serve `needs` were they not full or avoided (0: waiting is pointless). */
+  eligible(needs: JobNeeds, exclude: ReadonlySet<string>): ProviderEntry[];
+}
+
+export function createSelector(directory: ProviderDirectory, health: HealthBook): Selector {
+  const eligible = (needs: JobNeeds, exclude: ReadonlySet<string>): ProviderEntry[] =>
+    directory.live().filter((entry) => !exclude.has(entry.pubkey) && serves(entry, needs));
+
+  return {
+    eligible,
+    pick: (needs, exclude) => {
+      const now = Date.now();
+      const candidates = eligible(needs, exclude);
+      // Avoided providers are a last resort: when every candidate is avoided, a doubtful one beats none.
+      const allAvoided = candidates.every((entry) => health.isAvoided(entry.pubkey, now));
+      let best: ProviderEntry | undefined;
+      let bestScore = Number.POSITIVE_INFINITY;
+      for (const entry of candidates) {
+        const state = health.of(entry.pubkey);
+        if (state.inFlight >= maxInFlight(entry)) continue;
+        if (!allAvoided && health.isAvoided(entry.pubkey, now)) continue;
+        const { slots } = capacityOf(entry);
+        const latency = state.latencyMs ?? UNKNOWN_LATENCY_MS;
+        // Expected finish: our jobs there run `slots` at a time, so this one waits for ⌊inFlight/slots⌋ rounds.
+        const rounds = Math.floor(state.inFlight / slots) + 1;
+        const score = (latency * rounds) / (1 - Math.min(0.9, health.errorRate(entry.pubkey)));
+        // Ties (e.g. at the start) go to the emptier provider, so work spreads instead of piling up.
+        if (
+          score < bestScore ||
+          (score === bestScore && best && state.inFlight < health.of(best.pubkey).inFlight)
+        ) {
+          best = entry;
+          bestScore = score;
+        }
+      }
+      return best;
+    },
+  };
+}

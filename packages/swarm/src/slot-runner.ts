@@ -1,0 +1,231 @@
+/**
+ * One sub-call, start to finish: pick a provider, send, and react.
+ * - `busy`: try another provider at once (that one cools down briefly; not counted as a failure).
+ * - error / no acknowledgement / timeout: the provider's failure is recorded (repeat offenders are avoided),
+ *   and after a backoff the job goes to a provider not tried yet (or, when all were, any).
+ * - a straggler (running longer than the market's observed tail latency) gets one duplicate elsewhere; the
+ *   first answer wins and the other is cancelled with kind 5.
+ * The slot ends at the first answer, after `maxAttempts` failed jobs, or at its deadline.
+ */
+import { backoffDelay, type JobOutcome } from "@pylon/nostr";
+import type { SubcallRequest } from "@pylon/rlm";
+import type { ProviderEntry } from "./directory.js";
+import type { HealthBook } from "./health.js";
+import { type Attempt, type AttemptContext, type AttemptResult, startAttempt } from "./job-attempt.js";
+import type { PaymentJob } from "./payment.js";
+import { type JobNeeds, quoteMsats, type Selector } from "./selection.js";
+import type { SwarmCounters } from "./swarm-counters.js";
+
+export interface HedgePolicy {
+  /** Quantile of recent answer latencies taken as the tail. Default 0.95. */
+  quantile: number;
+  /** Hedge once a job has run this many times the tail. Default 1.5. */
+  multiplier: number;
+  /** Never hedge sooner than this, ms. Default 500. */
+  minMs: number;
+  /** Answers needed before the tail is trusted. Default 10. */
+  minSamples: number;
+}
+
+export interface SlotSettings {
+  maxAttempts: number;
+  backoff: { initialDelayMs: number; maxDelayMs: number };
+  hedge: HedgePolicy | false;
+}
+
+export interface SlotDeps {
+  selector: Selector;
+  health: HealthBook;
+  counters: SwarmCounters;
+  attempt: (hash: string, hedge: boolean) => AttemptContext;
+  /** Resolves when capacity may have freed up (a job ended, the directory changed), or after `ms`. */
+  changed: (ms: number) => Promise<void>;
+  settings: SlotSettings;
+}
+
+export type SlotOutcome =
+  | { ok: true; outcome: JobOutcome; costMsats: number; entry: ProviderEntry }
+  | { ok: false; error: string; provider: string };
+
+export async function runSlot(
+  deps: SlotDeps,
+  request: SubcallRequest,
+  needs: JobNeeds,
+  hash: string,
+  deadline: number,
+  signal: AbortSignal,
+): Promise<SlotOutcome> {
+  const { selector, health, counters, settings } = deps;
+  const tried = new Set<string>();
+  const running = new Set<Attempt>();
+  let failures = 0;
+  let lastError = "no provider was available";
+  let lastProvider = "";
+
+  const launch = (entry: ProviderEntry, hedge: boolean): void => {
+    tried.add(entry.pubkey);
+    const job: PaymentJob = {
+      quoteMsats: quoteMsats(entry, needs),
+      inputTokens: needs.inputTokens,
+      maxTokens: needs.maxTokens,
+    };
+    health.started(entry.pubkey);
+    if (tried.size > 1 && !hedge) counters.redispatches++;
+    if (hedge) counters.hedges++;
+    running.add(startAttempt(deps.attempt(hash, hedge), entry, request, job, { hedge, deadline }));
+  };
+
+  /** Providers with room, preferring ones this slot has not tried yet. */
+  const pickFresh = (): ProviderEntry | undefined => selector.pick(needs, tried);
+  const pickAny = (): ProviderEntry | undefined =>
+    pickFresh() ?? selector.pick(needs, new Set(runningProviders()));
+  const runningProviders = (): string[] => [...running].map((attempt) => attempt.entry.pubkey);
+
+  const hedgeAfterMs = (): number | undefined => {
+    if (!settings.hedge) return undefined;
+    const tail = health.tailLatencyMs(settings.hedge.quantile, settings.hedge.minSamples);
+    return tail === undefined ? undefined : Math.max(settings.hedge.minMs, tail * settings.hedge.multiplier);
+  };
+
+  const onAbort = (): void => {
+    for (const attempt of running) attempt.abort("aborted by the caller");
+  };
+  signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    let hedged = false;
+    let hedgeWaitsForRoom = false;
+    let launchedAt = 0;
+    for (;;) {
+      if (signal.aborted) return { ok: false, error: "aborted", provider: lastProvider };
+      if (Date.now() >= deadline) {
+        for (const attempt of running) attempt.abort("the sub-call's deadline passed");
+        return { ok: false, error: `no answer before the deadline (${lastError})`, provider: lastProvider };
+      }
+      if (running.size === 0) {
+        if (failures >= settings.maxAttempts) {
+          return {
+            ok: false,
+            error: `${failures} attempts failed; last: ${lastError}`,
+            provider: lastProvider,
+          };
+        }
+        const entry = pickAny();
+        if (!entry) {
+          if (selector.eligible(needs, new Set()).length === 0)
+            return { ok: false, error: `no live provider serves this request (${lastError})`, provider: "" };
+          await deps.changed(Math.min(250, deadline - Date.now()));
+          continue;
+        }
+        launch(entry, false);
+        hedged = false;
+        launchedAt = Date.now();
+      }
+
+      // Wait for an attempt to end, or for the moment to hedge.
+      const mayHedge = settings.hedge !== false && !hedged && running.size === 1;
+      const hedgeAt = mayHedge ? hedgeAfterMs() : undefined;
+      // Until the tail is known, look again every `minMs`: a straggler may be waiting for it.
+      const nextLook =
+        hedgeAt !== undefined
+          ? launchedAt + hedgeAt - Date.now()
+          : mayHedge && settings.hedge
+            ? settings.hedge.minMs
+            : Number.MAX_SAFE_INTEGER;
+      const waitMs = Math.max(0, Math.min(deadline - Date.now(), nextLook));
+      // A hedge that is due but found no room waits for capacity to free up, not for a timer.
+      const wake = hedgeWaitsForRoom ? deps.changed(Math.min(250, waitMs)) : sleep(waitMs, signal);
+      const ended = await Promise.race([
+        ...[...running].map((attempt) => attempt.done.then((result) => ({ attempt, result }))),
+        wake.then(() => undefined),
+      ]);
+      if (!ended) {
+        const due = hedgeAt !== undefined && Date.now() >= launchedAt + hedgeAt;
+        hedgeWaitsForRoom = false;
+        if (due && !signal.aborted && Date.now() < deadline) {
+          const other = pickFresh();
+          if (other) {
+            hedged = true; // one duplicate per straggler
+            launch(other, true);
+          } else {
+            hedgeWaitsForRoom = true;
+          }
+        }
+        continue;
+      }
+      const { attempt, result } = ended;
+      running.delete(attempt);
+      health.ended(attempt.entry.pubkey);
+      lastProvider = attempt.entry.pubkey;
+      if (result.ok) {
+        health.succeeded(attempt.entry.pubkey, result.latencyMs);
+        if (attempt.hedge) counters.hedgeWins++;
+        for (const loser of running) {
+          loser.abort("another provider answered first");
+          // It was at least this slow: let selection know, though it never answered.
+          health.lostRace(loser.entry.pubkey, Date.now() - loser.startedAt);
+          counters.hedgeCancels++;
+        }
+        return { ok: true, outcome: result.outcome, costMsats: result.costMsats, entry: result.entry };
+      }
+      lastError = `${result.failure}: ${result.message}`;
+      recordFailure(deps, result);
+      if (result.failure === "aborted") continue; // our own doing (caller or deadline): the loop ends it
+      if (result.failure !== "busy") failures++;
+      if (running.size === 0 && result.failure !== "busy" && failures < settings.maxAttempts) {
+        await sleep(
+          Math.min(backoffDelay(failures - 1, settings.backoff), Math.max(0, deadline - Date.now())),
+          signal,
+        );
+      }
+    }
+  } finally {
+    signal.removeEventListener("abort", onAbort);
+    for (const attempt of running) {
+      attempt.abort("the sub-call ended");
+      // Its place at the provider is ours until the attempt has really ended (cancellation sent).
+      void attempt.done.finally(() => health.ended(attempt.entry.pubkey));
+    }
+  }
+}
+
+function recordFailure(deps: SlotDeps, result: Extract<AttemptResult, { ok: false }>): void {
+  const { health, counters } = deps;
+  const provider = result.entry.pubkey;
+  switch (result.failure) {
+    case "busy":
+      counters.busy++;
+      health.busy(provider);
+      return;
+    case "no-ack":
+      counters.noAck++;
+      health.failed(provider);
+      return;
+    case "timeout":
+      counters.timeouts++;
+      health.failed(provider);
+      return;
+    case "error":
+      counters.errors++;
+      health.failed(provider);
+      return;
+    case "not-published":
+    case "aborted":
+      return;
+  }
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted || ms <= 0) {
+      resolve();
+      return;
+    }
+    const timer = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    }
+    signal.addEventListener("abort", done, { once: true });
+  });
+}

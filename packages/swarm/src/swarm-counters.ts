@@ -1,0 +1,41 @@
+/** What the swarm did, for receipts, `pylon run` progress and tests. */
+export interface SwarmCounters {
+  /** Sub-calls asked of the swarm. */
+  subcalls: number;
+  /** Answered from the memo (this run resumed, or the same question asked before). */
+  memoHits: number;
+  /** Answers read back from the relays for jobs an interrupted run had sent (not sent again). */
+  recovered: number;
+  /** Requests published (first sends, re-dispatches and hedges). */
+  jobsSent: number;
+  /** Jobs sent again to another provider after a failure. */
+  redispatches: number;
+  /** Duplicates sent for stragglers, those that answered first, and losers cancelled. */
+  hedges: number;
+  hedgeWins: number;
+  hedgeCancels: number;
+  busy: number;
+  noAck: number;
+  timeouts: number;
+  errors: number;
+  /** Sub-calls that ended without an answer. */
+  failed: number;
+}
+
+export function emptyCounters(): SwarmCounters {
+  return {
+    subcalls: 0,
+    memoHits: 0,
+    recovered: 0,
+    jobsSent: 0,
+    redispatches: 0,
+    hedges: 0,
+    hedgeWins: 0,
+    hedgeCancels: 0,
+    busy: 0,
+    noAck: 0,
+    timeouts: 0,
+    errors: 0,
+    failed: 0,
+  };
+}

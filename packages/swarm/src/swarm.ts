@@ -1,0 +1,273 @@
+/**
+ * The market as an RLM SubcallBackend: `complete(requests)` sends each sub-call as a targeted NIP-90 job
+ * to a provider found in the live NIP-89 directory, with load balancing, retries, hedging and SQLite run
+ * state (see docs/swarm.md). Results come back in order, failures as values.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
+import { initFastVerify, JobClient, RelayPool } from "@pylon/nostr";
+import type { SubcallBackend, SubcallRequest, SubcallResult } from "@pylon/rlm";
+import { type DirectoryOptions, ProviderDirectory } from "./directory.js";
+import { HealthBook, type HealthOptions } from "./health.js";
+import type { AttemptContext } from "./job-attempt.js";
+import { Notifier } from "./notifier.js";
+import { Pacer } from "./pacer.js";
+import { freeStrategy, type PaymentStrategy } from "./payment.js";
+import { recoverAnswer } from "./recover.js";
+import { type MemoisedResult, RunStore } from "./run-store.js";
+import { createSelector, type JobNeeds, quoteMsats, type Selector } from "./selection.js";
+import { type HedgePolicy, runSlot, type SlotDeps, type SlotSettings } from "./slot-runner.js";
+import { estimateInputTokens, subcallKey } from "./subcall-key.js";
+import { emptyCounters, type SwarmCounters } from "./swarm-counters.js";
+
+export interface SwarmOptions {
+  /** Relays to discover providers on and send jobs through (ignored when `pool` is given). */
+  relays?: string[];
+  /** A pool owned by the caller (not closed by the swarm). */
+  pool?: RelayPool;
+  /**
+   * The customer key jobs are signed with. Default: a fresh one per swarm. Keep it (e.g. a key file) to
+   * resume runs: results of jobs an interrupted run left in flight are encrypted to it.
+   */
+  secretKey?: Uint8Array;
+  /** Who may serve, and liveness (see ProviderDirectory). */
+  directory?: Omit<DirectoryOptions, "onChange">;
+  /** Model asked for when a sub-call names none. Default: any provider's model. */
+  model?: string;
+  /** Most one job may cost, msats (the provider's announced worst case). Default: no ceiling. */
+  maxPriceMsats?: number;
+  payment?: PaymentStrategy;
+  /** SQLite file of run state and the memo, or an open store (caller's). Default ":memory:". */
+  store?: string | RunStore;
+  /** The run these sub-calls belong to; resume a run by passing its id with the same store. */
+  runId?: string;
+  /** Answer a sub-call asked before (same model, messages and params) from the store. Default true. */
+  memoize?: boolean;
+  /** No feedback from a provider within this long → give up on it and re-dispatch, ms. Default 5,000. */
+  ackTimeoutMs?: number;
+  /** Jobs started per second at most (each opens one relay subscription). Default 40, burst the same. */
+  jobsPerSecond?: number;
+  /** Whole sub-call deadline, all attempts included, ms. Default 120,000. */
+  deadlineMs?: number;
+  /** Failed jobs (not counting `busy`) before a sub-call fails. Default 4. */
+  maxAttempts?: number;
+  /** Backoff between failed attempts. Default 100 ms doubling to 2,000 ms. */
+  backoff?: { initialDelayMs: number; maxDelayMs: number };
+  /** Straggler duplicates; false disables. */
+  hedge?: Partial<HedgePolicy> | false;
+  health?: Omit<HealthOptions, "onRelease">;
+}
+
+export interface Swarm extends SubcallBackend {
+  readonly runId: string;
+  readonly pubkey: string;
+  readonly directory: ProviderDirectory;
+  readonly health: HealthBook;
+  readonly store: RunStore;
+  readonly counters: SwarmCounters;
+  close(): Promise<void>;
+}
+
+const DEFAULT_HEDGE: HedgePolicy = { quantile: 0.95, multiplier: 1.5, minMs: 500, minSamples: 10 };
+
+/** Connects, starts the directory (waits for the relays' stored announcements) and returns the backend. */
+export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
+  await initFastVerify();
+  const ownsPool = options.pool === undefined;
+  if (ownsPool && (options.relays ?? []).length === 0)
+    throw new TypeError("the swarm needs relays or a pool");
+  const pool = options.pool ?? new RelayPool(options.relays ?? [], { connectTimeoutMs: 5_000 });
+  const ownsStore = !(options.store instanceof RunStore);
+  const store =
+    options.store instanceof RunStore ? options.store : RunStore.open(options.store ?? ":memory:");
+  const client = new JobClient(pool, options.secretKey ?? freshKey(), {
+    timeoutMs: options.deadlineMs ?? 120_000,
+  });
+  const changed = new Notifier();
+  const directory = new ProviderDirectory(pool, { ...options.directory, onChange: () => changed.notify() });
+  const health = new HealthBook({ ...options.health, onRelease: () => changed.notify() });
+  const payment = options.payment ?? freeStrategy;
+  const selector = paymentAware(createSelector(directory, health), payment);
+  const counters = emptyCounters();
+  const runId = options.runId ?? randomUUID();
+  const memoize = options.memoize ?? true;
+  const deadlineMs = options.deadlineMs ?? 120_000;
+  const ackTimeoutMs = options.ackTimeoutMs ?? 5_000;
+  const openedAt = Date.now();
+  const lifetime = new AbortController();
+  const pacer = new Pacer(options.jobsPerSecond ?? 40);
+  const inFlight = new Map<string, Promise<SubcallResult>>();
+
+  const settings: SlotSettings = {
+    maxAttempts: options.maxAttempts ?? 4,
+    backoff: options.backoff ?? { initialDelayMs: 100, maxDelayMs: 2_000 },
+    hedge: options.hedge === false ? false : { ...DEFAULT_HEDGE, ...options.hedge },
+  };
+  const attemptContext = (hash: string, hedge: boolean): AttemptContext => ({
+    client,
+    payment,
+    model: options.model,
+    ackTimeoutMs,
+    pace: () => pacer.take(),
+    onSent: (request, provider) => {
+      counters.jobsSent++;
+      store.jobSent(runId, hash, request.id, provider, hedge, JSON.stringify(request));
+    },
+    onEnded: (jobId, result) => {
+      if (jobId === undefined) return;
+      if (result.ok) store.jobEnded(jobId, "answered");
+      else store.jobEnded(jobId, result.failure === "aborted" ? "cancelled" : "failed", result.message);
+    },
+  });
+  const deps: SlotDeps = {
+    selector,
+    health,
+    counters,
+    settings,
+    changed: (ms) => changed.wait(ms),
+    attempt: attemptContext,
+  };
+
+  const completeOne = async (request: SubcallRequest, signal: AbortSignal): Promise<SubcallResult> => {
+    counters.subcalls++;
+    const model = request.model ?? options.model;
+    const hash = subcallKey(request, model);
+    store.begin(runId, hash);
+    const memo = memoize ? store.memoised(hash) : undefined;
+    if (memo) {
+      counters.memoHits++;
+      store.answered(runId, hash, memo);
+      return success(memo, 0, 0);
+    }
+    const shared = inFlight.get(hash);
+    if (shared) return shared;
+    const started = performance.now();
+    const needs: JobNeeds = {
+      model,
+      inputTokens: estimateInputTokens(request),
+      maxTokens: request.maxTokens,
+      maxPriceMsats: options.maxPriceMsats,
+    };
+    const work = (async (): Promise<SubcallResult> => {
+      const recovered = await recoverAnswer(client, store, runId, hash, openedAt, ackTimeoutMs, signal);
+      if (recovered) {
+        counters.recovered++;
+        const answer: MemoisedResult = {
+          text: recovered.output,
+          provider: recovered.provider,
+          model: model ?? directory.get(recovered.provider)?.announcement.models[0]?.name ?? "",
+          costMsats: recovered.result.amount?.msats ?? 0,
+          inputTokens: needs.inputTokens,
+          outputTokens: Math.ceil(recovered.output.length / 4),
+          jobId: recovered.jobId,
+        };
+        store.answered(runId, hash, answer);
+        return success(answer, performance.now() - started, answer.costMsats);
+      }
+      const outcome = await runSlot(deps, request, needs, hash, Date.now() + deadlineMs, signal);
+      const latencyMs = performance.now() - started;
+      if (!outcome.ok) {
+        counters.failed++;
+        store.failed(runId, hash, outcome.error);
+        return {
+          ok: false,
+          error: outcome.error,
+          provider: outcome.provider,
+          model: model ?? "",
+          latencyMs,
+          costSats: 0,
+          usage: { inputTokens: 0, outputTokens: 0 },
+        };
+      }
+      const answer: MemoisedResult = {
+        text: outcome.outcome.output,
+        provider: outcome.entry.pubkey,
+        model: model ?? outcome.entry.announcement.models[0]?.name ?? "",
+        costMsats: outcome.costMsats,
+        inputTokens: needs.inputTokens,
+        outputTokens: Math.ceil(outcome.outcome.output.length / 4),
+        jobId: outcome.outcome.jobId,
+      };
+      store.answered(runId, hash, answer);
+      return success(answer, latencyMs, answer.costMsats);
+    })();
+    inFlight.set(hash, work);
+    try {
+      return await work;
+    } finally {
+      inFlight.delete(hash);
+    }
+  };
+
+  try {
+    await directory.start();
+  } catch (error) {
+    if (ownsStore) store.close();
+    if (ownsPool) pool.close();
+    throw error;
+  }
+
+  return {
+    name: "swarm",
+    runId,
+    pubkey: client.pubkey,
+    directory,
+    health,
+    store,
+    counters,
+    complete: async (requests, signal) => {
+      const both = AbortSignal.any([signal, lifetime.signal]);
+      setMaxListeners(0, both); // one listener per slot and attempt: a big batch is not a leak
+      return Promise.all(requests.map((request) => completeOne(request, both)));
+    },
+    estimateCostSats: (request) => {
+      const needs: JobNeeds = {
+        model: request.model ?? options.model,
+        inputTokens: estimateInputTokens(request),
+        maxTokens: request.maxTokens,
+        maxPriceMsats: options.maxPriceMsats,
+      };
+      const quotes = selector.eligible(needs, new Set()).map((entry) => quoteMsats(entry, needs));
+      return Math.max(0, ...quotes) / 1000;
+    },
+    close: async () => {
+      lifetime.abort();
+      await Promise.allSettled([...inFlight.values()]);
+      directory.stop();
+      if (ownsStore) store.close();
+      if (ownsPool) pool.close();
+    },
+  };
+}
+
+function success(answer: MemoisedResult, latencyMs: number, costMsats: number): SubcallResult {
+  return {
+    ok: true,
+    text: answer.text,
+    provider: answer.provider,
+    model: answer.model,
+    latencyMs,
+    costSats: costMsats / 1000,
+    usage: { inputTokens: answer.inputTokens, outputTokens: answer.outputTokens },
+  };
+}
+
+/** Only providers the payment strategy can pay are candidates. */
+function paymentAware(selector: Selector, payment: PaymentStrategy): Selector {
+  return {
+    eligible: (needs, exclude) => selector.eligible(needs, exclude).filter((entry) => payment.accepts(entry)),
+    pick: (needs, exclude) => {
+      const refused = new Set(exclude);
+      for (;;) {
+        const entry = selector.pick(needs, refused);
+        if (!entry || payment.accepts(entry)) return entry;
+        refused.add(entry.pubkey);
+      }
+    },
+  };
+}
+
+/** 32 random bytes: a valid secp256k1 secret key with overwhelming probability (a fresh customer identity). */
+function freshKey(): Uint8Array {
+  return new Uint8Array(randomBytes(32));
+}
