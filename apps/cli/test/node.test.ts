@@ -1,6 +1,7 @@
-import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startMint } from "@pylon/mint";
 import { type RunningRelay, startRelay } from "@pylon/relay";
 import { decode } from "nostr-tools/nip19";
 import { SimplePool, useWebSocketImplementation } from "nostr-tools/pool";
@@ -169,5 +170,43 @@ describe("pylon node", () => {
     expect(saved.npub).toBe(npub);
     expect(saved.jobs.served).toBe(1);
     expect(existsSync(join(dataDir, "provider.db"))).toBe(true);
+  });
+
+  it("`node --mint` takes Cashu payments (payment key in its wallet, 0600) and `node earnings` reports them", async () => {
+    const home = tempHome();
+    const { url } = await relay();
+    const mint = await startMint({ port: 0, db: ":memory:" });
+    cleanups.push(() => mint.close());
+    const dataDir = join(home, "paid-node");
+    const config = join(home, "node.json");
+    writeFileSync(config, JSON.stringify({ model: { type: "scripted", reply: "hi" } }));
+    const none = run(["node", "earnings", "--data-dir", dataDir], home);
+    expect((await none.exited).code).toBe(1);
+    expect(none.stderr()).toContain("no payments recorded");
+
+    const node = run(
+      ["node", "--config", config, "--relay", url, "--mint", mint.url, "--price-out", "1000"].concat([
+        "--data-dir",
+        dataDir,
+        "--status-every",
+        "0",
+      ]),
+      home,
+    );
+    await node.waitFor(/^pylon node npub1[0-9a-z]+ serving .* \(payment required\)$/m);
+    expect(statSync(join(dataDir, "wallet.seed")).mode & 0o777).toBe(0o600);
+    const earnings = run(["node", "earnings", "--data-dir", dataDir], home);
+    expect((await earnings.exited).code).toBe(0);
+    expect(JSON.parse(earnings.stdout())).toEqual({
+      creditedSats: 0,
+      feeSats: 0,
+      heldSats: 0,
+      redeemedSats: 0,
+      lostSats: 0,
+      walletSats: 0,
+    });
+    node.child.kill("SIGTERM");
+    const exit = await node.exited;
+    expect(exit, node.stderr()).toEqual({ code: 0, signal: null });
   });
 });

@@ -38,7 +38,7 @@ export {
   quoteJob,
 } from "./payment.js";
 export { CashuPolicy, type CashuPolicyOptions } from "./payments/cashu-policy.js";
-export { type Earnings, readEarnings } from "./payments/earnings.js";
+export { type Earnings, readEarnings, readNodeEarnings } from "./payments/earnings.js";
 export { type NodePayments, SEED_FILE, startPayments, WALLET_FILE } from "./payments/setup.js";
 export { type CloseResult, type TabBalance, TabBook, type TabTotals } from "./payments/tabs.js";
 export { type ProviderDeps, type RunningProvider, startProvider } from "./provider.js";

@@ -1,11 +1,18 @@
-import type { RunningMint } from "@pylon/mint";
+import path from "node:path";
+import { type RunningMint, startMint } from "@pylon/mint";
 import { JobError } from "@pylon/nostr";
 import { parseAnnouncement } from "@pylon/protocol";
-import { decodeLockedPaymentRequest, KeysetDirectory, type PylonWallet } from "@pylon/wallet";
+import {
+  acceptLockedPayment,
+  decodeLockedPaymentRequest,
+  KeysetDirectory,
+  PaymentLedger,
+  type PylonWallet,
+} from "@pylon/wallet";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { lockedTokenFor, type PaymentTarget, submitPaidJob } from "../src/index.js";
+import { JobStore, lockedTokenFor, type PaymentTarget, submitPaidJob, WALLET_FILE } from "../src/index.js";
 import { buyerWallet, countingScripted, flipParity, mint, tamper } from "./helpers/cashu.js";
-import { Cleanup, customer, relay, startNode, tempDir } from "./helpers/harness.js";
+import { Cleanup, customer, relay, startNode, tempDir, waitFor } from "./helpers/harness.js";
 
 // Real local mint over HTTP (1 sat input fee per 10 proofs), real relay over WebSockets, real SQLite; the
 // inference backend is scripted (instant) and counts generate() calls, to prove refused jobs did no work.
@@ -34,7 +41,7 @@ const QUOTE_MSATS = 2_030;
 const PRICE_SATS = 3;
 const job = { prompt: "hello world", params: { maxTokens: 100 } };
 
-async function paidNode(dataDir?: string) {
+async function paidNode(dataDir?: string, payments?: { redeemCheckSec: number; redeemLeadSec: number }) {
   const counting = countingScripted();
   const node = await startNode(
     cleanup,
@@ -45,6 +52,7 @@ async function paidNode(dataDir?: string) {
       prices,
       allowedMints: [theMint.url],
       ...(dataDir ? { dataDir } : {}),
+      ...(payments ? { payments } : {}),
     },
     { backend: counting.backend },
   );
@@ -170,5 +178,93 @@ describe("Cashu per-job payments (scripted backend, real mint and relay)", () =>
     expect(calls() + again.calls()).toBe(1);
     expect(again.node.status().earnings?.creditedSats).toBe(PRICE_SATS);
     expect(refusals).toHaveLength(attacks.length);
+  });
+
+  it("after a crash between recording the payment and queueing the job, runs the paid job; an unpaid one is refused", async () => {
+    const dataDir = await tempDir(cleanup);
+    const first = await paidNode(dataDir);
+    await first.node.stop();
+    const { client } = customer(cleanup, relayUrl);
+    const token = await lockedTokenFor(buyer, first.target, PRICE_SATS);
+    const spec = { ...job, provider: first.target.provider, encryption: "nip44" as const };
+    const paid = client.prepare({ ...spec, cashuToken: token });
+    const unpaid = client.prepare({ ...spec, prompt: "hello again" });
+
+    // The state a crash leaves: job rows `received` (provider.db); one of them has its credit (wallet.db).
+    const store = JobStore.open(path.join(dataDir, "provider.db"));
+    const now = Math.floor(Date.now() / 1000);
+    for (const event of [paid, unpaid])
+      store.recordRequest(event, now, {
+        customer: event.pubkey,
+        event,
+        state: "received",
+        quoteMsats: QUOTE_MSATS,
+      });
+    store.close();
+    const ledger = new PaymentLedger(path.join(dataDir, WALLET_FILE));
+    const keysets = new KeysetDirectory();
+    await keysets.refresh(theMint.url);
+    const accepted = acceptLockedPayment(token, {
+      allowedMints: [theMint.url],
+      keysets,
+      paymentKey: first.target.p2pk,
+      minLocktime: now + 600,
+      priceSats: PRICE_SATS,
+      seenYs: ledger,
+    });
+    if (!accepted.ok) throw new Error(accepted.reason);
+    expect(ledger.record(accepted, { ref: paid.id }).ok).toBe(true);
+    ledger.close();
+
+    const paidOutcome = client.run(paid);
+    const unpaidOutcome = client.run(unpaid).catch((e: unknown) => e);
+    const second = await paidNode(dataDir);
+    expect((await paidOutcome).output).toBe("paid output");
+    expect(((await unpaidOutcome) as JobError).message).toMatch(/restarted while checking the payment/);
+    expect(second.calls()).toBe(1);
+    expect(second.node.status().earnings?.creditedSats).toBe(PRICE_SATS);
+  });
+
+  it("redeems collected proofs on its own once the earliest locktime comes within the lead time", async () => {
+    const { node, target } = await paidNode(undefined, { redeemCheckSec: 1, redeemLeadSec: 600 });
+    const { client } = customer(cleanup, relayUrl);
+    // Locked for 602 s: accepted (≥ 600 s), and due for redeem (locktime ≤ 600 s away) a few seconds later.
+    await submitPaidJob(client, buyer, target, PRICE_SATS, job, { lockSec: 602 });
+    await waitFor(() => node.status().earnings?.redeemedSats === 4, "the scheduled redeem", 10_000);
+    expect(node.status().earnings).toMatchObject({ heldSats: 0, walletSats: 3, lostSats: 0 });
+  });
+
+  it("fetches a mint's keys again when a token names a keyset it does not know (the mint rotated)", async () => {
+    const dir = await tempDir(cleanup);
+    const db = path.join(dir, "mint.db");
+    const seed = new Uint8Array(32).fill(7);
+    const before = await startMint({ port: 0, db, seed });
+    const port = Number(new URL(before.url).port);
+    const counting = countingScripted();
+    const node = await startNode(
+      cleanup,
+      {
+        relays: [relayUrl],
+        model: { type: "scripted", reply: "unused" },
+        free: false,
+        prices,
+        allowedMints: [before.url],
+        payments: { keysetRefreshSec: 0 },
+      },
+      { backend: counting.backend },
+    );
+    await before.close();
+    // Same keys seed, new fee: a new active keyset the node has never seen.
+    const rotated = await startMint({ port, db, seed, inputFeePpk: 100 });
+    cleanup.add(() => rotated.close());
+    const payer = await buyerWallet(cleanup, [rotated.url], 50);
+    const target = { provider: node.pubkey, p2pk: node.payments?.paymentKey ?? "", mint: rotated.url };
+    const { client } = customer(cleanup, relayUrl);
+    const paid = await submitPaidJob(client, payer, target, PRICE_SATS, job);
+    expect(paid.output).toBe("paid output");
+    expect(counting.calls()).toBe(1);
+    // Stopping redeems what was collected (one swap), while the mint is still up.
+    await node.stop();
+    expect(node.status().earnings).toMatchObject({ heldSats: 0, redeemedSats: 4, walletSats: 3 });
   });
 });

@@ -4,7 +4,7 @@ import type { PylonWallet } from "@pylon/wallet";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { lockedTokenFor, type PaymentTarget } from "../src/index.js";
 import { buyerWallet, countingScripted, countMintCalls, mint } from "./helpers/cashu.js";
-import { Cleanup, customer, relay, startNode } from "./helpers/harness.js";
+import { Cleanup, customer, relay, startNode, tempDir } from "./helpers/harness.js";
 
 // Real mint (HTTP), real relay (WebSockets), real SQLite; scripted (instant) backend counting generate().
 const files = new Cleanup();
@@ -64,6 +64,12 @@ describe("Cashu tabs (scripted backend, real mint and relay)", () => {
     expect(credited).toBe(20);
     expect(opened.result.tabMsats).toBe(20_000 - ACTUAL_MSATS);
 
+    // The same deposit again is a replay: refused, nothing credited, no work.
+    const replayed = (await ask({ tab: "open" }, deposit).catch((e: unknown) => e)) as JobError;
+    expect(replayed.message).toMatch(/payment refused \(replayed\)/);
+    expect(node.status().earnings?.creditedSats).toBe(20);
+    expect(counting.calls()).toBe(1);
+
     // The hot path: jobs paid from the tab make no mint call at all.
     const mintCalls = countMintCalls(cleanup);
     let balance = opened.result.tabMsats ?? 0;
@@ -83,6 +89,12 @@ describe("Cashu tabs (scripted backend, real mint and relay)", () => {
     expect(tooBig.feedback[0]?.extra).toMatch(/your tab holds \d+ msats, not enough/);
     expect(counting.calls()).toBe(6);
 
+    // A plaintext close is refused: its refund, a bearer token, would be public.
+    const plain = (await client
+      .submit({ ...job, provider: node.pubkey, extraParams: { tab: "close" } })
+      .catch((e: unknown) => e)) as JobError;
+    expect(plain.message).toMatch(/close a tab with an encrypted request/);
+
     // Close: the whole sats of the balance come back as a token the buyer can receive.
     const before = buyer.balance().total.unspent;
     const closed = await ask({ tab: "close" });
@@ -91,8 +103,8 @@ describe("Cashu tabs (scripted backend, real mint and relay)", () => {
     expect(closed.result.tabMsats).toBe(balance - refundSats * 1000);
     const received = await buyer.receive(closed.output);
     expect(received.amount).toBe(refundSats);
-    // The buyer pays the input fee of swapping the refund in, like any token it receives.
-    expect(buyer.balance().total.unspent).toBe(before + refundSats - received.fee);
+    // The refund token carries the input fee of swapping it in (paid by the provider): the buyer nets it all.
+    expect(buyer.balance().total.unspent).toBe(before + refundSats);
     expect(counting.calls()).toBe(6);
 
     const totals = node.payments?.tabTotals();
@@ -107,5 +119,51 @@ describe("Cashu tabs (scripted backend, real mint and relay)", () => {
     const after = (await ask().catch((e: unknown) => e)) as JobError;
     expect(after.code).toBe("payment-required");
     expect(counting.calls()).toBe(6);
+  });
+
+  it("keeps the tab across a restart: same balance, the deposit still a replay", async () => {
+    const dataDir = await tempDir(cleanup);
+    const start = async () => {
+      const counting = countingScripted();
+      const node = await startNode(
+        cleanup,
+        {
+          relays: [relayUrl],
+          model: { type: "scripted", reply: "unused" },
+          free: false,
+          prices,
+          allowedMints: [theMint.url],
+          dataDir,
+        },
+        { backend: counting.backend },
+      );
+      return { node, calls: counting.calls };
+    };
+    const first = await start();
+    const { client } = customer(cleanup, relayUrl);
+    const target = {
+      provider: first.node.pubkey,
+      p2pk: first.node.payments?.paymentKey ?? "",
+      mint: theMint.url,
+    };
+    const deposit = await lockedTokenFor(buyer, target, 5);
+    const ask = (extra: Record<string, string> = {}, cashuToken?: string) =>
+      client.submit({
+        ...job,
+        provider: target.provider,
+        encryption: "nip44",
+        extraParams: extra,
+        ...(cashuToken ? { cashuToken } : {}),
+      });
+    const opened = await ask({ tab: "open" }, deposit);
+    expect(opened.result.tabMsats).toBe(5_000 - ACTUAL_MSATS);
+    await first.node.stop();
+
+    const second = await start();
+    const served = await ask();
+    expect(served.result.tabMsats).toBe(5_000 - 2 * ACTUAL_MSATS);
+    const replayed = (await ask({ tab: "open" }, deposit).catch((e: unknown) => e)) as JobError;
+    expect(replayed.message).toMatch(/replayed/);
+    expect(first.calls() + second.calls()).toBe(2);
   });
 });

@@ -5,6 +5,7 @@ import {
   loadProviderConfig,
   type ProviderStatus,
   type RunningProvider,
+  readNodeEarnings,
   startProvider,
 } from "@pylon/provider";
 import { Command, InvalidArgumentError } from "commander";
@@ -111,7 +112,20 @@ export function nodeCommand(): Command {
     .action(async (_opts: unknown, command: Command) =>
       printSavedStatus((command.optsWithGlobals() as { dataDir?: string }).dataDir ?? dataDir()),
     );
+  node
+    .command("earnings")
+    .description("print what a node earned in ecash, from its wallet database (takes the node's --data-dir)")
+    .action((_opts: unknown, command: Command) =>
+      printEarnings((command.optsWithGlobals() as { dataDir?: string }).dataDir ?? dataDir()),
+    );
   return node;
+}
+
+function printEarnings(dir: string): void {
+  const earnings = readNodeEarnings(dir);
+  if (!earnings)
+    throw new Error(`no payments recorded in ${dir} (a node started with --mint keeps them there)`);
+  console.log(JSON.stringify(earnings, null, 2));
 }
 
 async function runNode(opts: NodeCliOptions): Promise<void> {
@@ -188,7 +202,10 @@ export function statusLine(status: ProviderStatus): string {
     `pylon node: served ${jobs.served}, failed ${jobs.failed}, cancelled ${jobs.cancelled}, ` +
     `refused ${jobs.refused} (busy ${jobs.busy}), payment-required ${jobs.paymentRequired}; ` +
     `running ${status.activeJobs}/${status.slots}, queued ${status.queueDepth}/${status.maxQueue}; ` +
-    `${status.tokensGenerated} tokens at ${status.tokensPerSecond} tok/s; up ${status.uptimeSec}s`
+    `${status.tokensGenerated} tokens at ${status.tokensPerSecond} tok/s; up ${status.uptimeSec}s` +
+    (status.earnings
+      ? `; earned ${status.earnings.creditedSats} sats (redeemed ${status.earnings.redeemedSats}, held ${status.earnings.heldSats}, lost ${status.earnings.lostSats})`
+      : "")
   );
 }
 

@@ -92,6 +92,8 @@ export const providerConfigSchema = z
         redeemCheckSec: int(1, 3_600).default(30),
         /** A tab takes jobs this long after its last deposit, seconds. */
         tabTtlSec: int(60, 365 * 86_400).default(86_400),
+        /** A token naming an unknown keyset makes the node fetch the mint's keys again, at most this often. */
+        keysetRefreshSec: int(0, 86_400).default(30),
       })
       .strict()
       .default({
@@ -100,6 +102,7 @@ export const providerConfigSchema = z
         redeemBatch: 200,
         redeemCheckSec: 30,
         tabTtlSec: 86_400,
+        keysetRefreshSec: 30,
       }),
     /** Serve without payment. Off unless set: jobs then get `payment-required` and no work is done. */
     free: z.boolean().default(false),

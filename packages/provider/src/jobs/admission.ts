@@ -243,6 +243,7 @@ export class Admission {
     // The payment check may have taken a while: the customer may have cancelled meanwhile. (Its place was
     // reserved, so there is room.)
     if (this.#earlyCancels.get(job.id) === job.customer) {
+      policy.settle?.(job.id, 0); // nothing ran: a tab's reserve goes back to its balance
       store.update(job.id, { state: "cancelled", detail: "cancelled by the customer", endedAt: Date.now() });
       stats.count("cancelled");
       return;

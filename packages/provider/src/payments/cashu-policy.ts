@@ -57,9 +57,9 @@ export class CashuPolicy implements PaymentPolicy {
     if (tabs && action === "open") return this.#openTab(tabs, job, quote);
     if (action !== undefined)
       return { ok: false, feedback: "error", reason: `tab "${action}" is not supported here (open, close)` };
-    // The hot path of a tab: one SQLite transaction, no mint call, no curve math.
-    if (tabs?.reserve(job.id, job.customer, quote.amountMsats)) return { ok: true };
     if (job.cashuToken === undefined) {
+      // The hot path of a tab: one SQLite transaction, no mint call, no curve math.
+      if (tabs?.reserve(job.id, job.customer, quote.amountMsats)) return { ok: true };
       const tab = tabs?.balance(job.customer);
       return this.#askForPayment(
         job,
@@ -104,6 +104,12 @@ export class CashuPolicy implements PaymentPolicy {
   }
 
   async #closeTab(tabs: TabBook, job: JobRequest): Promise<PaymentDecision> {
+    if (!job.encryption)
+      return {
+        ok: false,
+        feedback: "error",
+        reason: "close a tab with an encrypted request: the refund is a bearer token",
+      };
     const closed = await tabs.close(job.customer);
     if (!closed.ok) return { ok: false, feedback: "error", reason: `cannot close the tab: ${closed.reason}` };
     // The token goes back in the (encrypted) result content; a plaintext request would expose it.

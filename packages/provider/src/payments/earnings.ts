@@ -3,7 +3,9 @@
  * by accepted payments, where the collected proofs are (held → redeemed, or lost to a buyer's reclaim), and
  * what reached the wallet.
  */
-import type { Database } from "better-sqlite3";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import Sqlite, { type Database } from "better-sqlite3";
 
 export interface Earnings {
   /** Net credit of every accepted payment (face value minus the input fee of redeeming it), sats. */
@@ -43,4 +45,17 @@ export function readEarnings(db: Database): Earnings {
     lostSats: byState.get("lost") ?? 0,
     walletSats: wallet.total,
   };
+}
+
+/** Earnings of the node whose data dir is `dataDir`, read-only (works while it runs); undefined if it took none. */
+export function readNodeEarnings(dataDir: string): Earnings | undefined {
+  const file = path.join(dataDir, "wallet.db");
+  if (!existsSync(file)) return undefined;
+  const db = new Sqlite(file, { readonly: true, fileMustExist: true });
+  try {
+    const hasLedger = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'payment_credits'").get();
+    return hasLedger ? readEarnings(db) : undefined;
+  } finally {
+    db.close();
+  }
 }

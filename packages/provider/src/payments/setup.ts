@@ -46,7 +46,8 @@ export async function startPayments(config: ProviderConfig, log: Logger): Promis
       log.warn(`cannot fetch the keysets of ${mint} (will retry when paid with it): ${String(error)}`);
     }
   }
-  const { minLockSec, redeemLeadSec, redeemBatch, redeemCheckSec, tabTtlSec } = config.payments;
+  const { minLockSec, redeemLeadSec, redeemBatch, redeemCheckSec, tabTtlSec, keysetRefreshSec } =
+    config.payments;
   const tabs = new TabBook({ ledger, wallet, ttlSec: tabTtlSec, redeem: () => scheduler.redeemNow() });
   const policy = new CashuPolicy({
     tabs,
@@ -55,6 +56,7 @@ export async function startPayments(config: ProviderConfig, log: Logger): Promis
     allowedMints: config.allowedMints,
     paymentKey: wallet.p2pk.pubkey,
     minLockSec,
+    keysetRefreshMs: keysetRefreshSec * 1000,
     log,
   });
   const scheduler = new RedeemScheduler({
@@ -68,15 +70,18 @@ export async function startPayments(config: ProviderConfig, log: Logger): Promis
   });
   scheduler.start();
   let closed: Promise<void> | undefined;
+  // After close, the last figures read (status() is still asked for once the node has stopped).
+  let final: { earnings: Earnings; tabs: TabTotals } | undefined;
   return {
     policy,
     paymentKey: wallet.p2pk.pubkey,
-    earnings: () => readEarnings(ledger.db),
-    tabTotals: () => tabs.totals(),
+    earnings: () => final?.earnings ?? readEarnings(ledger.db),
+    tabTotals: () => final?.tabs ?? tabs.totals(),
     redeemNow: () => scheduler.redeemNow(),
     close: () => {
       closed ??= (async () => {
         await scheduler.stop(15_000);
+        final = { earnings: readEarnings(ledger.db), tabs: tabs.totals() };
         ledger.close();
         wallet.close();
       })();

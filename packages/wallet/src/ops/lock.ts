@@ -8,6 +8,7 @@ import { type Keyset, OutputData, splitAmount } from "@cashu/cashu-ts";
 import { WalletError } from "../errors.js";
 import type { Operation } from "../store/operations.js";
 import type { OpContext } from "./context.js";
+import { withSelectionFallback } from "./select.js";
 import { prepareOrExplain } from "./send.js";
 import { runSwap } from "./swap.js";
 import type { LockedToken } from "./tokens.js";
@@ -62,12 +63,14 @@ export async function createLockedPayments(
   const total = data.reduce((s, d) => s + d.blindedMessage.amount.toNumber(), 0);
   const unspent = ctx.proofs.list({ mintUrl, state: "unspent" }).map((s) => s.proof);
   // Custom outputs get no automatic fee handling: the swap's own input fee comes out of the change.
-  const preview = await prepareOrExplain(mintUrl, () =>
-    wallet.prepareSwapToSend(
-      total,
-      unspent,
-      { keysetId: keyset.id },
-      { send: { type: "custom", data }, keep: { type: "deterministic", counter: 0 } },
+  const preview = await withSelectionFallback(wallet, unspent, total, (inputs) =>
+    prepareOrExplain(mintUrl, () =>
+      wallet.prepareSwapToSend(
+        total,
+        inputs,
+        { keysetId: keyset.id },
+        { send: { type: "custom", data }, keep: { type: "deterministic", counter: 0 } },
+      ),
     ),
   );
   const op = await runSwap(ctx, wallet, {

@@ -11,6 +11,7 @@ import { immediate } from "../store/db.js";
 import type { Operation } from "../store/operations.js";
 import type { OpContext } from "./context.js";
 import { sats } from "./record.js";
+import { withSelectionFallback } from "./select.js";
 import { runSwap } from "./swap.js";
 
 export async function send(
@@ -25,12 +26,14 @@ export async function send(
   assertCovers(unspent, amount, mintUrl);
   const exact = exactMatch(wallet, unspent, amount, includeFees);
   if (exact) return sendOffline(ctx, mintUrl, amount, exact, opts.id);
-  const preview = await prepareOrExplain(mintUrl, () =>
-    wallet.prepareSwapToSend(
-      amount,
-      unspent,
-      { includeFees },
-      { send: { type: "deterministic", counter: 0 }, keep: { type: "deterministic", counter: 0 } },
+  const preview = await withSelectionFallback(wallet, unspent, amount, (inputs) =>
+    prepareOrExplain(mintUrl, () =>
+      wallet.prepareSwapToSend(
+        amount,
+        inputs,
+        { includeFees },
+        { send: { type: "deterministic", counter: 0 }, keep: { type: "deterministic", counter: 0 } },
+      ),
     ),
   );
   return runSwap(ctx, wallet, {

@@ -1,0 +1,107 @@
+import type { RunningMint } from "@pylon/mint";
+import type { PylonWallet } from "@pylon/wallet";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_LOCK_SEC, lockedTokenFor, type PaymentTarget, type RunningProvider } from "../src/index.js";
+import { buyerWallet, countingScripted, mint } from "./helpers/cashu.js";
+import { Cleanup, customer, relay, startNode } from "./helpers/harness.js";
+
+// Three providers on one real mint (input fee 100 ppk) and one real relay, scripted (instant) backends.
+// The buyer pays some jobs with per-job tokens (all three locked in ONE swap), opens a tab with each
+// provider, closes one tab, and leaves one locked token unsent. Then every sat is traced in SQLite.
+const cleanup = new Cleanup();
+let relayUrl: string;
+let theMint: RunningMint;
+let buyer: PylonWallet;
+const FUNDED = 2_000;
+
+beforeAll(async () => {
+  relayUrl = (await relay(cleanup)).url;
+  theMint = await mint(cleanup, 100);
+  buyer = await buyerWallet(cleanup, [theMint.url], FUNDED);
+});
+afterAll(() => cleanup.run());
+
+const prices = { inputPer1k: 10_000, outputPer1k: 20_000, minimum: 0 };
+const PRICE_SATS = 3; // max cost of "hello world" with max_tokens 100 (2,030 msats)
+const job = { prompt: "hello world", params: { maxTokens: 100 } };
+
+describe("accounting across providers and both payment modes (scripted backends)", () => {
+  it("buyer spent = providers' ecash + mint fees + reclaimable locked value, to the sat", async () => {
+    const nodes: Array<{ node: RunningProvider; calls: () => number; target: PaymentTarget }> = [];
+    for (let i = 0; i < 3; i++) {
+      const counting = countingScripted();
+      const node = await startNode(
+        cleanup,
+        {
+          relays: [relayUrl],
+          model: { type: "scripted", reply: "unused" },
+          free: false,
+          prices,
+          allowedMints: [theMint.url],
+        },
+        { backend: counting.backend },
+      );
+      const p2pk = node.payments?.paymentKey ?? "";
+      nodes.push({ node, calls: counting.calls, target: { provider: node.pubkey, p2pk, mint: theMint.url } });
+    }
+    const { client } = customer(cleanup, relayUrl);
+    const submit = (n: (typeof nodes)[number], extra: Record<string, string>, cashuToken?: string) =>
+      client.submit({
+        ...job,
+        provider: n.node.pubkey,
+        encryption: "nip44",
+        extraParams: extra,
+        ...(cashuToken ? { cashuToken } : {}),
+      });
+
+    // Per-job tokens: one swap locks a payment to each of the three providers.
+    const locktime = Math.floor(Date.now() / 1000) + DEFAULT_LOCK_SEC;
+    const { payments } = await buyer.createLockedPayments(
+      nodes.map((n) => ({ pubkey: n.target.p2pk, amountSats: PRICE_SATS, locktime })),
+    );
+    for (const n of nodes) {
+      const token = payments.find((p) => p.pubkey === n.target.p2pk)?.token;
+      expect((await submit(n, {}, token)).output).toBe("paid output");
+    }
+    // Tabs: a deposit with each provider, then three jobs each from the balance.
+    for (const [i, n] of nodes.entries()) {
+      await submit(n, { tab: "open" }, await lockedTokenFor(buyer, n.target, 10 + i * 5));
+      for (let j = 0; j < 3; j++) await submit(n, {});
+    }
+    // One tab is closed and its refund received; a locked token is made but never sent (reclaimable).
+    const refund = await submit(nodes[0]!, { tab: "close" });
+    await buyer.receive(refund.output);
+    await lockedTokenFor(buyer, nodes[1]!.target, 7);
+
+    // 0 unpaid jobs served: exactly the 3 per-job + 3 × 4 tab jobs ran.
+    expect(nodes.map((n) => n.calls())).toEqual([5, 5, 5]);
+    for (const n of nodes) await n.node.payments?.redeemNow();
+    await buyer.checkPending(); // proofs the providers redeemed are spent; the unsent token stays pending
+
+    let providersEcash = 0;
+    for (const n of nodes) {
+      const earnings = n.node.status().earnings!;
+      const tabs = n.node.payments!.tabTotals();
+      expect(earnings.heldSats).toBe(0);
+      expect(earnings.lostSats).toBe(0);
+      // Each tab: deposited = balance + reserved + charged + refunded.
+      expect(tabs.depositedMsats).toBe(
+        tabs.balanceMsats + tabs.reservedMsats + tabs.chargedMsats + tabs.refundedMsats,
+      );
+      expect(tabs.reservedMsats).toBe(0);
+      // Credited = the per-job payment + the tab deposit.
+      expect(earnings.creditedSats * 1000).toBe(PRICE_SATS * 1000 + tabs.depositedMsats);
+      providersEcash += earnings.walletSats;
+    }
+    const stats = theMint.stats();
+    const buyerBalance = buyer.balance().total;
+    const reclaimable = buyerBalance.pending;
+    expect(reclaimable).toBeGreaterThanOrEqual(7);
+    const spent = FUNDED - buyerBalance.unspent - buyerBalance.reserved;
+    expect(spent).toBe(providersEcash + stats.inputFees + stats.lightningFees + reclaimable);
+    // And from the mint's side: every sat it issued and not yet redeemed sits in one of these wallets,
+    // except the refund token's proofs, which the provider still counts as handed out (pending).
+    expect(stats.outstanding).toBe(buyerBalance.unspent + reclaimable + providersEcash);
+    expect(stats.minted).toBe(FUNDED);
+  });
+});
