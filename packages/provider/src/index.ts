@@ -11,6 +11,13 @@ export {
   type PaymentTarget,
   submitPaidJob,
 } from "./buyer/paid-job.js";
+export {
+  readTabRefund,
+  receiveTabRefunds,
+  type TabRefundOptions,
+  type TabRefundReceipt,
+  watchTabRefunds,
+} from "./buyer/tab-refunds.js";
 export { ENV_VARIABLES } from "./config/env.js";
 export { ConfigError } from "./config/errors.js";
 export {
@@ -40,7 +47,14 @@ export {
 export { CashuPolicy, type CashuPolicyOptions } from "./payments/cashu-policy.js";
 export { type Earnings, readEarnings, readNodeEarnings } from "./payments/earnings.js";
 export { type NodePayments, SEED_FILE, startPayments, WALLET_FILE } from "./payments/setup.js";
-export { type CloseResult, type TabBalance, TabBook, type TabTotals } from "./payments/tabs.js";
+export { type RefundDelivery, TAB_REFUND_STATUS, TabRefunder } from "./payments/tab-refunder.js";
+export {
+  type CloseResult,
+  type TabBalance,
+  TabBook,
+  type TabRefund,
+  type TabTotals,
+} from "./payments/tabs.js";
 export { type ProviderDeps, type RunningProvider, startProvider } from "./provider.js";
 export { MAX_EVENT_BYTES } from "./replies/event-size.js";
 export { ENCRYPTED_PART_BYTES, PLAINTEXT_PART_BYTES, splitOutput } from "./replies/output-parts.js";

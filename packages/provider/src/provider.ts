@@ -7,7 +7,7 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { Backend } from "@pylon/inference";
 import { initFastVerify, loadOrCreateKey, RelayPool } from "@pylon/nostr";
-import { ConversationKeyCache, type TokenPrice } from "@pylon/protocol";
+import { ConversationKeyCache, type TokenPrice, tabBalanceTag } from "@pylon/protocol";
 import { Announcer } from "./announcer.js";
 import { createBackendFor } from "./backend-factory.js";
 import { assertModelAvailable, parseProviderConfig } from "./config/load.js";
@@ -18,6 +18,7 @@ import { JobWorker } from "./jobs/job-worker.js";
 import { type Logger, quietLogger } from "./log.js";
 import { freePolicy, type PaymentPolicy, paymentRequiredPolicy } from "./payment.js";
 import { type NodePayments, startPayments } from "./payments/setup.js";
+import { TAB_REFUND_STATUS } from "./payments/tab-refunder.js";
 import { ReplyPublisher } from "./replies/reply-publisher.js";
 import { RequestRelays } from "./replies/request-relays.js";
 import { ProviderStats, type ProviderStatus } from "./stats.js";
@@ -42,7 +43,7 @@ export interface RunningProvider {
   databaseFile: string;
   config: ProviderConfig;
   /** The ecash side, when the node takes Cashu payments (not free, mints allowed, no policy passed in). */
-  payments?: Pick<NodePayments, "paymentKey" | "earnings" | "redeemNow" | "tabTotals">;
+  payments?: Pick<NodePayments, "paymentKey" | "earnings" | "redeemNow" | "tabTotals" | "tabRefunds">;
   status(): ProviderStatus;
   /** Graceful shutdown (see JobWorker.shutdown); idempotent. */
   stop(): Promise<void>;
@@ -184,6 +185,15 @@ export async function startProvider(
     admission.resume(interrupted);
     await announcer.start();
     housekeeping();
+    // Expired tabs are refunded now (also those that expired while the node was down), then periodically.
+    if (payments)
+      void payments.startTabRefunds((refund) =>
+        replies.feedbackFor({ id: refund.jobId, pubkey: refund.customer }, "success", {
+          extra: TAB_REFUND_STATUS,
+          content: refund.token,
+          tags: [tabBalanceTag(0, refund.expiresAt)],
+        }),
+      );
 
     let stopping: Promise<void> | undefined;
     const stop = (): Promise<void> => {
@@ -212,6 +222,7 @@ export async function startProvider(
               paymentKey: payments.paymentKey,
               earnings: () => payments.earnings(),
               tabTotals: () => payments.tabTotals(),
+              tabRefunds: (customer?: string) => payments.tabRefunds(customer),
               redeemNow: () => payments.redeemNow(),
             },
           }

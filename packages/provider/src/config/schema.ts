@@ -91,7 +91,9 @@ export const providerConfigSchema = z
         /** How often the redeem scheduler looks, seconds. */
         redeemCheckSec: int(1, 3_600).default(30),
         /** A tab takes jobs this long after its last deposit, seconds. */
-        tabTtlSec: int(60, 365 * 86_400).default(86_400),
+        tabTtlSec: int(1, 365 * 86_400).default(86_400),
+        /** How often expired tabs are refunded (and undelivered refunds sent again), seconds. */
+        tabSweepSec: int(1, 86_400).default(60),
         /** A token naming an unknown keyset makes the node fetch the mint's keys again, at most this often. */
         keysetRefreshSec: int(0, 86_400).default(30),
       })
@@ -102,6 +104,7 @@ export const providerConfigSchema = z
         redeemBatch: 200,
         redeemCheckSec: 30,
         tabTtlSec: 86_400,
+        tabSweepSec: 60,
         keysetRefreshSec: 30,
       }),
     /** Serve without payment. Off unless set: jobs then get `payment-required` and no work is done. */

@@ -11,7 +11,8 @@ import type { Logger } from "../log.js";
 import { CashuPolicy } from "./cashu-policy.js";
 import { type Earnings, readEarnings } from "./earnings.js";
 import { RedeemScheduler } from "./redeem-scheduler.js";
-import { TabBook, type TabTotals } from "./tabs.js";
+import { type RefundDelivery, TabRefunder } from "./tab-refunder.js";
+import { TabBook, type TabRefund, type TabTotals } from "./tabs.js";
 
 export interface NodePayments {
   policy: CashuPolicy;
@@ -20,6 +21,13 @@ export interface NodePayments {
   earnings(): Earnings;
   /** Sums over every tab (msats): deposited = balance + reserved + charged + refunded. */
   tabTotals(): TabTotals;
+  /** Expiry refunds made by the node (token, delivered or not), optionally of one customer. */
+  tabRefunds(customer?: string): TabRefund[];
+  /**
+   * Starts refunding expired tabs (now, then every `payments.tabSweepSec`), each refund published with
+   * `deliver` until a relay accepts it. Resolves after the first sweep.
+   */
+  startTabRefunds(deliver: RefundDelivery): Promise<void>;
   /** Redeems what was collected now (the scheduler does it before the locktimes on its own). */
   redeemNow(): Promise<RedeemedBatch[]>;
   /** Stops the scheduler, redeems what is held (bounded), closes the files. */
@@ -46,7 +54,7 @@ export async function startPayments(config: ProviderConfig, log: Logger): Promis
       log.warn(`cannot fetch the keysets of ${mint} (will retry when paid with it): ${String(error)}`);
     }
   }
-  const { minLockSec, redeemLeadSec, redeemBatch, redeemCheckSec, tabTtlSec, keysetRefreshSec } =
+  const { minLockSec, redeemLeadSec, redeemBatch, redeemCheckSec, tabTtlSec, tabSweepSec, keysetRefreshSec } =
     config.payments;
   const tabs = new TabBook({ ledger, wallet, ttlSec: tabTtlSec, redeem: () => scheduler.redeemNow() });
   const policy = new CashuPolicy({
@@ -69,6 +77,7 @@ export async function startPayments(config: ProviderConfig, log: Logger): Promis
     log,
   });
   scheduler.start();
+  const refunder = new TabRefunder(tabs, { sweepSec: tabSweepSec, log });
   let closed: Promise<void> | undefined;
   // After close, the last figures read (status() is still asked for once the node has stopped).
   let final: { earnings: Earnings; tabs: TabTotals } | undefined;
@@ -77,9 +86,12 @@ export async function startPayments(config: ProviderConfig, log: Logger): Promis
     paymentKey: wallet.p2pk.pubkey,
     earnings: () => final?.earnings ?? readEarnings(ledger.db),
     tabTotals: () => final?.tabs ?? tabs.totals(),
+    tabRefunds: (customer) => tabs.refunds(customer),
+    startTabRefunds: (deliver) => refunder.start(deliver),
     redeemNow: () => scheduler.redeemNow(),
     close: () => {
       closed ??= (async () => {
+        await refunder.stop(15_000);
         await scheduler.stop(15_000);
         final = { earnings: readEarnings(ledger.db), tabs: tabs.totals() };
         ledger.close();

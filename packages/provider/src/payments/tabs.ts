@@ -8,7 +8,9 @@
  * Per tab, always: deposited = balance + reserved + charged + refunded (msats). The deposit is recorded in
  * the payment ledger (Ys + credit) in the same transaction as the tab credit and the first job's reserve.
  * A refund is written ahead: `closing_op` (the wallet operation id) is committed before the wallet is
- * asked for the token, so a crash mid-close resumes the same operation instead of paying twice.
+ * asked for the token, so a crash mid-close resumes the same operation instead of paying twice. An expired
+ * tab is refunded by the node on its own (`refundExpired`, driven by TabRefunder) through the same path; its
+ * token is recorded in `tab_refunds` in the transaction that takes it off the tab, until delivered.
  */
 import { randomUUID } from "node:crypto";
 import type { AcceptedPayment, PaymentLedger, PylonWallet, Refusal } from "@pylon/wallet";
@@ -26,6 +28,16 @@ const SCHEMA = `
     closing_op      TEXT,
     closing_sats    INTEGER,
     updated_at      INTEGER NOT NULL
+  );
+  CREATE TABLE IF NOT EXISTS tab_refunds (
+    op_id        TEXT PRIMARY KEY,
+    customer     TEXT NOT NULL,
+    job_id       TEXT NOT NULL,
+    sats         INTEGER NOT NULL,
+    token        TEXT NOT NULL,
+    expires_at   INTEGER NOT NULL,
+    created_at   INTEGER NOT NULL,
+    delivered_at INTEGER
   );
   CREATE TABLE IF NOT EXISTS tab_holds (
     job_id         TEXT PRIMARY KEY,
@@ -63,6 +75,18 @@ export interface TabBookOptions {
 
 export type CloseResult = { ok: true; token: string; refundedSats: number } | { ok: false; reason: string };
 
+/** A refund the node made on its own when a tab expired: the provider's liability until delivered. */
+export interface TabRefund {
+  opId: string;
+  customer: string;
+  /** The job that opened (last deposited on) the tab: the refund's feedback references it. */
+  jobId: string;
+  sats: number;
+  token: string;
+  expiresAt: number;
+  deliveredAt?: number;
+}
+
 interface TabRow {
   customer: string;
   mint_url: string;
@@ -71,17 +95,21 @@ interface TabRow {
   expires_at: number;
   closing_op: string | null;
   closing_sats: number | null;
+  opened_by: string | null;
 }
 
 export class TabBook {
   readonly #o: TabBookOptions;
   readonly #db: PaymentLedger["db"];
-  readonly #closing = new Map<string, Promise<CloseResult>>();
+  readonly #closing = new Map<string, Promise<CloseResult & { refund?: TabRefund }>>();
 
   constructor(options: TabBookOptions) {
     this.#o = options;
     this.#db = options.ledger.db;
     this.#db.exec(SCHEMA);
+    const columns = this.#db.prepare("PRAGMA table_info(tabs)").all() as { name: string }[];
+    if (!columns.some((c) => c.name === "opened_by"))
+      this.#db.exec("ALTER TABLE tabs ADD COLUMN opened_by TEXT");
   }
 
   /**
@@ -105,12 +133,20 @@ export class TabBook {
       const creditMsats = recorded.credit.amountSats * 1000;
       this.#db
         .prepare(
-          `INSERT INTO tabs (customer, mint_url, balance_msats, deposited_msats, expires_at, updated_at)
-           VALUES (@customer, @mint, @credit, @credit, @expires, @now)
+          `INSERT INTO tabs (customer, mint_url, balance_msats, deposited_msats, expires_at, opened_by, updated_at)
+           VALUES (@customer, @mint, @credit, @credit, @expires, @job, @now)
            ON CONFLICT (customer) DO UPDATE SET balance_msats = balance_msats + @credit,
-             deposited_msats = deposited_msats + @credit, expires_at = MAX(expires_at, @expires), updated_at = @now`,
+             deposited_msats = deposited_msats + @credit, expires_at = MAX(expires_at, @expires),
+             opened_by = @job, updated_at = @now`,
         )
-        .run({ customer, mint: payment.mintUrl, credit: creditMsats, expires: now + this.#o.ttlSec, now });
+        .run({
+          customer,
+          mint: payment.mintUrl,
+          credit: creditMsats,
+          expires: now + this.#o.ttlSec,
+          job: jobId,
+          now,
+        });
       if (!this.#reserve(jobId, customer, reserveMsats, now))
         throw new Error("deposit below the job's price");
       return { ok: true, balance: this.balance(customer)! };
@@ -172,17 +208,79 @@ export class TabBook {
    * provider). Refused while jobs on the tab are running. One close per customer at a time.
    */
   close(customer: string): Promise<CloseResult> {
+    return this.#refund(customer, false);
+  }
+
+  /**
+   * Refunds every expired tab holding at least 1 sat with nothing reserved (and resumes any refund a crash
+   * interrupted on an expired tab), through the same write-ahead path as `close`. Each refund is recorded
+   * in `tab_refunds` in the same transaction that takes it off the tab, so it is made once and kept until
+   * delivered. Returns the refunds made now; failures are left for the next sweep.
+   */
+  async refundExpired(onError: (customer: string, reason: string) => void = () => {}): Promise<TabRefund[]> {
+    const due = this.#db
+      .prepare(
+        `SELECT customer FROM tabs WHERE expires_at <= ? AND reserved_msats = 0 AND opened_by IS NOT NULL
+           AND (balance_msats >= 1000 OR closing_op IS NOT NULL) ORDER BY expires_at`,
+      )
+      .all(this.#now()) as { customer: string }[];
+    const made: TabRefund[] = [];
+    for (const { customer } of due) {
+      try {
+        const result = await this.#refund(customer, true);
+        if (!result.ok) onError(customer, result.reason);
+        else if (result.refund) made.push(result.refund);
+      } catch (error) {
+        onError(customer, String(error));
+      }
+    }
+    return made;
+  }
+
+  /** Expiry refunds not yet accepted by a relay (oldest first). */
+  undeliveredRefunds(): TabRefund[] {
+    const rows = this.#db
+      .prepare("SELECT * FROM tab_refunds WHERE delivered_at IS NULL ORDER BY created_at, op_id")
+      .all() as RefundRow[];
+    return rows.map(toRefund);
+  }
+
+  refunds(customer?: string): TabRefund[] {
+    const rows = (
+      customer === undefined
+        ? this.#db.prepare("SELECT * FROM tab_refunds ORDER BY created_at, op_id").all()
+        : this.#db
+            .prepare("SELECT * FROM tab_refunds WHERE customer = ? ORDER BY created_at, op_id")
+            .all(customer)
+    ) as RefundRow[];
+    return rows.map(toRefund);
+  }
+
+  markRefundDelivered(opId: string): void {
+    this.#db
+      .prepare("UPDATE tab_refunds SET delivered_at = ? WHERE op_id = ? AND delivered_at IS NULL")
+      .run(this.#now(), opId);
+  }
+
+  /** One refund per customer at a time: a buyer's close and the expiry sweep join the same run. */
+  #refund(customer: string, expired: boolean): Promise<CloseResult & { refund?: TabRefund }> {
     let running = this.#closing.get(customer);
     if (!running) {
-      running = this.#close(customer).finally(() => this.#closing.delete(customer));
+      running = this.#close(customer, expired).finally(() => this.#closing.delete(customer));
       this.#closing.set(customer, running);
     }
     return running;
   }
 
-  async #close(customer: string): Promise<CloseResult> {
+  /**
+   * The one money path of a refund (buyer's close or expiry). With `expired`, the refund is also recorded
+   * in `tab_refunds` (in the transaction that takes it off the tab), to be delivered by the node.
+   */
+  async #close(customer: string, expired: boolean): Promise<CloseResult & { refund?: TabRefund }> {
     const tab = this.#row(customer);
     if (!tab) return { ok: false, reason: "no tab is open here for this key" };
+    if (expired && (tab.expires_at > this.#now() || !tab.opened_by))
+      return { ok: false, reason: "the tab has not expired" };
     if (tab.reserved_msats > 0)
       return { ok: false, reason: "jobs on this tab are still running; close it after them" };
     let opId = tab.closing_op;
@@ -212,13 +310,29 @@ export class TabBook {
       op = (await wallet.send(sats, { mint: tab.mint_url, id: opId })).op;
     }
     const token = String(op.detail.token);
+    const refund: TabRefund | undefined =
+      expired && tab.opened_by
+        ? { opId, customer, jobId: tab.opened_by, sats, token, expiresAt: tab.expires_at }
+        : undefined;
+    const now = this.#now();
     this.#db
-      .prepare(
-        `UPDATE tabs SET balance_msats = balance_msats - @msats, refunded_msats = refunded_msats + @msats,
-           closing_op = NULL, closing_sats = NULL, updated_at = @now WHERE customer = @customer AND closing_op = @op`,
-      )
-      .run({ msats: sats * 1000, now: this.#now(), customer, op: opId });
-    return { ok: true, token, refundedSats: sats };
+      .transaction(() => {
+        const done = this.#db
+          .prepare(
+            `UPDATE tabs SET balance_msats = balance_msats - @msats, refunded_msats = refunded_msats + @msats,
+               closing_op = NULL, closing_sats = NULL, updated_at = @now WHERE customer = @customer AND closing_op = @op`,
+          )
+          .run({ msats: sats * 1000, now, customer, op: opId });
+        if (refund && done.changes === 1)
+          this.#db
+            .prepare(
+              `INSERT OR IGNORE INTO tab_refunds (op_id, customer, job_id, sats, token, expires_at, created_at)
+               VALUES (?, ?, ?, ?, ?, ?, ?)`,
+            )
+            .run(opId, customer, refund.jobId, sats, token, refund.expiresAt, now);
+      })
+      .immediate();
+    return refund ? { ok: true, token, refundedSats: sats, refund } : { ok: true, token, refundedSats: sats };
   }
 
   #reserve(jobId: string, customer: string, msats: number, now: number): boolean {
@@ -245,6 +359,29 @@ export class TabBook {
   #now(): number {
     return this.#o.now?.() ?? Math.floor(Date.now() / 1000);
   }
+}
+
+interface RefundRow {
+  op_id: string;
+  customer: string;
+  job_id: string;
+  sats: number;
+  token: string;
+  expires_at: number;
+  delivered_at: number | null;
+}
+
+function toRefund(row: RefundRow): TabRefund {
+  const refund: TabRefund = {
+    opId: row.op_id,
+    customer: row.customer,
+    jobId: row.job_id,
+    sats: row.sats,
+    token: row.token,
+    expiresAt: row.expires_at,
+  };
+  if (row.delivered_at !== null) refund.deliveredAt = row.delivered_at;
+  return refund;
 }
 
 function refusal(reason: string): Refusal {

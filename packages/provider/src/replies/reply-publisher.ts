@@ -9,6 +9,7 @@ import {
   type ConversationKeyCache,
   type EncryptionScheme,
   type EventTemplate,
+  type JobRef,
   type JobStatus,
   type NostrEvent,
   outputPartTag,
@@ -82,6 +83,25 @@ export class ReplyPublisher {
       });
       if (details.tags) template.tags.push(...details.tags);
       return await this.#send(template, target, `${status} feedback`);
+    });
+  }
+
+  /**
+   * Sends a kind-7000 feedback about a job that is not in hand (only its id and customer are known, e.g. a
+   * tab refund after a restart): NIP-44-encrypted content, the node's own relays. Never rejects.
+   */
+  feedbackFor(job: JobRef, status: JobStatus, details: FeedbackDetails = {}): Promise<boolean> {
+    return this.#inOrder(job.id, async () => {
+      const template = buildJobFeedback({
+        now: nowSec(),
+        request: job,
+        status,
+        ...(details.extra ? { extra: truncate(details.extra, 512) } : {}),
+        ...(details.content ? { content: details.content } : {}),
+        encryption: { sender: this.#keys, scheme: "nip44" },
+      });
+      if (details.tags) template.tags.push(...details.tags);
+      return await this.#publish(template, job.id, [], `${status} feedback`);
     });
   }
 
@@ -163,9 +183,18 @@ export class ReplyPublisher {
     return [...events, last];
   }
 
-  async #send(template: EventTemplate, target: ReplyTarget, what: string): Promise<boolean> {
+  #send(template: EventTemplate, target: ReplyTarget, what: string): Promise<boolean> {
+    return this.#publish(template, target.event.id, target.relays, what);
+  }
+
+  async #publish(
+    template: EventTemplate,
+    jobId: string,
+    relays: readonly string[],
+    what: string,
+  ): Promise<boolean> {
     const event = signEvent(template, this.#keys.secretKey);
-    const extra = this.#requestRelays.extraFor(target.relays);
+    const extra = this.#requestRelays.extraFor(relays);
     let results: PublishResult[] = [];
     for (let attempt = 0; attempt <= this.#retryDelaysMs.length; attempt++) {
       if (attempt > 0) await sleep(this.#retryDelaysMs[attempt - 1] ?? 1_000);
@@ -177,7 +206,7 @@ export class ReplyPublisher {
       if (results.some((result) => result.ok)) return true;
     }
     const reasons = results.map((r) => `${r.relay}: ${r.reason ?? "rejected"}`).join("; ");
-    this.#log.warn(`job ${short(target.event.id)}: no relay accepted its ${what} (${reasons})`);
+    this.#log.warn(`job ${short(jobId)}: no relay accepted its ${what} (${reasons})`);
     return false;
   }
 

@@ -1,0 +1,193 @@
+import path from "node:path";
+import type { Backend } from "@pylon/inference";
+import type { RunningMint } from "@pylon/mint";
+import type { PylonWallet } from "@pylon/wallet";
+import Database from "better-sqlite3";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import {
+  lockedTokenFor,
+  type PaymentTarget,
+  receiveTabRefunds,
+  TAB_REFUND_STATUS,
+  WALLET_FILE,
+} from "../src/index.js";
+import { buyerWallet, countingScripted, mint } from "./helpers/cashu.js";
+import { Cleanup, collect, customer, relay, startNode, tempDir, waitFor } from "./helpers/harness.js";
+
+// Real mint (HTTP, 100 ppk input fee), real relay, real SQLite; scripted (instant) backend.
+const files = new Cleanup();
+const cleanup = new Cleanup();
+let relayUrl: string;
+let theMint: RunningMint;
+let buyer: PylonWallet;
+
+beforeAll(async () => {
+  relayUrl = (await relay(files)).url;
+  theMint = await mint(files, 100);
+  buyer = await buyerWallet(files, [theMint.url], 1_000);
+});
+afterEach(() => cleanup.run());
+afterAll(() => files.run());
+
+// "hello world" → 3 input tokens, "paid output" → 3 output tokens: each job costs 90 msats (quote 2,030).
+const prices = { inputPer1k: 10_000, outputPer1k: 20_000, minimum: 0 };
+const ACTUAL_MSATS = 90;
+const job = { prompt: "hello world", params: { maxTokens: 100 } };
+const TTL_SEC = 2;
+
+async function paidNode(dataDir: string, backend?: Backend) {
+  const node = await startNode(
+    cleanup,
+    {
+      relays: [relayUrl],
+      model: { type: "scripted", reply: "unused" },
+      free: false,
+      prices,
+      allowedMints: [theMint.url],
+      dataDir,
+      payments: { tabTtlSec: TTL_SEC, tabSweepSec: 1 },
+    },
+    { backend: backend ?? countingScripted().backend },
+  );
+  const target: PaymentTarget = {
+    provider: node.pubkey,
+    p2pk: node.payments?.paymentKey ?? "",
+    mint: theMint.url,
+  };
+  return { node, target };
+}
+
+describe("tab expiry refunds (scripted backend, real mint and relay)", () => {
+  it("refunds an expired tab on its own, once, also across a restart; the buyer receives it", async () => {
+    const dataDir = await tempDir(cleanup);
+    const { node, target } = await paidNode(dataDir);
+    const me = customer(cleanup, relayUrl);
+    const deposit = await lockedTokenFor(buyer, target, 20);
+    const opened = await me.client.submit({
+      ...job,
+      provider: node.pubkey,
+      encryption: "nip44",
+      extraParams: { tab: "open" },
+      cashuToken: deposit,
+    });
+    expect(opened.result.tabMsats).toBe(20_000 - ACTUAL_MSATS);
+
+    // The tab expires; the node refunds the whole sats and a relay takes the feedback.
+    const [refund] = await waitFor(() => {
+      const made = node.payments?.tabRefunds(me.pubkey) ?? [];
+      return made.length > 0 && made[0]?.deliveredAt !== undefined ? made : undefined;
+    }, "the expiry refund");
+    const refundSats = Math.floor((20_000 - ACTUAL_MSATS) / 1000);
+    expect(refund?.sats).toBe(refundSats);
+    expect(refund?.jobId).toBe(opened.jobId);
+
+    // The event: kind 7000 to the customer about the opening job, the token encrypted.
+    const events = await collect(me.pool, { kinds: [7000], authors: [node.pubkey], "#p": [me.pubkey] }, 300);
+    const refundEvents = events.filter((e) => e.tags.some((t) => t[0] === "tab"));
+    expect(refundEvents).toHaveLength(1);
+    const tags = refundEvents[0]?.tags ?? [];
+    expect(tags).toContainEqual(["e", opened.jobId]);
+    expect(tags).toContainEqual(["p", me.pubkey]);
+    expect(tags).toContainEqual(["status", "success", TAB_REFUND_STATUS]);
+    expect(tags).toContainEqual(["tab", "0", String(refund?.expiresAt)]);
+    expect(tags).toContainEqual(["encrypted"]);
+    expect(refundEvents[0]?.content).not.toMatch(/cashu/);
+
+    // The buyer finds it and takes it into its wallet; the refund carries its own input fee.
+    const before = buyer.balance().total.unspent;
+    const receipts = await receiveTabRefunds(me.pool, me.secretKey, buyer, { provider: node.pubkey });
+    expect(receipts).toHaveLength(1);
+    expect(receipts[0]?.receivedSats).toBe(refundSats);
+    expect(buyer.balance().total.unspent).toBe(before + refundSats);
+
+    // To the sat: deposit = charged + refunded + the sub-sat rest the node keeps.
+    const totals = node.payments?.tabTotals();
+    expect(totals).toEqual({
+      depositedMsats: 20_000,
+      balanceMsats: 20_000 - ACTUAL_MSATS - refundSats * 1000,
+      reservedMsats: 0,
+      chargedMsats: ACTUAL_MSATS,
+      refundedMsats: refundSats * 1000,
+    });
+
+    // Restart: the delivered refund is neither made nor sent again.
+    await node.stop();
+    const second = await paidNode(dataDir);
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(second.node.payments?.tabRefunds()).toHaveLength(1);
+    expect(second.node.payments?.tabTotals()).toEqual(totals);
+    const again = await collect(me.pool, { kinds: [7000], authors: [node.pubkey], "#p": [me.pubkey] }, 300);
+    expect(again.filter((e) => e.tags.some((t) => t[0] === "tab"))).toHaveLength(1);
+    await second.node.stop();
+
+    // A refund recorded but not delivered (crash before a relay took it) is sent again after a restart,
+    // the same token: nothing minted twice.
+    const db = new Database(path.join(dataDir, WALLET_FILE));
+    db.prepare("UPDATE tab_refunds SET delivered_at = NULL").run();
+    const sends = (
+      db.prepare("SELECT COUNT(*) AS n FROM operations WHERE kind = 'send'").get() as { n: number }
+    ).n;
+    db.close();
+    expect(sends).toBeGreaterThan(0);
+    const third = await paidNode(dataDir);
+    await waitFor(() => third.node.payments?.tabRefunds()[0]?.deliveredAt !== undefined, "the re-delivery");
+    const resent = (
+      await collect(me.pool, { kinds: [7000], authors: [node.pubkey], "#p": [me.pubkey] }, 300)
+    ).filter((e) => e.tags.some((t) => t[0] === "tab"));
+    expect(resent).toHaveLength(2);
+    expect(third.node.payments?.tabRefunds()).toHaveLength(1);
+    expect(third.node.payments?.tabTotals()).toEqual(totals);
+    await third.node.stop();
+    const check = new Database(path.join(dataDir, WALLET_FILE));
+    expect(
+      (check.prepare("SELECT COUNT(*) AS n FROM operations WHERE kind = 'send'").get() as { n: number }).n,
+    ).toBe(sends);
+    check.close();
+    // Taking the same token again credits nothing.
+    const twice = await receiveTabRefunds(me.pool, me.secretKey, buyer, { provider: node.pubkey });
+    expect(twice.every((r) => r.receivedSats === 0 && r.error !== undefined)).toBe(true);
+    expect(buyer.balance().total.unspent).toBe(before + refundSats);
+  });
+
+  it("does not refund a tab while a job on it is running; refunds once it settled", async () => {
+    const real = countingScripted();
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let calls = 0;
+    const gated: Backend = {
+      ...real.backend,
+      generate: async (request, options) => {
+        if (++calls === 2) await gate;
+        return real.backend.generate(request, options);
+      },
+    };
+    const { node, target } = await paidNode(await tempDir(cleanup), gated);
+    const me = customer(cleanup, relayUrl);
+    const ask = (extra: Record<string, string> = {}, cashuToken?: string) =>
+      me.client.submit({
+        ...job,
+        provider: node.pubkey,
+        encryption: "nip44",
+        extraParams: extra,
+        ...(cashuToken ? { cashuToken } : {}),
+      });
+    await ask({ tab: "open" }, await lockedTokenFor(buyer, target, 20));
+    const running = ask();
+    await waitFor(() => calls === 2, "the second job to start");
+    // Past the expiry and two sweeps: the reserve blocks the refund.
+    await new Promise((resolve) => setTimeout(resolve, (TTL_SEC + 2) * 1000));
+    expect(node.payments?.tabRefunds()).toHaveLength(0);
+    expect(node.payments?.tabTotals().reservedMsats).toBeGreaterThan(0);
+    release();
+    const served = await running;
+    expect(served.output).toBe("paid output");
+    const [refund] = await waitFor(() => {
+      const made = node.payments?.tabRefunds() ?? [];
+      return made.length > 0 ? made : undefined;
+    }, "the refund after the job settled");
+    expect(refund?.sats).toBe(Math.floor((20_000 - 2 * ACTUAL_MSATS) / 1000));
+    expect(node.payments?.tabTotals()).toMatchObject({ reservedMsats: 0, chargedMsats: 2 * ACTUAL_MSATS });
+  });
+});
