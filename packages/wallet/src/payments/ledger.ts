@@ -11,7 +11,7 @@
 import { randomUUID } from "node:crypto";
 import { Amount, type Proof } from "@cashu/cashu-ts";
 import type Database from "better-sqlite3";
-import { type Db, immediate, openDatabase } from "../store/db.js";
+import { type Db, immediate, openDatabase, whereClause } from "../store/db.js";
 import { rowToProof } from "../store/proofs.js";
 import type { AcceptedPayment, Refusal } from "./accept.js";
 import { readLock } from "./lock-conditions.js";
@@ -192,23 +192,10 @@ export class PaymentLedger {
     batchId?: string;
     limit?: number;
   }): CollectedProof[] {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (filter.state) {
-      where.push("state = ?");
-      args.push(filter.state);
-    }
-    if (filter.mintUrl) {
-      where.push("mint_url = ?");
-      args.push(filter.mintUrl);
-    }
-    if (filter.batchId) {
-      where.push("batch_id = ?");
-      args.push(filter.batchId);
-    }
-    const sql = `SELECT * FROM payment_proofs ${where.length ? `WHERE ${where.join(" AND ")}` : ""}
+    const where = whereClause({ state: filter.state, mint_url: filter.mintUrl, batch_id: filter.batchId });
+    const sql = `SELECT * FROM payment_proofs ${where.sql}
                  ORDER BY locktime, y LIMIT ?`;
-    return (this.db.prepare(sql).all(...args, filter.limit ?? -1) as Row[]).map((r) => ({
+    return (this.db.prepare(sql).all(...where.args, filter.limit ?? -1) as Row[]).map((r) => ({
       y: r.y,
       creditId: r.credit_id,
       mintUrl: r.mint_url,

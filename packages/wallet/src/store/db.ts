@@ -27,3 +27,21 @@ export function openDatabase(path: string): Db {
 export function immediate<T>(db: Db, fn: () => T): T {
   return db.transaction(fn).immediate();
 }
+
+/**
+ * `WHERE a = ? AND b = ?` over the columns whose value is defined (plus any raw conditions), so optional list
+ * filters read as data rather than a ladder of ifs.
+ */
+export function whereClause(
+  equal: Record<string, string | number | undefined>,
+  raw: string[] = [],
+): { sql: string; args: (string | number)[] } {
+  const defined = Object.entries(equal).filter(
+    (entry): entry is [string, string | number] => entry[1] !== undefined,
+  );
+  const conditions = [...defined.map(([column]) => `${column} = ?`), ...raw];
+  return {
+    sql: conditions.length ? `WHERE ${conditions.join(" AND ")}` : "",
+    args: defined.map(([, value]) => value),
+  };
+}

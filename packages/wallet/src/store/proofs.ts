@@ -4,7 +4,7 @@
  */
 import { Amount, type Proof } from "@cashu/cashu-ts";
 import { proofY } from "../proof-y.js";
-import type { Db } from "./db.js";
+import { type Db, whereClause } from "./db.js";
 
 export type ProofState = "unspent" | "reserved" | "pending" | "spent";
 
@@ -128,24 +128,13 @@ export class ProofStore {
     createdBy?: string;
     locked?: boolean;
   }): StoredProof[] {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (filter.mintUrl) {
-      where.push("mint_url = ?");
-      args.push(filter.mintUrl);
-    }
-    if (filter.state) {
-      where.push("state = ?");
-      args.push(filter.state);
-    }
-    if (filter.createdBy) {
-      where.push("created_by = ?");
-      args.push(filter.createdBy);
-    }
-    if (filter.locked !== undefined)
-      where.push(filter.locked ? "lock_pubkey IS NOT NULL" : "lock_pubkey IS NULL");
-    const sql = `SELECT * FROM proofs ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY amount, y`;
-    return (this.db.prepare(sql).all(...args) as Row[]).map(toStored);
+    const locked = filter.locked === undefined ? [] : [`lock_pubkey IS ${filter.locked ? "NOT " : ""}NULL`];
+    const where = whereClause(
+      { mint_url: filter.mintUrl, state: filter.state, created_by: filter.createdBy },
+      locked,
+    );
+    const sql = `SELECT * FROM proofs ${where.sql} ORDER BY amount, y`;
+    return (this.db.prepare(sql).all(...where.args) as Row[]).map(toStored);
   }
 
   /** Sats per mint and state (spent proofs are history, not balance). */
