@@ -2,12 +2,22 @@
  * @pylon/swarm: the buyer side of the market. Discovers providers (NIP-89), balances load over them, and
  * runs RLM sub-calls as NIP-90 jobs with timeouts, retries, hedging and resumable SQLite run state.
  */
+export {
+  type CashuTabOptions,
+  type CashuTabStrategy,
+  cashuTabStrategy,
+  TabBudgetError,
+  type TabDepositPolicy,
+  type TabSummary,
+  type TabWallet,
+} from "./cashu-tab.js";
 export { type DirectoryOptions, ProviderDirectory, type ProviderEntry } from "./directory.js";
 export { HealthBook, type HealthOptions, type ProviderHealth } from "./health.js";
 export type { AttemptFailure } from "./job-attempt.js";
 export { promptOf } from "./job-spec.js";
 export {
   freeStrategy,
+  type PaymentBinding,
   type PaymentJob,
   type PaymentSettlement,
   type PaymentStrategy,
@@ -26,6 +36,9 @@ export {
   RunStore,
   type SubcallRow,
   type SubcallStatus,
+  type TabEventKind,
+  type TabEventRow,
+  type TabRow,
 } from "./run-store.js";
 export {
   capacityOf,

@@ -61,6 +61,8 @@ export function startAttempt(
   const controller = new AbortController();
   const startedAt = Date.now();
   let abortReason: { failure: AttemptFailure; message: string } | undefined;
+  /** The payment strategy prepared a payment: it hears how the job ended, published or not. */
+  let prepared = false;
   const abort = (failure: AttemptFailure, message: string): void => {
     abortReason ??= { failure, message };
     controller.abort();
@@ -79,8 +81,9 @@ export function startAttempt(
     let ackTimer: NodeJS.Timeout | undefined;
     try {
       const paid = await ctx.payment.prepare(entry, job);
+      prepared = true;
       const encrypt = entry.announcement.encryption.includes("nip44");
-      if (paid.cashuToken !== undefined && !encrypt) {
+      if ((paid.cashuToken !== undefined || paid.extraParams !== undefined) && !encrypt) {
         return fail("error", "a paid job needs a provider that reads NIP-44 encrypted requests");
       }
       await ctx.pace();
@@ -97,6 +100,7 @@ export function startAttempt(
           expiration: Math.ceil(options.deadline / 1000) + 1,
           bidMsats: job.quoteMsats > 0 ? job.quoteMsats : undefined,
           cashuToken: paid.cashuToken,
+          extraParams: paid.extraParams,
         }),
       );
       jobId = signed.id;
@@ -118,6 +122,8 @@ export function startAttempt(
         jobId,
         outcome: "answered",
         owedMsats: outcome.result.amount?.msats ?? 0,
+        outputTokens: Math.ceil(outcome.output.length / 4),
+        ...(outcome.result.tabMsats === undefined ? {} : { tabMsats: outcome.result.tabMsats }),
       });
       return { ok: true, outcome, latencyMs, costMsats, entry };
     } catch (error) {
@@ -135,7 +141,7 @@ export function startAttempt(
   };
 
   const done = run().then(async (result) => {
-    if (!result.ok && result.jobId !== undefined) {
+    if (!result.ok && (result.jobId !== undefined || prepared)) {
       const outcome = result.failure === "aborted" ? "cancelled" : "failed";
       await ctx.payment.settle(entry, job, { jobId: result.jobId, outcome, owedMsats: 0 }).catch(() => 0);
     }

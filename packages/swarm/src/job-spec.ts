@@ -24,6 +24,7 @@ export interface JobSpecInput {
   expiration: number;
   bidMsats: number | undefined;
   cashuToken: string | undefined;
+  extraParams?: Record<string, string> | undefined;
 }
 
 export function jobSpecFor(input: JobSpecInput): JobSpec {
@@ -40,5 +41,6 @@ export function jobSpecFor(input: JobSpecInput): JobSpec {
     ...(input.bidMsats ? { bidMsats: input.bidMsats } : {}),
     ...(input.encrypt ? { encryption: "nip44" as const } : {}),
     ...(input.cashuToken === undefined ? {} : { cashuToken: input.cashuToken }),
+    ...(input.extraParams === undefined ? {} : { extraParams: input.extraParams }),
   };
 }

@@ -4,18 +4,24 @@
  * job ended, with what the provider charged. Free providers need nothing; Cashu tokens and tabs plug in
  * here (payments are being integrated into the provider; the swarm side follows).
  */
+import type { JobClient } from "@pylon/nostr";
 import type { ProviderEntry } from "./directory.js";
+import type { RunStore } from "./run-store.js";
 
 export interface PaymentJob {
   /** The worst-case price of the job at this provider (its announced price, max_tokens out), msats. */
   quoteMsats: number;
   inputTokens: number;
   maxTokens: number;
+  /** The model asked for, when the sub-call names one. */
+  model?: string | undefined;
 }
 
 export interface PreparedPayment {
   /** A token for the provider (sent encrypted, so only to providers that read NIP-44). */
   cashuToken?: string;
+  /** Extra params for the request (e.g. `tab: "open"`), sent encrypted with the rest. */
+  extraParams?: Record<string, string>;
 }
 
 export interface PaymentSettlement {
@@ -24,6 +30,17 @@ export interface PaymentSettlement {
   outcome: "answered" | "failed" | "cancelled";
   /** What the result's `amount` tag said is still owed, msats (0 when nothing is). */
   owedMsats: number;
+  /** The result's `["tab", msats]`: what is left on our tab at this provider, when it said. */
+  tabMsats?: number;
+  /** Output tokens of the answer (estimated: 4 characters a token), when answered. */
+  outputTokens?: number;
+}
+
+/** What the swarm hands a strategy when it starts: its job client and its run store. */
+export interface PaymentBinding {
+  client: JobClient;
+  store: RunStore;
+  runId: string;
 }
 
 export interface PaymentStrategy {
@@ -33,6 +50,10 @@ export interface PaymentStrategy {
   prepare(provider: ProviderEntry, job: PaymentJob): Promise<PreparedPayment>;
   /** Called once per published job when it ends; resolves with what the job cost in all, msats. */
   settle(provider: ProviderEntry, job: PaymentJob, settlement: PaymentSettlement): Promise<number>;
+  /** Called once by createSwarm before any job. */
+  bind?(binding: PaymentBinding): void;
+  /** Called by the swarm's close() after the last job ended (e.g. closes tabs, takes refunds in). */
+  close?(): Promise<void>;
 }
 
 /** Only providers that ask nothing: announced price zero (or none) and no payment method required. */

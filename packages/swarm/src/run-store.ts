@@ -57,7 +57,39 @@ CREATE TABLE IF NOT EXISTS jobs (
   request TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_by_run ON jobs (run_id, hash);
+CREATE TABLE IF NOT EXISTS tabs (
+  customer TEXT NOT NULL, provider TEXT NOT NULL, mint TEXT NOT NULL, state TEXT NOT NULL,
+  deposited_msats INTEGER NOT NULL DEFAULT 0, charged_msats INTEGER NOT NULL DEFAULT 0,
+  refunded_msats INTEGER NOT NULL DEFAULT 0, balance_msats INTEGER, updated_at INTEGER NOT NULL,
+  PRIMARY KEY (customer, provider, mint)
+);
+CREATE TABLE IF NOT EXISTS tab_events (
+  customer TEXT NOT NULL, provider TEXT NOT NULL, mint TEXT NOT NULL, run_id TEXT NOT NULL,
+  kind TEXT NOT NULL, msats INTEGER NOT NULL, job_id TEXT, token TEXT, at INTEGER NOT NULL
+);
 `;
+
+export type TabEventKind = "deposit" | "charge" | "refund";
+
+export interface TabRow {
+  customer: string;
+  provider: string;
+  mint: string;
+  state: "open" | "closed";
+  depositedMsats: number;
+  chargedMsats: number;
+  refundedMsats: number;
+  /** The balance the provider last reported (`["tab", msats]`), when it did. */
+  balanceMsats: number | null;
+}
+
+export interface TabEventRow {
+  provider: string;
+  kind: TabEventKind;
+  msats: number;
+  jobId: string | null;
+  runId: string;
+}
 
 export class RunStore {
   readonly #db: Database.Database;
@@ -74,6 +106,109 @@ export class RunStore {
     db.pragma("synchronous = NORMAL");
     db.exec(SCHEMA);
     this.#getResult = db.prepare("SELECT * FROM results WHERE hash = ?");
+  }
+
+  /**
+   * One payment event of a tab (buyer side), with the tab's running totals, in one transaction: a deposit
+   * (re)opens the tab, a refund closes it. Written BEFORE the deposit token leaves the process.
+   */
+  tabEvent(event: {
+    customer: string;
+    provider: string;
+    mint: string;
+    runId: string;
+    kind: TabEventKind;
+    msats: number;
+    jobId?: string;
+    token?: string;
+    balanceMsats?: number;
+  }): void {
+    const now = Date.now();
+    this.#db.transaction(() => {
+      this.#db
+        .prepare(
+          `INSERT INTO tab_events (customer, provider, mint, run_id, kind, msats, job_id, token, at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          event.customer,
+          event.provider,
+          event.mint,
+          event.runId,
+          event.kind,
+          event.msats,
+          event.jobId ?? null,
+          event.token ?? null,
+          now,
+        );
+      const column =
+        event.kind === "deposit"
+          ? "deposited_msats"
+          : event.kind === "charge"
+            ? "charged_msats"
+            : "refunded_msats";
+      const state = event.kind === "refund" ? "closed" : "open";
+      this.#db
+        .prepare(
+          `INSERT INTO tabs (customer, provider, mint, state, ${column}, balance_msats, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?)
+           ON CONFLICT (customer, provider, mint) DO UPDATE SET
+             ${column} = ${column} + excluded.${column},
+             state = CASE WHEN ? = 'charge' THEN state ELSE excluded.state END,
+             balance_msats = COALESCE(excluded.balance_msats, balance_msats),
+             updated_at = excluded.updated_at`,
+        )
+        .run(
+          event.customer,
+          event.provider,
+          event.mint,
+          state,
+          event.msats,
+          event.balanceMsats ?? null,
+          now,
+          event.kind,
+        );
+    })();
+  }
+
+  /** Records the balance a provider reported without a payment event. */
+  tabBalance(customer: string, provider: string, mint: string, balanceMsats: number): void {
+    this.#db
+      .prepare(
+        "UPDATE tabs SET balance_msats = ?, updated_at = ? WHERE customer = ? AND provider = ? AND mint = ?",
+      )
+      .run(balanceMsats, Date.now(), customer, provider, mint);
+  }
+
+  /** The buyer's tabs at `mint` (all providers), open and closed. */
+  tabs(customer: string, mint: string): TabRow[] {
+    const rows = this.#db
+      .prepare("SELECT * FROM tabs WHERE customer = ? AND mint = ? ORDER BY provider")
+      .all(customer, mint) as Array<Record<string, unknown>>;
+    return rows.map((row) => ({
+      customer: row.customer as string,
+      provider: row.provider as string,
+      mint: row.mint as string,
+      state: row.state as "open" | "closed",
+      depositedMsats: row.deposited_msats as number,
+      chargedMsats: row.charged_msats as number,
+      refundedMsats: row.refunded_msats as number,
+      balanceMsats: (row.balance_msats as number | null) ?? null,
+    }));
+  }
+
+  /** Every tab payment event of the buyer at `mint`, oldest first. */
+  tabEvents(customer: string, mint: string): TabEventRow[] {
+    const rows = this.#db
+      .prepare("SELECT * FROM tab_events WHERE customer = ? AND mint = ? ORDER BY rowid")
+      .all(customer, mint) as Array<Record<string, unknown>>;
+    return rows.map((row) => ({
+      provider: row.provider as string,
+      kind: row.kind as TabEventKind,
+      msats: row.msats as number,
+      jobId: (row.job_id as string | null) ?? null,
+      runId: row.run_id as string,
+    }));
   }
 
   memoised(hash: string): MemoisedResult | undefined {

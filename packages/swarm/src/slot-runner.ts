@@ -68,6 +68,7 @@ export async function runSlot(
       quoteMsats: quoteMsats(entry, needs),
       inputTokens: needs.inputTokens,
       maxTokens: needs.maxTokens,
+      model: needs.model,
     };
     health.started(entry.pubkey);
     if (tried.size > 1 && !hedge) counters.redispatches++;

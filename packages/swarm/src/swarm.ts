@@ -90,6 +90,7 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
   const selector = paymentAware(createSelector(directory, health), payment);
   const counters = emptyCounters();
   const runId = options.runId ?? randomUUID();
+  payment.bind?.({ client, store, runId });
   const memoize = options.memoize ?? true;
   const deadlineMs = options.deadlineMs ?? 120_000;
   const ackTimeoutMs = options.ackTimeoutMs ?? 5_000;
@@ -233,9 +234,13 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
     close: async () => {
       lifetime.abort();
       await Promise.allSettled([...inFlight.values()]);
-      directory.stop();
-      if (ownsStore) store.close();
-      if (ownsPool) pool.close();
+      try {
+        await payment.close?.();
+      } finally {
+        directory.stop();
+        if (ownsStore) store.close();
+        if (ownsPool) pool.close();
+      }
     },
   };
 }

@@ -19,7 +19,8 @@ import {
   type SubcallBackend,
   type TrajectoryRecord,
 } from "@pylon/rlm";
-import { createSwarm, type Swarm } from "@pylon/swarm";
+import { cashuTabStrategy, createSwarm, type Swarm } from "@pylon/swarm";
+import { openWallet } from "@pylon/wallet";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { oneOf, parsePositiveInt } from "../options.js";
 import { dataDir } from "../paths.js";
@@ -175,19 +176,52 @@ interface SwarmCliOptions {
   swarmRun?: string;
   maxPrice?: number;
   providers: number;
+  mint?: string;
+  budgetSats?: number;
 }
 
 /** The market as the sub-call backend: discovery on the relays, run state in SQLite (resumable by run id). */
 async function openSwarm(opts: SwarmCliOptions): Promise<Swarm> {
   // A kept customer key: a resumed run can read results of jobs the interrupted one left in flight.
   const key = await loadOrCreateKey(join(dataDir(), "swarm.key"));
-  const swarm = await createSwarm({
+  // --mint: pay providers through Cashu tabs from the wallet in <data dir>/wallet, within --budget-sats.
+  const walletDir = join(dataDir(), "wallet");
+  const wallet = opts.mint
+    ? await openWallet({
+        dbPath: join(walletDir, "wallet.db"),
+        seedPath: join(walletDir, "seed"),
+        mintUrls: [opts.mint],
+      })
+    : undefined;
+  const payment =
+    wallet && opts.mint
+      ? cashuTabStrategy({
+          wallet,
+          mintUrl: opts.mint,
+          ...(opts.budgetSats === undefined ? {} : { maxSpendSats: Math.floor(opts.budgetSats) }),
+        })
+      : undefined;
+  const opened = await createSwarm({
+    ...(payment ? { payment } : {}),
     relays: relaysFrom(opts.relay),
     secretKey: key.secretKey,
     store: opts.swarmDb ?? join(dataDir(), "swarm.db"),
     ...(opts.swarmRun ? { runId: opts.swarmRun } : {}),
     ...(opts.maxPrice === undefined ? {} : { maxPriceMsats: opts.maxPrice }),
+  }).catch((error: unknown) => {
+    wallet?.close();
+    throw error;
   });
+  const swarm: Swarm = {
+    ...opened,
+    close: async () => {
+      try {
+        await opened.close(); // closes the tabs, takes the refunds into the wallet
+      } finally {
+        wallet?.close();
+      }
+    },
+  };
   try {
     await swarm.directory.waitFor(opts.providers, 10_000);
     return swarm;
@@ -275,7 +309,11 @@ export function runCommand(): Command {
     .option("--swarm-db <file>", "--sub swarm: run state and memo (default: <data dir>/swarm.db)")
     .option("--swarm-run <id>", "--sub swarm: resume this run: answered sub-calls are not sent again")
     .option("--max-price <msats>", "--sub swarm: most one sub-call may cost, in msats", parsePositiveInt)
-    .option("--providers <n>", "--sub swarm: wait for this many live providers", parsePositiveInt, 1);
+    .option("--providers <n>", "--sub swarm: wait for this many live providers", parsePositiveInt, 1)
+    .option(
+      "--mint <url>",
+      "--sub swarm: pay providers through Cashu tabs from <data dir>/wallet at this mint",
+    );
   return addRlmOptions(command)
     .addHelpText(
       "after",
