@@ -1,9 +1,16 @@
 import type { RunningMint } from "@pylon/mint";
 import type { PylonWallet } from "@pylon/wallet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_LOCK_SEC, lockedTokenFor, type PaymentTarget, type RunningProvider } from "../src/index.js";
-import { buyerWallet, countingScripted, mint } from "./helpers/cashu.js";
-import { Cleanup, customer, relay, startNode } from "./helpers/harness.js";
+import { DEFAULT_LOCK_SEC, lockedTokenFor } from "../src/index.js";
+import {
+  buyerWallet,
+  mint,
+  PAID_JOB,
+  PAID_PRICE_SATS,
+  type PaidNode,
+  startPaidNode,
+} from "./helpers/cashu.js";
+import { Cleanup, customer, relay } from "./helpers/harness.js";
 
 // Three providers on one real mint (input fee 100 ppk) and one real relay, scripted (instant) backends.
 // The buyer pays some jobs with per-job tokens (all three locked in ONE swap), opens a tab with each
@@ -21,28 +28,14 @@ beforeAll(async () => {
 });
 afterAll(() => cleanup.run());
 
-const prices = { inputPer1k: 10_000, outputPer1k: 20_000, minimum: 0 };
-const PRICE_SATS = 3; // max cost of "hello world" with max_tokens 100 (2,030 msats)
-const job = { prompt: "hello world", params: { maxTokens: 100 } };
+const PRICE_SATS = PAID_PRICE_SATS;
+const job = PAID_JOB;
 
 describe("accounting across providers and both payment modes (scripted backends)", () => {
   it("buyer spent = providers' ecash + mint fees + reclaimable locked value, to the sat", async () => {
-    const nodes: Array<{ node: RunningProvider; calls: () => number; target: PaymentTarget }> = [];
+    const nodes: PaidNode[] = [];
     for (let i = 0; i < 3; i++) {
-      const counting = countingScripted();
-      const node = await startNode(
-        cleanup,
-        {
-          relays: [relayUrl],
-          model: { type: "scripted", reply: "unused" },
-          free: false,
-          prices,
-          allowedMints: [theMint.url],
-        },
-        { backend: counting.backend },
-      );
-      const p2pk = node.payments?.paymentKey ?? "";
-      nodes.push({ node, calls: counting.calls, target: { provider: node.pubkey, p2pk, mint: theMint.url } });
+      nodes.push(await startPaidNode(cleanup, { relayUrl, mintUrl: theMint.url }));
     }
     const { client } = customer(cleanup, relayUrl);
     const submit = (n: (typeof nodes)[number], extra: Record<string, string>, cashuToken?: string) =>

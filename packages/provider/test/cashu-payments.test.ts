@@ -11,8 +11,17 @@ import {
 } from "@pylon/wallet";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { JobStore, lockedTokenFor, type PaymentTarget, submitPaidJob, WALLET_FILE } from "../src/index.js";
-import { buyerWallet, countingScripted, flipParity, mint, tamper } from "./helpers/cashu.js";
-import { Cleanup, customer, relay, startNode, tempDir, waitFor } from "./helpers/harness.js";
+import {
+  buyerWallet,
+  flipParity,
+  mint,
+  PAID_JOB,
+  PAID_PRICE_SATS,
+  PAID_QUOTE_MSATS,
+  startPaidNode,
+  tamper,
+} from "./helpers/cashu.js";
+import { Cleanup, customer, relay, tempDir, waitFor } from "./helpers/harness.js";
 
 // Real local mint over HTTP (1 sat input fee per 10 proofs), real relay over WebSockets, real SQLite; the
 // inference backend is scripted (instant) and counts generate() calls, to prove refused jobs did no work.
@@ -34,32 +43,17 @@ beforeAll(async () => {
 afterEach(() => cleanup.run());
 afterAll(() => files.run());
 
-// 10,000 msats per 1k input tokens, 20,000 per 1k output: "hello world" (3 tokens) with max_tokens 100
-// costs ceil((3·10,000 + 100·20,000) / 1000) = 2,030 msats → 3 sats.
-const prices = { inputPer1k: 10_000, outputPer1k: 20_000, minimum: 0 };
-const QUOTE_MSATS = 2_030;
-const PRICE_SATS = 3;
-const job = { prompt: "hello world", params: { maxTokens: 100 } };
+const QUOTE_MSATS = PAID_QUOTE_MSATS;
+const PRICE_SATS = PAID_PRICE_SATS;
+const job = PAID_JOB;
 
-async function paidNode(dataDir?: string, payments?: { redeemCheckSec: number; redeemLeadSec: number }) {
-  const counting = countingScripted();
-  const node = await startNode(
-    cleanup,
-    {
-      relays: [relayUrl],
-      model: { type: "scripted", reply: "unused" },
-      free: false,
-      prices,
-      allowedMints: [theMint.url],
-      ...(dataDir ? { dataDir } : {}),
-      ...(payments ? { payments } : {}),
-    },
-    { backend: counting.backend },
-  );
-  const paymentKey = node.payments?.paymentKey;
-  if (!paymentKey) throw new Error("node took no payments");
-  const target: PaymentTarget = { provider: node.pubkey, p2pk: paymentKey, mint: theMint.url };
-  return { node, calls: counting.calls, target };
+function paidNode(dataDir?: string, payments?: { redeemCheckSec: number; redeemLeadSec: number }) {
+  return startPaidNode(cleanup, {
+    relayUrl,
+    mintUrl: theMint.url,
+    ...(dataDir ? { dataDir } : {}),
+    ...(payments ? { payments } : {}),
+  });
 }
 
 describe("Cashu per-job payments (scripted backend, real mint and relay)", () => {
@@ -240,19 +234,11 @@ describe("Cashu per-job payments (scripted backend, real mint and relay)", () =>
     const seed = new Uint8Array(32).fill(7);
     const before = await startMint({ port: 0, db, seed });
     const port = Number(new URL(before.url).port);
-    const counting = countingScripted();
-    const node = await startNode(
-      cleanup,
-      {
-        relays: [relayUrl],
-        model: { type: "scripted", reply: "unused" },
-        free: false,
-        prices,
-        allowedMints: [before.url],
-        payments: { keysetRefreshSec: 0 },
-      },
-      { backend: counting.backend },
-    );
+    const { node, calls } = await startPaidNode(cleanup, {
+      relayUrl,
+      mintUrl: before.url,
+      payments: { keysetRefreshSec: 0 },
+    });
     await before.close();
     // Same keys seed, new fee: a new active keyset the node has never seen.
     const rotated = await startMint({ port, db, seed, inputFeePpk: 100 });
@@ -262,7 +248,7 @@ describe("Cashu per-job payments (scripted backend, real mint and relay)", () =>
     const { client } = customer(cleanup, relayUrl);
     const paid = await submitPaidJob(client, payer, target, PRICE_SATS, job);
     expect(paid.output).toBe("paid output");
-    expect(counting.calls()).toBe(1);
+    expect(calls()).toBe(1);
     // Stopping redeems what was collected (one swap), while the mint is still up.
     await node.stop();
     expect(node.status().earnings).toMatchObject({ heldSats: 0, redeemedSats: 4, walletSats: 3 });

@@ -4,15 +4,16 @@ import type { RunningMint } from "@pylon/mint";
 import type { PylonWallet } from "@pylon/wallet";
 import Database from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { lockedTokenFor, receiveTabRefunds, TAB_REFUND_STATUS, WALLET_FILE } from "../src/index.js";
 import {
-  lockedTokenFor,
-  type PaymentTarget,
-  receiveTabRefunds,
-  TAB_REFUND_STATUS,
-  WALLET_FILE,
-} from "../src/index.js";
-import { buyerWallet, countingScripted, mint } from "./helpers/cashu.js";
-import { Cleanup, collect, customer, relay, startNode, tempDir, waitFor } from "./helpers/harness.js";
+  buyerWallet,
+  countingScripted,
+  mint,
+  PAID_ACTUAL_MSATS,
+  PAID_JOB,
+  startPaidNode,
+} from "./helpers/cashu.js";
+import { Cleanup, collect, customer, relay, tempDir, waitFor } from "./helpers/harness.js";
 
 // Real mint (HTTP, 100 ppk input fee), real relay, real SQLite; scripted (instant) backend.
 const files = new Cleanup();
@@ -29,32 +30,18 @@ beforeAll(async () => {
 afterEach(() => cleanup.run());
 afterAll(() => files.run());
 
-// "hello world" → 3 input tokens, "paid output" → 3 output tokens: each job costs 90 msats (quote 2,030).
-const prices = { inputPer1k: 10_000, outputPer1k: 20_000, minimum: 0 };
-const ACTUAL_MSATS = 90;
-const job = { prompt: "hello world", params: { maxTokens: 100 } };
+const ACTUAL_MSATS = PAID_ACTUAL_MSATS;
+const job = PAID_JOB;
 const TTL_SEC = 2;
 
-async function paidNode(dataDir: string, backend?: Backend) {
-  const node = await startNode(
-    cleanup,
-    {
-      relays: [relayUrl],
-      model: { type: "scripted", reply: "unused" },
-      free: false,
-      prices,
-      allowedMints: [theMint.url],
-      dataDir,
-      payments: { tabTtlSec: TTL_SEC, tabSweepSec: 1 },
-    },
-    { backend: backend ?? countingScripted().backend },
-  );
-  const target: PaymentTarget = {
-    provider: node.pubkey,
-    p2pk: node.payments?.paymentKey ?? "",
-    mint: theMint.url,
-  };
-  return { node, target };
+function paidNode(dataDir: string, backend?: Backend) {
+  return startPaidNode(cleanup, {
+    relayUrl,
+    mintUrl: theMint.url,
+    dataDir,
+    payments: { tabTtlSec: TTL_SEC, tabSweepSec: 1 },
+    ...(backend ? { backend } : {}),
+  });
 }
 
 describe("tab expiry refunds (scripted backend, real mint and relay)", () => {

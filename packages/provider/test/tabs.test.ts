@@ -2,9 +2,16 @@ import type { RunningMint } from "@pylon/mint";
 import type { JobError } from "@pylon/nostr";
 import type { PylonWallet } from "@pylon/wallet";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { lockedTokenFor, type PaymentTarget } from "../src/index.js";
-import { buyerWallet, countingScripted, countMintCalls, mint } from "./helpers/cashu.js";
-import { Cleanup, customer, relay, startNode, tempDir } from "./helpers/harness.js";
+import { lockedTokenFor } from "../src/index.js";
+import {
+  buyerWallet,
+  countMintCalls,
+  mint,
+  PAID_ACTUAL_MSATS,
+  PAID_JOB,
+  startPaidNode,
+} from "./helpers/cashu.js";
+import { Cleanup, customer, relay, tempDir } from "./helpers/harness.js";
 
 // Real mint (HTTP), real relay (WebSockets), real SQLite; scripted (instant) backend counting generate().
 const files = new Cleanup();
@@ -21,31 +28,12 @@ beforeAll(async () => {
 afterEach(() => cleanup.run());
 afterAll(() => files.run());
 
-// "hello world" → 3 input tokens; the scripted reply "paid output" → 3 output tokens.
-// Quote (max_tokens 100): ceil((3·10,000 + 100·20,000) / 1000) = 2,030 msats. Actual: 3·10 + 3·20 = 90 msats.
-const prices = { inputPer1k: 10_000, outputPer1k: 20_000, minimum: 0 };
-const ACTUAL_MSATS = 90;
-const job = { prompt: "hello world", params: { maxTokens: 100 } };
+const ACTUAL_MSATS = PAID_ACTUAL_MSATS;
+const job = PAID_JOB;
 
 describe("Cashu tabs (scripted backend, real mint and relay)", () => {
   it("deposits once, debits each job its actual cost with no mint call, returns the rest as a token", async () => {
-    const counting = countingScripted();
-    const node = await startNode(
-      cleanup,
-      {
-        relays: [relayUrl],
-        model: { type: "scripted", reply: "unused" },
-        free: false,
-        prices,
-        allowedMints: [theMint.url],
-      },
-      { backend: counting.backend },
-    );
-    const target: PaymentTarget = {
-      provider: node.pubkey,
-      p2pk: node.payments?.paymentKey ?? "",
-      mint: theMint.url,
-    };
+    const { node, calls, target } = await startPaidNode(cleanup, { relayUrl, mintUrl: theMint.url });
     const { client } = customer(cleanup, relayUrl);
     const ask = (extra: Record<string, string> = {}, cashuToken?: string, prompt = job.prompt) =>
       client.submit({
@@ -68,7 +56,7 @@ describe("Cashu tabs (scripted backend, real mint and relay)", () => {
     const replayed = (await ask({ tab: "open" }, deposit).catch((e: unknown) => e)) as JobError;
     expect(replayed.message).toMatch(/payment refused \(replayed\)/);
     expect(node.status().earnings?.creditedSats).toBe(20);
-    expect(counting.calls()).toBe(1);
+    expect(calls()).toBe(1);
 
     // The hot path: jobs paid from the tab make no mint call at all.
     const mintCalls = countMintCalls(cleanup);
@@ -81,13 +69,13 @@ describe("Cashu tabs (scripted backend, real mint and relay)", () => {
     }
     mintCalls.stop();
     expect(mintCalls.count()).toBe(0);
-    expect(counting.calls()).toBe(6);
+    expect(calls()).toBe(6);
 
     // A job whose maximum cost exceeds the balance is not admitted.
     const tooBig = (await ask({}, undefined, "x".repeat(8_000)).catch((e: unknown) => e)) as JobError;
     expect(tooBig.code).toBe("payment-required");
     expect(tooBig.feedback[0]?.extra).toMatch(/your tab holds \d+ msats, not enough/);
-    expect(counting.calls()).toBe(6);
+    expect(calls()).toBe(6);
 
     // A plaintext close is refused: its refund, a bearer token, would be public.
     const plain = (await client
@@ -105,7 +93,7 @@ describe("Cashu tabs (scripted backend, real mint and relay)", () => {
     expect(received.amount).toBe(refundSats);
     // The refund token carries the input fee of swapping it in (paid by the provider): the buyer nets it all.
     expect(buyer.balance().total.unspent).toBe(before + refundSats);
-    expect(counting.calls()).toBe(6);
+    expect(calls()).toBe(6);
 
     const totals = node.payments?.tabTotals();
     expect(totals).toEqual({
@@ -118,34 +106,15 @@ describe("Cashu tabs (scripted backend, real mint and relay)", () => {
     // After the close the sub-sat rest cannot pay a job: payment is asked for again.
     const after = (await ask().catch((e: unknown) => e)) as JobError;
     expect(after.code).toBe("payment-required");
-    expect(counting.calls()).toBe(6);
+    expect(calls()).toBe(6);
   });
 
   it("keeps the tab across a restart: same balance, the deposit still a replay", async () => {
     const dataDir = await tempDir(cleanup);
-    const start = async () => {
-      const counting = countingScripted();
-      const node = await startNode(
-        cleanup,
-        {
-          relays: [relayUrl],
-          model: { type: "scripted", reply: "unused" },
-          free: false,
-          prices,
-          allowedMints: [theMint.url],
-          dataDir,
-        },
-        { backend: counting.backend },
-      );
-      return { node, calls: counting.calls };
-    };
+    const start = () => startPaidNode(cleanup, { relayUrl, mintUrl: theMint.url, dataDir });
     const first = await start();
     const { client } = customer(cleanup, relayUrl);
-    const target = {
-      provider: first.node.pubkey,
-      p2pk: first.node.payments?.paymentKey ?? "",
-      mint: theMint.url,
-    };
+    const { target } = first;
     const deposit = await lockedTokenFor(buyer, target, 5);
     const ask = (extra: Record<string, string> = {}, cashuToken?: string) =>
       client.submit({

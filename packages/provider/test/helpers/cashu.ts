@@ -7,7 +7,8 @@ import { getDecodedToken, getEncodedToken, type Proof } from "@cashu/cashu-ts";
 import { type Backend, createScriptedBackend } from "@pylon/inference";
 import { type RunningMint, startMint } from "@pylon/mint";
 import { openWallet, type PylonWallet } from "@pylon/wallet";
-import { type Cleanup, tempDir } from "./harness.js";
+import type { PaymentTarget, ProviderConfigInput, RunningProvider } from "../../src/index.js";
+import { type Cleanup, startNode, tempDir } from "./harness.js";
 
 export async function mint(cleanup: Cleanup, inputFeePpk = 0): Promise<RunningMint> {
   const running = await startMint({ port: 0, db: ":memory:", inputFeePpk });
@@ -69,4 +70,52 @@ export function countMintCalls(cleanup: Cleanup): { count: () => number; stop: (
   };
   cleanup.add(stop);
   return { count: () => calls, stop };
+}
+
+/**
+ * The price the payment tests charge: "hello world" (3 input tokens) with max_tokens 100 quotes
+ * ceil((3·10,000 + 100·20,000) / 1000) = 2,030 msats (3 sats); the scripted reply "paid output"
+ * (3 output tokens) actually costs 3·10 + 3·20 = 90 msats.
+ */
+export const PAID_PRICES = { inputPer1k: 10_000, outputPer1k: 20_000, minimum: 0 };
+export const PAID_JOB = { prompt: "hello world", params: { maxTokens: 100 } };
+export const PAID_QUOTE_MSATS = 2_030;
+export const PAID_PRICE_SATS = 3;
+export const PAID_ACTUAL_MSATS = 90;
+
+export interface PaidNode {
+  node: RunningProvider;
+  /** generate() calls so far: what proves a refused job did no work. */
+  calls: () => number;
+  target: PaymentTarget;
+}
+
+/** Starts a node that requires Cashu payment from `mintUrl` at PAID_PRICES, on a counting scripted backend. */
+export async function startPaidNode(
+  cleanup: Cleanup,
+  options: {
+    relayUrl: string;
+    mintUrl: string;
+    dataDir?: string;
+    payments?: ProviderConfigInput["payments"];
+    backend?: Backend;
+  },
+): Promise<PaidNode> {
+  const counting = countingScripted();
+  const node = await startNode(
+    cleanup,
+    {
+      relays: [options.relayUrl],
+      model: { type: "scripted", reply: "unused" },
+      free: false,
+      prices: PAID_PRICES,
+      allowedMints: [options.mintUrl],
+      ...(options.dataDir ? { dataDir: options.dataDir } : {}),
+      ...(options.payments ? { payments: options.payments } : {}),
+    },
+    { backend: options.backend ?? counting.backend },
+  );
+  const p2pk = node.payments?.paymentKey;
+  if (!p2pk) throw new Error("node took no payments");
+  return { node, calls: counting.calls, target: { provider: node.pubkey, p2pk, mint: options.mintUrl } };
 }
