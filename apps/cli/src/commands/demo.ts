@@ -1,47 +1,105 @@
-import { Command } from "commander";
-import { type DemoReport, runMarketDemo } from "../demo/market-demo.js";
+import { randomBytes } from "node:crypto";
+import { join } from "node:path";
+import { type ModelSpec, parseModelSpec } from "@pylon/rlm";
+import { Command, InvalidArgumentError, Option } from "commander";
+import { renderReport } from "../demo/report.js";
+import { runDemo } from "../demo/run-demo.js";
 import { parsePositiveInt } from "../options.js";
+import { dataDir } from "../paths.js";
+import { abortOnSignals, printProgress } from "./run.js";
+
+interface DemoCliOptions {
+  providers: number;
+  root: ModelSpec;
+  model?: string;
+  seed?: number;
+  log?: string;
+  json?: boolean;
+}
+
+function parseRoot(value: string): ModelSpec {
+  try {
+    return parseModelSpec(value);
+  } catch (error) {
+    throw new InvalidArgumentError((error as Error).message);
+  }
+}
+
+function parseSeed(value: string): number {
+  const seed = Number(value);
+  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+    throw new InvalidArgumentError(`"${value}" is not a seed (0 to 2^32-1).`);
+  return seed;
+}
+
+function defaultDemoLog(): string {
+  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+  return join(dataDir(), "runs", `demo-${stamp}-${randomBytes(3).toString("hex")}.jsonl`);
+}
+
+/** Anything still holding the event loop this long after the demo stopped everything is a leak: say so. */
+const EXIT_WATCHDOG_MS = 5_000;
 
 export function demoCommand(): Command {
   return new Command("demo")
-    .description("run the offline market demo: local relay, tiny model, providers, and a buyer sending jobs")
-    .option("--providers <n>", "provider nodes to start", parsePositiveInt, 2)
-    .option("--jobs <n>", "jobs the buyer sends (half of them NIP-44 encrypted)", parsePositiveInt, 8)
-    .option("--max-tokens <n>", "tokens each job generates at most", parsePositiveInt, 48)
+    .description(
+      "the whole market offline in one process tree: local relay and testnet mint, paid providers, and an RLM run over them",
+    )
+    .option("--providers <k>", "provider nodes to start", parsePositiveInt, 4)
+    .addOption(
+      new Option("--root <model>", "root model: scripted | openai:MODEL | llama:PATH")
+        .argParser(parseRoot)
+        .default(parseModelSpec("scripted"), "scripted"),
+    )
+    .option(
+      "--model <file|hf:uri>",
+      "GGUF the providers serve; hf: URIs and URLs are downloaded once into <data dir>/models (default: a generated tiny random-weight GGUF)",
+    )
+    .option("--seed <n>", "seed of the generated S-NIAH task (default: random)", parseSeed)
+    .option("--log <file>", "trajectory log, JSONL (default: <data dir>/runs/demo-<time>.jsonl)")
     .option("--json", "print the report as JSON")
     .addHelpText(
       "after",
-      "\nEverything runs on 127.0.0.1 in a temp folder and stops when the demo ends. The providers serve a\n" +
-        "generated tiny GGUF with random weights, so their text is noise: the demo shows the market path.\n" +
-        "Payments and RLM runs over the market join the demo as those parts land.",
+      "\nEverything runs on 127.0.0.1 (free ports) and in a temp folder, and stops when the demo ends; only the\n" +
+        "log is kept. The default root is SCRIPTED: its Python code finds the needle with a regex, and the\n" +
+        "default providers' model has random weights, so the paid sub-calls are real jobs whose text is noise.\n" +
+        "--root and --model swap in real models. Progress goes to stderr, the report to stdout; the exit code\n" +
+        "is 0 only when there is an answer (the gold one, for the scripted root) and the accounting holds to the sat.",
     )
-    .action(async (opts: { providers: number; jobs: number; maxTokens: number; json?: boolean }) => {
-      const report = await runMarketDemo({ ...opts, say: (line) => console.error(line) });
-      if (opts.json) console.log(JSON.stringify(report, null, 2));
-      else console.log(renderReport(report));
-      if (report.answered !== report.jobs.length) process.exitCode = 1;
+    .action(async (opts: DemoCliOptions) => {
+      const controller = new AbortController();
+      const stopListening = abortOnSignals(controller);
+      const say = (line: string) => console.error(`demo: ${line}`);
+      try {
+        const report = await runDemo({
+          providers: opts.providers,
+          root: opts.root,
+          model: opts.model,
+          modelsDir: join(dataDir(), "models"),
+          seed: opts.seed ?? randomBytes(4).readUInt32BE() % 1_000_000,
+          logFile: opts.log ?? defaultDemoLog(),
+          say,
+          onRecord: printProgress,
+          openai: {
+            ...(process.env.OPENAI_BASE_URL ? { baseURL: process.env.OPENAI_BASE_URL } : {}),
+            ...(process.env.OPENAI_API_KEY ? { apiKey: process.env.OPENAI_API_KEY } : {}),
+          },
+          signal: controller.signal,
+        });
+        console.log(opts.json ? JSON.stringify(report, null, 2) : renderReport(report));
+        if (!report.ok) process.exitCode = 1;
+      } catch (error) {
+        if (!controller.signal.aborted) throw error;
+        say("interrupted; everything it started has been stopped");
+        process.exitCode = 130;
+      } finally {
+        stopListening();
+      }
+      setTimeout(() => {
+        console.error(
+          `pylon demo: something is still running ${EXIT_WATCHDOG_MS / 1000} s after the demo ended`,
+        );
+        process.exit(process.exitCode ?? 1);
+      }, EXIT_WATCHDOG_MS).unref();
     });
-}
-
-function renderReport(report: DemoReport): string {
-  const providerNo = (pubkey: string) => `#${report.providers.findIndex((p) => p.pubkey === pubkey) + 1}`;
-  const preview = (text = "") => JSON.stringify(text.replace(/\s+/g, " ").slice(0, 40));
-  const lines = [
-    "",
-    "job  provider   encrypted  ms     output",
-    ...report.jobs.map(
-      (j) =>
-        `${String(j.index + 1).padEnd(4)} ${providerNo(j.provider).padEnd(10)} ${(j.encrypted ? "nip44" : "no").padEnd(10)} ` +
-        `${String(j.latencyMs).padEnd(6)} ${j.ok ? preview(j.output) : `FAILED ${j.error}`}`,
-    ),
-    "",
-    `answered ${report.answered}/${report.jobs.length} jobs in ${report.wallMs} ms across ${report.discovered} providers`,
-    ...report.providers.map(
-      (p, i) =>
-        `provider ${i + 1}: ${p.jobsServed} jobs served, ${p.tokensGenerated} tokens generated (${p.npub})`,
-    ),
-    `relay: ${report.relayMetrics.events.stored} events stored, ` +
-      `${Object.values(report.relayMetrics.events.refused).reduce((a, b) => a + b, 0)} refused`,
-  ];
-  return lines.join("\n");
 }
