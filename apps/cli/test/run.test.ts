@@ -162,6 +162,60 @@ describe("pylon run", () => {
     expect(stdout).toBe("One of the special magic numbers for ochre-ibis is: 1234567.\n");
   }, 60_000);
 
+  it("prints the answer and then a receipt; --resume <run> runs it again from its saved question and context", async () => {
+    const context = join(dir, "resume.txt");
+    writeFileSync(
+      context,
+      "Filler. One of the special magic numbers for amber-owl is: 7654321. More filler.",
+    );
+    const question = "What is the special magic number for amber-owl?";
+    const first = await finished(pylon(["run", question, "--context", context]));
+    expect(first.code, first.stderr).toBe(0);
+    const [answer, blank, ...receipt] = first.stdout.trimEnd().split("\n");
+    expect(answer).toBe("One of the special magic numbers for amber-owl is: 7654321.");
+    expect(blank).toBe("");
+    expect(receipt[0]).toBe("--- receipt ---");
+    expect(receipt.map((line) => line.split(/\s{2,}/)[0])).toEqual([
+      "--- receipt ---",
+      "run",
+      "stopped by",
+      "sub-calls",
+      "providers",
+      "sats",
+      "time",
+      "log",
+    ]);
+    const runId = /^run\s+(\S+) \(resume: pylon run --resume \1\)$/m.exec(first.stdout)?.[1];
+    expect(runId).toBeDefined();
+    expect(first.stdout).toMatch(/^stopped by\s+final after 3 root iteration\(s\)/m);
+    expect(first.stdout).toMatch(/^sub-calls\s+1 \(1 dispatched here: 1 answered, 0 failed\)$/m);
+    expect(first.stderr).toMatch(/^pylon: [\d.]+s \| iteration \d \| sub-calls \d+ dispatched/m);
+    const logPath = /^log\s+(\S+)$/m.exec(first.stdout)?.[1];
+
+    // Only the run id: the question, the context file and the log come from the run's manifest.
+    const again = await finished(pylon(["run", "--resume", runId!, "--json"]));
+    expect(again.code, again.stderr).toBe(0);
+    const resumed = JSON.parse(again.stdout) as { answer: string; run: string; logPath: string };
+    expect(resumed).toMatchObject({ answer, run: runId, logPath });
+  }, 120_000);
+
+  it("lists the market flags in --help and refuses a resume of an unknown run without a question", async () => {
+    const help = await finished(pylon(["run", "--help"]));
+    expect(help.code).toBe(0);
+    for (const flag of [
+      "--relay <url>",
+      "--mint <url>",
+      "--budget <sats>",
+      "--max-price <sats>",
+      "--resume <run>",
+    ])
+      expect(help.stdout).toContain(flag);
+    expect(help.stdout).not.toContain("--swarm-run"); // the old name still works, unlisted
+    const unknown = await finished(pylon(["run", "--resume", "no-such-run", "--context", "-"]));
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain("a question is needed");
+  });
+
   it("rejects an unknown model spec before doing any work", async () => {
     const { code, stderr } = await finished(pylon(["run", "q", "--context", "-", "--root", "gpt-5"]));
     expect(code).not.toBe(0);

@@ -1,0 +1,92 @@
+/**
+ * A SubcallBackend wrapper that counts what the RLM asked of its sub-call backend, for the progress bar and
+ * the receipt: slots dispatched / answered / failed, sats held for slots in flight (what the budget ledger
+ * reserved for them: the backend's own estimate) and spent, and which providers answered.
+ */
+import type { SubcallBackend, SubcallRequest, SubcallResult } from "@pylon/rlm";
+
+export interface SubcallMeter {
+  dispatched: number;
+  done: number;
+  failed: number;
+  /** Sats the budget holds for slots in flight (their `estimateCostSats`). */
+  reservedSats: number;
+  /** Sats the slots reported they cost. */
+  spentSats: number;
+  /** Answered slots per provider. */
+  providers: Map<string, number>;
+}
+
+export interface MeteredSubcalls extends SubcallBackend {
+  readonly meter: SubcallMeter;
+}
+
+export function meteredSubcalls(inner: SubcallBackend): MeteredSubcalls {
+  const meter: SubcallMeter = {
+    dispatched: 0,
+    done: 0,
+    failed: 0,
+    reservedSats: 0,
+    spentSats: 0,
+    providers: new Map(),
+  };
+  const estimate = (request: SubcallRequest): number => inner.estimateCostSats?.(request) ?? 0;
+  const count = (result: SubcallResult): void => {
+    meter.spentSats += result.costSats;
+    if (!result.ok) {
+      meter.failed++;
+      return;
+    }
+    meter.done++;
+    if (result.provider)
+      meter.providers.set(result.provider, (meter.providers.get(result.provider) ?? 0) + 1);
+  };
+  const wrapped: MeteredSubcalls = {
+    name: inner.name,
+    meter,
+    // One slot per call to the inner backend, so each answer is counted as it comes (a group of slots
+    // would be counted only when its slowest one ends). Both inner backends dispatch slots one by one anyway.
+    complete: (requests, signal) =>
+      Promise.all(
+        requests.map(async (request) => {
+          const held = estimate(request);
+          meter.dispatched++;
+          meter.reservedSats += held;
+          try {
+            const [result] = await inner.complete([request], signal);
+            const outcome = result ?? missing(inner.name);
+            count(outcome);
+            return outcome;
+          } finally {
+            meter.reservedSats -= held;
+          }
+        }),
+      ),
+    ...(inner.estimateCostSats ? { estimateCostSats: (request: SubcallRequest) => estimate(request) } : {}),
+    ...(inner.close ? { close: () => inner.close!() } : {}),
+  };
+  return wrapped;
+}
+
+function missing(name: string): SubcallResult {
+  return {
+    ok: false,
+    error: `the sub-call backend ${name} returned no result for this slot`,
+    provider: "",
+    model: "",
+    latencyMs: 0,
+    costSats: 0,
+    usage: { inputTokens: 0, outputTokens: 0 },
+  };
+}
+
+/** Providers by answered slots, most first. */
+export function topProviders(
+  meter: SubcallMeter,
+  limit: number,
+): Array<{ provider: string; answered: number }> {
+  return [...meter.providers.entries()]
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .slice(0, limit)
+    .map(([provider, answered]) => ({ provider, answered }));
+}

@@ -1,0 +1,163 @@
+/**
+ * The receipt `pylon run` prints at the end: as JSON (`--json`) or as a short table after the answer.
+ * What the run answered, what it asked of the sub-call backend, what the market did, what it cost.
+ */
+import type { RlmResult } from "@pylon/rlm";
+import type { SwarmCounters } from "@pylon/swarm";
+import type { MarketPayments } from "./market.js";
+import { type SubcallMeter, topProviders } from "./metered-subcalls.js";
+import { sats } from "./progress.js";
+
+export interface RunReceipt {
+  answer: string | null;
+  stoppedBy: RlmResult["stoppedBy"];
+  error?: string;
+  /** The run id to resume with (`pylon run --resume <run>`); also the swarm's run id. */
+  run: string;
+  resume: string;
+  /** The RLM's own id in the trajectory log. */
+  runId: string;
+  models: { root: string; sub: string };
+  /** Root replies, and replies across the tree. */
+  iterations: number;
+  treeIterations: number;
+  /** Sub-model calls the RLM counted (budget units). */
+  subcalls: number;
+  /** Slots handed to the sub-call backend in this invocation: answered and failed. */
+  slots: { dispatched: number; answered: number; failed: number };
+  /** Market only: what the swarm did in this invocation. */
+  jobs?: {
+    sent: number;
+    redispatched: number;
+    hedged: number;
+    failed: number;
+    recovered: number;
+    memoHits: number;
+  };
+  providers: { used: number; top: Array<{ provider: string; answered: number }> };
+  usage: RlmResult["usage"];
+  /** `spent`: what the sub-calls reported they cost. With a mint, the tabs of this run (all invocations). */
+  sats: {
+    spent: number;
+    deposited?: number;
+    charged?: number;
+    refunded?: number;
+    fees?: number;
+    mint?: string;
+  };
+  /** Kept for scripts reading the older receipt: the RLM's own money total. */
+  cost: RlmResult["cost"];
+  /** The RLM's own time, and the whole invocation's (market start-up and tab closing included). */
+  durationMs: number;
+  wallMs: number;
+  logPath: string | null;
+}
+
+export interface ReceiptInput {
+  result: RlmResult;
+  run: string;
+  models: { root: string; sub: string };
+  meter: SubcallMeter;
+  counters?: SwarmCounters;
+  payments?: MarketPayments;
+  wallMs: number;
+}
+
+const TOP = 5;
+
+export function buildReceipt(input: ReceiptInput): RunReceipt {
+  const { result, meter, counters, payments } = input;
+  return {
+    answer: result.answer,
+    stoppedBy: result.stoppedBy,
+    ...(result.error ? { error: result.error } : {}),
+    run: input.run,
+    resume: `pylon run --resume ${input.run}`,
+    runId: result.runId,
+    models: input.models,
+    iterations: result.iterations,
+    treeIterations: result.treeIterations,
+    subcalls: result.subcalls,
+    slots: { dispatched: meter.dispatched, answered: meter.done, failed: meter.failed },
+    ...(counters
+      ? {
+          jobs: {
+            sent: counters.jobsSent,
+            redispatched: counters.redispatches,
+            hedged: counters.hedges,
+            failed: counters.failed,
+            recovered: counters.recovered,
+            memoHits: counters.memoHits,
+          },
+        }
+      : {}),
+    providers: { used: meter.providers.size, top: topProviders(meter, TOP) },
+    usage: result.usage,
+    sats: {
+      spent: round(meter.spentSats),
+      ...(payments
+        ? {
+            deposited: round(payments.depositedSats),
+            charged: round(payments.chargedSats),
+            refunded: round(payments.refundedSats),
+            fees: payments.feeSats,
+            mint: payments.mint,
+          }
+        : {}),
+    },
+    cost: result.cost,
+    durationMs: Math.round(result.durationMs),
+    wallMs: Math.round(input.wallMs),
+    logPath: result.logPath,
+  };
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
+}
+
+/** A provider key as shown: its first 12 hex digits (a model name is shown whole). */
+function shortProvider(provider: string): string {
+  return /^[0-9a-f]{64}$/.test(provider) ? `${provider.slice(0, 12)}…` : provider;
+}
+
+/** The human receipt: one labelled line per topic. */
+export function formatReceipt(r: RunReceipt): string {
+  const lines: Array<[string, string]> = [
+    ["run", `${r.run} (resume: ${r.resume})`],
+    [
+      "stopped by",
+      `${r.stoppedBy}${r.error ? ` (${r.error})` : ""} after ${r.iterations} root iteration(s), ${r.treeIterations} in the tree`,
+    ],
+    [
+      "sub-calls",
+      `${r.subcalls} (${r.slots.dispatched} dispatched here: ${r.slots.answered} answered, ${r.slots.failed} failed)`,
+    ],
+  ];
+  if (r.jobs) {
+    const j = r.jobs;
+    lines.push([
+      "jobs",
+      `${j.sent} sent, ${j.redispatched} re-dispatched, ${j.hedged} hedged, ${j.failed} failed, ` +
+        `${j.recovered} recovered from relays, ${j.memoHits} from memo`,
+    ]);
+  }
+  const top = r.providers.top.map((p) => `${shortProvider(p.provider)} ${p.answered}`).join(", ");
+  lines.push([
+    "providers",
+    `${r.providers.used}${top ? ` (${top}${r.providers.used > TOP ? ", …" : ""})` : ""}`,
+  ]);
+  const s = r.sats;
+  lines.push([
+    "sats",
+    `${sats(s.spent)} spent by sub-calls` +
+      (s.deposited === undefined
+        ? ""
+        : `; tabs at ${s.mint}: ${sats(s.deposited)} deposited, ${sats(s.charged ?? 0)} charged, ` +
+          `${sats(s.refunded ?? 0)} refunded; ${s.fees ?? 0} in mint fees`),
+  ]);
+  lines.push(["time", `${(r.wallMs / 1000).toFixed(1)} s (RLM ${(r.durationMs / 1000).toFixed(1)} s)`]);
+  lines.push(["log", r.logPath ?? "(none)"]);
+  const width = Math.max(...lines.map(([label]) => label.length));
+  return ["--- receipt ---", ...lines.map(([label, text]) => `${label.padEnd(width)}  ${text}`)].join("\n");
+}
