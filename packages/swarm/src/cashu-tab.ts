@@ -4,22 +4,28 @@
  * carry nothing and are debited from the balance at the provider, which reports what is left on every
  * result (`["tab", msats, expires]`). A tab that cannot cover the next job's maximum cost is topped up with
  * another deposit, within the budget (`maxSpendSats`: never more locked than that, in all). Deposits wanted
- * at about the same moment (a batch's first jobs) are locked in ONE wallet swap. `close()` closes every
- * open tab (`["param","tab","close"]`) and receives the refund tokens. Deposits, charges and refunds are
- * written to the swarm's run store; a resumed run (same customer key and store) reuses its open tabs.
+ * at about the same moment (a batch's first jobs) are locked in ONE wallet swap. `close()` settles the run:
+ * it closes every open tab (`["param","tab","close"]`) and receives the refund tokens (or, with
+ * `tabsAtClose: "keep"`, leaves them open for a later run), then reclaims this run's deposits whose lock
+ * expired unredeemed (reclaim.ts). Deposits, charges, refunds and reclaims are written to the swarm's run
+ * store; a resumed run (same customer key and store) reuses its open tabs.
  */
 import type { JobClient } from "@pylon/nostr";
 import { jobCostMsats, priceForModel } from "@pylon/protocol";
 import type { ProviderEntry } from "./directory.js";
 import type { PaymentBinding, PaymentJob, PaymentStrategy, PreparedPayment } from "./payment.js";
-import type { RunStore } from "./run-store.js";
+import { type LockedDeposit, type ReclaimWallet, reclaimExpiredDeposits } from "./reclaim.js";
+import type { RunStore, TabEventKind } from "./run-store.js";
 
-/** The parts of a `PylonWallet` (@pylon/wallet) the strategy uses. */
-export interface TabWallet {
+/**
+ * The parts of a `PylonWallet` (@pylon/wallet) the strategy uses. Without `reclaim` and `proofs` (and the
+ * locking operation's id), expired deposits are left to the wallet's own `reclaim`.
+ */
+export interface TabWallet extends Partial<ReclaimWallet> {
   createLockedPayments(
     requests: Array<{ pubkey: string; amountSats: number; locktime: number }>,
     opts?: { mint?: string },
-  ): Promise<{ payments: Array<{ pubkey: string; amountSats: number; token: string }> }>;
+  ): Promise<{ op?: { id: string }; payments: Array<{ pubkey: string; amountSats: number; token: string }> }>;
   receive(token: string): Promise<{ amount: number }>;
 }
 
@@ -36,14 +42,24 @@ export interface CashuTabOptions {
   depositSats?: number;
   /** Or decide each deposit's size. */
   policy?: TabDepositPolicy;
-  /** Deposit lock: the wallet may take a deposit back after now + this. Default 3,600 s. */
-  lockSeconds?: number;
+  /**
+   * Deposit lock, seconds: the wallet may take a deposit back after now + this, and `close()` does for
+   * deposits still unredeemed then. Default 3,600. Per provider when a function (nodes refuse a deposit
+   * locked for less than their `payments.minLockSec`, default 600).
+   */
+  lockSeconds?: number | ((provider: ProviderEntry) => number);
   /** Most this strategy locks in deposits, in all (sats). Default: no limit. */
   maxSpendSats?: number;
   /** How long deposits wanted at about once are gathered into one swap, ms. Default 25. */
   batchWindowMs?: number;
   /** Timeout of each close job, ms. Default 30,000. */
   closeTimeoutMs?: number;
+  /**
+   * Tabs still open at `close()`: "refund" (default) closes each and takes its balance back; "keep" leaves
+   * them open for a later run with the same customer key and run store (the provider refunds a tab on
+   * its own once it expires, see `receiveTabRefunds` in @pylon/provider).
+   */
+  tabsAtClose?: "refund" | "keep";
 }
 
 export interface TabSummary {
@@ -62,6 +78,12 @@ export interface CashuTabStrategy extends PaymentStrategy {
   readonly depositSwaps: number;
   /** Sats taken back into the wallet from closed tabs. */
   readonly refundedSats: number;
+  /**
+   * Sats of this run's deposits reclaimed at close (lock expired, never redeemed): face value; the wallet
+   * gained this less `reclaimFeeSats` (the mint's input fee for the reclaim swap).
+   */
+  readonly reclaimedSats: number;
+  readonly reclaimFeeSats: number;
   /** The tabs of this customer at the mint, from the run store. */
   tabs(): TabSummary[];
 }
@@ -84,8 +106,15 @@ interface TabState {
 interface DepositWanted {
   provider: ProviderEntry;
   sats: number;
-  resolve: (token: string) => void;
+  locktime: number;
+  resolve: (locked: LockedToken) => void;
   reject: (error: unknown) => void;
+}
+
+interface LockedToken {
+  token: string;
+  /** Known when the wallet says which operation locked it (what the reclaim at close needs). */
+  deposit: LockedDeposit | undefined;
 }
 
 export class TabBudgetError extends Error {}
@@ -107,13 +136,19 @@ function estimateCost(
   return Math.min(reserveMsats, jobCostMsats(price, { inputTokens: job.inputTokens, outputTokens }));
 }
 
+/** The key a provider's deposits are locked to: its announced payment key. */
+const lockKeyOf = (provider: ProviderEntry): string => provider.announcement.payment?.p2pkPubkey ?? "";
+
 function sameMint(a: string, b: string): boolean {
   const norm = (url: string) => url.trim().replace(/\/+$/, "").toLowerCase();
   return norm(a) === norm(b);
 }
 
 export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
-  const lockSeconds = options.lockSeconds ?? 3_600;
+  const lockSecondsFor = (provider: ProviderEntry): number => {
+    const lock = options.lockSeconds ?? 3_600;
+    return typeof lock === "function" ? lock(provider) : lock;
+  };
   const windowMs = options.batchWindowMs ?? 25;
   const budget = options.maxSpendSats ?? Number.POSITIVE_INFINITY;
   const depositFor = (provider: ProviderEntry, job: PaymentJob): number => {
@@ -126,6 +161,10 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
   let lockedSats = 0;
   let depositSwaps = 0;
   let refundedSats = 0;
+  let reclaimedSats = 0;
+  let reclaimFeeSats = 0;
+  /** Every deposit this strategy locked, for the reclaim at close. */
+  const deposits: LockedDeposit[] = [];
   let queue: DepositWanted[] = [];
   let flushScheduled = false;
   /** The tabs as they were at close (the swarm may close its store right after). */
@@ -137,7 +176,7 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
   };
   const record = (
     provider: string,
-    kind: "deposit" | "charge" | "refund",
+    kind: TabEventKind,
     msats: number,
     extra: { jobId?: string; token?: string; balanceMsats?: number } = {},
   ): void => {
@@ -159,21 +198,32 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
     const batch = queue;
     queue = [];
     if (batch.length === 0) return;
-    const locktime = Math.floor(Date.now() / 1000) + lockSeconds;
     try {
-      const { payments } = await options.wallet.createLockedPayments(
+      const { op, payments } = await options.wallet.createLockedPayments(
         batch.map((want) => ({
-          pubkey: want.provider.announcement.payment?.p2pkPubkey ?? "",
+          pubkey: lockKeyOf(want.provider),
           amountSats: want.sats,
-          locktime,
+          locktime: want.locktime,
         })),
         { mint: options.mintUrl },
       );
       depositSwaps++;
       for (const [i, want] of batch.entries()) {
         const token = payments[i]?.token;
-        if (token) want.resolve(token);
-        else want.reject(new Error("the wallet produced no deposit token"));
+        if (!token) {
+          want.reject(new Error("the wallet produced no deposit token"));
+          continue;
+        }
+        const deposit: LockedDeposit | undefined = op && {
+          opId: op.id,
+          provider: want.provider.pubkey,
+          lockKey: lockKeyOf(want.provider),
+          msats: want.sats * 1000,
+          locktime: want.locktime,
+          sent: true,
+        };
+        if (deposit) deposits.push(deposit);
+        want.resolve({ token, deposit });
       }
     } catch (error) {
       for (const want of batch) {
@@ -182,15 +232,16 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
       }
     }
   };
-  const lockDeposit = (provider: ProviderEntry, sats: number): Promise<string> => {
+  const lockDeposit = (provider: ProviderEntry, sats: number): Promise<LockedToken> => {
     // One swap locks one token per key: a second deposit to the same key waits for the next swap.
     if (queue.some((want) => want.provider.pubkey === provider.pubkey)) {
       return new Promise<void>((resolve) => setTimeout(resolve, windowMs)).then(() =>
         lockDeposit(provider, sats),
       );
     }
-    return new Promise<string>((resolve, reject) => {
-      queue.push({ provider, sats, resolve, reject });
+    const locktime = Math.floor(Date.now() / 1000) + lockSecondsFor(provider);
+    return new Promise<LockedToken>((resolve, reject) => {
+      queue.push({ provider, sats, locktime, resolve, reject });
       if (!flushScheduled) {
         flushScheduled = true;
         setTimeout(() => void flush(), windowMs);
@@ -229,7 +280,7 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
   /** Jobs whose id the strategy learns only at settle: keyed by the job object until then. */
   const reservations = new WeakMap<
     PaymentJob,
-    { tab: TabState; msats: number; deposit: boolean; depositMsats: number }
+    { tab: TabState; msats: number; deposit: boolean; depositMsats: number; locked?: LockedDeposit }
   >();
 
   const prepare = async (provider: ProviderEntry, job: PaymentJob): Promise<PreparedPayment> => {
@@ -255,13 +306,19 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
       release = resolve;
     });
     try {
-      const token = await lockDeposit(provider, sats);
+      const { token, deposit } = await lockDeposit(provider, sats);
       // Written before the token leaves the process: a crash after this still knows it was locked.
       record(provider.pubkey, "deposit", sats * 1000, { token });
       tab.balanceMsats += sats * 1000;
       tab.floorMsats += sats * 1000;
       tab.reservedMsats += need;
-      reservations.set(job, { tab, msats: need, deposit: true, depositMsats: sats * 1000 });
+      reservations.set(job, {
+        tab,
+        msats: need,
+        deposit: true,
+        depositMsats: sats * 1000,
+        ...(deposit ? { locked: deposit } : {}),
+      });
       // The tab is usable by others once this job's result confirms the deposit (see settle).
       tab.release = release;
       return { cashuToken: token, extraParams: { tab: "open" } };
@@ -304,6 +361,7 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
       tab.balanceMsats -= held.depositMsats;
       tab.floorMsats -= held.depositMsats;
       record(provider.pubkey, "deposit", -held.depositMsats);
+      if (held.locked) held.locked.sent = false;
     } else if (settlement.outcome !== "answered" && held.deposit) {
       // The deposit may or may not have been credited; a later job finds out (payment-required: refused).
       tab.open = true;
@@ -316,42 +374,83 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
     return costMsats + settlement.owedMsats;
   };
 
+  /** Closes one open tab: the provider returns its whole-sat balance as a token, which the wallet takes in. */
+  const closeTab = async (provider: string): Promise<void> => {
+    const { client, store } = bound();
+    const outcome = await client.submit(
+      { prompt: "close", provider, encryption: "nip44", extraParams: { tab: "close" } },
+      { timeoutMs: options.closeTimeoutMs ?? 30_000 },
+    );
+    const token = outcome.output.trim();
+    let sats = 0;
+    if (token.startsWith("cashu")) sats = (await options.wallet.receive(token)).amount;
+    refundedSats += sats;
+    // What the provider charged in all: what went in, less the refund and the sub-sat rest it keeps.
+    const rest = outcome.result.tabMsats ?? 0;
+    const after = store.tabs(client.pubkey, options.mintUrl).find((t) => t.provider === provider);
+    const charged = after ? after.depositedMsats - after.chargedMsats - sats * 1000 - rest : 0;
+    if (charged !== 0) record(provider, "charge", charged, { balanceMsats: rest });
+    record(provider, "refund", sats * 1000, { token, balanceMsats: rest });
+    markClosed(provider);
+  };
+  const markClosed = (provider: string): void => {
+    const tab = tabs.get(provider);
+    if (tab) {
+      tab.open = false;
+      tab.balanceMsats = 0;
+      tab.floorMsats = 0;
+    }
+  };
+
+  /**
+   * Takes back this run's deposits whose lock expired and that nobody redeemed. A deposit that reached its
+   * provider comes back as a refund of its tab (what it counted for there), which settles the tab.
+   */
+  const reclaimExpired = async (): Promise<string[]> => {
+    const { wallet } = options;
+    if (!wallet.reclaim || !wallet.proofs || deposits.length === 0) return [];
+    const report = await reclaimExpiredDeposits(
+      { reclaim: wallet.reclaim.bind(wallet), proofs: wallet.proofs.bind(wallet) },
+      options.mintUrl,
+      deposits,
+    );
+    reclaimedSats += report.sats;
+    reclaimFeeSats += report.feeSats;
+    for (const { deposit } of report.deposits) {
+      deposits.splice(deposits.indexOf(deposit), 1);
+      if (!deposit.sent) continue; // never left: the tab already took it off
+      record(deposit.provider, "refund", deposit.msats);
+      markClosed(deposit.provider);
+    }
+    return report.errors.map((e) => `reclaim of the deposits locked by ${e.opId}: ${e.error}`);
+  };
+
+  /**
+   * The end of the run: open tabs are closed and refunded (or kept, `tabsAtClose`), then expired deposits
+   * reclaimed. Throws, once all that is done, when a tab is left unsettled or a reclaim failed.
+   */
   const close = async (): Promise<void> => {
     if (!binding) return;
     closedTabs = undefined;
     const { client, store } = binding;
-    const open = store.tabs(client.pubkey, options.mintUrl).filter((t) => t.state === "open");
-    const closing = await Promise.allSettled(
-      open.map(async (row) => {
-        const outcome = await client.submit(
-          {
-            prompt: "close",
-            provider: row.provider,
-            encryption: "nip44",
-            extraParams: { tab: "close" },
-          },
-          { timeoutMs: options.closeTimeoutMs ?? 30_000 },
-        );
-        const token = outcome.output.trim();
-        let sats = 0;
-        if (token.startsWith("cashu")) sats = (await options.wallet.receive(token)).amount;
-        refundedSats += sats;
-        // What the provider charged in all: what went in, less the refund and the sub-sat rest it keeps.
-        const rest = outcome.result.tabMsats ?? 0;
-        const after = store.tabs(client.pubkey, options.mintUrl).find((t) => t.provider === row.provider);
-        const charged = after ? after.depositedMsats - after.chargedMsats - sats * 1000 - rest : 0;
-        if (charged !== 0) record(row.provider, "charge", charged, { balanceMsats: rest });
-        record(row.provider, "refund", sats * 1000, { token, balanceMsats: rest });
-        const tab = tabs.get(row.provider);
-        if (tab) {
-          tab.open = false;
-          tab.balanceMsats = 0;
-        }
-      }),
-    );
+    const unclosed = new Map<string, string>();
+    if ((options.tabsAtClose ?? "refund") === "refund") {
+      const open = store.tabs(client.pubkey, options.mintUrl).filter((t) => t.state === "open");
+      const closing = await Promise.allSettled(open.map((row) => closeTab(row.provider)));
+      closing.forEach((c, i) => {
+        const provider = open[i]?.provider;
+        if (c.status === "rejected" && provider) unclosed.set(provider, String(c.reason));
+      });
+    }
+    const problems = await reclaimExpired();
     closedTabs = summaries();
-    const failed = closing.find((c): c is PromiseRejectedResult => c.status === "rejected");
-    if (failed) throw new Error(`could not close every tab: ${String(failed.reason)}`);
+    // A tab whose provider did not answer the close is settled all the same once its deposits came back.
+    for (const tab of closedTabs) {
+      const reason = unclosed.get(tab.provider);
+      if (reason !== undefined && tab.state === "open")
+        problems.unshift(`${tab.provider.slice(0, 8)}: ${reason}`);
+    }
+    if (problems.length > 0) throw new Error(`could not close every tab: ${problems.join("; ")}`);
   };
   const summaries = (): TabSummary[] => {
     const { client, store } = bound();
@@ -388,6 +487,12 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
     },
     get refundedSats() {
       return refundedSats;
+    },
+    get reclaimedSats() {
+      return reclaimedSats;
+    },
+    get reclaimFeeSats() {
+      return reclaimFeeSats;
     },
     tabs: () => closedTabs ?? summaries(),
   };

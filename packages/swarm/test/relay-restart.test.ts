@@ -1,0 +1,290 @@
+import { createServer } from "node:net";
+import path from "node:path";
+import { createScriptedBackend } from "@pylon/inference";
+import type { RunningMint } from "@pylon/mint";
+import { RelayPool } from "@pylon/nostr";
+import { quietLogger, type RunningProvider, startProvider } from "@pylon/provider";
+import { type RelayOptions, type RunningRelay, startRelay } from "@pylon/relay";
+import type { PylonWallet } from "@pylon/wallet";
+import { afterEach, describe, expect, it } from "vitest";
+import { cashuTabStrategy, createSwarm } from "../src/index.js";
+import { ask, Cleanup, echoAnswer, MODEL, tempDir, waitFor } from "./harness.js";
+import { buyerWallet, mint, PRICES } from "./paid.js";
+
+// Per case: a real relay on a SQLite FILE (events survive its restart) on a fixed port, a real mint (HTTP,
+// input fee 100 ppk), 3 paid provider nodes whose scripted backends take 40 ms an answer, and a swarm
+// paying through Cashu tabs. After 30 answers the relay is closed and started again 1 s later.
+const LATENCY_MS = 40;
+const SUBCALLS = 120;
+const RESTART_AFTER = 30;
+const DOWN_MS = 1_000;
+const FUNDED = 3_000;
+/** The most one of these jobs may cost: its quote (short prompt, 32 output tokens at PRICES). */
+const MAX_JOB_MSATS = 700;
+
+let cleanup = new Cleanup();
+afterEach(async () => {
+  await cleanup.run();
+  cleanup = new Cleanup();
+}, 30_000);
+
+/** A port that is free now, so the relay can come back on the same one after its restart. */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
+      );
+    });
+  });
+}
+
+/** The relay, restartable on the same port and database file. */
+interface RestartableRelay {
+  readonly url: string;
+  current(): RunningRelay;
+  stop(): Promise<void>;
+  /** Comes back on the same port and file, with these limits if given. */
+  start(limits?: RelayOptions["limits"]): Promise<void>;
+}
+
+async function restartableRelay(): Promise<RestartableRelay> {
+  const db = path.join(await tempDir(cleanup, "pylon-swarm-relaydb-"), "relay.db");
+  const port = await freePort();
+  const open = (limits: RelayOptions["limits"] = {}) =>
+    startRelay({ port, host: "127.0.0.1", db, verifyThreads: 0, limits });
+  let running: RunningRelay | undefined = await open();
+  cleanup.add(() => running?.close());
+  return {
+    url: running.url,
+    current: () => {
+      if (!running) throw new Error("the relay is down");
+      return running;
+    },
+    stop: async () => {
+      await running?.close();
+      running = undefined;
+    },
+    start: async (limits) => {
+      running = await open(limits);
+    },
+  };
+}
+
+interface CountedNode {
+  node: RunningProvider;
+  calls: () => number;
+}
+
+/** A real node that requires Cashu (tabs), scripted echo backend taking LATENCY_MS per answer. */
+async function slowPaidNode(relayUrl: string, mintUrl: string): Promise<CountedNode> {
+  const dataDir = await tempDir(cleanup, "pylon-swarm-restart-");
+  const real = createScriptedBackend({
+    responses: echoAnswer,
+    model: MODEL,
+    latencyMs: LATENCY_MS,
+    slots: 2,
+    maxQueue: 1_000,
+  });
+  let calls = 0;
+  const node = await startProvider(
+    {
+      relays: [relayUrl],
+      model: { type: "scripted", echo: true },
+      free: false,
+      prices: PRICES,
+      allowedMints: [mintUrl],
+      dataDir,
+      slots: 2,
+      queue: 2,
+      shutdownGraceSec: 0,
+      name: `paid scripted node (${LATENCY_MS} ms)`,
+    },
+    {
+      backend: {
+        kind: real.kind,
+        info: () => real.info(),
+        generate: (request, options) => {
+          calls++;
+          return real.generate(request, options);
+        },
+        close: () => real.close(),
+      },
+      log: quietLogger,
+      allowPrivateRequestRelays: true,
+    },
+  );
+  cleanup.add(() => node.stop());
+  return { node, calls: () => calls };
+}
+
+interface Market {
+  relay: RestartableRelay;
+  theMint: RunningMint;
+  buyer: PylonWallet;
+  nodes: CountedNode[];
+}
+
+async function market(): Promise<Market> {
+  const relay = await restartableRelay();
+  const theMint = await mint(cleanup, 100);
+  const buyer = await buyerWallet(cleanup, theMint.url, FUNDED);
+  const nodes = await Promise.all([0, 1, 2].map(() => slowPaidNode(relay.url, theMint.url)));
+  return { relay, theMint, buyer, nodes };
+}
+
+const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
+
+interface RestartCase {
+  ackTimeoutMs: number;
+  /** Limits of the relay once it is back. */
+  limitsAfter?: RelayOptions["limits"];
+}
+
+async function runAcrossRestart({ ackTimeoutMs, limitsAfter }: RestartCase): Promise<void> {
+  const { relay, theMint, buyer, nodes } = await market();
+  const served = (): number[] => nodes.map((n) => n.node.status().jobs.served);
+  const dir = await tempDir(cleanup);
+  // The swarm's pool, passed in so that its connection counters can be read.
+  const pool = new RelayPool([relay.url], { connectTimeoutMs: 5_000 });
+  cleanup.add(() => pool.close());
+  const strategy = cashuTabStrategy({ wallet: buyer, mintUrl: theMint.url, depositSats: 20 });
+  const swarm = await createSwarm({
+    pool,
+    payment: strategy,
+    store: path.join(dir, "run.db"),
+    hedge: false,
+    ackTimeoutMs,
+    deadlineMs: 60_000,
+  });
+  let closed = false;
+  cleanup.add(() => (closed ? undefined : swarm.close()));
+  await swarm.directory.waitFor(3, 10_000);
+  expect(swarm.directory.live().filter((e) => strategy.accepts(e))).toHaveLength(3);
+
+  const requests = Array.from({ length: SUBCALLS }, (_, i) => ask(`restart question ${i}`, 32));
+  const started = performance.now();
+  const running = swarm.complete(requests, new AbortController().signal);
+
+  // Mid-run: close the relay, keep it down for a second, start it again on the same port and file.
+  await waitFor(() => sum(served()) >= RESTART_AFTER, `${RESTART_AFTER} answers`, 30_000);
+  const servedBefore = served();
+  const connectsBefore = pool.status()[0]?.connects ?? 0;
+  await relay.stop();
+  const downAt = performance.now();
+  // Everyone notices: the buyer's pool and every node's pool leave "open".
+  await waitFor(
+    () =>
+      pool.status()[0]?.state !== "open" &&
+      nodes.every((n) => n.node.status().relays.every((r) => r.state !== "open")),
+    "every pool to see the relay go",
+    5_000,
+  );
+  await new Promise((resolve) => setTimeout(resolve, DOWN_MS - (performance.now() - downAt)));
+  await relay.start(limitsAfter);
+  const downMs = performance.now() - downAt;
+
+  const results = await running;
+  const elapsedMs = performance.now() - started;
+  expect(results.filter((r) => !r.ok)).toEqual([]);
+  results.forEach((r, i) => {
+    expect(r.ok && r.text).toBe(`answer to: restart question ${i}`);
+  });
+
+  // Both sides reconnected: the buyer's pool (connected again) and every node's (open, and serving).
+  expect(pool.status()[0]).toMatchObject({ state: "open" });
+  expect(pool.status()[0]?.connects).toBeGreaterThan(connectsBefore);
+  await waitFor(
+    () => nodes.every((n) => n.node.status().relays.every((r) => r.state === "open")),
+    "every node's pool to reconnect",
+    10_000,
+  );
+  const servedAfter = served().map((count, i) => count - (servedBefore[i] ?? 0));
+  expect(sum(servedAfter)).toBeGreaterThan(0);
+  // The restarted relay saw the 3 nodes and the buyer connect again.
+  expect(relay.current().metrics().connections.total).toBeGreaterThanOrEqual(4);
+
+  // Each sub-call has exactly one answered job in the run store.
+  const answeredJobs = swarm.store.jobs(swarm.runId).filter((j) => j.status === "answered");
+  expect(answeredJobs).toHaveLength(SUBCALLS);
+  expect(new Set(answeredJobs.map((j) => j.hash)).size).toBe(SUBCALLS);
+  const counters = { ...swarm.counters };
+  const refusedReqs = relay.current().metrics().reqs.refused;
+  const calls = sum(nodes.map((n) => n.calls()));
+  // Every generation was a job we sent; a job given up on (no acknowledgement in time) may have run too,
+  // paid from the tab: the only way a sub-call is paid twice, and the charges below include it.
+  expect(calls).toBeGreaterThanOrEqual(SUBCALLS);
+  expect(calls).toBeLessThanOrEqual(counters.jobsSent);
+
+  await swarm.close();
+  closed = true;
+  expect(strategy.tabs().every((t) => t.state === "closed")).toBe(true);
+
+  let providersEcash = 0;
+  let chargedMsats = 0;
+  for (const n of nodes) {
+    expect(n.node.status().jobs.paymentRequired).toBe(0);
+    await n.node.payments?.redeemNow();
+    const earnings = n.node.status().earnings!;
+    const totals = n.node.payments!.tabTotals();
+    expect(totals.reservedMsats).toBe(0);
+    expect(totals.depositedMsats).toBe(
+      totals.balanceMsats + totals.reservedMsats + totals.chargedMsats + totals.refundedMsats,
+    );
+    expect(earnings.heldSats).toBe(0);
+    expect(earnings.lostSats).toBe(0);
+    // The buyer's run store agrees with the provider's tab, to the msat.
+    const mine = strategy.tabs().find((t) => t.provider === n.node.pubkey)!;
+    expect(mine.depositedMsats).toBe(totals.depositedMsats);
+    expect(mine.chargedMsats).toBe(totals.chargedMsats);
+    expect(mine.refundedMsats).toBe(totals.refundedMsats);
+    providersEcash += earnings.walletSats;
+    chargedMsats += totals.chargedMsats;
+  }
+  // Charged once per generation at most (so never twice for one job), each within its quote.
+  expect(chargedMsats).toBeGreaterThan(0);
+  expect(chargedMsats).toBeLessThanOrEqual(calls * MAX_JOB_MSATS);
+  // The accounting invariant, to the sat: buyer spent = providers' ecash + mint fees + reclaimable.
+  await buyer.checkPending();
+  const stats = theMint.stats();
+  const balance = buyer.balance().total;
+  const reclaimable = balance.pending;
+  const spent = FUNDED - balance.unspent - balance.reserved;
+  expect(spent).toBe(providersEcash + stats.inputFees + stats.lightningFees + reclaimable);
+  expect(reclaimable).toBe(0);
+  expect(strategy.reclaimedSats).toBe(0); // no deposit expired: every one was redeemed by its provider
+
+  console.log(
+    `relay restart (ack timeout ${ackTimeoutMs} ms${limitsAfter ? `, back with ${JSON.stringify(limitsAfter)}` : ""}): ` +
+      `${SUBCALLS}/${SUBCALLS} answered in ` +
+      `${(elapsedMs / 1000).toFixed(2)} s; relay down ${Math.round(downMs)} ms after ${sum(servedBefore)} ` +
+      `answers; served after the restart ${servedAfter.join("/")}; ${counters.jobsSent} jobs sent, ` +
+      `${counters.redispatches} re-dispatched, ${counters.noAck} no-ack, ${counters.timeouts} timeouts, ` +
+      `${counters.errors} errors, ${counters.busy} busy; ${calls} generations, charged ${chargedMsats} ` +
+      `msats; spent ${spent} = providers ${providersEcash} + fees ${stats.inputFees + stats.lightningFees} ` +
+      `+ reclaimable ${reclaimable}; REQs refused by the restarted relay ${JSON.stringify(refusedReqs)}`,
+  );
+}
+
+describe("relay restarted mid-run (3 paid scripted nodes at 40 ms an answer, tabs, real mint)", () => {
+  it(`answers all ${SUBCALLS} sub-calls across a 1 s relay restart; both sides' pools reconnect; every sat accounted for`, async () => {
+    await runAcrossRestart({ ackTimeoutMs: 5_000 });
+  }, 120_000);
+
+  it("with a 600 ms ack timeout, jobs the restart delays are given up on and re-dispatched (may run twice, paid from the tab); still every sat accounted for", async () => {
+    await runAcrossRestart({ ackTimeoutMs: 600 });
+  }, 120_000);
+
+  // Every subscription of a pool is sent again at once when its relay comes back. A relay whose REQ burst is
+  // smaller refuses the rest ("rate-limited:"), and today a refused subscription is never asked for again
+  // (packages/nostr PoolSubscription): a job whose subscription it was hears nothing more (re-dispatched at
+  // the ack timeout, or lost at the deadline once acknowledged), and a node whose `jobs` subscription it was
+  // takes no request again (its tab cannot even be closed). Skipped until the pool retries rate-limited
+  // REQs (docs/swarm.md, relay restarts); with that fix it passes with 1 re-dispatch.
+  it.skip("the relay comes back with a REQ burst of 2: refused resubscriptions are retried; nothing lost", async () => {
+    await runAcrossRestart({ ackTimeoutMs: 5_000, limitsAfter: { reqBurst: 2 } });
+  }, 120_000);
+});
