@@ -1,6 +1,7 @@
 /**
  * Swarm throughput and hedging on one machine: a local relay and four provider nodes serving a SCRIPTED
- * backend (no model: this measures the market plumbing, not inference). Prints one line per scenario.
+ * backend (no model: this measures the market plumbing, not inference). Prints one line per scenario;
+ * with `--json FILE` also writes the figures as JSON.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -10,8 +11,12 @@ import { quietLogger, type RunningProvider, startProvider } from "@pylon/provide
 import { startRelay } from "@pylon/relay";
 import type { SubcallRequest } from "@pylon/rlm";
 import { createSwarm } from "../src/index.js";
+import { machine, writeJson } from "./bench-util.js";
 
 const dir = await mkdtemp(path.join(tmpdir(), "pylon-swarm-bench-"));
+const jsonIndex = process.argv.indexOf("--json");
+const jsonFile = jsonIndex >= 0 ? process.argv[jsonIndex + 1] : undefined;
+const scenarios: Array<Record<string, unknown>> = [];
 const relay = await startRelay({ port: 0, host: "127.0.0.1", db: ":memory:" });
 
 async function node(i: number, latencyMs: number): Promise<RunningProvider> {
@@ -66,6 +71,19 @@ async function scenario(
     `${label}: ${ok}/${count} answered in ${seconds.toFixed(2)} s (${(count / seconds).toFixed(1)} sub-calls/s); ` +
       `latency p50 ${p(0.5)} ms, p95 ${p(0.95)} ms, max ${p(1)} ms; jobs ${swarm.counters.jobsSent}, hedges ${swarm.counters.hedges}`,
   );
+  scenarios.push({
+    label,
+    subcalls: count,
+    answered: ok,
+    hedged: hedge,
+    wallSec: seconds,
+    perSecond: count / seconds,
+    latencyP50Ms: p(0.5),
+    latencyP95Ms: p(0.95),
+    latencyMaxMs: p(1),
+    jobsSent: swarm.counters.jobsSent,
+    hedges: swarm.counters.hedges,
+  });
   await swarm.close();
 }
 
@@ -77,6 +95,12 @@ try {
   nodes.push(await node(9, 3_000));
   await scenario("96 sub-calls, 1 of 4 providers 3 s slow, hedged", 96, true, 4);
   await scenario("96 sub-calls, 1 of 4 providers 3 s slow, not hedged", 96, false, 4);
+  writeJson(jsonFile, {
+    benchmark: "swarm/dispatch",
+    date: new Date().toISOString(),
+    machine: machine(),
+    scenarios,
+  });
 } finally {
   for (const n of nodes) await n.stop();
   await relay.close();

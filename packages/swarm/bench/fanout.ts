@@ -1,0 +1,172 @@
+/**
+ * Fan-out throughput: one `llm_batch` of N sub-calls through the whole market (signing, verification,
+ * NIP-44, Cashu tabs, relay) to paid providers on an INSTANT scripted backend (no model time), against the
+ * same batch on an in-process SubcallBackend over the same scripted backend. Markdown on stdout.
+ *
+ *   npm run bench:fanout -w packages/swarm -- [--sizes-small 1000] [--sizes-large 10000] [--providers 8]
+ *     [--slots 8] [--queue 8] [--jobs-per-second 0 (swarm default)] [--processes 1] [--json FILE]
+ *
+ * --processes 1 (default): each provider node in its own process, as separate machines would be;
+ * 0: all in this process.
+ */
+import { setMaxListeners } from "node:events";
+import path from "node:path";
+import { createScriptedBackend } from "@pylon/inference";
+import { backendSubcalls, type SubcallResult } from "@pylon/rlm";
+import Database from "better-sqlite3";
+import { benchArgs, fixed, machine, percentile, writeJson } from "./bench-util.js";
+import { depositFor, MODEL, question, startMarket } from "./market.js";
+
+const { values, json } = benchArgs({
+  small: 1_000,
+  large: 10_000,
+  providers: 8,
+  slots: 8,
+  queue: 8,
+  "jobs-per-second": 0,
+  processes: 1,
+});
+const sizes = [values.small, values.large].filter((n) => n > 0);
+const totalJobs = sizes.reduce((a, b) => a + b, 0);
+
+interface Row {
+  subcalls: number;
+  answered: number;
+  wallSec: number;
+  jobsPerSec: number;
+  latencyP50Ms: number;
+  latencyP99Ms: number;
+  roundTripP50Ms: number;
+  roundTripP99Ms: number;
+  jobsSent: number;
+  depositSwaps: number;
+  inProcessWallSec: number;
+  inProcessJobsPerSec: number;
+  ratioToInProcess: number;
+}
+
+/** The same batch on an in-process backend: the scripted model behind rlm's SubcallBackend adapter. */
+async function inProcess(n: number): Promise<number> {
+  const capacity = values.providers * values.slots;
+  const backend = createScriptedBackend({
+    responses: (r) => `answer to: ${r.messages?.at(-1)?.content ?? ""}`,
+    model: MODEL,
+    slots: capacity,
+    maxQueue: 100_000,
+  });
+  const sub = backendSubcalls(backend, { concurrency: capacity });
+  const signal = new AbortController().signal;
+  setMaxListeners(0, signal); // one abort listener per slot in flight: a big batch is not a leak
+  const started = performance.now();
+  const results = await sub.complete(
+    Array.from({ length: n }, (_, i) => question("in-process", i)),
+    signal,
+  );
+  const seconds = (performance.now() - started) / 1000;
+  await backend.close();
+  if (results.some((r) => !r.ok)) throw new Error("the in-process backend failed a sub-call");
+  return seconds;
+}
+
+/** publish → answer of every answered job, from the run store (ms). */
+function roundTrips(storeFile: string): number[] {
+  const db = new Database(storeFile, { readonly: true });
+  try {
+    const rows = db
+      .prepare("SELECT ended_at - sent_at AS ms FROM jobs WHERE status = 'answered' AND ended_at IS NOT NULL")
+      .all() as Array<{ ms: number }>;
+    return rows.map((r) => r.ms);
+  } finally {
+    db.close();
+  }
+}
+
+const market = await startMarket({
+  providers: values.providers,
+  slots: values.slots,
+  queue: values.queue,
+  latencyMs: 0,
+  processes: values.processes !== 0,
+  fundSats: depositFor(totalJobs, 1) * 2 + 1_000,
+});
+const rows: Row[] = [];
+try {
+  // Warm-up (not measured): JIT, the relay's verifier threads, each node's first tab. Its own customer key,
+  // so every measured batch still opens its tabs (one deposit swap), as a real run does.
+  const warm = await market.swarm({ depositSats: depositFor(4 * values.providers, values.providers) });
+  try {
+    await warm.swarm.complete(
+      Array.from({ length: 4 * values.providers }, (_, i) => question("warm-up", i)),
+      new AbortController().signal,
+    );
+  } finally {
+    await warm.swarm.close();
+  }
+  for (const n of sizes) {
+    const store = path.join(market.dir, `fanout-${n}.db`);
+    const { swarm, strategy } = await market.swarm({
+      depositSats: depositFor(n, values.providers),
+      store,
+      jobsPerSecond: values["jobs-per-second"] || undefined,
+    });
+    let results: SubcallResult[];
+    const started = performance.now();
+    try {
+      results = await swarm.complete(
+        Array.from({ length: n }, (_, i) => question(`fan-out ${n}`, i)),
+        new AbortController().signal,
+      );
+    } finally {
+      await swarm.close();
+    }
+    const wallSec = (performance.now() - started) / 1000;
+    const latencies = results.map((r) => r.latencyMs);
+    const trips = roundTrips(store);
+    const inProcessWallSec = await inProcess(n);
+    const row: Row = {
+      subcalls: n,
+      answered: results.filter((r) => r.ok).length,
+      wallSec,
+      jobsPerSec: n / wallSec,
+      latencyP50Ms: percentile(latencies, 0.5),
+      latencyP99Ms: percentile(latencies, 0.99),
+      roundTripP50Ms: percentile(trips, 0.5),
+      roundTripP99Ms: percentile(trips, 0.99),
+      jobsSent: swarm.counters.jobsSent,
+      depositSwaps: strategy.depositSwaps,
+      inProcessWallSec,
+      inProcessJobsPerSec: n / inProcessWallSec,
+      ratioToInProcess: wallSec / inProcessWallSec,
+    };
+    rows.push(row);
+    console.error(`${n}: ${row.answered}/${n} in ${fixed(wallSec, 2)} s (${fixed(row.jobsPerSec)} jobs/s)`);
+  }
+} finally {
+  await market.close();
+}
+
+console.log(
+  `\nFan-out, ${values.providers} paid providers${values.processes ? " (own processes)" : ""} × ${values.slots} slots (+${values.queue} queue), instant scripted ` +
+    `backend, Cashu tabs, local relay + mint, ${machine().cpus} CPUs, Node ${process.version}\n`,
+);
+console.log(
+  "| sub-calls | answered | wall s | jobs/s | sub-call latency p50 / p99 ms | job round trip p50 / p99 ms | in-process wall s | swarm / in-process |",
+);
+console.log("|---:|---:|---:|---:|---:|---:|---:|---:|");
+for (const r of rows) {
+  console.log(
+    `| ${r.subcalls} | ${r.answered} | ${fixed(r.wallSec, 2)} | ${fixed(r.jobsPerSec)} | ` +
+      `${fixed(r.latencyP50Ms, 0)} / ${fixed(r.latencyP99Ms, 0)} | ${fixed(r.roundTripP50Ms, 0)} / ` +
+      `${fixed(r.roundTripP99Ms, 0)} | ${fixed(r.inProcessWallSec, 3)} | ${fixed(r.ratioToInProcess, 0)}× |`,
+  );
+}
+writeJson(json, {
+  benchmark: "swarm/fanout",
+  date: new Date().toISOString(),
+  machine: machine(),
+  providers: values.providers,
+  slots: values.slots,
+  queue: values.queue,
+  providerProcesses: values.processes !== 0,
+  rows,
+});

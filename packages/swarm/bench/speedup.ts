@@ -1,0 +1,124 @@
+/**
+ * Parallel speed-up through the market: N sub-calls of a fixed model time (scripted backend, 200 ms) over
+ * providers × slots places at once, against sequential dispatch (one sub-call at a time, what the
+ * reference RLM does) through the same market. Sequential is measured on a sample and extrapolated per
+ * call: N × 200 ms one at a time would take minutes.
+ *
+ *   npm run bench:speedup -w packages/swarm -- [--subcalls 1000] [--providers 10] [--slots 5]
+ *     [--latency-ms 200] [--sequential 50] [--jobs-per-second 0 (swarm default)] [--processes 1] [--json FILE]
+ *
+ * --processes 1 (default): each provider node in its own process; 0: all in this process.
+ */
+import { benchArgs, fixed, machine, writeJson } from "./bench-util.js";
+import { depositFor, question, startMarket } from "./market.js";
+
+const { values, json } = benchArgs({
+  subcalls: 1_000,
+  providers: 10,
+  slots: 5,
+  "latency-ms": 200,
+  sequential: 50,
+  "jobs-per-second": 0,
+  processes: 1,
+});
+const places = values.providers * values.slots;
+
+// queue 0: exactly `slots` jobs run at once per provider, so the places are the parallelism.
+const market = await startMarket({
+  providers: values.providers,
+  slots: values.slots,
+  queue: 0,
+  latencyMs: values["latency-ms"],
+  processes: values.processes !== 0,
+  fundSats: depositFor(values.subcalls + values.sequential + places, 1) * 2 + 1_000,
+});
+let report: Record<string, unknown>;
+try {
+  const jobsPerSecond = values["jobs-per-second"] || undefined;
+  // Warm-up (not measured): one sub-call per place, so JIT and every node's first tab are behind us.
+  const warm = await market.swarm({ depositSats: depositFor(places, values.providers), jobsPerSecond });
+  try {
+    await warm.swarm.complete(
+      Array.from({ length: places }, (_, i) => question("warm-up", i)),
+      new AbortController().signal,
+    );
+  } finally {
+    await warm.swarm.close();
+  }
+  const parallel = await market.swarm({
+    depositSats: depositFor(values.subcalls, values.providers),
+    jobsPerSecond,
+  });
+  const started = performance.now();
+  let results: Awaited<ReturnType<typeof parallel.swarm.complete>>;
+  try {
+    results = await parallel.swarm.complete(
+      Array.from({ length: values.subcalls }, (_, i) => question("parallel", i)),
+      new AbortController().signal,
+    );
+  } finally {
+    await parallel.swarm.close();
+  }
+  const parallelSec = (performance.now() - started) / 1000;
+  const answered = results.filter((r) => r.ok).length;
+
+  const sequential = await market.swarm({
+    depositSats: depositFor(values.sequential * values.providers, values.providers),
+    jobsPerSecond,
+  });
+  let seqAnswered = 0;
+  const seqStarted = performance.now();
+  try {
+    for (let i = 0; i < values.sequential; i++) {
+      const [r] = await sequential.swarm.complete([question("sequential", i)], new AbortController().signal);
+      if (r?.ok) seqAnswered++;
+    }
+  } finally {
+    await sequential.swarm.close();
+  }
+  const seqSec = (performance.now() - seqStarted) / 1000;
+  const seqPerCallMs = (seqSec * 1000) / values.sequential;
+  const sequentialExtrapolatedSec = (seqPerCallMs * values.subcalls) / 1000;
+  const idealSec = (values.subcalls / places) * (values["latency-ms"] / 1000);
+  report = {
+    benchmark: "swarm/speedup",
+    date: new Date().toISOString(),
+    machine: machine(),
+    subcalls: values.subcalls,
+    providers: values.providers,
+    slots: values.slots,
+    places,
+    providerProcesses: values.processes !== 0,
+    latencyMs: values["latency-ms"],
+    answered,
+    parallelSec,
+    idealParallelSec: idealSec,
+    sequentialSample: values.sequential,
+    sequentialAnswered: seqAnswered,
+    sequentialSampleSec: seqSec,
+    sequentialPerCallMs: seqPerCallMs,
+    sequentialExtrapolatedSec,
+    speedup: sequentialExtrapolatedSec / parallelSec,
+    idealSpeedup: (values.subcalls * values["latency-ms"]) / 1000 / idealSec,
+  };
+  console.log(
+    `\nParallel speed-up: ${values.subcalls} sub-calls of ${values["latency-ms"]} ms over ${values.providers} paid ` +
+      `providers × ${values.slots} slots = ${places} places; sequential measured on ${values.sequential} calls\n`,
+  );
+  console.log("| dispatch | answered | wall s | per call ms |\n|---|---:|---:|---:|");
+  console.log(
+    `| sequential (extrapolated from ${values.sequential}) | ${seqAnswered}/${values.sequential} | ` +
+      `${fixed(sequentialExtrapolatedSec, 1)} | ${fixed(seqPerCallMs, 1)} |`,
+  );
+  console.log(
+    `| parallel (${places} places) | ${answered}/${values.subcalls} | ${fixed(parallelSec, 2)} | ` +
+      `${fixed((parallelSec * 1000) / values.subcalls, 1)} |`,
+  );
+  console.log(
+    `\nspeed-up ${fixed(report.speedup as number)}× (ideal ${fixed(report.idealSpeedup as number, 0)}×: ` +
+      `${fixed(idealSec, 1)} s)`,
+  );
+} finally {
+  await market.close();
+}
+writeJson(json, report);

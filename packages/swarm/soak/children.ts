@@ -1,0 +1,139 @@
+/**
+ * The soak's child processes (provider nodes and the relay): started with IPC, waited for until ready,
+ * SIGKILLed for real, restarted with the same data, and all killed on the way out whatever happened.
+ */
+import { type ChildProcess, fork } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+/** A script next to this module's source (soak/), also when running compiled from dist-bench/soak/. */
+export function soakScript(name: string): string {
+  for (const relative of [`./${name}`, `../../soak/${name}`]) {
+    const file = fileURLToPath(new URL(relative, import.meta.url));
+    if (existsSync(file)) return file;
+  }
+  throw new Error(`soak script ${name} not found next to ${fileURLToPath(import.meta.url)}`);
+}
+
+type Message = { type: string; [key: string]: unknown };
+
+/** One restartable child: `start()` forks it and resolves with its ready message. */
+export class Child {
+  #process: ChildProcess | undefined;
+  #listeners = new Set<(message: Message) => void>();
+  #starting: Promise<Message> | undefined;
+
+  constructor(
+    readonly label: string,
+    private readonly script: string,
+    private readonly spec: unknown,
+    private readonly onMessage: (message: Message) => void = () => {},
+    /** Where the child's warnings and errors go (its stderr, line by line). */
+    private readonly onStderr: (line: string) => void = () => {},
+    private readonly readyTimeoutMs = 30_000,
+  ) {}
+
+  get alive(): boolean {
+    return (
+      this.#process !== undefined && this.#process.exitCode === null && this.#process.signalCode === null
+    );
+  }
+
+  /** Starts it unless it runs (or is starting) already. */
+  ensureRunning(): Promise<unknown> {
+    return this.#starting ?? (this.alive ? Promise.resolve() : this.start());
+  }
+
+  start(): Promise<Message> {
+    if (this.alive) return Promise.reject(new Error(`${this.label} is already running`));
+    this.#starting = this.#start().finally(() => {
+      this.#starting = undefined;
+    });
+    return this.#starting;
+  }
+
+  async #start(): Promise<Message> {
+    const child = fork(this.script, [JSON.stringify(this.spec)], {
+      stdio: ["ignore", "ignore", "pipe", "ipc"],
+      serialization: "json",
+    });
+    this.#process = child;
+    let stderr = "";
+    child.stderr?.on("data", (chunk: Buffer) => {
+      stderr = (stderr + chunk.toString()).slice(-4_000);
+      for (const line of chunk.toString().split("\n"))
+        if (line.trim()) this.onStderr(`${this.label}: ${line}`);
+    });
+    child.on("message", (message: Message) => {
+      this.onMessage(message);
+      for (const listener of this.#listeners) listener(message);
+    });
+    return new Promise<Message>((resolve, reject) => {
+      const timer = setTimeout(
+        () => fail(new Error(`${this.label} not ready in ${this.readyTimeoutMs} ms`)),
+        this.readyTimeoutMs,
+      );
+      const onExit = (code: number | null, signal: string | null) =>
+        fail(new Error(`${this.label} exited before ready (${code ?? signal}): ${stderr.trim()}`));
+      const done = () => {
+        clearTimeout(timer);
+        child.off("exit", onExit);
+        this.#listeners.delete(onReady);
+      };
+      const onReady = (message: Message) => {
+        if (message.type !== "ready") return;
+        done();
+        resolve(message);
+      };
+      const fail = (error: Error) => {
+        done();
+        child.kill("SIGKILL");
+        reject(error);
+      };
+      this.#listeners.add(onReady);
+      child.once("exit", onExit);
+    });
+  }
+
+  /** A real crash: SIGKILL, resolved once the process is gone. */
+  async kill(): Promise<void> {
+    await this.#starting?.catch(() => undefined); // a node is killed once up, not half-way through its start
+    const child = this.#process;
+    if (!child || !this.alive) return;
+    const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.kill("SIGKILL");
+    await gone;
+  }
+
+  /** Sends a request and waits for the reply of the same type. */
+  async ask(type: string, timeoutMs = 30_000): Promise<Message> {
+    const child = this.#process;
+    if (!child || !this.alive) throw new Error(`${this.label} is not running`);
+    return new Promise<Message>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#listeners.delete(listener);
+        reject(new Error(`${this.label}: no ${type} reply in ${timeoutMs} ms`));
+      }, timeoutMs);
+      const listener = (message: Message) => {
+        if (message.type !== type) return;
+        clearTimeout(timer);
+        this.#listeners.delete(listener);
+        resolve(message);
+      };
+      this.#listeners.add(listener);
+      child.send({ type });
+    });
+  }
+
+  /** Graceful stop over IPC, SIGKILL after `graceMs`. */
+  async stop(graceMs = 10_000): Promise<void> {
+    const child = this.#process;
+    if (!child || !this.alive) return;
+    const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    if (child.connected) child.send({ type: "stop" });
+    else child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+    await gone;
+    clearTimeout(timer);
+  }
+}

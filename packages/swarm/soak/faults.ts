@@ -1,0 +1,48 @@
+/**
+ * When the soak breaks things: provider kill waves and relay restarts, placed at fractions of the run's
+ * progress (answered or failed sub-calls), so the same plan hits the same stage of the work on a fast or a
+ * slow machine. Randomness is seeded: a run can be repeated.
+ */
+export interface FaultPlanOptions {
+  /** Waves of provider kills. */
+  killWaves: number;
+  /** Share of the providers SIGKILLed in each wave (at least one). */
+  killFraction: number;
+  relayRestarts: number;
+}
+
+export type FaultEvent =
+  | { at: number; kind: "kill-wave"; wave: number }
+  | { at: number; kind: "relay-restart" };
+
+export function faultPlan(options: FaultPlanOptions): FaultEvent[] {
+  const events: FaultEvent[] = [];
+  // Spread over 10%..85% of the run: faults meet a warm market, and the end has time to recover.
+  for (let w = 1; w <= options.killWaves; w++)
+    events.push({ at: 0.1 + (0.75 * w) / (options.killWaves + 1), kind: "kill-wave", wave: w });
+  for (let r = 1; r <= options.relayRestarts; r++)
+    // Offset from the kill waves, so each fault's recovery is seen on its own.
+    events.push({ at: 0.1 + (0.75 * (r - 0.3)) / options.relayRestarts, kind: "relay-restart" });
+  return events.sort((a, b) => a.at - b.at);
+}
+
+/** mulberry32: a small seeded PRNG, enough to pick victims and downtimes reproducibly. */
+export function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/** `count` distinct picks from `items`. */
+export function pick<T>(items: T[], count: number, random: () => number): T[] {
+  const pool = [...items];
+  const chosen: T[] = [];
+  while (chosen.length < count && pool.length > 0)
+    chosen.push(pool.splice(Math.floor(random() * pool.length), 1)[0]!);
+  return chosen;
+}

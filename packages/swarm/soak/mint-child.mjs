@@ -1,0 +1,18 @@
+// The soak's testnet mint in its own process, so the buyer's RSS and event loop are the buyer's alone.
+// Config as JSON in argv[2]: { inputFeePpk }. IPC: → { type: "ready", url }; ← { type: "stats" } →
+// { type: "stats", stats }; ← { type: "stop" }. Exits when the parent goes.
+import { startMint } from "@pylon/mint";
+
+const spec = JSON.parse(process.argv[2] ?? "{}");
+process.on("disconnect", () => process.exit(0));
+const mint = await startMint({
+  port: 0,
+  host: "127.0.0.1",
+  db: ":memory:",
+  inputFeePpk: spec.inputFeePpk ?? 0,
+});
+process.on("message", (message) => {
+  if (message?.type === "stats") process.send?.({ type: "stats", stats: mint.stats() });
+  else if (message?.type === "stop") void mint.close().finally(() => process.exit(0));
+});
+process.send?.({ type: "ready", url: mint.url });

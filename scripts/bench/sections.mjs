@@ -1,0 +1,417 @@
+// One renderer per benchmark: its JSON (as the bench wrote it) → tables and targets for docs/benchmarks.md.
+import { num, Targets, table } from "./format.mjs";
+
+const pct = (v) => `${num(v * 100, 1)}%`;
+const x = (v, d = 2) => `${num(v, d)}×`;
+
+/** @type {Record<string, (d: any, t: Targets) => string>} */
+export const SECTIONS = {
+  relay(d, t) {
+    const cpus = d.machine?.cpus ?? 2;
+    const defaultThreads = Math.min(cpus, 4);
+    const limit = d.verificationLimit;
+    const verify = table(
+      ["verifier", "events", "events/s", "ms / event"],
+      [
+        ["nostr-wasm", num(limit.wasm.events), num(limit.wasm.perSecond), num(limit.wasm.msPerEvent, 3)],
+        ["pure JS (noble)", num(limit.js.events), num(limit.js.perSecond), num(limit.js.msPerEvent, 3)],
+      ],
+    );
+    const ingest = table(
+      ["verifier", "verify threads", "events", "events/s", "ratio to the 1-core wasm limit"],
+      d.ingest.map((r) => {
+        const isDefault = r.backend === "wasm" && r.verifyThreads === defaultThreads;
+        const b = (s) => (isDefault ? `**${s}**` : s);
+        return [
+          b(isDefault ? "wasm (default)" : r.backend),
+          b(r.verifyThreads === 0 ? "0 (relay thread)" : String(r.verifyThreads)),
+          num(r.events),
+          b(num(r.perSecond)),
+          b(num(r.ratioToWasmCore, 2)),
+        ];
+      }),
+    );
+    const latencyRows = [];
+    for (const run of d.reqLatency.runs) {
+      if (run.backend === "wasm")
+        for (const f of run.byFilter) latencyRows.push([run.backend, f.kind, num(f.p50, 2), num(f.p99, 2)]);
+      latencyRows.push([run.backend, "**all**", `**${num(run.p50, 2)}**`, `**${num(run.p99, 2)}**`]);
+    }
+    const latency = table(["verifier", "filter", "p50 ms", "p99 ms"], latencyRows, ["l", "l", "r", "r"]);
+    const best =
+      d.ingest.find((r) => r.backend === "wasm" && r.verifyThreads === defaultThreads) ?? d.ingest[0];
+    t.add(
+      "relay",
+      "ingest, verified events/s (default relay)",
+      "≥ 2,500/s",
+      `${num(best.perSecond)}/s`,
+      best.perSecond >= 2_500,
+    );
+    const wasmAll = d.reqLatency.runs.find((r) => r.backend === "wasm");
+    t.add(
+      "relay",
+      `p50 REQ→EOSE over ${num(d.reqLatency.storeEvents)} events`,
+      "< 5 ms",
+      `${num(wasmAll.p50, 2)} ms`,
+      wasmAll.p50 < 5,
+    );
+    return [
+      "(a) Single-core verification limit, in-process:",
+      verify,
+      `(b) Ingest over WebSockets: ${best.connections} client connections (in a worker thread), file database, every OK awaited.`,
+      ingest,
+      `(c) REQ → EOSE latency over a store of ${num(d.reqLatency.storeEvents)} events (bulk-inserted through the storage layer with placeholder signatures), ${num(d.reqLatency.runs[0].queries / 4)} queries per filter type:`,
+      latency,
+    ].join("\n\n");
+  },
+
+  nostr(d) {
+    const groups = d.files.flatMap((f) => f.groups);
+    const find = (group, name) =>
+      groups.find((g) => g.fullName.endsWith(group))?.benchmarks.find((b) => b.name.startsWith(name));
+    const rows = [
+      ["verify one event", "verify one event"],
+      ["sign one event", "sign one event"],
+    ].map(([label, group]) => {
+      const js = find(group, "pure JS");
+      const wasm = find(group, "wasm");
+      return [
+        `${label}, mean`,
+        `${num(js?.mean, 2)} ms`,
+        `${num(wasm?.mean, 2)} ms`,
+        x(js?.mean / wasm?.mean, 1),
+      ];
+    });
+    return table(["operation", "pure JS", "nostr-wasm", "speed-up"], rows);
+  },
+
+  inference(d) {
+    return [
+      `${d.model?.name ?? "model"} (${d.model?.bytes ? `${num(d.model.bytes / 1e6, 1)} MB, generated` : d.model?.path}), ${d.threads} thread(s), ${d.tokensPerJob} tokens per job, median of ${d.repeats}:`,
+      table(
+        ["concurrent jobs", "aggregate tok/s", "vs 1 job", "mean first token ms"],
+        d.rows.map((r) => [
+          num(r.concurrency),
+          num(r.tokensPerSecond),
+          x(r.ratioToSingle),
+          num(r.meanFirstTokenMs, 1),
+        ]),
+      ),
+    ].join("\n\n");
+  },
+
+  provider(d, t) {
+    const rows = d.rows.map((r) => [
+      num(r.concurrency),
+      num(r.rawTokensPerSecond),
+      num(r.nostrTokensPerSecond),
+      num(r.nostrToRaw, 2),
+      x(r.rawVsSingle),
+      x(r.nostrVsSingle),
+    ]);
+    for (const r of d.rows)
+      t.add(
+        "provider",
+        `Nostr path / raw, ${r.concurrency} concurrent`,
+        "≥ 0.9",
+        num(r.nostrToRaw, 2),
+        r.nostrToRaw >= 0.9,
+      );
+    const eight = d.rows.find((r) => r.concurrency === 8);
+    if (eight)
+      t.add(
+        "provider",
+        "8 concurrent vs single sequence (raw)",
+        "≥ 3×",
+        x(eight.rawVsSingle),
+        eight.rawVsSingle >= 3,
+      );
+    return [
+      `Generated tiny GGUF, ${d.threads} thread(s), ${d.tokensPerJob} tokens per job, median of ${d.repeats}; raw and Nostr runs alternate per level:`,
+      table(
+        ["concurrent jobs", "raw tok/s", "Nostr path tok/s", "Nostr / raw", "raw vs 1 job", "Nostr vs 1 job"],
+        rows,
+      ),
+    ].join("\n\n");
+  },
+
+  "rlm-context"(d, t) {
+    t.add("rlm", "context load, 40 MB string", "< 5,000 ms", `${num(d.loadMs)} ms`, d.loadMs < 5_000);
+    t.add(
+      "rlm",
+      "trivial cell round trip, p50",
+      "< 20 ms",
+      `${num(d.trivialCellP50Ms, 2)} ms`,
+      d.trivialCellP50Ms < 20,
+    );
+    t.add("rlm", "peak RSS of the REPL process", "< 1,024 MB", `${num(d.peakRssMb)} MB`, d.peakRssMb < 1_024);
+    return table(
+      ["metric", "value"],
+      [
+        ["REPL start (sandboxed child process)", `${num(d.startMs)} ms`],
+        [`context load, ${num(d.contextBytes / 1e6)} MB string`, `${num(d.loadMs)} ms`],
+        ["trivial cell round trip, p50 of 50", `${num(d.trivialCellP50Ms, 2)} ms`],
+        ["trivial cell round trip, p95", `${num(d.trivialCellP95Ms, 2)} ms`],
+        ["cell scanning the whole context (regex + count)", `${num(d.scanCellMs)} ms`],
+        ["peak RSS of the REPL process", `${num(d.peakRssMb)} MB`],
+        ["100 × `llm_query`, sequential, 20 ms each", `${num(d.sequentialLlmQueryMs)} ms`],
+        ["`llm_batch` of the same 100", `${num(d.llmBatchMs)} ms`],
+        ["**`llm_batch` speed-up**", `**${x(d.batchSpeedup, 1)}**`],
+      ],
+    );
+  },
+
+  "rlm-tasks"(d) {
+    const g = d.generators;
+    const run = d.sniahRun;
+    return table(
+      ["task generator / run", "value"],
+      [
+        ["S-NIAH, 10M tokens", `${num(g.sniah.ms)} ms`],
+        ["OOLONG, 10M tokens", `${num(g.oolong.ms)} ms`],
+        ["OOLONG-Pairs, 10M tokens", `${num(g.pairs.ms)} ms`],
+        [
+          `scripted S-NIAH at ${num(run.sizeTokens / 1e6)}M tokens, end to end (REPL start included)`,
+          `${num(run.endToEndMs)} ms (${run.subcalls} sub-calls, ${run.iterations} root iterations, score ${run.score})`,
+        ],
+      ],
+    );
+  },
+
+  wallet(d) {
+    return table(
+      ["figure", "value"],
+      [
+        [
+          `\`acceptLockedPayment\`, CPU ms per proof (${d.proofsPerToken}-proof token, all offline checks)`,
+          num(d.acceptMsPerProof, 1),
+        ],
+        ["of which the DLEQ check", num(d.dleqMsPerProof, 1)],
+        [
+          `locked outputs for ${d.providers} providers in ONE swap: wallet CPU ms per output`,
+          num(d.oneSwapCpuMsPerOutput, 1),
+        ],
+        ["one swap per provider instead: wallet CPU ms per output", num(d.swapPerProviderCpuMsPerOutput, 1)],
+      ],
+    );
+  },
+
+  "provider-payments"(d, t) {
+    const rows = d.results.map((r) => {
+      const b = (s) => (r.mode === "tabs" ? `**${s}**` : s);
+      return [
+        b(r.mode),
+        b(num(r.buyerMintCalls)),
+        b(num(r.providerMintCallsDuringJobs)),
+        b(num(r.redeemMintCalls)),
+        b(num(r.mintCallsPerProvider, 3)),
+        b(num(r.buyerCpuMsPerJob, 2)),
+        b(`${num(r.providerCpuMsPerJob, 2)} (${num(r.hotPathCpuMsPerJob, 2)})`),
+        num(r.wallSec, 1),
+      ];
+    });
+    const tabs = d.results.find((r) => r.mode === "tabs");
+    if (tabs) {
+      t.add(
+        "payments",
+        "tabs: buyer payment CPU per job",
+        "< 1 ms",
+        `${num(tabs.buyerCpuMsPerJob, 2)} ms`,
+        tabs.buyerCpuMsPerJob < 1,
+      );
+      t.add(
+        "payments",
+        "tabs: provider payment CPU per job (hot path)",
+        "< 1 ms",
+        `${num(tabs.hotPathCpuMsPerJob, 2)} ms`,
+        tabs.hotPathCpuMsPerJob < 1,
+      );
+      const perProvider = (tabs.providerMintCallsDuringJobs + tabs.redeemMintCalls) / d.providers;
+      t.add(
+        "payments",
+        "tabs: provider mint round trips per provider per run",
+        "≤ 1",
+        `${num(perProvider, 2)} (buyer: ${tabs.buyerMintCalls} swap for all)`,
+        perProvider <= 1,
+      );
+    }
+    return [
+      `${num(d.jobs)} jobs to ${d.providers} providers (payment layer only: Nostr and inference bypassed; mint in a child process; the ${d.startupMintCalls} start-up keyset fetches not counted):`,
+      table(
+        [
+          "mode",
+          "buyer mint calls",
+          "provider mint calls during jobs",
+          "redeem calls",
+          "mint calls / provider",
+          "buyer CPU ms / job",
+          "provider CPU ms / job (hot path)",
+          "wall s",
+        ],
+        rows,
+      ),
+    ].join("\n\n");
+  },
+
+  "swarm-dispatch"(d) {
+    return table(
+      ["scenario", "answered", "wall", "rate", "latency p95"],
+      d.scenarios.map((s) => [
+        s.label,
+        `${s.answered}/${s.subcalls}`,
+        `${num(s.wallSec, 2)} s`,
+        `${num(s.perSecond, 1)}/s`,
+        `${num(s.latencyP95Ms / 1000, 1)} s`,
+      ]),
+    );
+  },
+
+  "swarm-fanout"(d, t) {
+    for (const r of d.rows) {
+      t.add(
+        "market",
+        `fan-out ${num(r.subcalls)} sub-calls: jobs/s end to end`,
+        "≥ 1,000/s",
+        `${num(r.jobsPerSec, 1)}/s`,
+        r.jobsPerSec >= 1_000,
+      );
+      t.add(
+        "market",
+        `fan-out ${num(r.subcalls)}: swarm / in-process wall time`,
+        "≤ 3",
+        x(r.ratioToInProcess, 0),
+        r.ratioToInProcess <= 3,
+      );
+    }
+    return [
+      `${d.providers} paid providers${d.providerProcesses ? " (each its own process)" : " (in the buyer's process)"} × ${d.slots} slots (+${d.queue} queue places), instant scripted backend, Cashu tabs, local relay and mint, hedging off; after an unmeasured warm-up batch, one \`complete()\` (an \`llm_batch\`) per size, each with a fresh customer key (so it opens its tabs: one deposit swap). Per-job overhead is the swarm's per-sub-call latency, from the call to its answer (so it includes waiting for a provider with room); the job round trip is publish → answer of each job, from the run store. In-process: the same batch through rlm's \`backendSubcalls\` over the same scripted backend with the same total concurrency.`,
+      table(
+        [
+          "sub-calls",
+          "answered",
+          "wall s",
+          "jobs/s",
+          "per-job overhead (sub-call latency) p50 / p99 ms",
+          "job round trip p50 / p99 ms",
+          "in-process wall s",
+          "swarm / in-process",
+        ],
+        d.rows.map((r) => [
+          num(r.subcalls),
+          num(r.answered),
+          num(r.wallSec, 2),
+          `**${num(r.jobsPerSec, 1)}**`,
+          `${num(r.latencyP50Ms)} / ${num(r.latencyP99Ms)}`,
+          `${num(r.roundTripP50Ms)} / ${num(r.roundTripP99Ms)}`,
+          num(r.inProcessWallSec, 3),
+          x(r.ratioToInProcess, 0),
+        ]),
+      ),
+    ].join("\n\n");
+  },
+
+  "swarm-speedup"(d, t) {
+    t.add(
+      "market",
+      `parallel speed-up, ${num(d.subcalls)} × ${d.latencyMs} ms over ${d.places} places`,
+      "≥ 40×",
+      x(d.speedup, 1),
+      d.speedup >= 40,
+    );
+    return [
+      `${num(d.subcalls)} sub-calls of a fixed ${d.latencyMs} ms (scripted) over ${d.providers} paid providers${d.providerProcesses ? " (each its own process)" : ""} × ${d.slots} slots = ${d.places} places, against sequential dispatch (one sub-call at a time) through the same market. Sequential is **measured on ${d.sequentialSample} calls and extrapolated** per call to ${num(d.subcalls)} (${num(d.subcalls)} × ${d.latencyMs} ms one at a time would take minutes).`,
+      table(
+        ["dispatch", "answered", "wall s", "per call ms"],
+        [
+          [
+            `sequential (extrapolated from ${d.sequentialSample})`,
+            `${d.sequentialAnswered}/${d.sequentialSample}`,
+            num(d.sequentialExtrapolatedSec, 1),
+            num(d.sequentialPerCallMs, 1),
+          ],
+          [
+            `parallel (${d.places} places)`,
+            `${d.answered}/${d.subcalls}`,
+            num(d.parallelSec, 2),
+            num((d.parallelSec * 1000) / d.subcalls, 1),
+          ],
+          ["ideal parallel", "", num(d.idealParallelSec, 1), ""],
+        ],
+      ),
+      `Speed-up: **${x(d.speedup, 1)}** (ideal ${x(d.idealSpeedup, 0)}).`,
+    ].join("\n\n");
+  },
+
+  soak(d, t) {
+    const s = d.summary;
+    const passed = d.checks.filter((c) => c.ok).length;
+    t.add(
+      "soak",
+      `${num(d.options.subcalls)} sub-calls with faults: every check (table below)`,
+      "all pass",
+      `${passed}/${d.checks.length} pass`,
+      passed === d.checks.length,
+    );
+    const o = d.options;
+    return [
+      `${num(o.subcalls)} sub-calls in \`llm_batch\`es of ${o.batch} (${o.concurrentBatches} at once) over ${o.providers} paid providers (child processes, ${o.slots} slots + ${o.queue} queue, scripted ${o.latencyMs} ms); ${o.killWaves} wave(s), each SIGKILLing ${pct(o.killFraction)} of the providers (restarted after ${num(o.downtimeMs[0] / 1000, 1)}–${num(o.downtimeMs[1] / 1000, 1)} s with their data), ${o.relayRestarts} relay kill(s) (restarted on the same port and file database); seed ${o.seed}; run ${d.date.slice(0, 10)}.`,
+      table(
+        [
+          "answered",
+          "failed",
+          "retried",
+          "hedged",
+          "no-ack",
+          "busy",
+          "jobs sent",
+          "provider kills",
+          "relay restarts",
+        ],
+        [
+          [
+            `${num(s.answered)}/${num(s.subcalls)}`,
+            num(s.failed),
+            num(s.retried),
+            num(s.hedged),
+            num(s.noAck),
+            num(s.busy),
+            num(s.jobsSent),
+            num(s.providerKills),
+            num(s.relayRestarts),
+          ],
+        ],
+      ),
+      table(
+        [
+          "sats deposited",
+          "spent",
+          "refunded",
+          "earned (providers' ecash)",
+          "charged",
+          "fees",
+          "reclaimable",
+          "tabs closed",
+        ],
+        [
+          [
+            num(s.depositedSats),
+            num(s.spentSats),
+            num(s.refundedSats),
+            num(s.earnedSats),
+            num(s.chargedSats, 3),
+            num(s.feeSats),
+            num(s.reclaimableSats),
+            `${num(s.tabsClosed)}/${num(s.tabs)}`,
+          ],
+        ],
+      ),
+      `Dispatch ${num(s.dispatchSec, 1)} s (${num(s.subcallsPerSec, 1)} sub-calls/s), whole soak ${num(s.totalSec, 1)} s; buyer RSS ${num(s.rssBaselineMb)} MB after warm-up, peak ${num(s.rssPeakMb)} MB (+${num(s.rssGrowthMb)} MB).`,
+      table(
+        ["check", "result", "detail"],
+        d.checks.map((c) => [c.name, c.ok ? "pass" : "**FAIL**", c.detail]),
+        ["l", "l", "l"],
+      ),
+      ...(d.notes ?? []).map((note) => `Note: ${note}`),
+    ].join("\n\n");
+  },
+};
