@@ -119,7 +119,8 @@ export class JobClient {
   readonly #timeoutMs: number;
   readonly #publishTimeoutMs: number;
   readonly #missingPartsQueryMs: number;
-  readonly #inbox: ReplyInbox;
+  /** Reply subscriptions by customer: ours, and any other key a request we are asked to run was signed with. */
+  readonly #inboxes = new Map<string, ReplyInbox>();
 
   constructor(pool: RelayPool, secretKey: Uint8Array | ConversationKeyCache, options: JobClientOptions = {}) {
     this.#pool = pool;
@@ -128,7 +129,6 @@ export class JobClient {
     this.#timeoutMs = options.timeoutMs ?? 60_000;
     this.#publishTimeoutMs = options.publishTimeoutMs ?? 5_000;
     this.#missingPartsQueryMs = options.missingPartsQueryMs ?? 2_000;
-    this.#inbox = new ReplyInbox(pool, this.pubkey);
   }
 
   /** Builds and signs a request without publishing it. Throws on a spec the builders refuse. */
@@ -157,7 +157,12 @@ export class JobClient {
    * request is published, so no reply can be missed.
    */
   run(request: NostrEvent, options: AwaitOptions = {}): Promise<JobOutcome> {
-    return new JobWatch(this.#pool, this.#inbox, this.#keys, request, {
+    let inbox = this.#inboxes.get(request.pubkey);
+    if (!inbox) {
+      inbox = new ReplyInbox(this.#pool, request.pubkey);
+      this.#inboxes.set(request.pubkey, inbox);
+    }
+    return new JobWatch(this.#pool, inbox, this.#keys, request, {
       timeoutMs: options.timeoutMs ?? this.#timeoutMs,
       publishTimeoutMs: this.#publishTimeoutMs,
       missingPartsQueryMs: this.#missingPartsQueryMs,
@@ -168,7 +173,7 @@ export class JobClient {
 
   /** Stops following replies (jobs still running then get no more events); the next job reopens it. */
   close(): void {
-    this.#inbox.close();
+    for (const inbox of this.#inboxes.values()) inbox.close();
   }
 
   /** Publishes a kind-5 cancellation of one of our requests. Resolves with every relay's answer. */
@@ -270,6 +275,9 @@ class JobWatch {
           if (results.some((result) => result.ok)) {
             this.#published = true;
             if (options.signal?.aborted) onAbort();
+            // The relay had it already (a re-run, or a resumed run): its replies may be stored from before.
+            else if (results.some((result) => result.ok && result.reason?.startsWith("duplicate:")))
+              void this.#queryStoredReplies();
             return;
           }
           const detail = results.map((r) => `${r.relay}: ${r.reason ?? "rejected"}`).join("; ");
@@ -384,6 +392,14 @@ class JobWatch {
       parts: total,
       feedback: [...this.#feedback],
     });
+  }
+
+  /** Replies published before this watch began (the request went out before) are read from storage. */
+  async #queryStoredReplies(): Promise<void> {
+    const stored = await this.#pool
+      .query({ kinds: [resultKindFor(this.#request.kind), Kind.JobFeedback], "#e": [this.#request.id] })
+      .catch(() => [] as NostrEvent[]);
+    for (const event of stored) this.#onEvent(event);
   }
 
   /** Parts published before we subscribed, or dropped by a relay, can still be fetched from storage. */

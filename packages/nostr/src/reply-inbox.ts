@@ -71,14 +71,27 @@ export class ReplyInbox {
 
   #open(): void {
     const previous = this.#subscription;
-    this.#subscription = this.#pool.subscribe(
+    const subscription = this.#pool.subscribe(
       {
         kinds: [...this.#resultKinds, Kind.JobFeedback],
         "#p": [this.#customer],
         since: Math.floor(Date.now() / 1000) - this.#lookbackSec,
       },
-      { label: "replies", onevent: (event) => this.#route(event) },
+      {
+        label: "replies",
+        onevent: (event) => this.#route(event),
+        onclosed: ({ cause }) => {
+          // Every relay refused it: the jobs in flight would go silent. Ask again shortly; the lookback
+          // brings back what was published meanwhile.
+          if (cause !== "relays" || this.#subscription !== subscription) return;
+          this.#subscription = undefined;
+          setTimeout(() => {
+            if (this.#followers.size > 0 && !this.#subscription) this.#open();
+          }, 1_000).unref();
+        },
+      },
     );
+    this.#subscription = subscription;
     // Closed after the new one is open, so nothing falls between them.
     previous?.close("reopened with more kinds");
   }
