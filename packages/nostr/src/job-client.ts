@@ -23,6 +23,7 @@ import {
   resultKindFor,
 } from "@pylon/protocol";
 import type { RelayPool } from "./pool.js";
+import { ReplyInbox } from "./reply-inbox.js";
 import { signEvent } from "./sign.js";
 import type { PublishResult } from "./types.js";
 
@@ -118,6 +119,8 @@ export class JobClient {
   readonly #timeoutMs: number;
   readonly #publishTimeoutMs: number;
   readonly #missingPartsQueryMs: number;
+  /** Reply subscriptions by customer: ours, and any other key a request we are asked to run was signed with. */
+  readonly #inboxes = new Map<string, ReplyInbox>();
 
   constructor(pool: RelayPool, secretKey: Uint8Array | ConversationKeyCache, options: JobClientOptions = {}) {
     this.#pool = pool;
@@ -150,16 +153,27 @@ export class JobClient {
 
   /**
    * Publishes an already signed request (ours, or built by other means with our key) and awaits its result.
-   * The reply subscription opens before the request is published, so no reply can be missed.
+   * Replies arrive through the client's one shared subscription (see ReplyInbox), which is open before the
+   * request is published, so no reply can be missed.
    */
   run(request: NostrEvent, options: AwaitOptions = {}): Promise<JobOutcome> {
-    return new JobWatch(this.#pool, this.#keys, request, {
+    let inbox = this.#inboxes.get(request.pubkey);
+    if (!inbox) {
+      inbox = new ReplyInbox(this.#pool, request.pubkey);
+      this.#inboxes.set(request.pubkey, inbox);
+    }
+    return new JobWatch(this.#pool, inbox, this.#keys, request, {
       timeoutMs: options.timeoutMs ?? this.#timeoutMs,
       publishTimeoutMs: this.#publishTimeoutMs,
       missingPartsQueryMs: this.#missingPartsQueryMs,
       options,
       cancel: (reason) => this.cancel(request, reason),
     }).start();
+  }
+
+  /** Stops following replies (jobs still running then get no more events); the next job reopens it. */
+  close(): void {
+    for (const inbox of this.#inboxes.values()) inbox.close();
   }
 
   /** Publishes a kind-5 cancellation of one of our requests. Resolves with every relay's answer. */
@@ -186,6 +200,7 @@ interface WatchSettings {
 /** One job being followed: collects feedback and parts until a complete result, a refusal, or the deadline. */
 class JobWatch {
   readonly #pool: RelayPool;
+  readonly #inbox: ReplyInbox;
   readonly #keys: ConversationKeyCache;
   readonly #request: NostrEvent;
   readonly #settings: WatchSettings;
@@ -198,8 +213,15 @@ class JobWatch {
   #published = false;
   #settle: ((outcome: JobOutcome | JobError) => void) | undefined;
 
-  constructor(pool: RelayPool, keys: ConversationKeyCache, request: NostrEvent, settings: WatchSettings) {
+  constructor(
+    pool: RelayPool,
+    inbox: ReplyInbox,
+    keys: ConversationKeyCache,
+    request: NostrEvent,
+    settings: WatchSettings,
+  ) {
     this.#pool = pool;
+    this.#inbox = inbox;
     this.#keys = keys;
     this.#request = request;
     this.#settings = settings;
@@ -213,15 +235,9 @@ class JobWatch {
       return Promise.reject(new JobError("aborted", "job aborted before it was published", { jobId }));
 
     return new Promise<JobOutcome>((resolve, reject) => {
-      const filter = {
-        kinds: [resultKindFor(this.#request.kind), Kind.JobFeedback],
-        "#e": [jobId],
-        ...(this.#target ? { authors: [this.#target] } : {}),
-      };
-      const subscription = this.#pool.subscribe(filter, {
-        label: "job",
-        onevent: (event) => this.#onEvent(event),
-      });
+      const unfollow = this.#inbox.follow(jobId, resultKindFor(this.#request.kind), (event) =>
+        this.#onEvent(event),
+      );
       const timer = setTimeout(() => {
         const missing = this.#pendingResult
           ? this.#failure(
@@ -244,7 +260,7 @@ class JobWatch {
         clearTimeout(timer);
         clearTimeout(partsTimer);
         options.signal?.removeEventListener("abort", onAbort);
-        subscription.close("job settled");
+        unfollow();
         if (outcome instanceof JobError) reject(outcome);
         else resolve(outcome);
       };
@@ -259,6 +275,9 @@ class JobWatch {
           if (results.some((result) => result.ok)) {
             this.#published = true;
             if (options.signal?.aborted) onAbort();
+            // The relay had it already (a re-run, or a resumed run): its replies may be stored from before.
+            else if (results.some((result) => result.ok && result.reason?.startsWith("duplicate:")))
+              void this.#queryStoredReplies();
             return;
           }
           const detail = results.map((r) => `${r.relay}: ${r.reason ?? "rejected"}`).join("; ");
@@ -373,6 +392,14 @@ class JobWatch {
       parts: total,
       feedback: [...this.#feedback],
     });
+  }
+
+  /** Replies published before this watch began (the request went out before) are read from storage. */
+  async #queryStoredReplies(): Promise<void> {
+    const stored = await this.#pool
+      .query({ kinds: [resultKindFor(this.#request.kind), Kind.JobFeedback], "#e": [this.#request.id] })
+      .catch(() => [] as NostrEvent[]);
+    for (const event of stored) this.#onEvent(event);
   }
 
   /** Parts published before we subscribed, or dropped by a relay, can still be fetched from storage. */

@@ -224,11 +224,30 @@ export class PoolSubscription implements ConnectionObserver, SubscriptionHandle 
     if (this.#closed || side.sub !== sub) return;
     side.sub = undefined;
     clearSubscriptionTimer(sub);
+    if (reason.startsWith("rate-limited:")) {
+      // A pause, not a refusal: relays limit REQs per second, and a reconnect re-sends every subscription
+      // at once. Ask again shortly (jittered, so they do not all come back together), from the cursor.
+      this.#retryLater(side);
+      return;
+    }
     side.refusal = reason || "closed by relay";
     this.#awaitingEose.delete(side.connection.url);
     const everyRelayRefused = [...this.#sides.values()].every((s) => s.refusal !== undefined);
     if (everyRelayRefused) this.#end("relays", "closed by relay");
     else this.#maybeFireEose();
+  }
+
+  #retryLater(side: RelaySide): void {
+    const connection = side.connection;
+    const relay = connection.openRelay;
+    setTimeout(
+      () => {
+        if (this.#closed || side.sub || side.refusal !== undefined) return;
+        // Only on the connection it was refused on; a reconnect re-attaches by itself (relayOpened).
+        if (relay && connection.openRelay === relay) this.#attach(side, relay);
+      },
+      500 + Math.random() * 1_000,
+    ).unref();
   }
 
   #maybeFireEose(): void {

@@ -129,6 +129,31 @@ describe("JobClient", () => {
     expect(provider.requests[0]?.params.maxTokens).toBe(5);
   });
 
+  it("follows 300 concurrent jobs over one relay subscription (beyond the relay's 200-subscription limit)", async () => {
+    const running = await relay();
+    const replies: Promise<void>[] = [];
+    const provider = fakeProvider(running.url, (job, p) => {
+      const reply = (async () => {
+        await p.publish(feedback(job, "processing"));
+        await p.publish(result(job, p, `echo: ${job.prompt}`));
+      })();
+      replies.push(reply);
+      return reply;
+    });
+    const buyer = client(running.url, 20_000);
+    await waitFor(() => running.metrics().reqs.received === 1, "the provider's subscription");
+    const reqsBefore = running.metrics().reqs.received;
+    const outcomes = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => buyer.submit({ prompt: `job ${i}`, provider: provider.pubkey })),
+    );
+    expect(outcomes.map((o) => o.output)).toEqual(outcomes.map((_, i) => `echo: job ${i}`));
+    expect(outcomes.every((o) => o.feedback.length === 1)).toBe(true);
+    // The buyer's pool sent one REQ for all 300 jobs (the relay refuses a 201st open subscription).
+    expect(running.metrics().reqs.received - reqsBefore).toBe(1);
+    expect(running.metrics().reqs.refused).toEqual({});
+    await Promise.all(replies); // the relay's OKs may trail the fan-out of the results
+  }, 30_000);
+
   it("encrypts the request to the provider and decrypts the result", async () => {
     const { url } = await relay();
     const provider = fakeProvider(url, (job, p) => p.publish(result(job, p, job.prompt.toUpperCase())));

@@ -258,3 +258,42 @@ describe("stream", () => {
     await waitFor(() => r.metrics().connections.open === 0, "the socket to close");
   });
 });
+
+describe("rate-limited subscriptions", () => {
+  it("asks again after a relay's rate-limited CLOSED instead of treating it as a refusal", async () => {
+    const limited = await startRelay({ port: 0, db: ":memory:", limits: { reqsPerSecond: 2, reqBurst: 2 } });
+    cleanup.add(() => limited.close());
+    const p = pool([limited.url]);
+    const author = newKey();
+    const received = [0, 1, 2, 3, 4].map(() => [] as string[]);
+    const closed: string[] = [];
+    for (const [i, into] of received.entries()) {
+      p.subscribe(
+        { kinds: [1], "#t": ["limited"] },
+        {
+          label: `limited-${i}`,
+          onevent: (event) => into.push(event.content),
+          onclosed: ({ cause }) => closed.push(cause),
+        },
+      );
+    }
+    await waitFor(() => (limited.metrics().reqs.refused["rate-limited"] ?? 0) > 0, "a rate-limited REQ");
+    const { finalizeEvent } = await import("nostr-tools/pure");
+    const tagged = finalizeEvent(
+      {
+        kind: 1,
+        created_at: Math.floor(Date.now() / 1000),
+        tags: [["t", "limited"]],
+        content: "for everyone",
+      },
+      author,
+    );
+    expect((await p.publish(tagged))[0]?.ok).toBe(true);
+    await waitFor(
+      () => received.every((into) => into.length === 1),
+      "every subscription to get the event",
+      8_000,
+    );
+    expect(closed).toEqual([]);
+  }, 15_000);
+});

@@ -63,6 +63,18 @@ export {
   type ProviderLoad,
 } from "./nip89-content.js";
 export {
+  BATCH_INPUT_TYPE,
+  type BatchItem,
+  type BatchItemResult,
+  type BatchItemsRead,
+  batchInput,
+  decodeBatchResults,
+  encodeBatchResults,
+  MAX_BATCH_ITEM_ID_CHARS,
+  MAX_BATCH_ITEMS,
+  readBatchItems,
+} from "./nip90-batch.js";
+export {
   buildJobFeedback,
   type JobFeedback,
   type JobFeedbackSpec,

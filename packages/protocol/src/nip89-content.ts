@@ -9,7 +9,7 @@
  *   "models": [{ "name": "qwen2.5-7b-instruct-q4", "context": 32768, "max_output": 4096,
  *                "price": { "unit": "msat", "input_per_1k": 50, "output_per_1k": 200, "min": 10 } }],
  *   "price": { "unit": "msat", "input_per_1k": 100, "output_per_1k": 300, "min": 0 },
- *   "capacity": { "slots": 2, "queue": 16 },
+ *   "capacity": { "slots": 2, "queue": 16, "max_batch": 64 },
  *   "load": { "active": 1, "queued": 3 },
  *   "encryption": ["nip44", "nip04"],
  *   "payment": { "methods": ["cashu"], "mints": ["https://mint.example"], "p2pk": "02…" },
@@ -17,6 +17,8 @@
  * }
  * ```
  *
+ * `capacity.max_batch` (extension): the most items one batched request may carry here (docs/protocol.md,
+ * "Batched requests"); absent when the provider takes no batches.
  * `pylon` is the content schema version. A model's `price` overrides the top-level one. `unit` may be
  * `sat`, read as 1000 msat. Missing or malformed fields read as defaults with a warning, never as failure.
  */
@@ -41,6 +43,8 @@ export interface ProviderCapacity {
   slots: number;
   /** Jobs accepted while all slots are busy. */
   maxQueue: number;
+  /** Most items one batched request may carry (`max_batch`); absent: the provider takes no batches. */
+  maxBatch?: number;
 }
 
 export interface ProviderLoad {
@@ -216,7 +220,12 @@ export function readAnnouncementContent(content: string, warnings: string[]): An
   const price = field(source, "price", priceSchema, warnings);
   if (price) out.price = price;
   const capacity = field(source, "capacity", capacitySchema, warnings);
-  if (capacity) out.capacity = capacity;
+  if (capacity) {
+    // Read on its own, so a bad max_batch costs only itself (no batches), not the slots and queue.
+    const maxBatch = field(asObject(source.capacity) ?? {}, "max_batch", count, warnings);
+    if (maxBatch !== undefined && maxBatch >= 1) capacity.maxBatch = maxBatch;
+    out.capacity = capacity;
+  }
   const load = field(source, "load", loadSchema, warnings);
   if (load) out.load = load;
   const heartbeat = field(source, "heartbeat", count, warnings);
@@ -248,7 +257,11 @@ export function writeAnnouncementContent(content: Omit<AnnouncementContent, "isP
     return entry;
   });
   if (content.price) json.price = priceJson(content.price);
-  if (content.capacity) json.capacity = { slots: content.capacity.slots, queue: content.capacity.maxQueue };
+  if (content.capacity) {
+    const { slots, maxQueue, maxBatch } = content.capacity;
+    json.capacity =
+      maxBatch === undefined ? { slots, queue: maxQueue } : { slots, queue: maxQueue, max_batch: maxBatch };
+  }
   if (content.load) json.load = { active: content.load.active, queued: content.load.queued };
   json.encryption = content.encryption;
   const payment: Record<string, unknown> = { methods: content.payment.methods, mints: content.payment.mints };

@@ -1,8 +1,10 @@
 /** NIP-90 job inputs: `["i", data, type, relay?, marker?]`. */
 import { z } from "zod";
+import { BATCH_INPUT_TYPE, readBatchItems } from "./nip90-batch.js";
 import { isHex64, type Tag } from "./tags.js";
 
-export const INPUT_TYPES = ["text", "url", "event", "job"] as const;
+/** NIP-90's input types, plus our batch input (a JSON array of prompts; see nip90-batch.ts). */
+export const INPUT_TYPES = ["text", "url", "event", "job", BATCH_INPUT_TYPE] as const;
 export type InputType = (typeof INPUT_TYPES)[number];
 
 export interface JobInput {
@@ -31,6 +33,10 @@ export function inputTag(input: JobInput): Tag {
   }
   if ((input.type === "event" || input.type === "job") && !isHex64(input.data)) {
     throw new TypeError(`a ${input.type} input must be a 64-hex event id`);
+  }
+  if (input.type === BATCH_INPUT_TYPE) {
+    const batch = readBatchItems([input]);
+    if (batch && !batch.ok) throw new TypeError(`bad batch input: ${batch.error}`);
   }
   const tag: Tag = ["i", input.data, input.type];
   if (input.relay !== undefined || input.marker !== undefined) tag.push(input.relay ?? "");

@@ -8,6 +8,7 @@ import { DEFAULT_MAX_EVENT_CHARS, type NostrEvent, readEnvelope } from "./event.
 import { Kind } from "./kinds.js";
 import { expirationOf, readTimestamp } from "./nip40.js";
 import { ConversationKeyCache, decryptParams, type EncryptionScheme, type KeySource } from "./nip44.js";
+import { type BatchItem, readBatchItems } from "./nip90-batch.js";
 import { type JobInput, readInputs, SYSTEM_MARKER } from "./nip90-inputs.js";
 import { type GenerationParams, readParams } from "./nip90-params.js";
 import { DEFAULT_OUTPUT_MIME } from "./nip90-request.js";
@@ -23,12 +24,20 @@ export interface JobRequest {
   customer: string;
   kind: number;
   createdAt: number;
-  /** Text inputs (not marked `system`) joined by blank lines, else `param prompt`, else `content`. */
+  /**
+   * Text inputs (not marked `system`) joined by blank lines, else `param prompt`, else `content`. Empty for
+   * a batch (the prompts are in `batch`).
+   */
   prompt: string;
   /** Text inputs marked `system`, else `param system`. */
   systemPrompt?: string;
   /** Every readable input, text ones included. */
   inputs: JobInput[];
+  /**
+   * The items of a batched request (Pylon extension, `["i", <JSON>, "pylon-batch"]`), validated, each
+   * item's max_tokens lowered to `maxTokensCap`. Absent for a single-prompt request.
+   */
+  batch?: BatchItem[];
   params: GenerationParams;
   /** Params we do not interpret, by canonical key. */
   extraParams: Record<string, string>;
@@ -129,14 +138,14 @@ export function parseJobRequest(raw: unknown, options: ParseJobRequestOptions): 
   }
 
   const inputs = readInputs(tagsNamed(tags, "i"), warnings);
-  const prompts = assemblePrompts(
-    inputs,
-    read.value.prompt,
-    read.value.systemPrompt,
-    encryption ? "" : event.content,
-  );
+  const batch = readBatchItems(inputs);
+  if (batch && !batch.ok) return parseFailure("invalid", `bad batch: ${batch.error}`);
+  const prompts = batch
+    ? batchPrompts(read.value.prompt, read.value.systemPrompt)
+    : assemblePrompts(inputs, read.value.prompt, read.value.systemPrompt, encryption ? "" : event.content);
   if (!prompts.ok) return prompts;
   warnings.push(...prompts.warnings);
+  if (batch) capItemTokens(batch.items, options.maxTokensCap, warnings);
 
   const output = (tagValue(tags, "output") ?? DEFAULT_OUTPUT_MIME).trim().toLowerCase();
   if (!isTextOutput(output))
@@ -164,6 +173,7 @@ export function parseJobRequest(raw: unknown, options: ParseJobRequestOptions): 
     event,
   };
   if (prompts.systemPrompt !== undefined) job.systemPrompt = prompts.systemPrompt;
+  if (batch) job.batch = batch.items;
   if (bidMsats !== undefined) job.bidMsats = bidMsats;
   const expiration = requestExpiration(tags);
   if (expiration !== undefined) job.expiration = expiration;
@@ -264,6 +274,26 @@ function assemblePrompts(
   return systemPrompt === undefined
     ? { ok: true, prompt, warnings }
     : { ok: true, prompt, systemPrompt, warnings };
+}
+
+/** A batch carries its prompts in its items: request-level prompt params have nothing to apply to. */
+function batchPrompts(paramPrompt: string | undefined, paramSystem: string | undefined): Prompts {
+  const warnings: string[] = [];
+  if (paramPrompt !== undefined || paramSystem !== undefined)
+    warnings.push("param prompt/system ignored: a batch carries its prompts in its items");
+  return { ok: true, prompt: "", warnings };
+}
+
+function capItemTokens(items: BatchItem[], cap: number | undefined, warnings: string[]): void {
+  if (cap === undefined) return;
+  let lowered = 0;
+  for (const item of items) {
+    if (item.maxTokens !== undefined && item.maxTokens > cap) {
+      item.maxTokens = cap;
+      lowered++;
+    }
+  }
+  if (lowered > 0) warnings.push(`max_tokens of ${lowered} batch item(s) lowered to ${cap}`);
 }
 
 function isTextOutput(mime: string): boolean {

@@ -7,6 +7,7 @@ import type { EventTemplate } from "./event.js";
 import { isJobRequestKind, Kind } from "./kinds.js";
 import { expirationTag } from "./nip40.js";
 import { type EncryptionScheme, encryptParams, type KeySource } from "./nip44.js";
+import { BATCH_INPUT_TYPE } from "./nip90-batch.js";
 import { inputTag, inputTagSchema, type JobInput, SYSTEM_MARKER } from "./nip90-inputs.js";
 import { type GenerationParams, isReservedParamKey, paramTags } from "./nip90-params.js";
 import { bidTag, bidTagSchema, cashuParamTag } from "./payment.js";
@@ -24,7 +25,10 @@ export interface JobRequestSpec {
   prompt?: string;
   /** Becomes `["i", text, "text", "", "system"]`. */
   systemPrompt?: string;
-  /** Further inputs, after the system prompt and prompt. */
+  /**
+   * Further inputs, after the system prompt and prompt. A batch (`[batchInput(items)]`, Pylon extension)
+   * must be the only input: no prompt, no system prompt beside it.
+   */
   inputs?: JobInput[];
   params?: GenerationParams;
   /** Free-form params for keys we do not interpret; reserved keys are refused. */
@@ -69,6 +73,11 @@ function inputAndParamTags(spec: JobRequestSpec): Tag[] {
   inputs.push(...(spec.inputs ?? []));
   if (!inputs.some((input) => input.marker !== SYSTEM_MARKER)) {
     throw new TypeError("a job request needs a prompt or at least one input");
+  }
+  if (inputs.length > 1 && inputs.some((input) => input.type === BATCH_INPUT_TYPE)) {
+    throw new TypeError(
+      "a batch input must be the request's only input (no prompt or other inputs beside it)",
+    );
   }
   const extras = Object.entries(spec.extraParams ?? {}).map(([key, value]): Tag => {
     if (isReservedParamKey(key)) throw new TypeError(`param "${key}" has a typed field; use params instead`);

@@ -26,6 +26,8 @@ export interface AnnouncerOptions {
   price: TokenPrice;
   slots: number;
   maxQueue: number;
+  /** Most items one batched request may carry; below 2 the node announces no batch support. */
+  maxBatch: number;
   /** Mints accepted for payment; empty while the node takes none. */
   mints: string[];
   /** The payment key Cashu proofs must be locked to. */
@@ -87,7 +89,11 @@ export class Announcer {
       version: NODE_VERSION,
       models: [o.model],
       price: o.price,
-      capacity: { slots: o.slots, maxQueue: o.maxQueue },
+      capacity: {
+        slots: o.slots,
+        maxQueue: o.maxQueue,
+        ...(o.maxBatch >= 2 ? { maxBatch: o.maxBatch } : {}),
+      },
       load: status === "online" ? o.load() : { active: 0, queued: 0 },
       encryption: ["nip44", "nip04"],
       payment: {

@@ -5,6 +5,7 @@
  */
 import { estimateTokens } from "@pylon/inference";
 import { type JobRequest, maxJobCostMsats, type TokenPrice, type TokenUsage } from "@pylon/protocol";
+import { itemAsJob } from "./jobs/generate-request.js";
 
 export interface PriceQuote {
   price: TokenPrice;
@@ -14,6 +15,8 @@ export interface PriceQuote {
   maxOutputTokens: number;
   /** The most the job can cost: the price of every input token and every output token it may produce. */
   amountMsats: number;
+  /** For a batch: each item's own quote, in item order (the fields above are their sums). */
+  items?: PriceQuote[];
 }
 
 export type PaymentDecision =
@@ -77,8 +80,23 @@ export const paymentRequiredPolicy: PaymentPolicy = {
   }),
 };
 
-/** The upfront quote for a job at `price`, given the node's output cap. */
+/**
+ * The upfront quote for a job at `price`, given the node's output cap. A batch costs the sum of its items'
+ * quotes (each item priced as the single job it stands for).
+ */
 export function quoteJob(job: JobRequest, price: TokenPrice, maxTokensCap: number): PriceQuote {
+  if (job.batch) {
+    const items = job.batch.map((item) => quoteJob(itemAsJob(job, item), price, maxTokensCap));
+    const sum = (pick: (quote: PriceQuote) => number) =>
+      items.reduce((total, quote) => total + pick(quote), 0);
+    return {
+      price,
+      inputTokens: sum((quote) => quote.inputTokens),
+      maxOutputTokens: sum((quote) => quote.maxOutputTokens),
+      amountMsats: sum((quote) => quote.amountMsats),
+      items,
+    };
+  }
   const inputTokens = estimateTokens(job.prompt) + estimateTokens(job.systemPrompt ?? "");
   const maxOutputTokens = Math.min(job.params.maxTokens ?? maxTokensCap, maxTokensCap);
   return {

@@ -139,6 +139,7 @@ export async function startProvider(
       maxTokensCap: config.maxTokens,
       maxAgeSec: config.maxAgeSec,
       contextTokens: info.contextSize,
+      maxBatch: config.maxBatch,
     });
     const intake = new Intake({
       pool,
@@ -169,6 +170,7 @@ export async function startProvider(
       price,
       slots: config.slots,
       maxQueue: config.queue,
+      maxBatch: config.maxBatch,
       mints: config.allowedMints,
       ...(payments ? { p2pk: payments.paymentKey } : {}),
       intervalSec: config.announceIntervalSec,

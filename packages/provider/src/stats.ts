@@ -9,9 +9,11 @@ export interface ProviderStatus {
   startedAt: string;
   uptimeSec: number;
   jobs: {
-    /** Results published. */
+    /** Jobs answered by a published result (each item of a batch that got an output counts one). */
     served: number;
-    /** Accepted jobs that ended in an error feedback. */
+    /** Batched requests answered (one result each); their items are counted in `served`/`failed`. */
+    batches: number;
+    /** Accepted jobs that ended in an error feedback, and batch items answered with an error. */
     failed: number;
     cancelled: number;
     /** Requests answered with an error before acceptance (invalid, busy, wrong model…). */
@@ -41,6 +43,7 @@ export class ProviderStats {
   readonly startedAt = Date.now();
   readonly jobs: ProviderStatus["jobs"] = {
     served: 0,
+    batches: 0,
     failed: 0,
     cancelled: 0,
     refused: 0,
@@ -53,8 +56,8 @@ export class ProviderStats {
   #busySince = 0;
   #busyMs = 0;
 
-  count(counter: Counter): void {
-    this.jobs[counter]++;
+  count(counter: Counter, by = 1): void {
+    this.jobs[counter] += by;
   }
 
   jobStarted(): void {

@@ -1,8 +1,7 @@
 import { createScriptedBackend } from "@pylon/inference";
-import { JobError } from "@pylon/nostr";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JobStore } from "../src/index.js";
-import { Cleanup, customer, relay, startNode, tinyModel } from "./helpers/harness.js";
+import { Cleanup, customer, failure, relay, startNode, tinyModel } from "./helpers/harness.js";
 
 const cleanup = new Cleanup();
 let relayUrl: string;
@@ -13,15 +12,6 @@ beforeAll(async () => {
   relayUrl = (await relay(cleanup)).url;
 });
 afterAll(() => cleanup.run());
-
-async function failure(promise: Promise<unknown>): Promise<JobError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(JobError);
-  return error as JobError;
-}
 
 describe("jobs that fail after acceptance end with an error feedback, never in silence", () => {
   it("a prompt longer than a job's context (real llama, 256-token context)", async () => {

@@ -35,8 +35,11 @@ export interface AttemptContext {
   ackTimeoutMs: number;
   /** Resolves when another job may start (relays limit subscriptions per second). */
   pace: () => Promise<void>;
-  /** Called with the signed request before it is published (run state is written here). */
-  onSent: (request: NostrEvent, provider: string) => void;
+  /**
+   * Called with the signed request before it is published (run state is written here); `itemJobId` names
+   * the sub-call's item when the request is a batch.
+   */
+  onSent: (request: NostrEvent, provider: string, itemJobId?: string) => void;
   /** Called once when the attempt ends, with its job id if one was published. */
   onEnded: (jobId: string | undefined, result: AttemptResult) => void;
 }
@@ -127,14 +130,8 @@ export function startAttempt(
       });
       return { ok: true, outcome, latencyMs, costMsats, entry };
     } catch (error) {
-      if (!(error instanceof JobError))
-        return fail("error", error instanceof Error ? error.message : String(error));
-      if (error.code === "aborted")
-        return fail(abortReason?.failure ?? "aborted", abortReason?.message ?? error.message);
-      if (error.code === "timeout") return fail("timeout", error.message);
-      if (error.code === "not-published") return fail("not-published", error.message);
-      if (error.code === "error" && /\bbusy\b/i.test(error.message)) return fail("busy", error.message);
-      return fail("error", error.message);
+      const { failure, message } = failureOf(error, abortReason);
+      return fail(failure, message);
     } finally {
       clearTimeout(ackTimer);
     }
@@ -155,4 +152,20 @@ export function startAttempt(
     done,
     abort: (reason) => abort("aborted", reason),
   };
+}
+
+/** How a job that threw ended, for the slot runner; `abortReason` is why we aborted it, if we did. */
+export function failureOf(
+  error: unknown,
+  abortReason: { failure: AttemptFailure; message: string } | undefined,
+): { failure: AttemptFailure; message: string } {
+  if (!(error instanceof JobError))
+    return { failure: "error", message: error instanceof Error ? error.message : String(error) };
+  if (error.code === "aborted")
+    return { failure: abortReason?.failure ?? "aborted", message: abortReason?.message ?? error.message };
+  if (error.code === "timeout") return { failure: "timeout", message: error.message };
+  if (error.code === "not-published") return { failure: "not-published", message: error.message };
+  if (error.code === "error" && /\bbusy\b/i.test(error.message))
+    return { failure: "busy", message: error.message };
+  return { failure: "error", message: error.message };
 }

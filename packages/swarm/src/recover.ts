@@ -6,6 +6,7 @@
  * the customer key that signed it, since the result is encrypted to that key.
  */
 import type { JobClient, JobOutcome, NostrEvent } from "@pylon/nostr";
+import { decodeBatchResults } from "@pylon/protocol";
 import type { RunStore } from "./run-store.js";
 
 export async function recoverAnswer(
@@ -32,8 +33,10 @@ export async function recoverAnswer(
     }
     try {
       const outcome = await client.run(request, { timeoutMs: waitMs, signal, stopOnRefusal: true });
+      const answer = itemOf(outcome, job.jobId);
+      if (!answer) throw new Error("the batch result has no answer for this sub-call");
       store.jobEnded(job.jobId, "answered");
-      return outcome;
+      return answer;
     } catch (error) {
       store.jobEnded(job.jobId, "failed", `not recovered on resume: ${(error as Error).message}`);
       // It may still be queued there: withdraw it, since the sub-call is about to be sent afresh.
@@ -41,4 +44,13 @@ export async function recoverAnswer(
     }
   }
   return undefined;
+}
+
+/** A plain job's outcome as is; for an item of a batch (`<request id>:<item id>`), that item's answer. */
+function itemOf(outcome: JobOutcome, jobId: string): JobOutcome | undefined {
+  const separator = jobId.indexOf(":");
+  if (separator < 0) return outcome;
+  const itemId = jobId.slice(separator + 1);
+  const output = decodeBatchResults(outcome.output)?.find((item) => item.id === itemId)?.output;
+  return output === undefined ? undefined : { ...outcome, jobId, output };
 }

@@ -57,6 +57,7 @@ CREATE TABLE IF NOT EXISTS jobs (
   request TEXT
 );
 CREATE INDEX IF NOT EXISTS jobs_by_run ON jobs (run_id, hash);
+CREATE TABLE IF NOT EXISTS batch_requests (job_id TEXT PRIMARY KEY, request TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tabs (
   customer TEXT NOT NULL, provider TEXT NOT NULL, mint TEXT NOT NULL, state TEXT NOT NULL,
   deposited_msats INTEGER NOT NULL DEFAULT 0, charged_msats INTEGER NOT NULL DEFAULT 0,
@@ -93,11 +94,22 @@ export interface TabEventRow {
 
 export class RunStore {
   readonly #db: Database.Database;
+  /** Prepared once each: preparing a statement costs more than running these small ones. */
+  readonly #statements = new Map<string, Database.Statement>();
   readonly #getResult: Database.Statement<[string], Record<string, unknown>>;
 
   /** Opens (creating) the database; ":memory:" for a run nobody resumes. */
   static open(file: string): RunStore {
     return new RunStore(new Database(file));
+  }
+
+  #statement(sql: string): Database.Statement {
+    let statement = this.#statements.get(sql);
+    if (!statement) {
+      statement = this.#db.prepare(sql);
+      this.#statements.set(sql, statement);
+    }
+    return statement;
   }
 
   private constructor(db: Database.Database) {
@@ -125,22 +137,20 @@ export class RunStore {
   }): void {
     const now = Date.now();
     this.#db.transaction(() => {
-      this.#db
-        .prepare(
-          `INSERT INTO tab_events (customer, provider, mint, run_id, kind, msats, job_id, token, at)
+      this.#statement(
+        `INSERT INTO tab_events (customer, provider, mint, run_id, kind, msats, job_id, token, at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        )
-        .run(
-          event.customer,
-          event.provider,
-          event.mint,
-          event.runId,
-          event.kind,
-          event.msats,
-          event.jobId ?? null,
-          event.token ?? null,
-          now,
-        );
+      ).run(
+        event.customer,
+        event.provider,
+        event.mint,
+        event.runId,
+        event.kind,
+        event.msats,
+        event.jobId ?? null,
+        event.token ?? null,
+        now,
+      );
       const column =
         event.kind === "deposit"
           ? "deposited_msats"
@@ -148,43 +158,40 @@ export class RunStore {
             ? "charged_msats"
             : "refunded_msats";
       const state = event.kind === "refund" ? "closed" : "open";
-      this.#db
-        .prepare(
-          `INSERT INTO tabs (customer, provider, mint, state, ${column}, balance_msats, updated_at)
+      this.#statement(
+        `INSERT INTO tabs (customer, provider, mint, state, ${column}, balance_msats, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (customer, provider, mint) DO UPDATE SET
              ${column} = ${column} + excluded.${column},
              state = CASE WHEN ? = 'charge' THEN state ELSE excluded.state END,
              balance_msats = COALESCE(excluded.balance_msats, balance_msats),
              updated_at = excluded.updated_at`,
-        )
-        .run(
-          event.customer,
-          event.provider,
-          event.mint,
-          state,
-          event.msats,
-          event.balanceMsats ?? null,
-          now,
-          event.kind,
-        );
+      ).run(
+        event.customer,
+        event.provider,
+        event.mint,
+        state,
+        event.msats,
+        event.balanceMsats ?? null,
+        now,
+        event.kind,
+      );
     })();
   }
 
   /** Records the balance a provider reported without a payment event. */
   tabBalance(customer: string, provider: string, mint: string, balanceMsats: number): void {
-    this.#db
-      .prepare(
-        "UPDATE tabs SET balance_msats = ?, updated_at = ? WHERE customer = ? AND provider = ? AND mint = ?",
-      )
-      .run(balanceMsats, Date.now(), customer, provider, mint);
+    this.#statement(
+      "UPDATE tabs SET balance_msats = ?, updated_at = ? WHERE customer = ? AND provider = ? AND mint = ?",
+    ).run(balanceMsats, Date.now(), customer, provider, mint);
   }
 
   /** The buyer's tabs at `mint` (all providers), open and closed. */
   tabs(customer: string, mint: string): TabRow[] {
-    const rows = this.#db
-      .prepare("SELECT * FROM tabs WHERE customer = ? AND mint = ? ORDER BY provider")
-      .all(customer, mint) as Array<Record<string, unknown>>;
+    const rows = this.#statement("SELECT * FROM tabs WHERE customer = ? AND mint = ? ORDER BY provider").all(
+      customer,
+      mint,
+    ) as Array<Record<string, unknown>>;
     return rows.map((row) => ({
       customer: row.customer as string,
       provider: row.provider as string,
@@ -199,9 +206,9 @@ export class RunStore {
 
   /** Every tab payment event of the buyer at `mint`, oldest first. */
   tabEvents(customer: string, mint: string): TabEventRow[] {
-    const rows = this.#db
-      .prepare("SELECT * FROM tab_events WHERE customer = ? AND mint = ? ORDER BY rowid")
-      .all(customer, mint) as Array<Record<string, unknown>>;
+    const rows = this.#statement(
+      "SELECT * FROM tab_events WHERE customer = ? AND mint = ? ORDER BY rowid",
+    ).all(customer, mint) as Array<Record<string, unknown>>;
     return rows.map((row) => ({
       provider: row.provider as string,
       kind: row.kind as TabEventKind,
@@ -227,12 +234,10 @@ export class RunStore {
 
   /** Records that the run needs this sub-call (idempotent: a resumed run finds the old row). */
   begin(runId: string, hash: string): void {
-    this.#db
-      .prepare(
-        `INSERT INTO subcalls (run_id, hash, status, updated_at) VALUES (?, ?, 'pending', ?)
+    this.#statement(
+      `INSERT INTO subcalls (run_id, hash, status, updated_at) VALUES (?, ?, 'pending', ?)
          ON CONFLICT (run_id, hash) DO NOTHING`,
-      )
-      .run(runId, hash, Date.now());
+    ).run(runId, hash, Date.now());
   }
 
   /**
@@ -245,23 +250,27 @@ export class RunStore {
     jobId: string,
     provider: string,
     hedge: boolean,
-    request: string,
+    /** The signed request; null for an item of a batch (its request is kept once, by batchSent). */
+    request: string | null,
   ): void {
     const now = Date.now();
     const tx = this.#db.transaction(() => {
-      this.#db
-        .prepare(
-          "INSERT INTO jobs (job_id, run_id, hash, provider, status, hedge, sent_at, request) VALUES (?, ?, ?, ?, 'sent', ?, ?, ?)",
-        )
-        .run(jobId, runId, hash, provider, hedge ? 1 : 0, now, request);
-      this.#db
-        .prepare(
-          `UPDATE subcalls SET status = CASE status WHEN 'answered' THEN status ELSE 'dispatched' END,
+      this.#statement(
+        "INSERT INTO jobs (job_id, run_id, hash, provider, status, hedge, sent_at, request) VALUES (?, ?, ?, ?, 'sent', ?, ?, ?)",
+      ).run(jobId, runId, hash, provider, hedge ? 1 : 0, now, request);
+      this.#statement(
+        `UPDATE subcalls SET status = CASE status WHEN 'answered' THEN status ELSE 'dispatched' END,
            attempts = attempts + 1, updated_at = ? WHERE run_id = ? AND hash = ?`,
-        )
-        .run(now, runId, hash);
+      ).run(now, runId, hash);
     });
     tx();
+  }
+
+  /** A batched request, kept once for all its items (item job ids are `<request id>:<item id>`). */
+  batchSent(jobId: string, request: string): void {
+    this.#statement(
+      "INSERT INTO batch_requests (job_id, request) VALUES (?, ?) ON CONFLICT (job_id) DO NOTHING",
+    ).run(jobId, request);
   }
 
   /** Jobs of this sub-call published before `sentBefore` (epoch ms) and never ended: what an interrupted run left. */
@@ -270,12 +279,13 @@ export class RunStore {
     hash: string,
     sentBefore: number,
   ): Array<{ jobId: string; provider: string; request: string }> {
-    return this.#db
-      .prepare(
-        `SELECT job_id, provider, request FROM jobs
-         WHERE run_id = ? AND hash = ? AND status = 'sent' AND request IS NOT NULL AND sent_at < ?
-         ORDER BY sent_at DESC`,
-      )
+    return this.#statement(
+      `SELECT j.job_id, j.provider, COALESCE(j.request, b.request) AS request FROM jobs j
+         LEFT JOIN batch_requests b ON j.request IS NULL AND b.job_id = substr(j.job_id, 1, 64)
+         WHERE j.run_id = ? AND j.hash = ? AND j.status = 'sent' AND j.sent_at < ?
+           AND COALESCE(j.request, b.request) IS NOT NULL
+         ORDER BY j.sent_at DESC`,
+    )
       .all(runId, hash, sentBefore)
       .map((row) => {
         const r = row as Record<string, string>;
@@ -284,57 +294,50 @@ export class RunStore {
   }
 
   jobEnded(jobId: string, status: Exclude<JobStatus, "sent">, error?: string): void {
-    this.#db
-      .prepare("UPDATE jobs SET status = ?, error = ?, ended_at = ? WHERE job_id = ? AND status = 'sent'")
-      .run(status, error ?? null, Date.now(), jobId);
+    this.#statement(
+      "UPDATE jobs SET status = ?, error = ?, ended_at = ? WHERE job_id = ? AND status = 'sent'",
+    ).run(status, error ?? null, Date.now(), jobId);
   }
 
   /** The answer, memoised and attached to the sub-call, in one transaction. */
   answered(runId: string, hash: string, result: MemoisedResult): void {
     const now = Date.now();
     const tx = this.#db.transaction(() => {
-      this.#db
-        .prepare(
-          `INSERT INTO results (hash, text, provider, model, cost_msats, input_tokens, output_tokens, job_id, created_at)
+      this.#statement(
+        `INSERT INTO results (hash, text, provider, model, cost_msats, input_tokens, output_tokens, job_id, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING`,
-        )
-        .run(
-          hash,
-          result.text,
-          result.provider,
-          result.model,
-          result.costMsats,
-          result.inputTokens,
-          result.outputTokens,
-          result.jobId,
-          now,
-        );
-      this.#db
-        .prepare(
-          `UPDATE subcalls SET status = 'answered', provider = ?, job_id = ?, error = NULL, updated_at = ?
+      ).run(
+        hash,
+        result.text,
+        result.provider,
+        result.model,
+        result.costMsats,
+        result.inputTokens,
+        result.outputTokens,
+        result.jobId,
+        now,
+      );
+      this.#statement(
+        `UPDATE subcalls SET status = 'answered', provider = ?, job_id = ?, error = NULL, updated_at = ?
            WHERE run_id = ? AND hash = ?`,
-        )
-        .run(result.provider, result.jobId, now, runId, hash);
+      ).run(result.provider, result.jobId, now, runId, hash);
     });
     tx();
   }
 
   failed(runId: string, hash: string, error: string): void {
-    this.#db
-      .prepare(
-        `UPDATE subcalls SET status = 'failed', error = ?, updated_at = ?
+    this.#statement(
+      `UPDATE subcalls SET status = 'failed', error = ?, updated_at = ?
          WHERE run_id = ? AND hash = ? AND status != 'answered'`,
-      )
-      .run(error, Date.now(), runId, hash);
+    ).run(error, Date.now(), runId, hash);
   }
 
   subcalls(runId: string): SubcallRow[] {
-    return this.#db
-      .prepare(
-        `SELECT s.run_id, s.hash, s.status, s.provider, s.job_id, s.attempts, s.error, r.text AS result
+    return this.#statement(
+      `SELECT s.run_id, s.hash, s.status, s.provider, s.job_id, s.attempts, s.error, r.text AS result
          FROM subcalls s LEFT JOIN results r ON r.hash = s.hash AND s.status = 'answered'
          WHERE s.run_id = ? ORDER BY s.rowid`,
-      )
+    )
       .all(runId)
       .map((row) => {
         const r = row as Record<string, unknown>;
@@ -352,8 +355,7 @@ export class RunStore {
   }
 
   jobs(runId: string): JobRow[] {
-    return this.#db
-      .prepare("SELECT * FROM jobs WHERE run_id = ? ORDER BY sent_at, rowid")
+    return this.#statement("SELECT * FROM jobs WHERE run_id = ? ORDER BY sent_at, rowid")
       .all(runId)
       .map((row) => {
         const r = row as Record<string, unknown>;

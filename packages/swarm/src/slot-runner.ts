@@ -33,6 +33,9 @@ export interface SlotSettings {
   hedge: HedgePolicy | false;
 }
 
+/** Starts one attempt at a provider: a plain job, or an item of a batch (see BatchDispatcher). */
+export type StartAttempt = typeof startAttempt;
+
 export interface SlotDeps {
   selector: Selector;
   health: HealthBook;
@@ -41,6 +44,8 @@ export interface SlotDeps {
   /** Resolves when capacity may have freed up (a job ended, the directory changed), or after `ms`. */
   changed: (ms: number) => Promise<void>;
   settings: SlotSettings;
+  /** Default: a plain job per attempt. */
+  start?: StartAttempt;
 }
 
 export type SlotOutcome =
@@ -73,7 +78,8 @@ export async function runSlot(
     health.started(entry.pubkey);
     if (tried.size > 1 && !hedge) counters.redispatches++;
     if (hedge) counters.hedges++;
-    running.add(startAttempt(deps.attempt(hash, hedge), entry, request, job, { hedge, deadline }));
+    const start = deps.start ?? startAttempt;
+    running.add(start(deps.attempt(hash, hedge), entry, request, job, { hedge, deadline }));
   };
 
   /** Providers with room, preferring ones this slot has not tried yet. */

@@ -6,8 +6,10 @@ export interface SwarmCounters {
   memoHits: number;
   /** Answers read back from the relays for jobs an interrupted run had sent (not sent again). */
   recovered: number;
-  /** Requests published (first sends, re-dispatches and hedges). */
+  /** Jobs sent (first sends, re-dispatches and hedges), counting each item of a batch. */
   jobsSent: number;
+  /** Batched requests published (each carried several of the jobs above). */
+  batchesSent: number;
   /** Jobs sent again to another provider after a failure. */
   redispatches: number;
   /** Duplicates sent for stragglers, those that answered first, and losers cancelled. */
@@ -28,6 +30,7 @@ export function emptyCounters(): SwarmCounters {
     memoHits: 0,
     recovered: 0,
     jobsSent: 0,
+    batchesSent: 0,
     redispatches: 0,
     hedges: 0,
     hedgeWins: 0,

@@ -7,9 +7,10 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import { initFastVerify, JobClient, RelayPool } from "@pylon/nostr";
 import type { SubcallBackend, SubcallRequest, SubcallResult } from "@pylon/rlm";
+import { BatchDispatcher, type BatchOptions, servesBatches } from "./batch-dispatch.js";
 import { type DirectoryOptions, ProviderDirectory } from "./directory.js";
 import { HealthBook, type HealthOptions } from "./health.js";
-import type { AttemptContext } from "./job-attempt.js";
+import { type AttemptContext, startAttempt } from "./job-attempt.js";
 import { Notifier } from "./notifier.js";
 import { Pacer } from "./pacer.js";
 import { freeStrategy, type PaymentStrategy } from "./payment.js";
@@ -45,8 +46,16 @@ export interface SwarmOptions {
   memoize?: boolean;
   /** No feedback from a provider within this long → give up on it and re-dispatch, ms. Default 5,000. */
   ackTimeoutMs?: number;
-  /** Jobs started per second at most (each opens one relay subscription). Default 40, burst the same. */
+  /**
+   * Jobs started per second at most, for relays that limit events per connection. Default: no limit (replies
+   * to every job arrive over one shared subscription, so jobs cost no REQs).
+   */
   jobsPerSecond?: number;
+  /**
+   * Sub-calls for the same provider gathered into one batched request (providers that announce `maxBatch`);
+   * false sends every sub-call as its own job. Default: a 2 ms window, at most 64 items.
+   */
+  batch?: Partial<Pick<BatchOptions, "windowMs" | "maxItems">> | false;
   /** Whole sub-call deadline, all attempts included, ms. Default 120,000. */
   deadlineMs?: number;
   /** Failed jobs (not counting `busy`) before a sub-call fails. Default 4. */
@@ -96,7 +105,7 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
   const ackTimeoutMs = options.ackTimeoutMs ?? 5_000;
   const openedAt = Date.now();
   const lifetime = new AbortController();
-  const pacer = new Pacer(options.jobsPerSecond ?? 40);
+  const pacer = options.jobsPerSecond === undefined ? undefined : new Pacer(options.jobsPerSecond);
   const inFlight = new Map<string, Promise<SubcallResult>>();
 
   const settings: SlotSettings = {
@@ -109,10 +118,12 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
     payment,
     model: options.model,
     ackTimeoutMs,
-    pace: () => pacer.take(),
-    onSent: (request, provider) => {
+    pace: () => pacer?.take() ?? Promise.resolve(),
+    onSent: (request, provider, itemJobId) => {
       counters.jobsSent++;
-      store.jobSent(runId, hash, request.id, provider, hedge, JSON.stringify(request));
+      if (itemJobId === undefined)
+        store.jobSent(runId, hash, request.id, provider, hedge, JSON.stringify(request));
+      else store.jobSent(runId, hash, itemJobId, provider, hedge, null);
     },
     onEnded: (jobId, result) => {
       if (jobId === undefined) return;
@@ -120,6 +131,17 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
       else store.jobEnded(jobId, result.failure === "aborted" ? "cancelled" : "failed", result.message);
     },
   });
+  const batcher =
+    options.batch === false
+      ? undefined
+      : new BatchDispatcher({
+          windowMs: options.batch?.windowMs ?? 2,
+          maxItems: options.batch?.maxItems ?? 64,
+          onBatchSent: (request) => {
+            counters.batchesSent++;
+            store.batchSent(request.id, JSON.stringify(request));
+          },
+        });
   const deps: SlotDeps = {
     selector,
     health,
@@ -127,6 +149,10 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
     settings,
     changed: (ms) => changed.wait(ms),
     attempt: attemptContext,
+    start: (ctx, entry, request, job, attempt) =>
+      batcher && servesBatches(entry)
+        ? batcher.start(ctx, entry, request, job, attempt)
+        : startAttempt(ctx, entry, request, job, attempt),
   };
 
   const completeOne = async (request: SubcallRequest, signal: AbortSignal): Promise<SubcallResult> => {
@@ -217,9 +243,31 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
     store,
     counters,
     complete: async (requests, signal) => {
+      // Each sub-call gets a signal of its own, all aborted by ONE listener: thousands of listeners on one
+      // shared signal make every addEventListener scan them all (quadratic in the batch size).
       const both = AbortSignal.any([signal, lifetime.signal]);
-      setMaxListeners(0, both); // one listener per slot and attempt: a big batch is not a leak
-      return Promise.all(requests.map((request) => completeOne(request, both)));
+      const slots = new Set<AbortController>();
+      const abortAll = (): void => {
+        for (const slot of slots) slot.abort(both.reason);
+      };
+      both.addEventListener("abort", abortAll, { once: true });
+      try {
+        return await Promise.all(
+          requests.map(async (request) => {
+            const slot = new AbortController();
+            setMaxListeners(0, slot.signal); // a slot's attempts and timers listen to it
+            if (both.aborted) slot.abort(both.reason);
+            slots.add(slot);
+            try {
+              return await completeOne(request, slot.signal);
+            } finally {
+              slots.delete(slot);
+            }
+          }),
+        );
+      } finally {
+        both.removeEventListener("abort", abortAll);
+      }
     },
     estimateCostSats: (request) => {
       const needs: JobNeeds = {

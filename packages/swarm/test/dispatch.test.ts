@@ -41,7 +41,7 @@ describe("swarm dispatch over real scripted providers", () => {
     for (const entry of entries) {
       expect(entry.announcement.models[0]?.name).toBe(MODEL);
       expect(entry.announcement.models[0]?.contextLength).toBe(8192);
-      expect(entry.announcement.capacity).toEqual({ slots: 2, maxQueue: 2 });
+      expect(entry.announcement.capacity).toEqual({ slots: 2, maxQueue: 2, maxBatch: 64 });
       expect(entry.announcement.encryption).toContain("nip44");
       expect(entry.announcement.price?.outputMsatsPer1k).toBe(0);
       expect(maxInFlight(entry)).toBe(4);

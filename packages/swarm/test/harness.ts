@@ -53,6 +53,8 @@ export interface NodeSpec {
   slots?: number;
   queue?: number;
   name?: string;
+  /** Items one batched request may carry (0: plain jobs only). Default: the provider's. */
+  maxBatch?: number;
   /** Failure injection (the node then answers with `error` feedback). */
   fail?: ScriptedBackendOptions["fail"];
 }
@@ -75,6 +77,7 @@ export async function scriptedNode(
       queue: spec.queue ?? 2,
       shutdownGraceSec: 0,
       name: spec.name ?? "scripted node",
+      ...(spec.maxBatch === undefined ? {} : { maxBatch: spec.maxBatch }),
     },
     {
       backend: createScriptedBackend({

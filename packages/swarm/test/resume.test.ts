@@ -60,7 +60,7 @@ describe("resuming a run from its SQLite state (scripted providers)", () => {
     for (const row of answered) {
       expect(row.result).toMatch(/^answer to: resume test \d+$/);
       expect(row.provider).toMatch(/^[0-9a-f]{64}$/);
-      expect(row.jobId).toMatch(/^[0-9a-f]{64}$/);
+      expect(row.jobId).toMatch(/^[0-9a-f]{64}(:[0-9a-z]+)?$/); // `:item` when it went in a batch
     }
 
     // Resumed: same run id, same database, a fresh customer key so its requests can be counted on the relay.
@@ -81,7 +81,8 @@ describe("resuming a run from its SQLite state (scripted providers)", () => {
     expect(resumedJobs.some((job) => answeredHashes.has(job.hash))).toBe(false);
     expect(new Set(resumedJobs.map((job) => job.hash)).size).toBe(40 - answeredBefore);
     const sent = await stored(relayUrl, { kinds: [5050], authors: [second.pubkey] });
-    expect(sent).toHaveLength(resumedJobs.length);
+    // One request per plain job, one per batch of items.
+    expect(sent).toHaveLength(new Set(resumedJobs.map((job) => job.jobId.split(":")[0])).size);
     expect(second.counters.jobsSent).toBe(resumedJobs.length);
     expect(second.store.subcalls("run-1").every((row) => row.status === "answered")).toBe(true);
   });
@@ -97,11 +98,13 @@ describe("resuming a run from its SQLite state (scripted providers)", () => {
       "answer to: the same question",
       "answer to: another",
     ]);
-    expect(s.counters.jobsSent).toBe(2);
+    // Sent once each (a provider still busy with the previous test's cancelled work may refuse one first).
+    expect(s.counters.jobsSent - s.counters.busy).toBe(2);
+    expect(new Set(s.store.jobs(s.runId).map((job) => job.hash)).size).toBe(2);
     const [again] = await s.complete([same], new AbortController().signal);
     expect(again?.ok).toBe(true);
     expect(s.counters.memoHits).toBe(1);
-    expect(s.counters.jobsSent).toBe(2);
+    expect(s.counters.jobsSent - s.counters.busy).toBe(2);
   });
 
   it("reads back the answer of a job an interrupted run had sent but not recorded, without sending it again", async () => {

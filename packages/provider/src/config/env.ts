@@ -14,6 +14,7 @@ export const ENV_VARIABLES: Readonly<Record<string, Target>> = {
   PYLON_MODEL_NAME: { key: "modelName", kind: "string" },
   PYLON_SLOTS: { key: "slots", kind: "integer" },
   PYLON_QUEUE: { key: "queue", kind: "integer" },
+  PYLON_MAX_BATCH: { key: "maxBatch", kind: "integer" },
   PYLON_THREADS: { key: "threads", kind: "integer" },
   PYLON_CONTEXT_SIZE: { key: "contextSize", kind: "integer" },
   PYLON_GPU: { key: "gpu", kind: "gpu" },

@@ -2,6 +2,7 @@
  * The node configuration as data: what a JSON config file, `PYLON_*` variables and CLI flags describe.
  * Unknown keys are refused (a typo must not silently fall back to a default).
  */
+import { MAX_BATCH_ITEMS } from "@pylon/protocol";
 import { z } from "zod";
 
 const int = (min: number, max: number) => z.number().int().min(min).max(max);
@@ -71,6 +72,11 @@ export const providerConfigSchema = z
     slots: int(1, 256).default(4),
     /** Accepted jobs that may wait for a slot; beyond it requests are refused as busy. */
     queue: int(0, 100_000).default(16),
+    /**
+     * Most prompts one batched request (Pylon extension) may carry; announced as `capacity.max_batch`. Each
+     * item takes a slot or queue place of its own. 0 or 1: batches are refused.
+     */
+    maxBatch: int(0, MAX_BATCH_ITEMS).default(64),
     /** CPU decode threads. Default: 1 for tiny models, else the core count. */
     threads: int(1, 1024).optional(),
     /** Tokens per job (prompt + output). Default: the model's, at most 4096. */

@@ -2,6 +2,8 @@
  * What happens to a request before any work: dedupe, parse (and decrypt), refuse what cannot or should not
  * be served, price it, check payment, then hand it to the worker. Also the restart path for jobs a previous
  * run accepted. Order matters: capacity is checked before payment, so no one pays for work refused as busy.
+ * A batched request is admitted as a whole or refused as a whole: its n items need n places, and its price
+ * (the sum of its items' quotes) is paid before any item runs.
  */
 import {
   type ConversationKeyCache,
@@ -17,7 +19,7 @@ import {
   type TokenPrice,
 } from "@pylon/protocol";
 import { type Logger, shortId } from "../log.js";
-import { type PaymentDecision, type PaymentPolicy, quoteJob } from "../payment.js";
+import { type PaymentDecision, type PaymentPolicy, type PriceQuote, quoteJob } from "../payment.js";
 import type { ReplyPublisher, ReplyTarget } from "../replies/reply-publisher.js";
 import type { ProviderStats } from "../stats.js";
 import type { JobStore, StoredJob } from "../store/job-store.js";
@@ -45,13 +47,18 @@ export interface AdmissionOptions {
   maxAgeSec: number;
   /** Tokens one job's context holds (prompt + output); 0 when unknown. */
   contextTokens: number;
+  /** Most items one batched request may carry; below 2, batches are refused. */
+  maxBatch: number;
 }
 
 export class Admission {
   readonly #o: AdmissionOptions;
   /** Job id → the author of a cancellation that arrived before the job. */
   readonly #earlyCancels = new Map<string, string>();
-  /** Jobs promised a place while their payment is checked, so concurrent arrivals cannot overbook. */
+  /**
+   * Places promised to jobs (a batch: one per item) while their payment is checked, so concurrent arrivals
+   * cannot overbook.
+   */
   #reserved = 0;
   #closed = false;
 
@@ -175,20 +182,23 @@ export class Admission {
       this.#refuse(target, mismatch);
       return;
     }
-    if (!worker.hasRoom(this.#reserved)) {
+    const places = job.batch?.length ?? 1;
+    const batchRefusal = job.batch ? this.#batchRefusal(job.batch.length) : undefined;
+    if (batchRefusal) {
       store.recordRequest(event, now);
-      this.#refuseBusy(target);
+      this.#refuse(target, batchRefusal);
+      return;
+    }
+    if (!worker.hasRoom(this.#reserved, places)) {
+      store.recordRequest(event, now);
+      this.#refuseBusy(target, places);
       return;
     }
     const quote = quoteJob(job, this.#o.price, this.#o.maxTokensCap);
-    // The estimate (4 characters a token) is low for most tokenizers, so this only catches prompts that
-    // cannot possibly fit; the backend refuses the rest after tokenizing them.
-    if (this.#o.contextTokens > 0 && quote.inputTokens >= this.#o.contextTokens) {
+    const tooLong = this.#promptTooLong(job, quote);
+    if (tooLong) {
       store.recordRequest(event, now);
-      this.#refuse(
-        target,
-        `prompt too long: about ${quote.inputTokens} tokens, but a job's context here holds ${this.#o.contextTokens}`,
-      );
+      this.#refuse(target, tooLong);
       return;
     }
     if (!this.#o.free) {
@@ -205,16 +215,17 @@ export class Admission {
       event,
       state: "received",
       quoteMsats: quote.amountMsats,
+      ...(job.batch ? { batchItems: job.batch.length } : {}),
     });
     let decision: PaymentDecision;
-    this.#reserved++;
+    this.#reserved += places;
     try {
       decision = await policy.verifyPayment(job, quote);
     } catch (error) {
       log.error(`job ${shortId(job.id)}: payment check (${policy.name}) threw: ${String(error)}`);
       decision = { ok: false, feedback: "error", reason: "the payment could not be checked; please retry" };
     } finally {
-      this.#reserved--;
+      this.#reserved -= places;
     }
     if (!decision.ok) {
       if (decision.feedback === "result") {
@@ -261,6 +272,30 @@ export class Admission {
     });
   }
 
+  /** Why this node does not take a batch of `items`, or undefined when it does. */
+  #batchRefusal(items: number): string | undefined {
+    const { maxBatch } = this.#o;
+    if (maxBatch < 2) return "batched requests are not served here: send one request per prompt";
+    if (items > maxBatch)
+      return `batch too large: ${items} items, but this node takes at most ${maxBatch} per request; split it`;
+    return undefined;
+  }
+
+  /**
+   * The estimate (4 characters a token) is low for most tokenizers, so this only catches prompts that cannot
+   * possibly fit (in a batch: any item's); the backend refuses the rest after tokenizing them.
+   */
+  #promptTooLong(job: JobRequest, quote: PriceQuote): string | undefined {
+    const context = this.#o.contextTokens;
+    if (context <= 0) return undefined;
+    const quotes = quote.items ?? [quote];
+    const index = quotes.findIndex((item) => item.inputTokens >= context);
+    const over = quotes[index];
+    if (!over) return undefined;
+    const what = job.batch ? `item "${job.batch[index]?.id ?? index}": prompt` : "prompt";
+    return `${what} too long: about ${over.inputTokens} tokens, but a job's context here holds ${context}`;
+  }
+
   #refuse(target: ReplyTarget, reason: string, amountMsats?: number): void {
     this.#o.stats.count("refused");
     this.#o.log.info(`request ${shortId(target.event.id)} refused: ${reason}`);
@@ -270,9 +305,9 @@ export class Admission {
     });
   }
 
-  #refuseBusy(target: ReplyTarget): void {
+  #refuseBusy(target: ReplyTarget, places: number): void {
     this.#o.stats.count("busy");
-    this.#refuse(target, busyReason(this.#o.worker));
+    this.#refuse(target, busyReason(this.#o.worker, places, this.#reserved));
   }
 
   #rememberEarlyCancel(jobId: string, author: string): void {
@@ -287,10 +322,13 @@ export class Admission {
 export function targetFor(job: JobRequest): ReplyTarget {
   const target: ReplyTarget = { event: job.event, relays: job.relays };
   if (job.encryption) target.encryption = job.encryption;
+  if (job.batch) target.batch = true;
   return target;
 }
 
-function busyReason(worker: JobWorker): string {
-  const places = worker.maxQueue === 1 ? "1 queue place" : `${worker.maxQueue} queue places`;
-  return `busy: all ${worker.slots} slots and ${places} are taken; retry later or use another provider`;
+function busyReason(worker: JobWorker, needed: number, reserved: number): string {
+  const queue = worker.maxQueue === 1 ? "1 queue place" : `${worker.maxQueue} queue places`;
+  if (needed === 1)
+    return `busy: all ${worker.slots} slots and ${queue} are taken; retry later or use another provider`;
+  return `busy: a batch of ${needed} items needs ${needed} free places, but only ${worker.freePlaces(reserved)} of the ${worker.slots} slots and ${queue} are free; retry later, send fewer items, or use another provider`;
 }

@@ -3,7 +3,7 @@
  * can make (which model it serves, what it caps).
  */
 import type { ChatMessage, GenerateRequest } from "@pylon/inference";
-import type { JobRequest } from "@pylon/protocol";
+import type { BatchItem, JobRequest } from "@pylon/protocol";
 
 /**
  * Extension param (see PROTOCOL-ADDENDUM.md): `["param", "ignore_eos", "true"]` keeps generating to
@@ -50,4 +50,18 @@ export function toGenerateRequest(job: JobRequest, maxTokensCap: number): Genera
 
 function isTruthy(value: string | undefined): boolean {
   return value !== undefined && ["1", "true", "yes"].includes(value.trim().toLowerCase());
+}
+
+/**
+ * One item of a batch as the single job it stands for: the item's prompt, system prompt, max_tokens and
+ * temperature, the request's other params. Pricing and generation then treat it like any job.
+ */
+export function itemAsJob(job: JobRequest, item: BatchItem): JobRequest {
+  const params = { ...job.params };
+  if (item.maxTokens !== undefined) params.maxTokens = item.maxTokens;
+  if (item.temperature !== undefined) params.temperature = item.temperature;
+  const single: JobRequest = { ...job, prompt: item.prompt, params };
+  delete single.batch;
+  if (item.system !== undefined) single.systemPrompt = item.system;
+  return single;
 }

@@ -4,13 +4,21 @@
  * cancellation by its customer, and each step is written to the job store before the customer hears of it.
  */
 import { type Backend, type GenerateResult, isBackendError } from "@pylon/inference";
-import { isExpired, type JobRequest, jobCostMsats, type TokenUsage } from "@pylon/protocol";
+import {
+  decodeBatchResults,
+  encodeBatchResults,
+  isExpired,
+  type JobRequest,
+  jobCostMsats,
+  type TokenUsage,
+} from "@pylon/protocol";
 import { type Logger, shortId } from "../log.js";
 import type { PaymentPolicy, PriceQuote } from "../payment.js";
 import type { ReplyPublisher, ReplyTarget } from "../replies/reply-publisher.js";
 import type { ProviderStats } from "../stats.js";
 import type { JobStore, StoredJob } from "../store/job-store.js";
-import { toGenerateRequest } from "./generate-request.js";
+import { BatchRun, type ItemOutcome } from "./batch-run.js";
+import { itemAsJob, toGenerateRequest } from "./generate-request.js";
 import { SlotQueue } from "./slot-queue.js";
 
 export interface AcceptedJob {
@@ -22,6 +30,15 @@ export interface AcceptedJob {
   abort: AbortController;
   /** Why generation was stopped, once it was. */
   stopReason?: "cancelled" | "shutdown";
+  /** A batched request's progress (set by the worker when it accepts one). */
+  batch?: BatchRun;
+}
+
+/** What one slot runs: a single job, or one item of a batch. */
+interface WorkUnit {
+  accepted: AcceptedJob;
+  /** The batch item's index; undefined for a single job. */
+  item?: number;
 }
 
 export interface JobWorkerOptions {
@@ -40,10 +57,11 @@ export interface JobWorkerOptions {
 
 export const SHUTDOWN_REASON = "provider shutting down; please retry (here later, or elsewhere)";
 export const CANCELLED_REASON = "cancelled by the customer";
+export const EXPIRED_BEFORE_SLOT_REASON = "the request expired before a slot was free";
 
 export class JobWorker {
   readonly #options: JobWorkerOptions;
-  readonly #queue: SlotQueue<AcceptedJob>;
+  readonly #queue: SlotQueue<WorkUnit>;
   /** Accepted jobs not yet ended (queued or running), by id. */
   readonly #jobs = new Map<string, AcceptedJob>();
   /** Results being published, by job id. */
@@ -52,7 +70,7 @@ export class JobWorker {
 
   constructor(options: JobWorkerOptions) {
     this.#options = options;
-    this.#queue = new SlotQueue(options.slots, options.maxQueue, (accepted) => this.#execute(accepted));
+    this.#queue = new SlotQueue(options.slots, options.maxQueue, (unit) => this.#execute(unit));
   }
 
   get slots(): number {
@@ -71,9 +89,14 @@ export class JobWorker {
     return this.#queue.queued;
   }
 
-  /** Whether one more job fits beside `reserved` jobs already promised a place. */
-  hasRoom(reserved = 0): boolean {
-    return this.#queue.hasRoom(reserved);
+  /** Whether `count` more jobs (each item of a batch counts one) fit beside `reserved` already promised room. */
+  hasRoom(reserved = 0, count = 1): boolean {
+    return this.#queue.hasRoom(reserved, count);
+  }
+
+  /** Slots and queue places not taken (nor promised to `reserved` jobs). */
+  freePlaces(reserved = 0): number {
+    return this.#queue.free(reserved);
   }
 
   /** Whether a job is queued or running here. */
@@ -82,8 +105,9 @@ export class JobWorker {
   }
 
   /**
-   * Takes a job whose payment is settled: records it as queued, tells the customer `processing`, and queues
-   * it. `resumed` jobs were accepted before a restart and may exceed the queue bound.
+   * Takes a job whose payment is settled: records it as queued, tells the customer `processing` (once, for a
+   * whole batch), and queues it (each item of a batch as its own unit of work). `resumed` jobs were accepted
+   * before a restart and may exceed the queue bound.
    */
   accept(accepted: AcceptedJob, resumed = false): void {
     const { store, replies } = this.#options;
@@ -93,15 +117,19 @@ export class JobWorker {
       this.fail(id, accepted.target, SHUTDOWN_REASON);
       return;
     }
+    const items = accepted.job.batch;
+    if (items) accepted.batch = new BatchRun(items, accepted.quote.price);
+    const units: WorkUnit[] = items ? items.map((_, item) => ({ accepted, item })) : [{ accepted }];
     const startsNow = this.#queue.active < this.#queue.slots && this.#queue.queued === 0;
     store.update(id, { state: "queued" });
     this.#jobs.set(id, accepted);
     this.#changed();
     const status = startsNow ? "started" : `queued behind ${this.#queue.active + this.#queue.queued} jobs`;
+    const what = items ? `; batch of ${items.length} items` : "";
     void replies.feedback(accepted.target, "processing", {
-      extra: resumed ? `resumed after a provider restart; ${status}` : status,
+      extra: resumed ? `resumed after a provider restart; ${status}${what}` : `${status}${what}`,
     });
-    this.#queue.push(accepted, resumed);
+    this.#queue.pushAll(units, resumed);
   }
 
   /**
@@ -112,9 +140,14 @@ export class JobWorker {
     const accepted = this.#jobs.get(jobId);
     if (!accepted || accepted.job.customer !== author) return false;
     accepted.stopReason = "cancelled";
-    if (this.#queue.remove((item) => item === accepted)) {
+    const removed = this.#queue.removeAll((unit) => unit.accepted === accepted);
+    if (accepted.batch) {
+      // Items still waiting end now; running ones stop at their next token and end the batch when done.
+      for (const unit of removed) this.#itemEnded(accepted, unit.item ?? -1, { error: CANCELLED_REASON });
+      accepted.abort.abort();
+    } else if (removed.length > 0) {
       this.#forget(jobId);
-      this.#endCancelled(accepted);
+      this.#endCancelled(accepted, 0);
     } else {
       accepted.abort.abort();
     }
@@ -124,7 +157,9 @@ export class JobWorker {
   /** Publishes the stored output of a job whose result no relay has acknowledged yet. */
   redeliver(stored: StoredJob, target: ReplyTarget): void {
     if (this.#deliveries.has(stored.id) || stored.output === undefined) return;
-    this.#deliver(stored.id, target, stored.output, stored.amountMsats ?? 0);
+    const items = target.batch ? decodeBatchResults(stored.output) : undefined;
+    const served = items ? items.filter((item) => item.output !== undefined).length : 1;
+    this.#deliver(stored.id, target, stored.output, stored.amountMsats ?? 0, served);
   }
 
   /** Ends a stored job that cannot go on, telling its customer why. */
@@ -139,10 +174,17 @@ export class JobWorker {
   /**
    * Stops taking work: queued jobs are failed at once (their customers can go elsewhere), running jobs get
    * `graceMs` to finish and are then stopped and failed; finally waits (bounded) for replies to go out.
+   * A batch with items running gets its result once they end, its queued items answered with the shutdown
+   * error; a batch none of whose items produced anything is failed like a single job.
    */
   async shutdown(graceMs: number): Promise<void> {
     this.#closed = true;
-    for (const accepted of this.#queue.closeAndTakeQueued()) {
+    for (const { accepted, item } of this.#queue.closeAndTakeQueued()) {
+      if (accepted.batch) {
+        // A batch keeps what its running items make; its waiting items end unanswered (retried by the buyer).
+        this.#itemEnded(accepted, item ?? -1, { error: SHUTDOWN_REASON });
+        continue;
+      }
       this.#forget(accepted.job.id);
       this.fail(accepted.job.id, accepted.target, SHUTDOWN_REASON);
     }
@@ -166,18 +208,34 @@ export class JobWorker {
     this.#options.onJobsChanged?.([...this.#jobs.keys()]);
   }
 
-  /** Runs one job on a slot. Whatever goes wrong, the customer hears of it: nothing is dropped silently. */
-  async #execute(accepted: AcceptedJob): Promise<void> {
+  /**
+   * Runs one job (or batch item) on a slot. Whatever goes wrong, the customer hears of it: nothing is dropped
+   * silently.
+   */
+  async #execute({ accepted, item }: WorkUnit): Promise<void> {
     try {
-      await this.#generate(accepted);
+      if (item === undefined) await this.#generate(accepted);
+      else await this.#generateItem(accepted, item);
     } catch (error) {
       // Not a model failure (those are handled below) but ours, e.g. the database refusing a write.
       const id = accepted.job.id;
       this.#options.log.error(
         `job ${shortId(id)}: internal error: ${error instanceof Error ? error.stack : String(error)}`,
       );
-      this.#forget(id);
       const reason = "internal error on the provider; please retry";
+      const { batch } = accepted;
+      if (item !== undefined && batch && !batch.ended) {
+        try {
+          this.#itemEnded(accepted, item, { error: reason }); // only this item is lost
+          return;
+        } catch {
+          // ending the batch failed too: it fails as a whole, below
+        }
+      }
+      // Items of a failed batch still running stop, and their ends are ignored: the customer heard `error`.
+      batch?.close();
+      if (batch) accepted.abort.abort();
+      this.#forget(id);
       try {
         this.fail(id, accepted.target, reason);
       } catch {
@@ -191,7 +249,7 @@ export class JobWorker {
     const { job } = accepted;
     if (isExpired(job.event, Math.floor(Date.now() / 1000))) {
       this.#forget(job.id);
-      this.fail(job.id, accepted.target, "the request expired before a slot was free");
+      this.fail(job.id, accepted.target, EXPIRED_BEFORE_SLOT_REASON);
       return;
     }
     store.update(job.id, { state: "running", startedAt: Date.now(), attempts: accepted.attempts + 1 });
@@ -219,6 +277,77 @@ export class JobWorker {
     }
   }
 
+  /**
+   * Runs one item of a batch as its own generation. Its failure is that item's `error`, never the batch's;
+   * the last item to end ends the batch.
+   */
+  async #generateItem(accepted: AcceptedJob, index: number): Promise<void> {
+    const { backend, store, stats, log, maxTokensCap } = this.#options;
+    const { job, batch } = accepted;
+    const item = batch?.items[index];
+    if (!batch || !item) throw new Error(`batch item ${index} of job ${shortId(job.id)} does not exist`);
+    if (accepted.stopReason) {
+      this.#itemEnded(accepted, index, { error: stopReasonText(accepted.stopReason) });
+      return;
+    }
+    if (isExpired(job.event, Math.floor(Date.now() / 1000))) {
+      this.#itemEnded(accepted, index, { error: EXPIRED_BEFORE_SLOT_REASON });
+      return;
+    }
+    if (!batch.started) {
+      batch.started = true;
+      store.update(job.id, { state: "running", startedAt: Date.now(), attempts: accepted.attempts + 1 });
+    }
+    stats.jobStarted();
+    let outputTokens = 0;
+    let outcome: ItemOutcome;
+    try {
+      const result = await backend.generate(toGenerateRequest(itemAsJob(job, item), maxTokensCap), {
+        signal: accepted.abort.signal,
+      });
+      outputTokens = result.usage.outputTokens;
+      outcome = itemOutcome(accepted, result);
+    } catch (error) {
+      if (!accepted.stopReason) log.warn(`job ${shortId(job.id)} item ${item.id}: ${describeFailure(error)}`);
+      outcome = { error: accepted.stopReason ? stopReasonText(accepted.stopReason) : describeFailure(error) };
+    } finally {
+      stats.jobEnded(outputTokens);
+    }
+    this.#itemEnded(accepted, index, outcome);
+  }
+
+  /** Records a batch item's end; after the last one, the batch ends as a whole. */
+  #itemEnded(accepted: AcceptedJob, index: number, outcome: ItemOutcome): void {
+    if (!accepted.batch?.end(index, outcome)) return;
+    this.#forget(accepted.job.id);
+    const { costMsats, inputTokens, outputTokens } = accepted.batch;
+    if (accepted.stopReason === "cancelled")
+      this.#endCancelled(accepted, costMsats, { inputTokens, outputTokens });
+    else this.#completeBatch(accepted, accepted.batch);
+  }
+
+  /**
+   * One result for the whole batch: content = every item's outcome and cost (failed items cost nothing),
+   * charged to a tab before the output is stored; `amount` = what is still owed, as on single results.
+   */
+  #completeBatch(accepted: AcceptedJob, batch: BatchRun): void {
+    const { store, policy, stats } = this.#options;
+    const { job } = accepted;
+    // Nothing to hand over because of the node, not the items (shutting down, or expired before any item
+    // started): an error like a single job's, so the customer retries elsewhere.
+    if (batch.served === 0 && (this.#closed || !batch.started)) {
+      this.fail(job.id, accepted.target, this.#closed ? SHUTDOWN_REASON : EXPIRED_BEFORE_SLOT_REASON);
+      return;
+    }
+    policy.settle?.(job.id, batch.costMsats);
+    const output = encodeBatchResults(batch.results());
+    const usage = { inputTokens: batch.inputTokens, outputTokens: batch.outputTokens };
+    const amountMsats = policy.amountOwed?.(job, accepted.quote, usage) ?? 0;
+    store.update(job.id, { state: "finished", output, ...usage, amountMsats, endedAt: Date.now() });
+    stats.count("failed", batch.failed);
+    this.#deliver(job.id, accepted.target, output, amountMsats, batch.served);
+  }
+
   #complete(accepted: AcceptedJob, result: GenerateResult): void {
     const { store, policy } = this.#options;
     const { job, quote } = accepted;
@@ -238,13 +367,15 @@ export class JobWorker {
     this.#deliver(job.id, accepted.target, result.text, amountMsats);
   }
 
-  #deliver(jobId: string, target: ReplyTarget, output: string, amountMsats: number): void {
+  /** `served`: jobs the result answers (a batch's items with an output; 1 for a single job). */
+  #deliver(jobId: string, target: ReplyTarget, output: string, amountMsats: number, served = 1): void {
     const { store, replies, stats, log, policy } = this.#options;
     const tags = policy.resultTags?.({ customer: target.event.pubkey }) ?? [];
     const delivery = replies.result(target, output, amountMsats, tags).then((delivered) => {
       if (delivered) {
         store.update(jobId, { state: "done" });
-        stats.count("served");
+        stats.count("served", served);
+        if (target.batch) stats.count("batches");
       } else {
         log.warn(`job ${shortId(jobId)}: result kept for another attempt`);
       }
@@ -255,21 +386,21 @@ export class JobWorker {
 
   #endStopped(accepted: AcceptedJob, result?: GenerateResult): void {
     if (accepted.stopReason === "cancelled") {
-      this.#endCancelled(accepted, result);
+      this.#endCancelled(accepted, result ? costOf(accepted.quote, result.usage) : 0, result?.usage);
       return;
     }
     this.fail(accepted.job.id, accepted.target, SHUTDOWN_REASON);
   }
 
-  #endCancelled(accepted: AcceptedJob, result?: GenerateResult): void {
+  /** `costMsats`: the price of what was generated before the cancellation (charged; nothing more is). */
+  #endCancelled(accepted: AcceptedJob, costMsats: number, usage?: TokenUsage): void {
     const { store, replies, stats, policy } = this.#options;
-    // What was generated before the cancellation is charged; nothing more.
-    policy.settle?.(accepted.job.id, result ? costOf(accepted.quote, result.usage) : 0);
+    policy.settle?.(accepted.job.id, costMsats);
     store.update(accepted.job.id, {
       state: "cancelled",
       detail: CANCELLED_REASON,
       endedAt: Date.now(),
-      ...(result ? { outputTokens: result.usage.outputTokens, inputTokens: result.usage.inputTokens } : {}),
+      ...(usage ? { outputTokens: usage.outputTokens, inputTokens: usage.inputTokens } : {}),
     });
     stats.count("cancelled");
     // A courtesy: the customer's other devices (and any watcher) learn the job is over.
@@ -279,6 +410,25 @@ export class JobWorker {
 
 function costOf(quote: PriceQuote, usage: TokenUsage): number {
   return jobCostMsats(quote.price, usage);
+}
+
+/**
+ * A batch item's generation outcome. An item cancelled mid-generation is charged what it generated (as a
+ * cancelled job is); one stopped by a shutdown or failed costs nothing. An item that finished before the
+ * stop took effect keeps its output.
+ */
+function itemOutcome(accepted: AcceptedJob, result: GenerateResult): ItemOutcome {
+  if (result.finishReason === "abort") {
+    if (accepted.stopReason === "cancelled") return { error: CANCELLED_REASON, usage: result.usage };
+    return { error: accepted.stopReason ? SHUTDOWN_REASON : "generation was stopped" };
+  }
+  if (result.finishReason === "error")
+    return { error: `generation failed: ${result.error?.message ?? "unknown error"}` };
+  return { output: result.text, usage: result.usage };
+}
+
+function stopReasonText(reason: NonNullable<AcceptedJob["stopReason"]>): string {
+  return reason === "cancelled" ? CANCELLED_REASON : SHUTDOWN_REASON;
 }
 
 /** A backend failure in words a customer can act on. */

@@ -26,15 +26,29 @@ export class SlotQueue<T> {
     return this.#waiting.length;
   }
 
-  /** Whether `reserved + 1` more items would fit (`reserved`: items promised room but not pushed yet). */
-  hasRoom(reserved = 0): boolean {
-    return this.#active + this.#waiting.length + reserved < this.slots + this.maxQueue;
+  /**
+   * Whether `count` more items would fit beside `reserved` ones (`reserved`: items promised room but not
+   * pushed yet).
+   */
+  hasRoom(reserved = 0, count = 1): boolean {
+    return this.#active + this.#waiting.length + reserved + count <= this.slots + this.maxQueue;
+  }
+
+  /** Places not taken by running, waiting or `reserved` items. */
+  free(reserved = 0): number {
+    return Math.max(0, this.slots + this.maxQueue - this.#active - this.#waiting.length - reserved);
   }
 
   /** Starts the item now if a slot is free, else queues it. `force` skips the room check (resumed jobs). */
   push(item: T, force = false): void {
-    if (!force && !this.hasRoom()) throw new RangeError("no room: check hasRoom() before push()");
-    this.#waiting.push(item);
+    this.pushAll([item], force);
+  }
+
+  /** Pushes all of `items` (a batch's items, in order) or, without room for all, none of them. */
+  pushAll(items: readonly T[], force = false): void {
+    if (!force && !this.hasRoom(0, items.length))
+      throw new RangeError("no room: check hasRoom() before push()");
+    this.#waiting.push(...items);
     this.#pump();
   }
 
@@ -43,6 +57,14 @@ export class SlotQueue<T> {
     const index = this.#waiting.findIndex(matches);
     if (index < 0) return undefined;
     return this.#waiting.splice(index, 1)[0];
+  }
+
+  /** Takes every waiting item that matches out of the queue. */
+  removeAll(matches: (item: T) => boolean): T[] {
+    const taken = this.#waiting.filter(matches);
+    if (taken.length > 0)
+      this.#waiting.splice(0, this.#waiting.length, ...this.#waiting.filter((item) => !matches(item)));
+    return taken;
   }
 
   /** Stops starting queued items and hands them all back. */

@@ -27,6 +27,8 @@ export interface ReplyTarget {
   encryption?: EncryptionScheme;
   /** Relays the customer asked for replies on. */
   relays: readonly string[];
+  /** A batched request: its result copies none of the inputs (they can be large; the items hold the ids). */
+  batch?: boolean;
 }
 
 export interface FeedbackDetails {
@@ -149,7 +151,8 @@ export class ReplyPublisher {
         ...(encrypted ? { encryption: { sender: this.#keys, scheme: target.encryption } } : {}),
       });
       // Inputs are copied for the customer's convenience; they are the first thing to go when space is short.
-      if (variant === "without-inputs") template.tags = template.tags.filter((tag) => tag[0] !== "i");
+      if (variant === "without-inputs" || target.batch)
+        template.tags = template.tags.filter((tag) => tag[0] !== "i");
       if (part) template.tags.push(outputPartTag(part[0], part[1]));
       return template;
     };

@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { NostrEvent } from "@pylon/protocol";
 import Database from "better-sqlite3";
-import { SCHEMA_SQL, SCHEMA_VERSION } from "./schema.js";
+import { MIGRATIONS, SCHEMA_SQL, SCHEMA_VERSION } from "./schema.js";
 
 /**
  * Where a job stands.
@@ -58,9 +58,11 @@ export interface StoredJob {
   output?: string;
   /** Why it failed or was cancelled. */
   detail?: string;
+  /** For a batched request: how many items it carries. */
+  batchItems?: number;
 }
 
-export type JobPatch = Partial<Omit<StoredJob, "id" | "customer" | "request" | "receivedAt">>;
+export type JobPatch = Partial<Omit<StoredJob, "id" | "customer" | "request" | "receivedAt" | "batchItems">>;
 
 interface JobRow {
   id: string;
@@ -78,6 +80,7 @@ interface JobRow {
   finish_reason: string | null;
   output: string | null;
   detail: string | null;
+  batch_items: number | null;
 }
 
 const COLUMNS: Record<keyof JobPatch, string> = {
@@ -121,6 +124,10 @@ export class JobStore {
     db.pragma("synchronous = NORMAL");
     db.pragma("busy_timeout = 5000");
     db.exec(SCHEMA_SQL);
+    const columns = new Set(
+      (db.prepare("PRAGMA table_info(jobs)").all() as { name: string }[]).map((column) => column.name),
+    );
+    for (const migration of MIGRATIONS) if (!columns.has(migration.column)) db.exec(migration.sql);
     this.#readMeta = db.prepare("SELECT value FROM meta WHERE key = ?");
     this.#writeMeta = db.prepare(
       "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
@@ -134,8 +141,8 @@ export class JobStore {
     this.#hasSeen = db.prepare("SELECT 1 AS found FROM seen WHERE id = ?");
     this.#insertSeen = db.prepare("INSERT OR IGNORE INTO seen (id, created_at) VALUES (?, ?)");
     this.#insertJob = db.prepare(
-      `INSERT INTO jobs (id, customer, request, state, received_at, quote_msats, updated_at)
-       VALUES (@id, @customer, @request, @state, @receivedAt, @quoteMsats, @receivedAt)`,
+      `INSERT INTO jobs (id, customer, request, state, received_at, quote_msats, batch_items, updated_at)
+       VALUES (@id, @customer, @request, @state, @receivedAt, @quoteMsats, @batchItems, @receivedAt)`,
     );
     this.#getJob = db.prepare("SELECT * FROM jobs WHERE id = ?");
     const stored = this.#readMeta.get(CURSOR_KEY)?.value;
@@ -154,7 +161,7 @@ export class JobStore {
   recordRequest(
     request: { id: string; created_at: number },
     nowSec: number,
-    job?: { customer: string; event: NostrEvent; state: JobState; quoteMsats?: number },
+    job?: { customer: string; event: NostrEvent; state: JobState; quoteMsats?: number; batchItems?: number },
   ): void {
     this.#db.transaction(() => {
       this.#insertSeen.run(request.id, request.created_at);
@@ -171,6 +178,7 @@ export class JobStore {
           state: job.state,
           receivedAt: Date.now(),
           quoteMsats: job.quoteMsats ?? null,
+          batchItems: job.batchItems ?? null,
         });
       }
     })();
@@ -255,5 +263,6 @@ function fromRow(row: JobRow): StoredJob {
   if (row.finish_reason !== null) job.finishReason = row.finish_reason;
   if (row.output !== null) job.output = row.output;
   if (row.detail !== null) job.detail = row.detail;
+  if (row.batch_items !== null) job.batchItems = row.batch_items;
   return job;
 }

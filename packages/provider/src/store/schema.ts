@@ -3,10 +3,11 @@
  *
  * - `seen`: every request id taken in (whatever became of it), so a replayed request is never handled twice.
  *   Pruned once requests that old would be refused as stale anyway.
- * - `jobs`: every request that parsed, with its state and outcome (see JobState).
+ * - `jobs`: every request that parsed, with its state and outcome (see JobState). A batched request is one
+ *   job: `batch_items` is its item count (the items are in `request`; `output` is the encoded item results).
  * - `meta`: the intake cursor (newest request `created_at` handled) and the schema version.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS meta (
@@ -35,7 +36,13 @@ CREATE TABLE IF NOT EXISTS jobs (
   finish_reason TEXT,
   output        TEXT,
   detail        TEXT,
+  batch_items   INTEGER,
   updated_at    INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state, received_at);
 `;
+
+/** Brings a database written by an older node up to SCHEMA_VERSION (columns added since, nullable). */
+export const MIGRATIONS: ReadonlyArray<{ column: string; sql: string }> = [
+  { column: "batch_items", sql: "ALTER TABLE jobs ADD COLUMN batch_items INTEGER" },
+];

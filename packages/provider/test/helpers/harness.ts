@@ -7,10 +7,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { writeTinyGguf } from "@pylon/inference";
-import { type Filter, JobClient, RelayPool } from "@pylon/nostr";
+import { type Filter, JobClient, JobError, RelayPool } from "@pylon/nostr";
 import type { NostrEvent } from "@pylon/protocol";
 import { type RunningRelay, startRelay } from "@pylon/relay";
 import { generateSecretKey } from "nostr-tools/pure";
+import { expect } from "vitest";
 import {
   type ProviderConfigInput,
   type ProviderDeps,
@@ -126,4 +127,14 @@ export function nowSec(): number {
 
 export function tag(event: { tags: string[][] }, name: string): string[] | undefined {
   return event.tags.find((t) => t[0] === name);
+}
+
+/** The JobError a job failed with (the test fails if it succeeded or threw anything else). */
+export async function failure(promise: Promise<unknown>): Promise<JobError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(JobError);
+  return error as JobError;
 }
