@@ -10,7 +10,7 @@
  * expired unredeemed (reclaim.ts). Deposits, charges, refunds and reclaims are written to the swarm's run
  * store; a resumed run (same customer key and store) reuses its open tabs.
  */
-import type { JobClient } from "@pylon/nostr";
+import { type JobClient, JobError, type JobOutcome } from "@pylon/nostr";
 import { jobCostMsats, priceForModel } from "@pylon/protocol";
 import type { ProviderEntry } from "./directory.js";
 import type { PaymentBinding, PaymentJob, PaymentStrategy, PreparedPayment } from "./payment.js";
@@ -377,10 +377,24 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
   /** Closes one open tab: the provider returns its whole-sat balance as a token, which the wallet takes in. */
   const closeTab = async (provider: string): Promise<void> => {
     const { client, store } = bound();
-    const outcome = await client.submit(
-      { prompt: "close", provider, encryption: "nip44", extraParams: { tab: "close" } },
-      { timeoutMs: options.closeTimeoutMs ?? 30_000 },
-    );
+    const deadline = Date.now() + (options.closeTimeoutMs ?? 30_000);
+    let outcome: JobOutcome;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        outcome = await client.submit(
+          { prompt: "close", provider, encryption: "nip44", extraParams: { tab: "close" } },
+          { timeoutMs: Math.max(1, deadline - Date.now()) },
+        );
+        break;
+      } catch (error) {
+        // "jobs on this tab are still running" (ones we gave up on, finishing there) and "please retry"
+        // (its mint was briefly unreachable) pass: ask again until the close's deadline.
+        const retryable = error instanceof JobError && /still running|retry/i.test(error.message);
+        const pause = Math.min(2_000, 250 * 2 ** attempt);
+        if (!retryable || Date.now() + pause >= deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, pause));
+      }
+    }
     const token = outcome.output.trim();
     let sats = 0;
     if (token.startsWith("cashu")) sats = (await options.wallet.receive(token)).amount;
@@ -388,7 +402,10 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
     // What the provider charged in all: what went in, less the refund and the sub-sat rest it keeps.
     const rest = outcome.result.tabMsats ?? 0;
     const after = store.tabs(client.pubkey, options.mintUrl).find((t) => t.provider === provider);
-    const charged = after ? after.depositedMsats - after.chargedMsats - sats * 1000 - rest : 0;
+    // The row adds up every run's tab with this provider: earlier refunds are not this close's charges.
+    const charged = after
+      ? after.depositedMsats - after.chargedMsats - after.refundedMsats - sats * 1000 - rest
+      : 0;
     if (charged !== 0) record(provider, "charge", charged, { balanceMsats: rest });
     record(provider, "refund", sats * 1000, { token, balanceMsats: rest });
     markClosed(provider);

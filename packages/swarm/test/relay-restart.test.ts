@@ -278,13 +278,10 @@ describe("relay restarted mid-run (3 paid scripted nodes at 40 ms an answer, tab
     await runAcrossRestart({ ackTimeoutMs: 600 });
   }, 120_000);
 
-  // Every subscription of a pool is sent again at once when its relay comes back. A relay whose REQ burst is
-  // smaller refuses the rest ("rate-limited:"), and today a refused subscription is never asked for again
-  // (packages/nostr PoolSubscription): a job whose subscription it was hears nothing more (re-dispatched at
-  // the ack timeout, or lost at the deadline once acknowledged), and a node whose `jobs` subscription it was
-  // takes no request again (its tab cannot even be closed). Skipped until the pool retries rate-limited
-  // REQs (docs/swarm.md, relay restarts); with that fix it passes with 1 re-dispatch.
-  it.skip("the relay comes back with a REQ burst of 2: refused resubscriptions are retried; nothing lost", async () => {
+  // Every subscription of a pool is sent again at once when its relay comes back; a relay whose REQ burst is
+  // smaller refuses the rest ("rate-limited:"). The pool asks again after a short jittered pause, so no job
+  // and no node's intake goes deaf.
+  it("the relay comes back with a REQ burst of 2: refused resubscriptions are retried; nothing lost", async () => {
     await runAcrossRestart({ ackTimeoutMs: 5_000, limitsAfter: { reqBurst: 2 } });
   }, 120_000);
 });

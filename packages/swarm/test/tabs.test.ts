@@ -187,4 +187,41 @@ describe("Cashu tabs from the swarm (scripted backends, real mint and relay)", (
     expect(tab.depositedMsats).toBe(20_000);
     expect(tab.depositedMsats).toBe(tab.chargedMsats + tab.refundedMsats + (tab.balanceMsats ?? 0));
   }, 60_000);
+
+  it("a second run with the same key and store opens and closes a new tab; the store's totals stay exact", async () => {
+    const dir = await tempDir(cleanup);
+    const storeFile = path.join(dir, "runs.db");
+    const secretKey = new Uint8Array(randomBytes(32));
+    const chargedAtProviders = () =>
+      nodes.reduce((sum, n) => sum + n.node.payments!.tabTotals().chargedMsats, 0);
+    const before = chargedAtProviders();
+    let last: CashuTabStrategy | undefined;
+    for (const run of ["first", "second"]) {
+      const strategy = cashuTabStrategy({ wallet: buyer, mintUrl: theMint.url, depositSats: 20 });
+      const swarm = await createSwarm({
+        relays: [relayUrl],
+        payment: strategy,
+        store: storeFile,
+        runId: run,
+        secretKey,
+        hedge: false,
+      });
+      await swarm.directory.waitFor(4);
+      const results = await swarm.complete(
+        Array.from({ length: 8 }, (_, i) => ask(`${run} run question ${i}`, 32)),
+        new AbortController().signal,
+      );
+      expect(results.every((r) => r.ok)).toBe(true);
+      await swarm.close();
+      last = strategy;
+    }
+    // The store's rows add up both runs' tabs with each provider; what they say was charged is what the
+    // providers charged this customer (an earlier refund must not be counted as a charge at the next close).
+    const tabs = last!.tabs();
+    expect(tabs.every((t) => t.state === "closed")).toBe(true);
+    const charged = tabs.reduce((sum, t) => sum + t.chargedMsats, 0);
+    expect(charged).toBe(chargedAtProviders() - before);
+    for (const tab of tabs)
+      expect(tab.depositedMsats).toBe(tab.chargedMsats + tab.refundedMsats + (tab.balanceMsats ?? 0));
+  }, 60_000);
 });

@@ -24,6 +24,7 @@ interface NodeCliOptions {
   modelName?: string;
   slots?: number;
   queue?: number;
+  maxBatch?: number;
   threads?: number;
   contextSize?: number;
   gpu?: (typeof GPU_CHOICES)[number];
@@ -58,6 +59,11 @@ export function nodeCommand(): Command {
     .option(
       "--queue <n>",
       "accepted jobs that may wait for a slot; more are refused as busy (default 16)",
+      parseCount,
+    )
+    .option(
+      "--max-batch <n>",
+      "most prompts one batched request may carry (announced as capacity.max_batch); 0 or 1 refuses batches (default 64; env: PYLON_MAX_BATCH)",
       parseCount,
     )
     .option(
@@ -179,6 +185,7 @@ function flagsToConfig(opts: NodeCliOptions): Record<string, unknown> {
     modelName: opts.modelName,
     slots: opts.slots,
     queue: opts.queue,
+    maxBatch: opts.maxBatch,
     threads: opts.threads,
     contextSize: opts.contextSize,
     gpu: opts.gpu === "off" ? false : opts.gpu,
@@ -200,7 +207,7 @@ export function statusLine(status: ProviderStatus): string {
   const { jobs } = status;
   return (
     `pylon node: served ${jobs.served}, failed ${jobs.failed}, cancelled ${jobs.cancelled}, ` +
-    `refused ${jobs.refused} (busy ${jobs.busy}), payment-required ${jobs.paymentRequired}; ` +
+    `refused ${jobs.refused} (busy ${jobs.busy}), payment-required ${jobs.paymentRequired}, batches ${jobs.batches}; ` +
     `running ${status.activeJobs}/${status.slots}, queued ${status.queueDepth}/${status.maxQueue}; ` +
     `${status.tokensGenerated} tokens at ${status.tokensPerSecond} tok/s; up ${status.uptimeSec}s` +
     (status.earnings
