@@ -79,3 +79,4 @@ export type {
 } from "./subcalls/types.js";
 // Benchmark tasks.
 export * from "./tasks/index.js";
+export { allWithSlotSignals } from "./util/signals.js";

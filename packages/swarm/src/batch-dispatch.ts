@@ -29,6 +29,11 @@ export interface BatchOptions {
   windowMs: number;
   /** Most items in one batch (the provider's announced `maxBatch` lowers it). Default 64. */
   maxItems: number;
+  /**
+   * Most characters of items (as JSON) in one batch, so the request stays well inside a relay's event size
+   * limit (64 KiB on ours and most public relays) after encryption (base64: 4/3) and escaping. Default 36,000.
+   */
+  maxChars: number;
   /** Called once per batch with the signed request, before it is published (the run store keeps it). */
   onBatchSent: (request: NostrEvent, provider: string) => void;
 }
@@ -40,6 +45,10 @@ interface Item {
   deadline: number;
   /** Wire id inside the batch. */
   id: string;
+  /** The item as it goes on the wire. */
+  wire: BatchItem;
+  /** Its length as JSON. */
+  chars: number;
   /** Settles the item's attempt once; later calls are ignored. */
   resolve: (result: AttemptResult) => void;
   settled: boolean;
@@ -65,7 +74,10 @@ export function servesBatches(entry: ProviderEntry): boolean {
 export class BatchDispatcher {
   readonly #options: BatchOptions;
   /** Items waiting for their provider's batch to leave. */
-  readonly #queues = new Map<string, { entry: ProviderEntry; items: Item[]; timer: NodeJS.Timeout }>();
+  readonly #queues = new Map<
+    string,
+    { entry: ProviderEntry; items: Item[]; chars: number; timer: NodeJS.Timeout }
+  >();
   #nextId = 0;
 
   constructor(options: BatchOptions) {
@@ -84,12 +96,16 @@ export class BatchDispatcher {
     const done = new Promise<AttemptResult>((r) => {
       resolve = r;
     });
+    const id = (this.#nextId++).toString(36);
+    const wire = wireItem(id, request);
     const item: Item = {
       ctx,
       request,
       job,
       deadline: options.deadline,
-      id: (this.#nextId++).toString(36),
+      id,
+      wire,
+      chars: JSON.stringify(wire).length,
       settled: false,
       aborted: false,
       resolve: (result) => {
@@ -111,12 +127,18 @@ export class BatchDispatcher {
 
   #enqueue(entry: ProviderEntry, item: Item): void {
     let queue = this.#queues.get(entry.pubkey);
+    // An item that would make the batch too large to publish starts the next one.
+    if (queue && queue.chars + item.chars > this.#options.maxChars) {
+      this.#flush(entry.pubkey);
+      queue = undefined;
+    }
     if (!queue) {
       const timer = setTimeout(() => this.#flush(entry.pubkey), this.#options.windowMs);
-      queue = { entry, items: [], timer };
+      queue = { entry, items: [], chars: 0, timer };
       this.#queues.set(entry.pubkey, queue);
     }
     queue.items.push(item);
+    queue.chars += item.chars;
     if (queue.items.length >= this.#limit(entry)) this.#flush(entry.pubkey);
   }
 
@@ -203,7 +225,7 @@ export class BatchDispatcher {
         return;
       }
       request = ctx.client.prepare({
-        inputs: [batchInput(items.map(wireItem))],
+        inputs: [batchInput(items.map((item) => item.wire))],
         params: {
           ...(ctx.model === undefined ? {} : { model: ctx.model }),
           maxTokens: Math.max(...items.map((item) => item.request.maxTokens)),
@@ -279,14 +301,14 @@ export class BatchDispatcher {
   }
 }
 
-function wireItem(item: Item): BatchItem {
-  const { prompt, systemPrompt } = promptOf(item.request);
+function wireItem(id: string, request: SubcallRequest): BatchItem {
+  const { prompt, systemPrompt } = promptOf(request);
   return {
-    id: item.id,
+    id,
     prompt,
     ...(systemPrompt === undefined ? {} : { system: systemPrompt }),
-    maxTokens: item.request.maxTokens,
-    ...(item.request.temperature === undefined ? {} : { temperature: item.request.temperature }),
+    maxTokens: request.maxTokens,
+    ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
   };
 }
 

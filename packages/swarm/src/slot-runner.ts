@@ -140,11 +140,17 @@ export async function runSlot(
             : Number.MAX_SAFE_INTEGER;
       const waitMs = Math.max(0, Math.min(deadline - Date.now(), nextLook));
       // A hedge that is due but found no room waits for capacity to free up, not for a timer.
-      const wake = hedgeWaitsForRoom ? deps.changed(Math.min(250, waitMs)) : sleep(waitMs, signal);
+      // The timer is dropped once an attempt ends first: it may be the whole deadline long (no hedging),
+      // and thousands of them left pending would hold memory and keep the process alive.
+      const waking = new AbortController();
+      const wake = hedgeWaitsForRoom
+        ? deps.changed(Math.min(250, waitMs))
+        : sleep(waitMs, signal, waking.signal);
       const ended = await Promise.race([
         ...[...running].map((attempt) => attempt.done.then((result) => ({ attempt, result }))),
         wake.then(() => undefined),
       ]);
+      waking.abort();
       if (!ended) {
         const due = hedgeAt !== undefined && Date.now() >= launchedAt + hedgeAt;
         hedgeWaitsForRoom = false;
@@ -221,18 +227,19 @@ function recordFailure(deps: SlotDeps, result: Extract<AttemptResult, { ok: fals
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
+/** Resolves after `ms`, or as soon as any of the signals aborts (its timer then cleared). */
+function sleep(ms: number, ...signals: AbortSignal[]): Promise<void> {
   return new Promise((resolve) => {
-    if (signal.aborted || ms <= 0) {
+    if (ms <= 0 || signals.some((signal) => signal.aborted)) {
       resolve();
       return;
     }
     const timer = setTimeout(done, ms);
     function done(): void {
       clearTimeout(timer);
-      signal.removeEventListener("abort", done);
+      for (const signal of signals) signal.removeEventListener("abort", done);
       resolve();
     }
-    signal.addEventListener("abort", done, { once: true });
+    for (const signal of signals) signal.addEventListener("abort", done, { once: true });
   });
 }

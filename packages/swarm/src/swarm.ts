@@ -4,9 +4,8 @@
  * state (see docs/swarm.md). Results come back in order, failures as values.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { setMaxListeners } from "node:events";
 import { initFastVerify, JobClient, RelayPool } from "@pylon/nostr";
-import type { SubcallBackend, SubcallRequest, SubcallResult } from "@pylon/rlm";
+import { allWithSlotSignals, type SubcallBackend, type SubcallRequest, type SubcallResult } from "@pylon/rlm";
 import { BatchDispatcher, type BatchOptions, servesBatches } from "./batch-dispatch.js";
 import { type DirectoryOptions, ProviderDirectory } from "./directory.js";
 import { HealthBook, type HealthOptions } from "./health.js";
@@ -53,9 +52,10 @@ export interface SwarmOptions {
   jobsPerSecond?: number;
   /**
    * Sub-calls for the same provider gathered into one batched request (providers that announce `maxBatch`);
-   * false sends every sub-call as its own job. Default: a 2 ms window, at most 64 items.
+   * false sends every sub-call as its own job. Default: a 2 ms window, at most 64 items and 36,000
+   * characters of prompts.
    */
-  batch?: Partial<Pick<BatchOptions, "windowMs" | "maxItems">> | false;
+  batch?: Partial<Pick<BatchOptions, "windowMs" | "maxItems" | "maxChars">> | false;
   /** Whole sub-call deadline, all attempts included, ms. Default 120,000. */
   deadlineMs?: number;
   /** Failed jobs (not counting `busy`) before a sub-call fails. Default 4. */
@@ -137,6 +137,7 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
       : new BatchDispatcher({
           windowMs: options.batch?.windowMs ?? 2,
           maxItems: options.batch?.maxItems ?? 64,
+          maxChars: options.batch?.maxChars ?? 36_000,
           onBatchSent: (request) => {
             counters.batchesSent++;
             store.batchSent(request.id, JSON.stringify(request));
@@ -242,33 +243,9 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
     health,
     store,
     counters,
-    complete: async (requests, signal) => {
-      // Each sub-call gets a signal of its own, all aborted by ONE listener: thousands of listeners on one
-      // shared signal make every addEventListener scan them all (quadratic in the batch size).
-      const both = AbortSignal.any([signal, lifetime.signal]);
-      const slots = new Set<AbortController>();
-      const abortAll = (): void => {
-        for (const slot of slots) slot.abort(both.reason);
-      };
-      both.addEventListener("abort", abortAll, { once: true });
-      try {
-        return await Promise.all(
-          requests.map(async (request) => {
-            const slot = new AbortController();
-            setMaxListeners(0, slot.signal); // a slot's attempts and timers listen to it
-            if (both.aborted) slot.abort(both.reason);
-            slots.add(slot);
-            try {
-              return await completeOne(request, slot.signal);
-            } finally {
-              slots.delete(slot);
-            }
-          }),
-        );
-      } finally {
-        both.removeEventListener("abort", abortAll);
-      }
-    },
+    // A signal per sub-call (a shared one would collect thousands of listeners: quadratic to add to).
+    complete: (requests, signal) =>
+      allWithSlotSignals(AbortSignal.any([signal, lifetime.signal]), requests, completeOne),
     estimateCostSats: (request) => {
       const needs: JobNeeds = {
         model: request.model ?? options.model,

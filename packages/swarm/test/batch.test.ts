@@ -45,6 +45,26 @@ describe("batched dispatch (scripted providers)", () => {
     expect(new Set(results.map((r) => r.provider)).size).toBe(4);
   }, 60_000);
 
+  it("keeps each batched request inside the relay's event size: long prompts are split over several", async () => {
+    const own = await relay(cleanup);
+    await scriptedNode(cleanup, own.url, { slots: 4, queue: 60 });
+    const swarm = await createSwarm({ relays: [own.url], hedge: false });
+    cleanup.add(() => swarm.close());
+    await swarm.directory.waitFor(1);
+    const long = (i: number) => `${i} ${"context ".repeat(750)}end`; // ~6,000 characters each
+    const results = await swarm.complete(
+      Array.from({ length: 24 }, (_, i) => ask(long(i))),
+      new AbortController().signal,
+    );
+    // (the scripted echo stops at max_tokens, so only the start of each answer is compared)
+    for (const [i, r] of results.entries())
+      expect(r.ok && r.text.startsWith(`answer to: ${i} context`)).toBe(true);
+    // 24 × 6,000 characters cannot travel in one 64 KiB event: at most 5 of them per request.
+    const requests = await stored(own.url, { kinds: [5050], authors: [swarm.pubkey] });
+    expect(requests.length).toBeGreaterThanOrEqual(5);
+    for (const request of requests) expect(JSON.stringify(request).length).toBeLessThan(65_536);
+  }, 60_000);
+
   it("sends plain jobs to a provider that takes no batches, and when batching is off", async () => {
     const own = await relay(cleanup);
     const plain = await scriptedNode(cleanup, own.url, { maxBatch: 0, slots: 4, queue: 20 });

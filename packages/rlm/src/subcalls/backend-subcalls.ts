@@ -1,7 +1,7 @@
 /** Adapts any inference Backend to the SubcallBackend contract. */
 import { type Backend, isBackendError } from "@pylon/inference";
 import { Limiter } from "../util/limiter.js";
-import { fanOutSignal } from "../util/signals.js";
+import { allWithSlotSignals } from "../util/signals.js";
 import { estimateMessageTokens } from "../util/tokens.js";
 import type { SubcallBackend, SubcallFailure, SubcallRequest, SubcallResult, SubcallUsage } from "./types.js";
 
@@ -74,14 +74,7 @@ export function backendSubcalls(backend: Backend, options: BackendSubcallsOption
 
   return {
     name: provider,
-    complete: async (requests, signal) => {
-      const slots = fanOutSignal(signal);
-      try {
-        return await Promise.all(requests.map((request) => completeOne(request, slots.signal)));
-      } finally {
-        slots.dispose();
-      }
-    },
+    complete: (requests, signal) => allWithSlotSignals(signal, requests, completeOne),
     estimateCostSats: (request) =>
       costOf(
         {

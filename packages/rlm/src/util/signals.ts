@@ -24,3 +24,37 @@ export function fanOutSignal(...parents: AbortSignal[]): FanOut {
     },
   };
 }
+
+/**
+ * Runs `work` on every item at once, each with a signal of its own that aborts with `parent`. One listener
+ * on the parent aborts them all: with thousands of slots sharing one signal, every addEventListener scans
+ * every listener already there (quadratic in the batch size).
+ */
+export async function allWithSlotSignals<T, R>(
+  parent: AbortSignal,
+  items: readonly T[],
+  work: (item: T, signal: AbortSignal) => Promise<R>,
+): Promise<R[]> {
+  const open = new Set<AbortController>();
+  const abortAll = (): void => {
+    for (const controller of open) controller.abort(parent.reason);
+  };
+  parent.addEventListener("abort", abortAll, { once: true });
+  try {
+    return await Promise.all(
+      items.map(async (item) => {
+        const controller = new AbortController();
+        setMaxListeners(0, controller.signal); // a slot's queue wait, generation and timers listen to it
+        if (parent.aborted) controller.abort(parent.reason);
+        open.add(controller);
+        try {
+          return await work(item, controller.signal);
+        } finally {
+          open.delete(controller);
+        }
+      }),
+    );
+  } finally {
+    parent.removeEventListener("abort", abortAll);
+  }
+}
