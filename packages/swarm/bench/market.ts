@@ -42,6 +42,10 @@ export interface Market {
     depositSats: number;
     store?: string;
     jobsPerSecond?: number;
+    /** The customer key (default: a fresh one); with the same store, tabs a previous run kept are reused. */
+    secretKey?: Uint8Array;
+    /** Leave the tabs open at close for a later run (default: close and refund them). */
+    keepTabs?: boolean;
   }): Promise<{ swarm: Swarm; strategy: CashuTabStrategy }>;
   dir: string;
   close(): Promise<void>;
@@ -95,14 +99,21 @@ export async function startMarket(spec: MarketSpec): Promise<Market> {
       wallet,
       dir,
       close,
-      swarm: async ({ depositSats, store, jobsPerSecond }) => {
-        const strategy = cashuTabStrategy({ wallet, mintUrl: mint.url, depositSats, lockSeconds: 3_600 });
+      swarm: async ({ depositSats, store, jobsPerSecond, secretKey, keepTabs }) => {
+        const strategy = cashuTabStrategy({
+          wallet,
+          mintUrl: mint.url,
+          depositSats,
+          lockSeconds: 3_600,
+          ...(keepTabs ? { tabsAtClose: "keep" as const } : {}),
+        });
         const swarm = await createSwarm({
           relays: [relay.url],
           payment: strategy,
           hedge: false,
           ...(store ? { store } : {}),
           ...(jobsPerSecond ? { jobsPerSecond } : {}),
+          ...(secretKey ? { secretKey } : {}),
         });
         await swarm.directory.waitFor(spec.providers);
         return { swarm, strategy };

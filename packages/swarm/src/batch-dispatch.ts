@@ -23,6 +23,7 @@ import {
 } from "./job-attempt.js";
 import { promptOf } from "./job-spec.js";
 import type { PaymentJob, PreparedPayment } from "./payment.js";
+import { capacityOf } from "./selection.js";
 
 export interface BatchOptions {
   /** How long items for one provider are gathered before their batch leaves, ms. Default 2. */
@@ -142,8 +143,16 @@ export class BatchDispatcher {
     if (queue.items.length >= this.#limit(entry)) this.#flush(entry.pubkey);
   }
 
+  /**
+   * Items per batch at `entry`: within its `maxBatch` and ours, and at most half its capacity (but never
+   * fewer than its slots). A batch answers when its slowest item is done, so two batches in flight keep its
+   * slots busy: the next one waits in its queue while the buyer is still reading the last one's result.
+   */
   #limit(entry: ProviderEntry): number {
-    return Math.max(1, Math.min(this.#options.maxItems, entry.announcement.capacity?.maxBatch ?? 1));
+    const { slots, maxQueue } = capacityOf(entry);
+    const pipelined = Math.max(slots, Math.floor((slots + maxQueue) / 2));
+    const announced = entry.announcement.capacity?.maxBatch ?? 1;
+    return Math.max(1, Math.min(this.#options.maxItems, announced, pipelined));
   }
 
   #flush(pubkey: string): void {
