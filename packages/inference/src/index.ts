@@ -14,6 +14,7 @@ export type {
 } from "./backend.js";
 export { type BackendConfig, createBackend } from "./config.js";
 export { BackendError, type BackendErrorCode, isBackendError } from "./errors.js";
+export { createPrng } from "./gguf/prng.js";
 export {
   generateTinyGguf,
   TINY_CHAT_TEMPLATE,

@@ -26,18 +26,6 @@ export function faultPlan(options: FaultPlanOptions): FaultEvent[] {
   return events.sort((a, b) => a.at - b.at);
 }
 
-/** mulberry32: a small seeded PRNG, enough to pick victims and downtimes reproducibly. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 /** `count` distinct picks from `items`. */
 export function pick<T>(items: T[], count: number, random: () => number): T[] {
   const pool = [...items];

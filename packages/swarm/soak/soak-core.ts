@@ -11,12 +11,13 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { createPrng } from "@pylon/inference";
 import type { SubcallRequest, SubcallResult } from "@pylon/rlm";
 import { openWallet } from "@pylon/wallet";
 import { cashuTabStrategy, createSwarm, RunStore, type Swarm } from "../src/index.js";
 import { type CheckInput, checkSoak, type ProviderBooks, type SoakReport } from "./checks.js";
 import { Child, soakScript } from "./children.js";
-import { type FaultEvent, faultPlan, pick, seededRandom } from "./faults.js";
+import { type FaultEvent, faultPlan, pick } from "./faults.js";
 
 export interface SoakOptions {
   subcalls: number;
@@ -87,7 +88,7 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
   const o: SoakOptions = { ...SOAK_DEFAULTS, ...partial };
   const log = o.log;
   const childLog = (line: string) => log(`    [${line}]`);
-  const random = seededRandom(o.seed);
+  const random = createPrng(o.seed); // seeded: the same victims and downtimes for the same seed
   const dir = await mkdtemp(path.join(tmpdir(), "pylon-soak-"));
   const children: Child[] = [];
   const cleanups: Array<() => unknown> = [];

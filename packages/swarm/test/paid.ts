@@ -34,13 +34,18 @@ export interface PaidNode {
   calls: () => number;
 }
 
-/** A real provider node that requires Cashu (tabs at `mintUrl`), scripted echo backend. */
-export async function paidNode(cleanup: Cleanup, relayUrl: string, mintUrl: string): Promise<PaidNode> {
+/** A real provider node that requires Cashu (tabs at `mintUrl`), scripted echo backend (5 ms an answer). */
+export async function paidNode(
+  cleanup: Cleanup,
+  relayUrl: string,
+  mintUrl: string,
+  latencyMs = 5,
+): Promise<PaidNode> {
   const dataDir = await tempDir(cleanup, "pylon-swarm-paid-");
   const real = createScriptedBackend({
     responses: echoAnswer,
     model: MODEL,
-    latencyMs: 5,
+    latencyMs,
     slots: 2,
     maxQueue: 1_000,
   });
@@ -56,7 +61,7 @@ export async function paidNode(cleanup: Cleanup, relayUrl: string, mintUrl: stri
       slots: 2,
       queue: 2,
       shutdownGraceSec: 0,
-      name: "paid scripted node",
+      name: `paid scripted node (${latencyMs} ms)`,
     },
     {
       backend: {

@@ -1,15 +1,13 @@
 import { createServer } from "node:net";
 import path from "node:path";
-import { createScriptedBackend } from "@pylon/inference";
 import type { RunningMint } from "@pylon/mint";
 import { RelayPool } from "@pylon/nostr";
-import { quietLogger, type RunningProvider, startProvider } from "@pylon/provider";
 import { type RelayOptions, type RunningRelay, startRelay } from "@pylon/relay";
 import type { PylonWallet } from "@pylon/wallet";
 import { afterEach, describe, expect, it } from "vitest";
 import { cashuTabStrategy, createSwarm } from "../src/index.js";
-import { ask, Cleanup, echoAnswer, MODEL, tempDir, waitFor } from "./harness.js";
-import { buyerWallet, mint, PRICES } from "./paid.js";
+import { ask, Cleanup, tempDir, waitFor } from "./harness.js";
+import { buyerWallet, mint, type PaidNode, paidNode } from "./paid.js";
 
 // Per case: a real relay on a SQLite FILE (events survive its restart) on a fixed port, a real mint (HTTP,
 // input fee 100 ppk), 3 paid provider nodes whose scripted backends take 40 ms an answer, and a swarm
@@ -74,65 +72,18 @@ async function restartableRelay(): Promise<RestartableRelay> {
   };
 }
 
-interface CountedNode {
-  node: RunningProvider;
-  calls: () => number;
-}
-
-/** A real node that requires Cashu (tabs), scripted echo backend taking LATENCY_MS per answer. */
-async function slowPaidNode(relayUrl: string, mintUrl: string): Promise<CountedNode> {
-  const dataDir = await tempDir(cleanup, "pylon-swarm-restart-");
-  const real = createScriptedBackend({
-    responses: echoAnswer,
-    model: MODEL,
-    latencyMs: LATENCY_MS,
-    slots: 2,
-    maxQueue: 1_000,
-  });
-  let calls = 0;
-  const node = await startProvider(
-    {
-      relays: [relayUrl],
-      model: { type: "scripted", echo: true },
-      free: false,
-      prices: PRICES,
-      allowedMints: [mintUrl],
-      dataDir,
-      slots: 2,
-      queue: 2,
-      shutdownGraceSec: 0,
-      name: `paid scripted node (${LATENCY_MS} ms)`,
-    },
-    {
-      backend: {
-        kind: real.kind,
-        info: () => real.info(),
-        generate: (request, options) => {
-          calls++;
-          return real.generate(request, options);
-        },
-        close: () => real.close(),
-      },
-      log: quietLogger,
-      allowPrivateRequestRelays: true,
-    },
-  );
-  cleanup.add(() => node.stop());
-  return { node, calls: () => calls };
-}
-
 interface Market {
   relay: RestartableRelay;
   theMint: RunningMint;
   buyer: PylonWallet;
-  nodes: CountedNode[];
+  nodes: PaidNode[];
 }
 
 async function market(): Promise<Market> {
   const relay = await restartableRelay();
   const theMint = await mint(cleanup, 100);
   const buyer = await buyerWallet(cleanup, theMint.url, FUNDED);
-  const nodes = await Promise.all([0, 1, 2].map(() => slowPaidNode(relay.url, theMint.url)));
+  const nodes = await Promise.all([0, 1, 2].map(() => paidNode(cleanup, relay.url, theMint.url, LATENCY_MS)));
   return { relay, theMint, buyer, nodes };
 }
 
