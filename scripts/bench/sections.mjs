@@ -85,55 +85,12 @@ export const SECTIONS = {
     return table(["operation", "pure JS", "nostr-wasm", "speed-up"], rows);
   },
 
-  inference(d) {
-    return [
-      `${d.model?.name ?? "model"} (${d.model?.bytes ? `${num(d.model.bytes / 1e6, 1)} MB, generated` : d.model?.path}), ${d.threads} thread(s), ${d.tokensPerJob} tokens per job, median of ${d.repeats}:`,
-      table(
-        ["concurrent jobs", "aggregate tok/s", "vs 1 job", "mean first token ms"],
-        d.rows.map((r) => [
-          num(r.concurrency),
-          num(r.tokensPerSecond),
-          x(r.ratioToSingle),
-          num(r.meanFirstTokenMs, 1),
-        ]),
-      ),
-    ].join("\n\n");
-  },
-
-  provider(d, t) {
-    const rows = d.rows.map((r) => [
-      num(r.concurrency),
-      num(r.rawTokensPerSecond),
-      num(r.nostrTokensPerSecond),
-      num(r.nostrToRaw, 2),
-      x(r.rawVsSingle),
-      x(r.nostrVsSingle),
-    ]);
-    for (const r of d.rows)
-      t.add(
-        "provider",
-        `Nostr path / raw, ${r.concurrency} concurrent`,
-        "≥ 0.9",
-        num(r.nostrToRaw, 2),
-        r.nostrToRaw >= 0.9,
-      );
-    const eight = d.rows.find((r) => r.concurrency === 8);
-    if (eight)
-      t.add(
-        "provider",
-        "8 concurrent vs single sequence (raw)",
-        "≥ 3×",
-        x(eight.rawVsSingle),
-        eight.rawVsSingle >= 3,
-      );
-    return [
-      `Generated tiny GGUF, ${d.threads} thread(s), ${d.tokensPerJob} tokens per job, median of ${d.repeats}; raw and Nostr runs alternate per level:`,
-      table(
-        ["concurrent jobs", "raw tok/s", "Nostr path tok/s", "Nostr / raw", "raw vs 1 job", "Nostr vs 1 job"],
-        rows,
-      ),
-    ].join("\n\n");
-  },
+  inference: inferenceSection,
+  "inference-medium-q8": inferenceSection,
+  "inference-medium-f32": inferenceSection,
+  provider: providerSection,
+  "provider-medium-q8": providerSection,
+  "provider-medium-f32": providerSection,
 
   "rlm-context"(d, t) {
     t.add("rlm", "context load, 40 MB string", "< 5,000 ms", `${num(d.loadMs)} ms`, d.loadMs < 5_000);
@@ -448,3 +405,68 @@ export const SECTIONS = {
     ].join("\n\n");
   },
 };
+
+function modelLabel(d) {
+  const shape = d.shape ?? d.model?.path?.replace(/^generated:/, "");
+  const size = d.model?.bytes ? `, ${num(d.model.bytes / 1e6, 1)} MB` : "";
+  return `generated ${shape ?? "model"} GGUF${size}`;
+}
+
+function inferenceSection(d, t) {
+  const eight = d.rows.find((r) => r.concurrency === 8);
+  if (eight)
+    t.add(
+      "provider",
+      `8 concurrent vs single sequence (raw batching bench), ${modelLabel(d)}`,
+      "≥ 3×",
+      x(eight.ratioToSingle),
+      eight.ratioToSingle >= 3,
+    );
+  return [
+    `${modelLabel(d)}, ${d.threads} thread(s), ${d.tokensPerJob} tokens per job, median of ${d.repeats}:`,
+    table(
+      ["concurrent jobs", "aggregate tok/s", "vs 1 job", "mean first token ms"],
+      d.rows.map((r) => [
+        num(r.concurrency),
+        num(r.tokensPerSecond),
+        x(r.ratioToSingle),
+        num(r.meanFirstTokenMs, 1),
+      ]),
+    ),
+  ].join("\n\n");
+}
+
+function providerSection(d, t) {
+  const label = d.model?.startsWith?.("generated:") ? `generated ${d.model.slice(10)} GGUF` : d.model;
+  t.add(
+    "provider",
+    `Nostr path / raw at ${d.rows.map((r) => r.concurrency).join(", ")} concurrent, ${label}`,
+    "≥ 0.9",
+    d.rows.map((r) => num(r.nostrToRaw, 2)).join(" / "),
+    d.rows.every((r) => r.nostrToRaw >= 0.9),
+  );
+  const eight = d.rows.find((r) => r.concurrency === 8);
+  if (eight)
+    t.add(
+      "provider",
+      `8 concurrent vs single sequence (raw, same run), ${label}`,
+      "≥ 3×",
+      x(eight.rawVsSingle),
+      eight.rawVsSingle >= 3,
+    );
+  const rows = d.rows.map((r) => [
+    num(r.concurrency),
+    num(r.rawTokensPerSecond),
+    num(r.nostrTokensPerSecond),
+    num(r.nostrToRaw, 2),
+    x(r.rawVsSingle),
+    x(r.nostrVsSingle),
+  ]);
+  return [
+    `${label}, ${d.threads} thread(s), ${d.tokensPerJob} tokens per job, median of ${d.repeats}; raw and Nostr runs alternate per level:`,
+    table(
+      ["concurrent jobs", "raw tok/s", "Nostr path tok/s", "Nostr / raw", "raw vs 1 job", "Nostr vs 1 job"],
+      rows,
+    ),
+  ].join("\n\n");
+}

@@ -23,40 +23,12 @@ export const STEPS = [
     shown: "npm run bench -w packages/nostr -- --outputJson FILE",
     timeoutSec: 120,
   },
-  {
-    id: "inference",
-    pkg: "packages/inference",
-    compile: true,
-    argv: (json) => [
-      "node",
-      "packages/inference/dist-bench/bench/batch.js",
-      "--tokens",
-      "128",
-      "--repeats",
-      "3",
-      "--json",
-      json,
-    ],
-    shown: "npm run bench -w packages/inference -- --tokens 128 --repeats 3 --json FILE",
-    timeoutSec: 180,
-  },
-  {
-    id: "provider",
-    pkg: "packages/provider",
-    compile: true,
-    argv: (json) => [
-      "node",
-      "packages/provider/dist-bench/bench/throughput.js",
-      "--tokens",
-      "128",
-      "--repeats",
-      "5",
-      "--json",
-      json,
-    ],
-    shown: "npm run bench -w packages/provider -- --tokens 128 --repeats 5 --json FILE",
-    timeoutSec: 240,
-  },
+  inferenceStep("inference", "tiny"),
+  inferenceStep("inference-medium-q8", "medium-q8"),
+  inferenceStep("inference-medium-f32", "medium-f32"),
+  providerStep("provider", "tiny", 5),
+  providerStep("provider-medium-q8", "medium-q8", 3),
+  providerStep("provider-medium-f32", "medium-f32", 3),
   {
     id: "rlm-context",
     pkg: "packages/rlm",
@@ -156,3 +128,28 @@ export const SOAK_STEP = {
   id: "soak",
   shown: "npm run soak",
 };
+
+/**
+ * A decoding benchmark on a generated model of the given shape, 128 tokens per job: raw batched decoding
+ * (packages/inference/bench/batch.ts) or the whole Nostr path vs raw (packages/provider/bench/throughput.ts).
+ * @returns {BenchStep}
+ */
+function decodingStep(id, pkg, script, shape, repeats, timeoutSec) {
+  const args = ["--shape", shape, "--tokens", "128", "--repeats", String(repeats)];
+  return {
+    id,
+    pkg,
+    compile: true,
+    argv: (json) => ["node", `${pkg}/dist-bench/bench/${script}.js`, ...args, "--json", json],
+    shown: `npm run bench -w ${pkg} -- ${args.join(" ")} --json FILE`,
+    timeoutSec,
+  };
+}
+
+function inferenceStep(id, shape) {
+  return decodingStep(id, "packages/inference", "batch", shape, 3, 300);
+}
+
+function providerStep(id, shape, repeats) {
+  return decodingStep(id, "packages/provider", "throughput", shape, repeats, 420);
+}

@@ -85,6 +85,16 @@ describe("pylon node", () => {
     expect(missing.stderr()).toContain("pylon models tiny");
   });
 
+  it("`models tiny --shape` refuses an unknown shape, naming the ones it knows", async () => {
+    const home = tempHome();
+    const models = run(["models", "tiny", "--shape", "huge", "--out", join(home, "x.gguf")], home);
+    expect((await models.exited).code).toBe(1);
+    expect(models.stderr()).toContain(
+      'unknown model shape "huge"; one of tiny, medium-q4, medium-q8, medium-f32',
+    );
+    expect(existsSync(join(home, "x.gguf"))).toBe(false);
+  });
+
   it("`models tiny --out` then `node --free` serves a foreign client's request, reports status, and stops cleanly on SIGTERM", async () => {
     const home = tempHome();
     const modelFile = join(home, "models", "tiny.gguf");

@@ -2,22 +2,18 @@
  * Batched decoding throughput: aggregate tokens/s of 1, 2, 4, 8 concurrent jobs on one llama backend
  * (one context, one sequence per job), every job generating exactly --tokens tokens (EOS ignored).
  *
- *   npm run bench -w packages/inference -- [--tokens 128] [--concurrency 1,2,4,8] [--threads 1]
- *     [--repeats 3] [--model FILE.gguf | --shape tiny|small] [--json FILE]
+ *   npm run bench -w packages/inference -- [--tokens 128] [--concurrency 1,2,4,8] [--threads N]
+ *     [--repeats 3] [--model FILE.gguf | --shape tiny|medium-q4|medium-q8|medium-f32] [--json FILE]
  *
- * Without --model it generates a model: "tiny" is the test model (~0.5 MB), "small" a larger random one
- * (~40 MB F16) where the matrix math, not per-token overhead, dominates.
+ * Without --model it generates a model of the named shape (GENERATED_MODEL_SHAPES): "tiny" is the test model
+ * (~0.5 MB, per-token overhead dominates); the "medium" ones hold 134M weights, far beyond the CPU caches.
+ * Threads default to the node's own default (1 for tiny models, else one per core).
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { type Backend, createLlamaBackend, type TinyGgufOptions, writeTinyGguf } from "../src/index.js";
-
-const SHAPES: Record<string, TinyGgufOptions> = {
-  tiny: {},
-  small: { embedding: 512, layers: 6, heads: 8, kvHeads: 8, ffn: 1536, f16: true },
-};
+import { type Backend, createLlamaBackend, generatedModelShape, writeTinyGguf } from "../src/index.js";
 
 interface Row {
   concurrency: number;
@@ -33,7 +29,7 @@ const { values } = parseArgs({
   options: {
     tokens: { type: "string", default: "128" },
     concurrency: { type: "string", default: "1,2,4,8" },
-    threads: { type: "string", default: "1" },
+    threads: { type: "string" },
     repeats: { type: "string", default: "3" },
     model: { type: "string" },
     shape: { type: "string", default: "tiny" },
@@ -43,10 +39,10 @@ const { values } = parseArgs({
 
 const tokens = positiveInteger(values.tokens, "tokens");
 const levels = values.concurrency.split(",").map((level) => positiveInteger(level, "concurrency"));
-const threads = positiveInteger(values.threads, "threads");
+const threadOption =
+  values.threads === undefined ? {} : { threads: positiveInteger(values.threads, "threads") };
 const repeats = positiveInteger(values.repeats, "repeats");
-const shape = SHAPES[values.shape];
-if (!values.model && !shape) throw new Error(`--shape must be one of ${Object.keys(SHAPES).join(", ")}`);
+const shape = generatedModelShape(values.shape);
 
 const temp = await mkdtemp(path.join(os.tmpdir(), "pylon-bench-"));
 try {
@@ -56,7 +52,7 @@ try {
   const backend = await createLlamaBackend({
     model: modelPath,
     gpu: false,
-    threads,
+    ...threadOption,
     slots: Math.max(...levels),
     contextSize: tokens + 64,
   });
@@ -76,7 +72,7 @@ try {
     const info = backend.info();
     console.log(
       `\nBatched decoding, ${info.model} (${modelBytes ? `${(modelBytes / 1e6).toFixed(1)} MB, generated` : modelPath}), ` +
-        `${threads} thread(s), ${tokens} tokens per job, median of ${repeats}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"})\n`,
+        `${info.threads} thread(s), ${tokens} tokens per job, median of ${repeats}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "?"})\n`,
     );
     console.log(
       "| concurrent jobs | tokens | seconds | aggregate tok/s | per-job tok/s | mean first token ms | vs 1 job |",
@@ -94,7 +90,8 @@ try {
         date: new Date().toISOString(),
         machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version },
         model: { path: values.model ?? `generated:${values.shape}`, bytes: modelBytes, name: info.model },
-        threads,
+        shape: values.model ? undefined : values.shape,
+        threads: info.threads,
         tokensPerJob: tokens,
         repeats,
         rows,

@@ -16,6 +16,11 @@ export { type BackendConfig, createBackend } from "./config.js";
 export { BackendError, type BackendErrorCode, isBackendError } from "./errors.js";
 export { createPrng } from "./gguf/prng.js";
 export {
+  GENERATED_MODEL_SHAPES,
+  type GeneratedModelShape,
+  generatedModelShape,
+} from "./gguf/shapes.js";
+export {
   generateTinyGguf,
   TINY_CHAT_TEMPLATE,
   type TinyGgufOptions,

@@ -15,9 +15,13 @@ interface Waiter<Slot> {
  * Hands out a fixed set of slots (context sequences, connections) to jobs: first come, first served, with a
  * bounded wait queue. A job that finds every slot and queue place taken is refused at once with "busy", so
  * an overloaded provider says so instead of piling up work it cannot start.
+ *
+ * A free slot is always the lowest-numbered one: llama.cpp decodes the busy sequences in one pass only when
+ * their ids are consecutive, so jobs are packed at the low end instead of rotating through every slot.
  */
 export class SlotScheduler<Slot> {
   private readonly free: Slot[];
+  private readonly rank: Map<Slot, number>;
   private readonly waiters: Waiter<Slot>[] = [];
   private readonly idleResolvers: Array<() => void> = [];
   private leased = 0;
@@ -31,6 +35,7 @@ export class SlotScheduler<Slot> {
     if (!Number.isInteger(maxQueue) || maxQueue < 0)
       throw new RangeError("maxQueue must be a non-negative integer");
     this.free = [...slots];
+    this.rank = new Map(slots.map((slot, index) => [slot, index]));
   }
 
   get size(): number {
@@ -107,6 +112,7 @@ export class SlotScheduler<Slot> {
           return;
         }
         this.free.push(slot);
+        this.free.sort((a, b) => this.rank.get(a)! - this.rank.get(b)!);
         if (this.leased === 0) for (const resolve of this.idleResolvers.splice(0)) resolve();
       },
     };

@@ -3,7 +3,15 @@ import path from "node:path";
 import { GgmlType, readGgufFileInfo } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { float32ToFloat16Bits } from "../src/gguf/f16.js";
-import { generateTinyGguf, TINY_CHAT_TEMPLATE, writeTinyGguf } from "../src/index.js";
+import { Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES, quantizeQ4_0, quantizeQ8_0 } from "../src/gguf/quantize.js";
+import {
+  createLlamaBackend,
+  GENERATED_MODEL_SHAPES,
+  generatedModelShape,
+  generateTinyGguf,
+  TINY_CHAT_TEMPLATE,
+  writeTinyGguf,
+} from "../src/index.js";
 import { makeTempDir } from "./helpers/temp-dir.js";
 
 let temp: Awaited<ReturnType<typeof makeTempDir>>;
@@ -96,16 +104,58 @@ describe("generateTinyGguf", () => {
 
   it("stores matrices as F16 on request while norms stay F32", async () => {
     const file = path.join(temp.dir, "half.gguf");
-    const size = await writeTinyGguf(file, { f16: true });
+    const size = await writeTinyGguf(file, { weights: "f16" });
     expect(size).toBeLessThan(generateTinyGguf().length * 0.6);
-    expect(Buffer.from(await readFile(file)).equals(Buffer.from(generateTinyGguf({ f16: true })))).toBe(true);
+    expect(Buffer.from(await readFile(file)).equals(Buffer.from(generateTinyGguf({ weights: "f16" })))).toBe(
+      true,
+    );
     const info = await readGgufFileInfo(file);
     const types = new Map((info.fullTensorInfo ?? []).map((tensor) => [tensor.name, tensor.ggmlType]));
     expect(types.get("blk.0.attn_q.weight")).toBe(GgmlType.F16);
     expect(types.get("blk.0.attn_norm.weight")).toBe(GgmlType.F32);
   });
 
+  it.each([
+    ["q8_0", GgmlType.Q8_0, 0.3],
+    ["q4_0", GgmlType.Q4_0, 0.2],
+  ] as const)(
+    "stores matrices as %s, which node-llama-cpp loads and generates with",
+    async (weights, type, maxSizeRatio) => {
+      const file = path.join(temp.dir, `${weights}.gguf`);
+      const size = await writeTinyGguf(file, { weights });
+      expect(size).toBeLessThan(generateTinyGguf().length * maxSizeRatio);
+      const info = await readGgufFileInfo(file);
+      const types = new Map((info.fullTensorInfo ?? []).map((tensor) => [tensor.name, tensor.ggmlType]));
+      expect(types.get("blk.1.ffn_down.weight")).toBe(type);
+      expect(types.get("output_norm.weight")).toBe(GgmlType.F32);
+
+      const backend = await createLlamaBackend({
+        model: file,
+        gpu: false,
+        threads: 1,
+        slots: 2,
+        contextSize: 64,
+      });
+      try {
+        const request = { prompt: "the answer is", maxTokens: 12, ignoreEos: true, temperature: 1, seed: 3 };
+        const [first, second] = await Promise.all([backend.generate(request), backend.generate(request)]);
+        expect(first.usage.outputTokens).toBe(12);
+        expect(first.text.length).toBeGreaterThan(0);
+        expect(second.text).toBe(first.text); // same seed, batched together: same text
+      } finally {
+        await backend.close();
+      }
+    },
+  );
+
+  it("names its benchmark shapes and refuses unknown ones", () => {
+    expect(generatedModelShape("medium-q8")).toBe(GENERATED_MODEL_SHAPES["medium-q8"]);
+    expect(() => generatedModelShape("huge")).toThrow(/unknown model shape "huge"; one of tiny, medium-q4/);
+  });
+
   it("rejects shapes llama.cpp cannot load", () => {
+    expect(() => generateTinyGguf({ weights: "q8_0", ffn: 100 })).toThrow(/multiples of 32/);
+    expect(() => generateTinyGguf({ weights: "q2_k" as never })).toThrow(/unknown weight type/);
     expect(() => generateTinyGguf({ embedding: 64, heads: 5 })).toThrow(/heads must divide embedding/);
     expect(() => generateTinyGguf({ heads: 4, kvHeads: 3 })).toThrow(/kvHeads must divide heads/);
     expect(() => generateTinyGguf({ embedding: 12, heads: 4 })).toThrow(/even/);
@@ -129,3 +179,50 @@ describe("float32ToFloat16Bits", () => {
     expect(float32ToFloat16Bits(1 + 3 * 2 ** -11)).toBe(0x3c02); // tie rounds to even (up)
   });
 });
+
+describe("quantizers", () => {
+  // A block holding a sweep of values, an exact zero and its extreme at the end.
+  const block = Float32Array.from({ length: 32 }, (_, i) => (i === 5 ? 0 : Math.sin(i * 1.7) * 0.8));
+  block[31] = -1.6;
+
+  it("writes Q8_0 as ggml does: an F16 scale of max|x|/127, then round(x / scale)", () => {
+    const bytes = quantizeQ8_0(Float32Array.from([...block, ...new Float32Array(32)]));
+    expect(bytes.length).toBe(2 * Q8_0_BLOCK_BYTES);
+    const view = new DataView(bytes.buffer);
+    const scale = float16ToNumber(view.getUint16(0, true));
+    expect(scale).toBeCloseTo(1.6 / 127, 5);
+    for (let i = 0; i < 32; i++) {
+      const q = view.getInt8(2 + i);
+      expect(Math.abs(q * scale - block[i]!)).toBeLessThanOrEqual(scale / 2 + 1e-4);
+    }
+    expect(view.getInt8(2 + 31)).toBe(-127);
+    expect(view.getInt8(2 + 5)).toBe(0);
+    expect([...bytes.subarray(Q8_0_BLOCK_BYTES)].every((byte) => byte === 0)).toBe(true); // all-zero block
+  });
+
+  it("writes Q4_0 as ggml does: scale = extreme / -8, nibbles x/scale + 8, halves split low/high", () => {
+    const bytes = quantizeQ4_0(block);
+    expect(bytes.length).toBe(Q4_0_BLOCK_BYTES);
+    const view = new DataView(bytes.buffer);
+    const scale = float16ToNumber(view.getUint16(0, true));
+    expect(scale).toBeCloseTo(1.6 / 8, 4);
+    for (let i = 0; i < 32; i++) {
+      const byte = bytes[2 + (i % 16)]!;
+      const nibble = i < 16 ? byte & 0x0f : byte >> 4;
+      expect(Math.abs((nibble - 8) * scale - block[i]!)).toBeLessThanOrEqual(scale / 2 + 1e-3);
+    }
+    expect(bytes[2 + 15]! >> 4).toBe(0); // the extreme -1.6 maps to nibble 0 (= -8 × scale)
+  });
+
+  it("refuses data that is not whole blocks", () => {
+    expect(() => quantizeQ8_0(new Float32Array(40))).toThrow(/multiple of 32/);
+  });
+});
+
+function float16ToNumber(bits: number): number {
+  const exponent = (bits >> 10) & 0x1f;
+  const mantissa = bits & 0x3ff;
+  const sign = bits & 0x8000 ? -1 : 1;
+  if (exponent === 0) return sign * mantissa * 2 ** -24;
+  return sign * (1 + mantissa / 1024) * 2 ** (exponent - 15);
+}

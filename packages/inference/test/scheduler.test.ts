@@ -36,6 +36,18 @@ describe("SlotScheduler", () => {
     expect(scheduler.queued).toBe(0);
   });
 
+  it("always hands out the lowest-numbered free slot (llama.cpp batches consecutive sequences in one pass)", async () => {
+    const scheduler = new SlotScheduler(["s0", "s1", "s2", "s3"], 0);
+    const leases = await Promise.all([0, 1, 2, 3].map(() => scheduler.acquire()));
+    expect(leases.map((lease) => lease.slot)).toEqual(["s0", "s1", "s2", "s3"]);
+    leases[2]!.release();
+    leases[0]!.release();
+    leases[3]!.release();
+    expect((await scheduler.acquire()).slot).toBe("s0");
+    expect((await scheduler.acquire()).slot).toBe("s2");
+    expect((await scheduler.acquire()).slot).toBe("s3");
+  });
+
   it("refuses with busy, immediately, once slots and queue are full", async () => {
     const scheduler = new SlotScheduler([0], 1);
     await scheduler.acquire();

@@ -18,6 +18,17 @@ describe("StepBarrier", () => {
     expect(released.sort()).toEqual(["a", "b", "c"]);
   });
 
+  it("releases the members in rank order, whatever order they arrived in", async () => {
+    const barrier = new StepBarrier();
+    const ranks = [5, 0, 3, 1];
+    const seats = ranks.map((rank) => barrier.join(rank));
+    const released: number[] = [];
+    // Arrive in reverse: the release order must come from the ranks, not from arrival.
+    for (const index of [3, 2, 1, 0]) void seats[index]!.arrive().then(() => released.push(ranks[index]!));
+    await tick();
+    expect(released).toEqual([0, 1, 3, 5]);
+  });
+
   it("lets the waiting members go when the missing one leaves", async () => {
     const barrier = new StepBarrier();
     const [a, b] = [barrier.join(), barrier.join()];

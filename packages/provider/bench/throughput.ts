@@ -6,13 +6,22 @@
  * a shared machine hits both alike; each figure is the median of --repeats runs.
  *
  *   npm run bench -w packages/provider -- [--tokens 512] [--concurrency 1,2,4,8] [--repeats 3]
- *     [--threads 1] [--model FILE.gguf] [--json FILE]
+ *     [--threads N] [--model FILE.gguf | --shape tiny|medium-q8|...] [--json FILE]
+ *
+ * Without --model it generates a model of the named shape (@pylon/inference GENERATED_MODEL_SHAPES, default
+ * tiny). Threads default to the node's own default (1 for tiny models, else one per core).
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { type Backend, createLlamaBackend, type GenerateRequest, writeTinyGguf } from "@pylon/inference";
+import {
+  type Backend,
+  createLlamaBackend,
+  type GenerateRequest,
+  generatedModelShape,
+  writeTinyGguf,
+} from "@pylon/inference";
 import { JobClient, RelayPool } from "@pylon/nostr";
 import { startRelay } from "@pylon/relay";
 import { generateSecretKey } from "nostr-tools/pure";
@@ -23,15 +32,18 @@ const { values } = parseArgs({
     tokens: { type: "string", default: "512" },
     concurrency: { type: "string", default: "1,2,4,8" },
     repeats: { type: "string", default: "3" },
-    threads: { type: "string", default: "1" },
+    threads: { type: "string" },
     model: { type: "string" },
+    shape: { type: "string", default: "tiny" },
     json: { type: "string" },
   },
 });
 const tokens = positiveInteger(values.tokens, "tokens");
 const levels = values.concurrency.split(",").map((level) => positiveInteger(level, "concurrency"));
 const repeats = positiveInteger(values.repeats, "repeats");
-const threads = positiveInteger(values.threads, "threads");
+const threadOption =
+  values.threads === undefined ? {} : { threads: positiveInteger(values.threads, "threads") };
+const shape = generatedModelShape(values.shape);
 const slots = Math.max(...levels);
 const contextSize = tokens + 128;
 const PROMPT = "Write a long story about a lighthouse keeper.";
@@ -45,10 +57,11 @@ interface Run {
 const temp = await mkdtemp(path.join(os.tmpdir(), "pylon-provider-bench-"));
 const closers: Array<() => unknown> = [() => rm(temp, { recursive: true, force: true })];
 try {
-  const modelPath = values.model ?? path.join(temp, "tiny.gguf");
-  if (!values.model) await writeTinyGguf(modelPath);
+  const modelPath = values.model ?? path.join(temp, `${values.shape}.gguf`);
+  if (!values.model) await writeTinyGguf(modelPath, shape);
 
-  const raw = await createLlamaBackend({ model: modelPath, gpu: false, threads, slots, contextSize });
+  const raw = await createLlamaBackend({ model: modelPath, gpu: false, ...threadOption, slots, contextSize });
+  const threads = raw.info().threads;
   closers.push(() => raw.close());
   // verifyThreads 0: on a small machine, signature-verifying workers would compete with the decoder.
   const relay = await startRelay({ port: 0, db: ":memory:", verifyThreads: 0 });
@@ -58,7 +71,7 @@ try {
     model: modelPath,
     dataDir: path.join(temp, "node"),
     gpu: false,
-    threads,
+    ...threadOption,
     slots,
     queue: slots,
     contextSize,
@@ -102,7 +115,7 @@ try {
 
   const cpu = os.cpus()[0]?.model ?? "?";
   console.log(
-    `\nProvider throughput, ${raw.info().model} (${values.model ?? "generated tiny GGUF"}), ${threads} thread(s), ` +
+    `\nProvider throughput, ${raw.info().model} (${values.model ?? `generated ${values.shape} GGUF`}), ${threads} thread(s), ` +
       `${tokens} tokens per job, median of ${repeats}, ${os.cpus().length} CPUs (${cpu}), Node ${process.version}\n`,
   );
   console.log(
@@ -120,7 +133,7 @@ try {
       benchmark: "provider/throughput",
       date: new Date().toISOString(),
       machine: { cpus: os.cpus().length, cpuModel: cpu, node: process.version },
-      model: values.model ?? "generated:tiny",
+      model: values.model ?? `generated:${values.shape}`,
       threads,
       tokensPerJob: tokens,
       repeats,

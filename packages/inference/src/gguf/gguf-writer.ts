@@ -1,5 +1,6 @@
 import { ByteWriter } from "./byte-writer.js";
 import { float32ToFloat16Bits } from "./f16.js";
+import { Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES, QUANT_BLOCK, quantizeQ4_0, quantizeQ8_0 } from "./quantize.js";
 
 /** GGUF metadata value types (ggml/src/gguf.cpp, enum gguf_type). */
 const GgufValueType = {
@@ -12,7 +13,9 @@ const GgufValueType = {
 } as const;
 
 /** ggml tensor element types we can write. */
-const GgmlTensorType = { f32: 0, f16: 1 } as const;
+const GgmlTensorType = { f32: 0, f16: 1, q4_0: 2, q8_0: 8 } as const;
+
+export type GgmlTensorTypeName = keyof typeof GgmlTensorType;
 
 export type GgufMetadataValue =
   | { type: "uint32" | "int32" | "float32"; value: number }
@@ -25,7 +28,8 @@ export interface GgufTensorSpec {
   name: string;
   /** Dimensions in ggml order: the contiguous (input) dimension first. */
   dims: readonly number[];
-  type: keyof typeof GgmlTensorType;
+  type: GgmlTensorTypeName;
+  /** The values in F32; quantised types are quantised on write. */
   data: Float32Array;
 }
 
@@ -104,11 +108,27 @@ function writeValue(out: ByteWriter, entry: GgufMetadataValue): void {
 }
 
 function writeTensorData(out: ByteWriter, tensor: GgufTensorSpec): void {
-  if (tensor.type === "f32") {
-    for (const value of tensor.data) out.f32(value);
-  } else {
-    for (const value of tensor.data) out.u16(float32ToFloat16Bits(value));
+  switch (tensor.type) {
+    case "f32":
+      out.raw(littleEndianBytes(tensor.data));
+      return;
+    case "f16":
+      for (const value of tensor.data) out.u16(float32ToFloat16Bits(value));
+      return;
+    case "q8_0":
+      out.raw(quantizeQ8_0(tensor.data));
+      return;
+    case "q4_0":
+      out.raw(quantizeQ4_0(tensor.data));
+      return;
   }
+}
+
+function littleEndianBytes(data: Float32Array): Uint8Array {
+  const bytes = new Uint8Array(data.length * 4);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < data.length; i++) view.setFloat32(i * 4, data[i]!, true);
+  return bytes;
 }
 
 function checkTensor(tensor: GgufTensorSpec): void {
@@ -119,10 +139,24 @@ function checkTensor(tensor: GgufTensorSpec): void {
     throw new RangeError(
       `tensor ${tensor.name}: dims hold ${elements} elements but data has ${tensor.data.length}`,
     );
+  if ((tensor.type === "q8_0" || tensor.type === "q4_0") && tensor.dims[0]! % QUANT_BLOCK !== 0)
+    throw new RangeError(
+      `tensor ${tensor.name}: ${tensor.type} rows must be a multiple of ${QUANT_BLOCK} long`,
+    );
 }
 
 function tensorByteSize(tensor: GgufTensorSpec): number {
-  return tensor.data.length * (tensor.type === "f32" ? 4 : 2);
+  const values = tensor.data.length;
+  switch (tensor.type) {
+    case "f32":
+      return values * 4;
+    case "f16":
+      return values * 2;
+    case "q8_0":
+      return (values / QUANT_BLOCK) * Q8_0_BLOCK_BYTES;
+    case "q4_0":
+      return (values / QUANT_BLOCK) * Q4_0_BLOCK_BYTES;
+  }
 }
 
 function alignUp(value: number, alignment: number): number {

@@ -1,5 +1,10 @@
 import { writeFile } from "node:fs/promises";
-import { encodeGguf, type GgufMetadataValue, type GgufTensorSpec } from "./gguf-writer.js";
+import {
+  encodeGguf,
+  type GgmlTensorTypeName,
+  type GgufMetadataValue,
+  type GgufTensorSpec,
+} from "./gguf-writer.js";
 import { createPrng } from "./prng.js";
 import { buildTinyVocabulary, type TinyVocabulary, TokenType } from "./tiny-vocab.js";
 
@@ -18,8 +23,11 @@ export interface TinyGgufOptions {
   ffn?: number;
   /** Training context length written to the metadata. Default 2048. */
   contextLength?: number;
-  /** Store the weight matrices as F16 instead of F32 (norm vectors stay F32, as ggml expects). Default false. */
-  f16?: boolean;
+  /**
+   * How the weight matrices are stored (norm vectors stay F32, as ggml expects). The quantised types need
+   * `embedding` and `ffn` to be multiples of 32. Default "f32".
+   */
+  weights?: GgmlTensorTypeName;
 }
 
 /** ChatML, so node-llama-cpp (and llama.cpp) recognise the template and pick their ChatML chat wrapper. */
@@ -28,6 +36,9 @@ export const TINY_CHAT_TEMPLATE =
   "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
 type ResolvedOptions = Required<TinyGgufOptions>;
+
+/** llama_ftype: ALL_F32, MOSTLY_F16, MOSTLY_Q4_0, MOSTLY_Q8_0. */
+const FILE_TYPE: Record<GgmlTensorTypeName, number> = { f32: 0, f16: 1, q4_0: 2, q8_0: 7 };
 
 /**
  * A valid llama-architecture GGUF v3 model with deterministic random weights: useless as a language model,
@@ -41,7 +52,7 @@ export function generateTinyGguf(options: TinyGgufOptions = {}): Uint8Array {
   const metadata: Array<readonly [string, GgufMetadataValue]> = [
     ["general.architecture", { type: "string", value: "llama" }],
     ["general.name", { type: "string", value: `pylon-tiny-seed${resolved.seed}` }],
-    ["general.file_type", { type: "uint32", value: resolved.f16 ? 1 : 0 }], // ALL_F32 / MOSTLY_F16
+    ["general.file_type", { type: "uint32", value: FILE_TYPE[resolved.weights] }],
     ["llama.vocab_size", { type: "uint32", value: vocabulary.tokens.length }],
     ["llama.context_length", { type: "uint32", value: resolved.contextLength }],
     ["llama.embedding_length", { type: "uint32", value: resolved.embedding }],
@@ -88,7 +99,7 @@ function buildTensors(
   const random = createPrng(options.seed);
   const { embedding, ffn } = options;
   const kvWidth = (embedding / options.heads) * options.kvHeads;
-  const matrixType = options.f16 ? "f16" : "f32";
+  const matrixType = options.weights;
 
   // Uniform weights scaled by 1/sqrt(fan-in) keep activations O(1) through the blocks.
   const matrix = (
@@ -145,7 +156,7 @@ function resolveOptions(options: TinyGgufOptions): ResolvedOptions {
     kvHeads: options.kvHeads ?? 2,
     ffn: options.ffn ?? 128,
     contextLength: options.contextLength ?? 2048,
-    f16: options.f16 ?? false,
+    weights: options.weights ?? "f32",
   };
   if (!Number.isInteger(resolved.seed)) throw new RangeError("seed must be an integer");
   for (const key of ["layers", "embedding", "heads", "kvHeads", "ffn", "contextLength"] as const) {
@@ -157,6 +168,9 @@ function resolveOptions(options: TinyGgufOptions): ResolvedOptions {
   if ((resolved.embedding / resolved.heads) % 2 !== 0)
     throw new RangeError("head size (embedding/heads) must be even");
   if (resolved.heads % resolved.kvHeads !== 0) throw new RangeError("kvHeads must divide heads");
+  if (!(resolved.weights in FILE_TYPE)) throw new RangeError(`unknown weight type ${resolved.weights}`);
+  if (resolved.weights.startsWith("q") && (resolved.embedding % 32 !== 0 || resolved.ffn % 32 !== 0))
+    throw new RangeError(`${resolved.weights} weights need embedding and ffn to be multiples of 32`);
   return resolved;
 }
 

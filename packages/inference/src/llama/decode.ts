@@ -27,6 +27,7 @@ export async function decodeOnSequence(
   job: JobContext<LlamaContextSequence>,
   lockstep: StepBarrier,
   modelName: string,
+  sequenceIndex: number,
 ): Promise<DecodeOutcome> {
   const model = sequence.model;
   const { maxTokens, ignoreEos } = job.request;
@@ -68,7 +69,7 @@ export async function decodeOnSequence(
       if (seat) await seat.arrive();
       const next = await tokens.next();
       if (next.done) break;
-      seat ??= lockstep.join();
+      seat ??= lockstep.join(sequenceIndex);
       const token = next.value;
       outputTokens++;
       if (!ignoreEos && (model.isEogToken(token) || prompt.stopTokens.has(token))) {

@@ -23,7 +23,9 @@ export async function createLlamaBackend(options: LlamaBackendOptions): Promise<
 
   const modelName = options.modelName ?? path.basename(modelPath).replace(/\.gguf$/i, "");
   const maxQueue = options.maxQueue ?? LLAMA_DEFAULTS.maxQueue;
+  // getSequence hands out ids 0, 1, 2...: the index here is the sequence id llama.cpp batches by.
   const sequences = Array.from({ length: context.totalSequences }, () => context.getSequence());
+  const sequenceIndex = new Map(sequences.map((sequence, index) => [sequence, index]));
   const scheduler = new SlotScheduler<LlamaContextSequence>(sequences, maxQueue);
   const lockstep = new StepBarrier();
   const closing = new AbortController();
@@ -51,7 +53,8 @@ export async function createLlamaBackend(options: LlamaBackendOptions): Promise<
       topP: job.request.topP ?? LLAMA_SAMPLING_DEFAULTS.topP,
       seed: job.request.seed,
     };
-    return await decodeOnSequence(job.slot, prompt, sampling, job, lockstep, modelName);
+    const index = sequenceIndex.get(job.slot) ?? 0;
+    return await decodeOnSequence(job.slot, prompt, sampling, job, lockstep, modelName, index);
   };
 
   return {
