@@ -6,8 +6,8 @@ export interface SlotLease<Slot> {
   release(): void;
 }
 
-interface Waiter<Slot> {
-  grant(slot: Slot): void;
+interface Waiter {
+  grant(index: number): void;
   fail(error: BackendError): void;
 }
 
@@ -20,9 +20,10 @@ interface Waiter<Slot> {
  * their ids are consecutive, so jobs are packed at the low end instead of rotating through every slot.
  */
 export class SlotScheduler<Slot> {
-  private readonly free: Slot[];
-  private readonly rank: Map<Slot, number>;
-  private readonly waiters: Waiter<Slot>[] = [];
+  private readonly slots: readonly Slot[];
+  /** Indexes of the free slots, ascending. */
+  private readonly free: number[];
+  private readonly waiters: Waiter[] = [];
   private readonly idleResolvers: Array<() => void> = [];
   private leased = 0;
   private closed = false;
@@ -34,12 +35,12 @@ export class SlotScheduler<Slot> {
     if (slots.length === 0) throw new RangeError("a scheduler needs at least one slot");
     if (!Number.isInteger(maxQueue) || maxQueue < 0)
       throw new RangeError("maxQueue must be a non-negative integer");
-    this.free = [...slots];
-    this.rank = new Map(slots.map((slot, index) => [slot, index]));
+    this.slots = [...slots];
+    this.free = this.slots.map((_, index) => index);
   }
 
   get size(): number {
-    return this.free.length + this.leased;
+    return this.slots.length;
   }
 
   get active(): number {
@@ -53,8 +54,8 @@ export class SlotScheduler<Slot> {
   acquire(signal?: AbortSignal): Promise<SlotLease<Slot>> {
     if (this.closed) return Promise.reject(new BackendError("closed", "backend is closed"));
     if (signal?.aborted) return Promise.reject(abortedWhileQueued());
-    const slot = this.free.shift();
-    if (slot !== undefined) return Promise.resolve(this.lease(slot));
+    const index = this.free.shift();
+    if (index !== undefined) return Promise.resolve(this.lease(index));
     if (this.waiters.length >= this.maxQueue) {
       return Promise.reject(
         new BackendError(
@@ -70,8 +71,8 @@ export class SlotScheduler<Slot> {
         if (index >= 0) this.waiters.splice(index, 1);
         reject(abortedWhileQueued());
       };
-      const waiter: Waiter<Slot> = {
-        grant: (granted) => {
+      const waiter: Waiter = {
+        grant: (granted: number) => {
           signal?.removeEventListener("abort", onAbort);
           resolve(this.lease(granted));
         },
@@ -97,22 +98,22 @@ export class SlotScheduler<Slot> {
     return new Promise((resolve) => this.idleResolvers.push(resolve));
   }
 
-  private lease(slot: Slot): SlotLease<Slot> {
+  private lease(index: number): SlotLease<Slot> {
     this.leased++;
     let released = false;
     return {
-      slot,
+      slot: this.slots[index]!,
       release: () => {
         if (released) return;
         released = true;
         this.leased--;
         const next = this.waiters.shift();
         if (next) {
-          next.grant(slot); // leases it again, straight to the longest-waiting job
+          next.grant(index); // leases it again, straight to the longest-waiting job
           return;
         }
-        this.free.push(slot);
-        this.free.sort((a, b) => this.rank.get(a)! - this.rank.get(b)!);
+        const above = this.free.findIndex((free) => free > index);
+        this.free.splice(above === -1 ? this.free.length : above, 0, index);
         if (this.leased === 0) for (const resolve of this.idleResolvers.splice(0)) resolve();
       },
     };

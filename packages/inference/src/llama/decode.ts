@@ -11,6 +11,12 @@ export interface SamplingSettings {
   seed: number | undefined;
 }
 
+/** A context sequence as a scheduler slot, with the id llama.cpp batches by. */
+export interface SequenceSlot {
+  sequence: LlamaContextSequence;
+  id: number;
+}
+
 /** A UTF-8 character spans at most 4 bytes, so at most 4 byte-fallback tokens can be pending. */
 const MAX_PENDING_TOKENS = 4;
 const REPLACEMENT_CHARACTER = "\uFFFD";
@@ -21,13 +27,12 @@ const REPLACEMENT_CHARACTER = "\uFFFD";
  * every generating job has queued its token before that happens.
  */
 export async function decodeOnSequence(
-  sequence: LlamaContextSequence,
+  { sequence, id }: SequenceSlot,
   prompt: RenderedPrompt,
   sampling: SamplingSettings,
-  job: JobContext<LlamaContextSequence>,
+  job: JobContext<SequenceSlot>,
   lockstep: StepBarrier,
   modelName: string,
-  sequenceIndex: number,
 ): Promise<DecodeOutcome> {
   const model = sequence.model;
   const { maxTokens, ignoreEos } = job.request;
@@ -69,7 +74,7 @@ export async function decodeOnSequence(
       if (seat) await seat.arrive();
       const next = await tokens.next();
       if (next.done) break;
-      seat ??= lockstep.join(sequenceIndex);
+      seat ??= lockstep.join(id);
       const token = next.value;
       outputTokens++;
       if (!ignoreEos && (model.isEogToken(token) || prompt.stopTokens.has(token))) {

@@ -1,10 +1,10 @@
 import path from "node:path";
-import { type ChatWrapper, type LlamaContextSequence, resolveChatWrapper } from "node-llama-cpp";
+import { type ChatWrapper, resolveChatWrapper } from "node-llama-cpp";
 import type { Backend, BackendInfo, GenerateOptions, GenerateRequest, GenerateResult } from "../backend.js";
 import { BackendError } from "../errors.js";
 import { type DecodeOutcome, type JobContext, runJob } from "../job.js";
 import { SlotScheduler } from "../scheduler.js";
-import { decodeOnSequence, type SamplingSettings } from "./decode.js";
+import { decodeOnSequence, type SamplingSettings, type SequenceSlot } from "./decode.js";
 import { loadModelContext } from "./load.js";
 import { checkLlamaOptions, LLAMA_DEFAULTS, type LlamaBackendOptions } from "./options.js";
 import { renderPrompt } from "./prompt.js";
@@ -23,10 +23,12 @@ export async function createLlamaBackend(options: LlamaBackendOptions): Promise<
 
   const modelName = options.modelName ?? path.basename(modelPath).replace(/\.gguf$/i, "");
   const maxQueue = options.maxQueue ?? LLAMA_DEFAULTS.maxQueue;
-  // getSequence hands out ids 0, 1, 2...: the index here is the sequence id llama.cpp batches by.
-  const sequences = Array.from({ length: context.totalSequences }, () => context.getSequence());
-  const sequenceIndex = new Map(sequences.map((sequence, index) => [sequence, index]));
-  const scheduler = new SlotScheduler<LlamaContextSequence>(sequences, maxQueue);
+  // getSequence hands out ids 0, 1, 2...: `id` is the sequence id llama.cpp batches by.
+  const slots: SequenceSlot[] = Array.from({ length: context.totalSequences }, (_, id) => ({
+    sequence: context.getSequence(),
+    id,
+  }));
+  const scheduler = new SlotScheduler(slots, maxQueue);
   const lockstep = new StepBarrier();
   const closing = new AbortController();
   let closed: Promise<void> | undefined;
@@ -39,12 +41,13 @@ export async function createLlamaBackend(options: LlamaBackendOptions): Promise<
     return chatWrapper;
   };
 
-  const decode = async (job: JobContext<LlamaContextSequence>): Promise<DecodeOutcome> => {
+  const decode = async (job: JobContext<SequenceSlot>): Promise<DecodeOutcome> => {
+    const { sequence } = job.slot;
     const prompt = renderPrompt(model, getChatWrapper, job.request);
-    if (prompt.tokens.length >= job.slot.contextSize) {
+    if (prompt.tokens.length >= sequence.contextSize) {
       throw new BackendError(
         "bad-request",
-        `prompt is ${prompt.tokens.length} tokens but a job's context holds ${job.slot.contextSize}`,
+        `prompt is ${prompt.tokens.length} tokens but a job's context holds ${sequence.contextSize}`,
       );
     }
     const sampling: SamplingSettings = {
@@ -53,8 +56,7 @@ export async function createLlamaBackend(options: LlamaBackendOptions): Promise<
       topP: job.request.topP ?? LLAMA_SAMPLING_DEFAULTS.topP,
       seed: job.request.seed,
     };
-    const index = sequenceIndex.get(job.slot) ?? 0;
-    return await decodeOnSequence(job.slot, prompt, sampling, job, lockstep, modelName, index);
+    return await decodeOnSequence(job.slot, prompt, sampling, job, lockstep, modelName);
   };
 
   return {
