@@ -194,8 +194,9 @@ describe("llama backend", () => {
     };
     const single = await throughput(1);
     const batched = await throughput(4);
-    // Measured ~2x here; the bound leaves room for a busy machine but fails if jobs decode one by one.
-    expect(batched).toBeGreaterThan(single * 1.25);
+    // ~2-3x on an idle machine, 1.22x once under the full parallel test run on 2 cores; jobs decoded one
+    // by one give ~1x. The figure itself is the benchmark's (docs/benchmarks.md), not this test's.
+    expect(batched).toBeGreaterThan(single * 1.1);
   });
 
   it("starts every job from a clean sequence", async () => {
