@@ -249,7 +249,7 @@ export const SECTIONS = {
         d.warmTabs.jobsPerSec >= 1_000,
       );
     return [
-      `${d.providers} paid providers${d.providerProcesses ? " (each its own process)" : " (in the buyer's process)"} × ${d.slots} slots (+${d.queue} queue places), instant scripted backend, Cashu tabs, local relay and mint, hedging off; after an unmeasured warm-up batch, one \`complete()\` (an \`llm_batch\`) per size, each with a fresh customer key (so it opens its tabs: one deposit swap). Per-job overhead is the swarm's per-sub-call latency, from the call to its answer (so it includes waiting for a provider with room); the job round trip is publish → answer of each job, from the run store. In-process: the same batch through rlm's \`backendSubcalls\` over the same scripted backend with the same total concurrency.`,
+      `${d.providers} paid providers${d.providerProcesses ? " (each its own process)" : " (in the buyer's process)"} × ${d.slots} slots (+${d.queue} queue places), instant scripted backend, Cashu tabs, local relay and mint, hedging off; after an unmeasured warm-up batch, one \`complete()\` (an \`llm_batch\`) per size, each with a fresh buyer key (so it opens its tabs: one deposit swap). Per-job overhead is the swarm's per-sub-call latency, from the call to its answer (so it includes waiting for a provider with room); the job round trip is publish → answer of each job, from the run store. In-process: the same batch through rlm's \`backendSubcalls\` over the same scripted backend with the same total concurrency.`,
       table(
         [
           "sub-calls",

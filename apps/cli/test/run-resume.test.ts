@@ -3,7 +3,7 @@
  * `pylon run --resume <run>` finishes it. Everything real except the models: a local relay, a local testnet
  * mint (input fee 100 ppk), 3 provider nodes requiring Cashu tabs (real `startProvider`) that serve a
  * SCRIPTED backend (rlm's keywordSub, 250 ms a job), the scripted map-reduce root, and `pylon run` itself
- * as a child process sharing one data dir (customer key, run store, wallet) across both invocations.
+ * as a child process sharing one data dir (buyer key, run store, wallet) across both invocations.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

@@ -1,5 +1,5 @@
 /**
- * The customer side of one NIP-90 job: publish a signed request (plain, or encrypted to the provider),
+ * The buyer side of one NIP-90 job: publish a signed request (plain, or encrypted to the provider),
  * follow its feedback, and return the verified, decrypted result. Used by tests and by the swarm.
  *
  * Outputs too large for one event arrive in parts (a Pylon extension, see the provider's protocol addendum):
@@ -119,7 +119,7 @@ export class JobClient {
   readonly #timeoutMs: number;
   readonly #publishTimeoutMs: number;
   readonly #missingPartsQueryMs: number;
-  /** Reply subscriptions by customer: ours, and any other key a request we are asked to run was signed with. */
+  /** Reply subscriptions by buyer: ours, and any other key a request we are asked to run was signed with. */
   readonly #inboxes = new Map<string, ReplyInbox>();
 
   constructor(pool: RelayPool, secretKey: Uint8Array | ConversationKeyCache, options: JobClientOptions = {}) {
@@ -251,7 +251,7 @@ class JobWatch {
       const onAbort = (): void => {
         const aborted = this.#failure("aborted", "job aborted");
         // Tell the provider to stop, but do not make the caller wait for relays to answer.
-        if (this.#published) void this.#settings.cancel("aborted by the customer").catch(() => undefined);
+        if (this.#published) void this.#settings.cancel("aborted by the buyer").catch(() => undefined);
         this.#finish(aborted);
       };
       options.signal?.addEventListener("abort", onAbort, { once: true });

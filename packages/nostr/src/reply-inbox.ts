@@ -1,6 +1,6 @@
 /**
- * One relay subscription for every job a customer follows. NIP-90 providers tag their feedback and results
- * with the customer (`["p", customer]`), so `{kinds: [results…, 7000], "#p": [customer]}` catches the replies
+ * One relay subscription for every job a buyer follows. NIP-90 providers tag their feedback and results
+ * with the buyer (`["p", buyer]`), so `{kinds: [results…, 7000], "#p": [buyer]}` catches the replies
  * to all of a client's jobs, and each event is routed to its job by the `e` tag. One REQ instead of one per
  * job: relays limit REQs per second and open subscriptions per connection (ours: 50/s and 200), which a
  * market run with thousands of jobs would otherwise hit, losing replies.
@@ -21,7 +21,7 @@ type Handler = (event: NostrEvent) => void;
 
 export class ReplyInbox {
   readonly #pool: RelayPool;
-  readonly #customer: string;
+  readonly #buyer: string;
   readonly #lookbackSec: number;
   readonly #idleCloseMs: number;
   /** Job id → who wants its replies. */
@@ -33,9 +33,9 @@ export class ReplyInbox {
   #subscription: SubscriptionHandle | undefined;
   #idleTimer: NodeJS.Timeout | undefined;
 
-  constructor(pool: RelayPool, customer: string, options: ReplyInboxOptions = {}) {
+  constructor(pool: RelayPool, buyer: string, options: ReplyInboxOptions = {}) {
     this.#pool = pool;
-    this.#customer = customer;
+    this.#buyer = buyer;
     this.#lookbackSec = options.lookbackSec ?? 60;
     this.#idleCloseMs = options.idleCloseMs ?? 15_000;
   }
@@ -74,7 +74,7 @@ export class ReplyInbox {
     const subscription = this.#pool.subscribe(
       {
         kinds: [...this.#resultKinds, Kind.JobFeedback],
-        "#p": [this.#customer],
+        "#p": [this.#buyer],
         since: Math.floor(Date.now() / 1000) - this.#lookbackSec,
       },
       {

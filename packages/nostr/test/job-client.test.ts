@@ -218,8 +218,8 @@ describe("JobClient", () => {
     const { url } = await relay();
     const provider = fakeProvider(url, (job, p) => p.publish(feedback(job, "processing")));
     const abort = new AbortController();
-    const customer = client(url);
-    const job = customer.submit(
+    const buyer = client(url);
+    const job = buyer.submit(
       { prompt: "never mind", provider: provider.pubkey },
       { signal: abort.signal, onFeedback: () => abort.abort() },
     );
@@ -228,7 +228,7 @@ describe("JobClient", () => {
     await waitFor(() => provider.cancels.length === 1, "the cancellation");
     const cancel = parseJobCancel(provider.cancels[0]);
     expect(cancel.ok && cancel.cancel).toMatchObject({
-      author: customer.pubkey,
+      author: buyer.pubkey,
       eventIds: [error.jobId],
       kinds: [5050],
     });
@@ -270,21 +270,21 @@ describe("JobClient", () => {
       last.tags.push(outputPartTag(2, 2));
       await p.publish(last);
     });
-    const customer = new JobClient(pool(url), generateSecretKey(), {
+    const buyer = new JobClient(pool(url), generateSecretKey(), {
       timeoutMs: 800,
       missingPartsQueryMs: 100,
     });
-    const error = await failure(customer.submit({ prompt: "x", provider: provider.pubkey }));
+    const error = await failure(buyer.submit({ prompt: "x", provider: provider.pubkey }));
     expect(error.code).toBe("incomplete");
   });
 
   it("fails fast with not-published when no relay takes the request", async () => {
     const dead = `ws://127.0.0.1:${await unusedPort()}`;
-    const customer = new JobClient(new RelayPool([dead], { connectTimeoutMs: 300 }), generateSecretKey(), {
+    const buyer = new JobClient(new RelayPool([dead], { connectTimeoutMs: 300 }), generateSecretKey(), {
       publishTimeoutMs: 500,
     });
     const error = await failure(
-      customer.submit({ prompt: "anyone?", provider: getPublicKey(generateSecretKey()) }),
+      buyer.submit({ prompt: "anyone?", provider: getPublicKey(generateSecretKey()) }),
     );
     expect(error.code).toBe("not-published");
     expect(error.publishResults?.[0]?.ok).toBe(false);

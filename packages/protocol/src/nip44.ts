@@ -1,5 +1,5 @@
 /**
- * Encryption of job params and outputs between a customer and a provider.
+ * Encryption of job params and outputs between a buyer and a provider.
  *
  * We write NIP-44 v2. NIP-90's text still names NIP-04, so the decrypt side also reads NIP-04 payloads
  * (recognised by their `?iv=` suffix) from older clients, and replies can mirror the scheme a request used.
@@ -19,7 +19,7 @@ export const MAX_ENCRYPTED_PAYLOAD_CHARS = 1_000_000;
 
 /**
  * Our secret key plus the NIP-44 conversation keys derived from it, one per peer. Deriving a key costs an
- * ECDH (~1 ms); a provider answering many jobs from the same customers should keep one of these and pass it
+ * ECDH (~1 ms); a provider answering many jobs from the same buyers should keep one of these and pass it
  * wherever a secret key is accepted. Least-recently-used peers are forgotten past `maxPeers`.
  */
 export class ConversationKeyCache {

@@ -4,7 +4,7 @@ import { DEFAULT_MAX_EVENT_CHARS, type EventTemplate, readEnvelope } from "./eve
 import { Kind } from "./kinds.js";
 import { decryptContent, detectEncryptionScheme, type EncryptionScheme } from "./nip44.js";
 import {
-  encryptForCustomer,
+  encryptForBuyer,
   type JobRef,
   jobRefTags,
   type ParseReplyOptions,
@@ -36,7 +36,7 @@ export interface JobFeedbackSpec {
   relayHint?: string;
   /** Partial output (status `partial`) or empty. */
   content?: string;
-  /** Encrypt `content` to the customer (do so whenever the request was encrypted). */
+  /** Encrypt `content` to the buyer (do so whenever the request was encrypted). */
   encryption?: ReplyEncryption;
 }
 
@@ -58,7 +58,7 @@ export function buildJobFeedback(spec: JobFeedbackSpec): EventTemplate {
   tags.push(e, p);
   let content = spec.content ?? "";
   if (spec.encryption && content !== "") {
-    content = encryptForCustomer(content, spec.request, spec.encryption);
+    content = encryptForBuyer(content, spec.request, spec.encryption);
     tags.push(["encrypted"]);
   }
   return { kind: Kind.JobFeedback, created_at: spec.now, tags, content };
@@ -71,8 +71,8 @@ export interface JobFeedback {
   createdAt: number;
   jobId: string;
   relayHint?: string;
-  /** The customer it is addressed to, when tagged. */
-  customer?: string;
+  /** The buyer it is addressed to, when tagged. */
+  buyer?: string;
   status: JobStatus;
   /** The status as written, when it was a foreign spelling. */
   statusAsSent: string;
@@ -115,8 +115,8 @@ export function parseJobFeedback(raw: unknown, options: ParseReplyOptions = {}):
     warnings,
   };
   if (ref.relayHint) feedback.relayHint = ref.relayHint;
-  const customer = pubkeysTagged(tags)[0];
-  if (customer) feedback.customer = customer;
+  const buyer = pubkeysTagged(tags)[0];
+  if (buyer) feedback.buyer = buyer;
   const extra = statusTag?.[2];
   if (extra) feedback.extra = extra;
   if (amount.amount) feedback.amount = amount.amount;

@@ -3,7 +3,7 @@ import { type EncryptionScheme, encryptContent, type KeySource } from "./nip44.j
 import { isHex64, type Tag } from "./tags.js";
 import { assertHex64, assertRelayUrl } from "./validate.js";
 
-/** The job a reply answers: its id and its author (the customer). */
+/** The job a reply answers: its id and its author (the buyer). */
 export interface JobRef {
   id: string;
   pubkey: string;
@@ -18,12 +18,12 @@ export interface ReplyEncryption {
 
 export function jobRefTags(job: JobRef, relayHint: string | undefined): { e: Tag; p: Tag } {
   assertHex64(job.id, "job id");
-  assertHex64(job.pubkey, "customer pubkey");
+  assertHex64(job.pubkey, "buyer pubkey");
   if (relayHint !== undefined) assertRelayUrl(relayHint, "relay hint");
   return { e: relayHint ? ["e", job.id, relayHint] : ["e", job.id], p: ["p", job.pubkey] };
 }
 
-export function encryptForCustomer(content: string, job: JobRef, encryption: ReplyEncryption): string {
+export function encryptForBuyer(content: string, job: JobRef, encryption: ReplyEncryption): string {
   return encryptContent(content, encryption.sender, job.pubkey, encryption.scheme ?? "nip44");
 }
 
@@ -40,7 +40,7 @@ export function readJobRef(tags: readonly Tag[]): { jobId: string; relayHint?: s
 }
 
 export interface ParseReplyOptions {
-  /** Our (customer) key, to read encrypted content. */
+  /** Our (buyer) key, to read encrypted content. */
   secretKey?: KeySource;
   /** Size ceiling on content plus tags, in characters. */
   maxEventChars?: number;

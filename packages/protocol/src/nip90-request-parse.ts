@@ -20,8 +20,8 @@ import { isRelayUrl } from "./validate.js";
 export interface JobRequest {
   /** Event id: the job id every reply refers to. */
   id: string;
-  /** The customer (event author). */
-  customer: string;
+  /** The buyer (event author). */
+  buyer: string;
   kind: number;
   createdAt: number;
   /**
@@ -43,7 +43,7 @@ export interface JobRequest {
   extraParams: Record<string, string>;
   output: string;
   bidMsats?: number;
-  /** Relays the customer wants replies on (ws/wss URLs only). */
+  /** Relays the buyer wants replies on (ws/wss URLs only). */
   relays: string[];
   /** Providers the request is `p`-tagged to (empty: open to all). */
   providers: string[];
@@ -159,7 +159,7 @@ export function parseJobRequest(raw: unknown, options: ParseJobRequestOptions): 
 
   const job: JobRequest = {
     id: event.id,
-    customer: event.pubkey,
+    buyer: event.pubkey,
     kind: event.kind,
     createdAt: event.created_at,
     prompt: prompts.prompt,

@@ -35,7 +35,7 @@ export interface JobRequestSpec {
   extraParams?: Record<string, string>;
   /** Expected output MIME type; `text/plain` unless told. */
   output?: string;
-  /** Most the customer will pay, msats. */
+  /** Most the buyer will pay, msats. */
   bidMsats?: number;
   /** Where the provider should publish its replies. */
   relays?: string[];

@@ -11,7 +11,7 @@ import { isJobResultKind, requestKindFor, resultKindFor } from "./kinds.js";
 import { decryptContent, detectEncryptionScheme, type EncryptionScheme } from "./nip44.js";
 import { inputTagSchema, type JobInput, readInputs } from "./nip90-inputs.js";
 import {
-  encryptForCustomer,
+  encryptForBuyer,
   jobRefTags,
   type ParseReplyOptions,
   type ReplyEncryption,
@@ -40,7 +40,7 @@ export interface JobResultSpec {
   amount?: PaymentAmount;
   relayHint?: string;
   /**
-   * Required when the request was encrypted: the output is then encrypted to the customer with the
+   * Required when the request was encrypted: the output is then encrypted to the buyer with the
    * request's scheme (unless `scheme` says otherwise) and no plaintext input is copied.
    */
   encryption?: ReplyEncryption;
@@ -88,7 +88,7 @@ export function buildJobResult(spec: JobResultSpec): EventTemplate {
   if (spec.encryption) {
     const scheme =
       spec.encryption.scheme ?? (requestEncrypted ? detectEncryptionScheme(request.content) : "nip44");
-    content = encryptForCustomer(content, request, { ...spec.encryption, scheme });
+    content = encryptForBuyer(content, request, { ...spec.encryption, scheme });
     tags.push(["encrypted"]);
   }
   return { kind: resultKindFor(request.kind), created_at: spec.now, tags, content };
@@ -103,12 +103,12 @@ export interface JobResult {
   requestKind: number;
   jobId: string;
   relayHint?: string;
-  customer?: string;
+  buyer?: string;
   /** The output, decrypted when it was encrypted. */
   content: string;
   encryption?: EncryptionScheme;
   amount?: PaymentAmount;
-  /** What is left on the customer's tab at this provider after the job, msats (`["tab", …]`). */
+  /** What is left on the buyer's tab at this provider after the job, msats (`["tab", …]`). */
   tabMsats?: number;
   /** The embedded request, when present and well-formed. Not verified: compare its id with `jobId`. */
   request?: NostrEvent;
@@ -156,8 +156,8 @@ export function parseJobResult(raw: unknown, options: ParseReplyOptions = {}): P
     warnings,
   };
   if (ref.relayHint) result.relayHint = ref.relayHint;
-  const customer = pubkeysTagged(tags)[0];
-  if (customer) result.customer = customer;
+  const buyer = pubkeysTagged(tags)[0];
+  if (buyer) result.buyer = buyer;
   if (encryption) result.encryption = encryption;
   if (amount.amount) result.amount = amount.amount;
   const tab = readTabBalance(tags);

@@ -1,7 +1,7 @@
 /**
  * Payment tags. Amounts on the wire are millisatoshis as decimal strings (NIP-90).
  *
- * - `["bid", msats]` on a request: the most the customer will pay.
+ * - `["bid", msats]` on a request: the most the buyer will pay.
  * - `["amount", msats, bolt11?]` on feedback and results: what the provider asks for; a `payment-required`
  *   feedback means no further work until paid.
  * - `["param", "cashu", token]`: reserved for a Cashu token paying for the job. It belongs INSIDE the
@@ -97,7 +97,7 @@ export function readAmount(tags: readonly Tag[]): AmountRead {
 
 /**
  * Tabs (see docs/payments.md): `["param", "tab", "open" | "close"]` inside the encrypted params. `open`
- * carries a locked token (the `cashu` param) that is credited to the customer's tab at this provider; while
+ * carries a locked token (the `cashu` param) that is credited to the buyer's tab at this provider; while
  * a tab is open, jobs are debited from it. `close` asks for the remaining balance back as a token.
  */
 export const TAB_PARAM = "tab";
@@ -107,7 +107,7 @@ export function tabParamTag(action: TabAction): Tag {
   return ["param", TAB_PARAM, action];
 }
 
-/** `["tab", balance_msats, expires_at?]` on results: what is left on the customer's tab after this job. */
+/** `["tab", balance_msats, expires_at?]` on results: what is left on the buyer's tab after this job. */
 export function tabBalanceTag(balanceMsats: number, expiresAt?: number): Tag {
   assertMsats(balanceMsats, "tab balance");
   return expiresAt === undefined

@@ -93,8 +93,8 @@ export function satsToMsats(sats: number): number {
 export type BidCheck = { ok: true } | { ok: false; requiredMsats: number; reason: string };
 
 /**
- * Does a request's bid (a maximum; undefined when the customer named none) cover our price?
- * No bid means the customer left the price to us, so it passes; `payment-required` then states it.
+ * Does a request's bid (a maximum; undefined when the buyer named none) cover our price?
+ * No bid means the buyer left the price to us, so it passes; `payment-required` then states it.
  */
 export function checkBid(bidMsats: number | undefined, requiredMsats: number): BidCheck {
   assertMsats(requiredMsats, "required amount");

@@ -16,7 +16,7 @@ import {
   parseJobRequest,
   readBatchItems,
 } from "../src/index.js";
-import { customerSk, NOW, providerPk, providerSk, sign, signed } from "./fixtures.js";
+import { buyerSk, NOW, providerPk, providerSk, sign, signed } from "./fixtures.js";
 
 const items: BatchItem[] = [
   { id: "0", prompt: "What is 2+2?" },
@@ -163,7 +163,7 @@ describe("batch requests: build and parse", () => {
       JSON.stringify(JSON.parse(batchInput(items).data)),
       "pylon-batch",
     ]);
-    const job = expectJob(parseJobRequest(sign(template, customerSk), opts));
+    const job = expectJob(parseJobRequest(sign(template, buyerSk), opts));
     expect(job.batch).toEqual(items);
     expect(job.prompt).toBe("");
     expect(job.params).toMatchObject({ model: "tiny", maxTokens: 32 });
@@ -176,11 +176,11 @@ describe("batch requests: build and parse", () => {
   it("round-trips an encrypted batch carrying a cashu token; nothing of it is public", () => {
     const template = buildEncryptedJobRequest(
       { now: NOW, inputs: [batchInput(items)], provider: providerPk, cashuToken: "cashuBxyz" },
-      customerSk,
+      buyerSk,
     );
     expect(JSON.stringify(template.tags)).not.toContain("pylon-batch");
     const job = expectJob(
-      parseJobRequest(sign(template, customerSk), {
+      parseJobRequest(sign(template, buyerSk), {
         now: NOW,
         secretKey: new ConversationKeyCache(providerSk),
       }),

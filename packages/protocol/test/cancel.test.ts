@@ -6,9 +6,9 @@ import {
   jobCancelTagSchema,
   parseJobCancel,
 } from "../src/index.js";
-import { customerPk, customerSk, NOW, otherSk, sign, signed } from "./fixtures.js";
+import { buyerPk, buyerSk, NOW, otherSk, sign, signed } from "./fixtures.js";
 
-const request = sign(buildJobRequest({ now: NOW, prompt: "long job" }), customerSk);
+const request = sign(buildJobRequest({ now: NOW, prompt: "long job" }), buyerSk);
 
 describe("job cancellation", () => {
   it("emits kind 5 with e and k tags", () => {
@@ -26,10 +26,10 @@ describe("job cancellation", () => {
   });
 
   it("round-trips and applies only to the request's author", () => {
-    const cancel = parseJobCancel(sign(buildJobCancel({ now: NOW, request }), customerSk));
+    const cancel = parseJobCancel(sign(buildJobCancel({ now: NOW, request }), buyerSk));
     expect(cancel).toMatchObject({
       ok: true,
-      cancel: { author: customerPk, eventIds: [request.id], kinds: [5050], reason: "" },
+      cancel: { author: buyerPk, eventIds: [request.id], kinds: [5050], reason: "" },
     });
     if (!cancel.ok) return;
     expect(cancelsJob(cancel.cancel, request)).toBe(true);

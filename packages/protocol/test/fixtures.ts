@@ -5,8 +5,8 @@ function key(fill: number): Uint8Array {
   return new Uint8Array(32).fill(fill);
 }
 
-export const customerSk = key(1);
-export const customerPk = getPublicKey(customerSk);
+export const buyerSk = key(1);
+export const buyerPk = getPublicKey(buyerSk);
 export const providerSk = key(2);
 export const providerPk = getPublicKey(providerSk);
 export const otherSk = key(3);
@@ -21,7 +21,7 @@ export const NOW = 1_760_000_000;
  */
 export function signed(
   template: { kind: number; created_at?: number; tags: unknown[]; content?: string },
-  sk = customerSk,
+  sk = buyerSk,
 ): NostrEvent {
   const event = finalizeEvent(
     {

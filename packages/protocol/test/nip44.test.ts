@@ -10,7 +10,7 @@ import {
   encryptParams,
   MAX_ENCRYPTED_PAYLOAD_CHARS,
 } from "../src/index.js";
-import { customerPk, customerSk, fourthPk, otherPk, providerPk, providerSk } from "./fixtures.js";
+import { buyerPk, buyerSk, fourthPk, otherPk, providerPk, providerSk } from "./fixtures.js";
 
 const secretTags = [
   ["i", "what is the capital of France?", "text"],
@@ -20,19 +20,19 @@ const secretTags = [
 
 describe("param encryption", () => {
   it("round-trips tags over NIP-44 with raw keys and with caches", () => {
-    const content = encryptParams(secretTags, customerSk, providerPk);
+    const content = encryptParams(secretTags, buyerSk, providerPk);
     expect(detectEncryptionScheme(content)).toBe("nip44");
     expect(content).not.toContain("France");
-    const direct = decryptParams({ content, pubkey: customerPk }, providerSk);
+    const direct = decryptParams({ content, pubkey: buyerPk }, providerSk);
     expect(direct).toEqual({ ok: true, tags: secretTags, scheme: "nip44", notes: [] });
-    const cached = decryptParams({ content, pubkey: customerPk }, new ConversationKeyCache(providerSk));
+    const cached = decryptParams({ content, pubkey: buyerPk }, new ConversationKeyCache(providerSk));
     expect(cached).toEqual(direct);
   });
 
   it("reads NIP-04 params from old clients", () => {
-    const content = nip04.encrypt(customerSk, providerPk, JSON.stringify(secretTags));
+    const content = nip04.encrypt(buyerSk, providerPk, JSON.stringify(secretTags));
     expect(detectEncryptionScheme(content)).toBe("nip04");
-    expect(decryptParams({ content, pubkey: customerPk }, providerSk)).toEqual({
+    expect(decryptParams({ content, pubkey: buyerPk }, providerSk)).toEqual({
       ok: true,
       tags: secretTags,
       scheme: "nip04",
@@ -41,45 +41,45 @@ describe("param encryption", () => {
   });
 
   it("can write NIP-04 for providers that only read it", () => {
-    const content = encryptParams(secretTags, customerSk, providerPk, "nip04");
-    expect(nip04.decrypt(providerSk, customerPk, content)).toBe(JSON.stringify(secretTags));
+    const content = encryptParams(secretTags, buyerSk, providerPk, "nip04");
+    expect(nip04.decrypt(providerSk, buyerPk, content)).toBe(JSON.stringify(secretTags));
   });
 
   it("gives clear errors for garbage, wrong keys and non-tag payloads", () => {
-    const garbage = decryptParams({ content: "not encrypted at all", pubkey: customerPk }, providerSk);
+    const garbage = decryptParams({ content: "not encrypted at all", pubkey: buyerPk }, providerSk);
     expect(garbage).toMatchObject({ ok: false, code: "undecryptable" });
     if (!garbage.ok) expect(garbage.reason).toMatch(/nip44/);
 
-    const forOther = encryptParams(secretTags, customerSk, otherPk);
-    expect(decryptParams({ content: forOther, pubkey: customerPk }, providerSk)).toMatchObject({
+    const forOther = encryptParams(secretTags, buyerSk, otherPk);
+    expect(decryptParams({ content: forOther, pubkey: buyerPk }, providerSk)).toMatchObject({
       ok: false,
       code: "undecryptable",
     });
 
-    const brokenNip04 = decryptParams({ content: "abc?iv=!!!", pubkey: customerPk }, providerSk);
+    const brokenNip04 = decryptParams({ content: "abc?iv=!!!", pubkey: buyerPk }, providerSk);
     expect(brokenNip04).toMatchObject({ ok: false, code: "undecryptable" });
 
-    const prose = encryptContent("hello there", customerSk, providerPk);
-    expect(decryptParams({ content: prose, pubkey: customerPk }, providerSk)).toMatchObject({
+    const prose = encryptContent("hello there", buyerSk, providerPk);
+    expect(decryptParams({ content: prose, pubkey: buyerPk }, providerSk)).toMatchObject({
       ok: false,
       code: "invalid",
       reason: "encrypted params are not JSON",
     });
-    const object = encryptContent('{"i":"x"}', customerSk, providerPk);
-    expect(decryptParams({ content: object, pubkey: customerPk }, providerSk)).toMatchObject({
+    const object = encryptContent('{"i":"x"}', buyerSk, providerPk);
+    expect(decryptParams({ content: object, pubkey: buyerPk }, providerSk)).toMatchObject({
       ok: false,
       code: "invalid",
     });
-    expect(decryptParams({ content: "", pubkey: customerPk }, providerSk)).toMatchObject({ code: "invalid" });
+    expect(decryptParams({ content: "", pubkey: buyerPk }, providerSk)).toMatchObject({ code: "invalid" });
   });
 
   it("cleans junk tags inside the decrypted payload", () => {
     const content = encryptContent(
       JSON.stringify([["i", "hi", "text"], "oops", [1, 2], ["param", "top_k", 40]]),
-      customerSk,
+      buyerSk,
       providerPk,
     );
-    const result = decryptParams({ content, pubkey: customerPk }, providerSk);
+    const result = decryptParams({ content, pubkey: buyerPk }, providerSk);
     expect(result.ok).toBe(true);
     if (result.ok) {
       expect(result.tags).toEqual([
@@ -92,43 +92,43 @@ describe("param encryption", () => {
 
   it("refuses oversized payloads before doing any crypto", () => {
     const huge = "A".repeat(MAX_ENCRYPTED_PAYLOAD_CHARS + 1);
-    const result = decryptContent(huge, providerSk, customerPk);
+    const result = decryptContent(huge, providerSk, buyerPk);
     expect(result).toMatchObject({ ok: false });
     if (!result.ok) expect(result.reason).toContain("too large");
   });
 
   it("refuses an invalid sender pubkey without throwing", () => {
-    const content = encryptContent("x", customerSk, providerPk);
+    const content = encryptContent("x", buyerSk, providerPk);
     expect(decryptContent(content, providerSk, "zz").ok).toBe(false);
     expect(decryptContent("a?iv=b", providerSk, "zz").ok).toBe(false);
   });
 
   it("leaves empty content empty", () => {
-    expect(encryptContent("", customerSk, providerPk)).toBe("");
-    expect(decryptContent("", providerSk, customerPk)).toEqual({ ok: true, plaintext: "", scheme: "nip44" });
+    expect(encryptContent("", buyerSk, providerPk)).toBe("");
+    expect(decryptContent("", providerSk, buyerPk)).toEqual({ ok: true, plaintext: "", scheme: "nip44" });
   });
 
   it("throws on malformed keys when encrypting", () => {
     expect(() => encryptContent("x", new Uint8Array(31), providerPk)).toThrow(TypeError);
-    expect(() => encryptContent("x", customerSk, "npub1xyz")).toThrow(TypeError);
-    expect(() => encryptParams([], customerSk, providerPk)).toThrow(RangeError);
+    expect(() => encryptContent("x", buyerSk, "npub1xyz")).toThrow(TypeError);
+    expect(() => encryptParams([], buyerSk, providerPk)).toThrow(RangeError);
   });
 });
 
 describe("ConversationKeyCache", () => {
   it("derives the same key both sides would, once per peer", () => {
-    const customer = new ConversationKeyCache(customerSk);
+    const buyer = new ConversationKeyCache(buyerSk);
     const provider = new ConversationKeyCache(providerSk);
-    expect(customer.pubkey).toBe(customerPk);
-    const key = customer.get(providerPk);
-    expect(key).toEqual(nip44.getConversationKey(customerSk, providerPk));
-    expect(provider.get(customerPk)).toEqual(key);
-    expect(customer.get(providerPk)).toBe(key);
-    expect(customer.size).toBe(1);
+    expect(buyer.pubkey).toBe(buyerPk);
+    const key = buyer.get(providerPk);
+    expect(key).toEqual(nip44.getConversationKey(buyerSk, providerPk));
+    expect(provider.get(buyerPk)).toEqual(key);
+    expect(buyer.get(providerPk)).toBe(key);
+    expect(buyer.size).toBe(1);
   });
 
   it("forgets the least recently used peer past its limit", () => {
-    const cache = new ConversationKeyCache(customerSk, 2);
+    const cache = new ConversationKeyCache(buyerSk, 2);
     const providerKey = cache.get(providerPk);
     const otherKey = cache.get(otherPk);
     cache.get(providerPk); // providerPk is now the most recent, otherPk the least
@@ -142,8 +142,8 @@ describe("ConversationKeyCache", () => {
 
   it("rejects bad keys", () => {
     expect(() => new ConversationKeyCache(new Uint8Array(16))).toThrow(TypeError);
-    expect(() => new ConversationKeyCache(customerSk, 0)).toThrow(RangeError);
-    const cache = new ConversationKeyCache(customerSk);
+    expect(() => new ConversationKeyCache(buyerSk, 0)).toThrow(RangeError);
+    const cache = new ConversationKeyCache(buyerSk);
     expect(() => cache.get("00".repeat(31))).toThrow(TypeError);
     expect(() => cache.get("f".repeat(64))).toThrow();
   });

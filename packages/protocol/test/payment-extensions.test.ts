@@ -10,9 +10,9 @@ import {
   tabBalanceTag,
   tabParamTag,
 } from "../src/index.js";
-import { customerPk, NOW, providerSk, signed } from "./fixtures.js";
+import { buyerPk, NOW, providerSk, signed } from "./fixtures.js";
 
-const jobRef = { id: "a".repeat(64), pubkey: customerPk };
+const jobRef = { id: "a".repeat(64), pubkey: buyerPk };
 
 describe("payment extensions: creq, tab", () => {
   it("builds and reads the NUT-18 request tag and the tab tags", () => {

@@ -12,17 +12,17 @@ import {
   parseJobFeedback,
   parseJobResult,
 } from "../src/index.js";
-import { customerPk, customerSk, NOW, otherSk, providerPk, providerSk, sign, signed } from "./fixtures.js";
+import { buyerPk, buyerSk, NOW, otherSk, providerPk, providerSk, sign, signed } from "./fixtures.js";
 
 const plainRequest = sign(
   buildJobRequest({ now: NOW, prompt: "Say hi", params: { maxTokens: 5 }, provider: providerPk }),
-  customerSk,
+  buyerSk,
 );
 const secretRequest = sign(
-  buildEncryptedJobRequest({ now: NOW, prompt: "private", provider: providerPk }, customerSk),
-  customerSk,
+  buildEncryptedJobRequest({ now: NOW, prompt: "private", provider: providerPk }, buyerSk),
+  buyerSk,
 );
-const jobRef = { id: plainRequest.id, pubkey: customerPk };
+const jobRef = { id: plainRequest.id, pubkey: buyerPk };
 
 describe("feedback", () => {
   it("emits exactly status, amount, e and p", () => {
@@ -42,14 +42,14 @@ describe("feedback", () => {
         ["status", "payment-required", "pay to start"],
         ["amount", "21000", "lnbcrt210n1fake"],
         ["e", plainRequest.id, "wss://r.example"],
-        ["p", customerPk],
+        ["p", buyerPk],
       ],
     });
     for (const tag of template.tags) expect(jobFeedbackTagSchema.safeParse(tag).success).toBe(true);
     expect(buildJobFeedback({ now: NOW, request: jobRef, status: "processing" }).tags).toEqual([
       ["status", "processing"],
       ["e", plainRequest.id],
-      ["p", customerPk],
+      ["p", buyerPk],
     ]);
   });
 
@@ -71,7 +71,7 @@ describe("feedback", () => {
         provider: providerPk,
         createdAt: NOW,
         jobId: plainRequest.id,
-        customer: customerPk,
+        buyer: buyerPk,
         status: "partial",
         statusAsSent: "partial",
         amount: { msats: 0 },
@@ -81,7 +81,7 @@ describe("feedback", () => {
     });
   });
 
-  it("encrypts partial output to the customer and leaves empty content alone", () => {
+  it("encrypts partial output to the buyer and leaves empty content alone", () => {
     const encryption = { sender: new ConversationKeyCache(providerSk) };
     const template = buildJobFeedback({
       now: NOW,
@@ -92,7 +92,7 @@ describe("feedback", () => {
     });
     expect(template.tags.at(-1)).toEqual(["encrypted"]);
     expect(template.content).not.toContain("secret");
-    const read = parseJobFeedback(sign(template, providerSk), { secretKey: customerSk });
+    const read = parseJobFeedback(sign(template, providerSk), { secretKey: buyerSk });
     expect(read).toMatchObject({ ok: true, feedback: { content: "secret", encryption: "nip44" } });
     const unreadable = parseJobFeedback(sign(template, providerSk));
     expect(unreadable).toMatchObject({
@@ -176,7 +176,7 @@ describe("feedback", () => {
       TypeError,
     );
     expect(() =>
-      buildJobFeedback({ now: NOW, request: { id: "x", pubkey: customerPk }, status: "error" }),
+      buildJobFeedback({ now: NOW, request: { id: "x", pubkey: buyerPk }, status: "error" }),
     ).toThrow(TypeError);
     expect(() =>
       buildJobFeedback({ now: NOW, request: jobRef, status: "error", relayHint: "http://x" }),
@@ -203,7 +203,7 @@ describe("results", () => {
         ["request", expect.any(String)],
         ["e", plainRequest.id],
         ["i", "Say hi", "text"],
-        ["p", customerPk],
+        ["p", buyerPk],
         ["amount", "42"],
       ],
     });
@@ -229,7 +229,7 @@ describe("results", () => {
         kind: 6050,
         requestKind: 5050,
         jobId: plainRequest.id,
-        customer: customerPk,
+        buyer: buyerPk,
         content: "Hi!",
         inputs: [{ data: "Say hi", type: "text" }],
         request: plainRequest,
@@ -249,7 +249,7 @@ describe("results", () => {
     expect(template.tags.map((tag) => tag[0])).toEqual(["request", "e", "p", "encrypted"]);
     expect(template.content).not.toContain("private answer");
     const event = sign(template, providerSk);
-    expect(parseJobResult(event, { secretKey: new ConversationKeyCache(customerSk) })).toMatchObject({
+    expect(parseJobResult(event, { secretKey: new ConversationKeyCache(buyerSk) })).toMatchObject({
       ok: true,
       result: { content: "the private answer", encryption: "nip44", inputs: [] },
     });
@@ -261,14 +261,14 @@ describe("results", () => {
     const oldRequest = signed({
       kind: 5050,
       tags: [["p", providerPk], ["encrypted"]],
-      content: nip04.encrypt(customerSk, providerPk, JSON.stringify([["i", "old", "text"]])),
+      content: nip04.encrypt(buyerSk, providerPk, JSON.stringify([["i", "old", "text"]])),
     });
     const event = sign(
       buildJobResult({ now: NOW, request: oldRequest, output: "reply", encryption: { sender: providerSk } }),
       providerSk,
     );
     expect(event.content).toContain("?iv=");
-    expect(nip04.decrypt(customerSk, providerPk, event.content)).toBe("reply");
+    expect(nip04.decrypt(buyerSk, providerPk, event.content)).toBe("reply");
   });
 
   it("tolerates a broken request tag but not a missing job reference", () => {

@@ -8,7 +8,7 @@ import {
   jobRequestTagSchema,
   parseJobRequest,
 } from "../src/index.js";
-import { customerPk, customerSk, NOW, providerPk, providerSk, sign } from "./fixtures.js";
+import { buyerPk, buyerSk, NOW, providerPk, providerSk, sign } from "./fixtures.js";
 
 function expectSchemaValid(template: { tags: string[][] }) {
   expect(eventTemplateSchema.safeParse(template).success).toBe(true);
@@ -88,14 +88,14 @@ describe("buildJobRequest", () => {
         provider: providerPk,
         expiration: NOW + 30,
       }),
-      customerSk,
+      buyerSk,
     );
     const parsed = parseJobRequest(event, { now: NOW, ourPubkey: providerPk });
     expect(parsed.ok).toBe(true);
     if (!parsed.ok) return;
     expect(parsed.job).toMatchObject({
       id: event.id,
-      customer: customerPk,
+      buyer: buyerPk,
       kind: 5050,
       prompt: "Count to three",
       systemPrompt: "You count.",
@@ -176,7 +176,7 @@ describe("buildEncryptedJobRequest", () => {
         expiration: NOW + 120,
         cashuToken: "cashuBo2FteCJodHRw",
       },
-      customerSk,
+      buyerSk,
     );
     expect(template.tags).toEqual([
       ["output", "text/plain"],
@@ -187,7 +187,7 @@ describe("buildEncryptedJobRequest", () => {
     ]);
     expect(template.content).not.toContain("secret");
     expectSchemaValid(template);
-    const inner = decryptParams({ content: template.content, pubkey: customerPk }, providerSk);
+    const inner = decryptParams({ content: template.content, pubkey: buyerPk }, providerSk);
     expect(inner).toMatchObject({
       ok: true,
       scheme: "nip44",
@@ -210,9 +210,9 @@ describe("buildEncryptedJobRequest", () => {
           provider: providerPk,
           cashuToken: "cashuBtoken",
         },
-        new ConversationKeyCache(customerSk),
+        new ConversationKeyCache(buyerSk),
       ),
-      customerSk,
+      buyerSk,
     );
     const parsed = parseJobRequest(event, { now: NOW + 1, secretKey: new ConversationKeyCache(providerSk) });
     expect(parsed).toMatchObject({
@@ -230,8 +230,8 @@ describe("buildEncryptedJobRequest", () => {
 
   it("can encrypt with NIP-04 for old providers", () => {
     const event = sign(
-      buildEncryptedJobRequest({ now: NOW, prompt: "old school", provider: providerPk }, customerSk, "nip04"),
-      customerSk,
+      buildEncryptedJobRequest({ now: NOW, prompt: "old school", provider: providerPk }, buyerSk, "nip04"),
+      buyerSk,
     );
     expect(event.content).toContain("?iv=");
     const parsed = parseJobRequest(event, { now: NOW, ourPubkey: providerPk, secretKey: providerSk });

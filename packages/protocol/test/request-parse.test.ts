@@ -6,7 +6,7 @@ import {
   type ParsedJobRequest,
   parseJobRequest,
 } from "../src/index.js";
-import { customerSk, NOW, otherPk, providerPk, providerSk, sign, signed, withTags } from "./fixtures.js";
+import { buyerSk, NOW, otherPk, providerPk, providerSk, sign, signed, withTags } from "./fixtures.js";
 
 const opts = { now: NOW, ourPubkey: providerPk };
 
@@ -342,9 +342,9 @@ describe("parseJobRequest: encrypted requests", () => {
     sign(
       buildEncryptedJobRequest(
         { now: NOW, prompt: "private", params: { maxTokens: 8 }, bidMsats: 100, provider: providerPk },
-        customerSk,
+        buyerSk,
       ),
-      customerSk,
+      buyerSk,
     );
 
   it("decrypts NIP-44 params addressed to us", () => {
@@ -367,7 +367,7 @@ describe("parseJobRequest: encrypted requests", () => {
     const event = signed({
       kind: 5050,
       tags: [["p", providerPk], ["encrypted"]],
-      content: nip04.encrypt(customerSk, providerPk, JSON.stringify(secret)),
+      content: nip04.encrypt(buyerSk, providerPk, JSON.stringify(secret)),
     });
     const job = expectJob(
       parseJobRequest(event, { now: NOW, secretKey: new ConversationKeyCache(providerSk) }),
@@ -381,8 +381,8 @@ describe("parseJobRequest: encrypted requests", () => {
   it("says why it cannot read one", () => {
     expectFailure(parseJobRequest(nip44Request(), opts), "undecryptable", /no key/);
     const toOther = sign(
-      buildEncryptedJobRequest({ now: NOW, prompt: "x", provider: otherPk }, customerSk),
-      customerSk,
+      buildEncryptedJobRequest({ now: NOW, prompt: "x", provider: otherPk }, buyerSk),
+      buyerSk,
     );
     expectFailure(parseJobRequest(toOther, { ...opts, secretKey: providerSk }), "not-for-us");
     expectFailure(

@@ -8,7 +8,7 @@ import {
   sanitizeTags,
   tagValue,
 } from "../src/index.js";
-import { customerPk, providerPk, signed } from "./fixtures.js";
+import { buyerPk, providerPk, signed } from "./fixtures.js";
 
 describe("param keys", () => {
   it.each([
@@ -72,9 +72,9 @@ describe("tags", () => {
         ["p", providerPk],
         ["p", "bad"],
         ["p", providerPk.toUpperCase()],
-        ["p", ` ${customerPk}`],
+        ["p", ` ${buyerPk}`],
       ]),
-    ).toEqual([providerPk, customerPk]);
+    ).toEqual([providerPk, buyerPk]);
   });
 
   it("validates signed events strictly", () => {

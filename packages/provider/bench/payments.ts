@@ -240,11 +240,11 @@ function fakeJob(
   id: string,
   cashuToken?: string,
   extraParams: Record<string, string> = {},
-  customer = id,
+  buyer = id,
 ): JobRequest {
   const event: NostrEvent = {
     id,
-    pubkey: customer,
+    pubkey: buyer,
     kind: 5050,
     created_at: 0,
     tags: [],
@@ -253,7 +253,7 @@ function fakeJob(
   };
   return {
     id,
-    customer,
+    buyer,
     kind: 5050,
     createdAt: 0,
     prompt: "hello world",

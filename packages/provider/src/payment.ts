@@ -21,7 +21,7 @@ export interface PriceQuote {
 
 export type PaymentDecision =
   | { ok: true }
-  /** No work until paid: the customer gets `payment-required` with this amount. */
+  /** No work until paid: the buyer gets `payment-required` with this amount. */
   | {
       ok: false;
       feedback: "payment-required";
@@ -31,7 +31,7 @@ export type PaymentDecision =
       /** A NUT-18 Cashu payment request (`creqA…`), sent as a `["creq", …]` tag. */
       paymentRequest?: string;
     }
-  /** The payment offered is unacceptable (wrong mint, spent token…): the customer gets `error`. */
+  /** The payment offered is unacceptable (wrong mint, spent token…): the buyer gets `error`. */
   | { ok: false; feedback: "error"; reason: string }
   /** Answered without inference (e.g. a tab's refund token): the result carries `output`, nothing is owed. */
   | { ok: false; feedback: "result"; output: string };
@@ -52,12 +52,12 @@ export interface PaymentPolicy {
    */
   isPaid?(jobId: string): boolean;
   /**
-   * Called when an accepted job ends, before its customer is told: `costMsats` is the price of what it
+   * Called when an accepted job ends, before its buyer is told: `costMsats` is the price of what it
    * actually used (0 when it failed or never ran). Tabs charge this and free the rest of the reserve.
    */
   settle?(jobId: string, costMsats: number): void;
-  /** Extra tags for a result to `job`'s customer (e.g. the remaining tab balance). */
-  resultTags?(job: Pick<JobRequest, "customer">): string[][];
+  /** Extra tags for a result to `job`'s buyer (e.g. the remaining tab balance). */
+  resultTags?(job: Pick<JobRequest, "buyer">): string[][];
 }
 
 /** Serves everything without payment. Used only when the operator configured `free: true`. */

@@ -190,7 +190,7 @@ export async function startProvider(
     // Expired tabs are refunded now (also those that expired while the node was down), then periodically.
     if (payments)
       void payments.startTabRefunds((refund) =>
-        replies.feedbackFor({ id: refund.jobId, pubkey: refund.customer }, "success", {
+        replies.feedbackFor({ id: refund.jobId, pubkey: refund.buyer }, "success", {
           extra: TAB_REFUND_STATUS,
           content: refund.token,
           tags: [tabBalanceTag(0, refund.expiresAt)],
@@ -224,7 +224,7 @@ export async function startProvider(
               paymentKey: payments.paymentKey,
               earnings: () => payments.earnings(),
               tabTotals: () => payments.tabTotals(),
-              tabRefunds: (customer?: string) => payments.tabRefunds(customer),
+              tabRefunds: (buyer?: string) => payments.tabRefunds(buyer),
               redeemNow: () => payments.redeemNow(),
             },
           }

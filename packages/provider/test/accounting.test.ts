@@ -10,7 +10,7 @@ import {
   type PaidNode,
   startPaidNode,
 } from "./helpers/cashu.js";
-import { Cleanup, customer, relay } from "./helpers/harness.js";
+import { Cleanup, buyerClient, relay } from "./helpers/harness.js";
 
 // Three providers on one real mint (input fee 100 ppk) and one real relay, scripted (instant) backends.
 // The buyer pays some jobs with per-job tokens (all three locked in ONE swap), opens a tab with each
@@ -37,7 +37,7 @@ describe("accounting across providers and both payment modes (scripted backends)
     for (let i = 0; i < 3; i++) {
       nodes.push(await startPaidNode(cleanup, { relayUrl, mintUrl: theMint.url }));
     }
-    const { client } = customer(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, relayUrl);
     const submit = (n: (typeof nodes)[number], extra: Record<string, string>, cashuToken?: string) =>
       client.submit({
         ...job,

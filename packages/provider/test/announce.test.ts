@@ -1,6 +1,6 @@
 import { isProviderLive, type ProviderAnnouncement, parseAnnouncement } from "@pylon/protocol";
 import { afterAll, describe, expect, it } from "vitest";
-import { Cleanup, customer, relay, sleep, startNode, tinyModel } from "./helpers/harness.js";
+import { Cleanup, buyerClient, relay, sleep, startNode, tinyModel } from "./helpers/harness.js";
 
 const cleanup = new Cleanup();
 afterAll(() => cleanup.run());
@@ -21,7 +21,7 @@ describe("NIP-89 announcement", () => {
       about: "serves tests",
       announceIntervalSec: 1,
     });
-    const { pool } = customer(cleanup, relayUrl);
+    const { pool } = buyerClient(cleanup, relayUrl);
     const latest = async (): Promise<ProviderAnnouncement> => {
       const [event] = await pool.query({
         kinds: [31990],

@@ -23,7 +23,7 @@ import { buyerWallet, mint, PAID_ACTUAL_MSATS, PAID_QUOTE_MSATS, startPaidNode }
 import {
   Cleanup,
   collect,
-  customer,
+  buyerClient,
   failure,
   nowSec,
   relay,
@@ -82,7 +82,7 @@ function openStore(node: RunningProvider): JobStore {
 describe("a batched request (scripted echo backend)", () => {
   it("answers 20 items with ONE processing feedback and ONE result holding 20 matching outputs", async () => {
     const node = await echoNode();
-    const { client, pool } = customer(cleanup, relayUrl);
+    const { client, pool } = buyerClient(cleanup, relayUrl);
     const batch = items(20);
     batch[3] = { id: "3", prompt: "a longer prompt cut short", maxTokens: 2 }; // 2 scripted tokens = 8 chars
     const outcome = await client.submit({ inputs: [batchInput(batch)], provider: node.pubkey });
@@ -113,7 +113,7 @@ describe("a batched request (scripted echo backend)", () => {
 
   it("answers an encrypted batch with an encrypted result that shows no prompt", async () => {
     const node = await echoNode();
-    const { client, pool } = customer(cleanup, relayUrl);
+    const { client, pool } = buyerClient(cleanup, relayUrl);
     const secret = "the vault code is 4711";
     const outcome = await client.submit({
       inputs: [batchInput([{ id: "a", prompt: secret }, ...items(3)])],
@@ -131,7 +131,7 @@ describe("a batched request (scripted echo backend)", () => {
 
   it("still serves a single-prompt request as before, beside batches", async () => {
     const node = await echoNode();
-    const { client } = customer(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, relayUrl);
     const outcome = await client.submit({ prompt: "just one", provider: node.pubkey });
     expect(outcome.output).toBe("just one");
     expect(outcome.feedback.map((f) => f.extra)).toEqual(["started"]);
@@ -157,7 +157,7 @@ describe("a batched request (scripted echo backend)", () => {
       },
       { backend, paymentPolicy: acceptAll },
     );
-    const { client } = customer(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, relayUrl);
     const outcome = await client.submit({
       inputs: [
         batchInput([
@@ -181,7 +181,7 @@ describe("a batched request (scripted echo backend)", () => {
 describe("batch refusals: the whole batch, at once, before any work or payment", () => {
   it("refuses a batch larger than the node's free capacity as busy; room is counted per item", async () => {
     const node = await echoNode({ slots: 2, queue: 2, tokenLatencyMs: 20 });
-    const { client } = customer(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, relayUrl);
     const tooBig = await failure(client.submit({ inputs: [batchInput(items(5))], provider: node.pubkey }));
     expect(tooBig.feedback.map((f) => f.status)).toEqual(["error"]);
     expect(tooBig.message).toMatch(
@@ -204,7 +204,7 @@ describe("batch refusals: the whole batch, at once, before any work or payment",
 
   it("refuses more items than the node's maxBatch, and batches altogether when maxBatch < 2", async () => {
     const small = await echoNode({ maxBatch: 4 });
-    const { client, pool } = customer(cleanup, relayUrl);
+    const { client, pool } = buyerClient(cleanup, relayUrl);
     const over = await failure(client.submit({ inputs: [batchInput(items(5))], provider: small.pubkey }));
     expect(over.message).toMatch(
       /batch too large: 5 items, but this node takes at most 4 per request; split it/,
@@ -223,7 +223,7 @@ describe("batch refusals: the whole batch, at once, before any work or payment",
 
   it("refuses a malformed batch input with the reason (hand-written event)", async () => {
     const node = await echoNode();
-    const { client, secretKey } = customer(cleanup, relayUrl);
+    const { client, secretKey } = buyerClient(cleanup, relayUrl);
     const bad = (data: string) =>
       finalizeEvent(
         {
@@ -264,7 +264,7 @@ describe("large batch results and stopping with batches in flight", () => {
       model: { type: "scripted", reply },
       maxTokens: 10_000,
     });
-    const { client } = customer(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, relayUrl);
     for (const encryption of [undefined, "nip44" as const]) {
       const outcome = await client.submit({
         inputs: [batchInput(items(3))],
@@ -284,7 +284,7 @@ describe("large batch results and stopping with batches in flight", () => {
       queue: 4,
       shutdownGraceSec: 5,
     });
-    const { client } = customer(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, relayUrl);
     const accepted: string[] = [];
     const submit = (id: string, n: number) =>
       client.submit(
@@ -315,7 +315,7 @@ describe("cancelling a batch", () => {
   it("stops its running items, drops its queued ones, and publishes no result", async () => {
     const node = await echoNode({ slots: 2, tokenLatencyMs: 25 }); // 100 tokens an item: 2.5 s
     const store = openStore(node);
-    const { client, pool } = customer(cleanup, relayUrl);
+    const { client, pool } = buyerClient(cleanup, relayUrl);
     const abort = new AbortController();
     const error = await failure(
       client.submit(
@@ -328,7 +328,7 @@ describe("cancelling a batch", () => {
       const row = store.get(error.jobId);
       return row?.state === "cancelled" ? row : undefined;
     }, "the batch to be cancelled");
-    expect(stored.detail).toBe("cancelled by the customer");
+    expect(stored.detail).toBe("cancelled by the buyer");
     expect(stored.outputTokens ?? 0).toBeLessThan(200); // nowhere near 5 items × 100 tokens
     await waitFor(
       () => node.status().activeJobs === 0 && node.status().queueDepth === 0,
@@ -347,21 +347,21 @@ describe("restart recovery of a batch (stored states seeded, scripted echo backe
     const probe = await startNode(cleanup, config);
     await probe.stop();
     const provider = probe.pubkey;
-    const { client } = customer(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, relayUrl);
     const running = client.prepare({ inputs: [batchInput(items(3))], provider, encryption: "nip44" });
     const finished = client.prepare({ inputs: [batchInput(items(2))], provider });
 
     const store = JobStore.open(`${dataDir}/provider.db`);
     const now = nowSec();
     store.recordRequest(running, now, {
-      customer: client.pubkey,
+      buyer: client.pubkey,
       event: running,
       state: "running",
       batchItems: 3,
     });
     store.update(running.id, { attempts: 1 });
     store.recordRequest(finished, now, {
-      customer: client.pubkey,
+      buyer: client.pubkey,
       event: finished,
       state: "finished",
       batchItems: 2,
@@ -408,7 +408,7 @@ describe("a paid batch (real mint and relay; scripted backend replying 'paid out
 
   it("pays a batch from a tab: the tab must hold the sum of the item quotes and is debited the sum of item costs", async () => {
     const { node, calls, target } = await startPaidNode(cleanup, { relayUrl, mintUrl: theMint.url });
-    const { client } = customer(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, relayUrl);
     const ask = (n: number, extraParams: Record<string, string> = {}, cashuToken?: string) =>
       client.submit({
         inputs: [batchInput(paidItems(n))],
@@ -448,7 +448,7 @@ describe("a paid batch (real mint and relay; scripted backend replying 'paid out
 
   it("pays a batch with a per-job token that must cover the sum of the item quotes", async () => {
     const { node, calls, target } = await startPaidNode(cleanup, { relayUrl, mintUrl: theMint.url });
-    const { client } = customer(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, relayUrl);
     const ask = (cashuToken: string) =>
       client.submit({
         inputs: [batchInput(paidItems(2))],
@@ -473,7 +473,7 @@ describe("a batch on real llama.cpp (generated tiny GGUF)", () => {
   it("runs 4 items in parallel on 4 slots, each to its own max_tokens", async () => {
     const model = await tinyModel(cleanup);
     const node = await startNode(cleanup, { relays: [relayUrl], model, slots: 4, contextSize: 512 });
-    const { client } = customer(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, relayUrl);
     const before = node.status().tokensGenerated;
     const outcome = await client.submit({
       inputs: [

@@ -3,7 +3,7 @@ import { buildJobCancel } from "@pylon/protocol";
 import { finalizeEvent, generateSecretKey } from "nostr-tools/pure";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { JobStore, type RunningProvider } from "../src/index.js";
-import { Cleanup, collect, customer, relay, startNode, tinyModel, waitFor } from "./helpers/harness.js";
+import { Cleanup, collect, buyerClient, relay, startNode, tinyModel, waitFor } from "./helpers/harness.js";
 
 // Real relay, real node-llama-cpp (tiny GGUF, ~1,000 tokens/s here), real SQLite. Jobs ask for 2,000 tokens
 // with ignore_eos so that they are still running when the cancellation arrives.
@@ -26,8 +26,8 @@ afterAll(() => fileCleanup.run());
 const LONG = { params: { maxTokens: 2_000, temperature: 1 }, extraParams: { ignore_eos: "true" } };
 
 describe("cancellation", () => {
-  it("stops a running job when its customer sends a kind 5, and publishes no result", async () => {
-    const { client, pool } = customer(cleanup, relayUrl);
+  it("stops a running job when its buyer sends a kind 5, and publishes no result", async () => {
+    const { client, pool } = buyerClient(cleanup, relayUrl);
     const abort = new AbortController();
     const job = client.submit(
       { prompt: "a long story", provider: node.pubkey, ...LONG },
@@ -41,17 +41,17 @@ describe("cancellation", () => {
       const row = store.get(error.jobId);
       return row?.state === "cancelled" ? row : undefined;
     }, "the job to be cancelled");
-    expect(stored.detail).toBe("cancelled by the customer");
+    expect(stored.detail).toBe("cancelled by the buyer");
     expect(stored.outputTokens).toBeLessThan(2_000);
     const replies = await collect(pool, { "#e": [error.jobId] }, 300);
     expect(replies.some((e) => e.kind === 6050)).toBe(false);
     expect(
-      replies.some((e) => e.tags.some((t) => t[0] === "status" && t[2] === "cancelled by the customer")),
+      replies.some((e) => e.tags.some((t) => t[0] === "status" && t[2] === "cancelled by the buyer")),
     ).toBe(true);
   });
 
   it("also honours a hand-written kind 5 without the optional `k` tag", async () => {
-    const { client, secretKey, pool } = customer(cleanup, relayUrl);
+    const { client, secretKey, pool } = buyerClient(cleanup, relayUrl);
     let cancelled: Promise<unknown> | undefined;
     const job = client.submit(
       { prompt: "another long story", provider: node.pubkey, ...LONG },
@@ -68,13 +68,13 @@ describe("cancellation", () => {
       },
     );
     const error = (await job.catch((e: unknown) => e)) as JobError;
-    expect(error.message).toBe("provider refused or failed the job: cancelled by the customer");
+    expect(error.message).toBe("provider refused or failed the job: cancelled by the buyer");
     expect(store.get(error.jobId)?.state).toBe("cancelled");
     expect(await cancelled).toEqual([expect.objectContaining({ ok: true })]);
   });
 
-  it("removes a queued job from the queue when its customer cancels it; the running job carries on", async () => {
-    const { client } = customer(cleanup, relayUrl);
+  it("removes a queued job from the queue when its buyer cancels it; the running job carries on", async () => {
+    const { client } = buyerClient(cleanup, relayUrl);
     const first = client.submit({ prompt: "first", provider: node.pubkey, ...LONG });
     await waitFor(() => node.status().activeJobs === 1, "the first job to run");
     const abort = new AbortController();
@@ -93,9 +93,9 @@ describe("cancellation", () => {
     expect((await first).output.length).toBeGreaterThan(0);
   });
 
-  it("ignores a kind 5 for the job from anyone but its customer", async () => {
-    const { client } = customer(cleanup, relayUrl);
-    const stranger = customer(cleanup, relayUrl, generateSecretKey());
+  it("ignores a kind 5 for the job from anyone but its buyer", async () => {
+    const { client } = buyerClient(cleanup, relayUrl);
+    const stranger = buyerClient(cleanup, relayUrl, generateSecretKey());
     let strangerCancelled: Promise<unknown> | undefined;
     const outcome = await client.submit(
       { prompt: "keep going", provider: node.pubkey, ...LONG },

@@ -1,6 +1,6 @@
 import { JobError, type JobOutcome } from "@pylon/nostr";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Cleanup, customer, relay, startNode, tinyModel } from "./helpers/harness.js";
+import { Cleanup, buyerClient, relay, startNode, tinyModel } from "./helpers/harness.js";
 
 // Real relay, real node-llama-cpp (tiny GGUF), real SQLite.
 const cleanup = new Cleanup();
@@ -16,7 +16,7 @@ afterAll(() => cleanup.run());
 describe("backpressure", () => {
   it("runs jobs up to its slots, queues up to its queue bound, and refuses the rest at once as busy", async () => {
     const node = await startNode(cleanup, { relays: [relayUrl], model, slots: 2, queue: 1 });
-    const { client } = customer(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, relayUrl);
     const started = Date.now();
     const settled = await Promise.allSettled(
       Array.from({ length: 4 }, (_, index) =>

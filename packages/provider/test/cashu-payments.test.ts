@@ -21,7 +21,7 @@ import {
   startPaidNode,
   tamper,
 } from "./helpers/cashu.js";
-import { Cleanup, customer, relay, tempDir, waitFor } from "./helpers/harness.js";
+import { Cleanup, buyerClient, relay, tempDir, waitFor } from "./helpers/harness.js";
 
 // Real local mint over HTTP (1 sat input fee per 10 proofs), real relay over WebSockets, real SQLite; the
 // inference backend is scripted (instant) and counts generate() calls, to prove refused jobs did no work.
@@ -59,7 +59,7 @@ function paidNode(dataDir?: string, payments?: { redeemCheckSec: number; redeemL
 describe("Cashu per-job payments (scripted backend, real mint and relay)", () => {
   it("announces its payment key, asks unpaid jobs for a NUT-18 payment, serves a paid one", async () => {
     const { node, calls, target } = await paidNode();
-    const { client, pool } = customer(cleanup, relayUrl);
+    const { client, pool } = buyerClient(cleanup, relayUrl);
 
     const [event] = await pool.query({ kinds: [31990], authors: [node.pubkey] });
     const announced = parseAnnouncement(event);
@@ -101,7 +101,7 @@ describe("Cashu per-job payments (scripted backend, real mint and relay)", () =>
     const dataDir = await tempDir(cleanup);
     const { node, calls, target } = await paidNode(dataDir);
     const other = await buyerWallet(cleanup, [theMint.url]);
-    const { client } = customer(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, relayUrl);
     const keysets = new KeysetDirectory();
     await keysets.refresh(theMint.url);
     const ids = keysets.ids(theMint.url);
@@ -178,7 +178,7 @@ describe("Cashu per-job payments (scripted backend, real mint and relay)", () =>
     const dataDir = await tempDir(cleanup);
     const first = await paidNode(dataDir);
     await first.node.stop();
-    const { client } = customer(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, relayUrl);
     const token = await lockedTokenFor(buyer, first.target, PRICE_SATS);
     const spec = { ...job, provider: first.target.provider, encryption: "nip44" as const };
     const paid = client.prepare({ ...spec, cashuToken: token });
@@ -189,7 +189,7 @@ describe("Cashu per-job payments (scripted backend, real mint and relay)", () =>
     const now = Math.floor(Date.now() / 1000);
     for (const event of [paid, unpaid])
       store.recordRequest(event, now, {
-        customer: event.pubkey,
+        buyer: event.pubkey,
         event,
         state: "received",
         quoteMsats: QUOTE_MSATS,
@@ -221,7 +221,7 @@ describe("Cashu per-job payments (scripted backend, real mint and relay)", () =>
 
   it("redeems collected proofs on its own once the earliest locktime comes within the lead time", async () => {
     const { node, target } = await paidNode(undefined, { redeemCheckSec: 1, redeemLeadSec: 600 });
-    const { client } = customer(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, relayUrl);
     // Locked for 602 s: accepted (≥ 600 s), and due for redeem (locktime ≤ 600 s away) a few seconds later.
     await submitPaidJob(client, buyer, target, PRICE_SATS, job, { lockSec: 602 });
     await waitFor(() => node.status().earnings?.redeemedSats === 4, "the scheduled redeem", 10_000);
@@ -245,7 +245,7 @@ describe("Cashu per-job payments (scripted backend, real mint and relay)", () =>
     cleanup.add(() => rotated.close());
     const payer = await buyerWallet(cleanup, [rotated.url], 50);
     const target = { provider: node.pubkey, p2pk: node.payments?.paymentKey ?? "", mint: rotated.url };
-    const { client } = customer(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, relayUrl);
     const paid = await submitPaidJob(client, payer, target, PRICE_SATS, job);
     expect(paid.output).toBe("paid output");
     expect(calls()).toBe(1);

@@ -1,7 +1,7 @@
 import { createScriptedBackend } from "@pylon/inference";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JobStore } from "../src/index.js";
-import { Cleanup, customer, failure, relay, startNode, tinyModel } from "./helpers/harness.js";
+import { Cleanup, buyerClient, failure, relay, startNode, tinyModel } from "./helpers/harness.js";
 
 const cleanup = new Cleanup();
 let relayUrl: string;
@@ -16,7 +16,7 @@ afterAll(() => cleanup.run());
 describe("jobs that fail after acceptance end with an error feedback, never in silence", () => {
   it("a prompt longer than a job's context (real llama, 256-token context)", async () => {
     const node = await startNode(cleanup, { relays: [relayUrl], model, contextSize: 256 });
-    const { client } = customer(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, relayUrl);
     const error = await failure(
       client.submit({
         prompt: "tell me more about it ".repeat(40),
@@ -49,7 +49,7 @@ describe("jobs that fail after acceptance end with an error feedback, never in s
       { relays: [relayUrl], model: { type: "scripted", reply: "-" } },
       { backend },
     );
-    const { client } = customer(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, relayUrl);
     const error = await failure(client.submit({ prompt: "hi", provider: node.pubkey }));
     expect(error.message).toBe(
       "provider refused or failed the job: generation failed: scripted failure (internal)",

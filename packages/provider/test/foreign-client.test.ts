@@ -7,7 +7,7 @@ import * as nip04 from "nostr-tools/nip04";
 import { finalizeEvent, generateSecretKey, getPublicKey } from "nostr-tools/pure";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningProvider } from "../src/index.js";
-import { Cleanup, customer, nowSec, relay, startNode, tag, tinyModel, waitFor } from "./helpers/harness.js";
+import { Cleanup, buyerClient, nowSec, relay, startNode, tag, tinyModel, waitFor } from "./helpers/harness.js";
 
 const cleanup = new Cleanup();
 let relayUrl: string;
@@ -18,7 +18,7 @@ beforeAll(async () => {
   const model = await tinyModel(cleanup);
   relayUrl = (await relay(cleanup)).url;
   node = await startNode(cleanup, { relays: [relayUrl], model, serveOpen: true });
-  transport = customer(cleanup, relayUrl).pool; // only carries events; it builds and reads nothing
+  transport = buyerClient(cleanup, relayUrl).pool; // only carries events; it builds and reads nothing
 });
 afterAll(() => cleanup.run());
 

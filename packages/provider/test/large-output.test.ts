@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_EVENT_BYTES, PLAINTEXT_PART_BYTES, type RunningProvider, splitOutput } from "../src/index.js";
-import { Cleanup, customer, relay, startNode } from "./helpers/harness.js";
+import { Cleanup, buyerClient, relay, startNode } from "./helpers/harness.js";
 
 describe("splitOutput", () => {
   it("keeps every part within budget as written in JSON, never splits a character, and loses nothing", () => {
@@ -41,7 +41,7 @@ describe("outputs over the relay's event size limit", () => {
 
   for (const encryption of [undefined, "nip44", "nip04"] as const) {
     it(`arrive whole in numbered parts (${encryption ?? "plaintext"}), every event within the limit`, async () => {
-      const { client, pool } = customer(cleanup, relayUrl);
+      const { client, pool } = buyerClient(cleanup, relayUrl);
       const outcome = await client.submit({
         prompt: "write a lot",
         provider: node.pubkey,

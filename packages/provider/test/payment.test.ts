@@ -7,7 +7,7 @@ import {
 import { JobError } from "@pylon/nostr";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { JobStore, type PaymentPolicy } from "../src/index.js";
-import { Cleanup, customer, relay, startNode, tinyModel } from "./helpers/harness.js";
+import { Cleanup, buyerClient, relay, startNode, tinyModel } from "./helpers/harness.js";
 
 // Real relay, real node-llama-cpp (tiny GGUF) behind a wrapper that counts generate() calls, real SQLite.
 const fileCleanup = new Cleanup();
@@ -46,7 +46,7 @@ describe("payment policy", () => {
   it("without `free`, answers payment-required with the price and runs no inference", async () => {
     const { backend, calls } = await countingBackend();
     const node = await startNode(cleanup, { relays: [relayUrl], model, free: false, prices }, { backend });
-    const { client } = customer(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, relayUrl);
 
     const error = (await client
       .submit({ prompt: "hello world", provider: node.pubkey, params: { maxTokens: 100 } })
@@ -66,7 +66,7 @@ describe("payment policy", () => {
   it("refuses a bid below the price with an error naming both amounts", async () => {
     const { backend, calls } = await countingBackend();
     const node = await startNode(cleanup, { relays: [relayUrl], model, free: false, prices }, { backend });
-    const { client } = customer(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, relayUrl);
     const error = (await client
       .submit({ prompt: "hello world", provider: node.pubkey, params: { maxTokens: 100 }, bidMsats: 100 })
       .catch((e: unknown) => e)) as JobError;
@@ -94,7 +94,7 @@ describe("payment policy", () => {
       { relays: [relayUrl], model, free: false, prices },
       { backend, paymentPolicy: policy },
     );
-    const { client } = customer(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, relayUrl);
     const ask = (cashuToken: string) =>
       client.submit({
         prompt: "hello world",

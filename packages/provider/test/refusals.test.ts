@@ -8,9 +8,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JobStore, type RunningProvider } from "../src/index.js";
 import {
   Cleanup,
-  type Customer,
+  type BuyerClient,
   collect,
-  customer,
+  buyerClient,
   nowSec,
   relay,
   startNode,
@@ -19,7 +19,7 @@ import {
 
 const cleanup = new Cleanup();
 let node: RunningProvider;
-let buyer: Customer;
+let buyer: BuyerClient;
 
 beforeAll(async () => {
   const model = await tinyModel(cleanup);
@@ -27,7 +27,7 @@ beforeAll(async () => {
   // serveOpen, so that requests addressed to someone else reach the node and must be ignored by it.
   // maxAgeSec 10: a request from 30 s ago still passes the subscription's `since` but is stale to the node.
   node = await startNode(cleanup, { relays: [relayUrl], model, serveOpen: true, maxAgeSec: 10 });
-  buyer = customer(cleanup, relayUrl);
+  buyer = buyerClient(cleanup, relayUrl);
 });
 afterAll(() => cleanup.run());
 
@@ -165,6 +165,6 @@ describe("requests the protocol says to ignore get no reply", () => {
     );
     const outcome = await buyer.client.run(open); // the client only publishes it and follows the replies
     expect(outcome.provider).toBe(node.pubkey);
-    expect(outcome.result.customer).toBe(getPublicKey(stranger));
+    expect(outcome.result.buyer).toBe(getPublicKey(stranger));
   });
 });

@@ -11,7 +11,7 @@ import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { JobStore, type ProviderConfigInput } from "../src/index.js";
 import {
   Cleanup,
-  customer,
+  buyerClient,
   relay,
   sleep,
   startNode,
@@ -65,7 +65,7 @@ describe("a graceful stop", () => {
       maxTokens: 2_000,
       shutdownGraceSec: 0.2,
     });
-    const { client, pool } = customer(cleanup, relayUrl);
+    const { client, pool } = buyerClient(cleanup, relayUrl);
     const long = { provider: node.pubkey, params: { maxTokens: 2_000 }, extraParams: { ignore_eos: "true" } };
     const running = client.submit({ prompt: "running", ...long }).catch((e: unknown) => e as JobError);
     await waitFor(() => node.status().activeJobs === 1, "the first job to run");
@@ -103,7 +103,7 @@ describe("a crash (SIGKILL) mid-job", () => {
       model: { type: "scripted", reply, tokenLatencyMs: 40 }, // 50 tokens: 2 s
     };
     const first = await nodeProcess(config);
-    const { client, pool } = customer(cleanup, relayUrl);
+    const { client, pool } = buyerClient(cleanup, relayUrl);
     let processing = false;
     const outcome = client.submit(
       { prompt: "what is the answer?", provider: first.pubkey },
@@ -151,7 +151,7 @@ describe("restart recovery of each stored state", () => {
   it("publishes a stored result, resumes a queued job, and fails payment-checking and twice-interrupted jobs explicitly (scripted backend)", async () => {
     const relayUrl = (await relay(cleanup)).url;
     const dataDir = await tempDir(cleanup);
-    const { client } = customer(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, relayUrl);
     // The node's key, so the seeded requests can be addressed to it before it starts.
     const probe = await startNode(cleanup, {
       relays: [relayUrl],
@@ -170,7 +170,7 @@ describe("restart recovery of each stored state", () => {
     const store = JobStore.open(`${dataDir}/provider.db`);
     const now = Math.floor(Date.now() / 1000);
     const seed = (key: keyof typeof requests, state: "queued" | "received" | "running" | "finished") =>
-      store.recordRequest(requests[key], now, { customer: client.pubkey, event: requests[key], state });
+      store.recordRequest(requests[key], now, { buyer: client.pubkey, event: requests[key], state });
     seed("finished", "finished");
     store.update(requests.finished.id, { output: "the stored output", amountMsats: 0 });
     seed("queued", "queued");
@@ -179,7 +179,7 @@ describe("restart recovery of each stored state", () => {
     store.update(requests.twice.id, { attempts: 2 });
     store.close();
 
-    // The customer follows each job (publishing the request again is harmless: the node has seen its id).
+    // The buyer follows each job (publishing the request again is harmless: the node has seen its id).
     const follow = (key: keyof typeof requests) =>
       client.run(requests[key], { timeoutMs: 15_000 }).catch((e: unknown) => e as JobError);
     const outcomes = {

@@ -2,7 +2,7 @@ import { JobError } from "@pylon/nostr";
 import { parseJobResult } from "@pylon/protocol";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RunningProvider } from "../src/index.js";
-import { Cleanup, collect, customer, relay, startNode, tag, tinyModel } from "./helpers/harness.js";
+import { Cleanup, collect, buyerClient, relay, startNode, tag, tinyModel } from "./helpers/harness.js";
 
 // Real relay over WebSockets, real node-llama-cpp on the generated tiny GGUF, real SQLite.
 const fileCleanup = new Cleanup();
@@ -21,7 +21,7 @@ afterAll(() => fileCleanup.run());
 
 describe("serving a request end to end", () => {
   it("answers a plain request with processing feedback, then a result carrying request, e, p, i and amount", async () => {
-    const { client, pubkey } = customer(cleanup, relayUrl);
+    const { client, pubkey } = buyerClient(cleanup, relayUrl);
     const outcome = await client.submit({
       prompt: "Say something.",
       provider: node.pubkey,
@@ -33,7 +33,7 @@ describe("serving a request end to end", () => {
     expect(outcome.output.length).toBeGreaterThan(0);
     const result = outcome.result;
     expect(result.jobId).toBe(outcome.jobId);
-    expect(result.customer).toBe(pubkey);
+    expect(result.buyer).toBe(pubkey);
     expect(result.request?.id).toBe(outcome.jobId);
     expect(result.inputs).toEqual([{ data: "Say something.", type: "text" }]);
     expect(result.amount).toEqual({ msats: 0 }); // free node: nothing owed
@@ -41,7 +41,7 @@ describe("serving a request end to end", () => {
   });
 
   it("answers a NIP-44 encrypted request with an encrypted result that leaks no input", async () => {
-    const { client, pool } = customer(cleanup, relayUrl);
+    const { client, pool } = buyerClient(cleanup, relayUrl);
     const secret = "The launch code is 0000.";
     const outcome = await client.submit({
       prompt: secret,
@@ -64,7 +64,7 @@ describe("serving a request end to end", () => {
   });
 
   it("honours max_tokens and gives the same output for the same seed (ignore_eos extension fixes the length)", async () => {
-    const { client } = customer(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, relayUrl);
     const ask = (seed: number) =>
       client.submit({
         prompt: "Count to ten.",
@@ -82,7 +82,7 @@ describe("serving a request end to end", () => {
   });
 
   it("caps max_tokens at the node's limit", async () => {
-    const { client } = customer(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, relayUrl);
     const before = node.status().tokensGenerated;
     await client.submit({
       prompt: "Go on and on.",
@@ -94,7 +94,7 @@ describe("serving a request end to end", () => {
   });
 
   it("refuses a request naming a model it does not serve, saying which one it serves", async () => {
-    const { client } = customer(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, relayUrl);
     const refused = await client
       .submit({ prompt: "hi", provider: node.pubkey, params: { model: "gpt-9" } })
       .catch((error: unknown) => error);
@@ -106,7 +106,7 @@ describe("serving a request end to end", () => {
   });
 
   it("serves a request naming its model and publishes nothing but feedback and one result per job", async () => {
-    const { client, pool } = customer(cleanup, relayUrl);
+    const { client, pool } = buyerClient(cleanup, relayUrl);
     const outcome = await client.submit({
       prompt: "hello",
       provider: node.pubkey,

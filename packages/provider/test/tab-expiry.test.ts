@@ -13,7 +13,7 @@ import {
   PAID_JOB,
   startPaidNode,
 } from "./helpers/cashu.js";
-import { Cleanup, collect, customer, relay, tempDir, waitFor } from "./helpers/harness.js";
+import { Cleanup, collect, buyerClient, relay, tempDir, waitFor } from "./helpers/harness.js";
 
 // Real mint (HTTP, 100 ppk input fee), real relay, real SQLite; scripted (instant) backend.
 const files = new Cleanup();
@@ -48,7 +48,7 @@ describe("tab expiry refunds (scripted backend, real mint and relay)", () => {
   it("refunds an expired tab on its own, once, also across a restart; the buyer receives it", async () => {
     const dataDir = await tempDir(cleanup);
     const { node, target } = await paidNode(dataDir);
-    const me = customer(cleanup, relayUrl);
+    const me = buyerClient(cleanup, relayUrl);
     const deposit = await lockedTokenFor(buyer, target, 20);
     const opened = await me.client.submit({
       ...job,
@@ -68,7 +68,7 @@ describe("tab expiry refunds (scripted backend, real mint and relay)", () => {
     expect(refund?.sats).toBe(refundSats);
     expect(refund?.jobId).toBe(opened.jobId);
 
-    // The event: kind 7000 to the customer about the opening job, the token encrypted.
+    // The event: kind 7000 to the buyer about the opening job, the token encrypted.
     const events = await collect(me.pool, { kinds: [7000], authors: [node.pubkey], "#p": [me.pubkey] }, 300);
     const refundEvents = events.filter((e) => e.tags.some((t) => t[0] === "tab"));
     expect(refundEvents).toHaveLength(1);
@@ -151,7 +151,7 @@ describe("tab expiry refunds (scripted backend, real mint and relay)", () => {
       },
     };
     const { node, target } = await paidNode(await tempDir(cleanup), gated);
-    const me = customer(cleanup, relayUrl);
+    const me = buyerClient(cleanup, relayUrl);
     const ask = (extra: Record<string, string> = {}, cashuToken?: string) =>
       me.client.submit({
         ...job,

@@ -11,7 +11,7 @@ import {
   PAID_JOB,
   startPaidNode,
 } from "./helpers/cashu.js";
-import { Cleanup, customer, relay, tempDir } from "./helpers/harness.js";
+import { Cleanup, buyerClient, relay, tempDir } from "./helpers/harness.js";
 
 // Real mint (HTTP), real relay (WebSockets), real SQLite; scripted (instant) backend counting generate().
 const files = new Cleanup();
@@ -34,7 +34,7 @@ const job = PAID_JOB;
 describe("Cashu tabs (scripted backend, real mint and relay)", () => {
   it("deposits once, debits each job its actual cost with no mint call, returns the rest as a token", async () => {
     const { node, calls, target } = await startPaidNode(cleanup, { relayUrl, mintUrl: theMint.url });
-    const { client } = customer(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, relayUrl);
     const ask = (extra: Record<string, string> = {}, cashuToken?: string, prompt = job.prompt) =>
       client.submit({
         ...job,
@@ -113,7 +113,7 @@ describe("Cashu tabs (scripted backend, real mint and relay)", () => {
     const dataDir = await tempDir(cleanup);
     const start = () => startPaidNode(cleanup, { relayUrl, mintUrl: theMint.url, dataDir });
     const first = await start();
-    const { client } = customer(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, relayUrl);
     const { target } = first;
     const deposit = await lockedTokenFor(buyer, target, 5);
     const ask = (extra: Record<string, string> = {}, cashuToken?: string) =>

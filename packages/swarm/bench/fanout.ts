@@ -97,7 +97,7 @@ const market = await startMarket({
 const rows: Row[] = [];
 let warmTabs: { subcalls: number; answered: number; wallSec: number; jobsPerSec: number } | undefined;
 try {
-  // Warm-up (not measured): JIT, the relay's verifier threads, each node's first tab. Its own customer key,
+  // Warm-up (not measured): JIT, the relay's verifier threads, each node's first tab. Its own buyer key,
   // so every measured batch still opens its tabs (one deposit swap), as a real run does.
   const warm = await market.swarm({ depositSats: depositFor(4 * values.providers, values.providers) });
   try {
@@ -154,7 +154,7 @@ try {
     rows.push(row);
     console.error(`${n}: ${row.answered}/${n} in ${fixed(wallSec, 2)} s (${fixed(row.jobsPerSec)} jobs/s)`);
   }
-  // The small batch again from a customer whose tabs are already open (kept by its previous run, as a buyer
+  // The small batch again from a buyer whose tabs are already open (kept by its previous run, as a buyer
   // running one RLM after another does): no deposit swap and no opening round before the work.
   if (values.small > 0) {
     const secretKey = new Uint8Array(randomBytes(32));

@@ -42,7 +42,7 @@ export interface Market {
     depositSats: number;
     store?: string;
     jobsPerSecond?: number;
-    /** The customer key (default: a fresh one); with the same store, tabs a previous run kept are reused. */
+    /** The buyer key (default: a fresh one); with the same store, tabs a previous run kept are reused. */
     secretKey?: Uint8Array;
     /** Leave the tabs open at close for a later run (default: close and refund them). */
     keepTabs?: boolean;

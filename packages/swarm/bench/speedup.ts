@@ -69,7 +69,7 @@ try {
   }
   const answered = results.filter((r) => r.ok).length;
 
-  // The same batch from a customer whose tabs are already open (kept by its previous run, as a buyer running
+  // The same batch from a buyer whose tabs are already open (kept by its previous run, as a buyer running
   // one RLM after another does): no deposit swap and no opening round before the work.
   const secretKey = new Uint8Array(randomBytes(32));
   const store = path.join(market.dir, "speedup-warm-tabs.db");

@@ -8,7 +8,7 @@
  * it closes every open tab (`["param","tab","close"]`) and receives the refund tokens (or, with
  * `tabsAtClose: "keep"`, leaves them open for a later run), then reclaims this run's deposits whose lock
  * expired unredeemed (reclaim.ts). Deposits, charges, refunds and reclaims are written to the swarm's run
- * store; a resumed run (same customer key and store) reuses its open tabs.
+ * store; a resumed run (same buyer key and store) reuses its open tabs.
  */
 import { type JobClient, JobError, type JobOutcome } from "@pylon/nostr";
 import { jobCostMsats, priceForModel } from "@pylon/protocol";
@@ -56,7 +56,7 @@ export interface CashuTabOptions {
   closeTimeoutMs?: number;
   /**
    * Tabs still open at `close()`: "refund" (default) closes each and takes its balance back; "keep" leaves
-   * them open for a later run with the same customer key and run store (the provider refunds a tab on
+   * them open for a later run with the same buyer key and run store (the provider refunds a tab on
    * its own once it expires, see `receiveTabRefunds` in @pylon/provider).
    */
   tabsAtClose?: "refund" | "keep";
@@ -84,7 +84,7 @@ export interface CashuTabStrategy extends PaymentStrategy {
    */
   readonly reclaimedSats: number;
   readonly reclaimFeeSats: number;
-  /** The tabs of this customer at the mint, from the run store. */
+  /** The tabs of this buyer at the mint, from the run store. */
   tabs(): TabSummary[];
 }
 
@@ -182,7 +182,7 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
   ): void => {
     const { store, client, runId } = bound();
     store.tabEvent({
-      customer: client.pubkey,
+      buyer: client.pubkey,
       provider,
       mint: options.mintUrl,
       runId,

@@ -3,7 +3,7 @@
  * outcome was never recorded: the provider may well have answered. Re-running the same signed request
  * through JobClient reads a stored result back from the relays (the relay answers `duplicate:` to the
  * re-publish and providers never handle a request id twice), so that answer is not paid for twice. Needs
- * the customer key that signed it, since the result is encrypted to that key.
+ * the buyer key that signed it, since the result is encrypted to that key.
  */
 import type { JobClient, JobOutcome, NostrEvent } from "@pylon/nostr";
 import { decodeBatchResults } from "@pylon/protocol";
@@ -28,7 +28,7 @@ export async function recoverAnswer(
       continue;
     }
     if (request.pubkey !== client.pubkey) {
-      store.jobEnded(job.jobId, "failed", "sent with another customer key: its result cannot be read");
+      store.jobEnded(job.jobId, "failed", "sent with another buyer key: its result cannot be read");
       continue;
     }
     try {

@@ -59,13 +59,13 @@ CREATE TABLE IF NOT EXISTS jobs (
 CREATE INDEX IF NOT EXISTS jobs_by_run ON jobs (run_id, hash);
 CREATE TABLE IF NOT EXISTS batch_requests (job_id TEXT PRIMARY KEY, request TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS tabs (
-  customer TEXT NOT NULL, provider TEXT NOT NULL, mint TEXT NOT NULL, state TEXT NOT NULL,
+  buyer TEXT NOT NULL, provider TEXT NOT NULL, mint TEXT NOT NULL, state TEXT NOT NULL,
   deposited_msats INTEGER NOT NULL DEFAULT 0, charged_msats INTEGER NOT NULL DEFAULT 0,
   refunded_msats INTEGER NOT NULL DEFAULT 0, balance_msats INTEGER, updated_at INTEGER NOT NULL,
-  PRIMARY KEY (customer, provider, mint)
+  PRIMARY KEY (buyer, provider, mint)
 );
 CREATE TABLE IF NOT EXISTS tab_events (
-  customer TEXT NOT NULL, provider TEXT NOT NULL, mint TEXT NOT NULL, run_id TEXT NOT NULL,
+  buyer TEXT NOT NULL, provider TEXT NOT NULL, mint TEXT NOT NULL, run_id TEXT NOT NULL,
   kind TEXT NOT NULL, msats INTEGER NOT NULL, job_id TEXT, token TEXT, at INTEGER NOT NULL
 );
 `;
@@ -73,7 +73,7 @@ CREATE TABLE IF NOT EXISTS tab_events (
 export type TabEventKind = "deposit" | "charge" | "refund";
 
 export interface TabRow {
-  customer: string;
+  buyer: string;
   provider: string;
   mint: string;
   state: "open" | "closed";
@@ -116,6 +116,12 @@ export class RunStore {
     this.#db = db;
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
+    // Databases written before the glossary said "buyer" call the tab's owner "customer".
+    for (const table of ["tabs", "tab_events"]) {
+      const columns = db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
+      if (columns.some((c) => c.name === "customer"))
+        db.exec(`ALTER TABLE ${table} RENAME COLUMN customer TO buyer`);
+    }
     db.exec(SCHEMA);
     this.#getResult = db.prepare("SELECT * FROM results WHERE hash = ?");
   }
@@ -125,7 +131,7 @@ export class RunStore {
    * (re)opens the tab, a refund closes it. Written BEFORE the deposit token leaves the process.
    */
   tabEvent(event: {
-    customer: string;
+    buyer: string;
     provider: string;
     mint: string;
     runId: string;
@@ -138,10 +144,10 @@ export class RunStore {
     const now = Date.now();
     this.#db.transaction(() => {
       this.#statement(
-        `INSERT INTO tab_events (customer, provider, mint, run_id, kind, msats, job_id, token, at)
+        `INSERT INTO tab_events (buyer, provider, mint, run_id, kind, msats, job_id, token, at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       ).run(
-        event.customer,
+        event.buyer,
         event.provider,
         event.mint,
         event.runId,
@@ -159,15 +165,15 @@ export class RunStore {
             : "refunded_msats";
       const state = event.kind === "refund" ? "closed" : "open";
       this.#statement(
-        `INSERT INTO tabs (customer, provider, mint, state, ${column}, balance_msats, updated_at)
+        `INSERT INTO tabs (buyer, provider, mint, state, ${column}, balance_msats, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?)
-           ON CONFLICT (customer, provider, mint) DO UPDATE SET
+           ON CONFLICT (buyer, provider, mint) DO UPDATE SET
              ${column} = ${column} + excluded.${column},
              state = CASE WHEN ? = 'charge' THEN state ELSE excluded.state END,
              balance_msats = COALESCE(excluded.balance_msats, balance_msats),
              updated_at = excluded.updated_at`,
       ).run(
-        event.customer,
+        event.buyer,
         event.provider,
         event.mint,
         state,
@@ -180,20 +186,20 @@ export class RunStore {
   }
 
   /** Records the balance a provider reported without a payment event. */
-  tabBalance(customer: string, provider: string, mint: string, balanceMsats: number): void {
+  tabBalance(buyer: string, provider: string, mint: string, balanceMsats: number): void {
     this.#statement(
-      "UPDATE tabs SET balance_msats = ?, updated_at = ? WHERE customer = ? AND provider = ? AND mint = ?",
-    ).run(balanceMsats, Date.now(), customer, provider, mint);
+      "UPDATE tabs SET balance_msats = ?, updated_at = ? WHERE buyer = ? AND provider = ? AND mint = ?",
+    ).run(balanceMsats, Date.now(), buyer, provider, mint);
   }
 
   /** The buyer's tabs at `mint` (all providers), open and closed. */
-  tabs(customer: string, mint: string): TabRow[] {
-    const rows = this.#statement("SELECT * FROM tabs WHERE customer = ? AND mint = ? ORDER BY provider").all(
-      customer,
+  tabs(buyer: string, mint: string): TabRow[] {
+    const rows = this.#statement("SELECT * FROM tabs WHERE buyer = ? AND mint = ? ORDER BY provider").all(
+      buyer,
       mint,
     ) as Array<Record<string, unknown>>;
     return rows.map((row) => ({
-      customer: row.customer as string,
+      buyer: row.buyer as string,
       provider: row.provider as string,
       mint: row.mint as string,
       state: row.state as "open" | "closed",
@@ -205,10 +211,11 @@ export class RunStore {
   }
 
   /** Every tab payment event of the buyer at `mint`, oldest first. */
-  tabEvents(customer: string, mint: string): TabEventRow[] {
-    const rows = this.#statement(
-      "SELECT * FROM tab_events WHERE customer = ? AND mint = ? ORDER BY rowid",
-    ).all(customer, mint) as Array<Record<string, unknown>>;
+  tabEvents(buyer: string, mint: string): TabEventRow[] {
+    const rows = this.#statement("SELECT * FROM tab_events WHERE buyer = ? AND mint = ? ORDER BY rowid").all(
+      buyer,
+      mint,
+    ) as Array<Record<string, unknown>>;
     return rows.map((row) => ({
       provider: row.provider as string,
       kind: row.kind as TabEventKind,

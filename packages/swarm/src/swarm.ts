@@ -26,7 +26,7 @@ export interface SwarmOptions {
   /** A pool owned by the caller (not closed by the swarm). */
   pool?: RelayPool;
   /**
-   * The customer key jobs are signed with. Default: a fresh one per swarm. Keep it (e.g. a key file) to
+   * The buyer key jobs are signed with. Default: a fresh one per swarm. Keep it (e.g. a key file) to
    * resume runs: results of jobs an interrupted run left in flight are encrypted to it.
    */
   secretKey?: Uint8Array;
@@ -297,7 +297,7 @@ function paymentAware(selector: Selector, payment: PaymentStrategy): Selector {
   };
 }
 
-/** 32 random bytes: a valid secp256k1 secret key with overwhelming probability (a fresh customer identity). */
+/** 32 random bytes: a valid secp256k1 secret key with overwhelming probability (a fresh buyer identity). */
 function freshKey(): Uint8Array {
   return new Uint8Array(randomBytes(32));
 }

@@ -63,7 +63,7 @@ describe("resuming a run from its SQLite state (scripted providers)", () => {
       expect(row.jobId).toMatch(/^[0-9a-f]{64}(:[0-9a-z]+)?$/); // `:item` when it went in a batch
     }
 
-    // Resumed: same run id, same database, a fresh customer key so its requests can be counted on the relay.
+    // Resumed: same run id, same database, a fresh buyer key so its requests can be counted on the relay.
     const second = await createSwarm({ relays: [relayUrl], store: dbFile, runId: "run-1", hedge: false });
     cleanup.add(() => second.close());
     await second.directory.waitFor(4);
@@ -108,7 +108,7 @@ describe("resuming a run from its SQLite state (scripted providers)", () => {
   });
 
   it("reads back the answer of a job an interrupted run had sent but not recorded, without sending it again", async () => {
-    const secretKey = new Uint8Array(randomBytes(32)); // the customer key persists across the interruption
+    const secretKey = new Uint8Array(randomBytes(32)); // the buyer key persists across the interruption
     const file = path.join(await tempDir(cleanup), "crash.db");
     const prompt = ask("answered while we were down");
     const first = await createSwarm({

@@ -216,7 +216,7 @@ describe("Cashu tabs from the swarm (scripted backends, real mint and relay)", (
       last = strategy;
     }
     // The store's rows add up both runs' tabs with each provider; what they say was charged is what the
-    // providers charged this customer (an earlier refund must not be counted as a charge at the next close).
+    // providers charged this buyer (an earlier refund must not be counted as a charge at the next close).
     const tabs = last!.tabs();
     expect(tabs.every((t) => t.state === "closed")).toBe(true);
     const charged = tabs.reduce((sum, t) => sum + t.chargedMsats, 0);

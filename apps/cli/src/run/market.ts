@@ -1,6 +1,6 @@
 /**
  * `pylon run`'s market side: the swarm as the sub-call backend, paying through Cashu tabs when a mint is
- * given, with its run state in <data dir>/swarm.db and a kept customer key, so a run id can be resumed.
+ * given, with its run state in <data dir>/swarm.db and a kept buyer key, so a run id can be resumed.
  */
 import { join } from "node:path";
 import { loadOrCreateKey } from "@pylon/nostr";
@@ -54,8 +54,8 @@ export interface MarketClosed {
 }
 
 export async function openMarket(options: MarketOptions): Promise<Market> {
-  // A kept customer key: a resumed run can read results of jobs the interrupted one left in flight, and
-  // its tabs (keyed by the customer's pubkey) are found open again.
+  // A kept buyer key: a resumed run can read results of jobs the interrupted one left in flight, and
+  // its tabs (keyed by the buyer's pubkey) are found open again.
   const key = await loadOrCreateKey(join(options.dataDir, "swarm.key"));
   const store = RunStore.open(options.store ?? join(options.dataDir, "swarm.db"));
   let wallet: PylonWallet | undefined;
@@ -146,9 +146,9 @@ export async function openMarket(options: MarketOptions): Promise<Market> {
 }
 
 /** Deposits less refunds of one run id's tabs so far, in sats. */
-function netDepositedSats(store: RunStore, customer: string, mint: string, runId: string): number {
+function netDepositedSats(store: RunStore, buyer: string, mint: string, runId: string): number {
   let msats = 0;
-  for (const event of store.tabEvents(customer, mint)) {
+  for (const event of store.tabEvents(buyer, mint)) {
     if (event.runId !== runId) continue;
     if (event.kind === "deposit") msats += event.msats;
     else if (event.kind !== "charge") msats -= event.msats; // refunds (and reclaims) came back

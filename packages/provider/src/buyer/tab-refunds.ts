@@ -1,6 +1,6 @@
 /**
  * Buyer side of tab expiry: when a tab expires with a balance, its provider sends the unused whole sats
- * back on its own, as a kind-7000 `success` feedback to the customer (`["p", me]`, `["e", opening job]`,
+ * back on its own, as a kind-7000 `success` feedback to the buyer (`["p", me]`, `["e", opening job]`,
  * `["tab", "0", expires_at]`) whose NIP-44-encrypted content is a bearer `cashuB…` token. These helpers
  * find such refunds (query or subscribe), decrypt them and `receive` the token into the buyer's wallet.
  */

@@ -90,17 +90,14 @@ export class Admission {
     const { worker, store, log } = this.#o;
     for (const jobId of cancel.eventIds) {
       if (worker.cancel(jobId, cancel.author)) {
-        log.info(`job ${shortId(jobId)}: cancelled by its customer`);
+        log.info(`job ${shortId(jobId)}: cancelled by its buyer`);
         continue;
       }
       const stored = store.get(jobId);
       if (!stored) {
         this.#rememberEarlyCancel(jobId, cancel.author);
-      } else if (
-        cancelsJob(cancel, { id: stored.id, pubkey: stored.customer }) &&
-        stored.state === "unpaid"
-      ) {
-        store.update(jobId, { state: "cancelled", detail: "cancelled by the customer", endedAt: Date.now() });
+      } else if (cancelsJob(cancel, { id: stored.id, pubkey: stored.buyer }) && stored.state === "unpaid") {
+        store.update(jobId, { state: "cancelled", detail: "cancelled by the buyer", endedAt: Date.now() });
       }
     }
   }
@@ -108,7 +105,7 @@ export class Admission {
   /**
    * Picks up what a previous run left unfinished: results not yet published are published; jobs that were
    * queued or running run again (from the start) unless they are too old, expired, or already interrupted
-   * MAX_ATTEMPTS times, in which case their customers get an error saying so. Nothing is dropped silently.
+   * MAX_ATTEMPTS times, in which case their buyers get an error saying so. Nothing is dropped silently.
    */
   resume(stored: readonly StoredJob[]): void {
     const { worker, stats, log, maxAgeSec } = this.#o;
@@ -169,10 +166,7 @@ export class Admission {
     }
     const { job } = parsed;
     const target = targetFor(job);
-    if (
-      (!this.#o.serveOpen && job.providers.length === 0) ||
-      this.#earlyCancels.get(job.id) === job.customer
-    ) {
+    if ((!this.#o.serveOpen && job.providers.length === 0) || this.#earlyCancels.get(job.id) === job.buyer) {
       store.recordRequest(event, now);
       return;
     }
@@ -211,7 +205,7 @@ export class Admission {
     }
 
     store.recordRequest(event, now, {
-      customer: job.customer,
+      buyer: job.buyer,
       event,
       state: "received",
       quoteMsats: quote.amountMsats,
@@ -251,11 +245,11 @@ export class Admission {
       }
       return;
     }
-    // The payment check may have taken a while: the customer may have cancelled meanwhile. (Its place was
+    // The payment check may have taken a while: the buyer may have cancelled meanwhile. (Its place was
     // reserved, so there is room.)
-    if (this.#earlyCancels.get(job.id) === job.customer) {
+    if (this.#earlyCancels.get(job.id) === job.buyer) {
       policy.settle?.(job.id, 0); // nothing ran: a tab's reserve goes back to its balance
-      store.update(job.id, { state: "cancelled", detail: "cancelled by the customer", endedAt: Date.now() });
+      store.update(job.id, { state: "cancelled", detail: "cancelled by the buyer", endedAt: Date.now() });
       stats.count("cancelled");
       return;
     }

@@ -1,7 +1,7 @@
 /**
  * Runs accepted jobs: queue → slot → backend → result, with cancellation, restart recovery and shutdown.
  * Every accepted job ends in exactly one of: a published result (done), an error feedback (failed), or a
- * cancellation by its customer, and each step is written to the job store before the customer hears of it.
+ * cancellation by its buyer, and each step is written to the job store before the buyer hears of it.
  */
 import { type Backend, type GenerateResult, isBackendError } from "@pylon/inference";
 import {
@@ -56,7 +56,7 @@ export interface JobWorkerOptions {
 }
 
 export const SHUTDOWN_REASON = "provider shutting down; please retry (here later, or elsewhere)";
-export const CANCELLED_REASON = "cancelled by the customer";
+export const CANCELLED_REASON = "cancelled by the buyer";
 export const EXPIRED_BEFORE_SLOT_REASON = "the request expired before a slot was free";
 
 export class JobWorker {
@@ -105,7 +105,7 @@ export class JobWorker {
   }
 
   /**
-   * Takes a job whose payment is settled: records it as queued, tells the customer `processing` (once, for a
+   * Takes a job whose payment is settled: records it as queued, tells the buyer `processing` (once, for a
    * whole batch), and queues it (each item of a batch as its own unit of work). `resumed` jobs were accepted
    * before a restart and may exceed the queue bound.
    */
@@ -134,11 +134,11 @@ export class JobWorker {
 
   /**
    * Applies a cancellation by `author`: a queued job leaves the queue, a running one stops at its next token.
-   * Returns false when the job is not here or `author` is not its customer (only the customer may cancel).
+   * Returns false when the job is not here or `author` is not its buyer (only the buyer may cancel).
    */
   cancel(jobId: string, author: string): boolean {
     const accepted = this.#jobs.get(jobId);
-    if (!accepted || accepted.job.customer !== author) return false;
+    if (!accepted || accepted.job.buyer !== author) return false;
     accepted.stopReason = "cancelled";
     const removed = this.#queue.removeAll((unit) => unit.accepted === accepted);
     if (accepted.batch) {
@@ -162,17 +162,17 @@ export class JobWorker {
     this.#deliver(stored.id, target, stored.output, stored.amountMsats ?? 0, served);
   }
 
-  /** Ends a stored job that cannot go on, telling its customer why. */
+  /** Ends a stored job that cannot go on, telling its buyer why. */
   fail(jobId: string, target: ReplyTarget, reason: string): void {
     const { store, replies, stats, policy } = this.#options;
-    policy.settle?.(jobId, 0); // a failed job costs its customer nothing
+    policy.settle?.(jobId, 0); // a failed job costs its buyer nothing
     store.update(jobId, { state: "failed", detail: reason, endedAt: Date.now() });
     stats.count("failed");
     void replies.feedback(target, "error", { extra: reason });
   }
 
   /**
-   * Stops taking work: queued jobs are failed at once (their customers can go elsewhere), running jobs get
+   * Stops taking work: queued jobs are failed at once (their buyers can go elsewhere), running jobs get
    * `graceMs` to finish and are then stopped and failed; finally waits (bounded) for replies to go out.
    * A batch with items running gets its result once they end, its queued items answered with the shutdown
    * error; a batch none of whose items produced anything is failed like a single job.
@@ -209,7 +209,7 @@ export class JobWorker {
   }
 
   /**
-   * Runs one job (or batch item) on a slot. Whatever goes wrong, the customer hears of it: nothing is dropped
+   * Runs one job (or batch item) on a slot. Whatever goes wrong, the buyer hears of it: nothing is dropped
    * silently.
    */
   async #execute({ accepted, item }: WorkUnit): Promise<void> {
@@ -232,7 +232,7 @@ export class JobWorker {
           // ending the batch failed too: it fails as a whole, below
         }
       }
-      // Items of a failed batch still running stop, and their ends are ignored: the customer heard `error`.
+      // Items of a failed batch still running stop, and their ends are ignored: the buyer heard `error`.
       batch?.close();
       if (batch) accepted.abort.abort();
       this.#forget(id);
@@ -334,7 +334,7 @@ export class JobWorker {
     const { store, policy, stats } = this.#options;
     const { job } = accepted;
     // Nothing to hand over because of the node, not the items (shutting down, or expired before any item
-    // started): an error like a single job's, so the customer retries elsewhere.
+    // started): an error like a single job's, so the buyer retries elsewhere.
     if (batch.served === 0 && (this.#closed || !batch.started)) {
       this.fail(job.id, accepted.target, this.#closed ? SHUTDOWN_REASON : EXPIRED_BEFORE_SLOT_REASON);
       return;
@@ -370,7 +370,7 @@ export class JobWorker {
   /** `served`: jobs the result answers (a batch's items with an output; 1 for a single job). */
   #deliver(jobId: string, target: ReplyTarget, output: string, amountMsats: number, served = 1): void {
     const { store, replies, stats, log, policy } = this.#options;
-    const tags = policy.resultTags?.({ customer: target.event.pubkey }) ?? [];
+    const tags = policy.resultTags?.({ buyer: target.event.pubkey }) ?? [];
     const delivery = replies.result(target, output, amountMsats, tags).then((delivered) => {
       if (delivered) {
         store.update(jobId, { state: "done" });
@@ -403,7 +403,7 @@ export class JobWorker {
       ...(usage ? { outputTokens: usage.outputTokens, inputTokens: usage.inputTokens } : {}),
     });
     stats.count("cancelled");
-    // A courtesy: the customer's other devices (and any watcher) learn the job is over.
+    // A courtesy: the buyer's other devices (and any watcher) learn the job is over.
     void replies.feedback(accepted.target, "error", { extra: CANCELLED_REASON });
   }
 }
@@ -431,7 +431,7 @@ function stopReasonText(reason: NonNullable<AcceptedJob["stopReason"]>): string 
   return reason === "cancelled" ? CANCELLED_REASON : SHUTDOWN_REASON;
 }
 
-/** A backend failure in words a customer can act on. */
+/** A backend failure in words a buyer can act on. */
 function describeFailure(error: unknown): string {
   if (isBackendError(error, "busy")) return `busy: ${error.message}; retry later or use another provider`;
   if (isBackendError(error, "bad-request")) return `cannot run this request: ${error.message}`;

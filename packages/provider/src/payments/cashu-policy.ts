@@ -7,7 +7,7 @@
  *
  * Crash order (documented in docs/payments.md): the job row (`received`) is written first, then the credit
  * (ref = job id) in the ledger, then the job moves to `queued`. A restart finding a `received` job with a
- * credit runs it (`isPaid`); without one, the customer is asked to send it again (nothing was taken).
+ * credit runs it (`isPaid`); without one, the buyer is asked to send it again (nothing was taken).
  */
 import { type JobRequest, msatsToSats, TAB_PARAM, tabBalanceTag } from "@pylon/protocol";
 import {
@@ -59,8 +59,8 @@ export class CashuPolicy implements PaymentPolicy {
       return { ok: false, feedback: "error", reason: `tab "${action}" is not supported here (open, close)` };
     if (job.cashuToken === undefined) {
       // The hot path of a tab: one SQLite transaction, no mint call, no curve math.
-      if (tabs?.reserve(job.id, job.customer, quote.amountMsats)) return { ok: true };
-      const tab = tabs?.balance(job.customer);
+      if (tabs?.reserve(job.id, job.buyer, quote.amountMsats)) return { ok: true };
+      const tab = tabs?.balance(job.buyer);
       return this.#askForPayment(
         job,
         quote,
@@ -88,7 +88,7 @@ export class CashuPolicy implements PaymentPolicy {
   }
 
   resultTags(job: JobRequest): string[][] {
-    const tab = this.#o.tabs?.balance(job.customer);
+    const tab = this.#o.tabs?.balance(job.buyer);
     return tab ? [tabBalanceTag(tab.balanceMsats, tab.expiresAt)] : [];
   }
 
@@ -97,7 +97,7 @@ export class CashuPolicy implements PaymentPolicy {
       return this.#askForPayment(job, quote, "opening a tab needs a Cashu deposit");
     const checked = await this.#check(job, quote, job.cashuToken);
     if (!checked.ok) return checked.decision;
-    const deposited = tabs.deposit(job.customer, checked.payment, job.id, quote.amountMsats);
+    const deposited = tabs.deposit(job.buyer, checked.payment, job.id, quote.amountMsats);
     if (!deposited.ok) return this.#refused(job, deposited);
     this.#o.log.info(`job ${shortId(job.id)}: tab deposit; balance ${deposited.balance.balanceMsats} msats`);
     return { ok: true };
@@ -110,7 +110,7 @@ export class CashuPolicy implements PaymentPolicy {
         feedback: "error",
         reason: "close a tab with an encrypted request: the refund is a bearer token",
       };
-    const closed = await tabs.close(job.customer);
+    const closed = await tabs.close(job.buyer);
     if (!closed.ok) return { ok: false, feedback: "error", reason: `cannot close the tab: ${closed.reason}` };
     // The token goes back in the (encrypted) result content; a plaintext request would expose it.
     return { ok: false, feedback: "result", output: closed.token };

@@ -21,8 +21,8 @@ export interface NodePayments {
   earnings(): Earnings;
   /** Sums over every tab (msats): deposited = balance + reserved + charged + refunded. */
   tabTotals(): TabTotals;
-  /** Expiry refunds made by the node (token, delivered or not), optionally of one customer. */
-  tabRefunds(customer?: string): TabRefund[];
+  /** Expiry refunds made by the node (token, delivered or not), optionally of one buyer. */
+  tabRefunds(buyer?: string): TabRefund[];
   /**
    * Starts refunding expired tabs (now, then every `payments.tabSweepSec`), each refund published with
    * `deliver` until a relay accepts it. Resolves after the first sweep.
@@ -86,7 +86,7 @@ export async function startPayments(config: ProviderConfig, log: Logger): Promis
     paymentKey: wallet.p2pk.pubkey,
     earnings: () => final?.earnings ?? readEarnings(ledger.db),
     tabTotals: () => final?.tabs ?? tabs.totals(),
-    tabRefunds: (customer) => tabs.refunds(customer),
+    tabRefunds: (buyer) => tabs.refunds(buyer),
     startTabRefunds: (deliver) => refunder.start(deliver),
     redeemNow: () => scheduler.redeemNow(),
     close: () => {

@@ -2,7 +2,7 @@
  * Returns the unused balance of expired tabs on its own: every `sweepSec` (and once at start, so tabs that
  * expired while the node was down are refunded) it refunds each expired tab through the same write-ahead
  * path as a buyer's `tab close` (TabBook.refundExpired), then publishes every refund not yet delivered as
- * an encrypted kind-7000 feedback to the customer. A refund is recorded in SQLite before it is published and
+ * an encrypted kind-7000 feedback to the buyer. A refund is recorded in SQLite before it is published and
  * marked delivered once a relay accepted it, so a restart publishes it again and never mints it twice.
  */
 import type { Logger } from "../log.js";
@@ -65,16 +65,16 @@ export class TabRefunder {
   }
 
   async #sweep(): Promise<void> {
-    const made = await this.#tabs.refundExpired((customer, reason) =>
-      this.#log.warn(`tab of ${shortId(customer)} expired but cannot be refunded yet: ${reason}`),
+    const made = await this.#tabs.refundExpired((buyer, reason) =>
+      this.#log.warn(`tab of ${shortId(buyer)} expired but cannot be refunded yet: ${reason}`),
     );
     for (const refund of made)
-      this.#log.info(`tab of ${shortId(refund.customer)} expired: ${refund.sats} sats refunded`);
+      this.#log.info(`tab of ${shortId(refund.buyer)} expired: ${refund.sats} sats refunded`);
     for (const refund of this.#tabs.undeliveredRefunds()) {
       const deliver = this.#deliver;
       if (!deliver) return;
       if (await deliver(refund)) this.#tabs.markRefundDelivered(refund.opId);
-      else this.#log.warn(`tab refund to ${shortId(refund.customer)} not delivered; will send it again`);
+      else this.#log.warn(`tab refund to ${shortId(refund.buyer)} not delivered; will send it again`);
     }
   }
 }

@@ -14,10 +14,11 @@
  */
 import { randomUUID } from "node:crypto";
 import type { AcceptedPayment, PaymentLedger, PylonWallet, Refusal } from "@pylon/wallet";
+import { renameLegacyColumns } from "../store/schema.js";
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS tabs (
-    customer        TEXT PRIMARY KEY,
+    buyer        TEXT PRIMARY KEY,
     mint_url        TEXT NOT NULL,
     balance_msats   INTEGER NOT NULL CHECK (balance_msats >= 0),
     reserved_msats  INTEGER NOT NULL DEFAULT 0 CHECK (reserved_msats >= 0),
@@ -31,7 +32,7 @@ const SCHEMA = `
   );
   CREATE TABLE IF NOT EXISTS tab_refunds (
     op_id        TEXT PRIMARY KEY,
-    customer     TEXT NOT NULL,
+    buyer     TEXT NOT NULL,
     job_id       TEXT NOT NULL,
     sats         INTEGER NOT NULL,
     token        TEXT NOT NULL,
@@ -41,7 +42,7 @@ const SCHEMA = `
   );
   CREATE TABLE IF NOT EXISTS tab_holds (
     job_id         TEXT PRIMARY KEY,
-    customer       TEXT NOT NULL,
+    buyer       TEXT NOT NULL,
     reserved_msats INTEGER NOT NULL,
     charged_msats  INTEGER,
     state          TEXT NOT NULL CHECK (state IN ('held', 'settled')),
@@ -78,7 +79,7 @@ export type CloseResult = { ok: true; token: string; refundedSats: number } | { 
 /** A refund the node made on its own when a tab expired: the provider's liability until delivered. */
 export interface TabRefund {
   opId: string;
-  customer: string;
+  buyer: string;
   /** The job that opened (last deposited on) the tab: the refund's feedback references it. */
   jobId: string;
   sats: number;
@@ -88,7 +89,7 @@ export interface TabRefund {
 }
 
 interface TabRow {
-  customer: string;
+  buyer: string;
   mint_url: string;
   balance_msats: number;
   reserved_msats: number;
@@ -106,6 +107,7 @@ export class TabBook {
   constructor(options: TabBookOptions) {
     this.#o = options;
     this.#db = options.ledger.db;
+    renameLegacyColumns(this.#db, ["tabs", "tab_refunds", "tab_holds"], "customer", "buyer");
     this.#db.exec(SCHEMA);
     const columns = this.#db.prepare("PRAGMA table_info(tabs)").all() as { name: string }[];
     if (!columns.some((c) => c.name === "opened_by"))
@@ -113,16 +115,16 @@ export class TabBook {
   }
 
   /**
-   * Credits an offline-checked deposit to `customer`'s tab and reserves `reserveMsats` for `jobId`, in one
+   * Credits an offline-checked deposit to `buyer`'s tab and reserves `reserveMsats` for `jobId`, in one
    * transaction with the ledger record (a replayed proof rolls all of it back).
    */
   deposit(
-    customer: string,
+    buyer: string,
     payment: AcceptedPayment,
     jobId: string,
     reserveMsats: number,
   ): { ok: true; balance: TabBalance } | Refusal {
-    const tab = this.#row(customer);
+    const tab = this.#row(buyer);
     if (tab && tab.mint_url !== payment.mintUrl)
       return refusal(`this tab holds ecash of ${tab.mint_url}; deposit from that mint`);
     if (tab?.closing_op) return refusal("this tab is being closed; open a new one after the refund");
@@ -133,30 +135,29 @@ export class TabBook {
       const creditMsats = recorded.credit.amountSats * 1000;
       this.#db
         .prepare(
-          `INSERT INTO tabs (customer, mint_url, balance_msats, deposited_msats, expires_at, opened_by, updated_at)
-           VALUES (@customer, @mint, @credit, @credit, @expires, @job, @now)
-           ON CONFLICT (customer) DO UPDATE SET balance_msats = balance_msats + @credit,
+          `INSERT INTO tabs (buyer, mint_url, balance_msats, deposited_msats, expires_at, opened_by, updated_at)
+           VALUES (@buyer, @mint, @credit, @credit, @expires, @job, @now)
+           ON CONFLICT (buyer) DO UPDATE SET balance_msats = balance_msats + @credit,
              deposited_msats = deposited_msats + @credit, expires_at = MAX(expires_at, @expires),
              opened_by = @job, updated_at = @now`,
         )
         .run({
-          customer,
+          buyer,
           mint: payment.mintUrl,
           credit: creditMsats,
           expires: now + this.#o.ttlSec,
           job: jobId,
           now,
         });
-      if (!this.#reserve(jobId, customer, reserveMsats, now))
-        throw new Error("deposit below the job's price");
-      return { ok: true, balance: this.balance(customer)! };
+      if (!this.#reserve(jobId, buyer, reserveMsats, now)) throw new Error("deposit below the job's price");
+      return { ok: true, balance: this.balance(buyer)! };
     });
     return run.immediate();
   }
 
-  /** Reserves `msats` of `customer`'s open tab for `jobId`; false when the balance does not cover it. */
-  reserve(jobId: string, customer: string, msats: number): boolean {
-    return this.#db.transaction(() => this.#reserve(jobId, customer, msats, this.#now())).immediate();
+  /** Reserves `msats` of `buyer`'s open tab for `jobId`; false when the balance does not cover it. */
+  reserve(jobId: string, buyer: string, msats: number): boolean {
+    return this.#db.transaction(() => this.#reserve(jobId, buyer, msats, this.#now())).immediate();
   }
 
   /** Charges a job its actual cost (at most its reserve) and frees the rest. Idempotent. */
@@ -164,17 +165,17 @@ export class TabBook {
     this.#db
       .transaction(() => {
         const hold = this.#db
-          .prepare("SELECT customer, reserved_msats FROM tab_holds WHERE job_id = ? AND state = 'held'")
-          .get(jobId) as { customer: string; reserved_msats: number } | undefined;
+          .prepare("SELECT buyer, reserved_msats FROM tab_holds WHERE job_id = ? AND state = 'held'")
+          .get(jobId) as { buyer: string; reserved_msats: number } | undefined;
         if (!hold) return;
         const charge = Math.min(Math.max(0, costMsats), hold.reserved_msats);
         this.#db
           .prepare(
             `UPDATE tabs SET reserved_msats = reserved_msats - @reserved,
                balance_msats = balance_msats + @reserved - @charge, charged_msats = charged_msats + @charge,
-               updated_at = @now WHERE customer = @customer`,
+               updated_at = @now WHERE buyer = @buyer`,
           )
-          .run({ reserved: hold.reserved_msats, charge, customer: hold.customer, now: this.#now() });
+          .run({ reserved: hold.reserved_msats, charge, buyer: hold.buyer, now: this.#now() });
         this.#db
           .prepare("UPDATE tab_holds SET state = 'settled', charged_msats = ? WHERE job_id = ?")
           .run(charge, jobId);
@@ -186,8 +187,8 @@ export class TabBook {
     return this.#db.prepare("SELECT 1 FROM tab_holds WHERE job_id = ?").get(jobId) !== undefined;
   }
 
-  balance(customer: string): TabBalance | undefined {
-    const tab = this.#row(customer);
+  balance(buyer: string): TabBalance | undefined {
+    const tab = this.#row(buyer);
     return tab
       ? { balanceMsats: tab.balance_msats, reservedMsats: tab.reserved_msats, expiresAt: tab.expires_at }
       : undefined;
@@ -204,11 +205,11 @@ export class TabBook {
   }
 
   /**
-   * Returns the whole sats of `customer`'s balance as a bearer token (the sub-sat rest stays with the
-   * provider). Refused while jobs on the tab are running. One close per customer at a time.
+   * Returns the whole sats of `buyer`'s balance as a bearer token (the sub-sat rest stays with the
+   * provider). Refused while jobs on the tab are running. One close per buyer at a time.
    */
-  close(customer: string): Promise<CloseResult> {
-    return this.#refund(customer, false);
+  close(buyer: string): Promise<CloseResult> {
+    return this.#refund(buyer, false);
   }
 
   /**
@@ -217,21 +218,21 @@ export class TabBook {
    * in `tab_refunds` in the same transaction that takes it off the tab, so it is made once and kept until
    * delivered. Returns the refunds made now; failures are left for the next sweep.
    */
-  async refundExpired(onError: (customer: string, reason: string) => void = () => {}): Promise<TabRefund[]> {
+  async refundExpired(onError: (buyer: string, reason: string) => void = () => {}): Promise<TabRefund[]> {
     const due = this.#db
       .prepare(
-        `SELECT customer FROM tabs WHERE expires_at <= ? AND reserved_msats = 0 AND opened_by IS NOT NULL
+        `SELECT buyer FROM tabs WHERE expires_at <= ? AND reserved_msats = 0 AND opened_by IS NOT NULL
            AND (balance_msats >= 1000 OR closing_op IS NOT NULL) ORDER BY expires_at`,
       )
-      .all(this.#now()) as { customer: string }[];
+      .all(this.#now()) as { buyer: string }[];
     const made: TabRefund[] = [];
-    for (const { customer } of due) {
+    for (const { buyer } of due) {
       try {
-        const result = await this.#refund(customer, true);
-        if (!result.ok) onError(customer, result.reason);
+        const result = await this.#refund(buyer, true);
+        if (!result.ok) onError(buyer, result.reason);
         else if (result.refund) made.push(result.refund);
       } catch (error) {
-        onError(customer, String(error));
+        onError(buyer, String(error));
       }
     }
     return made;
@@ -245,13 +246,11 @@ export class TabBook {
     return rows.map(toRefund);
   }
 
-  refunds(customer?: string): TabRefund[] {
+  refunds(buyer?: string): TabRefund[] {
     const rows = (
-      customer === undefined
+      buyer === undefined
         ? this.#db.prepare("SELECT * FROM tab_refunds ORDER BY created_at, op_id").all()
-        : this.#db
-            .prepare("SELECT * FROM tab_refunds WHERE customer = ? ORDER BY created_at, op_id")
-            .all(customer)
+        : this.#db.prepare("SELECT * FROM tab_refunds WHERE buyer = ? ORDER BY created_at, op_id").all(buyer)
     ) as RefundRow[];
     return rows.map(toRefund);
   }
@@ -262,12 +261,12 @@ export class TabBook {
       .run(this.#now(), opId);
   }
 
-  /** One refund per customer at a time: a buyer's close and the expiry sweep join the same run. */
-  #refund(customer: string, expired: boolean): Promise<CloseResult & { refund?: TabRefund }> {
-    let running = this.#closing.get(customer);
+  /** One refund per buyer at a time: a buyer's close and the expiry sweep join the same run. */
+  #refund(buyer: string, expired: boolean): Promise<CloseResult & { refund?: TabRefund }> {
+    let running = this.#closing.get(buyer);
     if (!running) {
-      running = this.#close(customer, expired).finally(() => this.#closing.delete(customer));
-      this.#closing.set(customer, running);
+      running = this.#close(buyer, expired).finally(() => this.#closing.delete(buyer));
+      this.#closing.set(buyer, running);
     }
     return running;
   }
@@ -276,8 +275,8 @@ export class TabBook {
    * The one money path of a refund (buyer's close or expiry). With `expired`, the refund is also recorded
    * in `tab_refunds` (in the transaction that takes it off the tab), to be delivered by the node.
    */
-  async #close(customer: string, expired: boolean): Promise<CloseResult & { refund?: TabRefund }> {
-    const tab = this.#row(customer);
+  async #close(buyer: string, expired: boolean): Promise<CloseResult & { refund?: TabRefund }> {
+    const tab = this.#row(buyer);
     if (!tab) return { ok: false, reason: "no tab is open here for this key" };
     if (expired && (tab.expires_at > this.#now() || !tab.opened_by))
       return { ok: false, reason: "the tab has not expired" };
@@ -294,9 +293,9 @@ export class TabBook {
       const claimed = this.#db
         .prepare(
           `UPDATE tabs SET closing_op = ?, closing_sats = ?, updated_at = ?
-           WHERE customer = ? AND closing_op IS NULL AND reserved_msats = 0 AND balance_msats >= ?`,
+           WHERE buyer = ? AND closing_op IS NULL AND reserved_msats = 0 AND balance_msats >= ?`,
         )
-        .run(opId, sats, this.#now(), customer, sats * 1000);
+        .run(opId, sats, this.#now(), buyer, sats * 1000);
       if (claimed.changes !== 1) return { ok: false, reason: "the tab changed meanwhile; try again" };
     }
     const { wallet } = this.#o;
@@ -312,7 +311,7 @@ export class TabBook {
     const token = String(op.detail.token);
     const refund: TabRefund | undefined =
       expired && tab.opened_by
-        ? { opId, customer, jobId: tab.opened_by, sats, token, expiresAt: tab.expires_at }
+        ? { opId, buyer, jobId: tab.opened_by, sats, token, expiresAt: tab.expires_at }
         : undefined;
     const now = this.#now();
     this.#db
@@ -320,40 +319,40 @@ export class TabBook {
         const done = this.#db
           .prepare(
             `UPDATE tabs SET balance_msats = balance_msats - @msats, refunded_msats = refunded_msats + @msats,
-               closing_op = NULL, closing_sats = NULL, updated_at = @now WHERE customer = @customer AND closing_op = @op`,
+               closing_op = NULL, closing_sats = NULL, updated_at = @now WHERE buyer = @buyer AND closing_op = @op`,
           )
-          .run({ msats: sats * 1000, now, customer, op: opId });
+          .run({ msats: sats * 1000, now, buyer, op: opId });
         if (refund && done.changes === 1)
           this.#db
             .prepare(
-              `INSERT OR IGNORE INTO tab_refunds (op_id, customer, job_id, sats, token, expires_at, created_at)
+              `INSERT OR IGNORE INTO tab_refunds (op_id, buyer, job_id, sats, token, expires_at, created_at)
                VALUES (?, ?, ?, ?, ?, ?, ?)`,
             )
-            .run(opId, customer, refund.jobId, sats, token, refund.expiresAt, now);
+            .run(opId, buyer, refund.jobId, sats, token, refund.expiresAt, now);
       })
       .immediate();
     return refund ? { ok: true, token, refundedSats: sats, refund } : { ok: true, token, refundedSats: sats };
   }
 
-  #reserve(jobId: string, customer: string, msats: number, now: number): boolean {
+  #reserve(jobId: string, buyer: string, msats: number, now: number): boolean {
     const taken = this.#db
       .prepare(
         `UPDATE tabs SET balance_msats = balance_msats - @msats, reserved_msats = reserved_msats + @msats,
            updated_at = @now
-         WHERE customer = @customer AND balance_msats >= @msats AND expires_at > @now AND closing_op IS NULL`,
+         WHERE buyer = @buyer AND balance_msats >= @msats AND expires_at > @now AND closing_op IS NULL`,
       )
-      .run({ msats, now, customer });
+      .run({ msats, now, buyer });
     if (taken.changes !== 1) return false;
     this.#db
       .prepare(
-        "INSERT INTO tab_holds (job_id, customer, reserved_msats, state, created_at) VALUES (?, ?, ?, 'held', ?)",
+        "INSERT INTO tab_holds (job_id, buyer, reserved_msats, state, created_at) VALUES (?, ?, ?, 'held', ?)",
       )
-      .run(jobId, customer, msats, now);
+      .run(jobId, buyer, msats, now);
     return true;
   }
 
-  #row(customer: string): TabRow | undefined {
-    return this.#db.prepare("SELECT * FROM tabs WHERE customer = ?").get(customer) as TabRow | undefined;
+  #row(buyer: string): TabRow | undefined {
+    return this.#db.prepare("SELECT * FROM tabs WHERE buyer = ?").get(buyer) as TabRow | undefined;
   }
 
   #now(): number {
@@ -363,7 +362,7 @@ export class TabBook {
 
 interface RefundRow {
   op_id: string;
-  customer: string;
+  buyer: string;
   job_id: string;
   sats: number;
   token: string;
@@ -374,7 +373,7 @@ interface RefundRow {
 function toRefund(row: RefundRow): TabRefund {
   const refund: TabRefund = {
     opId: row.op_id,
-    customer: row.customer,
+    buyer: row.buyer,
     jobId: row.job_id,
     sats: row.sats,
     token: row.token,

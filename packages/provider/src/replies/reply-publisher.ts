@@ -23,9 +23,9 @@ import type { RequestRelays } from "./request-relays.js";
 export interface ReplyTarget {
   /** The request as received. */
   event: NostrEvent;
-  /** Set when the request was encrypted: replies are encrypted to the customer with the same scheme. */
+  /** Set when the request was encrypted: replies are encrypted to the buyer with the same scheme. */
   encryption?: EncryptionScheme;
-  /** Relays the customer asked for replies on. */
+  /** Relays the buyer asked for replies on. */
   relays: readonly string[];
   /** A batched request: its result copies none of the inputs (they can be large; the items hold the ids). */
   batch?: boolean;
@@ -89,7 +89,7 @@ export class ReplyPublisher {
   }
 
   /**
-   * Sends a kind-7000 feedback about a job that is not in hand (only its id and customer are known, e.g. a
+   * Sends a kind-7000 feedback about a job that is not in hand (only its id and buyer are known, e.g. a
    * tab refund after a restart): NIP-44-encrypted content, the node's own relays. Never rejects.
    */
   feedbackFor(job: JobRef, status: JobStatus, details: FeedbackDetails = {}): Promise<boolean> {
@@ -150,7 +150,7 @@ export class ReplyPublisher {
         includeRequest: variant === "full",
         ...(encrypted ? { encryption: { sender: this.#keys, scheme: target.encryption } } : {}),
       });
-      // Inputs are copied for the customer's convenience; they are the first thing to go when space is short.
+      // Inputs are copied for the buyer's convenience; they are the first thing to go when space is short.
       if (variant === "without-inputs" || target.batch)
         template.tags = template.tags.filter((tag) => tag[0] !== "i");
       if (part) template.tags.push(outputPartTag(part[0], part[1]));

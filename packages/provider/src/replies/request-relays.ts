@@ -1,6 +1,6 @@
 /**
- * Relays a customer asked for replies on (the request's `relays` tag) beyond the node's own. NIP-90 says
- * to reply there, so customers on other relays hear back. Each is a one-relay pool, kept for reuse and
+ * Relays a buyer asked for replies on (the request's `relays` tag) beyond the node's own. NIP-90 says
+ * to reply there, so buyers on other relays hear back. Each is a one-relay pool, kept for reuse and
  * closed when the least recently used one must make room.
  */
 import { normalizeRelayUrl, type PublishResult, RelayPool } from "@pylon/nostr";

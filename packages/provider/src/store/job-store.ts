@@ -2,18 +2,18 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 import type { NostrEvent } from "@pylon/protocol";
 import Database from "better-sqlite3";
-import { MIGRATIONS, SCHEMA_SQL, SCHEMA_VERSION } from "./schema.js";
+import { MIGRATIONS, renameLegacyColumns, SCHEMA_SQL, SCHEMA_VERSION } from "./schema.js";
 
 /**
  * Where a job stands.
  * - received: parsed and recorded; its payment is being checked
  * - unpaid: answered with payment-required; no work until paid (the payments work moves it on)
- * - queued: accepted (the customer was told `processing`), waiting for a slot
+ * - queued: accepted (the buyer was told `processing`), waiting for a slot
  * - running: generating on a slot
  * - finished: output stored, the result not yet acknowledged by any relay
  * - done: result published
- * - failed: the customer was sent an `error` (or it is owed one, see `detail`)
- * - cancelled: stopped at the customer's request
+ * - failed: the buyer was sent an `error` (or it is owed one, see `detail`)
+ * - cancelled: stopped at the buyer's request
  */
 export type JobState =
   | "received"
@@ -36,12 +36,12 @@ export const JOB_STATES: readonly JobState[] = [
   "cancelled",
 ];
 
-/** States a job can still leave without the customer having heard the end of it. */
+/** States a job can still leave without the buyer having heard the end of it. */
 export const IN_FLIGHT_STATES: readonly JobState[] = ["received", "queued", "running", "finished"];
 
 export interface StoredJob {
   id: string;
-  customer: string;
+  buyer: string;
   request: NostrEvent;
   state: JobState;
   /** How many times generation was started (a restart mid-job starts it again). */
@@ -62,11 +62,11 @@ export interface StoredJob {
   batchItems?: number;
 }
 
-export type JobPatch = Partial<Omit<StoredJob, "id" | "customer" | "request" | "receivedAt" | "batchItems">>;
+export type JobPatch = Partial<Omit<StoredJob, "id" | "buyer" | "request" | "receivedAt" | "batchItems">>;
 
 interface JobRow {
   id: string;
-  customer: string;
+  buyer: string;
   request: string;
   state: JobState;
   attempts: number;
@@ -123,6 +123,7 @@ export class JobStore {
     // NORMAL in WAL mode survives a process crash (only an OS crash can lose the last commits).
     db.pragma("synchronous = NORMAL");
     db.pragma("busy_timeout = 5000");
+    renameLegacyColumns(db, ["jobs"], "customer", "buyer");
     db.exec(SCHEMA_SQL);
     const columns = new Set(
       (db.prepare("PRAGMA table_info(jobs)").all() as { name: string }[]).map((column) => column.name),
@@ -141,8 +142,8 @@ export class JobStore {
     this.#hasSeen = db.prepare("SELECT 1 AS found FROM seen WHERE id = ?");
     this.#insertSeen = db.prepare("INSERT OR IGNORE INTO seen (id, created_at) VALUES (?, ?)");
     this.#insertJob = db.prepare(
-      `INSERT INTO jobs (id, customer, request, state, received_at, quote_msats, batch_items, updated_at)
-       VALUES (@id, @customer, @request, @state, @receivedAt, @quoteMsats, @batchItems, @receivedAt)`,
+      `INSERT INTO jobs (id, buyer, request, state, received_at, quote_msats, batch_items, updated_at)
+       VALUES (@id, @buyer, @request, @state, @receivedAt, @quoteMsats, @batchItems, @receivedAt)`,
     );
     this.#getJob = db.prepare("SELECT * FROM jobs WHERE id = ?");
     const stored = this.#readMeta.get(CURSOR_KEY)?.value;
@@ -161,7 +162,7 @@ export class JobStore {
   recordRequest(
     request: { id: string; created_at: number },
     nowSec: number,
-    job?: { customer: string; event: NostrEvent; state: JobState; quoteMsats?: number; batchItems?: number },
+    job?: { buyer: string; event: NostrEvent; state: JobState; quoteMsats?: number; batchItems?: number },
   ): void {
     this.#db.transaction(() => {
       this.#insertSeen.run(request.id, request.created_at);
@@ -173,7 +174,7 @@ export class JobStore {
       if (job) {
         this.#insertJob.run({
           id: request.id,
-          customer: job.customer,
+          buyer: job.buyer,
           request: JSON.stringify(job.event),
           state: job.state,
           receivedAt: Date.now(),
@@ -248,7 +249,7 @@ export class JobStore {
 function fromRow(row: JobRow): StoredJob {
   const job: StoredJob = {
     id: row.id,
-    customer: row.customer,
+    buyer: row.buyer,
     request: JSON.parse(row.request) as NostrEvent,
     state: row.state,
     attempts: row.attempts,

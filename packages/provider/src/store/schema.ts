@@ -21,7 +21,7 @@ CREATE TABLE IF NOT EXISTS seen (
 CREATE INDEX IF NOT EXISTS seen_created_at ON seen (created_at);
 CREATE TABLE IF NOT EXISTS jobs (
   id            TEXT PRIMARY KEY,
-  customer      TEXT NOT NULL,
+  buyer      TEXT NOT NULL,
   request       TEXT NOT NULL,
   state         TEXT NOT NULL CHECK (state IN
                   ('received','unpaid','queued','running','finished','done','failed','cancelled')),
@@ -46,3 +46,20 @@ CREATE INDEX IF NOT EXISTS jobs_state ON jobs (state, received_at);
 export const MIGRATIONS: ReadonlyArray<{ column: string; sql: string }> = [
   { column: "batch_items", sql: "ALTER TABLE jobs ADD COLUMN batch_items INTEGER" },
 ];
+
+/** The smallest view of a better-sqlite3 database the migrations need. */
+interface SqliteDb {
+  prepare(sql: string): { all(): unknown[] };
+  exec(sql: string): unknown;
+}
+
+/**
+ * Renames columns of databases written by older nodes, before CREATE TABLE IF NOT EXISTS runs: the glossary
+ * named the job's author "buyer" after nodes had stored it as "customer".
+ */
+export function renameLegacyColumns(db: SqliteDb, tables: readonly string[], from: string, to: string): void {
+  for (const table of tables) {
+    const columns = db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
+    if (columns.some((c) => c.name === from)) db.exec(`ALTER TABLE ${table} RENAME COLUMN ${from} TO ${to}`);
+  }
+}

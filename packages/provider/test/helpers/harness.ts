@@ -1,6 +1,6 @@
 /**
  * What provider tests share: a real local relay (real WebSockets), the generated tiny GGUF, nodes started on
- * temporary data dirs, and customers that talk to them through RelayPool + JobClient. Everything started is
+ * temporary data dirs, and buyers that talk to them through RelayPool + JobClient. Everything started is
  * registered for cleanup.
  */
 import { mkdtemp, rm } from "node:fs/promises";
@@ -79,14 +79,14 @@ export async function startNode(
   return node;
 }
 
-export interface Customer {
+export interface BuyerClient {
   secretKey: Uint8Array;
   pubkey: string;
   pool: RelayPool;
   client: JobClient;
 }
 
-export function customer(cleanup: Cleanup, relayUrl: string, secretKey = generateSecretKey()): Customer {
+export function buyerClient(cleanup: Cleanup, relayUrl: string, secretKey = generateSecretKey()): BuyerClient {
   const pool = new RelayPool([relayUrl], { connectTimeoutMs: 2_000 });
   cleanup.add(() => pool.close());
   const client = new JobClient(pool, secretKey, { timeoutMs: 20_000 });

@@ -1,0 +1,22 @@
+/**
+ * @pylon/testkit/market: the whole local market for tests, on real parts over real sockets — the local relay
+ * (WebSockets), the testnet mint (HTTP, driven by cashu-ts), buyer wallets funded from it, and provider nodes
+ * (`startProvider`) serving a SCRIPTED backend, free or paid. One set of default prices for every test.
+ */
+
+// All of it at once.
+export { type LocalMarket, type LocalMarketSpec, startLocalMarket } from "./local-market.js";
+// Provider nodes on a scripted backend that counts its calls.
+export {
+  countingBackend,
+  echoAnswer,
+  MODEL,
+  PRICES,
+  type ScriptedNode,
+  type ScriptedNodeSpec,
+  scriptedNode,
+} from "./nodes.js";
+// The relay and the mint, closed at cleanup.
+export { startTestMint, startTestRelay } from "./servers.js";
+// A buyer's wallet on temp files, funded from the local mint.
+export { fundedWallet } from "./wallet.js";

@@ -1,0 +1,32 @@
+/**
+ * The one vitest config every package's `vitest.config.ts` calls. The machine has two cores shared by every
+ * suite, so heavy suites (llama.cpp, Pyodide, relays and mints) run their files one after another.
+ */
+import { defineConfig, type ViteUserConfig } from "vitest/config";
+
+export interface TestConfigOptions {
+  /** Per test and per hook, ms. Default 30,000 (real sockets, SQLite, curve math on a loaded machine). */
+  timeoutMs?: number;
+  /** Hooks may need longer than tests (a Pyodide REPL starting). Default: `timeoutMs`. */
+  hookTimeoutMs?: number;
+  /** Run files one after another (suites that keep a core busy). Default false: at most two at a time. */
+  serial?: boolean;
+  /** Files run before any test file (e.g. a build the tests start as a child process). */
+  globalSetup?: string[];
+  /** Benchmarks run by `vitest bench`. */
+  bench?: string[];
+}
+
+export function defineTestConfig(options: TestConfigOptions = {}): ViteUserConfig {
+  const timeout = options.timeoutMs ?? 30_000;
+  return defineConfig({
+    test: {
+      include: ["test/**/*.test.ts"],
+      testTimeout: timeout,
+      hookTimeout: options.hookTimeoutMs ?? timeout,
+      ...(options.serial ? { fileParallelism: false } : { maxWorkers: 2 }),
+      ...(options.globalSetup ? { globalSetup: options.globalSetup } : {}),
+    },
+    ...(options.bench ? { bench: { include: options.bench } } : {}),
+  });
+}
