@@ -11,13 +11,6 @@ export {
   type PaymentTarget,
   submitPaidJob,
 } from "./buyer/paid-job.js";
-export {
-  readTabRefund,
-  receiveTabRefunds,
-  type TabRefundOptions,
-  type TabRefundReceipt,
-  watchTabRefunds,
-} from "./buyer/tab-refunds.js";
 export { ENV_VARIABLES } from "./config/env.js";
 export { ConfigError } from "./config/errors.js";
 export {

@@ -10,7 +10,7 @@ import {
   type PaidNode,
   startPaidNode,
 } from "./helpers/cashu.js";
-import { Cleanup, buyerClient, relay } from "./helpers/harness.js";
+import { buyerClient, Cleanup, relay } from "./helpers/harness.js";
 
 // Three providers on one real mint (input fee 100 ppk) and one real relay, scripted (instant) backends.
 // The buyer pays some jobs with per-job tokens (all three locked in ONE swap), opens a tab with each

@@ -1,6 +1,6 @@
 import { isProviderLive, type ProviderAnnouncement, parseAnnouncement } from "@pylon/protocol";
 import { afterAll, describe, expect, it } from "vitest";
-import { Cleanup, buyerClient, relay, sleep, startNode, tinyModel } from "./helpers/harness.js";
+import { buyerClient, Cleanup, relay, sleep, startNode, tinyModel } from "./helpers/harness.js";
 
 const cleanup = new Cleanup();
 afterAll(() => cleanup.run());

@@ -21,9 +21,9 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { JobStore, lockedTokenFor, type PaymentPolicy, type RunningProvider } from "../src/index.js";
 import { buyerWallet, mint, PAID_ACTUAL_MSATS, PAID_QUOTE_MSATS, startPaidNode } from "./helpers/cashu.js";
 import {
+  buyerClient,
   Cleanup,
   collect,
-  buyerClient,
   failure,
   nowSec,
   relay,

@@ -3,7 +3,7 @@ import { buildJobCancel } from "@pylon/protocol";
 import { finalizeEvent, generateSecretKey } from "nostr-tools/pure";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { JobStore, type RunningProvider } from "../src/index.js";
-import { Cleanup, collect, buyerClient, relay, startNode, tinyModel, waitFor } from "./helpers/harness.js";
+import { buyerClient, Cleanup, collect, relay, startNode, tinyModel, waitFor } from "./helpers/harness.js";
 
 // Real relay, real node-llama-cpp (tiny GGUF, ~1,000 tokens/s here), real SQLite. Jobs ask for 2,000 tokens
 // with ignore_eos so that they are still running when the cancellation arrives.

@@ -1,6 +1,6 @@
 import { JobError, type JobOutcome } from "@pylon/nostr";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Cleanup, buyerClient, relay, startNode, tinyModel } from "./helpers/harness.js";
+import { buyerClient, Cleanup, relay, startNode, tinyModel } from "./helpers/harness.js";
 
 // Real relay, real node-llama-cpp (tiny GGUF), real SQLite.
 const cleanup = new Cleanup();

@@ -21,7 +21,7 @@ import {
   startPaidNode,
   tamper,
 } from "./helpers/cashu.js";
-import { Cleanup, buyerClient, relay, tempDir, waitFor } from "./helpers/harness.js";
+import { buyerClient, Cleanup, relay, tempDir, waitFor } from "./helpers/harness.js";
 
 // Real local mint over HTTP (1 sat input fee per 10 proofs), real relay over WebSockets, real SQLite; the
 // inference backend is scripted (instant) and counts generate() calls, to prove refused jobs did no work.

@@ -1,7 +1,7 @@
 import { createScriptedBackend } from "@pylon/inference";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JobStore } from "../src/index.js";
-import { Cleanup, buyerClient, failure, relay, startNode, tinyModel } from "./helpers/harness.js";
+import { buyerClient, Cleanup, failure, relay, startNode, tinyModel } from "./helpers/harness.js";
 
 const cleanup = new Cleanup();
 let relayUrl: string;

@@ -7,7 +7,16 @@ import * as nip04 from "nostr-tools/nip04";
 import { finalizeEvent, generateSecretKey, getPublicKey } from "nostr-tools/pure";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningProvider } from "../src/index.js";
-import { Cleanup, buyerClient, nowSec, relay, startNode, tag, tinyModel, waitFor } from "./helpers/harness.js";
+import {
+  buyerClient,
+  Cleanup,
+  nowSec,
+  relay,
+  startNode,
+  tag,
+  tinyModel,
+  waitFor,
+} from "./helpers/harness.js";
 
 const cleanup = new Cleanup();
 let relayUrl: string;

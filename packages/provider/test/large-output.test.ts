@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MAX_EVENT_BYTES, PLAINTEXT_PART_BYTES, type RunningProvider, splitOutput } from "../src/index.js";
-import { Cleanup, buyerClient, relay, startNode } from "./helpers/harness.js";
+import { buyerClient, Cleanup, relay, startNode } from "./helpers/harness.js";
 
 describe("splitOutput", () => {
   it("keeps every part within budget as written in JSON, never splits a character, and loses nothing", () => {

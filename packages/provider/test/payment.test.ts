@@ -7,7 +7,7 @@ import {
 import { JobError } from "@pylon/nostr";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { JobStore, type PaymentPolicy } from "../src/index.js";
-import { Cleanup, buyerClient, relay, startNode, tinyModel } from "./helpers/harness.js";
+import { buyerClient, Cleanup, relay, startNode, tinyModel } from "./helpers/harness.js";
 
 // Real relay, real node-llama-cpp (tiny GGUF) behind a wrapper that counts generate() calls, real SQLite.
 const fileCleanup = new Cleanup();

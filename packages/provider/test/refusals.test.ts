@@ -7,10 +7,10 @@ import { finalizeEvent, generateSecretKey, getPublicKey } from "nostr-tools/pure
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JobStore, type RunningProvider } from "../src/index.js";
 import {
-  Cleanup,
   type BuyerClient,
-  collect,
   buyerClient,
+  Cleanup,
+  collect,
   nowSec,
   relay,
   startNode,

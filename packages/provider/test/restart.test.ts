@@ -10,8 +10,8 @@ import { parseAnnouncement } from "@pylon/protocol";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { JobStore, type ProviderConfigInput } from "../src/index.js";
 import {
-  Cleanup,
   buyerClient,
+  Cleanup,
   relay,
   sleep,
   startNode,

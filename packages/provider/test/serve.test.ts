@@ -2,7 +2,7 @@ import { JobError } from "@pylon/nostr";
 import { parseJobResult } from "@pylon/protocol";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import type { RunningProvider } from "../src/index.js";
-import { Cleanup, collect, buyerClient, relay, startNode, tag, tinyModel } from "./helpers/harness.js";
+import { buyerClient, Cleanup, collect, relay, startNode, tag, tinyModel } from "./helpers/harness.js";
 
 // Real relay over WebSockets, real node-llama-cpp on the generated tiny GGUF, real SQLite.
 const fileCleanup = new Cleanup();

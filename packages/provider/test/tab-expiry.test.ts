@@ -1,10 +1,11 @@
 import path from "node:path";
 import type { Backend } from "@pylon/inference";
 import type { RunningMint } from "@pylon/mint";
+import { receiveTabRefunds } from "@pylon/swarm";
 import type { PylonWallet } from "@pylon/wallet";
 import Database from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { lockedTokenFor, receiveTabRefunds, TAB_REFUND_STATUS, WALLET_FILE } from "../src/index.js";
+import { lockedTokenFor, TAB_REFUND_STATUS, WALLET_FILE } from "../src/index.js";
 import {
   buyerWallet,
   countingScripted,
@@ -13,7 +14,7 @@ import {
   PAID_JOB,
   startPaidNode,
 } from "./helpers/cashu.js";
-import { Cleanup, collect, buyerClient, relay, tempDir, waitFor } from "./helpers/harness.js";
+import { buyerClient, Cleanup, collect, relay, tempDir, waitFor } from "./helpers/harness.js";
 
 // Real mint (HTTP, 100 ppk input fee), real relay, real SQLite; scripted (instant) backend.
 const files = new Cleanup();

@@ -11,7 +11,7 @@ import {
   PAID_JOB,
   startPaidNode,
 } from "./helpers/cashu.js";
-import { Cleanup, buyerClient, relay, tempDir } from "./helpers/harness.js";
+import { buyerClient, Cleanup, relay, tempDir } from "./helpers/harness.js";
 
 // Real mint (HTTP), real relay (WebSockets), real SQLite; scripted (instant) backend counting generate().
 const files = new Cleanup();

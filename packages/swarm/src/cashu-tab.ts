@@ -57,7 +57,7 @@ export interface CashuTabOptions {
   /**
    * Tabs still open at `close()`: "refund" (default) closes each and takes its balance back; "keep" leaves
    * them open for a later run with the same buyer key and run store (the provider refunds a tab on
-   * its own once it expires, see `receiveTabRefunds` in @pylon/provider).
+   * its own once it expires, see `receiveTabRefunds`).
    */
   tabsAtClose?: "refund" | "keep";
 }

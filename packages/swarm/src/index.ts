@@ -54,3 +54,10 @@ export type { HedgePolicy } from "./slot-runner.js";
 export { estimateInputTokens, subcallKey } from "./subcall-key.js";
 export { createSwarm, type Swarm, type SwarmOptions } from "./swarm.js";
 export type { SwarmCounters } from "./swarm-counters.js";
+export {
+  readTabRefund,
+  receiveTabRefunds,
+  type TabRefundOptions,
+  type TabRefundReceipt,
+  watchTabRefunds,
+} from "./tab-refunds.js";

@@ -86,7 +86,11 @@ export interface BuyerClient {
   client: JobClient;
 }
 
-export function buyerClient(cleanup: Cleanup, relayUrl: string, secretKey = generateSecretKey()): BuyerClient {
+export function buyerClient(
+  cleanup: Cleanup,
+  relayUrl: string,
+  secretKey = generateSecretKey(),
+): BuyerClient {
   const pool = new RelayPool([relayUrl], { connectTimeoutMs: 2_000 });
   cleanup.add(() => pool.close());
   const client = new JobClient(pool, secretKey, { timeoutMs: 20_000 });
