@@ -2,7 +2,7 @@
  * The buyer side of one NIP-90 job: publish a signed request (plain, or encrypted to the provider),
  * follow its feedback, and return the verified, decrypted result. Used by tests and by the swarm.
  *
- * Outputs too large for one event arrive in parts (a Pylon extension, see the provider's protocol addendum):
+ * Outputs too large for one event arrive in parts (a Pylon extension, see docs/protocol.md):
  * `partial` feedback events carrying `["part", "<n>", "<total>"]`, then the result carrying the last part.
  * The client reassembles them, so `output` is always the whole text.
  */

@@ -2,7 +2,7 @@
  * @pylon/wallet — the Cashu wallet over cashu-ts 4: a SQLite proof store written before anything leaves the
  * process, deterministic secrets (NUT-13) with recovery from the mint (NUT-07/09), and the payment
  * primitives the buyer and provider use (P2PK-locked tokens, offline acceptance, batch redeem, reclaim).
- * See PAYMENTS-DRAFT.md.
+ * See docs/payments.md.
  */
 export { type CrashPoint, PAUSE_ENV, PAUSE_MARKER } from "./crash-points.js";
 export { errorMessage, WalletError, type WalletErrorCode } from "./errors.js";

@@ -6,7 +6,7 @@ import type { ChatMessage, GenerateRequest } from "@pylon/inference";
 import type { BatchItem, JobRequest } from "@pylon/protocol";
 
 /**
- * Extension param (see PROTOCOL-ADDENDUM.md): `["param", "ignore_eos", "true"]` keeps generating to
+ * Extension param (see docs/protocol.md): `["param", "ignore_eos", "true"]` keeps generating to
  * max_tokens. Benchmarks use it to fix output lengths; it cannot cost the node more than max_tokens,
  * which is what the job is priced for anyway.
  */

@@ -1,5 +1,5 @@
 /**
- * Splitting an output too large for one event into parts (see PROTOCOL-ADDENDUM.md). Parts never split a
+ * Splitting an output too large for one event into parts (see docs/protocol.md). Parts never split a
  * character, and concatenating them in order gives back the output exactly.
  */
 import { jsonStringBytes, utf8Bytes } from "./event-size.js";

@@ -1,6 +1,6 @@
 /**
  * Offline acceptance of a P2PK-locked payment by a provider: every check that makes a locked token as good
- * as ecash in hand, with no round trip to the mint (see PAYMENTS-DRAFT.md for why each one is needed).
+ * as ecash in hand, with no round trip to the mint (docs/payments.md says why each one is needed).
  * Cheap checks run first; the DLEQ verification (≈15 ms of curve math per proof) runs last, only for
  * tokens that passed everything else. Nothing is recorded here: the caller records the returned Ys and the
  * credit atomically with the job (PaymentLedger.record), which is also where a concurrent replay is caught.
