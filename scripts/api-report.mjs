@@ -1,8 +1,8 @@
 #!/usr/bin/env node
 // API reports: the public surface of every workspace package, one API Extractor report per entry of its
-// `exports` map that points at built declarations (`packages/inference/api/inference.api.md` for ".",
-// `inference-scripted.api.md` for "./scripted"). Packages without such exports (the CLI, source-only
-// test helpers) have none.
+// `exports` map that points at built declarations: `packages/inference/api/inference.api.md` for ".",
+// `packages/inference/api/inference-scripted.api.md` for "./scripted". Packages without such exports (the
+// CLI, source-only test helpers) have none.
 //   node scripts/api-report.mjs           rewrites the reports from the built dist/*.d.ts (run a build first)
 //   node scripts/api-report.mjs --check   fails when a built surface differs from its committed report
 // Quiet on success. One TypeScript program serves every entry point (API Extractor's CompilerState), which
