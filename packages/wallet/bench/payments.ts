@@ -14,13 +14,10 @@ import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { getDecodedToken, hasValidDleq } from "@cashu/cashu-ts";
-import {
-  acceptLockedPayment,
-  deriveKeyPair,
-  KeysetDirectory,
-  openWallet,
-  type PylonWallet,
-} from "../src/index.js";
+import { deriveKeyPair } from "../src/keys.js";
+import { acceptLockedPayment } from "../src/payments/accept.js";
+import { KeysetDirectory } from "../src/payments/keysets.js";
+import { openWallet, type PylonWallet } from "../src/wallet.js";
 
 const PROVIDERS = 10;
 const SATS_PER_PROVIDER = 63; // 6 proofs each: 32+16+8+4+2+1

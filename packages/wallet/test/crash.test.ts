@@ -11,17 +11,13 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { fakeInvoice, type RunningMint } from "@pylon/mint";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  acceptLockedPayment,
-  type CrashPoint,
-  KeysetDirectory,
-  type LockedToken,
-  PAUSE_ENV,
-  PAUSE_MARKER,
-  PaymentLedger,
-  type PylonWallet,
-  redeemCollected,
-} from "../src/index.js";
+import { type CrashPoint, PAUSE_ENV, PAUSE_MARKER } from "../src/crash-points.js";
+import type { LockedToken } from "../src/ops/tokens.js";
+import { acceptLockedPayment } from "../src/payments/accept.js";
+import { KeysetDirectory } from "../src/payments/keysets.js";
+import { PaymentLedger } from "../src/payments/ledger.js";
+import { redeemCollected } from "../src/payments/redeem.js";
+import type { PylonWallet } from "../src/wallet.js";
 import { Fixture } from "./helpers.js";
 
 const CHILD = fileURLToPath(new URL("./fixtures/wallet-op.mjs", import.meta.url));
@@ -133,7 +129,7 @@ describe("a wallet killed mid-operation settles exactly on restart", () => {
     const bob = await fx.wallet([mint.url], dir);
     expect(bob.history()[0]).toMatchObject({ kind: "receive", state: "completed", amount: 200 });
     expect(bob.balance().total.unspent).toBe(200);
-    await expect(bob.receive(token)).rejects.toMatchObject({ code: "token_spent" });
+    await expect(bob.receive(token)).rejects.toMatchObject({ code: "token-spent" });
     expect(bob.balance().total.unspent).toBe(200);
     await expectExact(mint, [alice, bob]);
   });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type RunningMint, startMint } from "@pylon/mint";
-import { openWallet, type PylonWallet } from "../src/index.js";
+import { openWallet, type PylonWallet } from "../src/wallet.js";
 
 /** Temp dirs, mints and wallets a test file made; `cleanup()` in afterAll/afterEach releases them all. */
 export class Fixture {

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { deriveKeyPair } from "../src/index.js";
+import { deriveKeyPair } from "../src/keys.js";
 import { Fixture } from "./helpers.js";
 
 const fx = new Fixture();

@@ -3,14 +3,12 @@ import { chmodSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Amount, createP2PKsecret } from "@cashu/cashu-ts";
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  type AcceptedPayment,
-  deriveKeyPair,
-  loadOrCreateSeed,
-  PaymentLedger,
-  proofY,
-  readLock,
-} from "../src/index.js";
+import { deriveKeyPair } from "../src/keys.js";
+import type { AcceptedPayment } from "../src/payments/accept.js";
+import { PaymentLedger } from "../src/payments/ledger.js";
+import { readLock } from "../src/payments/lock-conditions.js";
+import { proofY } from "../src/proof-y.js";
+import { loadOrCreateSeed } from "../src/seed.js";
 import { SqliteCounterSource } from "../src/store/counters.js";
 import { openDatabase } from "../src/store/db.js";
 import { Fixture } from "./helpers.js";
@@ -46,8 +44,8 @@ describe("readLock", () => {
   });
 
   it("tells bearer and foreign-kind secrets from malformed ones", () => {
-    expect(readLock("a1b2c3")).toMatchObject({ ok: false, code: "not_locked" });
-    expect(readLock(secret([], "HTLC"))).toMatchObject({ ok: false, code: "not_locked" });
+    expect(readLock("a1b2c3")).toMatchObject({ ok: false, code: "not-locked" });
+    expect(readLock(secret([], "HTLC"))).toMatchObject({ ok: false, code: "not-locked" });
     expect(
       readLock(
         secret([

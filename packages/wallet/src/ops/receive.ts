@@ -20,23 +20,23 @@ export async function receive(ctx: OpContext, token: string, mints: ReadonlySet<
     mintUrl = canonicalMintUrl(meta.mint);
     unit = meta.unit;
   } catch {
-    throw new WalletError("malformed_token", "not a cashu token (expected cashuB…)");
+    throw new WalletError("malformed-token", "not a cashu token (expected cashuB…)");
   }
   if (!mints.has(mintUrl)) {
     throw new WalletError(
-      "unknown_mint",
+      "unknown-mint",
       `token is from mint ${mintUrl}, which this wallet does not use (add it with --mint)`,
     );
   }
   if (unit !== ctx.unit)
-    throw new WalletError("malformed_token", `token unit is ${unit}, this wallet holds ${ctx.unit}`);
+    throw new WalletError("malformed-token", `token unit is ${unit}, this wallet holds ${ctx.unit}`);
   const wallet = await ctx.mint(mintUrl);
   let proofs: Proof[];
   try {
     proofs = wallet.decodeToken(token.trim()).proofs;
   } catch (err) {
     throw new WalletError(
-      "malformed_token",
+      "malformed-token",
       `token does not decode: ${err instanceof Error ? err.message : err}`,
     );
   }
@@ -56,7 +56,7 @@ export async function swapIn(
     preview = await wallet.prepareSwapToReceive(proofs, {}, { type: "deterministic", counter: 0 });
   } catch (err) {
     throw new WalletError(
-      "malformed_token",
+      "malformed-token",
       `token refused before the swap: ${err instanceof Error ? err.message : err}`,
     );
   }

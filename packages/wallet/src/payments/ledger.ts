@@ -13,7 +13,7 @@ import { Amount, type Proof } from "@cashu/cashu-ts";
 import type Database from "better-sqlite3";
 import { type Db, immediate, openDatabase, whereClause } from "../store/db.js";
 import { rowToProof } from "../store/proofs.js";
-import type { AcceptedPayment, Refusal } from "./accept.js";
+import type { AcceptedPayment, PaymentRefusal } from "./accept.js";
 import { readLock } from "./lock-conditions.js";
 
 export type CollectedState = "held" | "redeeming" | "redeemed" | "lost";
@@ -97,7 +97,10 @@ export class PaymentLedger {
    * Records an accepted payment: its Ys (refusing any seen before) and its credit, in one transaction.
    * `ref` ties it to the caller's job.
    */
-  record(payment: AcceptedPayment, opts: { ref?: string } = {}): { ok: true; credit: Credit } | Refusal {
+  record(
+    payment: AcceptedPayment,
+    opts: { ref?: string } = {},
+  ): { ok: true; credit: Credit } | PaymentRefusal {
     const credit: Credit = {
       id: randomUUID(),
       ref: opts.ref ?? null,
