@@ -13,7 +13,10 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { type Backend, createLlamaBackend, generatedModelShape, writeTinyGguf } from "../src/index.js";
+import type { Backend } from "../src/backend.js";
+import { generatedModelShape } from "../src/gguf/shapes.js";
+import { writeTinyGguf } from "../src/gguf/tiny-model.js";
+import { createLlamaBackend } from "../src/llama/llama-backend.js";
 
 interface Row {
   concurrency: number;
