@@ -16,7 +16,7 @@ import { Fixture } from "./helpers.js";
 
 const fx = new Fixture();
 let mint: RunningMint;
-afterAll(() => fx.cleanup());
+afterAll(() => fx.cleanup.run());
 beforeAll(async () => {
   mint = await fx.mint({ inputFeePpk: 400 });
 });

@@ -35,12 +35,12 @@ beforeAll(async () => {
   await keysets.refresh(mint.url);
   await buyer.fund(5000);
   await buyer.fund(500, { mint: foreignMint.url });
-  ledgerDir = fx.dir();
+  ledgerDir = await fx.dir();
   spy.install();
 });
 afterAll(async () => {
   spy.uninstall();
-  await fx.cleanup();
+  await fx.cleanup.run();
 });
 
 function optionsFor(provider: PylonWallet, ledger: PaymentLedger, price: number): AcceptOptions {

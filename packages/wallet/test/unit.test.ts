@@ -14,7 +14,7 @@ import { openDatabase } from "../src/store/db.js";
 import { Fixture } from "./helpers.js";
 
 const fx = new Fixture();
-afterAll(() => fx.cleanup());
+afterAll(() => fx.cleanup.run());
 const KEY = deriveKeyPair(new Uint8Array(64).fill(7)).pubkey;
 const OTHER = deriveKeyPair(new Uint8Array(64).fill(8)).pubkey;
 
@@ -73,16 +73,16 @@ describe("readLock", () => {
 });
 
 describe("seed file", () => {
-  it("is created 0600 once and read back the same", () => {
-    const path = join(fx.dir(), "wallet", "seed");
+  it("is created 0600 once and read back the same", async () => {
+    const path = join(await fx.dir(), "wallet", "seed");
     const seed = loadOrCreateSeed(path);
     expect(seed).toHaveLength(64);
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(loadOrCreateSeed(path)).toEqual(seed);
   });
 
-  it("is refused when others can read it", () => {
-    const path = join(fx.dir(), "seed");
+  it("is refused when others can read it", async () => {
+    const path = join(await fx.dir(), "seed");
     loadOrCreateSeed(path);
     chmodSync(path, 0o644);
     expect(() => loadOrCreateSeed(path)).toThrow(/readable by others/);
@@ -91,7 +91,7 @@ describe("seed file", () => {
 
 describe("SQLite counter source", () => {
   it("never hands out a counter twice, across connections to one file", async () => {
-    const file = join(fx.dir(), "w.db");
+    const file = join(await fx.dir(), "w.db");
     const a = new SqliteCounterSource(openDatabase(file));
     const b = new SqliteCounterSource(openDatabase(file));
     const ranges = await Promise.all([

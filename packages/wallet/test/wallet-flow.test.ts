@@ -15,7 +15,7 @@ beforeAll(async () => {
   alice = await fx.wallet([mint.url]);
   bob = await fx.wallet([mint.url]);
 });
-afterAll(() => fx.cleanup());
+afterAll(() => fx.cleanup.run());
 
 describe("wallet against the real local mint", () => {
   it("funds, sends, receives in a second wallet, withdraws with change, and keeps history", async () => {
@@ -58,7 +58,7 @@ describe("wallet against the real local mint", () => {
   });
 
   it("keeps an operation the mint never answered, and settles it once the mint is back", async () => {
-    const dir = fx.dir();
+    const dir = await fx.dir();
     const db = join(dir, "mint.db");
     const first = await fx.mint({ db });
     const other = await fx.mint();

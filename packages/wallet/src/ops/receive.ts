@@ -4,24 +4,18 @@
  * P2PK-locked proofs are signed with the wallet's key; a token the wallet itself sent comes back as a
  * reclaim of its pending proofs.
  */
-import { getTokenMetadata, type Proof } from "@cashu/cashu-ts";
+import type { Proof } from "@cashu/cashu-ts";
 import { WalletError } from "../errors.js";
-import { canonicalMintUrl } from "../mint-session.js";
 import { readLock } from "../payments/lock-conditions.js";
 import type { Operation, OpKind } from "../store/operations.js";
 import type { OpContext } from "./context.js";
 import { runSwap } from "./swap.js";
+import { tokenOrigin } from "./tokens.js";
 
 export async function receive(ctx: OpContext, token: string, mints: ReadonlySet<string>): Promise<Operation> {
-  let mintUrl: string;
-  let unit: string;
-  try {
-    const meta = getTokenMetadata(token.trim());
-    mintUrl = canonicalMintUrl(meta.mint);
-    unit = meta.unit;
-  } catch {
-    throw new WalletError("malformed-token", "not a cashu token (expected cashuB…)");
-  }
+  const origin = tokenOrigin(token);
+  if (!origin) throw new WalletError("malformed-token", "not a cashu token (expected cashuB…)");
+  const { mintUrl, unit } = origin;
   if (!mints.has(mintUrl)) {
     throw new WalletError(
       "unknown-mint",

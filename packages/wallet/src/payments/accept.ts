@@ -5,9 +5,10 @@
  * tokens that passed everything else. Nothing is recorded here: the caller records the returned Ys and the
  * credit atomically with the job (PaymentLedger.record), which is also where a concurrent replay is caught.
  */
-import { getDecodedToken, getTokenMetadata, hasValidDleq, type Proof } from "@cashu/cashu-ts";
+import { getDecodedToken, hasValidDleq, type Proof } from "@cashu/cashu-ts";
 import { xOnly } from "../keys.js";
 import { canonicalMintUrl } from "../mint-session.js";
+import { tokenOrigin } from "../ops/tokens.js";
 import { proofY } from "../proof-y.js";
 import type { KeysetDirectory } from "./keysets.js";
 import { readLock } from "./lock-conditions.js";
@@ -64,15 +65,9 @@ const refuse = (code: RefusalCode, reason: string): PaymentRefusal => ({ ok: fal
 
 export function acceptLockedPayment(token: string, opts: AcceptOptions): AcceptResult {
   const unit = opts.unit ?? "sat";
-  let mintUrl: string;
-  let tokenUnit: string;
-  try {
-    const meta = getTokenMetadata(token.trim());
-    mintUrl = canonicalMintUrl(meta.mint);
-    tokenUnit = meta.unit;
-  } catch {
-    return refuse("malformed", "not a cashu token");
-  }
+  const origin = tokenOrigin(token);
+  if (!origin) return refuse("malformed", "not a cashu token");
+  const { mintUrl, unit: tokenUnit } = origin;
   const allowed = new Set(opts.allowedMints.map((m) => canonicalMintUrl(m)));
   if (!allowed.has(mintUrl)) return refuse("foreign-mint", `mint ${mintUrl} is not accepted`);
   if (tokenUnit !== unit) return refuse("malformed", `token unit ${tokenUnit}, expected ${unit}`);
