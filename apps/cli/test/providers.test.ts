@@ -5,7 +5,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createScriptedBackend } from "@pylon/inference";
+import { createScriptedBackend } from "@pylon/inference/scripted";
 import { quietLogger, type RunningProvider, startProvider } from "@pylon/provider";
 import { type RunningRelay, startRelay } from "@pylon/relay";
 import { generateSniah, keywordSub } from "@pylon/rlm";

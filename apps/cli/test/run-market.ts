@@ -6,7 +6,8 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createScriptedBackend, type GenerateRequest } from "@pylon/inference";
+import type { GenerateRequest } from "@pylon/inference";
+import { createScriptedBackend } from "@pylon/inference/scripted";
 import { type RunningMint, startMint } from "@pylon/mint";
 import { quietLogger, type RunningProvider, startProvider } from "@pylon/provider";
 import { type RunningRelay, startRelay } from "@pylon/relay";

@@ -4,16 +4,20 @@
  *
  *   npm run bench -w packages/inference -- [--tokens 128] [--concurrency 1,2,4,8] [--threads N]
  *     [--repeats 3] [--model FILE.gguf | --shape tiny|medium-q4|medium-q8|medium-f32] [--json FILE]
+ *   (or `tsx bench/batch.ts …` in the package)
  *
  * Without --model it generates a model of the named shape (GENERATED_MODEL_SHAPES): "tiny" is the test model
  * (~0.5 MB, per-token overhead dominates); the "medium" ones hold 134M weights, far beyond the CPU caches.
- * Threads default to the node's own default (1 for tiny models, else one per core).
+ * Threads default (`--threads 0`) to the node's own default (1 for tiny models, else one per core).
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { parseArgs } from "node:util";
-import { type Backend, createLlamaBackend, generatedModelShape, writeTinyGguf } from "../src/index.js";
+import { benchArgs, machine, writeBenchJson } from "@pylon/testkit/bench";
+import type { Backend } from "../src/backend.js";
+import { generatedModelShape } from "../src/gguf/shapes.js";
+import { writeTinyGguf } from "../src/gguf/tiny-model.js";
+import { createLlamaBackend } from "../src/llama/llama-backend.js";
 
 interface Row {
   concurrency: number;
@@ -25,29 +29,27 @@ interface Row {
   ratioToSingle: number;
 }
 
-const { values } = parseArgs({
-  options: {
-    tokens: { type: "string", default: "128" },
-    concurrency: { type: "string", default: "1,2,4,8" },
-    threads: { type: "string" },
-    repeats: { type: "string", default: "3" },
-    model: { type: "string" },
-    shape: { type: "string", default: "tiny" },
-    json: { type: "string" },
-  },
+// `threads` 0: the backend's default; `model` "": a generated model of `shape`.
+const { values, json } = benchArgs({
+  tokens: 128,
+  concurrency: "1,2,4,8",
+  threads: 0,
+  repeats: 3,
+  model: "",
+  shape: "tiny",
 });
 
 const tokens = positiveInteger(values.tokens, "tokens");
-const levels = values.concurrency.split(",").map((level) => positiveInteger(level, "concurrency"));
-const threadOption =
-  values.threads === undefined ? {} : { threads: positiveInteger(values.threads, "threads") };
+const levels = values.concurrency.split(",").map((level) => positiveInteger(Number(level), "concurrency"));
+const threadOption = values.threads === 0 ? {} : { threads: positiveInteger(values.threads, "threads") };
 const repeats = positiveInteger(values.repeats, "repeats");
 const shape = generatedModelShape(values.shape);
+const model = values.model || undefined;
 
 const temp = await mkdtemp(path.join(os.tmpdir(), "pylon-bench-"));
 try {
-  const modelPath = values.model ?? path.join(temp, `${values.shape}.gguf`);
-  const modelBytes = values.model ? undefined : await writeTinyGguf(modelPath, shape);
+  const modelPath = model ?? path.join(temp, `${values.shape}.gguf`);
+  const modelBytes = model ? undefined : await writeTinyGguf(modelPath, shape);
   const prompt = "the answer to the question is";
   const backend = await createLlamaBackend({
     model: modelPath,
@@ -84,21 +86,17 @@ try {
           `${row.perJobTokensPerSecond.toFixed(0)} | ${row.meanFirstTokenMs.toFixed(1)} | ${row.ratioToSingle.toFixed(2)}x |`,
       );
     }
-    if (values.json) {
-      const report = {
-        benchmark: "inference/batch",
-        date: new Date().toISOString(),
-        machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version },
-        model: { path: values.model ?? `generated:${values.shape}`, bytes: modelBytes, name: info.model },
-        shape: values.model ? undefined : values.shape,
-        threads: info.threads,
-        tokensPerJob: tokens,
-        repeats,
-        rows,
-      };
-      await writeFile(values.json, `${JSON.stringify(report, null, 2)}\n`);
-      console.log(`\nwrote ${values.json}`);
-    }
+    writeBenchJson(json, {
+      benchmark: "inference/batch",
+      date: new Date().toISOString(),
+      machine: machine(),
+      model: { path: model ?? `generated:${values.shape}`, bytes: modelBytes, name: info.model },
+      shape: model ? undefined : values.shape,
+      threads: info.threads,
+      tokensPerJob: tokens,
+      repeats,
+      rows,
+    });
   } finally {
     await backend.close();
   }
@@ -133,9 +131,8 @@ async function runLevel(
   };
 }
 
-function positiveInteger(text: string, name: string): number {
-  const value = Number(text);
+function positiveInteger(value: number, name: string): number {
   if (!Number.isInteger(value) || value < 1)
-    throw new Error(`--${name} must be a positive integer, got ${text}`);
+    throw new Error(`--${name} must be a positive integer, got ${value}`);
   return value;
 }

@@ -1,3 +1,10 @@
+/**
+ * @pylon/inference: model backends behind one `Backend` interface — llama.cpp (node-llama-cpp, N batched
+ * sequences and a bounded slot queue), any OpenAI-compatible server, and the tiny GGUF generator for
+ * offline models. The scripted stand-in lives at `@pylon/inference/scripted`.
+ */
+
+// The one interface every backend implements, and what goes in and out of it.
 export type {
   Backend,
   BackendInfo,
@@ -12,30 +19,20 @@ export type {
   GenerationSettings,
   TokenUsage,
 } from "./backend.js";
+// A backend from a config object (`type`: llama, openai or scripted).
 export { type BackendConfig, createBackend } from "./config.js";
+// Errors: branch on `code`.
 export { BackendError, type BackendErrorCode, isBackendError } from "./errors.js";
+// Tiny random-weight GGUF models, generated offline, for tests, demos and benchmarks.
 export { createPrng } from "./gguf/prng.js";
-export {
-  GENERATED_MODEL_SHAPES,
-  type GeneratedModelShape,
-  generatedModelShape,
-} from "./gguf/shapes.js";
-export {
-  generateTinyGguf,
-  TINY_CHAT_TEMPLATE,
-  type TinyGgufOptions,
-  writeTinyGguf,
-} from "./gguf/tiny-model.js";
-export { defaultThreads, type GpuSetting } from "./llama/binding.js";
-export { createLlamaBackend, LLAMA_SAMPLING_DEFAULTS } from "./llama/llama-backend.js";
+export { GENERATED_MODEL_SHAPES, type GeneratedModelShape, generatedModelShape } from "./gguf/shapes.js";
+export { type TinyGgufOptions, writeTinyGguf } from "./gguf/tiny-model.js";
+// llama.cpp through node-llama-cpp.
+export type { GpuSetting } from "./llama/binding.js";
+export { createLlamaBackend } from "./llama/llama-backend.js";
 export type { DownloadProgress } from "./llama/model-source.js";
 export type { LlamaBackendOptions } from "./llama/options.js";
+// An OpenAI-compatible chat-completions server.
 export { createOpenAIBackend, type OpenAIBackendOptions } from "./openai/openai-backend.js";
-export { DEFAULT_MAX_TOKENS, normalizeRequest, REQUEST_LIMITS } from "./request.js";
-export { type SlotLease, SlotScheduler } from "./scheduler.js";
-export {
-  createScriptedBackend,
-  type ScriptedBackendOptions,
-  type ScriptedResponder,
-} from "./scripted/scripted-backend.js";
-export { CHARS_PER_SCRIPTED_TOKEN, estimateTokens } from "./scripted/token-estimate.js";
+// Token counts before a model has seen the text (price quotes).
+export { estimateTokens } from "./token-estimate.js";

@@ -1,12 +1,12 @@
 import type { FinishReason, GenerateOptions, GenerateResult, TokenUsage } from "./backend.js";
 import { BackendError, errorMessage, toBackendError } from "./errors.js";
-import { type NormalizedRequest, normalizeRequest } from "./request.js";
+import { type NormalisedRequest, normaliseRequest } from "./request.js";
 import type { SlotScheduler } from "./scheduler.js";
 import { StopStringFilter } from "./stop-strings.js";
 
 /** What a backend's decoding loop sees of one job. */
 export interface JobContext<Slot> {
-  request: NormalizedRequest;
+  request: NormalisedRequest;
   slot: Slot;
   /** Fires when the caller aborts, the backend closes, a stop string matched, or the onToken callback threw. */
   signal: AbortSignal;
@@ -40,7 +40,7 @@ export async function runJob<Slot>(
   fallbackModel: string,
 ): Promise<GenerateResult> {
   const startedAt = performance.now();
-  const request = normalizeRequest(rawRequest);
+  const request = normaliseRequest(rawRequest);
   const callerSignal = options.signal;
 
   const lease = await scheduler.acquire(callerSignal);

@@ -14,7 +14,7 @@ export const REQUEST_LIMITS = {
 const ROLES: ReadonlySet<string> = new Set(["system", "user", "assistant"]);
 
 /** A request after validation: defaults applied where every backend agrees on them. */
-export interface NormalizedRequest {
+export interface NormalisedRequest {
   messages: ChatMessage[] | undefined;
   prompt: string | undefined;
   maxTokens: number;
@@ -30,7 +30,7 @@ export interface NormalizedRequest {
  * Checks a request that may come straight from the network (so types are checked at run time) and throws
  * BackendError "bad-request" naming the offending field.
  */
-export function normalizeRequest(input: unknown): NormalizedRequest {
+export function normaliseRequest(input: unknown): NormalisedRequest {
   if (typeof input !== "object" || input === null) throw badRequest("request must be an object");
   const request = input as Partial<Record<keyof GenerateRequest, unknown>>;
 

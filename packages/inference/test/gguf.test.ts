@@ -1,25 +1,21 @@
 import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { Cleanup, tempDir } from "@pylon/testkit";
 import { GgmlType, readGgufFileInfo } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { float32ToFloat16Bits } from "../src/gguf/f16.js";
-import { Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES, quantizeQ4_0, quantizeQ8_0 } from "../src/gguf/quantize.js";
-import {
-  createLlamaBackend,
-  GENERATED_MODEL_SHAPES,
-  generatedModelShape,
-  generateTinyGguf,
-  TINY_CHAT_TEMPLATE,
-  writeTinyGguf,
-} from "../src/index.js";
-import { makeTempDir } from "./helpers/temp-dir.js";
+import { Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES, quantiseQ4_0, quantiseQ8_0 } from "../src/gguf/quantise.js";
+import { GENERATED_MODEL_SHAPES, generatedModelShape } from "../src/gguf/shapes.js";
+import { generateTinyGguf, TINY_CHAT_TEMPLATE, writeTinyGguf } from "../src/gguf/tiny-model.js";
+import { createLlamaBackend } from "../src/llama/llama-backend.js";
 
-let temp: Awaited<ReturnType<typeof makeTempDir>>;
+const cleanup = new Cleanup();
+let tempPath: string;
 beforeAll(async () => {
-  temp = await makeTempDir();
+  tempPath = await tempDir(cleanup, "pylon-inference-");
 });
 afterAll(async () => {
-  await temp.remove();
+  await cleanup.run();
 });
 
 describe("generateTinyGguf", () => {
@@ -45,7 +41,7 @@ describe("generateTinyGguf", () => {
   });
 
   it("reads back through node-llama-cpp with the requested shape", async () => {
-    const file = path.join(temp.dir, "shaped.gguf");
+    const file = path.join(tempPath, "shaped.gguf");
     await writeTinyGguf(file, {
       seed: 5,
       layers: 3,
@@ -103,7 +99,7 @@ describe("generateTinyGguf", () => {
   });
 
   it("stores matrices as F16 on request while norms stay F32", async () => {
-    const file = path.join(temp.dir, "half.gguf");
+    const file = path.join(tempPath, "half.gguf");
     const size = await writeTinyGguf(file, { weights: "f16" });
     expect(size).toBeLessThan(generateTinyGguf().length * 0.6);
     expect(Buffer.from(await readFile(file)).equals(Buffer.from(generateTinyGguf({ weights: "f16" })))).toBe(
@@ -121,7 +117,7 @@ describe("generateTinyGguf", () => {
   ] as const)(
     "stores matrices as %s, which node-llama-cpp loads and generates with",
     async (weights, type, maxSizeRatio) => {
-      const file = path.join(temp.dir, `${weights}.gguf`);
+      const file = path.join(tempPath, `${weights}.gguf`);
       const size = await writeTinyGguf(file, { weights });
       expect(size).toBeLessThan(generateTinyGguf().length * maxSizeRatio);
       const info = await readGgufFileInfo(file);
@@ -180,13 +176,13 @@ describe("float32ToFloat16Bits", () => {
   });
 });
 
-describe("quantizers", () => {
+describe("quantisers", () => {
   // A block holding a sweep of values, an exact zero and its extreme at the end.
   const block = Float32Array.from({ length: 32 }, (_, i) => (i === 5 ? 0 : Math.sin(i * 1.7) * 0.8));
   block[31] = -1.6;
 
   it("writes Q8_0 as ggml does: an F16 scale of max|x|/127, then round(x / scale)", () => {
-    const bytes = quantizeQ8_0(Float32Array.from([...block, ...new Float32Array(32)]));
+    const bytes = quantiseQ8_0(Float32Array.from([...block, ...new Float32Array(32)]));
     expect(bytes.length).toBe(2 * Q8_0_BLOCK_BYTES);
     const view = new DataView(bytes.buffer);
     const scale = float16ToNumber(view.getUint16(0, true));
@@ -201,7 +197,7 @@ describe("quantizers", () => {
   });
 
   it("writes Q4_0 as ggml does: scale = extreme / -8, nibbles x/scale + 8, halves split low/high", () => {
-    const bytes = quantizeQ4_0(block);
+    const bytes = quantiseQ4_0(block);
     expect(bytes.length).toBe(Q4_0_BLOCK_BYTES);
     const view = new DataView(bytes.buffer);
     const scale = float16ToNumber(view.getUint16(0, true));
@@ -215,7 +211,7 @@ describe("quantizers", () => {
   });
 
   it("refuses data that is not whole blocks", () => {
-    expect(() => quantizeQ8_0(new Float32Array(40))).toThrow(/multiple of 32/);
+    expect(() => quantiseQ8_0(new Float32Array(40))).toThrow(/multiple of 32/);
   });
 });
 

@@ -1,24 +1,19 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
+import { Cleanup, rejection, tempDir, unusedPort } from "@pylon/testkit";
 import { resolveChatWrapper } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type Backend,
-  BackendError,
-  createBackend,
-  createLlamaBackend,
-  type GenerateRequest,
-  type GenerationSettings,
-  generateTinyGguf,
-  type LlamaBackendOptions,
-  writeTinyGguf,
-} from "../src/index.js";
+import type { Backend, GenerateRequest, GenerationSettings } from "../src/backend.js";
+import { createBackend } from "../src/config.js";
+import { BackendError } from "../src/errors.js";
+import { generateTinyGguf, writeTinyGguf } from "../src/gguf/tiny-model.js";
 import { loadLlamaBinding } from "../src/llama/binding.js";
-import { closedPort } from "./helpers/closed-port.js";
-import { makeTempDir } from "./helpers/temp-dir.js";
+import { createLlamaBackend } from "../src/llama/llama-backend.js";
+import type { LlamaBackendOptions } from "../src/llama/options.js";
 
 // Real node-llama-cpp on the generated tiny model, CPU only, one thread (the fastest setting for it).
-let temp: Awaited<ReturnType<typeof makeTempDir>>;
+const cleanup = new Cleanup();
+let tempPath: string;
 let modelPath: string;
 let shared: Backend;
 const opened: Backend[] = [];
@@ -35,25 +30,16 @@ async function open(options: Partial<LlamaBackendOptions> = {}): Promise<Backend
   return backend;
 }
 
-async function rejection(promise: Promise<unknown>): Promise<BackendError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!(error instanceof BackendError)) throw new Error(`expected a BackendError, got ${String(error)}`);
-  return error;
-}
-
 beforeAll(async () => {
-  temp = await makeTempDir();
-  modelPath = path.join(temp.dir, "tiny.gguf");
+  tempPath = await tempDir(cleanup, "pylon-inference-");
+  modelPath = path.join(tempPath, "tiny.gguf");
   await writeTinyGguf(modelPath);
   shared = await open({ slots: 4, maxQueue: 2 });
 });
 
 afterAll(async () => {
   await Promise.all(opened.map((backend) => backend.close()));
-  await temp.remove();
+  await cleanup.run();
 });
 
 const sampled = (seed: number, extra: GenerationSettings & { prompt?: string } = {}): GenerateRequest => ({
@@ -212,7 +198,7 @@ describe("llama backend", () => {
     const long = sampled(3, { maxTokens: 200 });
     const running = Array.from({ length: 6 }, () => shared.generate(long, { signal: controller.signal }));
     const started = performance.now();
-    const busy = await rejection(shared.generate(long));
+    const busy = await rejection(shared.generate(long), BackendError);
     expect(busy.code).toBe("busy");
     expect(performance.now() - started).toBeLessThan(100);
     expect(shared.info()).toMatchObject({ active: 4, queued: 2 });
@@ -246,7 +232,7 @@ describe("llama backend", () => {
   });
 
   it("refuses a prompt longer than a job's context", async () => {
-    const error = await rejection(shared.generate({ prompt: "the answer ".repeat(200) }));
+    const error = await rejection(shared.generate({ prompt: "the answer ".repeat(200) }), BackendError);
     expect(error.code).toBe("bad-request");
     expect(error.message).toMatch(/prompt is \d+ tokens but a job's context holds 256/);
   });
@@ -257,52 +243,59 @@ describe("llama backend", () => {
       (result) => result.finishReason,
       (error: BackendError) => error.code,
     );
-    const queued = rejection(closing.generate(sampled(2)));
+    const queued = rejection(closing.generate(sampled(2)), BackendError);
     await closing.close();
     expect((await queued).code).toBe("closed");
     // Closing stops the running job too: before its first token it rejects, after it the text so far is kept.
     expect(["error", "closed"]).toContain(await running);
-    expect((await rejection(closing.generate(sampled(3)))).code).toBe("closed");
+    expect((await rejection(closing.generate(sampled(3)), BackendError)).code).toBe("closed");
   });
 });
 
 describe("llama backend model errors", () => {
   it("reports a missing model file clearly", async () => {
-    const missing = path.join(temp.dir, "missing.gguf");
-    const error = await rejection(createLlamaBackend({ model: missing, gpu: false }));
+    const missing = path.join(tempPath, "missing.gguf");
+    const error = await rejection(createLlamaBackend({ model: missing, gpu: false }), BackendError);
     expect(error.code).toBe("model-not-found");
     expect(error.message).toContain(missing);
   });
 
   it("reports files that are not loadable models", async () => {
-    const garbage = path.join(temp.dir, "garbage.gguf");
+    const garbage = path.join(tempPath, "garbage.gguf");
     await writeFile(garbage, Buffer.from("definitely not a gguf file".repeat(100)));
-    expect((await rejection(createLlamaBackend({ model: garbage, gpu: false }))).code).toBe("model-invalid");
+    expect((await rejection(createLlamaBackend({ model: garbage, gpu: false }), BackendError)).code).toBe(
+      "model-invalid",
+    );
 
-    const truncated = path.join(temp.dir, "truncated.gguf");
+    const truncated = path.join(tempPath, "truncated.gguf");
     const whole = generateTinyGguf();
     await writeFile(truncated, whole.subarray(0, Math.floor(whole.length / 2)));
-    const error = await rejection(createBackend({ type: "llama", model: truncated, gpu: false, threads: 1 }));
+    const error = await rejection(
+      createBackend({ type: "llama", model: truncated, gpu: false, threads: 1 }),
+      BackendError,
+    );
     expect(error.code).toBe("model-invalid");
   });
 
   it("fails fast and clearly when a model URI cannot be downloaded", async () => {
-    const port = await closedPort();
+    const port = await unusedPort();
     const started = performance.now();
     const error = await rejection(
       createLlamaBackend({
         model: "hf:someone/some-model-GGUF:Q4_K_M",
-        modelsDir: temp.dir,
+        modelsDir: tempPath,
         huggingFaceEndpoint: `http://127.0.0.1:${port}/`,
         downloadTimeoutMs: 3_000,
         gpu: false,
       }),
+      BackendError,
     );
     expect(error.code).toBe("model-not-found");
     expect(error.message).toMatch(/unreachable/);
-    expect(error.message).toContain(temp.dir);
+    expect(error.message).toContain(tempPath);
     const url = await rejection(
-      createLlamaBackend({ model: `http://127.0.0.1:${port}/model.gguf`, modelsDir: temp.dir, gpu: false }),
+      createLlamaBackend({ model: `http://127.0.0.1:${port}/model.gguf`, modelsDir: tempPath, gpu: false }),
+      BackendError,
     );
     expect(url.code).toBe("model-not-found");
     expect(performance.now() - started).toBeLessThan(5_000);
@@ -314,7 +307,10 @@ describe("llama backend model errors", () => {
   });
 
   it("refuses invalid options before loading anything", async () => {
-    const error = await rejection(createLlamaBackend({ model: modelPath, gpu: false, threads: 0 }));
+    const error = await rejection(
+      createLlamaBackend({ model: modelPath, gpu: false, threads: 0 }),
+      BackendError,
+    );
     expect(error.code).toBe("bad-request");
     expect(error.message).toMatch(/threads/);
   });

@@ -1,6 +1,8 @@
+import { rejection, unusedPort } from "@pylon/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Backend, BackendError, createOpenAIBackend, type OpenAIBackendOptions } from "../src/index.js";
-import { closedPort } from "./helpers/closed-port.js";
+import type { Backend } from "../src/backend.js";
+import { BackendError } from "../src/errors.js";
+import { createOpenAIBackend, type OpenAIBackendOptions } from "../src/openai/openai-backend.js";
 import {
   contentChunk,
   finishChunk,
@@ -34,15 +36,6 @@ function backend(options: Partial<OpenAIBackendOptions> = {}): Backend {
   });
   backends.push(created);
   return created;
-}
-
-async function rejection(promise: Promise<unknown>): Promise<BackendError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!(error instanceof BackendError)) throw new Error(`expected a BackendError, got ${String(error)}`);
-  return error;
 }
 
 describe("openai backend against an OpenAI-format fixture server (stand-in for a foreign API)", () => {
@@ -126,18 +119,18 @@ describe("openai backend against an OpenAI-format fixture server (stand-in for a
 
   it("maps HTTP errors to codes without retrying client errors", async () => {
     fixture.reply((_request, response) => sendJsonError(response, 401, "bad key"));
-    const auth = await rejection(backend().generate({ prompt: "x" }));
+    const auth = await rejection(backend().generate({ prompt: "x" }), BackendError);
     expect(auth).toMatchObject({ code: "auth", status: 401 });
     expect(auth.message).toMatch(/bad key/);
     expect(fixture.requests).toHaveLength(1);
 
     fixture.reply((_request, response) => sendJsonError(response, 400, "max_tokens is too large"));
-    const bad = await rejection(backend().generate({ prompt: "x" }));
+    const bad = await rejection(backend().generate({ prompt: "x" }), BackendError);
     expect(bad.code).toBe("bad-request");
     expect(bad.message).toMatch(/max_tokens is too large/);
 
     fixture.reply((_request, response) => sendJsonError(response, 404, "no such model"));
-    expect((await rejection(backend().generate({ prompt: "x" }))).code).toBe("model-not-found");
+    expect((await rejection(backend().generate({ prompt: "x" }), BackendError)).code).toBe("model-not-found");
   });
 
   it("retries 429 and 5xx a bounded number of times, honouring Retry-After", async () => {
@@ -150,12 +143,14 @@ describe("openai backend against an OpenAI-format fixture server (stand-in for a
     expect(fixture.requests).toHaveLength(3);
 
     fixture.reply((_request, response) => sendJsonError(response, 502, "bad gateway"));
-    const failed = await rejection(backend({ maxRetries: 2 }).generate({ prompt: "x" }));
+    const failed = await rejection(backend({ maxRetries: 2 }).generate({ prompt: "x" }), BackendError);
     expect(failed).toMatchObject({ code: "upstream", status: 502 });
     expect(fixture.requests).toHaveLength(3);
 
     fixture.reply((_request, response) => sendJsonError(response, 429, "quota"));
-    expect((await rejection(backend({ maxRetries: 0 }).generate({ prompt: "x" }))).code).toBe("rate-limited");
+    expect((await rejection(backend({ maxRetries: 0 }).generate({ prompt: "x" }), BackendError)).code).toBe(
+      "rate-limited",
+    );
     expect(fixture.requests).toHaveLength(1);
   });
 
@@ -199,12 +194,14 @@ describe("openai backend against an OpenAI-format fixture server (stand-in for a
     expect(fixture.requests).toHaveLength(1);
 
     fixture.reply((_request, response) => sendSse(response, ["{not json"]));
-    const malformed = await rejection(backend().generate({ prompt: "x" }));
+    const malformed = await rejection(backend().generate({ prompt: "x" }), BackendError);
     expect(malformed.code).toBe("upstream");
     expect(malformed.message).toMatch(/malformed/);
 
     fixture.reply((_request, response) => sendSse(response, [{ error: { message: "model crashed" } }]));
-    expect((await rejection(backend().generate({ prompt: "x" }))).message).toMatch(/model crashed/);
+    expect((await rejection(backend().generate({ prompt: "x" }), BackendError)).message).toMatch(
+      /model crashed/,
+    );
   });
 
   it("times out a server that goes silent", async () => {
@@ -213,15 +210,18 @@ describe("openai backend against an OpenAI-format fixture server (stand-in for a
       response.write(": connected\n\n"); // then nothing
     });
     const started = performance.now();
-    const error = await rejection(backend({ timeoutMs: 150, maxRetries: 0 }).generate({ prompt: "x" }));
+    const error = await rejection(
+      backend({ timeoutMs: 150, maxRetries: 0 }).generate({ prompt: "x" }),
+      BackendError,
+    );
     expect(error.code).toBe("timeout");
     expect(performance.now() - started).toBeLessThan(2_000);
   });
 
   it("reports an unreachable server as upstream after its retries", async () => {
-    const port = await closedPort();
+    const port = await unusedPort();
     const unreachable = backend({ baseURL: `http://127.0.0.1:${port}/v1`, maxRetries: 1 });
-    const error = await rejection(unreachable.generate({ prompt: "x" }));
+    const error = await rejection(unreachable.generate({ prompt: "x" }), BackendError);
     expect(error.code).toBe("upstream");
     expect(error.message).toMatch(/ECONNREFUSED/);
   });
@@ -233,7 +233,7 @@ describe("openai backend against an OpenAI-format fixture server (stand-in for a
     const limited = backend({ slots: 1, maxQueue: 1 });
     const first = limited.generate({ prompt: "1" });
     const second = limited.generate({ prompt: "2" });
-    expect((await rejection(limited.generate({ prompt: "3" }))).code).toBe("busy");
+    expect((await rejection(limited.generate({ prompt: "3" }), BackendError)).code).toBe("busy");
     expect((await first).text).toBe("a");
     expect((await second).text).toBe("a");
     expect(() => createOpenAIBackend({ baseURL: "ftp://x", model: "m" })).toThrow(BackendError);

@@ -1,9 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { BackendError, DEFAULT_MAX_TOKENS, normalizeRequest } from "../src/index.js";
+import { BackendError } from "../src/errors.js";
+import { DEFAULT_MAX_TOKENS, normaliseRequest } from "../src/request.js";
 
 function badRequestMessage(input: unknown): string {
   try {
-    normalizeRequest(input);
+    normaliseRequest(input);
   } catch (error) {
     if (error instanceof BackendError && error.code === "bad-request") return error.message;
     throw error;
@@ -11,9 +12,9 @@ function badRequestMessage(input: unknown): string {
   throw new Error("expected a bad-request error");
 }
 
-describe("normalizeRequest", () => {
+describe("normaliseRequest", () => {
   it("applies defaults and keeps what was set", () => {
-    const request = normalizeRequest({ prompt: "hi", temperature: 0, seed: 9, stop: ["\n"] });
+    const request = normaliseRequest({ prompt: "hi", temperature: 0, seed: 9, stop: ["\n"] });
     expect(request).toMatchObject({
       prompt: "hi",
       messages: undefined,

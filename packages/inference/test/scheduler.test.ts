@@ -1,14 +1,7 @@
+import { rejection } from "@pylon/testkit";
 import { describe, expect, it } from "vitest";
-import { BackendError, type SlotLease, SlotScheduler } from "../src/index.js";
-
-async function rejection(promise: Promise<unknown>): Promise<BackendError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!(error instanceof BackendError)) throw new Error(`expected a BackendError, got ${String(error)}`);
-  return error;
-}
+import { BackendError } from "../src/errors.js";
+import { type SlotLease, SlotScheduler } from "../src/scheduler.js";
 
 describe("SlotScheduler", () => {
   it("grants free slots at once and queues the rest first come, first served", async () => {
@@ -52,12 +45,12 @@ describe("SlotScheduler", () => {
     const scheduler = new SlotScheduler([0], 1);
     await scheduler.acquire();
     const queued = scheduler.acquire();
-    const error = await rejection(scheduler.acquire());
+    const error = await rejection(scheduler.acquire(), BackendError);
     expect(error.code).toBe("busy");
     expect(error.retryable).toBe(true);
     expect(scheduler.queued).toBe(1);
     scheduler.close();
-    expect((await rejection(queued)).code).toBe("closed");
+    expect((await rejection(queued, BackendError)).code).toBe("closed");
   });
 
   it("drops a queued job when its signal aborts, and its place is reusable", async () => {
@@ -66,7 +59,7 @@ describe("SlotScheduler", () => {
     const controller = new AbortController();
     const waiting = scheduler.acquire(controller.signal);
     controller.abort();
-    expect((await rejection(waiting)).code).toBe("aborted");
+    expect((await rejection(waiting, BackendError)).code).toBe("aborted");
     expect(scheduler.queued).toBe(0);
 
     const next = scheduler.acquire();
@@ -76,7 +69,7 @@ describe("SlotScheduler", () => {
 
   it("rejects an already aborted signal without taking a slot", async () => {
     const scheduler = new SlotScheduler([0], 0);
-    expect((await rejection(scheduler.acquire(AbortSignal.abort()))).code).toBe("aborted");
+    expect((await rejection(scheduler.acquire(AbortSignal.abort()), BackendError)).code).toBe("aborted");
     expect(scheduler.active).toBe(0);
   });
 
@@ -89,14 +82,14 @@ describe("SlotScheduler", () => {
     expect(scheduler.size).toBe(2);
     await scheduler.acquire();
     await scheduler.acquire();
-    expect((await rejection(scheduler.acquire())).code).toBe("busy");
+    expect((await rejection(scheduler.acquire(), BackendError)).code).toBe("busy");
   });
 
   it("after close refuses new jobs and reports idle once leases return", async () => {
     const scheduler = new SlotScheduler([0], 4);
     const lease = await scheduler.acquire();
     scheduler.close();
-    expect((await rejection(scheduler.acquire())).code).toBe("closed");
+    expect((await rejection(scheduler.acquire(), BackendError)).code).toBe("closed");
     let idle = false;
     const whenIdle = scheduler.whenIdle().then(() => {
       idle = true;

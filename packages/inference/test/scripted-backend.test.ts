@@ -1,14 +1,9 @@
+import { rejection } from "@pylon/testkit";
 import { describe, expect, it } from "vitest";
-import { BackendError, createBackend, createScriptedBackend, type GenerateRequest } from "../src/index.js";
-
-async function rejection(promise: Promise<unknown>): Promise<BackendError> {
-  const error = await promise.then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!(error instanceof BackendError)) throw new Error(`expected a BackendError, got ${String(error)}`);
-  return error;
-}
+import type { GenerateRequest } from "../src/backend.js";
+import { createBackend } from "../src/config.js";
+import { BackendError } from "../src/errors.js";
+import { createScriptedBackend } from "../src/scripted/scripted-backend.js";
 
 describe("scripted backend", () => {
   it("declares itself scripted and consumes a list of replies in order", async () => {
@@ -17,7 +12,7 @@ describe("scripted backend", () => {
     expect(backend.info().name).toContain("scripted");
     expect((await backend.generate({ prompt: "a" })).text).toBe("first");
     expect((await backend.generate({ prompt: "b" })).text).toBe("second");
-    const exhausted = await rejection(backend.generate({ prompt: "c" }));
+    const exhausted = await rejection(backend.generate({ prompt: "c" }), BackendError);
     expect(exhausted.code).toBe("internal");
     expect(exhausted.message).toMatch(/ran out of responses after 2/);
     await backend.close();
@@ -81,7 +76,7 @@ describe("scripted backend", () => {
       fail: (_request, call) => (call === 1 ? "upstream" : undefined),
     });
     expect((await backend.generate({ prompt: "a" })).text).toBe("fine");
-    const failed = await rejection(backend.generate({ prompt: "b" }));
+    const failed = await rejection(backend.generate({ prompt: "b" }), BackendError);
     expect(failed.code).toBe("upstream");
     expect(failed.retryable).toBe(true);
     expect((await backend.generate({ prompt: "c" })).text).toBe("fine");
@@ -116,29 +111,29 @@ describe("scripted backend", () => {
     });
     const running = backend.generate({ prompt: "1" });
     const queued = backend.generate({ prompt: "2" });
-    expect((await rejection(backend.generate({ prompt: "3" }))).code).toBe("busy");
+    expect((await rejection(backend.generate({ prompt: "3" }), BackendError)).code).toBe("busy");
     expect(backend.info()).toMatchObject({ active: 1, queued: 1, slots: 1, maxQueue: 1 });
     await Promise.all([running, queued]);
 
     const blocked = backend.generate({ prompt: "4" });
     const waiting = backend.generate({ prompt: "5" });
     await backend.close();
-    expect((await rejection(waiting)).code).toBe("closed");
-    await rejection(blocked).then((error) => expect(error.code).toBe("closed"));
-    expect((await rejection(backend.generate({ prompt: "6" }))).code).toBe("closed");
+    expect((await rejection(waiting, BackendError)).code).toBe("closed");
+    await rejection(blocked, BackendError).then((error) => expect(error.code).toBe("closed"));
+    expect((await rejection(backend.generate({ prompt: "6" }), BackendError)).code).toBe("closed");
   });
 
   it("is built by createBackend from a config object, which refuses unknown types", async () => {
     const backend = await createBackend({ type: "scripted", responses: ["configured"] });
     expect((await backend.generate({ prompt: "x" })).text).toBe("configured");
     await backend.close();
-    const unknown = await rejection(createBackend({ type: "magic" } as never));
+    const unknown = await rejection(createBackend({ type: "magic" } as never), BackendError);
     expect(unknown.code).toBe("bad-request");
   });
 
   it("rejects invalid requests before taking a slot", async () => {
     const backend = createScriptedBackend({ responses: () => "x" });
-    const error = await rejection(backend.generate({ prompt: "a", temperature: 9 }));
+    const error = await rejection(backend.generate({ prompt: "a", temperature: 9 }), BackendError);
     expect(error.code).toBe("bad-request");
     expect(backend.info().active).toBe(0);
     await backend.close();

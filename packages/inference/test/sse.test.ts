@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BackendError } from "../src/index.js";
+import { BackendError } from "../src/errors.js";
 import { readSseData } from "../src/openai/sse.js";
 
 function streamOf(parts: Array<string | Uint8Array>): ReadableStream<Uint8Array> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultThreads } from "../src/index.js";
+import { defaultThreads } from "../src/llama/binding.js";
 import { StepBarrier } from "../src/llama/step-barrier.js";
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));

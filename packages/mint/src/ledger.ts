@@ -41,7 +41,8 @@ function signEach(entries: CheckedOutputs["entries"], amounts: number[]) {
 }
 const newQuoteId = () => randomBytes(16).toString("hex");
 
-function mintQuoteJson(q: MintQuoteRow) {
+/** A NUT-04 mint quote; NUT-05 melt quotes add their own fields to the same ones. */
+function mintQuoteJson(q: MintQuoteRow | MeltQuoteRow) {
   return {
     quote: q.id,
     request: q.request,
@@ -54,13 +55,8 @@ function mintQuoteJson(q: MintQuoteRow) {
 
 function meltQuoteJson(q: MeltQuoteRow) {
   return {
-    quote: q.id,
-    request: q.request,
-    amount: q.amount,
-    unit: q.unit,
+    ...mintQuoteJson(q),
     fee_reserve: q.fee_reserve,
-    state: q.state,
-    expiry: q.expiry,
     payment_preimage: q.preimage,
     change: q.change ? (JSON.parse(q.change) as BlindSignatureJson[]) : [],
   };

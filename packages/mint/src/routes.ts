@@ -36,6 +36,9 @@ function keysJson(k: Keyset) {
   return { id: k.id, unit: k.unit, active: k.active, input_fee_ppk: k.inputFeePpk, keys: k.publicKeys };
 }
 
+const get = (path: RegExp, handle: Route["handle"]): Route => ({ method: "GET", path, handle });
+const post = (path: RegExp, handle: Route["handle"]): Route => ({ method: "POST", path, handle });
+
 export function routes(ledger: Ledger, keysets: Keysets, info: () => unknown): Route[] {
   const param = (params: string[]) => {
     try {
@@ -45,72 +48,32 @@ export function routes(ledger: Ledger, keysets: Keysets, info: () => unknown): R
     }
   };
   return [
-    { method: "GET", path: /^\/v1\/info$/, handle: () => info() },
+    get(/^\/v1\/info$/, () => info()),
     // NUT-01/02
-    { method: "GET", path: /^\/v1\/keys$/, handle: () => ({ keysets: keysets.active().map(keysJson) }) },
-    {
-      method: "GET",
-      path: /^\/v1\/keys\/([^/]+)$/,
-      handle: (p) => {
-        const keyset = keysets.get(param(p));
-        if (!keyset) refuse(ErrorCode.KEYSET_UNKNOWN, `keyset ${param(p)} is not known`);
-        return { keysets: [keysJson(keyset)] };
-      },
-    },
-    {
-      method: "GET",
-      path: /^\/v1\/keysets$/,
-      handle: () => ({
-        keysets: keysets
-          .all()
-          .map((k) => ({ id: k.id, unit: k.unit, active: k.active, input_fee_ppk: k.inputFeePpk })),
-      }),
-    },
+    get(/^\/v1\/keys$/, () => ({ keysets: keysets.active().map(keysJson) })),
+    get(/^\/v1\/keys\/([^/]+)$/, (p) => {
+      const keyset = keysets.get(param(p));
+      if (!keyset) refuse(ErrorCode.KEYSET_UNKNOWN, `keyset ${param(p)} is not known`);
+      return { keysets: [keysJson(keyset)] };
+    }),
+    get(/^\/v1\/keysets$/, () => ({
+      keysets: keysets
+        .all()
+        .map((k) => ({ id: k.id, unit: k.unit, active: k.active, input_fee_ppk: k.inputFeePpk })),
+    })),
     // NUT-03
-    { method: "POST", path: /^\/v1\/swap$/, handle: (_, b) => ledger.swap(parse(swapRequestSchema, b)) },
+    post(/^\/v1\/swap$/, (_, b) => ledger.swap(parse(swapRequestSchema, b))),
     // NUT-04
-    {
-      method: "POST",
-      path: /^\/v1\/mint\/quote\/bolt11$/,
-      handle: (_, b) => ledger.createMintQuote(parse(mintQuoteRequestSchema, b)),
-    },
-    {
-      method: "GET",
-      path: /^\/v1\/mint\/quote\/bolt11\/([^/]+)$/,
-      handle: (p) => ledger.mintQuote(param(p)),
-    },
-    {
-      method: "POST",
-      path: /^\/v1\/mint\/bolt11$/,
-      handle: (_, b) => ledger.mint(parse(mintRequestSchema, b)),
-    },
+    post(/^\/v1\/mint\/quote\/bolt11$/, (_, b) => ledger.createMintQuote(parse(mintQuoteRequestSchema, b))),
+    get(/^\/v1\/mint\/quote\/bolt11\/([^/]+)$/, (p) => ledger.mintQuote(param(p))),
+    post(/^\/v1\/mint\/bolt11$/, (_, b) => ledger.mint(parse(mintRequestSchema, b))),
     // NUT-05 (+ NUT-08 change)
-    {
-      method: "POST",
-      path: /^\/v1\/melt\/quote\/bolt11$/,
-      handle: (_, b) => ledger.createMeltQuote(parse(meltQuoteRequestSchema, b)),
-    },
-    {
-      method: "GET",
-      path: /^\/v1\/melt\/quote\/bolt11\/([^/]+)$/,
-      handle: (p) => ledger.meltQuote(param(p)),
-    },
-    {
-      method: "POST",
-      path: /^\/v1\/melt\/bolt11$/,
-      handle: (_, b) => ledger.melt(parse(meltRequestSchema, b)),
-    },
+    post(/^\/v1\/melt\/quote\/bolt11$/, (_, b) => ledger.createMeltQuote(parse(meltQuoteRequestSchema, b))),
+    get(/^\/v1\/melt\/quote\/bolt11\/([^/]+)$/, (p) => ledger.meltQuote(param(p))),
+    post(/^\/v1\/melt\/bolt11$/, (_, b) => ledger.melt(parse(meltRequestSchema, b))),
     // NUT-07
-    {
-      method: "POST",
-      path: /^\/v1\/checkstate$/,
-      handle: (_, b) => ledger.checkState(parse(checkStateRequestSchema, b)),
-    },
+    post(/^\/v1\/checkstate$/, (_, b) => ledger.checkState(parse(checkStateRequestSchema, b))),
     // NUT-09
-    {
-      method: "POST",
-      path: /^\/v1\/restore$/,
-      handle: (_, b) => ledger.restore(parse(restoreRequestSchema, b)),
-    },
+    post(/^\/v1\/restore$/, (_, b) => ledger.restore(parse(restoreRequestSchema, b))),
   ];
 }

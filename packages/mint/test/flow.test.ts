@@ -5,7 +5,8 @@
  */
 import { getEncodedToken, type Proof } from "@cashu/cashu-ts";
 import { describe, expect, it } from "vitest";
-import { ErrorCode, fakeInvoice } from "../src/index.js";
+import { fakeInvoice } from "../src/bolt11.js";
+import { ErrorCode } from "../src/errors.js";
 import { expectMintError, fund, mintForTest, newKey, total, walletFor } from "./helpers.js";
 
 describe("cashu-ts wallet against the testnet mint", () => {

@@ -11,23 +11,18 @@ import {
   sumProofs,
   Wallet,
 } from "@cashu/cashu-ts";
+import { Cleanup, rejection } from "@pylon/testkit";
 import { afterEach, expect } from "vitest";
-import { type MintOptions, type RunningMint, startMint } from "../src/index.js";
+import { type RunningMint, startMint } from "../src/mint.js";
+import type { MintOptions } from "../src/options.js";
 
-const cleanups: (() => Promise<void> | void)[] = [];
+/** What each test started; undone after it. */
+export const cleanup = new Cleanup();
+afterEach(() => cleanup.run());
 
-afterEach(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-});
-
-export function onCleanup(fn: () => Promise<void> | void): void {
-  cleanups.push(fn);
-}
-
+/** The mint under test, from src (not testkit's startTestMint, which runs the built package), closed after the test. */
 export async function mintForTest(opts: MintOptions = {}): Promise<RunningMint> {
-  const mint = await startMint(opts);
-  onCleanup(() => mint.close());
-  return mint;
+  return cleanup.use(await startMint(opts), (m) => m.close());
 }
 
 export async function walletFor(mint: RunningMint, opts: ConstructorParameters<typeof Wallet>[1] = {}) {
@@ -114,10 +109,7 @@ export function expectRefusal(res: { status: number; body: Json }, code: number)
 
 /** Asserts a cashu-ts call fails with the mint's error `code`. */
 export async function expectMintError(promise: Promise<unknown>, code: number): Promise<void> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
+  const err = await rejection(promise);
   expect(err, "expected the mint to refuse").toBeDefined();
   if (!isMintOperationError(err)) throw err;
   expect(err.code).toBe(code);

@@ -4,14 +4,10 @@
 import * as cashu from "@cashu/cashu-ts";
 import { createHTLCHash, deriveKeysetId, signP2PKProofs } from "@cashu/cashu-ts";
 import { describe, expect, it } from "vitest";
-import {
-  ErrorCode,
-  fakeInvoice,
-  invoiceAmountMsat,
-  isLoopback,
-  startMint,
-  TESTNET_WARNING,
-} from "../src/index.js";
+import { fakeInvoice, invoiceAmountMsat } from "../src/bolt11.js";
+import { ErrorCode } from "../src/errors.js";
+import { TESTNET_WARNING } from "../src/info.js";
+import { isLoopback, startMint } from "../src/mint.js";
 import { expectMintError, fund, get, mintForTest, newKey, total, walletFor } from "./helpers.js";
 
 describe("NUT-06 info and keys", () => {

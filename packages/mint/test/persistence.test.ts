@@ -4,16 +4,16 @@
  */
 
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { tempDir } from "@pylon/testkit";
 import { describe, expect, it } from "vitest";
-import { ErrorCode, startMint } from "../src/index.js";
+import { ErrorCode } from "../src/errors.js";
+import { startMint } from "../src/mint.js";
 import {
+  cleanup,
   expectMintError,
   fund,
   mintForTest,
-  onCleanup,
   outputsFor,
   post,
   total,
@@ -21,15 +21,13 @@ import {
   wire,
 } from "./helpers.js";
 
-function tempDb(): string {
-  const dir = mkdtempSync(join(tmpdir(), "pylon-mint-"));
-  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
-  return join(dir, "mint.db");
+async function tempDb(): Promise<string> {
+  return join(await tempDir(cleanup, "pylon-mint-"), "mint.db");
 }
 
 describe("restart persistence", () => {
   it("keeps keys, spent proofs, quotes and stats across a restart", async () => {
-    const db = tempDb();
+    const db = await tempDb();
     const first = await mintForTest({ db });
     const wallet = await walletFor(first);
     const proofs = await fund(wallet, 40);
@@ -57,7 +55,7 @@ describe("restart persistence", () => {
   });
 
   it("refuses to re-key an existing database with another seed", async () => {
-    const db = tempDb();
+    const db = await tempDb();
     const seed = new Uint8Array(randomBytes(32));
     const first = await mintForTest({ db, seed });
     await first.close();
@@ -74,7 +72,7 @@ describe("restart persistence", () => {
     const b = await mintForTest({ seed });
     expect(b.keysetIds).toEqual(a.keysetIds);
 
-    const db = tempDb();
+    const db = await tempDb();
     const free = await mintForTest({ db, seed });
     const wallet = await walletFor(free);
     const old = await fund(wallet, 8);

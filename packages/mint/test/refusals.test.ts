@@ -3,7 +3,8 @@
  */
 import { type Proof, schnorrSignMessage, type Wallet } from "@cashu/cashu-ts";
 import { beforeEach, describe, expect, it } from "vitest";
-import { fakeInvoice, type RunningMint } from "../src/index.js";
+import { fakeInvoice } from "../src/bolt11.js";
+import type { RunningMint } from "../src/mint.js";
 import {
   expectMintError,
   expectRefusal,

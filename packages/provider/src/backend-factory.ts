@@ -1,10 +1,6 @@
 import path from "node:path";
-import {
-  type Backend,
-  createLlamaBackend,
-  createScriptedBackend,
-  type GenerateRequest,
-} from "@pylon/inference";
+import { type Backend, createLlamaBackend, type GenerateRequest } from "@pylon/inference";
+import { createScriptedBackend } from "@pylon/inference/scripted";
 import type { ProviderConfig, ScriptedModel } from "./config/schema.js";
 
 /**

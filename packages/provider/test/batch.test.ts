@@ -4,7 +4,8 @@
  * paid; the backend is scripted (declared per test: an echo of each item's prompt, so outputs can be matched
  * to prompts) except for one test on real llama.cpp with the generated tiny GGUF.
  */
-import { createScriptedBackend, type GenerateRequest } from "@pylon/inference";
+import type { GenerateRequest } from "@pylon/inference";
+import { createScriptedBackend } from "@pylon/inference/scripted";
 import type { RunningMint } from "@pylon/mint";
 import type { JobOutcome } from "@pylon/nostr";
 import {

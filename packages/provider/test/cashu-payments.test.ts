@@ -113,25 +113,25 @@ describe("Cashu per-job payments (scripted backend, real mint and relay)", () =>
       [
         "forged proof (bad DLEQ)",
         tamper(good, ids, (ps) => ps.splice(0, 1, { ...ps[0]!, C: flipParity(ps[0]!.C) })),
-        /bad_dleq/,
+        /bad-dleq/,
       ],
       [
         "tampered amount",
         tamper(good, ids, (ps) => ps.splice(0, 1, { ...ps[0]!, amount: ps[0]!.amount.multiplyBy(4) })),
-        /bad_dleq/,
+        /bad-dleq/,
       ],
       [
         "non-allow-listed mint",
         await lockTo({ ...target, mint: foreignMint.url }, PRICE_SATS),
-        /foreign_mint/,
+        /foreign-mint/,
       ],
       [
         "lock to the wrong key",
         await lockTo({ ...target, p2pk: other.p2pk.pubkey }, PRICE_SATS),
-        /wrong_key/,
+        /wrong-key/,
       ],
-      ["locktime too close", await lockTo(target, PRICE_SATS, 120), /locktime_too_close/],
-      ["bearer token", (await buyer.send(PRICE_SATS + 1)).token, /not_locked/],
+      ["locktime too close", await lockTo(target, PRICE_SATS, 120), /locktime-too-close/],
+      ["bearer token", (await buyer.send(PRICE_SATS + 1)).token, /not-locked/],
       ["garbage", "cashuBnot-a-token", /malformed/],
     ];
     const refusals: string[] = [];

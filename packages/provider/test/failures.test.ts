@@ -1,4 +1,4 @@
-import { createScriptedBackend } from "@pylon/inference";
+import { createScriptedBackend } from "@pylon/inference/scripted";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { JobStore } from "../src/index.js";
 import { buyerClient, Cleanup, failure, relay, startNode, tinyModel } from "./helpers/harness.js";

@@ -1,4 +1,4 @@
-import { createScriptedBackend } from "@pylon/inference";
+import { createScriptedBackend } from "@pylon/inference/scripted";
 import { describe, expect, it } from "vitest";
 import { backendSubcalls, parseModelSpec, type SubcallRequest } from "../src/index.js";
 

@@ -6,14 +6,12 @@ import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import type { Backend, ChatMessage, GenerateRequest } from "@pylon/inference";
 import {
-  type Backend,
-  type ChatMessage,
   createScriptedBackend,
-  type GenerateRequest,
   type ScriptedBackendOptions,
   type ScriptedResponder,
-} from "@pylon/inference";
+} from "@pylon/inference/scripted";
 import {
   backendSubcalls,
   type RlmOptions,

@@ -2,7 +2,7 @@
  * The root loop end to end on a 1M-token S-NIAH context, with a SCRIPTED root (it writes the code a model
  * would) and a SCRIPTED sub model (the task's oracle), in real Pyodide.
  */
-import { createScriptedBackend } from "@pylon/inference";
+import { createScriptedBackend } from "@pylon/inference/scripted";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   backendSubcalls,

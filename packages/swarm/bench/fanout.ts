@@ -12,7 +12,7 @@
 import { randomBytes } from "node:crypto";
 import { setMaxListeners } from "node:events";
 import path from "node:path";
-import { createScriptedBackend } from "@pylon/inference";
+import { createScriptedBackend } from "@pylon/inference/scripted";
 import { backendSubcalls, type SubcallResult } from "@pylon/rlm";
 import Database from "better-sqlite3";
 import { benchArgs, fixed, machine, percentile, writeJson } from "./bench-util.js";

@@ -8,7 +8,7 @@
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createScriptedBackend } from "@pylon/inference";
+import { createScriptedBackend } from "@pylon/inference/scripted";
 import { startMint } from "@pylon/mint";
 import { quietLogger, type RunningProvider, startProvider } from "@pylon/provider";
 import { startRelay } from "@pylon/relay";

@@ -5,7 +5,7 @@
 //   ← { type: "report" }             → { type: "report", earnings, tabs, jobs } after redeeming what it holds
 //   ← { type: "stop" }               graceful stop, then exit
 // It exits on its own when the parent goes away, so a crashed soak leaves no node behind.
-import { createScriptedBackend } from "@pylon/inference";
+import { createScriptedBackend } from "@pylon/inference/scripted";
 import { quietLogger, startProvider } from "@pylon/provider";
 
 const spec = JSON.parse(process.argv[2] ?? "{}");

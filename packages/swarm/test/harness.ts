@@ -6,7 +6,11 @@ import { randomBytes } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createScriptedBackend, type ScriptedBackendOptions, type ScriptedResponder } from "@pylon/inference";
+import {
+  createScriptedBackend,
+  type ScriptedBackendOptions,
+  type ScriptedResponder,
+} from "@pylon/inference/scripted";
 import { type Filter, getPublicKey, RelayPool, signEvent } from "@pylon/nostr";
 import { buildAnnouncement, type NostrEvent } from "@pylon/protocol";
 import { quietLogger, type RunningProvider, startProvider } from "@pylon/provider";

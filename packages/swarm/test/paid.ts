@@ -3,7 +3,7 @@
  * nodes that require Cashu payment (tabs) serving a SCRIPTED backend that counts generate() calls.
  */
 import path from "node:path";
-import { createScriptedBackend } from "@pylon/inference";
+import { createScriptedBackend } from "@pylon/inference/scripted";
 import { type RunningMint, startMint } from "@pylon/mint";
 import { quietLogger, type RunningProvider, startProvider } from "@pylon/provider";
 import { openWallet, type PylonWallet } from "@pylon/wallet";

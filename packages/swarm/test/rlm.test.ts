@@ -4,7 +4,7 @@
  * SCRIPTED backend answers like rlm's keywordSub.
  */
 import path from "node:path";
-import { createScriptedBackend } from "@pylon/inference";
+import { createScriptedBackend } from "@pylon/inference/scripted";
 import { generateSniah, keywordSub, mapReduceRoot, runRlm } from "@pylon/rlm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSwarm } from "../src/index.js";

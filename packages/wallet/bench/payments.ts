@@ -1,7 +1,7 @@
 /**
  * Payment benchmark: the provider's offline check and the buyer's locked-output creation.
  *
- *   npm run bench -w packages/wallet [-- --json FILE]
+ *   npm run bench -w packages/wallet -- [--providers 10] [--rounds 20] [--json FILE]
  *
  * (a) CPU ms per proof of `acceptLockedPayment` (all checks, DLEQ included) and of the DLEQ alone.
  * (b) Creating locked outputs: wallet-side CPU and wall time per output when P providers are paid in ONE
@@ -9,22 +9,22 @@
  * Prints a markdown table; with --json also writes the figures as JSON.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { getDecodedToken, hasValidDleq } from "@cashu/cashu-ts";
-import {
-  acceptLockedPayment,
-  deriveKeyPair,
-  KeysetDirectory,
-  openWallet,
-  type PylonWallet,
-} from "../src/index.js";
+import { benchArgs, writeBenchJson } from "@pylon/testkit/bench";
+import { deriveKeyPair } from "../src/keys.js";
+import { acceptLockedPayment } from "../src/payments/accept.js";
+import { KeysetDirectory } from "../src/payments/keysets.js";
+import { openWallet, type PylonWallet } from "../src/wallet.js";
 
-const PROVIDERS = 10;
+// Providers paid in one swap; rounds of the offline check timed.
+const { values, json } = benchArgs({ providers: 10, rounds: 20 });
+const PROVIDERS = values.providers;
+const ACCEPT_ROUNDS = values.rounds;
 const SATS_PER_PROVIDER = 63; // 6 proofs each: 32+16+8+4+2+1
-const ACCEPT_ROUNDS = 20;
 
 const cpuMs = (fn: () => void): number => {
   const start = process.cpuUsage();
@@ -42,7 +42,7 @@ async function cpuAndWall<T>(fn: () => Promise<T>): Promise<{ cpu: number; wall:
 }
 
 async function startMintProcess(): Promise<{ url: string; child: ChildProcess }> {
-  const script = fileURLToPath(new URL("../../bench/mint-process.mjs", import.meta.url));
+  const script = fileURLToPath(new URL("./mint-process.mjs", import.meta.url));
   const child = spawn(process.execPath, [script], { stdio: ["ignore", "pipe", "inherit"] });
   const url = await new Promise<string>((resolve, reject) => {
     let out = "";
@@ -141,9 +141,7 @@ async function main(): Promise<void> {
     );
     console.log(`| same, wall ms per output | ${f(figures.swapPerProviderWallMsPerOutput)} |`);
     console.log(`\nload average (1 min) during the run: ${f(figures.loadavg1 ?? 0)}`);
-    const i = process.argv.indexOf("--json");
-    const file = i >= 0 ? process.argv[i + 1] : undefined;
-    if (file) writeFileSync(file, `${JSON.stringify(figures, null, 2)}\n`);
+    writeBenchJson(json, figures);
     buyer.close();
   } finally {
     child.kill("SIGTERM");

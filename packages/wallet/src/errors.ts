@@ -4,23 +4,23 @@
  */
 export type WalletErrorCode =
   /** The mint could not be reached (connection refused, DNS, timeout). Nothing was lost: see `opId`. */
-  | "mint_unreachable"
+  | "mint-unreachable"
   /** The mint answered with an error (4xx/5xx) that the wallet could not settle by itself. */
-  | "mint_error"
+  | "mint-error"
   /** A token that does not decode, or whose proofs are not what they claim. */
-  | "malformed_token"
+  | "malformed-token"
   /** A token whose proofs were already spent (claimed by someone else, or replayed). */
-  | "token_spent"
+  | "token-spent"
   /** Not enough unspent proofs at that mint for the amount plus fees. */
-  | "insufficient_balance"
+  | "insufficient-balance"
   /** A mint that is not among the wallet's configured mints. */
-  | "unknown_mint"
+  | "unknown-mint"
   /** A mint quote that was not paid in time, or a Lightning payment that failed. */
-  | "payment_failed"
+  | "payment-failed"
   /** The operation reached the mint but its outcome is not known yet; it settles on the next recovery. */
   | "pending"
   /** Bad input from the caller (amount, seed file, options). */
-  | "invalid_argument";
+  | "invalid-argument";
 
 export class WalletError extends Error {
   override readonly name = "WalletError";

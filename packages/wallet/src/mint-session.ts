@@ -37,25 +37,25 @@ export class MintSessions {
   }
 }
 
-/** Canonical form of a mint URL (the key of every table), or an invalid_argument error. */
+/** Canonical form of a mint URL (the key of every table), or an invalid-argument error. */
 export function canonicalMintUrl(url: string): string {
   try {
     return normalizeMintUrl(url);
   } catch (err) {
-    throw new WalletError("invalid_argument", `"${url}" is not a mint URL: ${errorMessage(err)}`);
+    throw new WalletError("invalid-argument", `"${url}" is not a mint URL: ${errorMessage(err)}`);
   }
 }
 
 /** True for errors that say nothing about whether the mint acted (connection refused, timeout, 5xx). */
 export function isTransportError(err: unknown): boolean {
-  if (err instanceof WalletError) return err.code === "mint_unreachable";
+  if (err instanceof WalletError) return err.code === "mint-unreachable";
   if (!(err instanceof Error)) return false;
   if (err.name === "NetworkError" || err.name === "CallerAbortError") return true;
   const status = (err as { status?: unknown }).status;
   return err.name === "HttpResponseError" && typeof status === "number" && status >= 500;
 }
 
-/** Runs a mint call, turning transport failures into `mint_unreachable` and refusals into `mint_error`. */
+/** Runs a mint call, turning transport failures into `mint-unreachable` and refusals into `mint-error`. */
 export async function callMint<T>(mintUrl: string, fn: () => Promise<T>, opId?: string): Promise<T> {
   try {
     return await fn();
@@ -63,7 +63,7 @@ export async function callMint<T>(mintUrl: string, fn: () => Promise<T>, opId?: 
     if (err instanceof WalletError) throw err;
     if (isTransportError(err)) {
       throw new WalletError(
-        "mint_unreachable",
+        "mint-unreachable",
         `mint ${mintUrl} is unreachable: ${errorMessage(err)}`,
         opId,
         {
@@ -71,7 +71,7 @@ export async function callMint<T>(mintUrl: string, fn: () => Promise<T>, opId?: 
         },
       );
     }
-    throw new WalletError("mint_error", `mint ${mintUrl} refused: ${errorMessage(err)}`, opId, {
+    throw new WalletError("mint-error", `mint ${mintUrl} refused: ${errorMessage(err)}`, opId, {
       cause: err,
     });
   }

@@ -40,7 +40,7 @@ function readSeed(path: string): Uint8Array {
   const mode = statSync(path).mode & 0o777;
   if ((mode & 0o077) !== 0) {
     throw new WalletError(
-      "invalid_argument",
+      "invalid-argument",
       `seed file ${path} is readable by others (mode ${mode.toString(8)}); run: chmod 600 ${path}`,
     );
   }
@@ -48,7 +48,7 @@ function readSeed(path: string): Uint8Array {
   const hex = lines[0] === HEADER ? lines[1] : lines[0];
   if (!hex || !/^[0-9a-f]+$/i.test(hex) || hex.length !== SEED_BYTES * 2) {
     throw new WalletError(
-      "invalid_argument",
+      "invalid-argument",
       `seed file ${path} does not hold a ${SEED_BYTES}-byte hex seed`,
     );
   }

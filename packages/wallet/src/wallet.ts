@@ -61,7 +61,7 @@ const INFLIGHT = new Set<string>();
 
 export async function openWallet(opts: OpenWalletOptions): Promise<PylonWallet> {
   const seed = opts.seed ?? (opts.seedPath ? loadOrCreateSeed(opts.seedPath) : undefined);
-  if (!seed) throw new WalletError("invalid_argument", "openWallet needs seedPath or seed");
+  if (!seed) throw new WalletError("invalid-argument", "openWallet needs seedPath or seed");
   setGlobalRequestOptions({ requestTimeout: opts.requestTimeoutMs ?? 15_000 });
   const db = openDatabase(opts.dbPath);
   // Configured mints first (the first is the default), then every mint this wallet has used before.
@@ -130,7 +130,7 @@ export class PylonWallet {
   fund(amountSats: number, opts: FundOptions & { mint?: string } = {}): Promise<Operation> {
     if (!Number.isSafeInteger(amountSats) || amountSats <= 0) {
       return Promise.reject(
-        new WalletError("invalid_argument", `amount must be a positive whole number of sats`),
+        new WalletError("invalid-argument", `amount must be a positive whole number of sats`),
       );
     }
     return this.exclusive(() => fund(this.ctx, this.pick(opts.mint), amountSats, opts));
@@ -245,7 +245,7 @@ export class PylonWallet {
     if (mint) return this.addMint(mint);
     const first = this.mintSet.values().next();
     if (first.done)
-      throw new WalletError("invalid_argument", "no mint configured (pass --mint or set PYLON_MINT)");
+      throw new WalletError("invalid-argument", "no mint configured (pass --mint or set PYLON_MINT)");
     return first.value;
   }
 

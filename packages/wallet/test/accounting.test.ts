@@ -6,19 +6,17 @@
  */
 import { fakeInvoice, type RunningMint } from "@pylon/mint";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  acceptLockedPayment,
-  KeysetDirectory,
-  type Operation,
-  PaymentLedger,
-  type PylonWallet,
-  redeemCollected,
-} from "../src/index.js";
+import { acceptLockedPayment } from "../src/payments/accept.js";
+import { KeysetDirectory } from "../src/payments/keysets.js";
+import { PaymentLedger } from "../src/payments/ledger.js";
+import { redeemCollected } from "../src/payments/redeem.js";
+import type { Operation } from "../src/store/operations.js";
+import type { PylonWallet } from "../src/wallet.js";
 import { Fixture } from "./helpers.js";
 
 const fx = new Fixture();
 let mint: RunningMint;
-afterAll(() => fx.cleanup());
+afterAll(() => fx.cleanup.run());
 beforeAll(async () => {
   mint = await fx.mint({ inputFeePpk: 400 });
 });

@@ -11,17 +11,13 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { fakeInvoice, type RunningMint } from "@pylon/mint";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  acceptLockedPayment,
-  type CrashPoint,
-  KeysetDirectory,
-  type LockedToken,
-  PAUSE_ENV,
-  PAUSE_MARKER,
-  PaymentLedger,
-  type PylonWallet,
-  redeemCollected,
-} from "../src/index.js";
+import { type CrashPoint, PAUSE_ENV, PAUSE_MARKER } from "../src/crash-points.js";
+import type { LockedToken } from "../src/ops/tokens.js";
+import { acceptLockedPayment } from "../src/payments/accept.js";
+import { KeysetDirectory } from "../src/payments/keysets.js";
+import { PaymentLedger } from "../src/payments/ledger.js";
+import { redeemCollected } from "../src/payments/redeem.js";
+import type { PylonWallet } from "../src/wallet.js";
 import { Fixture } from "./helpers.js";
 
 const CHILD = fileURLToPath(new URL("./fixtures/wallet-op.mjs", import.meta.url));
@@ -35,7 +31,7 @@ beforeAll(() => {
 });
 afterEach(async () => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill("SIGKILL");
-  await fx.cleanup();
+  await fx.cleanup.run();
 });
 
 /** Runs `op` in a child that pauses at `point`; SIGKILLs it there. */
@@ -92,29 +88,36 @@ async function expectExact(mint: RunningMint, wallets: PylonWallet[], ledgerHeld
 }
 
 async function funded(mint: RunningMint, sats = 1000): Promise<{ dir: string; wallet: PylonWallet }> {
-  const dir = fx.dir();
+  const dir = await fx.dir();
   const wallet = await fx.wallet([mint.url], dir);
   if (sats > 0) await wallet.fund(sats);
   wallet.close();
   return { dir, wallet };
 }
 
+/** A fresh mint and a wallet funded with `sats`, whose `op` is killed at `point`; the wallet reopened from its files. */
+async function killAndReopen(
+  point: CrashPoint,
+  op: string,
+  args: unknown,
+  sats = 1000,
+): Promise<{ mint: RunningMint; wallet: PylonWallet }> {
+  const mint = await fx.mint();
+  const { dir } = await funded(mint, sats);
+  await killAt(point, dir, mint.url, op, args);
+  return { mint, wallet: await fx.wallet([mint.url], dir) };
+}
+
 describe("a wallet killed mid-operation settles exactly on restart", () => {
   it("send killed before the mint call: the swap never happened, the balance is untouched", async () => {
-    const mint = await fx.mint();
-    const { dir } = await funded(mint);
-    await killAt("after-wal", dir, mint.url, "send", { amount: 300 });
-    const wallet = await fx.wallet([mint.url], dir);
+    const { mint, wallet } = await killAndReopen("after-wal", "send", { amount: 300 });
     expect(wallet.history()[0]).toMatchObject({ kind: "send", state: "failed" });
     expect(wallet.balance().total).toEqual({ unspent: 1000, reserved: 0, pending: 0 });
     await expectExact(mint, [wallet]);
   });
 
   it("send killed after the mint swapped: outputs restored (NUT-09), the token still pays", async () => {
-    const mint = await fx.mint();
-    const { dir } = await funded(mint);
-    await killAt("after-mint", dir, mint.url, "send", { amount: 300 });
-    const wallet = await fx.wallet([mint.url], dir);
+    const { mint, wallet } = await killAndReopen("after-mint", "send", { amount: 300 });
     const [op] = wallet.history();
     expect(op).toMatchObject({ kind: "send", state: "completed", amount: 300 });
     expect(wallet.balance().total).toEqual({ unspent: 700 - op!.fee, reserved: 0, pending: 300 });
@@ -133,28 +136,22 @@ describe("a wallet killed mid-operation settles exactly on restart", () => {
     const bob = await fx.wallet([mint.url], dir);
     expect(bob.history()[0]).toMatchObject({ kind: "receive", state: "completed", amount: 200 });
     expect(bob.balance().total.unspent).toBe(200);
-    await expect(bob.receive(token)).rejects.toMatchObject({ code: "token_spent" });
+    await expect(bob.receive(token)).rejects.toMatchObject({ code: "token-spent" });
     expect(bob.balance().total.unspent).toBe(200);
     await expectExact(mint, [alice, bob]);
   });
 
   it("fund killed after the mint signed: the minted proofs are restored", async () => {
-    const mint = await fx.mint();
-    const { dir } = await funded(mint, 0);
-    await killAt("after-mint", dir, mint.url, "fund", { amount: 777 });
-    const wallet = await fx.wallet([mint.url], dir);
+    const { mint, wallet } = await killAndReopen("after-mint", "fund", { amount: 777 }, 0);
     expect(wallet.history()[0]).toMatchObject({ kind: "fund", state: "completed", amount: 777 });
     expect(wallet.balance().total.unspent).toBe(777);
     await expectExact(mint, [wallet]);
   });
 
   it("withdraw killed before the melt: nothing paid, the inputs are released", async () => {
-    const mint = await fx.mint();
-    const { dir } = await funded(mint);
-    await killAt("after-wal", dir, mint.url, "withdraw", {
+    const { mint, wallet } = await killAndReopen("after-wal", "withdraw", {
       invoice: fakeInvoice({ amountMsat: 400_000n }).request,
     });
-    const wallet = await fx.wallet([mint.url], dir);
     expect(wallet.history()[0]).toMatchObject({ kind: "withdraw", state: "failed" });
     expect(wallet.balance().total).toEqual({ unspent: 1000, reserved: 0, pending: 0 });
     expect(mint.stats().melted).toBe(0);
@@ -162,12 +159,9 @@ describe("a wallet killed mid-operation settles exactly on restart", () => {
   });
 
   it("withdraw killed after the melt: paid once, change restored from the quote", async () => {
-    const mint = await fx.mint();
-    const { dir } = await funded(mint);
-    await killAt("after-mint", dir, mint.url, "withdraw", {
+    const { mint, wallet } = await killAndReopen("after-mint", "withdraw", {
       invoice: fakeInvoice({ amountMsat: 400_000n }).request,
     });
-    const wallet = await fx.wallet([mint.url], dir);
     const [op] = wallet.history();
     expect(op).toMatchObject({ kind: "withdraw", state: "completed", amount: 400 });
     expect(wallet.balance().total.unspent).toBe(600 - op!.fee);

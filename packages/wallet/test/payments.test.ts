@@ -7,14 +7,11 @@ import { join } from "node:path";
 import { getDecodedToken, getEncodedToken, type P2PKOptions, type Proof, Wallet } from "@cashu/cashu-ts";
 import type { RunningMint } from "@pylon/mint";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type AcceptOptions,
-  acceptLockedPayment,
-  KeysetDirectory,
-  PaymentLedger,
-  type PylonWallet,
-  redeemCollected,
-} from "../src/index.js";
+import { type AcceptOptions, acceptLockedPayment } from "../src/payments/accept.js";
+import { KeysetDirectory } from "../src/payments/keysets.js";
+import { PaymentLedger } from "../src/payments/ledger.js";
+import { redeemCollected } from "../src/payments/redeem.js";
+import type { PylonWallet } from "../src/wallet.js";
 import { FetchSpy } from "./fetch-spy.js";
 import { Fixture } from "./helpers.js";
 
@@ -38,12 +35,12 @@ beforeAll(async () => {
   await keysets.refresh(mint.url);
   await buyer.fund(5000);
   await buyer.fund(500, { mint: foreignMint.url });
-  ledgerDir = fx.dir();
+  ledgerDir = await fx.dir();
   spy.install();
 });
 afterAll(async () => {
   spy.uninstall();
-  await fx.cleanup();
+  await fx.cleanup.run();
 });
 
 function optionsFor(provider: PylonWallet, ledger: PaymentLedger, price: number): AcceptOptions {
@@ -136,19 +133,19 @@ describe("P2PK-locked payments", () => {
     const first = goodProofs[0]!;
     const cases: Array<[string, string]> = [
       // Forged: a C that is not the mint's signature, a broken DLEQ, an inflated amount, no DLEQ at all.
-      ["bad_dleq", tamper(good, (ps) => ps.splice(0, 1, { ...first, C: flipParity(first.C) }))],
+      ["bad-dleq", tamper(good, (ps) => ps.splice(0, 1, { ...first, C: flipParity(first.C) }))],
       [
-        "bad_dleq",
+        "bad-dleq",
         tamper(good, (ps) => ps.splice(0, 1, { ...first, dleq: { ...first.dleq!, s: "11".repeat(32) } })),
       ],
-      ["bad_dleq", tamper(good, (ps) => ps.splice(0, 1, { ...first, amount: first.amount.multiplyBy(2) }))],
-      ["bad_dleq", tamper(good, (ps) => ps.splice(0, 1, { ...first, dleq: undefined }))],
-      ["foreign_mint", await lock(victim.p2pk.pubkey, 64, now() + 3600, foreignMint.url)],
+      ["bad-dleq", tamper(good, (ps) => ps.splice(0, 1, { ...first, amount: first.amount.multiplyBy(2) }))],
+      ["bad-dleq", tamper(good, (ps) => ps.splice(0, 1, { ...first, dleq: undefined }))],
+      ["foreign-mint", await lock(victim.p2pk.pubkey, 64, now() + 3600, foreignMint.url)],
       ["underpaid", await lock(victim.p2pk.pubkey, 20)],
-      ["wrong_key", await lock(other.p2pk.pubkey, 64)],
-      ["locktime_too_close", await lock(victim.p2pk.pubkey, 64, now() + 60)],
-      ["not_locked", (await buyer.send(64)).token],
-      ["unknown_keyset", tamper(good, (ps) => ps.splice(0, 1, { ...first, id: "00ffffffffffffff" }))],
+      ["wrong-key", await lock(other.p2pk.pubkey, 64)],
+      ["locktime-too-close", await lock(victim.p2pk.pubkey, 64, now() + 60)],
+      ["not-locked", (await buyer.send(64)).token],
+      ["unknown-keyset", tamper(good, (ps) => ps.splice(0, 1, { ...first, id: "00ffffffffffffff" }))],
       ["malformed", "cashuBthis-is-not-a-token"],
       // The same proof twice in one token: a double spend inside the payment.
       ["replayed", tamper(good, (ps) => ps.push({ ...first }))],
@@ -207,9 +204,9 @@ describe("P2PK-locked payments", () => {
         "multisig",
         { pubkey: [victim.p2pk.pubkey, other.p2pk.pubkey], requiredSignatures: 2, locktime, refundKeys },
       ],
-      ["no_refund_key", { pubkey: victim.p2pk.pubkey, locktime }],
-      ["locktime_too_close", { pubkey: victim.p2pk.pubkey, refundKeys: [] }],
-      ["unsupported_lock", { pubkey: victim.p2pk.pubkey, locktime, refundKeys, sigFlag: "SIG_ALL" }],
+      ["no-refund-key", { pubkey: victim.p2pk.pubkey, locktime }],
+      ["locktime-too-close", { pubkey: victim.p2pk.pubkey, refundKeys: [] }],
+      ["unsupported-lock", { pubkey: victim.p2pk.pubkey, locktime, refundKeys, sigFlag: "SIG_ALL" }],
     ];
     for (const [code, p2pk] of cases) {
       expect(acceptLockedPayment(await craft(p2pk), optionsFor(victim, ledger, 50)), code).toMatchObject({

@@ -1,9 +1,9 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { deriveKeyPair } from "../src/index.js";
+import { deriveKeyPair } from "../src/keys.js";
 import { Fixture } from "./helpers.js";
 
 const fx = new Fixture();
-afterAll(() => fx.cleanup());
+afterAll(() => fx.cleanup.run());
 
 // cashu-ts 4.8's selection finds nothing for 32 sats from {32, 256, 8192} at 100 ppk (32 alone nets 31);
 // the wallet then picks covering inputs itself (ops/select.ts).

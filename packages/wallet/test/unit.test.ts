@@ -3,20 +3,18 @@ import { chmodSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { Amount, createP2PKsecret } from "@cashu/cashu-ts";
 import { afterAll, describe, expect, it } from "vitest";
-import {
-  type AcceptedPayment,
-  deriveKeyPair,
-  loadOrCreateSeed,
-  PaymentLedger,
-  proofY,
-  readLock,
-} from "../src/index.js";
+import { deriveKeyPair } from "../src/keys.js";
+import type { AcceptedPayment } from "../src/payments/accept.js";
+import { PaymentLedger } from "../src/payments/ledger.js";
+import { readLock } from "../src/payments/lock-conditions.js";
+import { proofY } from "../src/proof-y.js";
+import { loadOrCreateSeed } from "../src/seed.js";
 import { SqliteCounterSource } from "../src/store/counters.js";
 import { openDatabase } from "../src/store/db.js";
 import { Fixture } from "./helpers.js";
 
 const fx = new Fixture();
-afterAll(() => fx.cleanup());
+afterAll(() => fx.cleanup.run());
 const KEY = deriveKeyPair(new Uint8Array(64).fill(7)).pubkey;
 const OTHER = deriveKeyPair(new Uint8Array(64).fill(8)).pubkey;
 
@@ -46,8 +44,8 @@ describe("readLock", () => {
   });
 
   it("tells bearer and foreign-kind secrets from malformed ones", () => {
-    expect(readLock("a1b2c3")).toMatchObject({ ok: false, code: "not_locked" });
-    expect(readLock(secret([], "HTLC"))).toMatchObject({ ok: false, code: "not_locked" });
+    expect(readLock("a1b2c3")).toMatchObject({ ok: false, code: "not-locked" });
+    expect(readLock(secret([], "HTLC"))).toMatchObject({ ok: false, code: "not-locked" });
     expect(
       readLock(
         secret([
@@ -75,16 +73,16 @@ describe("readLock", () => {
 });
 
 describe("seed file", () => {
-  it("is created 0600 once and read back the same", () => {
-    const path = join(fx.dir(), "wallet", "seed");
+  it("is created 0600 once and read back the same", async () => {
+    const path = join(await fx.dir(), "wallet", "seed");
     const seed = loadOrCreateSeed(path);
     expect(seed).toHaveLength(64);
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(loadOrCreateSeed(path)).toEqual(seed);
   });
 
-  it("is refused when others can read it", () => {
-    const path = join(fx.dir(), "seed");
+  it("is refused when others can read it", async () => {
+    const path = join(await fx.dir(), "seed");
     loadOrCreateSeed(path);
     chmodSync(path, 0o644);
     expect(() => loadOrCreateSeed(path)).toThrow(/readable by others/);
@@ -93,7 +91,7 @@ describe("seed file", () => {
 
 describe("SQLite counter source", () => {
   it("never hands out a counter twice, across connections to one file", async () => {
-    const file = join(fx.dir(), "w.db");
+    const file = join(await fx.dir(), "w.db");
     const a = new SqliteCounterSource(openDatabase(file));
     const b = new SqliteCounterSource(openDatabase(file));
     const ranges = await Promise.all([

@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import { fakeInvoice, type RunningMint } from "@pylon/mint";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type PylonWallet, WalletError } from "../src/index.js";
+import { WalletError } from "../src/errors.js";
+import type { PylonWallet } from "../src/wallet.js";
 import { Fixture } from "./helpers.js";
 
 const fx = new Fixture();
@@ -14,7 +15,7 @@ beforeAll(async () => {
   alice = await fx.wallet([mint.url]);
   bob = await fx.wallet([mint.url]);
 });
-afterAll(() => fx.cleanup());
+afterAll(() => fx.cleanup.run());
 
 describe("wallet against the real local mint", () => {
   it("funds, sends, receives in a second wallet, withdraws with change, and keeps history", async () => {
@@ -50,14 +51,14 @@ describe("wallet against the real local mint", () => {
     await alice.fund(64);
     const { token } = await alice.send(10);
     await bob.receive(token);
-    await expect(bob.receive(token)).rejects.toMatchObject({ code: "token_spent" });
-    await expect(bob.receive("cashuBnotatoken")).rejects.toMatchObject({ code: "malformed_token" });
+    await expect(bob.receive(token)).rejects.toMatchObject({ code: "token-spent" });
+    await expect(bob.receive("cashuBnotatoken")).rejects.toMatchObject({ code: "malformed-token" });
     await expect(alice.send(1_000_000)).rejects.toBeInstanceOf(WalletError);
-    await expect(alice.send(1_000_000)).rejects.toMatchObject({ code: "insufficient_balance" });
+    await expect(alice.send(1_000_000)).rejects.toMatchObject({ code: "insufficient-balance" });
   });
 
   it("keeps an operation the mint never answered, and settles it once the mint is back", async () => {
-    const dir = fx.dir();
+    const dir = await fx.dir();
     const db = join(dir, "mint.db");
     const first = await fx.mint({ db });
     const other = await fx.mint();
@@ -71,7 +72,7 @@ describe("wallet against the real local mint", () => {
 
     await first.close();
     const err = await w.send(123).catch((e: unknown) => e);
-    expect(err).toMatchObject({ code: "mint_unreachable", opId: expect.any(String) });
+    expect(err).toMatchObject({ code: "mint-unreachable", opId: expect.any(String) });
     const stuck = w.balance().byMint[first.url]!;
     expect(stuck.reserved).toBeGreaterThanOrEqual(123); // written down, not lost
     expect(stuck.unspent + stuck.reserved).toBe(400);

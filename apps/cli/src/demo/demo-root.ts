@@ -6,7 +6,7 @@
  * providers serve a random-weight model whose text is noise. With a real model (`--model`) the count shows
  * whether the sub-calls found it too.
  */
-import type { ScriptedResponder } from "@pylon/inference";
+import type { ScriptedResponder } from "@pylon/inference/scripted";
 import { isForcedFinal, pyString, repl, replyIndex } from "@pylon/rlm";
 
 export interface DemoRootOptions {

@@ -1,6 +1,6 @@
 import { ByteWriter } from "./byte-writer.js";
 import { float32ToFloat16Bits } from "./f16.js";
-import { Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES, QUANT_BLOCK, quantizeQ4_0, quantizeQ8_0 } from "./quantize.js";
+import { Q4_0_BLOCK_BYTES, Q8_0_BLOCK_BYTES, QUANT_BLOCK, quantiseQ4_0, quantiseQ8_0 } from "./quantise.js";
 
 /** GGUF metadata value types (ggml/src/gguf.cpp, enum gguf_type). */
 const GgufValueType = {
@@ -116,10 +116,10 @@ function writeTensorData(out: ByteWriter, tensor: GgufTensorSpec): void {
       for (const value of tensor.data) out.u16(float32ToFloat16Bits(value));
       return;
     case "q8_0":
-      out.raw(quantizeQ8_0(tensor.data));
+      out.raw(quantiseQ8_0(tensor.data));
       return;
     case "q4_0":
-      out.raw(quantizeQ4_0(tensor.data));
+      out.raw(quantiseQ4_0(tensor.data));
       return;
   }
 }

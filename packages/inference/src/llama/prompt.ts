@@ -1,6 +1,6 @@
 import type { ChatHistoryItem, ChatWrapper, LlamaModel, Token } from "node-llama-cpp";
 import type { ChatMessage } from "../backend.js";
-import type { NormalizedRequest } from "../request.js";
+import type { NormalisedRequest } from "../request.js";
 
 /** A request turned into what the decoder needs: prompt tokens and the template's own stop conditions. */
 export interface RenderedPrompt {
@@ -19,7 +19,7 @@ export interface RenderedPrompt {
 export function renderPrompt(
   model: LlamaModel,
   chatWrapper: () => ChatWrapper,
-  request: NormalizedRequest,
+  request: NormalisedRequest,
 ): RenderedPrompt {
   if (request.messages) return renderChat(model, chatWrapper(), request.messages);
 

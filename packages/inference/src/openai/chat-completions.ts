@@ -1,6 +1,6 @@
 import type { ChatMessage } from "../backend.js";
 import { BackendError, errorMessage } from "../errors.js";
-import type { NormalizedRequest } from "../request.js";
+import type { NormalisedRequest } from "../request.js";
 
 // The OpenAI chat-completions wire format, as far as this backend speaks it.
 
@@ -16,7 +16,7 @@ export interface ChatCompletionChunk {
 
 export function requestBody(
   options: { model: string; maxTokensField?: "max_tokens" | "max_completion_tokens" },
-  request: NormalizedRequest,
+  request: NormalisedRequest,
   messages: ChatMessage[],
 ): Record<string, unknown> {
   return {
@@ -35,7 +35,7 @@ export function requestBody(
   };
 }
 
-export function toMessages(request: NormalizedRequest): ChatMessage[] {
+export function toMessages(request: NormalisedRequest): ChatMessage[] {
   return request.messages ?? [{ role: "user", content: request.prompt ?? "" }];
 }
 

@@ -3,7 +3,7 @@ import type { Backend, BackendInfo, GenerateOptions, GenerateRequest, GenerateRe
 import { BackendError, errorMessage, isBackendError } from "../errors.js";
 import { type DecodeOutcome, type JobContext, runJob } from "../job.js";
 import { SlotScheduler } from "../scheduler.js";
-import { estimateTokens } from "../scripted/token-estimate.js";
+import { estimateTokens } from "../token-estimate.js";
 import {
   type ChatCompletionChunk,
   chatCompletionsUrl,

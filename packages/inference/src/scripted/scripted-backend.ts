@@ -2,9 +2,9 @@ import { abortableDelay } from "../abort.js";
 import type { Backend, BackendInfo, GenerateOptions, GenerateRequest, GenerateResult } from "../backend.js";
 import { BackendError, type BackendErrorCode } from "../errors.js";
 import { type DecodeOutcome, type JobContext, runJob } from "../job.js";
-import type { NormalizedRequest } from "../request.js";
+import type { NormalisedRequest } from "../request.js";
 import { SlotScheduler } from "../scheduler.js";
-import { estimateTokens, splitIntoScriptedTokens } from "./token-estimate.js";
+import { CHARS_PER_ESTIMATED_TOKEN, estimateTokens } from "../token-estimate.js";
 
 export type ScriptedResponder = (request: GenerateRequest, callIndex: number) => string | Promise<string>;
 
@@ -31,7 +31,7 @@ export interface ScriptedBackendOptions {
 
 /**
  * A deterministic stand-in for a model, for tests and demos. Text is streamed in scripted tokens of four
- * characters; usage counts are estimates (see token-estimate.ts). `maxTokens` and stop strings apply as
+ * characters; usage counts are estimates (see ../token-estimate.ts). `maxTokens` and stop strings apply as
  * they would to a model.
  */
 export function createScriptedBackend(options: ScriptedBackendOptions): Backend {
@@ -47,7 +47,7 @@ export function createScriptedBackend(options: ScriptedBackendOptions): Backend 
   const responses = options.responses;
   let calls = 0;
 
-  const respond = async (request: NormalizedRequest, callIndex: number): Promise<string> => {
+  const respond = async (request: NormalisedRequest, callIndex: number): Promise<string> => {
     const asRequest = toGenerateRequest(request);
     const injected = options.fail?.(asRequest, callIndex);
     if (injected !== undefined) {
@@ -118,7 +118,7 @@ async function delayUnlessAborted(ms: number, signal: AbortSignal): Promise<void
   await abortableDelay(ms, signal).catch(() => undefined);
 }
 
-function toGenerateRequest(request: NormalizedRequest): GenerateRequest {
+function toGenerateRequest(request: NormalisedRequest): GenerateRequest {
   const settings = {
     maxTokens: request.maxTokens,
     stop: request.stop,
@@ -131,4 +131,13 @@ function toGenerateRequest(request: NormalizedRequest): GenerateRequest {
   return request.messages
     ? { ...settings, messages: request.messages }
     : { ...settings, prompt: request.prompt! };
+}
+
+/** Splits text into the scripted backend's tokens, in order. */
+function splitIntoScriptedTokens(text: string): string[] {
+  const tokens: string[] = [];
+  for (let start = 0; start < text.length; start += CHARS_PER_ESTIMATED_TOKEN) {
+    tokens.push(text.slice(start, start + CHARS_PER_ESTIMATED_TOKEN));
+  }
+  return tokens;
 }

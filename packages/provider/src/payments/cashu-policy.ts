@@ -16,7 +16,7 @@ import {
   encodeLockedPaymentRequest,
   type KeysetDirectory,
   type PaymentLedger,
-  type Refusal,
+  type PaymentRefusal,
   type RefusalCode,
 } from "@pylon/wallet";
 import { type Logger, shortId } from "../log.js";
@@ -134,7 +134,7 @@ export class CashuPolicy implements PaymentPolicy {
       });
     let result = check();
     // A mint may rotate keysets: fetch its keys again (rate-limited), from the mint, never from the token.
-    if (!result.ok && result.code === "unknown_keyset" && (await this.#refreshKeysets())) result = check();
+    if (!result.ok && result.code === "unknown-keyset" && (await this.#refreshKeysets())) result = check();
     if (result.ok) return { ok: true, payment: result };
     if (ASK_AGAIN.has(result.code)) {
       this.#o.log.info(`job ${shortId(job.id)}: payment refused (${result.code}): ${result.reason}`);
@@ -143,7 +143,7 @@ export class CashuPolicy implements PaymentPolicy {
     return { ok: false, decision: this.#refused(job, result) };
   }
 
-  #refused(job: JobRequest, refusal: Refusal): PaymentDecision {
+  #refused(job: JobRequest, refusal: PaymentRefusal): PaymentDecision {
     this.#o.log.info(`job ${shortId(job.id)}: payment refused (${refusal.code}): ${refusal.reason}`);
     return { ok: false, feedback: "error", reason: `payment refused (${refusal.code}): ${refusal.reason}` };
   }

@@ -13,7 +13,7 @@
  * token is recorded in `tab_refunds` in the transaction that takes it off the tab, until delivered.
  */
 import { randomUUID } from "node:crypto";
-import type { AcceptedPayment, PaymentLedger, PylonWallet, Refusal } from "@pylon/wallet";
+import type { AcceptedPayment, PaymentLedger, PaymentRefusal, PylonWallet } from "@pylon/wallet";
 import { renameLegacyColumns } from "../store/schema.js";
 
 const SCHEMA = `
@@ -123,13 +123,13 @@ export class TabBook {
     payment: AcceptedPayment,
     jobId: string,
     reserveMsats: number,
-  ): { ok: true; balance: TabBalance } | Refusal {
+  ): { ok: true; balance: TabBalance } | PaymentRefusal {
     const tab = this.#row(buyer);
     if (tab && tab.mint_url !== payment.mintUrl)
       return refusal(`this tab holds ecash of ${tab.mint_url}; deposit from that mint`);
     if (tab?.closing_op) return refusal("this tab is being closed; open a new one after the refund");
     const now = this.#now();
-    const run = this.#db.transaction((): { ok: true; balance: TabBalance } | Refusal => {
+    const run = this.#db.transaction((): { ok: true; balance: TabBalance } | PaymentRefusal => {
       const recorded = this.#o.ledger.record(payment, { ref: jobId });
       if (!recorded.ok) return recorded;
       const creditMsats = recorded.credit.amountSats * 1000;
@@ -383,6 +383,6 @@ function toRefund(row: RefundRow): TabRefund {
   return refund;
 }
 
-function refusal(reason: string): Refusal {
+function refusal(reason: string): PaymentRefusal {
   return { ok: false, code: "malformed", reason };
 }

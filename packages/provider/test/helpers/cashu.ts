@@ -4,7 +4,8 @@
  */
 import path from "node:path";
 import { getDecodedToken, getEncodedToken, type Proof } from "@cashu/cashu-ts";
-import { type Backend, createScriptedBackend } from "@pylon/inference";
+import type { Backend } from "@pylon/inference";
+import { createScriptedBackend } from "@pylon/inference/scripted";
 import { type RunningMint, startMint } from "@pylon/mint";
 import { openWallet, type PylonWallet } from "@pylon/wallet";
 import type { PaymentTarget, ProviderConfigInput, RunningProvider } from "../../src/index.js";

@@ -3,7 +3,7 @@
  * against the exact gold. `scripted` models are the task's SCRIPTED solver and oracle (engine checks); real
  * models (`openai:`, `llama:`) reproduce the paper's setting.
  */
-import type { ScriptedResponder } from "@pylon/inference";
+import type { ScriptedResponder } from "@pylon/inference/scripted";
 import { type RlmResult, runRlm } from "../loop/run-rlm.js";
 import { RLM_DEFAULTS, type RlmOptions } from "../loop/settings.js";
 import type { ModelSpec } from "../models/model-spec.js";

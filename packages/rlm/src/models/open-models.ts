@@ -2,14 +2,8 @@
  * Turns model specs into the two things an RLM run needs: a root Backend and a SubcallBackend. The same
  * llama file for both is loaded once and shared (its sequences serve root turns and sub-calls alike).
  */
-import {
-  type Backend,
-  createLlamaBackend,
-  createOpenAIBackend,
-  createScriptedBackend,
-  type GpuSetting,
-  type ScriptedResponder,
-} from "@pylon/inference";
+import { type Backend, createLlamaBackend, createOpenAIBackend, type GpuSetting } from "@pylon/inference";
+import { createScriptedBackend, type ScriptedResponder } from "@pylon/inference/scripted";
 import { backendSubcalls, type TokenPrice } from "../subcalls/backend-subcalls.js";
 import type { SubcallBackend } from "../subcalls/types.js";
 import { type ModelSpec, sameModel } from "./model-spec.js";

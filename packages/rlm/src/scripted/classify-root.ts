@@ -3,7 +3,7 @@
  * groups of lines, failed slots retried once), parses the labels into `records`, and computes the answer in
  * Python. The task's structured question decides which aggregation it writes, as a model would from the text.
  */
-import type { ScriptedResponder } from "@pylon/inference";
+import type { ScriptedResponder } from "@pylon/inference/scripted";
 import type { OolongQuestion } from "../tasks/oolong.js";
 import { LABELS } from "../tasks/oolong-instances.js";
 import type { PairsQuestion, UserCondition } from "../tasks/oolong-pairs.js";

@@ -3,7 +3,7 @@
  * prompt that shares the most words with the prompt's first paragraph (the question), or NONE. It reads, it
  * does not understand; it only makes the engine's plumbing visible end to end.
  */
-import type { ScriptedResponder } from "@pylon/inference";
+import type { ScriptedResponder } from "@pylon/inference/scripted";
 
 const STOP_WORDS = new Set(
   "the a an of in on for to is are was were what which who whom how when where why does do did and or with from by this that it as at be mentioned provided text".split(

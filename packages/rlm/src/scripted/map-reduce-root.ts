@@ -3,7 +3,7 @@
  * do: probe the context, split it into parts, ask the sub-model about every part with llm_batch (retrying
  * failed slots once), then aggregate. Deterministic; used by tests, offline benchmarks and `--root scripted`.
  */
-import type { ScriptedResponder } from "@pylon/inference";
+import type { ScriptedResponder } from "@pylon/inference/scripted";
 import { isForcedFinal, lastUserMessage, pyString, repl, replyIndex } from "./conversation.js";
 
 export interface MapReduceRootOptions {

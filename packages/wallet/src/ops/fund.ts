@@ -47,7 +47,7 @@ export async function fund(
   if (!paid) {
     ctx.inflight.delete(op.id);
     throw new WalletError(
-      "payment_failed",
+      "payment-failed",
       `invoice not paid in time; if it is paid later, the wallet mints it on its next start (operation ${op.id})`,
       op.id,
     );

@@ -38,19 +38,19 @@ export async function createLockedPayments(
   const seen = new Set<string>();
   for (const r of requests) {
     const key = normalizeKey(r.pubkey);
-    if (seen.has(key)) throw new WalletError("invalid_argument", `two payments to the same key ${key}`);
+    if (seen.has(key)) throw new WalletError("invalid-argument", `two payments to the same key ${key}`);
     seen.add(key);
     if (!Number.isSafeInteger(r.amountSats) || r.amountSats <= 0) {
       throw new WalletError(
-        "invalid_argument",
+        "invalid-argument",
         `amount must be a positive whole number of sats, got ${r.amountSats}`,
       );
     }
     if (!Number.isSafeInteger(r.locktime) || r.locktime <= now) {
-      throw new WalletError("invalid_argument", `locktime ${r.locktime} is not in the future`);
+      throw new WalletError("invalid-argument", `locktime ${r.locktime} is not in the future`);
     }
   }
-  if (requests.length === 0) throw new WalletError("invalid_argument", "no payments to make");
+  if (requests.length === 0) throw new WalletError("invalid-argument", "no payments to make");
   const wallet = await ctx.mint(mintUrl);
   const keyset = wallet.getKeyset();
   const data = requests.flatMap((r) =>
@@ -94,7 +94,7 @@ export function withRedeemFee(price: number, keyset: Pick<Keyset, "keys" | "fee"
     amount = needed;
   }
   throw new WalletError(
-    "invalid_argument",
+    "invalid-argument",
     `input fee of ${keyset.fee} ppk does not converge for ${price} sats`,
   );
 }
@@ -103,5 +103,5 @@ function normalizeKey(pubkey: string): string {
   const k = pubkey.toLowerCase();
   if (/^0[23][0-9a-f]{64}$/.test(k)) return k;
   if (/^[0-9a-f]{64}$/.test(k)) return `02${k}`;
-  throw new WalletError("invalid_argument", `"${pubkey}" is not a public key`);
+  throw new WalletError("invalid-argument", `"${pubkey}" is not a public key`);
 }

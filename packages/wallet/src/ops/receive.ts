@@ -4,39 +4,33 @@
  * P2PK-locked proofs are signed with the wallet's key; a token the wallet itself sent comes back as a
  * reclaim of its pending proofs.
  */
-import { getTokenMetadata, type Proof } from "@cashu/cashu-ts";
+import type { Proof } from "@cashu/cashu-ts";
 import { WalletError } from "../errors.js";
-import { canonicalMintUrl } from "../mint-session.js";
 import { readLock } from "../payments/lock-conditions.js";
 import type { Operation, OpKind } from "../store/operations.js";
 import type { OpContext } from "./context.js";
 import { runSwap } from "./swap.js";
+import { tokenOrigin } from "./tokens.js";
 
 export async function receive(ctx: OpContext, token: string, mints: ReadonlySet<string>): Promise<Operation> {
-  let mintUrl: string;
-  let unit: string;
-  try {
-    const meta = getTokenMetadata(token.trim());
-    mintUrl = canonicalMintUrl(meta.mint);
-    unit = meta.unit;
-  } catch {
-    throw new WalletError("malformed_token", "not a cashu token (expected cashuB…)");
-  }
+  const origin = tokenOrigin(token);
+  if (!origin) throw new WalletError("malformed-token", "not a cashu token (expected cashuB…)");
+  const { mintUrl, unit } = origin;
   if (!mints.has(mintUrl)) {
     throw new WalletError(
-      "unknown_mint",
+      "unknown-mint",
       `token is from mint ${mintUrl}, which this wallet does not use (add it with --mint)`,
     );
   }
   if (unit !== ctx.unit)
-    throw new WalletError("malformed_token", `token unit is ${unit}, this wallet holds ${ctx.unit}`);
+    throw new WalletError("malformed-token", `token unit is ${unit}, this wallet holds ${ctx.unit}`);
   const wallet = await ctx.mint(mintUrl);
   let proofs: Proof[];
   try {
     proofs = wallet.decodeToken(token.trim()).proofs;
   } catch (err) {
     throw new WalletError(
-      "malformed_token",
+      "malformed-token",
       `token does not decode: ${err instanceof Error ? err.message : err}`,
     );
   }
@@ -56,7 +50,7 @@ export async function swapIn(
     preview = await wallet.prepareSwapToReceive(proofs, {}, { type: "deterministic", counter: 0 });
   } catch (err) {
     throw new WalletError(
-      "malformed_token",
+      "malformed-token",
       `token refused before the swap: ${err instanceof Error ? err.message : err}`,
     );
   }

@@ -39,7 +39,7 @@ export function recordOperation(ctx: OpContext, req: RecordRequest): Operation {
       const own = ctx.proofs.get(y);
       if (own && !SPENDABLE.includes(own.state)) {
         throw new WalletError(
-          "token_spent",
+          "token-spent",
           `already spent: proof ${y.slice(0, 16)}… is ${own.state} in this wallet (operation ${own.spentBy ?? "?"})`,
         );
       }

@@ -57,7 +57,7 @@ async function recoverSwap(ctx: OpContext, wallet: CashuWallet, op: Operation): 
     return { state: "failed", op: failed, spentElsewhere: true };
   }
   throw new WalletError(
-    "mint_error",
+    "mint-error",
     `mint ${op.mintUrl} signed ${signed.length} of ${outputs.length} outputs of operation ${op.id}; left for inspection`,
     op.id,
   );
@@ -133,7 +133,7 @@ export async function resolveAfterError(ctx: OpContext, op: Operation, err: unkn
   } catch (recoveryErr) {
     ctx.inflight.delete(op.id);
     const cause = err instanceof WalletError ? err : recoveryErr;
-    const code = cause instanceof WalletError ? cause.code : "mint_error";
+    const code = cause instanceof WalletError ? cause.code : "mint-error";
     throw new WalletError(
       code,
       `${cause instanceof Error ? cause.message : String(cause)} (operation ${op.id} is recorded and settles on the next start)`,
@@ -150,9 +150,9 @@ export async function resolveAfterError(ctx: OpContext, op: Operation, err: unkn
     });
   }
   if (outcome.spentElsewhere) {
-    throw new WalletError("token_spent", `already spent: ${outcome.op.error ?? message}`, op.id, {
+    throw new WalletError("token-spent", `already spent: ${outcome.op.error ?? message}`, op.id, {
       cause: err,
     });
   }
-  throw new WalletError(err instanceof WalletError ? err.code : "mint_error", message, op.id, { cause: err });
+  throw new WalletError(err instanceof WalletError ? err.code : "mint-error", message, op.id, { cause: err });
 }

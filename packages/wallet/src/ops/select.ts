@@ -31,7 +31,7 @@ export async function withSelectionFallback<T>(
   try {
     return await prepare(unspent);
   } catch (err) {
-    if (!(err instanceof WalletError) || err.code !== "insufficient_balance") throw err;
+    if (!(err instanceof WalletError) || err.code !== "insufficient-balance") throw err;
     const inputs = coveringInputs(wallet, unspent, amount);
     if (!inputs || inputs.length === unspent.length) throw err;
     return prepare(inputs);

@@ -92,20 +92,20 @@ function sendOffline(
 export function assertCovers(proofs: Proof[], amount: number, mintUrl: string): void {
   if (!Number.isSafeInteger(amount) || amount <= 0) {
     throw new WalletError(
-      "invalid_argument",
+      "invalid-argument",
       `amount must be a positive whole number of sats, got ${amount}`,
     );
   }
   const have = sats(proofs);
   if (have < amount) {
     throw new WalletError(
-      "insufficient_balance",
+      "insufficient-balance",
       `insufficient balance at ${mintUrl}: ${have} sats, ${amount} needed`,
     );
   }
 }
 
-/** Runs a cashu-ts prepare step, turning its "not enough funds" into insufficient_balance. */
+/** Runs a cashu-ts prepare step, turning its "not enough funds" into insufficient-balance. */
 export async function prepareOrExplain<T>(mintUrl: string, fn: () => Promise<T>): Promise<T> {
   try {
     return await fn();
@@ -113,7 +113,7 @@ export async function prepareOrExplain<T>(mintUrl: string, fn: () => Promise<T>)
     const msg = err instanceof Error ? err.message : String(err);
     if (/not enough|insufficient/i.test(msg)) {
       throw new WalletError(
-        "insufficient_balance",
+        "insufficient-balance",
         `insufficient balance at ${mintUrl} (fees included): ${msg}`,
       );
     }

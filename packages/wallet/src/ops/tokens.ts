@@ -3,9 +3,20 @@
  * Grouped by the lock's pubkey read from each proof's secret, never by output position: cashu-ts sorts
  * swap outputs by amount, so positions do not survive the swap.
  */
-import { getEncodedToken, type Proof } from "@cashu/cashu-ts";
+import { getEncodedToken, getTokenMetadata, type Proof } from "@cashu/cashu-ts";
+import { canonicalMintUrl } from "../mint-session.js";
 import { readLock } from "../payments/lock-conditions.js";
 import type { SignedOutput } from "./record.js";
+
+/** The canonical mint URL and unit a token claims, read without its keysets; undefined when it does not decode. */
+export function tokenOrigin(token: string): { mintUrl: string; unit: string } | undefined {
+  try {
+    const meta = getTokenMetadata(token.trim());
+    return { mintUrl: canonicalMintUrl(meta.mint), unit: meta.unit };
+  } catch {
+    return undefined;
+  }
+}
 
 export interface LockedToken {
   pubkey: string;

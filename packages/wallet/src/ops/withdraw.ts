@@ -26,7 +26,7 @@ export async function withdraw(ctx: OpContext, mintUrl: string, invoice: string)
   const inputFee = wallet.getFeesForProofs(selected).toNumber();
   if (selected.length === 0 || sats(selected) < need.toNumber() + inputFee) {
     throw new WalletError(
-      "insufficient_balance",
+      "insufficient-balance",
       `insufficient balance at ${mintUrl}: ${need.toNumber()} sats + ${inputFee} input fee needed`,
     );
   }
@@ -64,6 +64,6 @@ export async function withdraw(ctx: OpContext, mintUrl: string, invoice: string)
   return resolveAfterError(
     ctx,
     op,
-    new WalletError("payment_failed", `Lightning payment ${res.quote.state.toLowerCase()}`),
+    new WalletError("payment-failed", `Lightning payment ${res.quote.state.toLowerCase()}`),
   );
 }

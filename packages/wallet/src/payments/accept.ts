@@ -1,29 +1,30 @@
 /**
  * Offline acceptance of a P2PK-locked payment by a provider: every check that makes a locked token as good
- * as ecash in hand, with no round trip to the mint (docs/payments.md says why each one is needed).
+ * as ecash in hand, with no round trip to the mint (see docs/payments.md for why each one is needed).
  * Cheap checks run first; the DLEQ verification (≈15 ms of curve math per proof) runs last, only for
  * tokens that passed everything else. Nothing is recorded here: the caller records the returned Ys and the
  * credit atomically with the job (PaymentLedger.record), which is also where a concurrent replay is caught.
  */
-import { getDecodedToken, getTokenMetadata, hasValidDleq, type Proof } from "@cashu/cashu-ts";
+import { getDecodedToken, hasValidDleq, type Proof } from "@cashu/cashu-ts";
 import { xOnly } from "../keys.js";
 import { canonicalMintUrl } from "../mint-session.js";
+import { tokenOrigin } from "../ops/tokens.js";
 import { proofY } from "../proof-y.js";
 import type { KeysetDirectory } from "./keysets.js";
 import { readLock } from "./lock-conditions.js";
 
 export type RefusalCode =
   | "malformed"
-  | "foreign_mint"
-  | "unknown_keyset"
-  | "bad_dleq"
-  | "not_locked"
-  | "wrong_key"
+  | "foreign-mint"
+  | "unknown-keyset"
+  | "bad-dleq"
+  | "not-locked"
+  | "wrong-key"
   | "multisig"
   /** SIG_ALL (cannot be batch-redeemed with other buyers' proofs). */
-  | "unsupported_lock"
-  | "locktime_too_close"
-  | "no_refund_key"
+  | "unsupported-lock"
+  | "locktime-too-close"
+  | "no-refund-key"
   | "replayed"
   | "underpaid";
 
@@ -57,24 +58,18 @@ export interface AcceptedPayment {
   earliestLocktime: number;
 }
 
-export type Refusal = { ok: false; code: RefusalCode; reason: string };
-export type AcceptResult = AcceptedPayment | Refusal;
+export type PaymentRefusal = { ok: false; code: RefusalCode; reason: string };
+export type AcceptResult = AcceptedPayment | PaymentRefusal;
 
-const refuse = (code: RefusalCode, reason: string): Refusal => ({ ok: false, code, reason });
+const refuse = (code: RefusalCode, reason: string): PaymentRefusal => ({ ok: false, code, reason });
 
 export function acceptLockedPayment(token: string, opts: AcceptOptions): AcceptResult {
   const unit = opts.unit ?? "sat";
-  let mintUrl: string;
-  let tokenUnit: string;
-  try {
-    const meta = getTokenMetadata(token.trim());
-    mintUrl = canonicalMintUrl(meta.mint);
-    tokenUnit = meta.unit;
-  } catch {
-    return refuse("malformed", "not a cashu token");
-  }
+  const origin = tokenOrigin(token);
+  if (!origin) return refuse("malformed", "not a cashu token");
+  const { mintUrl, unit: tokenUnit } = origin;
   const allowed = new Set(opts.allowedMints.map((m) => canonicalMintUrl(m)));
-  if (!allowed.has(mintUrl)) return refuse("foreign_mint", `mint ${mintUrl} is not accepted`);
+  if (!allowed.has(mintUrl)) return refuse("foreign-mint", `mint ${mintUrl} is not accepted`);
   if (tokenUnit !== unit) return refuse("malformed", `token unit ${tokenUnit}, expected ${unit}`);
 
   let proofs: Proof[];
@@ -82,7 +77,7 @@ export function acceptLockedPayment(token: string, opts: AcceptOptions): AcceptR
     proofs = getDecodedToken(token.trim(), opts.keysets.ids(mintUrl)).proofs;
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
-    return /keyset/i.test(msg) ? refuse("unknown_keyset", msg) : refuse("malformed", msg);
+    return /keyset/i.test(msg) ? refuse("unknown-keyset", msg) : refuse("malformed", msg);
   }
   if (proofs.length === 0) return refuse("malformed", "token holds no proofs");
 
@@ -95,7 +90,7 @@ export function acceptLockedPayment(token: string, opts: AcceptOptions): AcceptR
   for (const p of proofs) {
     const keyset = opts.keysets.get(mintUrl, p.id);
     if (!keyset || keyset.unit !== unit)
-      return refuse("unknown_keyset", `keyset ${p.id} is not a known ${unit} keyset of ${mintUrl}`);
+      return refuse("unknown-keyset", `keyset ${p.id} is not a known ${unit} keyset of ${mintUrl}`);
     const value = p.amount.toNumber();
     if (!Number.isSafeInteger(value) || value <= 0 || keyset.keys[String(value)] === undefined) {
       return refuse("malformed", `amount ${p.amount.toString()} is not a denomination of keyset ${p.id}`);
@@ -103,17 +98,17 @@ export function acceptLockedPayment(token: string, opts: AcceptOptions): AcceptR
     const lock = readLock(p.secret);
     if (!lock.ok) return refuse(lock.code, lock.reason);
     const c = lock.value;
-    if (xOnly(c.pubkey) !== payTo) return refuse("wrong_key", "locked to another key");
+    if (xOnly(c.pubkey) !== payTo) return refuse("wrong-key", "locked to another key");
     if (c.nSigs !== 1 || c.pubkeys.some((k) => xOnly(k) !== payTo)) {
       return refuse("multisig", "more than one key can (or must) sign the main path");
     }
     if (c.sigflag !== "SIG_INPUTS")
-      return refuse("unsupported_lock", "SIG_ALL proofs cannot be redeemed in a batch");
+      return refuse("unsupported-lock", "SIG_ALL proofs cannot be redeemed in a batch");
     if (c.locktime === undefined || c.locktime < opts.minLocktime) {
-      return refuse("locktime_too_close", `locktime ${c.locktime ?? "none"} is before ${opts.minLocktime}`);
+      return refuse("locktime-too-close", `locktime ${c.locktime ?? "none"} is before ${opts.minLocktime}`);
     }
     if (c.refundKeys.length === 0) {
-      return refuse("no_refund_key", "no refund key: after the locktime anyone could spend it");
+      return refuse("no-refund-key", "no refund key: after the locktime anyone could spend it");
     }
     const y = proofY(p.secret);
     if (seenHere.has(y) || opts.seenYs.has(y))
@@ -138,7 +133,7 @@ export function acceptLockedPayment(token: string, opts: AcceptOptions): AcceptR
     } catch {
       valid = false;
     }
-    if (!valid) return refuse("bad_dleq", `proof ${proofY(p.secret).slice(0, 16)}… has no valid DLEQ proof`);
+    if (!valid) return refuse("bad-dleq", `proof ${proofY(p.secret).slice(0, 16)}… has no valid DLEQ proof`);
   }
   return { ok: true, mintUrl, amountSats: amount, feeSats: fee, ys, proofs, earliestLocktime };
 }

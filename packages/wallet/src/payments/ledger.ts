@@ -12,8 +12,8 @@ import { randomUUID } from "node:crypto";
 import { Amount, type Proof } from "@cashu/cashu-ts";
 import type Database from "better-sqlite3";
 import { type Db, immediate, openDatabase, whereClause } from "../store/db.js";
-import { rowToProof } from "../store/proofs.js";
-import type { AcceptedPayment, Refusal } from "./accept.js";
+import { type ProofColumns, rowToProof } from "../store/proofs.js";
+import type { AcceptedPayment, PaymentRefusal } from "./accept.js";
 import { readLock } from "./lock-conditions.js";
 
 export type CollectedState = "held" | "redeeming" | "redeemed" | "lost";
@@ -64,15 +64,8 @@ const SCHEMA = `
   CREATE INDEX IF NOT EXISTS payment_proofs_state ON payment_proofs (state, mint_url, locktime);
 `;
 
-interface Row {
-  y: string;
+interface Row extends ProofColumns {
   credit_id: string;
-  mint_url: string;
-  keyset_id: string;
-  amount: number;
-  secret: string;
-  c: string;
-  dleq: string | null;
   locktime: number;
   state: CollectedState;
   batch_id: string | null;
@@ -97,7 +90,10 @@ export class PaymentLedger {
    * Records an accepted payment: its Ys (refusing any seen before) and its credit, in one transaction.
    * `ref` ties it to the caller's job.
    */
-  record(payment: AcceptedPayment, opts: { ref?: string } = {}): { ok: true; credit: Credit } | Refusal {
+  record(
+    payment: AcceptedPayment,
+    opts: { ref?: string } = {},
+  ): { ok: true; credit: Credit } | PaymentRefusal {
     const credit: Credit = {
       id: randomUUID(),
       ref: opts.ref ?? null,

@@ -21,7 +21,7 @@ export interface LockConditions {
 
 export type LockRead =
   | { ok: true; value: LockConditions }
-  | { ok: false; code: "not_locked" | "malformed"; reason: string };
+  | { ok: false; code: "not-locked" | "malformed"; reason: string };
 
 const KEY = /^0[23][0-9a-f]{64}$/;
 const KNOWN = new Set(["sigflag", "pubkeys", "n_sigs", "locktime", "refund", "n_sigs_refund"]);
@@ -40,13 +40,13 @@ export function readLock(secret: string): LockRead {
   try {
     json = JSON.parse(secret);
   } catch {
-    return { ok: false, code: "not_locked", reason: "plain (bearer) secret: anyone holding it can spend it" };
+    return { ok: false, code: "not-locked", reason: "plain (bearer) secret: anyone holding it can spend it" };
   }
   const parsed = secretSchema.safeParse(json);
   if (!parsed.success)
     return { ok: false, code: "malformed", reason: "secret is not a NUT-10 well-known secret" };
   const [kind, body] = parsed.data;
-  if (kind !== "P2PK") return { ok: false, code: "not_locked", reason: `secret kind ${kind}, not P2PK` };
+  if (kind !== "P2PK") return { ok: false, code: "not-locked", reason: `secret kind ${kind}, not P2PK` };
   const pubkey = body.data.toLowerCase();
   if (!KEY.test(pubkey))
     return { ok: false, code: "malformed", reason: "lock key is not a compressed public key" };

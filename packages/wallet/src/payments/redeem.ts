@@ -65,7 +65,7 @@ export async function redeemCollected(
           lostSats: 0,
         });
       } catch (err) {
-        if (!(err instanceof WalletError) || (err.code !== "token_spent" && err.code !== "mint_error"))
+        if (!(err instanceof WalletError) || (err.code !== "token-spent" && err.code !== "mint-error"))
           throw err;
         const lost = await releaseBatch(ledger, wallet, mintUrl, batchId);
         done.push({ mintUrl, batchId, proofs: held.length, redeemedSats: 0, feeSats: 0, lostSats: lost });

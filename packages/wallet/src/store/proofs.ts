@@ -19,7 +19,8 @@ export interface StoredProof {
   locktime: number | null;
 }
 
-interface Row {
+/** A proof's columns, as the wallet's `proofs` and the provider ledger's `payment_proofs` tables store it. */
+export interface ProofColumns {
   y: string;
   mint_url: string;
   keyset_id: string;
@@ -27,6 +28,9 @@ interface Row {
   secret: string;
   c: string;
   dleq: string | null;
+}
+
+interface Row extends ProofColumns {
   state: ProofState;
   created_by: string | null;
   spent_by: string | null;
@@ -40,7 +44,7 @@ export interface StateTotals {
   pending: number;
 }
 
-export function rowToProof(r: Pick<Row, "keyset_id" | "amount" | "secret" | "c" | "dleq">): Proof {
+export function rowToProof(r: ProofColumns): Proof {
   return {
     id: r.keyset_id,
     amount: Amount.from(r.amount),

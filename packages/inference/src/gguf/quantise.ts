@@ -11,7 +11,7 @@ export const Q4_0_BLOCK_BYTES = 2 + QUANT_BLOCK / 2;
  * Q8_0, as ggml's reference quantiser writes it: per block, scale d = max|x| / 127 and q = round(x / d).
  * Real models are shipped quantised; these formats let a generated model have the same memory traffic.
  */
-export function quantizeQ8_0(data: Float32Array): Uint8Array {
+export function quantiseQ8_0(data: Float32Array): Uint8Array {
   const out = new Uint8Array(blockCount(data) * Q8_0_BLOCK_BYTES);
   const view = new DataView(out.buffer);
   for (let block = 0, at = 0; block < data.length; block += QUANT_BLOCK, at += Q8_0_BLOCK_BYTES) {
@@ -29,7 +29,7 @@ export function quantizeQ8_0(data: Float32Array): Uint8Array {
  * Q4_0, as ggml's reference quantiser writes it: per block, d = (the value of largest magnitude) / -8 and
  * q = clamp(trunc(x / d + 8.5), 0, 15); element i is the low nibble of byte i, element i + 16 its high nibble.
  */
-export function quantizeQ4_0(data: Float32Array): Uint8Array {
+export function quantiseQ4_0(data: Float32Array): Uint8Array {
   const out = new Uint8Array(blockCount(data) * Q4_0_BLOCK_BYTES);
   const view = new DataView(out.buffer);
   const half = QUANT_BLOCK / 2;
