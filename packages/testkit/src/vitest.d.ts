@@ -1,0 +1,16 @@
+import type { ViteUserConfig } from "vitest/config";
+
+export interface TestConfigOptions {
+  /** Per test and per hook, ms. Default 30,000 (real sockets, SQLite, curve math on a loaded machine). */
+  timeoutMs?: number;
+  /** Hooks may need longer than tests (a Pyodide REPL starting). Default: `timeoutMs`. */
+  hookTimeoutMs?: number;
+  /** Run files one after another (suites that keep a core busy). Default false: at most two at a time. */
+  serial?: boolean;
+  /** Files run before any test file (e.g. a build the tests start as a child process). */
+  globalSetup?: string[];
+  /** Benchmarks run by `vitest bench`. */
+  bench?: string[];
+}
+
+export function defineTestConfig(options?: TestConfigOptions): ViteUserConfig;
