@@ -15,7 +15,10 @@ import { parseArgs } from "node:util";
 import type { JobRequest, NostrEvent, TokenPrice } from "@pylon/protocol";
 import { jobCostMsats } from "@pylon/protocol";
 import { KeysetDirectory, openWallet, PaymentLedger, type PylonWallet } from "@pylon/wallet";
-import { CashuPolicy, quietLogger, quoteJob, TabBook } from "../src/index.js";
+import { quietLogger } from "../src/log.js";
+import { CashuPolicy } from "../src/payments/cashu-policy.js";
+import { TabBook } from "../src/payments/tabs.js";
+import { quoteJob } from "../src/pricing.js";
 
 const { values } = parseArgs({
   options: {

@@ -25,7 +25,7 @@ import {
 import { JobClient, RelayPool } from "@pylon/nostr";
 import { startRelay } from "@pylon/relay";
 import { generateSecretKey } from "nostr-tools/pure";
-import { type RunningProvider, startProvider } from "../src/index.js";
+import { type RunningProvider, startProvider } from "../src/provider.js";
 
 const { values } = parseArgs({
   options: {

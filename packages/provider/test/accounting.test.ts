@@ -1,7 +1,6 @@
 import type { RunningMint } from "@pylon/mint";
 import type { PylonWallet } from "@pylon/wallet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEFAULT_LOCK_SEC, lockedTokenFor } from "../src/index.js";
 import {
   buyerWallet,
   mint,
@@ -11,6 +10,7 @@ import {
   startPaidNode,
 } from "./helpers/cashu.js";
 import { buyerClient, Cleanup, relay } from "./helpers/harness.js";
+import { DEFAULT_LOCK_SEC, lockedTokenFor } from "./helpers/paid-job.js";
 
 // Three providers on one real mint (input fee 100 ppk) and one real relay, scripted (instant) backends.
 // The buyer pays some jobs with per-job tokens (all three locked in ONE swap), opens a tab with each

@@ -18,7 +18,9 @@ import {
 import type { PylonWallet } from "@pylon/wallet";
 import { finalizeEvent } from "nostr-tools/pure";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { JobStore, lockedTokenFor, type PaymentPolicy, type RunningProvider } from "../src/index.js";
+import type { PaymentPolicy } from "../src/payments/policy.js";
+import type { RunningProvider } from "../src/provider.js";
+import { JobStore } from "../src/store/job-store.js";
 import { buyerWallet, mint, PAID_ACTUAL_MSATS, PAID_QUOTE_MSATS, startPaidNode } from "./helpers/cashu.js";
 import {
   buyerClient,
@@ -33,6 +35,7 @@ import {
   tinyModel,
   waitFor,
 } from "./helpers/harness.js";
+import { lockedTokenFor } from "./helpers/paid-job.js";
 
 const files = new Cleanup();
 const cleanup = new Cleanup();

@@ -2,7 +2,8 @@ import { JobError, signEvent } from "@pylon/nostr";
 import { buildJobCancel } from "@pylon/protocol";
 import { finalizeEvent, generateSecretKey } from "nostr-tools/pure";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { JobStore, type RunningProvider } from "../src/index.js";
+import type { RunningProvider } from "../src/provider.js";
+import { JobStore } from "../src/store/job-store.js";
 import { buyerClient, Cleanup, collect, relay, startNode, tinyModel, waitFor } from "./helpers/harness.js";
 
 // Real relay, real node-llama-cpp (tiny GGUF, ~1,000 tokens/s here), real SQLite. Jobs ask for 2,000 tokens

@@ -10,7 +10,8 @@ import {
   type PylonWallet,
 } from "@pylon/wallet";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { JobStore, lockedTokenFor, type PaymentTarget, submitPaidJob, WALLET_FILE } from "../src/index.js";
+import { WALLET_FILE } from "../src/payments/setup.js";
+import { JobStore } from "../src/store/job-store.js";
 import {
   buyerWallet,
   flipParity,
@@ -22,6 +23,7 @@ import {
   tamper,
 } from "./helpers/cashu.js";
 import { buyerClient, Cleanup, relay, tempDir, waitFor } from "./helpers/harness.js";
+import { lockedTokenFor, type PaymentTarget, submitPaidJob } from "./helpers/paid-job.js";
 
 // Real local mint over HTTP (1 sat input fee per 10 proofs), real relay over WebSockets, real SQLite; the
 // inference backend is scripted (instant) and counts generate() calls, to prove refused jobs did no work.

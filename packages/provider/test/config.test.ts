@@ -1,7 +1,9 @@
 import { chmod, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { assertModelAvailable, ConfigError, loadProviderConfig, startProvider } from "../src/index.js";
+import { ConfigError } from "../src/config/errors.js";
+import { assertModelAvailable, loadProviderConfig } from "../src/config/load.js";
+import { startProvider } from "../src/provider.js";
 import { Cleanup, tempDir } from "./helpers/harness.js";
 
 const cleanup = new Cleanup();

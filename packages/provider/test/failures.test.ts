@@ -1,6 +1,6 @@
 import { createScriptedBackend } from "@pylon/inference";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { JobStore } from "../src/index.js";
+import { JobStore } from "../src/store/job-store.js";
 import { buyerClient, Cleanup, failure, relay, startNode, tinyModel } from "./helpers/harness.js";
 
 const cleanup = new Cleanup();

@@ -6,7 +6,7 @@ import type { RelayPool } from "@pylon/nostr";
 import * as nip04 from "nostr-tools/nip04";
 import { finalizeEvent, generateSecretKey, getPublicKey } from "nostr-tools/pure";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningProvider } from "../src/index.js";
+import type { RunningProvider } from "../src/provider.js";
 import {
   buyerClient,
   Cleanup,

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MAX_EVENT_BYTES, PLAINTEXT_PART_BYTES, type RunningProvider, splitOutput } from "../src/index.js";
+import type { RunningProvider } from "../src/provider.js";
+import { MAX_EVENT_BYTES } from "../src/replies/event-size.js";
+import { PLAINTEXT_PART_BYTES, splitOutput } from "../src/replies/output-parts.js";
 import { buyerClient, Cleanup, relay, startNode } from "./helpers/harness.js";
 
 describe("splitOutput", () => {

@@ -6,7 +6,8 @@ import {
 } from "@pylon/inference";
 import { JobError } from "@pylon/nostr";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { JobStore, type PaymentPolicy } from "../src/index.js";
+import type { PaymentPolicy } from "../src/payments/policy.js";
+import { JobStore } from "../src/store/job-store.js";
 import { buyerClient, Cleanup, relay, startNode, tinyModel } from "./helpers/harness.js";
 
 // Real relay, real node-llama-cpp (tiny GGUF) behind a wrapper that counts generate() calls, real SQLite.

@@ -5,7 +5,8 @@
  */
 import { finalizeEvent, generateSecretKey, getPublicKey } from "nostr-tools/pure";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { JobStore, type RunningProvider } from "../src/index.js";
+import type { RunningProvider } from "../src/provider.js";
+import { JobStore } from "../src/store/job-store.js";
 import {
   type BuyerClient,
   buyerClient,

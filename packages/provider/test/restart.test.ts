@@ -8,7 +8,8 @@ import { fileURLToPath } from "node:url";
 import { JobError, type JobOutcome } from "@pylon/nostr";
 import { parseAnnouncement } from "@pylon/protocol";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { JobStore, type ProviderConfigInput } from "../src/index.js";
+import type { ProviderConfigInput } from "../src/config/schema.js";
+import { JobStore } from "../src/store/job-store.js";
 import {
   buyerClient,
   Cleanup,

@@ -1,7 +1,7 @@
 import { JobError } from "@pylon/nostr";
 import { parseJobResult } from "@pylon/protocol";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { RunningProvider } from "../src/index.js";
+import type { RunningProvider } from "../src/provider.js";
 import { buyerClient, Cleanup, collect, relay, startNode, tag, tinyModel } from "./helpers/harness.js";
 
 // Real relay over WebSockets, real node-llama-cpp on the generated tiny GGUF, real SQLite.

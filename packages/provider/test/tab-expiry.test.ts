@@ -5,7 +5,8 @@ import { receiveTabRefunds } from "@pylon/swarm";
 import type { PylonWallet } from "@pylon/wallet";
 import Database from "better-sqlite3";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { lockedTokenFor, TAB_REFUND_STATUS, WALLET_FILE } from "../src/index.js";
+import { WALLET_FILE } from "../src/payments/setup.js";
+import { TAB_REFUND_STATUS } from "../src/payments/tab-refunder.js";
 import {
   buyerWallet,
   countingScripted,
@@ -15,6 +16,7 @@ import {
   startPaidNode,
 } from "./helpers/cashu.js";
 import { buyerClient, Cleanup, collect, relay, tempDir, waitFor } from "./helpers/harness.js";
+import { lockedTokenFor } from "./helpers/paid-job.js";
 
 // Real mint (HTTP, 100 ppk input fee), real relay, real SQLite; scripted (instant) backend.
 const files = new Cleanup();

@@ -2,7 +2,6 @@ import type { RunningMint } from "@pylon/mint";
 import type { JobError } from "@pylon/nostr";
 import type { PylonWallet } from "@pylon/wallet";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { lockedTokenFor } from "../src/index.js";
 import {
   buyerWallet,
   countMintCalls,
@@ -12,6 +11,7 @@ import {
   startPaidNode,
 } from "./helpers/cashu.js";
 import { buyerClient, Cleanup, relay, tempDir } from "./helpers/harness.js";
+import { lockedTokenFor } from "./helpers/paid-job.js";
 
 // Real mint (HTTP), real relay (WebSockets), real SQLite; scripted (instant) backend counting generate().
 const files = new Cleanup();

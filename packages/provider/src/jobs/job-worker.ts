@@ -3,22 +3,29 @@
  * Every accepted job ends in exactly one of: a published result (done), an error feedback (failed), or a
  * cancellation by its buyer, and each step is written to the job store before the buyer hears of it.
  */
-import { type Backend, type GenerateResult, isBackendError } from "@pylon/inference";
+import type { Backend, GenerateResult } from "@pylon/inference";
 import {
   decodeBatchResults,
-  encodeBatchResults,
   isExpired,
   type JobRequest,
   jobCostMsats,
   type TokenUsage,
 } from "@pylon/protocol";
 import { type Logger, shortId } from "../log.js";
-import type { PaymentPolicy, PriceQuote } from "../payment.js";
+import type { PaymentPolicy } from "../payments/policy.js";
+import type { PriceQuote } from "../pricing.js";
 import type { ReplyPublisher, ReplyTarget } from "../replies/reply-publisher.js";
-import type { ProviderStats } from "../stats.js";
+import type { NodeStats } from "../stats.js";
 import type { JobStore, StoredJob } from "../store/job-store.js";
-import { BatchRun, type ItemOutcome } from "./batch-run.js";
-import { itemAsJob, toGenerateRequest } from "./generate-request.js";
+import { BatchItems } from "./batch-items.js";
+import { BatchRun } from "./batch-run.js";
+import {
+  CANCELLED_REASON,
+  describeFailure,
+  EXPIRED_BEFORE_SLOT_REASON,
+  SHUTDOWN_REASON,
+} from "./end-reasons.js";
+import { toGenerateRequest } from "./generate-request.js";
 import { SlotQueue } from "./slot-queue.js";
 
 export interface AcceptedJob {
@@ -45,7 +52,7 @@ export interface JobWorkerOptions {
   backend: Backend;
   store: JobStore;
   replies: ReplyPublisher;
-  stats: ProviderStats;
+  stats: NodeStats;
   policy: PaymentPolicy;
   log: Logger;
   slots: number;
@@ -55,10 +62,6 @@ export interface JobWorkerOptions {
   onJobsChanged?: (ids: readonly string[]) => void;
 }
 
-export const SHUTDOWN_REASON = "provider shutting down; please retry (here later, or elsewhere)";
-export const CANCELLED_REASON = "cancelled by the buyer";
-export const EXPIRED_BEFORE_SLOT_REASON = "the request expired before a slot was free";
-
 export class JobWorker {
   readonly #options: JobWorkerOptions;
   readonly #queue: SlotQueue<WorkUnit>;
@@ -66,10 +69,19 @@ export class JobWorker {
   readonly #jobs = new Map<string, AcceptedJob>();
   /** Results being published, by job id. */
   readonly #deliveries = new Map<string, Promise<void>>();
+  readonly #batches: BatchItems;
   #closed = false;
 
   constructor(options: JobWorkerOptions) {
     this.#options = options;
+    this.#batches = new BatchItems(options, {
+      closed: () => this.#closed,
+      forget: (jobId) => this.#forget(jobId),
+      fail: (jobId, target, reason) => this.fail(jobId, target, reason),
+      endCancelled: (accepted, costMsats, usage) => this.#endCancelled(accepted, costMsats, usage),
+      deliver: (jobId, target, output, amountMsats, served) =>
+        this.#deliver(jobId, target, output, amountMsats, served),
+    });
     this.#queue = new SlotQueue(options.slots, options.maxQueue, (unit) => this.#execute(unit));
   }
 
@@ -143,7 +155,7 @@ export class JobWorker {
     const removed = this.#queue.removeAll((unit) => unit.accepted === accepted);
     if (accepted.batch) {
       // Items still waiting end now; running ones stop at their next token and end the batch when done.
-      for (const unit of removed) this.#itemEnded(accepted, unit.item ?? -1, { error: CANCELLED_REASON });
+      for (const unit of removed) this.#batches.ended(accepted, unit.item ?? -1, { error: CANCELLED_REASON });
       accepted.abort.abort();
     } else if (removed.length > 0) {
       this.#forget(jobId);
@@ -182,7 +194,7 @@ export class JobWorker {
     for (const { accepted, item } of this.#queue.closeAndTakeQueued()) {
       if (accepted.batch) {
         // A batch keeps what its running items make; its waiting items end unanswered (retried by the buyer).
-        this.#itemEnded(accepted, item ?? -1, { error: SHUTDOWN_REASON });
+        this.#batches.ended(accepted, item ?? -1, { error: SHUTDOWN_REASON });
         continue;
       }
       this.#forget(accepted.job.id);
@@ -215,7 +227,7 @@ export class JobWorker {
   async #execute({ accepted, item }: WorkUnit): Promise<void> {
     try {
       if (item === undefined) await this.#generate(accepted);
-      else await this.#generateItem(accepted, item);
+      else await this.#batches.generate(accepted, item);
     } catch (error) {
       // Not a model failure (those are handled below) but ours, e.g. the database refusing a write.
       const id = accepted.job.id;
@@ -226,7 +238,7 @@ export class JobWorker {
       const { batch } = accepted;
       if (item !== undefined && batch && !batch.ended) {
         try {
-          this.#itemEnded(accepted, item, { error: reason }); // only this item is lost
+          this.#batches.ended(accepted, item, { error: reason }); // only this item is lost
           return;
         } catch {
           // ending the batch failed too: it fails as a whole, below
@@ -275,77 +287,6 @@ export class JobWorker {
     } finally {
       stats.jobEnded(outputTokens);
     }
-  }
-
-  /**
-   * Runs one item of a batch as its own generation. Its failure is that item's `error`, never the batch's;
-   * the last item to end ends the batch.
-   */
-  async #generateItem(accepted: AcceptedJob, index: number): Promise<void> {
-    const { backend, store, stats, log, maxTokensCap } = this.#options;
-    const { job, batch } = accepted;
-    const item = batch?.items[index];
-    if (!batch || !item) throw new Error(`batch item ${index} of job ${shortId(job.id)} does not exist`);
-    if (accepted.stopReason) {
-      this.#itemEnded(accepted, index, { error: stopReasonText(accepted.stopReason) });
-      return;
-    }
-    if (isExpired(job.event, Math.floor(Date.now() / 1000))) {
-      this.#itemEnded(accepted, index, { error: EXPIRED_BEFORE_SLOT_REASON });
-      return;
-    }
-    if (!batch.started) {
-      batch.started = true;
-      store.update(job.id, { state: "running", startedAt: Date.now(), attempts: accepted.attempts + 1 });
-    }
-    stats.jobStarted();
-    let outputTokens = 0;
-    let outcome: ItemOutcome;
-    try {
-      const result = await backend.generate(toGenerateRequest(itemAsJob(job, item), maxTokensCap), {
-        signal: accepted.abort.signal,
-      });
-      outputTokens = result.usage.outputTokens;
-      outcome = itemOutcome(accepted, result);
-    } catch (error) {
-      if (!accepted.stopReason) log.warn(`job ${shortId(job.id)} item ${item.id}: ${describeFailure(error)}`);
-      outcome = { error: accepted.stopReason ? stopReasonText(accepted.stopReason) : describeFailure(error) };
-    } finally {
-      stats.jobEnded(outputTokens);
-    }
-    this.#itemEnded(accepted, index, outcome);
-  }
-
-  /** Records a batch item's end; after the last one, the batch ends as a whole. */
-  #itemEnded(accepted: AcceptedJob, index: number, outcome: ItemOutcome): void {
-    if (!accepted.batch?.end(index, outcome)) return;
-    this.#forget(accepted.job.id);
-    const { costMsats, inputTokens, outputTokens } = accepted.batch;
-    if (accepted.stopReason === "cancelled")
-      this.#endCancelled(accepted, costMsats, { inputTokens, outputTokens });
-    else this.#completeBatch(accepted, accepted.batch);
-  }
-
-  /**
-   * One result for the whole batch: content = every item's outcome and cost (failed items cost nothing),
-   * charged to a tab before the output is stored; `amount` = what is still owed, as on single results.
-   */
-  #completeBatch(accepted: AcceptedJob, batch: BatchRun): void {
-    const { store, policy, stats } = this.#options;
-    const { job } = accepted;
-    // Nothing to hand over because of the node, not the items (shutting down, or expired before any item
-    // started): an error like a single job's, so the buyer retries elsewhere.
-    if (batch.served === 0 && (this.#closed || !batch.started)) {
-      this.fail(job.id, accepted.target, this.#closed ? SHUTDOWN_REASON : EXPIRED_BEFORE_SLOT_REASON);
-      return;
-    }
-    policy.settle?.(job.id, batch.costMsats);
-    const output = encodeBatchResults(batch.results());
-    const usage = { inputTokens: batch.inputTokens, outputTokens: batch.outputTokens };
-    const amountMsats = policy.amountOwed?.(job, accepted.quote, usage) ?? 0;
-    store.update(job.id, { state: "finished", output, ...usage, amountMsats, endedAt: Date.now() });
-    stats.count("failed", batch.failed);
-    this.#deliver(job.id, accepted.target, output, amountMsats, batch.served);
   }
 
   #complete(accepted: AcceptedJob, result: GenerateResult): void {
@@ -410,33 +351,6 @@ export class JobWorker {
 
 function costOf(quote: PriceQuote, usage: TokenUsage): number {
   return jobCostMsats(quote.price, usage);
-}
-
-/**
- * A batch item's generation outcome. An item cancelled mid-generation is charged what it generated (as a
- * cancelled job is); one stopped by a shutdown or failed costs nothing. An item that finished before the
- * stop took effect keeps its output.
- */
-function itemOutcome(accepted: AcceptedJob, result: GenerateResult): ItemOutcome {
-  if (result.finishReason === "abort") {
-    if (accepted.stopReason === "cancelled") return { error: CANCELLED_REASON, usage: result.usage };
-    return { error: accepted.stopReason ? SHUTDOWN_REASON : "generation was stopped" };
-  }
-  if (result.finishReason === "error")
-    return { error: `generation failed: ${result.error?.message ?? "unknown error"}` };
-  return { output: result.text, usage: result.usage };
-}
-
-function stopReasonText(reason: NonNullable<AcceptedJob["stopReason"]>): string {
-  return reason === "cancelled" ? CANCELLED_REASON : SHUTDOWN_REASON;
-}
-
-/** A backend failure in words a buyer can act on. */
-function describeFailure(error: unknown): string {
-  if (isBackendError(error, "busy")) return `busy: ${error.message}; retry later or use another provider`;
-  if (isBackendError(error, "bad-request")) return `cannot run this request: ${error.message}`;
-  if (isBackendError(error, "closed")) return SHUTDOWN_REASON;
-  return `generation failed: ${error instanceof Error ? error.message : String(error)}`;
 }
 
 /** True when the timeout won. */

@@ -7,8 +7,10 @@ import { getDecodedToken, getEncodedToken, type Proof } from "@cashu/cashu-ts";
 import { type Backend, createScriptedBackend } from "@pylon/inference";
 import { type RunningMint, startMint } from "@pylon/mint";
 import { openWallet, type PylonWallet } from "@pylon/wallet";
-import type { PaymentTarget, ProviderConfigInput, RunningProvider } from "../../src/index.js";
+import type { ProviderConfigInput } from "../../src/config/schema.js";
+import type { RunningProvider } from "../../src/provider.js";
 import { type Cleanup, startNode, tempDir } from "./harness.js";
+import type { PaymentTarget } from "./paid-job.js";
 
 export async function mint(cleanup: Cleanup, inputFeePpk = 0): Promise<RunningMint> {
   const running = await startMint({ port: 0, db: ":memory:", inputFeePpk });

@@ -12,13 +12,9 @@ import type { NostrEvent } from "@pylon/protocol";
 import { type RunningRelay, startRelay } from "@pylon/relay";
 import { generateSecretKey } from "nostr-tools/pure";
 import { expect } from "vitest";
-import {
-  type ProviderConfigInput,
-  type ProviderDeps,
-  quietLogger,
-  type RunningProvider,
-  startProvider,
-} from "../../src/index.js";
+import type { ProviderConfigInput } from "../../src/config/schema.js";
+import { quietLogger } from "../../src/log.js";
+import { type ProviderDeps, type RunningProvider, startProvider } from "../../src/provider.js";
 
 export class Cleanup {
   #tasks: Array<() => unknown> = [];
