@@ -3,33 +3,22 @@
  * project's builders or parsers), and replies read by hand the same way.
  */
 import type { RelayPool } from "@pylon/nostr";
+import { nowSec, waitFor } from "@pylon/testkit";
 import * as nip04 from "nostr-tools/nip04";
 import { finalizeEvent, generateSecretKey, getPublicKey } from "nostr-tools/pure";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { RunningProvider } from "../src/provider.js";
-import {
-  buyerClient,
-  Cleanup,
-  nowSec,
-  relay,
-  startNode,
-  tag,
-  tinyModel,
-  waitFor,
-} from "./helpers/harness.js";
+import { buyerClient, startNode, suite, tag } from "./helpers/harness.js";
 
-const cleanup = new Cleanup();
-let relayUrl: string;
+const shared = suite({ model: true });
+const { files } = shared;
 let node: RunningProvider;
 let transport: RelayPool;
 
 beforeAll(async () => {
-  const model = await tinyModel(cleanup);
-  relayUrl = (await relay(cleanup)).url;
-  node = await startNode(cleanup, { relays: [relayUrl], model, serveOpen: true });
-  transport = buyerClient(cleanup, relayUrl).pool; // only carries events; it builds and reads nothing
+  node = await startNode(files, { relays: [shared.relayUrl], model: shared.model, serveOpen: true });
+  transport = buyerClient(files, shared.relayUrl).pool; // only carries events; it builds and reads nothing
 });
-afterAll(() => cleanup.run());
 
 interface Raw {
   id: string;
@@ -70,7 +59,7 @@ describe("a foreign client", () => {
           ["param", "max-tokens", "12"],
           ["param", "temperature", "0.5"],
           ["output", "text/plain"],
-          ["relays", relayUrl],
+          ["relays", shared.relayUrl],
         ],
       },
       sk,

@@ -5,26 +5,23 @@ import {
   type GenerateRequest,
 } from "@pylon/inference";
 import { JobError } from "@pylon/nostr";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { PaymentPolicy } from "../src/payments/policy.js";
 import { JobStore } from "../src/store/job-store.js";
-import { buyerClient, Cleanup, relay, startNode, tinyModel } from "./helpers/harness.js";
+import { buyerClient, startNode, suite } from "./helpers/harness.js";
 
 // Real relay, real node-llama-cpp (tiny GGUF) behind a wrapper that counts generate() calls, real SQLite.
-const fileCleanup = new Cleanup();
-const cleanup = new Cleanup();
-let model: string;
-let relayUrl: string;
-
-beforeAll(async () => {
-  model = await tinyModel(fileCleanup);
-  relayUrl = (await relay(fileCleanup)).url;
-});
-afterEach(() => cleanup.run());
-afterAll(() => fileCleanup.run());
+const shared = suite({ model: true });
+const { cleanup } = shared;
 
 async function countingBackend(): Promise<{ backend: Backend; calls: () => number }> {
-  const real = await createLlamaBackend({ model, gpu: false, threads: 1, slots: 2, contextSize: 512 });
+  const real = await createLlamaBackend({
+    model: shared.model,
+    gpu: false,
+    threads: 1,
+    slots: 2,
+    contextSize: 512,
+  });
   let calls = 0;
   const backend: Backend = {
     kind: real.kind,
@@ -46,8 +43,12 @@ const QUOTE_MSATS = 203;
 describe("payment policy", () => {
   it("without `free`, answers payment-required with the price and runs no inference", async () => {
     const { backend, calls } = await countingBackend();
-    const node = await startNode(cleanup, { relays: [relayUrl], model, free: false, prices }, { backend });
-    const { client } = buyerClient(cleanup, relayUrl);
+    const node = await startNode(
+      cleanup,
+      { relays: [shared.relayUrl], model: shared.model, free: false, prices },
+      { backend },
+    );
+    const { client } = buyerClient(cleanup, shared.relayUrl);
 
     const error = (await client
       .submit({ prompt: "hello world", provider: node.pubkey, params: { maxTokens: 100 } })
@@ -66,8 +67,12 @@ describe("payment policy", () => {
 
   it("refuses a bid below the price with an error naming both amounts", async () => {
     const { backend, calls } = await countingBackend();
-    const node = await startNode(cleanup, { relays: [relayUrl], model, free: false, prices }, { backend });
-    const { client } = buyerClient(cleanup, relayUrl);
+    const node = await startNode(
+      cleanup,
+      { relays: [shared.relayUrl], model: shared.model, free: false, prices },
+      { backend },
+    );
+    const { client } = buyerClient(cleanup, shared.relayUrl);
     const error = (await client
       .submit({ prompt: "hello world", provider: node.pubkey, params: { maxTokens: 100 }, bidMsats: 100 })
       .catch((e: unknown) => e)) as JobError;
@@ -92,10 +97,10 @@ describe("payment policy", () => {
     };
     const node = await startNode(
       cleanup,
-      { relays: [relayUrl], model, free: false, prices },
+      { relays: [shared.relayUrl], model: shared.model, free: false, prices },
       { backend, paymentPolicy: policy },
     );
-    const { client } = buyerClient(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, shared.relayUrl);
     const ask = (cashuToken: string) =>
       client.submit({
         prompt: "hello world",

@@ -3,34 +3,25 @@
  * not-for-us ones get no reply at all (docs/protocol.md). Requests are written by hand (finalizeEvent),
  * since the project's builders refuse to make broken ones.
  */
+
+import { nowSec } from "@pylon/testkit";
 import { finalizeEvent, generateSecretKey, getPublicKey } from "nostr-tools/pure";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { RunningProvider } from "../src/provider.js";
 import { JobStore } from "../src/store/job-store.js";
-import {
-  type BuyerClient,
-  buyerClient,
-  Cleanup,
-  collect,
-  nowSec,
-  relay,
-  startNode,
-  tinyModel,
-} from "./helpers/harness.js";
+import { type BuyerClient, buyerClient, collect, startNode, suite } from "./helpers/harness.js";
 
-const cleanup = new Cleanup();
+const shared = suite({ model: true });
 let node: RunningProvider;
 let buyer: BuyerClient;
 
 beforeAll(async () => {
-  const model = await tinyModel(cleanup);
-  const relayUrl = (await relay(cleanup)).url;
+  const { files, relayUrl, model } = shared;
   // serveOpen, so that requests addressed to someone else reach the node and must be ignored by it.
   // maxAgeSec 10: a request from 30 s ago still passes the subscription's `since` but is stale to the node.
-  node = await startNode(cleanup, { relays: [relayUrl], model, serveOpen: true, maxAgeSec: 10 });
-  buyer = buyerClient(cleanup, relayUrl);
+  node = await startNode(files, { relays: [relayUrl], model, serveOpen: true, maxAgeSec: 10 });
+  buyer = buyerClient(files, relayUrl);
 });
-afterAll(() => cleanup.run());
 
 function request(tags: string[][], options: { createdAt?: number; content?: string } = {}) {
   return finalizeEvent(
