@@ -40,15 +40,20 @@ const prices = { inputPer1k: 1_000, outputPer1k: 2_000, minimum: 50 };
 // "hello world" is 11 characters ≈ 3 tokens; 100 output tokens at most: ceil((3·1000 + 100·2000) / 1000) = 203.
 const QUOTE_MSATS = 203;
 
+/** A node on the tiny model charging `prices` (its generate() calls counted), and a buyer. */
+async function pricedNode(paymentPolicy?: PaymentPolicy) {
+  const { backend, calls } = await countingBackend();
+  const node = await startNode(
+    cleanup,
+    { relays: [shared.relayUrl], model: shared.model, free: false, prices },
+    { backend, ...(paymentPolicy ? { paymentPolicy } : {}) },
+  );
+  return { node, calls, client: buyerClient(cleanup, shared.relayUrl).client };
+}
+
 describe("payment policy", () => {
   it("without `free`, answers payment-required with the price and runs no inference", async () => {
-    const { backend, calls } = await countingBackend();
-    const node = await startNode(
-      cleanup,
-      { relays: [shared.relayUrl], model: shared.model, free: false, prices },
-      { backend },
-    );
-    const { client } = buyerClient(cleanup, shared.relayUrl);
+    const { node, calls, client } = await pricedNode();
 
     const error = (await client
       .submit({ prompt: "hello world", provider: node.pubkey, params: { maxTokens: 100 } })
@@ -66,13 +71,7 @@ describe("payment policy", () => {
   });
 
   it("refuses a bid below the price with an error naming both amounts", async () => {
-    const { backend, calls } = await countingBackend();
-    const node = await startNode(
-      cleanup,
-      { relays: [shared.relayUrl], model: shared.model, free: false, prices },
-      { backend },
-    );
-    const { client } = buyerClient(cleanup, shared.relayUrl);
+    const { node, calls, client } = await pricedNode();
     const error = (await client
       .submit({ prompt: "hello world", provider: node.pubkey, params: { maxTokens: 100 }, bidMsats: 100 })
       .catch((e: unknown) => e)) as JobError;
@@ -83,7 +82,6 @@ describe("payment policy", () => {
   });
 
   it("runs work only once a plugged-in PaymentPolicy says it is paid, and bills what it says is owed", async () => {
-    const { backend, calls } = await countingBackend();
     const seen: number[] = [];
     const policy: PaymentPolicy = {
       name: "test-token",
@@ -95,12 +93,7 @@ describe("payment policy", () => {
       },
       amountOwed: (_job, _quote, usage) => usage.outputTokens,
     };
-    const node = await startNode(
-      cleanup,
-      { relays: [shared.relayUrl], model: shared.model, free: false, prices },
-      { backend, paymentPolicy: policy },
-    );
-    const { client } = buyerClient(cleanup, shared.relayUrl);
+    const { node, calls, client } = await pricedNode(policy);
     const ask = (cashuToken: string) =>
       client.submit({
         prompt: "hello world",

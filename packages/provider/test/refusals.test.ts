@@ -5,11 +5,18 @@
  */
 
 import { nowSec } from "@pylon/testkit";
-import { finalizeEvent, generateSecretKey, getPublicKey } from "nostr-tools/pure";
+import { generateSecretKey, getPublicKey } from "nostr-tools/pure";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { RunningProvider } from "../src/provider.js";
 import { JobStore } from "../src/store/job-store.js";
-import { type BuyerClient, buyerClient, collect, startNode, suite } from "./helpers/harness.js";
+import {
+  type BuyerClient,
+  buyerClient,
+  collect,
+  handMadeRequest,
+  startNode,
+  suite,
+} from "./helpers/harness.js";
 
 const shared = suite({ model: true });
 let node: RunningProvider;
@@ -24,10 +31,7 @@ beforeAll(async () => {
 });
 
 function request(tags: string[][], options: { createdAt?: number; content?: string } = {}) {
-  return finalizeEvent(
-    { kind: 5050, created_at: options.createdAt ?? nowSec(), content: options.content ?? "", tags },
-    buyer.secretKey,
-  );
+  return handMadeRequest(buyer.secretKey, tags, options);
 }
 
 /** The reason in the node's error feedback to a request (the JobClient rejects with it). */
@@ -143,18 +147,10 @@ describe("requests the protocol says to ignore get no reply", () => {
 
   it("a request from a stranger that is open to all is served, since this node serves open requests", async () => {
     const stranger = generateSecretKey();
-    const open = finalizeEvent(
-      {
-        kind: 5050,
-        created_at: nowSec(),
-        content: "",
-        tags: [
-          ["i", "anyone?", "text"],
-          ["param", "max_tokens", "3"],
-        ],
-      },
-      stranger,
-    );
+    const open = handMadeRequest(stranger, [
+      ["i", "anyone?", "text"],
+      ["param", "max_tokens", "3"],
+    ]);
     const outcome = await buyer.client.run(open); // the client only publishes it and follows the replies
     expect(outcome.provider).toBe(node.pubkey);
     expect(outcome.result.buyer).toBe(getPublicKey(stranger));

@@ -7,9 +7,9 @@ import path from "node:path";
 import { writeTinyGguf } from "@pylon/inference";
 import { type Filter, JobClient, JobError, RelayPool } from "@pylon/nostr";
 import type { NostrEvent } from "@pylon/protocol";
-import { Cleanup, rejection, sleep, tempDir } from "@pylon/testkit";
+import { Cleanup, nowSec, rejection, sleep, tempDir } from "@pylon/testkit";
 import { startTestRelay } from "@pylon/testkit/market";
-import { generateSecretKey } from "nostr-tools/pure";
+import { finalizeEvent, generateSecretKey } from "nostr-tools/pure";
 import { afterAll, afterEach, beforeAll } from "vitest";
 import type { ProviderConfigInput } from "../../src/config/schema.js";
 import { quietLogger } from "../../src/log.js";
@@ -98,6 +98,21 @@ export async function collect(pool: RelayPool, filter: Filter, ms: number): Prom
   await sleep(ms);
   handle.close();
   return events;
+}
+
+/**
+ * A kind-5050 request written by hand (finalizeEvent), as a foreign client or a broken one would send it:
+ * the project's builders refuse to make such requests.
+ */
+export function handMadeRequest(
+  secretKey: Uint8Array,
+  tags: string[][],
+  options: { createdAt?: number; content?: string } = {},
+): NostrEvent {
+  return finalizeEvent(
+    { kind: 5050, created_at: options.createdAt ?? nowSec(), content: options.content ?? "", tags },
+    secretKey,
+  );
 }
 
 export function tag(event: { tags: string[][] }, name: string): string[] | undefined {
