@@ -153,18 +153,13 @@ async function runPerJob(buyer: PylonWallet, providers: Provider[]): Promise<Mod
     }
   }
   const redeemCalls = await redeemAll(providers);
-  return {
-    mode: "per-job tokens",
-    jobs: done,
-    buyerMintCalls: buyerCalls,
-    providerMintCallsDuringJobs: providerCalls,
-    redeemMintCalls: redeemCalls,
-    mintCallsPerProvider: (buyerCalls + providerCalls + redeemCalls) / providers.length,
-    buyerCpuMsPerJob: buyerCpu / done,
-    providerCpuMsPerJob: providerCpu / done,
-    hotPathCpuMsPerJob: providerCpu / done,
-    wallSec: (performance.now() - wall) / 1000,
-  };
+  const totals = { jobs: done, providers: providers.length, buyerCalls, providerCalls, redeemCalls };
+  return modeResult(
+    "per-job tokens",
+    totals,
+    { buyerCpu, providerCpu, hotPathCpuMsPerJob: providerCpu / done },
+    wall,
+  );
 }
 
 /** Tabs: one swap deposits with every provider; each provider's first job carries it; then jobs debit the tabs. */
@@ -196,17 +191,29 @@ async function runTabs(buyer: PylonWallet, providers: Provider[]): Promise<ModeR
     providerCalls += paid.mintCalls;
   }
   const redeemCalls = await redeemAll(providers);
+  const totals = { jobs: JOBS, providers: providers.length, buyerCalls, providerCalls, redeemCalls };
+  const hotPathCpuMsPerJob = hotCpu / Math.max(1, JOBS - providers.length);
+  return modeResult("tabs", totals, { buyerCpu, providerCpu, hotPathCpuMsPerJob }, wall);
+}
+
+/** One mode's figures from its totals: mint calls, CPU ms, and the wall clock since `wallStart`. */
+function modeResult(
+  mode: string,
+  t: { jobs: number; providers: number; buyerCalls: number; providerCalls: number; redeemCalls: number },
+  cpu: { buyerCpu: number; providerCpu: number; hotPathCpuMsPerJob: number },
+  wallStart: number,
+): ModeResult {
   return {
-    mode: "tabs",
-    jobs: JOBS,
-    buyerMintCalls: buyerCalls,
-    providerMintCallsDuringJobs: providerCalls,
-    redeemMintCalls: redeemCalls,
-    mintCallsPerProvider: (buyerCalls + providerCalls + redeemCalls) / providers.length,
-    buyerCpuMsPerJob: buyerCpu / JOBS,
-    providerCpuMsPerJob: providerCpu / JOBS,
-    hotPathCpuMsPerJob: hotCpu / Math.max(1, JOBS - providers.length),
-    wallSec: (performance.now() - wall) / 1000,
+    mode,
+    jobs: t.jobs,
+    buyerMintCalls: t.buyerCalls,
+    providerMintCallsDuringJobs: t.providerCalls,
+    redeemMintCalls: t.redeemCalls,
+    mintCallsPerProvider: (t.buyerCalls + t.providerCalls + t.redeemCalls) / t.providers,
+    buyerCpuMsPerJob: cpu.buyerCpu / t.jobs,
+    providerCpuMsPerJob: cpu.providerCpu / t.jobs,
+    hotPathCpuMsPerJob: cpu.hotPathCpuMsPerJob,
+    wallSec: (performance.now() - wallStart) / 1000,
   };
 }
 
