@@ -4,9 +4,8 @@
  * result and one settlement.
  */
 import type { GenerateResult } from "@pylon/inference";
-import { encodeBatchResults, isExpired, type TokenUsage } from "@pylon/protocol";
+import { encodeBatchResults, isExpired } from "@pylon/protocol";
 import { shortId } from "../log.js";
-import type { ReplyTarget } from "../replies/reply-publisher.js";
 import type { BatchRun, ItemOutcome } from "./batch-run.js";
 import {
   CANCELLED_REASON,
@@ -16,27 +15,26 @@ import {
   stopReasonText,
 } from "./end-reasons.js";
 import { itemAsJob, toGenerateRequest } from "./generate-request.js";
+import type { JobEnds } from "./job-ends.js";
 import type { AcceptedJob, JobWorkerOptions } from "./job-worker.js";
 
-/** How jobs end, as the worker does it for single jobs and batches alike. */
-export interface JobEnds {
+/** What the batch code needs of the worker. */
+export interface WorkerState {
   /** Whether the worker is shutting down. */
   closed(): boolean;
   /** The job is no longer queued or running here. */
   forget(jobId: string): void;
-  fail(jobId: string, target: ReplyTarget, reason: string): void;
-  endCancelled(accepted: AcceptedJob, costMsats: number, usage?: TokenUsage): void;
-  /** `served`: the items with an output. */
-  deliver(jobId: string, target: ReplyTarget, output: string, amountMsats: number, served: number): void;
 }
 
 export class BatchItems {
   readonly #options: JobWorkerOptions;
   readonly #ends: JobEnds;
+  readonly #worker: WorkerState;
 
-  constructor(options: JobWorkerOptions, ends: JobEnds) {
+  constructor(options: JobWorkerOptions, ends: JobEnds, worker: WorkerState) {
     this.#options = options;
     this.#ends = ends;
+    this.#worker = worker;
   }
 
   /** Runs item `index` of `accepted`'s batch on a slot, then records its end. */
@@ -78,10 +76,10 @@ export class BatchItems {
   /** Records a batch item's end; after the last one, the batch ends as a whole. */
   ended(accepted: AcceptedJob, index: number, outcome: ItemOutcome): void {
     if (!accepted.batch?.end(index, outcome)) return;
-    this.#ends.forget(accepted.job.id);
+    this.#worker.forget(accepted.job.id);
     const { costMsats, inputTokens, outputTokens } = accepted.batch;
     if (accepted.stopReason === "cancelled")
-      this.#ends.endCancelled(accepted, costMsats, { inputTokens, outputTokens });
+      this.#ends.cancelled(accepted, costMsats, { inputTokens, outputTokens });
     else this.#complete(accepted, accepted.batch);
   }
 
@@ -92,7 +90,7 @@ export class BatchItems {
   #complete(accepted: AcceptedJob, batch: BatchRun): void {
     const { store, policy, stats } = this.#options;
     const { job } = accepted;
-    const closed = this.#ends.closed();
+    const closed = this.#worker.closed();
     // Nothing to hand over because of the node, not the items (shutting down, or expired before any item
     // started): an error like a single job's, so the buyer retries elsewhere.
     if (batch.served === 0 && (closed || !batch.started)) {

@@ -1,16 +1,10 @@
 /**
  * Runs accepted jobs: queue → slot → backend → result, with cancellation, restart recovery and shutdown.
  * Every accepted job ends in exactly one of: a published result (done), an error feedback (failed), or a
- * cancellation by its buyer, and each step is written to the job store before the buyer hears of it.
+ * cancellation by its buyer (JobEnds), and each step is written to the job store before the buyer hears of it.
  */
-import type { Backend, GenerateResult } from "@pylon/inference";
-import {
-  decodeBatchResults,
-  isExpired,
-  type JobRequest,
-  jobCostMsats,
-  type TokenUsage,
-} from "@pylon/protocol";
+import type { Backend } from "@pylon/inference";
+import { isExpired, type JobRequest } from "@pylon/protocol";
 import { type Logger, shortId } from "../log.js";
 import type { PaymentPolicy } from "../payments/policy.js";
 import type { PriceQuote } from "../pricing.js";
@@ -26,6 +20,7 @@ import {
   SHUTDOWN_REASON,
 } from "./end-reasons.js";
 import { toGenerateRequest } from "./generate-request.js";
+import { JobEnds } from "./job-ends.js";
 import { SlotQueue } from "./slot-queue.js";
 
 export interface AcceptedJob {
@@ -67,20 +62,16 @@ export class JobWorker {
   readonly #queue: SlotQueue<WorkUnit>;
   /** Accepted jobs not yet ended (queued or running), by id. */
   readonly #jobs = new Map<string, AcceptedJob>();
-  /** Results being published, by job id. */
-  readonly #deliveries = new Map<string, Promise<void>>();
+  readonly #ends: JobEnds;
   readonly #batches: BatchItems;
   #closed = false;
 
   constructor(options: JobWorkerOptions) {
     this.#options = options;
-    this.#batches = new BatchItems(options, {
+    this.#ends = new JobEnds(options);
+    this.#batches = new BatchItems(options, this.#ends, {
       closed: () => this.#closed,
       forget: (jobId) => this.#forget(jobId),
-      fail: (jobId, target, reason) => this.fail(jobId, target, reason),
-      endCancelled: (accepted, costMsats, usage) => this.#endCancelled(accepted, costMsats, usage),
-      deliver: (jobId, target, output, amountMsats, served) =>
-        this.#deliver(jobId, target, output, amountMsats, served),
     });
     this.#queue = new SlotQueue(options.slots, options.maxQueue, (unit) => this.#execute(unit));
   }
@@ -159,7 +150,7 @@ export class JobWorker {
       accepted.abort.abort();
     } else if (removed.length > 0) {
       this.#forget(jobId);
-      this.#endCancelled(accepted, 0);
+      this.#ends.cancelled(accepted, 0);
     } else {
       accepted.abort.abort();
     }
@@ -168,19 +159,12 @@ export class JobWorker {
 
   /** Publishes the stored output of a job whose result no relay has acknowledged yet. */
   redeliver(stored: StoredJob, target: ReplyTarget): void {
-    if (this.#deliveries.has(stored.id) || stored.output === undefined) return;
-    const items = target.batch ? decodeBatchResults(stored.output) : undefined;
-    const served = items ? items.filter((item) => item.output !== undefined).length : 1;
-    this.#deliver(stored.id, target, stored.output, stored.amountMsats ?? 0, served);
+    this.#ends.redeliver(stored, target);
   }
 
   /** Ends a stored job that cannot go on, telling its buyer why. */
   fail(jobId: string, target: ReplyTarget, reason: string): void {
-    const { store, replies, stats, policy } = this.#options;
-    policy.settle?.(jobId, 0); // a failed job costs its buyer nothing
-    store.update(jobId, { state: "failed", detail: reason, endedAt: Date.now() });
-    stats.count("failed");
-    void replies.feedback(target, "error", { extra: reason });
+    this.#ends.fail(jobId, target, reason);
   }
 
   /**
@@ -208,7 +192,7 @@ export class JobWorker {
       }
       await this.#queue.whenIdle();
     }
-    await raceTimeout(Promise.allSettled([...this.#deliveries.values()]), 10_000);
+    await raceTimeout(this.#ends.delivered(), 10_000);
     await this.#options.replies.flush(5_000);
   }
 
@@ -273,13 +257,13 @@ export class JobWorker {
       });
       outputTokens = result.usage.outputTokens;
       this.#forget(job.id);
-      if (accepted.stopReason) this.#endStopped(accepted, result);
+      if (accepted.stopReason) this.#ends.stopped(accepted, result);
       else if (result.finishReason === "error")
         this.fail(job.id, accepted.target, `generation failed: ${result.error?.message ?? "unknown error"}`);
-      else this.#complete(accepted, result);
+      else this.#ends.complete(accepted, result);
     } catch (error) {
       this.#forget(job.id);
-      if (accepted.stopReason) this.#endStopped(accepted);
+      if (accepted.stopReason) this.#ends.stopped(accepted);
       else {
         log.warn(`job ${shortId(job.id)}: ${describeFailure(error)}`);
         this.fail(job.id, accepted.target, describeFailure(error));
@@ -288,69 +272,6 @@ export class JobWorker {
       stats.jobEnded(outputTokens);
     }
   }
-
-  #complete(accepted: AcceptedJob, result: GenerateResult): void {
-    const { store, policy } = this.#options;
-    const { job, quote } = accepted;
-    // Settled before the output is stored: a crash in between re-runs the job, and settling is idempotent.
-    policy.settle?.(job.id, costOf(quote, result.usage));
-    const amountMsats = policy.amountOwed?.(job, quote, result.usage) ?? 0;
-    // The output is on disk before anyone is told: a crash from here on re-publishes it, never re-runs it.
-    store.update(job.id, {
-      state: "finished",
-      output: result.text,
-      finishReason: result.finishReason,
-      inputTokens: result.usage.inputTokens,
-      outputTokens: result.usage.outputTokens,
-      amountMsats,
-      endedAt: Date.now(),
-    });
-    this.#deliver(job.id, accepted.target, result.text, amountMsats);
-  }
-
-  /** `served`: jobs the result answers (a batch's items with an output; 1 for a single job). */
-  #deliver(jobId: string, target: ReplyTarget, output: string, amountMsats: number, served = 1): void {
-    const { store, replies, stats, log, policy } = this.#options;
-    const tags = policy.resultTags?.({ buyer: target.event.pubkey }) ?? [];
-    const delivery = replies.result(target, output, amountMsats, tags).then((delivered) => {
-      if (delivered) {
-        store.update(jobId, { state: "done" });
-        stats.count("served", served);
-        if (target.batch) stats.count("batches");
-      } else {
-        log.warn(`job ${shortId(jobId)}: result kept for another attempt`);
-      }
-      this.#deliveries.delete(jobId);
-    });
-    this.#deliveries.set(jobId, delivery);
-  }
-
-  #endStopped(accepted: AcceptedJob, result?: GenerateResult): void {
-    if (accepted.stopReason === "cancelled") {
-      this.#endCancelled(accepted, result ? costOf(accepted.quote, result.usage) : 0, result?.usage);
-      return;
-    }
-    this.fail(accepted.job.id, accepted.target, SHUTDOWN_REASON);
-  }
-
-  /** `costMsats`: the price of what was generated before the cancellation (charged; nothing more is). */
-  #endCancelled(accepted: AcceptedJob, costMsats: number, usage?: TokenUsage): void {
-    const { store, replies, stats, policy } = this.#options;
-    policy.settle?.(accepted.job.id, costMsats);
-    store.update(accepted.job.id, {
-      state: "cancelled",
-      detail: CANCELLED_REASON,
-      endedAt: Date.now(),
-      ...(usage ? { outputTokens: usage.outputTokens, inputTokens: usage.inputTokens } : {}),
-    });
-    stats.count("cancelled");
-    // A courtesy: the buyer's other devices (and any watcher) learn the job is over.
-    void replies.feedback(accepted.target, "error", { extra: CANCELLED_REASON });
-  }
-}
-
-function costOf(quote: PriceQuote, usage: TokenUsage): number {
-  return jobCostMsats(quote.price, usage);
 }
 
 /** True when the timeout won. */
