@@ -6,26 +6,24 @@
  * process's CPU time is the buyer's and the providers' only; every HTTP request to the mint is counted.
  *
  *   npm run bench:payments -w packages/provider -- [--jobs 1000] [--providers 8] [--json FILE]
+ *   (= tsx bench/payments.ts …)
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import type { JobRequest, NostrEvent, TokenPrice } from "@pylon/protocol";
 import { jobCostMsats } from "@pylon/protocol";
+import { benchArgs, writeBenchJson } from "@pylon/testkit/bench";
 import { KeysetDirectory, openWallet, PaymentLedger, type PylonWallet } from "@pylon/wallet";
-import { CashuPolicy, quietLogger, quoteJob, TabBook } from "../src/index.js";
+import { quietLogger } from "../src/log.js";
+import { CashuPolicy } from "../src/payments/cashu-policy.js";
+import { TabBook } from "../src/payments/tabs.js";
+import { quoteJob } from "../src/pricing.js";
 
-const { values } = parseArgs({
-  options: {
-    jobs: { type: "string", default: "1000" },
-    providers: { type: "string", default: "8" },
-    json: { type: "string" },
-  },
-});
-const JOBS = Number(values.jobs);
-const PROVIDERS = Number(values.providers);
+const { values, json } = benchArgs({ jobs: 1000, providers: 8 });
+const JOBS = values.jobs;
+const PROVIDERS = values.providers;
 const price: TokenPrice = { inputMsatsPer1k: 10_000, outputMsatsPer1k: 20_000, minimumMsats: 0 };
 const USAGE = { inputTokens: 3, outputTokens: 50 };
 const LOCK_SEC = 3_600;
@@ -92,13 +90,7 @@ try {
       `| ${r.mode} | ${r.buyerMintCalls} | ${r.providerMintCallsDuringJobs} | ${r.redeemMintCalls} | ${r.mintCallsPerProvider.toFixed(3)} | ${r.buyerCpuMsPerJob.toFixed(3)} | ${r.providerCpuMsPerJob.toFixed(3)} | ${r.hotPathCpuMsPerJob.toFixed(3)} | ${r.wallSec.toFixed(1)} |`,
     );
   }
-  if (values.json) {
-    await writeFile(
-      values.json,
-      `${JSON.stringify({ jobs: JOBS, providers: PROVIDERS, startupMintCalls: startupCalls, results }, null, 2)}\n`,
-    );
-    console.log(`\nwrote ${values.json}`);
-  }
+  writeBenchJson(json, { jobs: JOBS, providers: PROVIDERS, startupMintCalls: startupCalls, results });
   buyer.close();
   for (const p of providers) {
     p.ledger.close();
@@ -154,30 +146,20 @@ async function runPerJob(buyer: PylonWallet, providers: Provider[]): Promise<Mod
     buyerCalls += mintCalls - calls0;
     for (const p of batch) {
       const token = payments.find((x) => x.pubkey === p.key)?.token;
-      const job = fakeJob(`job-${done}`, token);
-      const calls1 = mintCalls;
-      const cpu1 = process.cpuUsage();
-      const decision = await p.policy.verifyPayment(job, quoteJob(job, price, 100));
-      p.policy.settle(job.id, jobCostMsats(price, USAGE));
-      providerCpu += cpuMs(cpu1);
-      providerCalls += mintCalls - calls1;
-      if (!decision.ok) throw new Error(`per-job payment refused: ${JSON.stringify(decision)}`);
+      const paid = await payFor(p, fakeJob(`job-${done}`, token), "per-job payment");
+      providerCpu += paid.cpuMs;
+      providerCalls += paid.mintCalls;
       done++;
     }
   }
   const redeemCalls = await redeemAll(providers);
-  return {
-    mode: "per-job tokens",
-    jobs: done,
-    buyerMintCalls: buyerCalls,
-    providerMintCallsDuringJobs: providerCalls,
-    redeemMintCalls: redeemCalls,
-    mintCallsPerProvider: (buyerCalls + providerCalls + redeemCalls) / providers.length,
-    buyerCpuMsPerJob: buyerCpu / done,
-    providerCpuMsPerJob: providerCpu / done,
-    hotPathCpuMsPerJob: providerCpu / done,
-    wallSec: (performance.now() - wall) / 1000,
-  };
+  const totals = { jobs: done, providers: providers.length, buyerCalls, providerCalls, redeemCalls };
+  return modeResult(
+    "per-job tokens",
+    totals,
+    { buyerCpu, providerCpu, hotPathCpuMsPerJob: providerCpu / done },
+    wall,
+  );
 }
 
 /** Tabs: one swap deposits with every provider; each provider's first job carries it; then jobs debit the tabs. */
@@ -203,29 +185,54 @@ async function runTabs(buyer: PylonWallet, providers: Provider[]): Promise<ModeR
     const opening = done < providers.length;
     const token = opening ? payments.find((x) => x.pubkey === p.key)?.token : undefined;
     const job = fakeJob(`tab-${done}`, token, opening ? { tab: "open" } : {}, `buyer`);
-    const calls1 = mintCalls;
-    const cpu1 = process.cpuUsage();
-    const decision = await p.policy.verifyPayment(job, quoteJob(job, price, 100));
-    p.policy.settle(job.id, jobCostMsats(price, USAGE));
-    const used = cpuMs(cpu1);
-    providerCpu += used;
-    if (!opening) hotCpu += used;
-    providerCalls += mintCalls - calls1;
-    if (!decision.ok) throw new Error(`tab payment refused at job ${done}: ${JSON.stringify(decision)}`);
+    const paid = await payFor(p, job, `tab payment at job ${done}`);
+    providerCpu += paid.cpuMs;
+    if (!opening) hotCpu += paid.cpuMs;
+    providerCalls += paid.mintCalls;
   }
   const redeemCalls = await redeemAll(providers);
+  const totals = { jobs: JOBS, providers: providers.length, buyerCalls, providerCalls, redeemCalls };
+  const hotPathCpuMsPerJob = hotCpu / Math.max(1, JOBS - providers.length);
+  return modeResult("tabs", totals, { buyerCpu, providerCpu, hotPathCpuMsPerJob }, wall);
+}
+
+/** One mode's figures from its totals: mint calls, CPU ms, and the wall clock since `wallStart`. */
+function modeResult(
+  mode: string,
+  t: { jobs: number; providers: number; buyerCalls: number; providerCalls: number; redeemCalls: number },
+  cpu: { buyerCpu: number; providerCpu: number; hotPathCpuMsPerJob: number },
+  wallStart: number,
+): ModeResult {
   return {
-    mode: "tabs",
-    jobs: JOBS,
-    buyerMintCalls: buyerCalls,
-    providerMintCallsDuringJobs: providerCalls,
-    redeemMintCalls: redeemCalls,
-    mintCallsPerProvider: (buyerCalls + providerCalls + redeemCalls) / providers.length,
-    buyerCpuMsPerJob: buyerCpu / JOBS,
-    providerCpuMsPerJob: providerCpu / JOBS,
-    hotPathCpuMsPerJob: hotCpu / Math.max(1, JOBS - providers.length),
-    wallSec: (performance.now() - wall) / 1000,
+    mode,
+    jobs: t.jobs,
+    buyerMintCalls: t.buyerCalls,
+    providerMintCallsDuringJobs: t.providerCalls,
+    redeemMintCalls: t.redeemCalls,
+    mintCallsPerProvider: (t.buyerCalls + t.providerCalls + t.redeemCalls) / t.providers,
+    buyerCpuMsPerJob: cpu.buyerCpu / t.jobs,
+    providerCpuMsPerJob: cpu.providerCpu / t.jobs,
+    hotPathCpuMsPerJob: cpu.hotPathCpuMsPerJob,
+    wallSec: (performance.now() - wallStart) / 1000,
   };
+}
+
+/**
+ * What the node's admission does for a job: verify its payment against the quote, then settle it at the
+ * scripted usage. Returns the provider's CPU time and mint calls for it; throws when refused (`what`).
+ */
+async function payFor(
+  p: Provider,
+  job: JobRequest,
+  what: string,
+): Promise<{ cpuMs: number; mintCalls: number }> {
+  const calls = mintCalls;
+  const cpu = process.cpuUsage();
+  const decision = await p.policy.verifyPayment(job, quoteJob(job, price, 100));
+  p.policy.settle(job.id, jobCostMsats(price, USAGE));
+  const used = { cpuMs: cpuMs(cpu), mintCalls: mintCalls - calls };
+  if (!decision.ok) throw new Error(`${what} refused: ${JSON.stringify(decision)}`);
+  return used;
 }
 
 /** Each provider redeems what it collected (batches of up to 200 proofs, one swap each). */

@@ -7,14 +7,14 @@
  *
  *   npm run bench -w packages/provider -- [--tokens 512] [--concurrency 1,2,4,8] [--repeats 3]
  *     [--threads N] [--model FILE.gguf | --shape tiny|medium-q8|...] [--json FILE]
+ *   (= tsx bench/throughput.ts …)
  *
  * Without --model it generates a model of the named shape (@pylon/inference GENERATED_MODEL_SHAPES, default
  * tiny). Threads default to the node's own default (1 for tiny models, else one per core).
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { parseArgs } from "node:util";
 import {
   type Backend,
   createLlamaBackend,
@@ -24,25 +24,24 @@ import {
 } from "@pylon/inference";
 import { JobClient, RelayPool } from "@pylon/nostr";
 import { startRelay } from "@pylon/relay";
+import { benchArgs, writeBenchJson } from "@pylon/testkit/bench";
 import { generateSecretKey } from "nostr-tools/pure";
-import { type RunningProvider, startProvider } from "../src/index.js";
+import { type RunningProvider, startProvider } from "../src/provider.js";
 
-const { values } = parseArgs({
-  options: {
-    tokens: { type: "string", default: "512" },
-    concurrency: { type: "string", default: "1,2,4,8" },
-    repeats: { type: "string", default: "3" },
-    threads: { type: "string" },
-    model: { type: "string" },
-    shape: { type: "string", default: "tiny" },
-    json: { type: "string" },
-  },
+// threads 0: the node's default; model "": a generated model of --shape.
+const { values, json } = benchArgs({
+  tokens: 512,
+  concurrency: "1,2,4,8",
+  repeats: 3,
+  threads: 0,
+  model: "",
+  shape: "tiny",
 });
 const tokens = positiveInteger(values.tokens, "tokens");
-const levels = values.concurrency.split(",").map((level) => positiveInteger(level, "concurrency"));
+const levels = values.concurrency.split(",").map((level) => positiveInteger(Number(level), "concurrency"));
 const repeats = positiveInteger(values.repeats, "repeats");
-const threadOption =
-  values.threads === undefined ? {} : { threads: positiveInteger(values.threads, "threads") };
+const threadOption = values.threads === 0 ? {} : { threads: positiveInteger(values.threads, "threads") };
+const modelFile = values.model || undefined;
 const shape = generatedModelShape(values.shape);
 const slots = Math.max(...levels);
 const contextSize = tokens + 128;
@@ -57,8 +56,8 @@ interface Run {
 const temp = await mkdtemp(path.join(os.tmpdir(), "pylon-provider-bench-"));
 const closers: Array<() => unknown> = [() => rm(temp, { recursive: true, force: true })];
 try {
-  const modelPath = values.model ?? path.join(temp, `${values.shape}.gguf`);
-  if (!values.model) await writeTinyGguf(modelPath, shape);
+  const modelPath = modelFile ?? path.join(temp, `${values.shape}.gguf`);
+  if (!modelFile) await writeTinyGguf(modelPath, shape);
 
   const raw = await createLlamaBackend({ model: modelPath, gpu: false, ...threadOption, slots, contextSize });
   const threads = raw.info().threads;
@@ -115,7 +114,7 @@ try {
 
   const cpu = os.cpus()[0]?.model ?? "?";
   console.log(
-    `\nProvider throughput, ${raw.info().model} (${values.model ?? `generated ${values.shape} GGUF`}), ${threads} thread(s), ` +
+    `\nProvider throughput, ${raw.info().model} (${modelFile ?? `generated ${values.shape} GGUF`}), ${threads} thread(s), ` +
       `${tokens} tokens per job, median of ${repeats}, ${os.cpus().length} CPUs (${cpu}), Node ${process.version}\n`,
   );
   console.log(
@@ -128,20 +127,16 @@ try {
         `${row.nostrToRaw.toFixed(2)} | ${row.rawVsSingle.toFixed(2)}x | ${row.nostrVsSingle.toFixed(2)}x |`,
     );
   }
-  if (values.json) {
-    const report = {
-      benchmark: "provider/throughput",
-      date: new Date().toISOString(),
-      machine: { cpus: os.cpus().length, cpuModel: cpu, node: process.version },
-      model: values.model ?? `generated:${values.shape}`,
-      threads,
-      tokensPerJob: tokens,
-      repeats,
-      rows: table,
-    };
-    await writeFile(values.json, `${JSON.stringify(report, null, 2)}\n`);
-    console.log(`\nwrote ${values.json}`);
-  }
+  writeBenchJson(json, {
+    benchmark: "provider/throughput",
+    date: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, cpuModel: cpu, node: process.version },
+    model: modelFile ?? `generated:${values.shape}`,
+    threads,
+    tokensPerJob: tokens,
+    repeats,
+    rows: table,
+  });
 } finally {
   for (const close of closers.reverse()) await close();
 }
@@ -194,9 +189,8 @@ function median(runs: Run[]): Run {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-function positiveInteger(text: string, name: string): number {
-  const value = Number(text);
+function positiveInteger(value: number, name: string): number {
   if (!Number.isInteger(value) || value < 1)
-    throw new Error(`--${name} must be a positive integer, got ${text}`);
+    throw new Error(`--${name} must be a positive integer, got ${value}`);
   return value;
 }

@@ -16,12 +16,12 @@ import { Intake } from "./intake.js";
 import { Admission } from "./jobs/admission.js";
 import { JobWorker } from "./jobs/job-worker.js";
 import { type Logger, quietLogger } from "./log.js";
-import { freePolicy, type PaymentPolicy, paymentRequiredPolicy } from "./payment.js";
+import { freePolicy, type PaymentPolicy, paymentRequiredPolicy } from "./payments/policy.js";
 import { type NodePayments, startPayments } from "./payments/setup.js";
 import { TAB_REFUND_STATUS } from "./payments/tab-refunder.js";
 import { ReplyPublisher } from "./replies/reply-publisher.js";
 import { RequestRelays } from "./replies/request-relays.js";
-import { ProviderStats, type ProviderStatus } from "./stats.js";
+import { NodeStats, type NodeStatus } from "./stats.js";
 import { IN_FLIGHT_STATES, JobStore } from "./store/job-store.js";
 
 export interface ProviderDeps {
@@ -44,7 +44,7 @@ export interface RunningProvider {
   config: ProviderConfig;
   /** The ecash side, when the node takes Cashu payments (not free, mints allowed, no policy passed in). */
   payments?: Pick<NodePayments, "paymentKey" | "earnings" | "redeemNow" | "tabTotals" | "tabRefunds">;
-  status(): ProviderStatus;
+  status(): NodeStatus;
   /** Graceful shutdown (see JobWorker.shutdown); idempotent. */
   stop(): Promise<void>;
 }
@@ -93,7 +93,7 @@ export async function startProvider(
     closers.push(() => requestRelays.close());
 
     const keys = new ConversationKeyCache(key.secretKey);
-    const stats = new ProviderStats();
+    const stats = new NodeStats();
     const payments =
       !config.free && !deps.paymentPolicy && config.allowedMints.length > 0
         ? await startPayments(config, log)
@@ -230,7 +230,7 @@ export async function startProvider(
           }
         : {}),
       stop,
-      status: (): ProviderStatus => ({
+      status: (): NodeStatus => ({
         pubkey: key.pubkey,
         npub: key.npub,
         model: info.model,

@@ -1,7 +1,7 @@
 import type { Earnings } from "./payments/earnings.js";
 
 /** Counters for `status()`: what this run of the node did, and how fast it generated. */
-export interface ProviderStatus {
+export interface NodeStatus {
   pubkey: string;
   npub: string;
   model: string;
@@ -37,11 +37,11 @@ export interface ProviderStatus {
   earnings?: Earnings;
 }
 
-export type Counter = keyof ProviderStatus["jobs"];
+export type Counter = keyof NodeStatus["jobs"];
 
-export class ProviderStats {
+export class NodeStats {
   readonly startedAt = Date.now();
-  readonly jobs: ProviderStatus["jobs"] = {
+  readonly jobs: NodeStatus["jobs"] = {
     served: 0,
     batches: 0,
     failed: 0,

@@ -1,6 +1,8 @@
 import { isProviderLive, type ProviderAnnouncement, parseAnnouncement } from "@pylon/protocol";
+import { Cleanup, sleep } from "@pylon/testkit";
+import { startTestRelay } from "@pylon/testkit/market";
 import { afterAll, describe, expect, it } from "vitest";
-import { buyerClient, Cleanup, relay, sleep, startNode, tinyModel } from "./helpers/harness.js";
+import { buyerClient, startNode, tinyModel } from "./helpers/harness.js";
 
 const cleanup = new Cleanup();
 afterAll(() => cleanup.run());
@@ -8,7 +10,7 @@ afterAll(() => cleanup.run());
 describe("NIP-89 announcement", () => {
   it("announces models, price, capacity and encryption at start, refreshes its heartbeat, and goes offline on stop", async () => {
     const model = await tinyModel(cleanup);
-    const relayUrl = (await relay(cleanup)).url;
+    const relayUrl = (await startTestRelay(cleanup)).url;
     const node = await startNode(cleanup, {
       relays: [relayUrl],
       model,

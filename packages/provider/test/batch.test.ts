@@ -16,34 +16,20 @@ import {
   parseAnnouncement,
   parseJobResult,
 } from "@pylon/protocol";
+import { nowSec, tempDir, waitFor } from "@pylon/testkit";
+import { fundedWallet, startTestMint } from "@pylon/testkit/market";
 import type { PylonWallet } from "@pylon/wallet";
 import { finalizeEvent } from "nostr-tools/pure";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { JobStore, lockedTokenFor, type PaymentPolicy, type RunningProvider } from "../src/index.js";
-import { buyerWallet, mint, PAID_ACTUAL_MSATS, PAID_QUOTE_MSATS, startPaidNode } from "./helpers/cashu.js";
-import {
-  buyerClient,
-  Cleanup,
-  collect,
-  failure,
-  nowSec,
-  relay,
-  startNode,
-  tag,
-  tempDir,
-  tinyModel,
-  waitFor,
-} from "./helpers/harness.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { PaymentPolicy } from "../src/payments/policy.js";
+import type { RunningProvider } from "../src/provider.js";
+import { JobStore } from "../src/store/job-store.js";
+import { PAID_ACTUAL_MSATS, PAID_QUOTE_MSATS, paidNode } from "./helpers/cashu.js";
+import { buyerClient, collect, failure, startNode, suite, tag, tinyModel } from "./helpers/harness.js";
+import { lockedTokenFor } from "./helpers/paid-job.js";
 
-const files = new Cleanup();
-const cleanup = new Cleanup();
-let relayUrl: string;
-
-beforeAll(async () => {
-  relayUrl = (await relay(files)).url;
-});
-afterEach(() => cleanup.run());
-afterAll(() => files.run());
+const shared = suite();
+const { files, cleanup } = shared;
 
 /** `n` items "0".."n-1" whose prompts say which item they are. */
 function items(n: number, extra: Partial<BatchItem> = {}): BatchItem[] {
@@ -66,7 +52,7 @@ function echoNode(
 ) {
   const { tokenLatencyMs, ...rest } = options;
   return startNode(cleanup, {
-    relays: [relayUrl],
+    relays: [shared.relayUrl],
     model: { type: "scripted", echo: true, ...(tokenLatencyMs === undefined ? {} : { tokenLatencyMs }) },
     slots: 4,
     queue: 32,
@@ -83,7 +69,7 @@ function openStore(node: RunningProvider): JobStore {
 describe("a batched request (scripted echo backend)", () => {
   it("answers 20 items with ONE processing feedback and ONE result holding 20 matching outputs", async () => {
     const node = await echoNode();
-    const { client, pool } = buyerClient(cleanup, relayUrl);
+    const { client, pool } = buyerClient(cleanup, shared.relayUrl);
     const batch = items(20);
     batch[3] = { id: "3", prompt: "a longer prompt cut short", maxTokens: 2 }; // 2 scripted tokens = 8 chars
     const outcome = await client.submit({ inputs: [batchInput(batch)], provider: node.pubkey });
@@ -114,7 +100,7 @@ describe("a batched request (scripted echo backend)", () => {
 
   it("answers an encrypted batch with an encrypted result that shows no prompt", async () => {
     const node = await echoNode();
-    const { client, pool } = buyerClient(cleanup, relayUrl);
+    const { client, pool } = buyerClient(cleanup, shared.relayUrl);
     const secret = "the vault code is 4711";
     const outcome = await client.submit({
       inputs: [batchInput([{ id: "a", prompt: secret }, ...items(3)])],
@@ -132,7 +118,7 @@ describe("a batched request (scripted echo backend)", () => {
 
   it("still serves a single-prompt request as before, beside batches", async () => {
     const node = await echoNode();
-    const { client } = buyerClient(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, shared.relayUrl);
     const outcome = await client.submit({ prompt: "just one", provider: node.pubkey });
     expect(outcome.output).toBe("just one");
     expect(outcome.feedback.map((f) => f.extra)).toEqual(["started"]);
@@ -151,14 +137,14 @@ describe("a batched request (scripted echo backend)", () => {
     const node = await startNode(
       cleanup,
       {
-        relays: [relayUrl],
+        relays: [shared.relayUrl],
         model: { type: "scripted", reply: "-" },
         free: false,
         prices: { inputPer1k: 10_000, outputPer1k: 20_000, minimum: 0 },
       },
       { backend, paymentPolicy: acceptAll },
     );
-    const { client } = buyerClient(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, shared.relayUrl);
     const outcome = await client.submit({
       inputs: [
         batchInput([
@@ -182,7 +168,7 @@ describe("a batched request (scripted echo backend)", () => {
 describe("batch refusals: the whole batch, at once, before any work or payment", () => {
   it("refuses a batch larger than the node's free capacity as busy; room is counted per item", async () => {
     const node = await echoNode({ slots: 2, queue: 2, tokenLatencyMs: 20 });
-    const { client } = buyerClient(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, shared.relayUrl);
     const tooBig = await failure(client.submit({ inputs: [batchInput(items(5))], provider: node.pubkey }));
     expect(tooBig.feedback.map((f) => f.status)).toEqual(["error"]);
     expect(tooBig.message).toMatch(
@@ -205,7 +191,7 @@ describe("batch refusals: the whole batch, at once, before any work or payment",
 
   it("refuses more items than the node's maxBatch, and batches altogether when maxBatch < 2", async () => {
     const small = await echoNode({ maxBatch: 4 });
-    const { client, pool } = buyerClient(cleanup, relayUrl);
+    const { client, pool } = buyerClient(cleanup, shared.relayUrl);
     const over = await failure(client.submit({ inputs: [batchInput(items(5))], provider: small.pubkey }));
     expect(over.message).toMatch(
       /batch too large: 5 items, but this node takes at most 4 per request; split it/,
@@ -224,7 +210,7 @@ describe("batch refusals: the whole batch, at once, before any work or payment",
 
   it("refuses a malformed batch input with the reason (hand-written event)", async () => {
     const node = await echoNode();
-    const { client, secretKey } = buyerClient(cleanup, relayUrl);
+    const { client, secretKey } = buyerClient(cleanup, shared.relayUrl);
     const bad = (data: string) =>
       finalizeEvent(
         {
@@ -261,11 +247,11 @@ describe("large batch results and stopping with batches in flight", () => {
   it("sends a result over the event size limit in numbered parts, plain and encrypted, reassembled by the client", async () => {
     const reply = "0123456789abcdef".repeat(2_000); // 32,000 characters an item
     const node = await startNode(cleanup, {
-      relays: [relayUrl],
+      relays: [shared.relayUrl],
       model: { type: "scripted", reply },
       maxTokens: 10_000,
     });
-    const { client } = buyerClient(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, shared.relayUrl);
     for (const encryption of [undefined, "nip44" as const]) {
       const outcome = await client.submit({
         inputs: [batchInput(items(3))],
@@ -279,13 +265,13 @@ describe("large batch results and stopping with batches in flight", () => {
 
   it("on a graceful stop, delivers what a batch's running item made, errors for its queued items, and fails a batch that never ran", async () => {
     const node = await startNode(cleanup, {
-      relays: [relayUrl],
+      relays: [shared.relayUrl],
       model: { type: "scripted", echo: true, tokenLatencyMs: 10 }, // 100 tokens an item: 1 s
       slots: 1,
       queue: 4,
       shutdownGraceSec: 5,
     });
-    const { client } = buyerClient(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, shared.relayUrl);
     const accepted: string[] = [];
     const submit = (id: string, n: number) =>
       client.submit(
@@ -316,7 +302,7 @@ describe("cancelling a batch", () => {
   it("stops its running items, drops its queued ones, and publishes no result", async () => {
     const node = await echoNode({ slots: 2, tokenLatencyMs: 25 }); // 100 tokens an item: 2.5 s
     const store = openStore(node);
-    const { client, pool } = buyerClient(cleanup, relayUrl);
+    const { client, pool } = buyerClient(cleanup, shared.relayUrl);
     const abort = new AbortController();
     const error = await failure(
       client.submit(
@@ -344,11 +330,11 @@ describe("cancelling a batch", () => {
 describe("restart recovery of a batch (stored states seeded, scripted echo backend)", () => {
   it("re-runs an interrupted batch as a whole and publishes a stored batch result no relay took", async () => {
     const dataDir = await tempDir(cleanup);
-    const config = { relays: [relayUrl], dataDir, model: { type: "scripted" as const, echo: true } };
+    const config = { relays: [shared.relayUrl], dataDir, model: { type: "scripted" as const, echo: true } };
     const probe = await startNode(cleanup, config);
     await probe.stop();
     const provider = probe.pubkey;
-    const { client } = buyerClient(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, shared.relayUrl);
     const running = client.prepare({ inputs: [batchInput(items(3))], provider, encryption: "nip44" });
     const finished = client.prepare({ inputs: [batchInput(items(2))], provider });
 
@@ -400,16 +386,19 @@ describe("a paid batch (real mint and relay; scripted backend replying 'paid out
   let buyer: PylonWallet;
 
   beforeAll(async () => {
-    theMint = await mint(files, 100);
-    buyer = await buyerWallet(files, [theMint.url], 200);
+    theMint = await startTestMint(files, 100);
+    buyer = await fundedWallet(files, theMint.url, 200);
   });
 
   // Each item: "hello world" with max_tokens 100 quotes PAID_QUOTE_MSATS and actually costs PAID_ACTUAL_MSATS.
   const paidItems = (n: number) => items(n, { prompt: "hello world", maxTokens: 100 });
 
   it("pays a batch from a tab: the tab must hold the sum of the item quotes and is debited the sum of item costs", async () => {
-    const { node, calls, target } = await startPaidNode(cleanup, { relayUrl, mintUrl: theMint.url });
-    const { client } = buyerClient(cleanup, relayUrl);
+    const { node, calls, target } = await paidNode(cleanup, {
+      relayUrl: shared.relayUrl,
+      mintUrl: theMint.url,
+    });
+    const { client } = buyerClient(cleanup, shared.relayUrl);
     const ask = (n: number, extraParams: Record<string, string> = {}, cashuToken?: string) =>
       client.submit({
         inputs: [batchInput(paidItems(n))],
@@ -448,8 +437,11 @@ describe("a paid batch (real mint and relay; scripted backend replying 'paid out
   });
 
   it("pays a batch with a per-job token that must cover the sum of the item quotes", async () => {
-    const { node, calls, target } = await startPaidNode(cleanup, { relayUrl, mintUrl: theMint.url });
-    const { client } = buyerClient(cleanup, relayUrl);
+    const { node, calls, target } = await paidNode(cleanup, {
+      relayUrl: shared.relayUrl,
+      mintUrl: theMint.url,
+    });
+    const { client } = buyerClient(cleanup, shared.relayUrl);
     const ask = (cashuToken: string) =>
       client.submit({
         inputs: [batchInput(paidItems(2))],
@@ -473,8 +465,8 @@ describe("a paid batch (real mint and relay; scripted backend replying 'paid out
 describe("a batch on real llama.cpp (generated tiny GGUF)", () => {
   it("runs 4 items in parallel on 4 slots, each to its own max_tokens", async () => {
     const model = await tinyModel(cleanup);
-    const node = await startNode(cleanup, { relays: [relayUrl], model, slots: 4, contextSize: 512 });
-    const { client } = buyerClient(cleanup, relayUrl);
+    const node = await startNode(cleanup, { relays: [shared.relayUrl], model, slots: 4, contextSize: 512 });
+    const { client } = buyerClient(cleanup, shared.relayUrl);
     const before = node.status().tokensGenerated;
     const outcome = await client.submit({
       inputs: [

@@ -1,33 +1,36 @@
 import { JobError, signEvent } from "@pylon/nostr";
 import { buildJobCancel } from "@pylon/protocol";
+import { waitFor } from "@pylon/testkit";
 import { finalizeEvent, generateSecretKey } from "nostr-tools/pure";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { JobStore, type RunningProvider } from "../src/index.js";
-import { buyerClient, Cleanup, collect, relay, startNode, tinyModel, waitFor } from "./helpers/harness.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { RunningProvider } from "../src/provider.js";
+import { JobStore } from "../src/store/job-store.js";
+import { buyerClient, collect, startNode, suite } from "./helpers/harness.js";
 
 // Real relay, real node-llama-cpp (tiny GGUF, ~1,000 tokens/s here), real SQLite. Jobs ask for 2,000 tokens
 // with ignore_eos so that they are still running when the cancellation arrives.
-const fileCleanup = new Cleanup();
-const cleanup = new Cleanup();
-let relayUrl: string;
+const shared = suite({ model: true });
+const { files, cleanup } = shared;
 let node: RunningProvider;
 let store: JobStore;
 
 beforeAll(async () => {
-  const model = await tinyModel(fileCleanup);
-  relayUrl = (await relay(fileCleanup)).url;
-  node = await startNode(fileCleanup, { relays: [relayUrl], model, slots: 1, queue: 2, maxTokens: 2_000 });
+  node = await startNode(files, {
+    relays: [shared.relayUrl],
+    model: shared.model,
+    slots: 1,
+    queue: 2,
+    maxTokens: 2_000,
+  });
   store = JobStore.open(node.databaseFile); // a second reader of the node's own database
-  fileCleanup.add(() => store.close());
+  files.add(() => store.close());
 });
-afterEach(() => cleanup.run());
-afterAll(() => fileCleanup.run());
 
 const LONG = { params: { maxTokens: 2_000, temperature: 1 }, extraParams: { ignore_eos: "true" } };
 
 describe("cancellation", () => {
   it("stops a running job when its buyer sends a kind 5, and publishes no result", async () => {
-    const { client, pool } = buyerClient(cleanup, relayUrl);
+    const { client, pool } = buyerClient(cleanup, shared.relayUrl);
     const abort = new AbortController();
     const job = client.submit(
       { prompt: "a long story", provider: node.pubkey, ...LONG },
@@ -51,7 +54,7 @@ describe("cancellation", () => {
   });
 
   it("also honours a hand-written kind 5 without the optional `k` tag", async () => {
-    const { client, secretKey, pool } = buyerClient(cleanup, relayUrl);
+    const { client, secretKey, pool } = buyerClient(cleanup, shared.relayUrl);
     let cancelled: Promise<unknown> | undefined;
     const job = client.submit(
       { prompt: "another long story", provider: node.pubkey, ...LONG },
@@ -74,7 +77,7 @@ describe("cancellation", () => {
   });
 
   it("removes a queued job from the queue when its buyer cancels it; the running job carries on", async () => {
-    const { client } = buyerClient(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, shared.relayUrl);
     const first = client.submit({ prompt: "first", provider: node.pubkey, ...LONG });
     await waitFor(() => node.status().activeJobs === 1, "the first job to run");
     const abort = new AbortController();
@@ -94,8 +97,8 @@ describe("cancellation", () => {
   });
 
   it("ignores a kind 5 for the job from anyone but its buyer", async () => {
-    const { client } = buyerClient(cleanup, relayUrl);
-    const stranger = buyerClient(cleanup, relayUrl, generateSecretKey());
+    const { client } = buyerClient(cleanup, shared.relayUrl);
+    const stranger = buyerClient(cleanup, shared.relayUrl, generateSecretKey());
     let strangerCancelled: Promise<unknown> | undefined;
     const outcome = await client.submit(
       { prompt: "keep going", provider: node.pubkey, ...LONG },

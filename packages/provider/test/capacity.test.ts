@@ -1,22 +1,20 @@
 import { JobError, type JobOutcome } from "@pylon/nostr";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buyerClient, Cleanup, relay, startNode, tinyModel } from "./helpers/harness.js";
+import { describe, expect, it } from "vitest";
+import { buyerClient, startNode, suite } from "./helpers/harness.js";
 
 // Real relay, real node-llama-cpp (tiny GGUF), real SQLite.
-const cleanup = new Cleanup();
-let model: string;
-let relayUrl: string;
-
-beforeAll(async () => {
-  model = await tinyModel(cleanup);
-  relayUrl = (await relay(cleanup)).url;
-});
-afterAll(() => cleanup.run());
+const shared = suite({ model: true });
+const { cleanup } = shared;
 
 describe("backpressure", () => {
   it("runs jobs up to its slots, queues up to its queue bound, and refuses the rest at once as busy", async () => {
-    const node = await startNode(cleanup, { relays: [relayUrl], model, slots: 2, queue: 1 });
-    const { client } = buyerClient(cleanup, relayUrl);
+    const node = await startNode(cleanup, {
+      relays: [shared.relayUrl],
+      model: shared.model,
+      slots: 2,
+      queue: 1,
+    });
+    const { client } = buyerClient(cleanup, shared.relayUrl);
     const started = Date.now();
     const settled = await Promise.allSettled(
       Array.from({ length: 4 }, (_, index) =>

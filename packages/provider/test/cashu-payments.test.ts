@@ -1,72 +1,54 @@
 import path from "node:path";
-import { type RunningMint, startMint } from "@pylon/mint";
+import { startMint } from "@pylon/mint";
 import { JobError } from "@pylon/nostr";
 import { parseAnnouncement } from "@pylon/protocol";
+import { tempDir, waitFor } from "@pylon/testkit";
+import { fundedWallet } from "@pylon/testkit/market";
 import {
   acceptLockedPayment,
   decodeLockedPaymentRequest,
   KeysetDirectory,
   PaymentLedger,
-  type PylonWallet,
 } from "@pylon/wallet";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { JobStore, lockedTokenFor, type PaymentTarget, submitPaidJob, WALLET_FILE } from "../src/index.js";
+import { describe, expect, it } from "vitest";
+import { WALLET_FILE } from "../src/payments/setup.js";
+import { JobStore } from "../src/store/job-store.js";
 import {
-  buyerWallet,
   flipParity,
-  mint,
   PAID_JOB,
   PAID_PRICE_SATS,
   PAID_QUOTE_MSATS,
-  startPaidNode,
+  paidSuite,
+  paidNode as startPaidNode,
   tamper,
 } from "./helpers/cashu.js";
-import { buyerClient, Cleanup, relay, tempDir, waitFor } from "./helpers/harness.js";
+import { buyerClient } from "./helpers/harness.js";
+import { lockedTokenFor, type PaymentTarget, submitPaidJob } from "./helpers/paid-job.js";
 
 // Real local mint over HTTP (1 sat input fee per 10 proofs), real relay over WebSockets, real SQLite; the
 // inference backend is scripted (instant) and counts generate() calls, to prove refused jobs did no work.
-const files = new Cleanup();
-const cleanup = new Cleanup();
-let relayUrl: string;
-let theMint: RunningMint;
-let foreignMint: RunningMint;
-let buyer: PylonWallet;
-
-beforeAll(async () => {
-  relayUrl = (await relay(files)).url;
-  theMint = await mint(files, 100);
-  foreignMint = await mint(files);
-  buyer = await buyerWallet(files, [theMint.url, foreignMint.url]);
-  await buyer.fund(3_000);
-  await buyer.fund(200, { mint: foreignMint.url });
-});
-afterEach(() => cleanup.run());
-afterAll(() => files.run());
+const market = paidSuite({ inputFeePpk: 100, fundSats: 3_000, foreignFundSats: 200 });
+const { cleanup } = market;
 
 const QUOTE_MSATS = PAID_QUOTE_MSATS;
 const PRICE_SATS = PAID_PRICE_SATS;
 const job = PAID_JOB;
 
 function paidNode(dataDir?: string, payments?: { redeemCheckSec: number; redeemLeadSec: number }) {
-  return startPaidNode(cleanup, {
-    relayUrl,
-    mintUrl: theMint.url,
-    ...(dataDir ? { dataDir } : {}),
-    ...(payments ? { payments } : {}),
-  });
+  return market.node({ ...(dataDir ? { dataDir } : {}), ...(payments ? { payments } : {}) });
 }
 
 describe("Cashu per-job payments (scripted backend, real mint and relay)", () => {
   it("announces its payment key, asks unpaid jobs for a NUT-18 payment, serves a paid one", async () => {
     const { node, calls, target } = await paidNode();
-    const { client, pool } = buyerClient(cleanup, relayUrl);
+    const { client, pool } = buyerClient(cleanup, market.relayUrl);
 
     const [event] = await pool.query({ kinds: [31990], authors: [node.pubkey] });
     const announced = parseAnnouncement(event);
     if (!announced.ok) throw new Error(announced.reason);
     expect(announced.announcement.payment).toEqual({
       methods: ["cashu"],
-      mints: [theMint.url],
+      mints: [market.mint.url],
       p2pkPubkey: target.p2pk,
     });
 
@@ -80,12 +62,12 @@ describe("Cashu per-job payments (scripted backend, real mint and relay)", () =>
     expect(decodeLockedPaymentRequest(request ?? "")).toMatchObject({
       amountSats: PRICE_SATS,
       unit: "sat",
-      mints: [theMint.url],
+      mints: [market.mint.url],
       pubkey: target.p2pk,
     });
     expect(calls()).toBe(0);
 
-    const paid = await submitPaidJob(client, buyer, target, PRICE_SATS, job);
+    const paid = await submitPaidJob(client, market.buyer, target, PRICE_SATS, job);
     expect(paid.output).toBe("paid output");
     expect(paid.result.amount).toEqual({ msats: 0 });
     expect(calls()).toBe(1);
@@ -100,15 +82,15 @@ describe("Cashu per-job payments (scripted backend, real mint and relay)", () =>
   it("refuses every attack with a clear feedback and does no work, also a replay after a restart", async () => {
     const dataDir = await tempDir(cleanup);
     const { node, calls, target } = await paidNode(dataDir);
-    const other = await buyerWallet(cleanup, [theMint.url]);
-    const { client } = buyerClient(cleanup, relayUrl);
+    const other = await fundedWallet(cleanup, market.mint.url);
+    const { client } = buyerClient(cleanup, market.relayUrl);
     const keysets = new KeysetDirectory();
-    await keysets.refresh(theMint.url);
-    const ids = keysets.ids(theMint.url);
+    await keysets.refresh(market.mint.url);
+    const ids = keysets.ids(market.mint.url);
 
-    const good = await lockedTokenFor(buyer, target, PRICE_SATS);
+    const good = await lockedTokenFor(market.buyer, target, PRICE_SATS);
     const lockTo = (t: PaymentTarget, sats: number, lockSec?: number) =>
-      lockedTokenFor(buyer, t, sats, lockSec);
+      lockedTokenFor(market.buyer, t, sats, lockSec);
     const attacks: Array<[string, string, RegExp]> = [
       [
         "forged proof (bad DLEQ)",
@@ -122,7 +104,7 @@ describe("Cashu per-job payments (scripted backend, real mint and relay)", () =>
       ],
       [
         "non-allow-listed mint",
-        await lockTo({ ...target, mint: foreignMint.url }, PRICE_SATS),
+        await lockTo({ ...target, mint: market.foreignMint.url }, PRICE_SATS),
         /foreign-mint/,
       ],
       [
@@ -130,8 +112,8 @@ describe("Cashu per-job payments (scripted backend, real mint and relay)", () =>
         await lockTo({ ...target, p2pk: other.p2pk.pubkey }, PRICE_SATS),
         /wrong-key/,
       ],
-      ["locktime too close", await lockTo(target, PRICE_SATS, 120), /locktime-too-close/],
-      ["bearer token", (await buyer.send(PRICE_SATS + 1)).token, /not-locked/],
+      ["locktime too close", await lockTo(target, PRICE_SATS, 120), /locktime_too-close/],
+      ["bearer token", (await market.buyer.send(PRICE_SATS + 1)).token, /not-locked/],
       ["garbage", "cashuBnot-a-token", /malformed/],
     ];
     const refusals: string[] = [];
@@ -178,8 +160,8 @@ describe("Cashu per-job payments (scripted backend, real mint and relay)", () =>
     const dataDir = await tempDir(cleanup);
     const first = await paidNode(dataDir);
     await first.node.stop();
-    const { client } = buyerClient(cleanup, relayUrl);
-    const token = await lockedTokenFor(buyer, first.target, PRICE_SATS);
+    const { client } = buyerClient(cleanup, market.relayUrl);
+    const token = await lockedTokenFor(market.buyer, first.target, PRICE_SATS);
     const spec = { ...job, provider: first.target.provider, encryption: "nip44" as const };
     const paid = client.prepare({ ...spec, cashuToken: token });
     const unpaid = client.prepare({ ...spec, prompt: "hello again" });
@@ -197,9 +179,9 @@ describe("Cashu per-job payments (scripted backend, real mint and relay)", () =>
     store.close();
     const ledger = new PaymentLedger(path.join(dataDir, WALLET_FILE));
     const keysets = new KeysetDirectory();
-    await keysets.refresh(theMint.url);
+    await keysets.refresh(market.mint.url);
     const accepted = acceptLockedPayment(token, {
-      allowedMints: [theMint.url],
+      allowedMints: [market.mint.url],
       keysets,
       paymentKey: first.target.p2pk,
       minLocktime: now + 600,
@@ -221,9 +203,9 @@ describe("Cashu per-job payments (scripted backend, real mint and relay)", () =>
 
   it("redeems collected proofs on its own once the earliest locktime comes within the lead time", async () => {
     const { node, target } = await paidNode(undefined, { redeemCheckSec: 1, redeemLeadSec: 600 });
-    const { client } = buyerClient(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, market.relayUrl);
     // Locked for 602 s: accepted (≥ 600 s), and due for redeem (locktime ≤ 600 s away) a few seconds later.
-    await submitPaidJob(client, buyer, target, PRICE_SATS, job, { lockSec: 602 });
+    await submitPaidJob(client, market.buyer, target, PRICE_SATS, job, { lockSec: 602 });
     await waitFor(() => node.status().earnings?.redeemedSats === 4, "the scheduled redeem", 10_000);
     expect(node.status().earnings).toMatchObject({ heldSats: 0, walletSats: 3, lostSats: 0 });
   });
@@ -235,7 +217,7 @@ describe("Cashu per-job payments (scripted backend, real mint and relay)", () =>
     const before = await startMint({ port: 0, db, seed });
     const port = Number(new URL(before.url).port);
     const { node, calls } = await startPaidNode(cleanup, {
-      relayUrl,
+      relayUrl: market.relayUrl,
       mintUrl: before.url,
       payments: { keysetRefreshSec: 0 },
     });
@@ -243,9 +225,9 @@ describe("Cashu per-job payments (scripted backend, real mint and relay)", () =>
     // Same keys seed, new fee: a new active keyset the node has never seen.
     const rotated = await startMint({ port, db, seed, inputFeePpk: 100 });
     cleanup.add(() => rotated.close());
-    const payer = await buyerWallet(cleanup, [rotated.url], 50);
+    const payer = await fundedWallet(cleanup, rotated.url, 50);
     const target = { provider: node.pubkey, p2pk: node.payments?.paymentKey ?? "", mint: rotated.url };
-    const { client } = buyerClient(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, market.relayUrl);
     const paid = await submitPaidJob(client, payer, target, PRICE_SATS, job);
     expect(paid.output).toBe("paid output");
     expect(calls()).toBe(1);

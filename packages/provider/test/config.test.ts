@@ -1,8 +1,10 @@
 import { chmod, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { Cleanup, tempDir } from "@pylon/testkit";
 import { afterAll, describe, expect, it } from "vitest";
-import { assertModelAvailable, ConfigError, loadProviderConfig, startProvider } from "../src/index.js";
-import { Cleanup, tempDir } from "./helpers/harness.js";
+import { ConfigError } from "../src/config/errors.js";
+import { assertModelAvailable, loadProviderConfig } from "../src/config/load.js";
+import { startProvider } from "../src/provider.js";
 
 const cleanup = new Cleanup();
 afterAll(() => cleanup.run());

@@ -1,22 +1,19 @@
 import { createScriptedBackend } from "@pylon/inference/scripted";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { JobStore } from "../src/index.js";
-import { buyerClient, Cleanup, failure, relay, startNode, tinyModel } from "./helpers/harness.js";
+import { describe, expect, it } from "vitest";
+import { JobStore } from "../src/store/job-store.js";
+import { buyerClient, failure, startNode, suite } from "./helpers/harness.js";
 
-const cleanup = new Cleanup();
-let relayUrl: string;
-let model: string;
-
-beforeAll(async () => {
-  model = await tinyModel(cleanup);
-  relayUrl = (await relay(cleanup)).url;
-});
-afterAll(() => cleanup.run());
+const shared = suite({ model: true });
+const { cleanup } = shared;
 
 describe("jobs that fail after acceptance end with an error feedback, never in silence", () => {
   it("a prompt longer than a job's context (real llama, 256-token context)", async () => {
-    const node = await startNode(cleanup, { relays: [relayUrl], model, contextSize: 256 });
-    const { client } = buyerClient(cleanup, relayUrl);
+    const node = await startNode(cleanup, {
+      relays: [shared.relayUrl],
+      model: shared.model,
+      contextSize: 256,
+    });
+    const { client } = buyerClient(cleanup, shared.relayUrl);
     const error = await failure(
       client.submit({
         prompt: "tell me more about it ".repeat(40),
@@ -46,10 +43,10 @@ describe("jobs that fail after acceptance end with an error feedback, never in s
     const backend = createScriptedBackend({ responses: ["never"], fail: () => "internal" });
     const node = await startNode(
       cleanup,
-      { relays: [relayUrl], model: { type: "scripted", reply: "-" } },
+      { relays: [shared.relayUrl], model: { type: "scripted", reply: "-" } },
       { backend },
     );
-    const { client } = buyerClient(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, shared.relayUrl);
     const error = await failure(client.submit({ prompt: "hi", provider: node.pubkey }));
     expect(error.message).toBe(
       "provider refused or failed the job: generation failed: scripted failure (internal)",

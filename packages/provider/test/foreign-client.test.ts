@@ -3,33 +3,22 @@
  * project's builders or parsers), and replies read by hand the same way.
  */
 import type { RelayPool } from "@pylon/nostr";
+import { waitFor } from "@pylon/testkit";
 import * as nip04 from "nostr-tools/nip04";
-import { finalizeEvent, generateSecretKey, getPublicKey } from "nostr-tools/pure";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningProvider } from "../src/index.js";
-import {
-  buyerClient,
-  Cleanup,
-  nowSec,
-  relay,
-  startNode,
-  tag,
-  tinyModel,
-  waitFor,
-} from "./helpers/harness.js";
+import { generateSecretKey, getPublicKey } from "nostr-tools/pure";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { RunningProvider } from "../src/provider.js";
+import { buyerClient, handMadeRequest, startNode, suite, tag } from "./helpers/harness.js";
 
-const cleanup = new Cleanup();
-let relayUrl: string;
+const shared = suite({ model: true });
+const { files } = shared;
 let node: RunningProvider;
 let transport: RelayPool;
 
 beforeAll(async () => {
-  const model = await tinyModel(cleanup);
-  relayUrl = (await relay(cleanup)).url;
-  node = await startNode(cleanup, { relays: [relayUrl], model, serveOpen: true });
-  transport = buyerClient(cleanup, relayUrl).pool; // only carries events; it builds and reads nothing
+  node = await startNode(files, { relays: [shared.relayUrl], model: shared.model, serveOpen: true });
+  transport = buyerClient(files, shared.relayUrl).pool; // only carries events; it builds and reads nothing
 });
-afterAll(() => cleanup.run());
 
 interface Raw {
   id: string;
@@ -59,22 +48,14 @@ async function send(request: Raw): Promise<{ result: Raw; feedback: Raw[] }> {
 describe("a foreign client", () => {
   it("gets an open request with the prompt in a param and `top-k`/`max-tokens` spellings served", async () => {
     const sk = generateSecretKey();
-    const request = finalizeEvent(
-      {
-        kind: 5050,
-        created_at: nowSec(),
-        content: "",
-        tags: [
-          ["param", "prompt", "Write one short line about the sea."],
-          ["param", "top-k", "20"],
-          ["param", "max-tokens", "12"],
-          ["param", "temperature", "0.5"],
-          ["output", "text/plain"],
-          ["relays", relayUrl],
-        ],
-      },
-      sk,
-    );
+    const request = handMadeRequest(sk, [
+      ["param", "prompt", "Write one short line about the sea."],
+      ["param", "top-k", "20"],
+      ["param", "max-tokens", "12"],
+      ["param", "temperature", "0.5"],
+      ["output", "text/plain"],
+      ["relays", shared.relayUrl],
+    ]);
     const { result, feedback } = await send(request);
 
     expect(result.pubkey).toBe(node.pubkey);
@@ -88,20 +69,12 @@ describe("a foreign client", () => {
 
   it("gets a request with an untyped `i` tag and `max_new_tokens` served, its input copied into the result", async () => {
     const sk = generateSecretKey();
-    const request = finalizeEvent(
-      {
-        kind: 5050,
-        created_at: nowSec(),
-        content: "",
-        tags: [
-          ["i", "Name a colour."],
-          ["param", "max_new_tokens", "6"],
-          ["param", "top_p", "0.9"],
-          ["p", node.pubkey],
-        ],
-      },
-      sk,
-    );
+    const request = handMadeRequest(sk, [
+      ["i", "Name a colour."],
+      ["param", "max_new_tokens", "6"],
+      ["param", "top_p", "0.9"],
+      ["p", node.pubkey],
+    ]);
     const { result } = await send(request);
     expect(tag(result, "i")).toEqual(["i", "Name a colour."]);
     expect(result.content.length).toBeGreaterThan(0);
@@ -113,15 +86,9 @@ describe("a foreign client", () => {
       ["i", "What is two plus two?", "text"],
       ["param", "max_tokens", "8"],
     ];
-    const request = finalizeEvent(
-      {
-        kind: 5050,
-        created_at: nowSec(),
-        content: nip04.encrypt(sk, node.pubkey, JSON.stringify(privateTags)),
-        tags: [["p", node.pubkey], ["encrypted"]],
-      },
-      sk,
-    );
+    const request = handMadeRequest(sk, [["p", node.pubkey], ["encrypted"]], {
+      content: nip04.encrypt(sk, node.pubkey, JSON.stringify(privateTags)),
+    });
     const { result } = await send(request);
     expect(tag(result, "encrypted")).toEqual(["encrypted"]);
     expect(tag(result, "i")).toBeUndefined();

@@ -1,6 +1,10 @@
+import { Cleanup } from "@pylon/testkit";
+import { startTestRelay } from "@pylon/testkit/market";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MAX_EVENT_BYTES, PLAINTEXT_PART_BYTES, type RunningProvider, splitOutput } from "../src/index.js";
-import { buyerClient, Cleanup, relay, startNode } from "./helpers/harness.js";
+import type { RunningProvider } from "../src/provider.js";
+import { MAX_EVENT_BYTES } from "../src/replies/event-size.js";
+import { PLAINTEXT_PART_BYTES, splitOutput } from "../src/replies/output-parts.js";
+import { buyerClient, startNode } from "./helpers/harness.js";
 
 describe("splitOutput", () => {
   it("keeps every part within budget as written in JSON, never splits a character, and loses nothing", () => {
@@ -30,7 +34,7 @@ describe("outputs over the relay's event size limit", () => {
   let node: RunningProvider;
 
   beforeAll(async () => {
-    relayUrl = (await relay(cleanup)).url;
+    relayUrl = (await startTestRelay(cleanup)).url;
     node = await startNode(cleanup, {
       relays: [relayUrl],
       model: { type: "scripted", reply: output },

@@ -5,25 +5,23 @@ import {
   type GenerateRequest,
 } from "@pylon/inference";
 import { JobError } from "@pylon/nostr";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { JobStore, type PaymentPolicy } from "../src/index.js";
-import { buyerClient, Cleanup, relay, startNode, tinyModel } from "./helpers/harness.js";
+import { describe, expect, it } from "vitest";
+import type { PaymentPolicy } from "../src/payments/policy.js";
+import { JobStore } from "../src/store/job-store.js";
+import { buyerClient, startNode, suite } from "./helpers/harness.js";
 
 // Real relay, real node-llama-cpp (tiny GGUF) behind a wrapper that counts generate() calls, real SQLite.
-const fileCleanup = new Cleanup();
-const cleanup = new Cleanup();
-let model: string;
-let relayUrl: string;
-
-beforeAll(async () => {
-  model = await tinyModel(fileCleanup);
-  relayUrl = (await relay(fileCleanup)).url;
-});
-afterEach(() => cleanup.run());
-afterAll(() => fileCleanup.run());
+const shared = suite({ model: true });
+const { cleanup } = shared;
 
 async function countingBackend(): Promise<{ backend: Backend; calls: () => number }> {
-  const real = await createLlamaBackend({ model, gpu: false, threads: 1, slots: 2, contextSize: 512 });
+  const real = await createLlamaBackend({
+    model: shared.model,
+    gpu: false,
+    threads: 1,
+    slots: 2,
+    contextSize: 512,
+  });
   let calls = 0;
   const backend: Backend = {
     kind: real.kind,
@@ -42,11 +40,20 @@ const prices = { inputPer1k: 1_000, outputPer1k: 2_000, minimum: 50 };
 // "hello world" is 11 characters ≈ 3 tokens; 100 output tokens at most: ceil((3·1000 + 100·2000) / 1000) = 203.
 const QUOTE_MSATS = 203;
 
+/** A node on the tiny model charging `prices` (its generate() calls counted), and a buyer. */
+async function pricedNode(paymentPolicy?: PaymentPolicy) {
+  const { backend, calls } = await countingBackend();
+  const node = await startNode(
+    cleanup,
+    { relays: [shared.relayUrl], model: shared.model, free: false, prices },
+    { backend, ...(paymentPolicy ? { paymentPolicy } : {}) },
+  );
+  return { node, calls, client: buyerClient(cleanup, shared.relayUrl).client };
+}
+
 describe("payment policy", () => {
   it("without `free`, answers payment-required with the price and runs no inference", async () => {
-    const { backend, calls } = await countingBackend();
-    const node = await startNode(cleanup, { relays: [relayUrl], model, free: false, prices }, { backend });
-    const { client } = buyerClient(cleanup, relayUrl);
+    const { node, calls, client } = await pricedNode();
 
     const error = (await client
       .submit({ prompt: "hello world", provider: node.pubkey, params: { maxTokens: 100 } })
@@ -64,9 +71,7 @@ describe("payment policy", () => {
   });
 
   it("refuses a bid below the price with an error naming both amounts", async () => {
-    const { backend, calls } = await countingBackend();
-    const node = await startNode(cleanup, { relays: [relayUrl], model, free: false, prices }, { backend });
-    const { client } = buyerClient(cleanup, relayUrl);
+    const { node, calls, client } = await pricedNode();
     const error = (await client
       .submit({ prompt: "hello world", provider: node.pubkey, params: { maxTokens: 100 }, bidMsats: 100 })
       .catch((e: unknown) => e)) as JobError;
@@ -77,7 +82,6 @@ describe("payment policy", () => {
   });
 
   it("runs work only once a plugged-in PaymentPolicy says it is paid, and bills what it says is owed", async () => {
-    const { backend, calls } = await countingBackend();
     const seen: number[] = [];
     const policy: PaymentPolicy = {
       name: "test-token",
@@ -89,12 +93,7 @@ describe("payment policy", () => {
       },
       amountOwed: (_job, _quote, usage) => usage.outputTokens,
     };
-    const node = await startNode(
-      cleanup,
-      { relays: [relayUrl], model, free: false, prices },
-      { backend, paymentPolicy: policy },
-    );
-    const { client } = buyerClient(cleanup, relayUrl);
+    const { node, calls, client } = await pricedNode(policy);
     const ask = (cashuToken: string) =>
       client.submit({
         prompt: "hello world",

@@ -3,39 +3,35 @@
  * not-for-us ones get no reply at all (docs/protocol.md). Requests are written by hand (finalizeEvent),
  * since the project's builders refuse to make broken ones.
  */
-import { finalizeEvent, generateSecretKey, getPublicKey } from "nostr-tools/pure";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { JobStore, type RunningProvider } from "../src/index.js";
+
+import { nowSec } from "@pylon/testkit";
+import { generateSecretKey, getPublicKey } from "nostr-tools/pure";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { RunningProvider } from "../src/provider.js";
+import { JobStore } from "../src/store/job-store.js";
 import {
   type BuyerClient,
   buyerClient,
-  Cleanup,
   collect,
-  nowSec,
-  relay,
+  handMadeRequest,
   startNode,
-  tinyModel,
+  suite,
 } from "./helpers/harness.js";
 
-const cleanup = new Cleanup();
+const shared = suite({ model: true });
 let node: RunningProvider;
 let buyer: BuyerClient;
 
 beforeAll(async () => {
-  const model = await tinyModel(cleanup);
-  const relayUrl = (await relay(cleanup)).url;
+  const { files, relayUrl, model } = shared;
   // serveOpen, so that requests addressed to someone else reach the node and must be ignored by it.
   // maxAgeSec 10: a request from 30 s ago still passes the subscription's `since` but is stale to the node.
-  node = await startNode(cleanup, { relays: [relayUrl], model, serveOpen: true, maxAgeSec: 10 });
-  buyer = buyerClient(cleanup, relayUrl);
+  node = await startNode(files, { relays: [relayUrl], model, serveOpen: true, maxAgeSec: 10 });
+  buyer = buyerClient(files, relayUrl);
 });
-afterAll(() => cleanup.run());
 
 function request(tags: string[][], options: { createdAt?: number; content?: string } = {}) {
-  return finalizeEvent(
-    { kind: 5050, created_at: options.createdAt ?? nowSec(), content: options.content ?? "", tags },
-    buyer.secretKey,
-  );
+  return handMadeRequest(buyer.secretKey, tags, options);
 }
 
 /** The reason in the node's error feedback to a request (the JobClient rejects with it). */
@@ -151,18 +147,10 @@ describe("requests the protocol says to ignore get no reply", () => {
 
   it("a request from a stranger that is open to all is served, since this node serves open requests", async () => {
     const stranger = generateSecretKey();
-    const open = finalizeEvent(
-      {
-        kind: 5050,
-        created_at: nowSec(),
-        content: "",
-        tags: [
-          ["i", "anyone?", "text"],
-          ["param", "max_tokens", "3"],
-        ],
-      },
-      stranger,
-    );
+    const open = handMadeRequest(stranger, [
+      ["i", "anyone?", "text"],
+      ["param", "max_tokens", "3"],
+    ]);
     const outcome = await buyer.client.run(open); // the client only publishes it and follows the replies
     expect(outcome.provider).toBe(node.pubkey);
     expect(outcome.result.buyer).toBe(getPublicKey(stranger));

@@ -7,18 +7,12 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { JobError, type JobOutcome } from "@pylon/nostr";
 import { parseAnnouncement } from "@pylon/protocol";
+import { Cleanup, sleep, tempDir, waitFor } from "@pylon/testkit";
+import { startTestRelay } from "@pylon/testkit/market";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { JobStore, type ProviderConfigInput } from "../src/index.js";
-import {
-  buyerClient,
-  Cleanup,
-  relay,
-  sleep,
-  startNode,
-  tempDir,
-  tinyModel,
-  waitFor,
-} from "./helpers/harness.js";
+import type { ProviderConfigInput } from "../src/config/schema.js";
+import { JobStore } from "../src/store/job-store.js";
+import { buyerClient, startNode, tinyModel } from "./helpers/harness.js";
 
 const NODE_PROCESS = fileURLToPath(new URL("./fixtures/node-process.mjs", import.meta.url));
 const cleanup = new Cleanup();
@@ -56,7 +50,7 @@ async function nodeProcess(config: ProviderConfigInput): Promise<{ child: ChildP
 
 describe("a graceful stop", () => {
   it("fails running jobs after the grace period and queued ones at once, with feedback, then announces offline", async () => {
-    const relayUrl = (await relay(cleanup)).url;
+    const relayUrl = (await startTestRelay(cleanup)).url;
     const node = await startNode(cleanup, {
       relays: [relayUrl],
       model,
@@ -93,7 +87,7 @@ describe("a graceful stop", () => {
 
 describe("a crash (SIGKILL) mid-job", () => {
   it("re-runs the interrupted job on the next start and delivers its result; a further restart replays nothing (scripted backend for a slow, deterministic job)", async () => {
-    const relayUrl = (await relay(cleanup)).url;
+    const relayUrl = (await startTestRelay(cleanup)).url;
     const dataDir = await tempDir(cleanup);
     const reply = "the answer is forty-two. ".repeat(8);
     const config: ProviderConfigInput = {
@@ -149,7 +143,7 @@ describe("a crash (SIGKILL) mid-job", () => {
 
 describe("restart recovery of each stored state", () => {
   it("publishes a stored result, resumes a queued job, and fails payment-checking and twice-interrupted jobs explicitly (scripted backend)", async () => {
-    const relayUrl = (await relay(cleanup)).url;
+    const relayUrl = (await startTestRelay(cleanup)).url;
     const dataDir = await tempDir(cleanup);
     const { client } = buyerClient(cleanup, relayUrl);
     // The node's key, so the seeded requests can be addressed to it before it starts.

@@ -1,27 +1,21 @@
 import { JobError } from "@pylon/nostr";
 import { parseJobResult } from "@pylon/protocol";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { RunningProvider } from "../src/index.js";
-import { buyerClient, Cleanup, collect, relay, startNode, tag, tinyModel } from "./helpers/harness.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import type { RunningProvider } from "../src/provider.js";
+import { buyerClient, collect, startNode, suite, tag } from "./helpers/harness.js";
 
 // Real relay over WebSockets, real node-llama-cpp on the generated tiny GGUF, real SQLite.
-const fileCleanup = new Cleanup();
-const cleanup = new Cleanup();
-let model: string;
-let relayUrl: string;
+const shared = suite({ model: true });
+const { files, cleanup } = shared;
 let node: RunningProvider;
 
 beforeAll(async () => {
-  model = await tinyModel(fileCleanup);
-  relayUrl = (await relay(fileCleanup)).url;
-  node = await startNode(fileCleanup, { relays: [relayUrl], model });
+  node = await startNode(files, { relays: [shared.relayUrl], model: shared.model });
 });
-afterEach(() => cleanup.run());
-afterAll(() => fileCleanup.run());
 
 describe("serving a request end to end", () => {
   it("answers a plain request with processing feedback, then a result carrying request, e, p, i and amount", async () => {
-    const { client, pubkey } = buyerClient(cleanup, relayUrl);
+    const { client, pubkey } = buyerClient(cleanup, shared.relayUrl);
     const outcome = await client.submit({
       prompt: "Say something.",
       provider: node.pubkey,
@@ -41,7 +35,7 @@ describe("serving a request end to end", () => {
   });
 
   it("answers a NIP-44 encrypted request with an encrypted result that leaks no input", async () => {
-    const { client, pool } = buyerClient(cleanup, relayUrl);
+    const { client, pool } = buyerClient(cleanup, shared.relayUrl);
     const secret = "The launch code is 0000.";
     const outcome = await client.submit({
       prompt: secret,
@@ -64,7 +58,7 @@ describe("serving a request end to end", () => {
   });
 
   it("honours max_tokens and gives the same output for the same seed (ignore_eos extension fixes the length)", async () => {
-    const { client } = buyerClient(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, shared.relayUrl);
     const ask = (seed: number) =>
       client.submit({
         prompt: "Count to ten.",
@@ -82,7 +76,7 @@ describe("serving a request end to end", () => {
   });
 
   it("caps max_tokens at the node's limit", async () => {
-    const { client } = buyerClient(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, shared.relayUrl);
     const before = node.status().tokensGenerated;
     await client.submit({
       prompt: "Go on and on.",
@@ -94,7 +88,7 @@ describe("serving a request end to end", () => {
   });
 
   it("refuses a request naming a model it does not serve, saying which one it serves", async () => {
-    const { client } = buyerClient(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, shared.relayUrl);
     const refused = await client
       .submit({ prompt: "hi", provider: node.pubkey, params: { model: "gpt-9" } })
       .catch((error: unknown) => error);
@@ -106,7 +100,7 @@ describe("serving a request end to end", () => {
   });
 
   it("serves a request naming its model and publishes nothing but feedback and one result per job", async () => {
-    const { client, pool } = buyerClient(cleanup, relayUrl);
+    const { client, pool } = buyerClient(cleanup, shared.relayUrl);
     const outcome = await client.submit({
       prompt: "hello",
       provider: node.pubkey,

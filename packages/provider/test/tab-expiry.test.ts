@@ -1,44 +1,27 @@
 import path from "node:path";
 import type { Backend } from "@pylon/inference";
-import type { RunningMint } from "@pylon/mint";
+import { createScriptedBackend } from "@pylon/inference/scripted";
 import { receiveTabRefunds } from "@pylon/swarm";
-import type { PylonWallet } from "@pylon/wallet";
+import { tempDir, waitFor } from "@pylon/testkit";
+import { MODEL } from "@pylon/testkit/market";
 import Database from "better-sqlite3";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { lockedTokenFor, TAB_REFUND_STATUS, WALLET_FILE } from "../src/index.js";
-import {
-  buyerWallet,
-  countingScripted,
-  mint,
-  PAID_ACTUAL_MSATS,
-  PAID_JOB,
-  startPaidNode,
-} from "./helpers/cashu.js";
-import { buyerClient, Cleanup, collect, relay, tempDir, waitFor } from "./helpers/harness.js";
+import { describe, expect, it } from "vitest";
+import { WALLET_FILE } from "../src/payments/setup.js";
+import { TAB_REFUND_STATUS } from "../src/payments/tab-refunder.js";
+import { PAID_ACTUAL_MSATS, PAID_JOB, PAID_OUTPUT, paidSuite } from "./helpers/cashu.js";
+import { buyerClient, collect } from "./helpers/harness.js";
+import { lockedTokenFor } from "./helpers/paid-job.js";
 
 // Real mint (HTTP, 100 ppk input fee), real relay, real SQLite; scripted (instant) backend.
-const files = new Cleanup();
-const cleanup = new Cleanup();
-let relayUrl: string;
-let theMint: RunningMint;
-let buyer: PylonWallet;
-
-beforeAll(async () => {
-  relayUrl = (await relay(files)).url;
-  theMint = await mint(files, 100);
-  buyer = await buyerWallet(files, [theMint.url], 1_000);
-});
-afterEach(() => cleanup.run());
-afterAll(() => files.run());
+const market = paidSuite({ inputFeePpk: 100, fundSats: 1_000 });
+const { cleanup } = market;
 
 const ACTUAL_MSATS = PAID_ACTUAL_MSATS;
 const job = PAID_JOB;
 const TTL_SEC = 2;
 
 function paidNode(dataDir: string, backend?: Backend) {
-  return startPaidNode(cleanup, {
-    relayUrl,
-    mintUrl: theMint.url,
+  return market.node({
     dataDir,
     payments: { tabTtlSec: TTL_SEC, tabSweepSec: 1 },
     ...(backend ? { backend } : {}),
@@ -49,8 +32,8 @@ describe("tab expiry refunds (scripted backend, real mint and relay)", () => {
   it("refunds an expired tab on its own, once, also across a restart; the buyer receives it", async () => {
     const dataDir = await tempDir(cleanup);
     const { node, target } = await paidNode(dataDir);
-    const me = buyerClient(cleanup, relayUrl);
-    const deposit = await lockedTokenFor(buyer, target, 20);
+    const me = buyerClient(cleanup, market.relayUrl);
+    const deposit = await lockedTokenFor(market.buyer, target, 20);
     const opened = await me.client.submit({
       ...job,
       provider: node.pubkey,
@@ -82,11 +65,11 @@ describe("tab expiry refunds (scripted backend, real mint and relay)", () => {
     expect(refundEvents[0]?.content).not.toMatch(/cashu/);
 
     // The buyer finds it and takes it into its wallet; the refund carries its own input fee.
-    const before = buyer.balance().total.unspent;
-    const receipts = await receiveTabRefunds(me.pool, me.secretKey, buyer, { provider: node.pubkey });
+    const before = market.buyer.balance().total.unspent;
+    const receipts = await receiveTabRefunds(me.pool, me.secretKey, market.buyer, { provider: node.pubkey });
     expect(receipts).toHaveLength(1);
     expect(receipts[0]?.receivedSats).toBe(refundSats);
-    expect(buyer.balance().total.unspent).toBe(before + refundSats);
+    expect(market.buyer.balance().total.unspent).toBe(before + refundSats);
 
     // To the sat: deposit = charged + refunded + the sub-sat rest the node keeps.
     const totals = node.payments?.tabTotals();
@@ -132,27 +115,27 @@ describe("tab expiry refunds (scripted backend, real mint and relay)", () => {
     ).toBe(sends);
     check.close();
     // Taking the same token again credits nothing.
-    const twice = await receiveTabRefunds(me.pool, me.secretKey, buyer, { provider: node.pubkey });
+    const twice = await receiveTabRefunds(me.pool, me.secretKey, market.buyer, { provider: node.pubkey });
     expect(twice.every((r) => r.receivedSats === 0 && r.error !== undefined)).toBe(true);
-    expect(buyer.balance().total.unspent).toBe(before + refundSats);
+    expect(market.buyer.balance().total.unspent).toBe(before + refundSats);
   });
 
   it("does not refund a tab while a job on it is running; refunds once it settled", async () => {
-    const real = countingScripted();
+    const real = createScriptedBackend({ responses: () => PAID_OUTPUT, model: MODEL });
     let release: () => void = () => {};
     const gate = new Promise<void>((resolve) => {
       release = resolve;
     });
     let calls = 0;
     const gated: Backend = {
-      ...real.backend,
+      ...real,
       generate: async (request, options) => {
         if (++calls === 2) await gate;
-        return real.backend.generate(request, options);
+        return real.generate(request, options);
       },
     };
     const { node, target } = await paidNode(await tempDir(cleanup), gated);
-    const me = buyerClient(cleanup, relayUrl);
+    const me = buyerClient(cleanup, market.relayUrl);
     const ask = (extra: Record<string, string> = {}, cashuToken?: string) =>
       me.client.submit({
         ...job,
@@ -161,7 +144,7 @@ describe("tab expiry refunds (scripted backend, real mint and relay)", () => {
         extraParams: extra,
         ...(cashuToken ? { cashuToken } : {}),
       });
-    await ask({ tab: "open" }, await lockedTokenFor(buyer, target, 20));
+    await ask({ tab: "open" }, await lockedTokenFor(market.buyer, target, 20));
     const running = ask();
     await waitFor(() => calls === 2, "the second job to start");
     // Past the expiry and two sweeps: the reserve blocks the refund.

@@ -1,40 +1,21 @@
-import type { RunningMint } from "@pylon/mint";
 import type { JobError } from "@pylon/nostr";
-import type { PylonWallet } from "@pylon/wallet";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { lockedTokenFor } from "../src/index.js";
-import {
-  buyerWallet,
-  countMintCalls,
-  mint,
-  PAID_ACTUAL_MSATS,
-  PAID_JOB,
-  startPaidNode,
-} from "./helpers/cashu.js";
-import { buyerClient, Cleanup, relay, tempDir } from "./helpers/harness.js";
+import { tempDir } from "@pylon/testkit";
+import { describe, expect, it } from "vitest";
+import { countMintCalls, PAID_ACTUAL_MSATS, PAID_JOB, paidSuite } from "./helpers/cashu.js";
+import { buyerClient } from "./helpers/harness.js";
+import { lockedTokenFor } from "./helpers/paid-job.js";
 
 // Real mint (HTTP), real relay (WebSockets), real SQLite; scripted (instant) backend counting generate().
-const files = new Cleanup();
-const cleanup = new Cleanup();
-let relayUrl: string;
-let theMint: RunningMint;
-let buyer: PylonWallet;
-
-beforeAll(async () => {
-  relayUrl = (await relay(files)).url;
-  theMint = await mint(files, 100);
-  buyer = await buyerWallet(files, [theMint.url], 1_000);
-});
-afterEach(() => cleanup.run());
-afterAll(() => files.run());
+const market = paidSuite({ inputFeePpk: 100, fundSats: 1_000 });
+const { cleanup } = market;
 
 const ACTUAL_MSATS = PAID_ACTUAL_MSATS;
 const job = PAID_JOB;
 
 describe("Cashu tabs (scripted backend, real mint and relay)", () => {
   it("deposits once, debits each job its actual cost with no mint call, returns the rest as a token", async () => {
-    const { node, calls, target } = await startPaidNode(cleanup, { relayUrl, mintUrl: theMint.url });
-    const { client } = buyerClient(cleanup, relayUrl);
+    const { node, calls, target } = await market.node();
+    const { client } = buyerClient(cleanup, market.relayUrl);
     const ask = (extra: Record<string, string> = {}, cashuToken?: string, prompt = job.prompt) =>
       client.submit({
         ...job,
@@ -45,7 +26,7 @@ describe("Cashu tabs (scripted backend, real mint and relay)", () => {
         ...(cashuToken ? { cashuToken } : {}),
       });
 
-    const deposit = await lockedTokenFor(buyer, target, 20);
+    const deposit = await lockedTokenFor(market.buyer, target, 20);
     const opened = await ask({ tab: "open" }, deposit);
     expect(opened.output).toBe("paid output");
     const credited = node.status().earnings?.creditedSats ?? 0;
@@ -84,15 +65,15 @@ describe("Cashu tabs (scripted backend, real mint and relay)", () => {
     expect(plain.message).toMatch(/close a tab with an encrypted request/);
 
     // Close: the whole sats of the balance come back as a token the buyer can receive.
-    const before = buyer.balance().total.unspent;
+    const before = market.buyer.balance().total.unspent;
     const closed = await ask({ tab: "close" });
     expect(closed.output).toMatch(/^cashuB/);
     const refundSats = Math.floor(balance / 1000);
     expect(closed.result.tabMsats).toBe(balance - refundSats * 1000);
-    const received = await buyer.receive(closed.output);
+    const received = await market.buyer.receive(closed.output);
     expect(received.amount).toBe(refundSats);
     // The refund token carries the input fee of swapping it in (paid by the provider): the buyer nets it all.
-    expect(buyer.balance().total.unspent).toBe(before + refundSats);
+    expect(market.buyer.balance().total.unspent).toBe(before + refundSats);
     expect(calls()).toBe(6);
 
     const totals = node.payments?.tabTotals();
@@ -111,11 +92,11 @@ describe("Cashu tabs (scripted backend, real mint and relay)", () => {
 
   it("keeps the tab across a restart: same balance, the deposit still a replay", async () => {
     const dataDir = await tempDir(cleanup);
-    const start = () => startPaidNode(cleanup, { relayUrl, mintUrl: theMint.url, dataDir });
+    const start = () => market.node({ dataDir });
     const first = await start();
-    const { client } = buyerClient(cleanup, relayUrl);
+    const { client } = buyerClient(cleanup, market.relayUrl);
     const { target } = first;
-    const deposit = await lockedTokenFor(buyer, target, 5);
+    const deposit = await lockedTokenFor(market.buyer, target, 5);
     const ask = (extra: Record<string, string> = {}, cashuToken?: string) =>
       client.submit({
         ...job,

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import {
   type Logger,
   loadProviderConfig,
-  type ProviderStatus,
+  type NodeStatus,
   type RunningProvider,
   readNodeEarnings,
   startProvider,
@@ -203,7 +203,7 @@ function flagsToConfig(opts: NodeCliOptions): Record<string, unknown> {
   };
 }
 
-export function statusLine(status: ProviderStatus): string {
+export function statusLine(status: NodeStatus): string {
   const { jobs } = status;
   return (
     `pylon node: served ${jobs.served}, failed ${jobs.failed}, cancelled ${jobs.cancelled}, ` +
@@ -216,7 +216,7 @@ export function statusLine(status: ProviderStatus): string {
   );
 }
 
-async function saveStatus(file: string, status: ProviderStatus): Promise<void> {
+async function saveStatus(file: string, status: NodeStatus): Promise<void> {
   const temporary = `${file}.${process.pid}.tmp`;
   await writeFile(
     temporary,

@@ -19,9 +19,10 @@ import {
   type TokenPrice,
 } from "@pylon/protocol";
 import { type Logger, shortId } from "../log.js";
-import { type PaymentDecision, type PaymentPolicy, type PriceQuote, quoteJob } from "../payment.js";
+import type { PaymentDecision, PaymentPolicy } from "../payments/policy.js";
+import { type PriceQuote, quoteJob } from "../pricing.js";
 import type { ReplyPublisher, ReplyTarget } from "../replies/reply-publisher.js";
-import type { ProviderStats } from "../stats.js";
+import type { NodeStats } from "../stats.js";
 import type { JobStore, StoredJob } from "../store/job-store.js";
 import { modelMismatch, type ServedModel } from "./generate-request.js";
 import type { JobWorker } from "./job-worker.js";
@@ -36,7 +37,7 @@ export interface AdmissionOptions {
   store: JobStore;
   worker: JobWorker;
   replies: ReplyPublisher;
-  stats: ProviderStats;
+  stats: NodeStats;
   policy: PaymentPolicy;
   log: Logger;
   served: ServedModel;

@@ -1,24 +1,26 @@
 /**
  * Runs accepted jobs: queue → slot → backend → result, with cancellation, restart recovery and shutdown.
  * Every accepted job ends in exactly one of: a published result (done), an error feedback (failed), or a
- * cancellation by its buyer, and each step is written to the job store before the buyer hears of it.
+ * cancellation by its buyer (JobEnds), and each step is written to the job store before the buyer hears of it.
  */
-import { type Backend, type GenerateResult, isBackendError } from "@pylon/inference";
-import {
-  decodeBatchResults,
-  encodeBatchResults,
-  isExpired,
-  type JobRequest,
-  jobCostMsats,
-  type TokenUsage,
-} from "@pylon/protocol";
+import type { Backend } from "@pylon/inference";
+import { isExpired, type JobRequest } from "@pylon/protocol";
 import { type Logger, shortId } from "../log.js";
-import type { PaymentPolicy, PriceQuote } from "../payment.js";
+import type { PaymentPolicy } from "../payments/policy.js";
+import type { PriceQuote } from "../pricing.js";
 import type { ReplyPublisher, ReplyTarget } from "../replies/reply-publisher.js";
-import type { ProviderStats } from "../stats.js";
+import type { NodeStats } from "../stats.js";
 import type { JobStore, StoredJob } from "../store/job-store.js";
-import { BatchRun, type ItemOutcome } from "./batch-run.js";
-import { itemAsJob, toGenerateRequest } from "./generate-request.js";
+import { BatchItems } from "./batch-items.js";
+import { BatchRun } from "./batch-run.js";
+import {
+  CANCELLED_REASON,
+  describeFailure,
+  EXPIRED_BEFORE_SLOT_REASON,
+  SHUTDOWN_REASON,
+} from "./end-reasons.js";
+import { toGenerateRequest } from "./generate-request.js";
+import { JobEnds } from "./job-ends.js";
 import { SlotQueue } from "./slot-queue.js";
 
 export interface AcceptedJob {
@@ -45,7 +47,7 @@ export interface JobWorkerOptions {
   backend: Backend;
   store: JobStore;
   replies: ReplyPublisher;
-  stats: ProviderStats;
+  stats: NodeStats;
   policy: PaymentPolicy;
   log: Logger;
   slots: number;
@@ -55,21 +57,22 @@ export interface JobWorkerOptions {
   onJobsChanged?: (ids: readonly string[]) => void;
 }
 
-export const SHUTDOWN_REASON = "provider shutting down; please retry (here later, or elsewhere)";
-export const CANCELLED_REASON = "cancelled by the buyer";
-export const EXPIRED_BEFORE_SLOT_REASON = "the request expired before a slot was free";
-
 export class JobWorker {
   readonly #options: JobWorkerOptions;
   readonly #queue: SlotQueue<WorkUnit>;
   /** Accepted jobs not yet ended (queued or running), by id. */
   readonly #jobs = new Map<string, AcceptedJob>();
-  /** Results being published, by job id. */
-  readonly #deliveries = new Map<string, Promise<void>>();
+  readonly #ends: JobEnds;
+  readonly #batches: BatchItems;
   #closed = false;
 
   constructor(options: JobWorkerOptions) {
     this.#options = options;
+    this.#ends = new JobEnds(options);
+    this.#batches = new BatchItems(options, this.#ends, {
+      closed: () => this.#closed,
+      forget: (jobId) => this.#forget(jobId),
+    });
     this.#queue = new SlotQueue(options.slots, options.maxQueue, (unit) => this.#execute(unit));
   }
 
@@ -143,11 +146,11 @@ export class JobWorker {
     const removed = this.#queue.removeAll((unit) => unit.accepted === accepted);
     if (accepted.batch) {
       // Items still waiting end now; running ones stop at their next token and end the batch when done.
-      for (const unit of removed) this.#itemEnded(accepted, unit.item ?? -1, { error: CANCELLED_REASON });
+      for (const unit of removed) this.#batches.ended(accepted, unit.item ?? -1, { error: CANCELLED_REASON });
       accepted.abort.abort();
     } else if (removed.length > 0) {
       this.#forget(jobId);
-      this.#endCancelled(accepted, 0);
+      this.#ends.cancelled(accepted, 0);
     } else {
       accepted.abort.abort();
     }
@@ -156,19 +159,12 @@ export class JobWorker {
 
   /** Publishes the stored output of a job whose result no relay has acknowledged yet. */
   redeliver(stored: StoredJob, target: ReplyTarget): void {
-    if (this.#deliveries.has(stored.id) || stored.output === undefined) return;
-    const items = target.batch ? decodeBatchResults(stored.output) : undefined;
-    const served = items ? items.filter((item) => item.output !== undefined).length : 1;
-    this.#deliver(stored.id, target, stored.output, stored.amountMsats ?? 0, served);
+    this.#ends.redeliver(stored, target);
   }
 
   /** Ends a stored job that cannot go on, telling its buyer why. */
   fail(jobId: string, target: ReplyTarget, reason: string): void {
-    const { store, replies, stats, policy } = this.#options;
-    policy.settle?.(jobId, 0); // a failed job costs its buyer nothing
-    store.update(jobId, { state: "failed", detail: reason, endedAt: Date.now() });
-    stats.count("failed");
-    void replies.feedback(target, "error", { extra: reason });
+    this.#ends.fail(jobId, target, reason);
   }
 
   /**
@@ -182,7 +178,7 @@ export class JobWorker {
     for (const { accepted, item } of this.#queue.closeAndTakeQueued()) {
       if (accepted.batch) {
         // A batch keeps what its running items make; its waiting items end unanswered (retried by the buyer).
-        this.#itemEnded(accepted, item ?? -1, { error: SHUTDOWN_REASON });
+        this.#batches.ended(accepted, item ?? -1, { error: SHUTDOWN_REASON });
         continue;
       }
       this.#forget(accepted.job.id);
@@ -196,7 +192,7 @@ export class JobWorker {
       }
       await this.#queue.whenIdle();
     }
-    await raceTimeout(Promise.allSettled([...this.#deliveries.values()]), 10_000);
+    await raceTimeout(this.#ends.delivered(), 10_000);
     await this.#options.replies.flush(5_000);
   }
 
@@ -215,7 +211,7 @@ export class JobWorker {
   async #execute({ accepted, item }: WorkUnit): Promise<void> {
     try {
       if (item === undefined) await this.#generate(accepted);
-      else await this.#generateItem(accepted, item);
+      else await this.#batches.generate(accepted, item);
     } catch (error) {
       // Not a model failure (those are handled below) but ours, e.g. the database refusing a write.
       const id = accepted.job.id;
@@ -226,7 +222,7 @@ export class JobWorker {
       const { batch } = accepted;
       if (item !== undefined && batch && !batch.ended) {
         try {
-          this.#itemEnded(accepted, item, { error: reason }); // only this item is lost
+          this.#batches.ended(accepted, item, { error: reason }); // only this item is lost
           return;
         } catch {
           // ending the batch failed too: it fails as a whole, below
@@ -261,13 +257,13 @@ export class JobWorker {
       });
       outputTokens = result.usage.outputTokens;
       this.#forget(job.id);
-      if (accepted.stopReason) this.#endStopped(accepted, result);
+      if (accepted.stopReason) this.#ends.stopped(accepted, result);
       else if (result.finishReason === "error")
         this.fail(job.id, accepted.target, `generation failed: ${result.error?.message ?? "unknown error"}`);
-      else this.#complete(accepted, result);
+      else this.#ends.complete(accepted, result);
     } catch (error) {
       this.#forget(job.id);
-      if (accepted.stopReason) this.#endStopped(accepted);
+      if (accepted.stopReason) this.#ends.stopped(accepted);
       else {
         log.warn(`job ${shortId(job.id)}: ${describeFailure(error)}`);
         this.fail(job.id, accepted.target, describeFailure(error));
@@ -276,167 +272,6 @@ export class JobWorker {
       stats.jobEnded(outputTokens);
     }
   }
-
-  /**
-   * Runs one item of a batch as its own generation. Its failure is that item's `error`, never the batch's;
-   * the last item to end ends the batch.
-   */
-  async #generateItem(accepted: AcceptedJob, index: number): Promise<void> {
-    const { backend, store, stats, log, maxTokensCap } = this.#options;
-    const { job, batch } = accepted;
-    const item = batch?.items[index];
-    if (!batch || !item) throw new Error(`batch item ${index} of job ${shortId(job.id)} does not exist`);
-    if (accepted.stopReason) {
-      this.#itemEnded(accepted, index, { error: stopReasonText(accepted.stopReason) });
-      return;
-    }
-    if (isExpired(job.event, Math.floor(Date.now() / 1000))) {
-      this.#itemEnded(accepted, index, { error: EXPIRED_BEFORE_SLOT_REASON });
-      return;
-    }
-    if (!batch.started) {
-      batch.started = true;
-      store.update(job.id, { state: "running", startedAt: Date.now(), attempts: accepted.attempts + 1 });
-    }
-    stats.jobStarted();
-    let outputTokens = 0;
-    let outcome: ItemOutcome;
-    try {
-      const result = await backend.generate(toGenerateRequest(itemAsJob(job, item), maxTokensCap), {
-        signal: accepted.abort.signal,
-      });
-      outputTokens = result.usage.outputTokens;
-      outcome = itemOutcome(accepted, result);
-    } catch (error) {
-      if (!accepted.stopReason) log.warn(`job ${shortId(job.id)} item ${item.id}: ${describeFailure(error)}`);
-      outcome = { error: accepted.stopReason ? stopReasonText(accepted.stopReason) : describeFailure(error) };
-    } finally {
-      stats.jobEnded(outputTokens);
-    }
-    this.#itemEnded(accepted, index, outcome);
-  }
-
-  /** Records a batch item's end; after the last one, the batch ends as a whole. */
-  #itemEnded(accepted: AcceptedJob, index: number, outcome: ItemOutcome): void {
-    if (!accepted.batch?.end(index, outcome)) return;
-    this.#forget(accepted.job.id);
-    const { costMsats, inputTokens, outputTokens } = accepted.batch;
-    if (accepted.stopReason === "cancelled")
-      this.#endCancelled(accepted, costMsats, { inputTokens, outputTokens });
-    else this.#completeBatch(accepted, accepted.batch);
-  }
-
-  /**
-   * One result for the whole batch: content = every item's outcome and cost (failed items cost nothing),
-   * charged to a tab before the output is stored; `amount` = what is still owed, as on single results.
-   */
-  #completeBatch(accepted: AcceptedJob, batch: BatchRun): void {
-    const { store, policy, stats } = this.#options;
-    const { job } = accepted;
-    // Nothing to hand over because of the node, not the items (shutting down, or expired before any item
-    // started): an error like a single job's, so the buyer retries elsewhere.
-    if (batch.served === 0 && (this.#closed || !batch.started)) {
-      this.fail(job.id, accepted.target, this.#closed ? SHUTDOWN_REASON : EXPIRED_BEFORE_SLOT_REASON);
-      return;
-    }
-    policy.settle?.(job.id, batch.costMsats);
-    const output = encodeBatchResults(batch.results());
-    const usage = { inputTokens: batch.inputTokens, outputTokens: batch.outputTokens };
-    const amountMsats = policy.amountOwed?.(job, accepted.quote, usage) ?? 0;
-    store.update(job.id, { state: "finished", output, ...usage, amountMsats, endedAt: Date.now() });
-    stats.count("failed", batch.failed);
-    this.#deliver(job.id, accepted.target, output, amountMsats, batch.served);
-  }
-
-  #complete(accepted: AcceptedJob, result: GenerateResult): void {
-    const { store, policy } = this.#options;
-    const { job, quote } = accepted;
-    // Settled before the output is stored: a crash in between re-runs the job, and settling is idempotent.
-    policy.settle?.(job.id, costOf(quote, result.usage));
-    const amountMsats = policy.amountOwed?.(job, quote, result.usage) ?? 0;
-    // The output is on disk before anyone is told: a crash from here on re-publishes it, never re-runs it.
-    store.update(job.id, {
-      state: "finished",
-      output: result.text,
-      finishReason: result.finishReason,
-      inputTokens: result.usage.inputTokens,
-      outputTokens: result.usage.outputTokens,
-      amountMsats,
-      endedAt: Date.now(),
-    });
-    this.#deliver(job.id, accepted.target, result.text, amountMsats);
-  }
-
-  /** `served`: jobs the result answers (a batch's items with an output; 1 for a single job). */
-  #deliver(jobId: string, target: ReplyTarget, output: string, amountMsats: number, served = 1): void {
-    const { store, replies, stats, log, policy } = this.#options;
-    const tags = policy.resultTags?.({ buyer: target.event.pubkey }) ?? [];
-    const delivery = replies.result(target, output, amountMsats, tags).then((delivered) => {
-      if (delivered) {
-        store.update(jobId, { state: "done" });
-        stats.count("served", served);
-        if (target.batch) stats.count("batches");
-      } else {
-        log.warn(`job ${shortId(jobId)}: result kept for another attempt`);
-      }
-      this.#deliveries.delete(jobId);
-    });
-    this.#deliveries.set(jobId, delivery);
-  }
-
-  #endStopped(accepted: AcceptedJob, result?: GenerateResult): void {
-    if (accepted.stopReason === "cancelled") {
-      this.#endCancelled(accepted, result ? costOf(accepted.quote, result.usage) : 0, result?.usage);
-      return;
-    }
-    this.fail(accepted.job.id, accepted.target, SHUTDOWN_REASON);
-  }
-
-  /** `costMsats`: the price of what was generated before the cancellation (charged; nothing more is). */
-  #endCancelled(accepted: AcceptedJob, costMsats: number, usage?: TokenUsage): void {
-    const { store, replies, stats, policy } = this.#options;
-    policy.settle?.(accepted.job.id, costMsats);
-    store.update(accepted.job.id, {
-      state: "cancelled",
-      detail: CANCELLED_REASON,
-      endedAt: Date.now(),
-      ...(usage ? { outputTokens: usage.outputTokens, inputTokens: usage.inputTokens } : {}),
-    });
-    stats.count("cancelled");
-    // A courtesy: the buyer's other devices (and any watcher) learn the job is over.
-    void replies.feedback(accepted.target, "error", { extra: CANCELLED_REASON });
-  }
-}
-
-function costOf(quote: PriceQuote, usage: TokenUsage): number {
-  return jobCostMsats(quote.price, usage);
-}
-
-/**
- * A batch item's generation outcome. An item cancelled mid-generation is charged what it generated (as a
- * cancelled job is); one stopped by a shutdown or failed costs nothing. An item that finished before the
- * stop took effect keeps its output.
- */
-function itemOutcome(accepted: AcceptedJob, result: GenerateResult): ItemOutcome {
-  if (result.finishReason === "abort") {
-    if (accepted.stopReason === "cancelled") return { error: CANCELLED_REASON, usage: result.usage };
-    return { error: accepted.stopReason ? SHUTDOWN_REASON : "generation was stopped" };
-  }
-  if (result.finishReason === "error")
-    return { error: `generation failed: ${result.error?.message ?? "unknown error"}` };
-  return { output: result.text, usage: result.usage };
-}
-
-function stopReasonText(reason: NonNullable<AcceptedJob["stopReason"]>): string {
-  return reason === "cancelled" ? CANCELLED_REASON : SHUTDOWN_REASON;
-}
-
-/** A backend failure in words a buyer can act on. */
-function describeFailure(error: unknown): string {
-  if (isBackendError(error, "busy")) return `busy: ${error.message}; retry later or use another provider`;
-  if (isBackendError(error, "bad-request")) return `cannot run this request: ${error.message}`;
-  if (isBackendError(error, "closed")) return SHUTDOWN_REASON;
-  return `generation failed: ${error instanceof Error ? error.message : String(error)}`;
 }
 
 /** True when the timeout won. */

@@ -20,7 +20,8 @@ import {
   type RefusalCode,
 } from "@pylon/wallet";
 import { type Logger, shortId } from "../log.js";
-import type { PaymentDecision, PaymentPolicy, PriceQuote } from "../payment.js";
+import type { PriceQuote } from "../pricing.js";
+import type { PaymentDecision, PaymentPolicy } from "./policy.js";
 import type { TabBook } from "./tabs.js";
 
 export interface CashuPolicyOptions {

@@ -12,7 +12,8 @@ import { CashuPolicy } from "./cashu-policy.js";
 import { type Earnings, readEarnings } from "./earnings.js";
 import { RedeemScheduler } from "./redeem-scheduler.js";
 import { type RefundDelivery, TabRefunder } from "./tab-refunder.js";
-import { TabBook, type TabRefund, type TabTotals } from "./tabs.js";
+import type { TabRefund } from "./tab-refunds.js";
+import { TabBook, type TabTotals } from "./tabs.js";
 
 export interface NodePayments {
   policy: CashuPolicy;
@@ -86,7 +87,7 @@ export async function startPayments(config: ProviderConfig, log: Logger): Promis
     paymentKey: wallet.p2pk.pubkey,
     earnings: () => final?.earnings ?? readEarnings(ledger.db),
     tabTotals: () => final?.tabs ?? tabs.totals(),
-    tabRefunds: (buyer) => tabs.refunds(buyer),
+    tabRefunds: (buyer) => tabs.expiryRefunds.list(buyer),
     startTabRefunds: (deliver) => refunder.start(deliver),
     redeemNow: () => scheduler.redeemNow(),
     close: () => {

@@ -7,7 +7,8 @@
  */
 import type { Logger } from "../log.js";
 import { shortId } from "../log.js";
-import type { TabBook, TabRefund } from "./tabs.js";
+import type { TabRefund } from "./tab-refunds.js";
+import type { TabBook } from "./tabs.js";
 
 /** The status text of the kind-7000 feedback that carries an expiry refund. */
 export const TAB_REFUND_STATUS = "tab expired; refund enclosed";
@@ -70,10 +71,10 @@ export class TabRefunder {
     );
     for (const refund of made)
       this.#log.info(`tab of ${shortId(refund.buyer)} expired: ${refund.sats} sats refunded`);
-    for (const refund of this.#tabs.undeliveredRefunds()) {
+    for (const refund of this.#tabs.expiryRefunds.undelivered()) {
       const deliver = this.#deliver;
       if (!deliver) return;
-      if (await deliver(refund)) this.#tabs.markRefundDelivered(refund.opId);
+      if (await deliver(refund)) this.#tabs.expiryRefunds.markDelivered(refund.opId);
       else this.#log.warn(`tab refund to ${shortId(refund.buyer)} not delivered; will send it again`);
     }
   }

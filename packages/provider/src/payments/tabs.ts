@@ -10,15 +10,16 @@
  * A refund is written ahead: `closing_op` (the wallet operation id) is committed before the wallet is
  * asked for the token, so a crash mid-close resumes the same operation instead of paying twice. An expired
  * tab is refunded by the node on its own (`refundExpired`, driven by TabRefunder) through the same path; its
- * token is recorded in `tab_refunds` in the transaction that takes it off the tab, until delivered.
+ * token is recorded (`ExpiryRefunds`, tab-refunds.ts) in the transaction that takes it off the tab.
  */
 import { randomUUID } from "node:crypto";
 import type { AcceptedPayment, PaymentLedger, PaymentRefusal, PylonWallet } from "@pylon/wallet";
 import { renameLegacyColumns } from "../store/schema.js";
+import { ExpiryRefunds, type TabRefund } from "./tab-refunds.js";
 
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS tabs (
-    buyer        TEXT PRIMARY KEY,
+    buyer           TEXT PRIMARY KEY,
     mint_url        TEXT NOT NULL,
     balance_msats   INTEGER NOT NULL CHECK (balance_msats >= 0),
     reserved_msats  INTEGER NOT NULL DEFAULT 0 CHECK (reserved_msats >= 0),
@@ -30,19 +31,9 @@ const SCHEMA = `
     closing_sats    INTEGER,
     updated_at      INTEGER NOT NULL
   );
-  CREATE TABLE IF NOT EXISTS tab_refunds (
-    op_id        TEXT PRIMARY KEY,
-    buyer     TEXT NOT NULL,
-    job_id       TEXT NOT NULL,
-    sats         INTEGER NOT NULL,
-    token        TEXT NOT NULL,
-    expires_at   INTEGER NOT NULL,
-    created_at   INTEGER NOT NULL,
-    delivered_at INTEGER
-  );
   CREATE TABLE IF NOT EXISTS tab_holds (
     job_id         TEXT PRIMARY KEY,
-    buyer       TEXT NOT NULL,
+    buyer          TEXT NOT NULL,
     reserved_msats INTEGER NOT NULL,
     charged_msats  INTEGER,
     state          TEXT NOT NULL CHECK (state IN ('held', 'settled')),
@@ -76,18 +67,6 @@ export interface TabBookOptions {
 
 export type CloseResult = { ok: true; token: string; refundedSats: number } | { ok: false; reason: string };
 
-/** A refund the node made on its own when a tab expired: the provider's liability until delivered. */
-export interface TabRefund {
-  opId: string;
-  buyer: string;
-  /** The job that opened (last deposited on) the tab: the refund's feedback references it. */
-  jobId: string;
-  sats: number;
-  token: string;
-  expiresAt: number;
-  deliveredAt?: number;
-}
-
 interface TabRow {
   buyer: string;
   mint_url: string;
@@ -103,12 +82,15 @@ export class TabBook {
   readonly #o: TabBookOptions;
   readonly #db: PaymentLedger["db"];
   readonly #closing = new Map<string, Promise<CloseResult & { refund?: TabRefund }>>();
+  /** The refunds made on expiry, until delivered. */
+  readonly expiryRefunds: ExpiryRefunds;
 
   constructor(options: TabBookOptions) {
     this.#o = options;
     this.#db = options.ledger.db;
-    renameLegacyColumns(this.#db, ["tabs", "tab_refunds", "tab_holds"], "customer", "buyer");
+    renameLegacyColumns(this.#db, ["tabs", "tab_holds"], "customer", "buyer");
     this.#db.exec(SCHEMA);
+    this.expiryRefunds = new ExpiryRefunds(this.#db, () => this.#now());
     const columns = this.#db.prepare("PRAGMA table_info(tabs)").all() as { name: string }[];
     if (!columns.some((c) => c.name === "opened_by"))
       this.#db.exec("ALTER TABLE tabs ADD COLUMN opened_by TEXT");
@@ -238,29 +220,6 @@ export class TabBook {
     return made;
   }
 
-  /** Expiry refunds not yet accepted by a relay (oldest first). */
-  undeliveredRefunds(): TabRefund[] {
-    const rows = this.#db
-      .prepare("SELECT * FROM tab_refunds WHERE delivered_at IS NULL ORDER BY created_at, op_id")
-      .all() as RefundRow[];
-    return rows.map(toRefund);
-  }
-
-  refunds(buyer?: string): TabRefund[] {
-    const rows = (
-      buyer === undefined
-        ? this.#db.prepare("SELECT * FROM tab_refunds ORDER BY created_at, op_id").all()
-        : this.#db.prepare("SELECT * FROM tab_refunds WHERE buyer = ? ORDER BY created_at, op_id").all(buyer)
-    ) as RefundRow[];
-    return rows.map(toRefund);
-  }
-
-  markRefundDelivered(opId: string): void {
-    this.#db
-      .prepare("UPDATE tab_refunds SET delivered_at = ? WHERE op_id = ? AND delivered_at IS NULL")
-      .run(this.#now(), opId);
-  }
-
   /** One refund per buyer at a time: a buyer's close and the expiry sweep join the same run. */
   #refund(buyer: string, expired: boolean): Promise<CloseResult & { refund?: TabRefund }> {
     let running = this.#closing.get(buyer);
@@ -322,13 +281,7 @@ export class TabBook {
                closing_op = NULL, closing_sats = NULL, updated_at = @now WHERE buyer = @buyer AND closing_op = @op`,
           )
           .run({ msats: sats * 1000, now, buyer, op: opId });
-        if (refund && done.changes === 1)
-          this.#db
-            .prepare(
-              `INSERT OR IGNORE INTO tab_refunds (op_id, buyer, job_id, sats, token, expires_at, created_at)
-               VALUES (?, ?, ?, ?, ?, ?, ?)`,
-            )
-            .run(opId, buyer, refund.jobId, sats, token, refund.expiresAt, now);
+        if (refund && done.changes === 1) this.expiryRefunds.record(refund, now);
       })
       .immediate();
     return refund ? { ok: true, token, refundedSats: sats, refund } : { ok: true, token, refundedSats: sats };
@@ -358,29 +311,6 @@ export class TabBook {
   #now(): number {
     return this.#o.now?.() ?? Math.floor(Date.now() / 1000);
   }
-}
-
-interface RefundRow {
-  op_id: string;
-  buyer: string;
-  job_id: string;
-  sats: number;
-  token: string;
-  expires_at: number;
-  delivered_at: number | null;
-}
-
-function toRefund(row: RefundRow): TabRefund {
-  const refund: TabRefund = {
-    opId: row.op_id,
-    buyer: row.buyer,
-    jobId: row.job_id,
-    sats: row.sats,
-    token: row.token,
-    expiresAt: row.expires_at,
-  };
-  if (row.delivered_at !== null) refund.deliveredAt = row.delivered_at;
-  return refund;
 }
 
 function refusal(reason: string): PaymentRefusal {

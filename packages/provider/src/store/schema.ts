@@ -21,7 +21,7 @@ CREATE TABLE IF NOT EXISTS seen (
 CREATE INDEX IF NOT EXISTS seen_created_at ON seen (created_at);
 CREATE TABLE IF NOT EXISTS jobs (
   id            TEXT PRIMARY KEY,
-  buyer      TEXT NOT NULL,
+  buyer         TEXT NOT NULL,
   request       TEXT NOT NULL,
   state         TEXT NOT NULL CHECK (state IN
                   ('received','unpaid','queued','running','finished','done','failed','cancelled')),

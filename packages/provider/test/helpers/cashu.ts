@@ -1,51 +1,23 @@
 /**
- * Payment test parts: the real local mint over HTTP, buyer wallets on temp files, a scripted backend that
- * counts generate() calls (so a test can prove no work was done), and token tampering for attacks.
+ * Payment test parts beyond @pylon/testkit/market: a paid test file's market (relay, mint, funded buyer),
+ * paid scripted nodes with their payment target, the prices of the standard paid job, and token tampering
+ * and mint-call counting for attacks.
  */
-import path from "node:path";
 import { getDecodedToken, getEncodedToken, type Proof } from "@cashu/cashu-ts";
 import type { Backend } from "@pylon/inference";
-import { createScriptedBackend } from "@pylon/inference/scripted";
-import { type RunningMint, startMint } from "@pylon/mint";
-import { openWallet, type PylonWallet } from "@pylon/wallet";
-import type { PaymentTarget, ProviderConfigInput, RunningProvider } from "../../src/index.js";
-import { type Cleanup, startNode, tempDir } from "./harness.js";
-
-export async function mint(cleanup: Cleanup, inputFeePpk = 0): Promise<RunningMint> {
-  const running = await startMint({ port: 0, db: ":memory:", inputFeePpk });
-  cleanup.add(() => running.close());
-  return running;
-}
-
-export async function buyerWallet(cleanup: Cleanup, mintUrls: string[], fundSats = 0): Promise<PylonWallet> {
-  const dir = await tempDir(cleanup, "pylon-buyer-");
-  const wallet = await openWallet({
-    dbPath: path.join(dir, "wallet.db"),
-    seedPath: path.join(dir, "seed"),
-    mintUrls,
-  });
-  cleanup.add(() => wallet.close());
-  if (fundSats > 0) await wallet.fund(fundSats);
-  return wallet;
-}
-
-/** A scripted backend (instant, fixed reply) that counts generate() calls. */
-export function countingScripted(reply = "paid output"): { backend: Backend; calls: () => number } {
-  const real = createScriptedBackend({ responses: () => reply, model: "scripted-paid" });
-  let calls = 0;
-  return {
-    backend: {
-      kind: real.kind,
-      info: () => real.info(),
-      generate: (request, options) => {
-        calls++;
-        return real.generate(request, options);
-      },
-      close: () => real.close(),
-    },
-    calls: () => calls,
-  };
-}
+import type { RunningMint } from "@pylon/mint";
+import { Cleanup } from "@pylon/testkit";
+import {
+  fundedWallet,
+  type ScriptedNode,
+  scriptedNode,
+  startTestMint,
+  startTestRelay,
+} from "@pylon/testkit/market";
+import type { PylonWallet } from "@pylon/wallet";
+import { afterAll, afterEach, beforeAll } from "vitest";
+import type { ProviderConfigInput } from "../../src/config/schema.js";
+import type { PaymentTarget } from "./paid-job.js";
 
 /** Re-encodes `token` after `edit` changed its proofs (attacks). */
 export function tamper(token: string, keysetIds: string[], edit: (proofs: Proof[]) => unknown): string {
@@ -74,49 +46,91 @@ export function countMintCalls(cleanup: Cleanup): { count: () => number; stop: (
 }
 
 /**
- * The price the payment tests charge: "hello world" (3 input tokens) with max_tokens 100 quotes
- * ceil((3·10,000 + 100·20,000) / 1000) = 2,030 msats (3 sats); the scripted reply "paid output"
- * (3 output tokens) actually costs 3·10 + 3·20 = 90 msats.
+ * The standard paid job at the market's PRICES: "hello world" (3 input tokens) with max_tokens 100 quotes
+ * ceil((3·10,000 + 100·20,000) / 1000) = 2,030 msats (3 sats); the reply PAID_OUTPUT (3 output tokens)
+ * actually costs 3·10 + 3·20 = 90 msats.
  */
-export const PAID_PRICES = { inputPer1k: 10_000, outputPer1k: 20_000, minimum: 0 };
 export const PAID_JOB = { prompt: "hello world", params: { maxTokens: 100 } };
+export const PAID_OUTPUT = "paid output";
 export const PAID_QUOTE_MSATS = 2_030;
 export const PAID_PRICE_SATS = 3;
 export const PAID_ACTUAL_MSATS = 90;
 
-export interface PaidNode {
-  node: RunningProvider;
-  /** generate() calls so far: what proves a refused job did no work. */
-  calls: () => number;
+export interface PaidNodeOptions {
+  relayUrl: string;
+  mintUrl: string;
+  dataDir?: string;
+  payments?: ProviderConfigInput["payments"];
+  backend?: Backend;
+}
+
+export interface PaidNode extends ScriptedNode {
   target: PaymentTarget;
 }
 
-/** Starts a node that requires Cashu payment from `mintUrl` at PAID_PRICES, on a counting scripted backend. */
-export async function startPaidNode(
-  cleanup: Cleanup,
-  options: {
-    relayUrl: string;
-    mintUrl: string;
-    dataDir?: string;
-    payments?: ProviderConfigInput["payments"];
-    backend?: Backend;
-  },
-): Promise<PaidNode> {
-  const counting = countingScripted();
-  const node = await startNode(
-    cleanup,
-    {
-      relays: [options.relayUrl],
-      model: { type: "scripted", reply: "unused" },
-      free: false,
-      prices: PAID_PRICES,
-      allowedMints: [options.mintUrl],
+/**
+ * A node that requires Cashu from `mintUrl` at PRICES (testkit's scriptedNode, instant), answering every
+ * job PAID_OUTPUT; `calls()` counts generate() calls, what proves a refused job did no work.
+ */
+export async function paidNode(cleanup: Cleanup, options: PaidNodeOptions): Promise<PaidNode> {
+  const started = await scriptedNode(cleanup, {
+    relays: [options.relayUrl],
+    mintUrl: options.mintUrl,
+    responses: () => PAID_OUTPUT,
+    latencyMs: 0,
+    queue: 16,
+    ...(options.backend ? { backend: options.backend } : {}),
+    config: {
+      shutdownGraceSec: 10,
       ...(options.dataDir ? { dataDir: options.dataDir } : {}),
       ...(options.payments ? { payments: options.payments } : {}),
     },
-    { backend: options.backend ?? counting.backend },
-  );
-  const p2pk = node.payments?.paymentKey;
-  if (!p2pk) throw new Error("node took no payments");
-  return { node, calls: counting.calls, target: { provider: node.pubkey, p2pk, mint: options.mintUrl } };
+  });
+  if (!started.p2pk) throw new Error("node took no payments");
+  return {
+    ...started,
+    target: { provider: started.node.pubkey, p2pk: started.p2pk, mint: options.mintUrl },
+  };
+}
+
+/**
+ * A paid test file's shared market, filled in by its beforeAll: a relay, a mint (input fee `inputFeePpk`)
+ * and a buyer wallet funded with `fundSats`, all on `files`; nodes go on `cleanup`, undone after each test.
+ */
+export interface PaidSuite {
+  files: Cleanup;
+  cleanup: Cleanup;
+  relayUrl: string;
+  mint: RunningMint;
+  buyer: PylonWallet;
+  /** With `foreignFundSats`: a second mint (no fee) that nodes do not accept; the buyer holds its ecash too. */
+  foreignMint: RunningMint;
+  /** A paid node on this market's relay and mint, stopped after the test. */
+  node(options?: Omit<PaidNodeOptions, "relayUrl" | "mintUrl">): Promise<PaidNode>;
+}
+
+export function paidSuite(
+  options: { inputFeePpk?: number; fundSats?: number; foreignFundSats?: number } = {},
+): PaidSuite {
+  const shared = {
+    files: new Cleanup(),
+    cleanup: new Cleanup(),
+    relayUrl: "",
+    node: (nodeOptions = {}) =>
+      paidNode(shared.cleanup, { relayUrl: shared.relayUrl, mintUrl: shared.mint.url, ...nodeOptions }),
+  } as PaidSuite;
+  beforeAll(async () => {
+    shared.relayUrl = (await startTestRelay(shared.files)).url;
+    shared.mint = await startTestMint(shared.files, options.inputFeePpk ?? 100);
+    const mints = [shared.mint.url];
+    if (options.foreignFundSats !== undefined) {
+      shared.foreignMint = await startTestMint(shared.files);
+      mints.push(shared.foreignMint.url);
+    }
+    shared.buyer = await fundedWallet(shared.files, mints, options.fundSats ?? 1_000);
+    if (options.foreignFundSats) await shared.buyer.fund(options.foreignFundSats, { mint: mints[1] });
+  });
+  afterEach(() => shared.cleanup.run());
+  afterAll(() => shared.files.run());
+  return shared;
 }

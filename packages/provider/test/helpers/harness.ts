@@ -1,48 +1,19 @@
 /**
- * What provider tests share: a real local relay (real WebSockets), the generated tiny GGUF, nodes started on
- * temporary data dirs, and buyers that talk to them through RelayPool + JobClient. Everything started is
- * registered for cleanup.
+ * What provider tests share beyond @pylon/testkit: the generated tiny GGUF, nodes on real llama.cpp started
+ * on temporary data dirs, a test file's relay and model, and buyers that talk to nodes through RelayPool +
+ * JobClient. Everything started is registered for cleanup.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { writeTinyGguf } from "@pylon/inference";
 import { type Filter, JobClient, JobError, RelayPool } from "@pylon/nostr";
 import type { NostrEvent } from "@pylon/protocol";
-import { type RunningRelay, startRelay } from "@pylon/relay";
-import { generateSecretKey } from "nostr-tools/pure";
-import { expect } from "vitest";
-import {
-  type ProviderConfigInput,
-  type ProviderDeps,
-  quietLogger,
-  type RunningProvider,
-  startProvider,
-} from "../../src/index.js";
-
-export class Cleanup {
-  #tasks: Array<() => unknown> = [];
-
-  add(task: () => unknown): void {
-    this.#tasks.push(task);
-  }
-
-  async run(): Promise<void> {
-    for (const task of this.#tasks.splice(0).reverse()) await task();
-  }
-}
-
-export async function tempDir(cleanup: Cleanup, prefix = "pylon-provider-"): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), prefix));
-  cleanup.add(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-export async function relay(cleanup: Cleanup): Promise<RunningRelay> {
-  const running = await startRelay({ port: 0, db: ":memory:", verifyThreads: 0 });
-  cleanup.add(() => running.close());
-  return running;
-}
+import { Cleanup, nowSec, rejection, sleep, tempDir } from "@pylon/testkit";
+import { startTestRelay } from "@pylon/testkit/market";
+import { finalizeEvent, generateSecretKey } from "nostr-tools/pure";
+import { afterAll, afterEach, beforeAll } from "vitest";
+import type { ProviderConfigInput } from "../../src/config/schema.js";
+import { quietLogger } from "../../src/log.js";
+import { type ProviderDeps, type RunningProvider, startProvider } from "../../src/provider.js";
 
 /** The generated tiny GGUF, written once per test file. */
 export async function tinyModel(cleanup: Cleanup): Promise<string> {
@@ -56,13 +27,36 @@ export interface NodeOptions extends Partial<ProviderConfigInput> {
   relays: string[];
 }
 
+/**
+ * A test file's shared parts, filled in by its beforeAll: a relay and (with `model`) the tiny GGUF, both on
+ * `files` (undone after the file); `cleanup` is undone after each test.
+ */
+export interface Suite {
+  files: Cleanup;
+  cleanup: Cleanup;
+  relayUrl: string;
+  /** The tiny GGUF's path ("" without `model`). */
+  model: string;
+}
+
+export function suite(options: { model?: boolean } = {}): Suite {
+  const shared: Suite = { files: new Cleanup(), cleanup: new Cleanup(), relayUrl: "", model: "" };
+  beforeAll(async () => {
+    if (options.model) shared.model = await tinyModel(shared.files);
+    shared.relayUrl = (await startTestRelay(shared.files)).url;
+  });
+  afterEach(() => shared.cleanup.run());
+  afterAll(() => shared.files.run());
+  return shared;
+}
+
 /** A node on real llama.cpp (CPU, one thread) unless `model` says otherwise; free unless told. */
 export async function startNode(
   cleanup: Cleanup,
   options: NodeOptions & { model: ProviderConfigInput["model"] },
   deps: ProviderDeps = {},
 ): Promise<RunningProvider> {
-  const dataDir = options.dataDir ?? (await tempDir(cleanup));
+  const dataDir = options.dataDir ?? (await tempDir(cleanup, "pylon-provider-"));
   const node = await startProvider(
     {
       gpu: false,
@@ -106,27 +100,19 @@ export async function collect(pool: RelayPool, filter: Filter, ms: number): Prom
   return events;
 }
 
-/** Polls `check` until it returns a value; fails with `what` after `timeoutMs`. */
-export async function waitFor<T>(
-  check: () => T | undefined | false,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-export function nowSec(): number {
-  return Math.floor(Date.now() / 1000);
+/**
+ * A kind-5050 request written by hand (finalizeEvent), as a foreign client or a broken one would send it:
+ * the project's builders refuse to make such requests.
+ */
+export function handMadeRequest(
+  secretKey: Uint8Array,
+  tags: string[][],
+  options: { createdAt?: number; content?: string } = {},
+): NostrEvent {
+  return finalizeEvent(
+    { kind: 5050, created_at: options.createdAt ?? nowSec(), content: options.content ?? "", tags },
+    secretKey,
+  );
 }
 
 export function tag(event: { tags: string[][] }, name: string): string[] | undefined {
@@ -134,11 +120,6 @@ export function tag(event: { tags: string[][] }, name: string): string[] | undef
 }
 
 /** The JobError a job failed with (the test fails if it succeeded or threw anything else). */
-export async function failure(promise: Promise<unknown>): Promise<JobError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(JobError);
-  return error as JobError;
+export function failure(promise: Promise<unknown>): Promise<JobError> {
+  return rejection(promise, JobError);
 }

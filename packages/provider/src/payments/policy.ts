@@ -1,23 +1,10 @@
 /**
- * Pricing and the payment hook. A job is priced before any work from its prompt (a token estimate) and the
- * most it may generate; the payment policy then decides whether work may start. The payments work replaces
- * the default policy with one that checks ecash (see PaymentPolicy).
+ * The payment hook: a policy decides, on a job's quote and before any work, whether the job is paid for.
+ * The node uses `CashuPolicy` when it takes ecash, `freePolicy` when told to serve for free, and
+ * `paymentRequiredPolicy` otherwise.
  */
-import { estimateTokens } from "@pylon/inference";
-import { type JobRequest, maxJobCostMsats, type TokenPrice, type TokenUsage } from "@pylon/protocol";
-import { itemAsJob } from "./jobs/generate-request.js";
-
-export interface PriceQuote {
-  price: TokenPrice;
-  /** Estimated prompt tokens (characters / 4, system prompt included). */
-  inputTokens: number;
-  /** The most the job may generate (its max_tokens, or the node's cap). */
-  maxOutputTokens: number;
-  /** The most the job can cost: the price of every input token and every output token it may produce. */
-  amountMsats: number;
-  /** For a batch: each item's own quote, in item order (the fields above are their sums). */
-  items?: PriceQuote[];
-}
+import type { JobRequest, TokenUsage } from "@pylon/protocol";
+import type { PriceQuote } from "../pricing.js";
 
 export type PaymentDecision =
   | { ok: true }
@@ -36,7 +23,7 @@ export type PaymentDecision =
   /** Answered without inference (e.g. a tab's refund token): the result carries `output`, nothing is owed. */
   | { ok: false; feedback: "result"; output: string };
 
-/** Decides, before any work, whether a job is paid for. Implemented by the payments work (ecash). */
+/** Decides, before any work, whether a job is paid for (`CashuPolicy` for ecash). */
 export interface PaymentPolicy {
   /** A short name for logs and status. */
   readonly name: string;
@@ -67,8 +54,8 @@ export const freePolicy: PaymentPolicy = {
 };
 
 /**
- * The default until ecash payments exist: every job is quoted and refused with `payment-required`, and no
- * work is done. A node serves for free only when told to.
+ * The default of a node that takes no ecash and was not told to serve for free: every job is quoted and
+ * refused with `payment-required`, and no work is done.
  */
 export const paymentRequiredPolicy: PaymentPolicy = {
   name: "payment-required",
@@ -79,30 +66,3 @@ export const paymentRequiredPolicy: PaymentPolicy = {
     detail: `this job costs up to ${quote.amountMsats} msats (${quote.inputTokens} input tokens estimated, up to ${quote.maxOutputTokens} output tokens)`,
   }),
 };
-
-/**
- * The upfront quote for a job at `price`, given the node's output cap. A batch costs the sum of its items'
- * quotes (each item priced as the single job it stands for).
- */
-export function quoteJob(job: JobRequest, price: TokenPrice, maxTokensCap: number): PriceQuote {
-  if (job.batch) {
-    const items = job.batch.map((item) => quoteJob(itemAsJob(job, item), price, maxTokensCap));
-    const sum = (pick: (quote: PriceQuote) => number) =>
-      items.reduce((total, quote) => total + pick(quote), 0);
-    return {
-      price,
-      inputTokens: sum((quote) => quote.inputTokens),
-      maxOutputTokens: sum((quote) => quote.maxOutputTokens),
-      amountMsats: sum((quote) => quote.amountMsats),
-      items,
-    };
-  }
-  const inputTokens = estimateTokens(job.prompt) + estimateTokens(job.systemPrompt ?? "");
-  const maxOutputTokens = Math.min(job.params.maxTokens ?? maxTokensCap, maxTokensCap);
-  return {
-    price,
-    inputTokens,
-    maxOutputTokens,
-    amountMsats: maxJobCostMsats(price, inputTokens, maxOutputTokens),
-  };
-}

@@ -1,12 +1,10 @@
 /**
- * Buyer side of per-job payment: lock a token to the provider's announced payment key (one swap, however
- * many jobs are paid at once) and send it inside the job's NIP-44-encrypted params. Lives here until the
- * swarm package (the buyer side of the market) takes it over.
+ * The buyer's side of per-job payment, as the provider tests play it: lock a token to the provider's
+ * announced payment key and send it inside the job's NIP-44-encrypted params. Test-only: the real buyer is
+ * @pylon/swarm.
  */
 
-import { estimateTokens } from "@pylon/inference";
 import type { JobClient, JobOutcome, JobSpec } from "@pylon/nostr";
-import { maxJobCostMsats, msatsToSats, type TokenPrice } from "@pylon/protocol";
 import type { PylonWallet } from "@pylon/wallet";
 
 /** What a buyer reads from a provider's announcement to pay it. */
@@ -21,17 +19,6 @@ export interface PaymentTarget {
 
 /** Default lock: long enough for the provider's checks (10 min minimum) plus the job and its redeem. */
 export const DEFAULT_LOCK_SEC = 3_600;
-
-/** The most a job can cost at `price`, as the provider quotes it (4 characters a token, max_tokens out). */
-export function jobQuoteSats(
-  price: TokenPrice,
-  prompt: string,
-  maxTokens: number,
-  systemPrompt = "",
-): number {
-  const input = estimateTokens(prompt) + estimateTokens(systemPrompt);
-  return msatsToSats(maxJobCostMsats(price, input, maxTokens));
-}
 
 /** A token locked to `target.p2pk` for `amountSats` (plus the provider's redeem fee), from `wallet`. */
 export async function lockedTokenFor(
