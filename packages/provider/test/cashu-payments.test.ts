@@ -112,7 +112,7 @@ describe("Cashu per-job payments (scripted backend, real mint and relay)", () =>
         await lockTo({ ...target, p2pk: other.p2pk.pubkey }, PRICE_SATS),
         /wrong-key/,
       ],
-      ["locktime too close", await lockTo(target, PRICE_SATS, 120), /locktime_too-close/],
+      ["locktime too close", await lockTo(target, PRICE_SATS, 120), /locktime-too-close/],
       ["bearer token", (await market.buyer.send(PRICE_SATS + 1)).token, /not-locked/],
       ["garbage", "cashuBnot-a-token", /malformed/],
     ];
