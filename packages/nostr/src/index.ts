@@ -4,15 +4,8 @@ export { type BackoffOptions, backoffDelay } from "./backoff.js";
 export { PublishError, RelayError } from "./errors.js";
 export { isSignedEventShape } from "./event-shape.js";
 export { EventStream, type StreamOptions } from "./event-stream.js";
-export {
-  type AwaitOptions,
-  JobClient,
-  type JobClientOptions,
-  JobError,
-  type JobFailureCode,
-  type JobOutcome,
-  type JobSpec,
-} from "./job-client.js";
+export { JobClient, type JobClientOptions, type JobSpec } from "./job-client.js";
+export { type AwaitOptions, JobError, type JobFailureCode, type JobOutcome } from "./job-watch.js";
 export { KeyFileError, type KeyFileOptions, type LoadedKey, loadOrCreateKey } from "./keyfile.js";
 export { type PublishOptions, type QueryOptions, RelayPool, type RelayPoolOptions } from "./pool.js";
 export { normalizeRelayUrl } from "./relay-url.js";
