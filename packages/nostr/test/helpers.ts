@@ -2,9 +2,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { NostrEvent } from "nostr-tools/core";
 import { generateSecretKey } from "nostr-tools/pure";
-import type { NostrEvent } from "../src/index.js";
-import { signEvent } from "../src/index.js";
+import { signEvent } from "../src/sign.js";
 
 /** A fresh signed text note, JSON round-tripped so it carries no cached "verified" flag. */
 export function note(secretKey: Uint8Array, content: string, createdAt?: number): NostrEvent {

@@ -9,9 +9,14 @@ import {
   parseJobRequest,
 } from "@pylon/protocol";
 import { type RunningRelay, startRelay } from "@pylon/relay";
+import type { NostrEvent } from "nostr-tools/core";
 import { generateSecretKey, getPublicKey } from "nostr-tools/pure";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { initFastVerify, JobClient, JobError, type NostrEvent, RelayPool, signEvent } from "../src/index.js";
+import { JobClient } from "../src/job-client.js";
+import { JobError } from "../src/job-watch.js";
+import { RelayPool } from "../src/pool.js";
+import { signEvent } from "../src/sign.js";
+import { initFastVerify } from "../src/verify.js";
 import { Cleanup, sleep, unusedPort, waitFor } from "./helpers.js";
 
 // A real relay, and a provider played by the test with the protocol's builders: each test scripts its replies.

@@ -2,7 +2,8 @@ import { chmod, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promis
 import { join } from "node:path";
 import { decode } from "nostr-tools/nip19";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { getPublicKey, KeyFileError, loadOrCreateKey } from "../src/index.js";
+import { KeyFileError, loadOrCreateKey } from "../src/keyfile.js";
+import { getPublicKey } from "../src/sign.js";
 import { tempDir } from "./helpers.js";
 
 let dir: { path: string; remove: () => Promise<void> };

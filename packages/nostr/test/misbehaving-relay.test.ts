@@ -1,14 +1,11 @@
 import type { AddressInfo } from "node:net";
+import type { NostrEvent } from "nostr-tools/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { type WebSocket, WebSocketServer } from "ws";
-import {
-  initFastVerify,
-  type NostrEvent,
-  RelayError,
-  RelayPool,
-  type RelayPoolOptions,
-  signEvent,
-} from "../src/index.js";
+import { RelayError } from "../src/errors.js";
+import { RelayPool, type RelayPoolOptions } from "../src/pool.js";
+import { signEvent } from "../src/sign.js";
+import { initFastVerify } from "../src/verify.js";
 import { Cleanup, newKey, note, waitFor } from "./helpers.js";
 
 // These tests use a raw `ws` server scripted to misbehave, because an honest relay (like @pylon/relay) never

@@ -1,15 +1,11 @@
 import { getEventListeners } from "node:events";
 import { type RunningRelay, startRelay } from "@pylon/relay";
+import type { NostrEvent } from "nostr-tools/core";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  initFastVerify,
-  type NostrEvent,
-  normalizeRelayUrl,
-  PublishError,
-  RelayError,
-  RelayPool,
-  type RelayPoolOptions,
-} from "../src/index.js";
+import { PublishError, RelayError } from "../src/errors.js";
+import { RelayPool, type RelayPoolOptions } from "../src/pool.js";
+import { normalizeRelayUrl } from "../src/relay-url.js";
+import { initFastVerify } from "../src/verify.js";
 import { Cleanup, newKey, note, sleep, unusedPort, waitFor } from "./helpers.js";
 
 const cleanup = new Cleanup();

@@ -1,7 +1,9 @@
 import { join } from "node:path";
 import { type RunningRelay, startRelay } from "@pylon/relay";
+import type { NostrEvent } from "nostr-tools/core";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { initFastVerify, type NostrEvent, RelayPool, type RelayPoolOptions } from "../src/index.js";
+import { RelayPool, type RelayPoolOptions } from "../src/pool.js";
+import { initFastVerify } from "../src/verify.js";
 import { Cleanup, newKey, note, sleep, tempDir, unusedPort, waitFor } from "./helpers.js";
 
 const cleanup = new Cleanup();

@@ -1,11 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  buildJobCancel,
-  buildJobRequest,
-  cancelsJob,
-  jobCancelTagSchema,
-  parseJobCancel,
-} from "../src/index.js";
+import { buildJobCancel, cancelsJob, jobCancelTagSchema, parseJobCancel } from "../src/nip09.js";
+import { buildJobRequest } from "../src/nip90-request.js";
 import { buyerPk, buyerSk, NOW, otherSk, sign, signed } from "./fixtures.js";
 
 const request = sign(buildJobRequest({ now: NOW, prompt: "long job" }), buyerSk);

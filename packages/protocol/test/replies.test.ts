@@ -1,17 +1,10 @@
 import * as nip04 from "nostr-tools/nip04";
 import { describe, expect, it } from "vitest";
-import {
-  buildEncryptedJobRequest,
-  buildJobFeedback,
-  buildJobRequest,
-  buildJobResult,
-  ConversationKeyCache,
-  jobFeedbackTagSchema,
-  jobResultTagSchema,
-  type NostrEvent,
-  parseJobFeedback,
-  parseJobResult,
-} from "../src/index.js";
+import type { NostrEvent } from "../src/event.js";
+import { ConversationKeyCache } from "../src/nip44.js";
+import { buildJobFeedback, jobFeedbackTagSchema, parseJobFeedback } from "../src/nip90-feedback.js";
+import { buildEncryptedJobRequest, buildJobRequest } from "../src/nip90-request.js";
+import { buildJobResult, jobResultTagSchema, parseJobResult } from "../src/nip90-result.js";
 import { buyerPk, buyerSk, NOW, otherSk, providerPk, providerSk, sign, signed } from "./fixtures.js";
 
 const plainRequest = sign(

@@ -1,13 +1,8 @@
 import { describe, expect, it } from "vitest";
-import {
-  buildEncryptedJobRequest,
-  buildJobRequest,
-  ConversationKeyCache,
-  decryptParams,
-  eventTemplateSchema,
-  jobRequestTagSchema,
-  parseJobRequest,
-} from "../src/index.js";
+import { eventTemplateSchema } from "../src/event.js";
+import { ConversationKeyCache, decryptParams } from "../src/nip44.js";
+import { buildEncryptedJobRequest, buildJobRequest, jobRequestTagSchema } from "../src/nip90-request.js";
+import { parseJobRequest } from "../src/nip90-request-parse.js";
 import { buyerPk, buyerSk, NOW, providerPk, providerSk, sign } from "./fixtures.js";
 
 function expectSchemaValid(template: { tags: string[][] }) {

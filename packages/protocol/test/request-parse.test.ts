@@ -1,11 +1,8 @@
 import * as nip04 from "nostr-tools/nip04";
 import { describe, expect, it } from "vitest";
-import {
-  buildEncryptedJobRequest,
-  ConversationKeyCache,
-  type ParsedJobRequest,
-  parseJobRequest,
-} from "../src/index.js";
+import { ConversationKeyCache } from "../src/nip44.js";
+import { buildEncryptedJobRequest } from "../src/nip90-request.js";
+import { type ParsedJobRequest, parseJobRequest } from "../src/nip90-request-parse.js";
 import { buyerSk, NOW, otherPk, providerPk, providerSk, sign, signed, withTags } from "./fixtures.js";
 
 const opts = { now: NOW, ourPubkey: providerPk };

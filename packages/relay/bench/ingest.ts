@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { Worker } from "node:worker_threads";
 import WebSocket from "ws";
 import type { NostrEvent } from "../src/event.js";
-import { startRelay } from "../src/index.js";
+import { startRelay } from "../src/relay.js";
 import { createVerifier } from "../src/verifier.js";
 import { buildSyntheticStore, rng, type SyntheticStore, signedNotes } from "./fixtures.js";
 import type { LoadJob, LoadResult } from "./load-worker.js";

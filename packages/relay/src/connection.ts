@@ -5,9 +5,10 @@
  * a connection is closed by the relay are a slow consumer and relay shutdown.
  */
 import { randomBytes } from "node:crypto";
+import { isHex64 } from "@pylon/protocol";
 import WebSocket from "ws";
 import { Admission } from "./admission.js";
-import { isHex64, type NostrEvent, nowSeconds } from "./event.js";
+import { type NostrEvent, nowSeconds } from "./event.js";
 import type { Filter } from "./filter.js";
 import {
   authChallengeMessage,

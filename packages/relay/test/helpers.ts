@@ -8,7 +8,8 @@ import { useWebSocketImplementation as useRelayWebSocketImplementation } from "n
 import { afterEach } from "vitest";
 import WebSocket from "ws";
 import type { NostrEvent } from "../src/event.js";
-import { type RelayOptions, type RunningRelay, startRelay } from "../src/index.js";
+import type { RelayOptions } from "../src/options.js";
+import { type RunningRelay, startRelay } from "../src/relay.js";
 
 useWebSocketImplementation(WebSocket);
 useRelayWebSocketImplementation(WebSocket);

@@ -1,6 +1,6 @@
 /** NIP-11 information document and the /metrics endpoint, served by the relay's own HTTP server. */
 import { describe, expect, it } from "vitest";
-import type { RelayMetrics } from "../src/index.js";
+import type { RelayMetrics } from "../src/metrics.js";
 import { newKeys, RawClient, relayForTest, sign } from "./helpers.js";
 
 describe("HTTP endpoints", () => {

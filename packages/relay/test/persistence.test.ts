@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { startRelay } from "../src/index.js";
+import { startRelay } from "../src/relay.js";
 import { newKeys, now, onCleanup, poolForTest, RawClient, sign } from "./helpers.js";
 
 describe("persistence", () => {
