@@ -1,9 +1,6 @@
-import { defineConfig } from "vitest/config";
+// By path, not "@pylon/testkit/vitest": vitest's config bundler leaves package imports to Node, and Node 20
+// cannot load testkit's TypeScript (that import needs `vitest --configLoader runner`).
+import { defineTestConfig } from "../testkit/src/vitest.js";
 
-export default defineConfig({
-  test: {
-    include: ["test/**/*.test.ts"],
-    // Pure functions only: one worker keeps the shared two cores free for heavier suites.
-    maxWorkers: 1,
-  },
-});
+// Pure functions only: one file at a time keeps the shared two cores free for heavier suites.
+export default defineTestConfig({ serial: true });

@@ -1,6 +1,6 @@
+import { plainEvent } from "@pylon/protocol";
 import { finalizeEvent as finalizeWithNoble, verifyEvent as verifyWithNoble } from "nostr-tools/pure";
 import { bench, describe } from "vitest";
-import { plainEvent } from "../src/event-shape.js";
 import { initFastVerify, type NostrEvent, signEvent, verifyEvent } from "../src/index.js";
 
 // Per-event cost of verification and signing: noble (pure JS) vs nostr-wasm. Events are JSON round-tripped

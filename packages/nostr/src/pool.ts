@@ -1,7 +1,7 @@
+import { isSignedEventShape } from "@pylon/protocol";
 import type { NostrEvent } from "nostr-tools/core";
 import type { Filter } from "nostr-tools/filter";
 import { PublishError, RelayError } from "./errors.js";
-import { isSignedEventShape } from "./event-shape.js";
 import { EventStream, type StreamOptions } from "./event-stream.js";
 import { type ConnectionOptions, RelayConnection } from "./relay-connection.js";
 import { normalizeRelayUrl } from "./relay-url.js";

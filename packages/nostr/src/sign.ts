@@ -1,6 +1,6 @@
+import { plainEvent } from "@pylon/protocol";
 import type { EventTemplate, NostrEvent } from "nostr-tools/core";
 import { finalizeEvent as finalizeWithNoble, getPublicKey as nobleGetPublicKey } from "nostr-tools/pure";
-import { plainEvent } from "./event-shape.js";
 import { loadedWasm } from "./verify.js";
 
 /** An event to sign; `created_at` defaults to now. */

@@ -1,8 +1,8 @@
+import { isSignedEventShape, plainEvent } from "@pylon/protocol";
 import type { NostrEvent } from "nostr-tools/core";
 import { verifyEvent as verifyWithNoble } from "nostr-tools/pure";
 import { setNostrWasm } from "nostr-tools/wasm";
 import { initNostrWasm, type Nostr as NostrWasm } from "nostr-wasm";
-import { isSignedEventShape, plainEvent } from "./event-shape.js";
 
 export type VerifierBackend = "wasm" | "js";
 

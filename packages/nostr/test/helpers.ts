@@ -1,10 +1,13 @@
-import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+/**
+ * What the nostr suite shares on top of @pylon/testkit: signed notes, keys, and a local relay and pool closed at
+ * cleanup. (@pylon/testkit/market's relay helper would pull in the provider, which sits above this package.)
+ */
+import { type RelayOptions, type RunningRelay, startRelay } from "@pylon/relay";
+import type { Cleanup } from "@pylon/testkit";
+import type { NostrEvent } from "nostr-tools/core";
 import { generateSecretKey } from "nostr-tools/pure";
-import type { NostrEvent } from "../src/index.js";
-import { signEvent } from "../src/index.js";
+import { RelayPool, type RelayPoolOptions } from "../src/pool.js";
+import { signEvent } from "../src/sign.js";
 
 /** A fresh signed text note, JSON round-tripped so it carries no cached "verified" flag. */
 export function note(secretKey: Uint8Array, content: string, createdAt?: number): NostrEvent {
@@ -17,45 +20,13 @@ export function newKey(): Uint8Array {
   return generateSecretKey();
 }
 
-/** Polls until `check` returns true; fails with `what` after timeoutMs. */
-export async function waitFor(check: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(10);
-  }
+/** The local relay on 127.0.0.1 (a free port and an in-memory store unless `options` say otherwise). */
+export async function testRelay(cleanup: Cleanup, options: RelayOptions = {}): Promise<RunningRelay> {
+  const relay = await startRelay({ port: 0, host: "127.0.0.1", db: ":memory:", ...options });
+  return cleanup.use(relay, (r) => r.close());
 }
 
-export function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/** A TCP port that nothing listens on (bound to 127.0.0.1, then released). */
-export async function unusedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (typeof address !== "object" || address === null) throw new Error("no port");
-  return address.port;
-}
-
-export async function tempDir(): Promise<{ path: string; remove: () => Promise<void> }> {
-  const path = await mkdtemp(join(tmpdir(), "pylon-nostr-"));
-  return { path, remove: () => rm(path, { recursive: true, force: true }) };
-}
-
-/** Runs registered cleanups in reverse order (for afterEach). */
-export class Cleanup {
-  #tasks: (() => unknown)[] = [];
-
-  add(task: () => unknown): void {
-    this.#tasks.push(task);
-  }
-
-  async run(): Promise<void> {
-    const tasks = this.#tasks.reverse();
-    this.#tasks = [];
-    for (const task of tasks) await task();
-  }
+/** A pool over `urls` that gives up connecting after 2 s unless `options` say otherwise. */
+export function testPool(cleanup: Cleanup, urls: string[], options: RelayPoolOptions = {}): RelayPool {
+  return cleanup.use(new RelayPool(urls, { connectTimeoutMs: 2_000, ...options }), (p) => p.close());
 }

@@ -8,11 +8,15 @@ import {
   parseJobCancel,
   parseJobRequest,
 } from "@pylon/protocol";
-import { type RunningRelay, startRelay } from "@pylon/relay";
+import { Cleanup, rejection, sleep, unusedPort, waitFor } from "@pylon/testkit";
+import type { NostrEvent } from "nostr-tools/core";
 import { generateSecretKey, getPublicKey } from "nostr-tools/pure";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { initFastVerify, JobClient, JobError, type NostrEvent, RelayPool, signEvent } from "../src/index.js";
-import { Cleanup, sleep, unusedPort, waitFor } from "./helpers.js";
+import { JobClient } from "../src/job-client.js";
+import { JobError } from "../src/job-watch.js";
+import { signEvent } from "../src/sign.js";
+import { initFastVerify } from "../src/verify.js";
+import { testPool, testRelay } from "./helpers.js";
 
 // A real relay, and a provider played by the test with the protocol's builders: each test scripts its replies.
 const cleanup = new Cleanup();
@@ -21,17 +25,8 @@ beforeAll(async () => {
   await initFastVerify();
 });
 
-async function relay(): Promise<RunningRelay> {
-  const running = await startRelay({ port: 0, db: ":memory:", verifyThreads: 0 });
-  cleanup.add(() => running.close());
-  return running;
-}
-
-function pool(url: string): RelayPool {
-  const created = new RelayPool([url], { connectTimeoutMs: 2_000 });
-  cleanup.add(() => created.close());
-  return created;
-}
+const relay = () => testRelay(cleanup, { verifyThreads: 0 });
+const pool = (url: string) => testPool(cleanup, [url]);
 
 interface FakeProvider {
   pubkey: string;
@@ -95,19 +90,18 @@ const result = (job: JobRequest, provider: FakeProvider, output: string) =>
     output,
     ...(job.encryption ? { encryption: { sender: provider.keys, scheme: job.encryption } } : {}),
   });
+/** The result event of an output split into `total` parts: it carries the last one. */
+const lastPart = (job: JobRequest, provider: FakeProvider, output: string, total: number) => {
+  const last = result(job, provider, output);
+  last.tags.push(outputPartTag(total, total));
+  return last;
+};
 
 function client(url: string, timeoutMs = 5_000): JobClient {
   return new JobClient(pool(url), generateSecretKey(), { timeoutMs });
 }
 
-async function failure(promise: Promise<unknown>): Promise<JobError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(JobError);
-  return error as JobError;
-}
+const failure = (promise: Promise<unknown>) => rejection(promise, JobError);
 
 describe("JobClient", () => {
   it("publishes a request and returns the result with the feedback that came before it", async () => {
@@ -237,9 +231,7 @@ describe("JobClient", () => {
   it("reassembles an output sent in parts, even when the result arrives before its parts", async () => {
     const { url } = await relay();
     const provider = fakeProvider(url, async (job, p) => {
-      const last = result(job, p, "three");
-      last.tags.push(outputPartTag(3, 3));
-      await p.publish(last);
+      await p.publish(lastPart(job, p, "three", 3));
       await sleep(50);
       for (const [index, content] of ["one ", "two "].entries()) {
         const part = buildJobFeedback({
@@ -266,9 +258,7 @@ describe("JobClient", () => {
   it("reports a split result whose parts never come as incomplete", async () => {
     const { url } = await relay();
     const provider = fakeProvider(url, async (job, p) => {
-      const last = result(job, p, "tail");
-      last.tags.push(outputPartTag(2, 2));
-      await p.publish(last);
+      await p.publish(lastPart(job, p, "tail", 2));
     });
     const buyer = new JobClient(pool(url), generateSecretKey(), {
       timeoutMs: 800,
@@ -280,7 +270,7 @@ describe("JobClient", () => {
 
   it("fails fast with not-published when no relay takes the request", async () => {
     const dead = `ws://127.0.0.1:${await unusedPort()}`;
-    const buyer = new JobClient(new RelayPool([dead], { connectTimeoutMs: 300 }), generateSecretKey(), {
+    const buyer = new JobClient(testPool(cleanup, [dead], { connectTimeoutMs: 300 }), generateSecretKey(), {
       publishTimeoutMs: 500,
     });
     const error = await failure(

@@ -1,33 +1,33 @@
 import { chmod, mkdir, readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { Cleanup, tempDir } from "@pylon/testkit";
 import { decode } from "nostr-tools/nip19";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { getPublicKey, KeyFileError, loadOrCreateKey } from "../src/index.js";
-import { tempDir } from "./helpers.js";
+import { KeyFileError, loadOrCreateKey } from "../src/keyfile.js";
+import { getPublicKey } from "../src/sign.js";
 
-let dir: { path: string; remove: () => Promise<void> };
+const cleanup = new Cleanup();
+let dir: string;
 
 beforeEach(async () => {
-  dir = await tempDir();
+  dir = await tempDir(cleanup, "pylon-nostr-");
 });
 
-afterEach(async () => {
-  await dir.remove();
-});
+afterEach(() => cleanup.run());
 
 const modeOf = async (path: string): Promise<number> => (await stat(path)).mode & 0o777;
 
 describe("loadOrCreateKey", () => {
   it("creates an nsec file with mode 0600 in a new 0700 directory, then reloads the same key", async () => {
-    const path = join(dir.path, "keys", "nested", "identity.key");
+    const path = join(dir, "keys", "nested", "identity.key");
     const created = await loadOrCreateKey(path);
     expect(created.created).toBe(true);
     expect(await modeOf(path)).toBe(0o600);
-    expect(await modeOf(join(dir.path, "keys", "nested"))).toBe(0o700);
+    expect(await modeOf(join(dir, "keys", "nested"))).toBe(0o700);
     expect((await readFile(path, "utf8")).trim()).toBe(created.nsec);
     expect(created.pubkey).toBe(getPublicKey(created.secretKey));
     expect(decode(created.npub)).toEqual({ type: "npub", data: created.pubkey });
-    expect(await readdir(join(dir.path, "keys", "nested"))).toEqual(["identity.key"]); // no temp file left
+    expect(await readdir(join(dir, "keys", "nested"))).toEqual(["identity.key"]); // no temp file left
 
     const loaded = await loadOrCreateKey(path);
     expect(loaded.created).toBe(false);
@@ -36,7 +36,7 @@ describe("loadOrCreateKey", () => {
   });
 
   it("writes hex when asked and loads hex files (any case, surrounding whitespace)", async () => {
-    const path = join(dir.path, "hex.key");
+    const path = join(dir, "hex.key");
     const created = await loadOrCreateKey(path, { format: "hex" });
     const text = (await readFile(path, "utf8")).trim();
     expect(text).toMatch(/^[0-9a-f]{64}$/);
@@ -45,7 +45,7 @@ describe("loadOrCreateKey", () => {
   });
 
   it("refuses a group/world-readable file unless fixMode tightens it to 0600", async () => {
-    const path = join(dir.path, "loose.key");
+    const path = join(dir, "loose.key");
     const created = await loadOrCreateKey(path);
     await chmod(path, 0o644);
     await expect(loadOrCreateKey(path)).rejects.toThrow(/mode 0644.*chmod 600/);
@@ -65,7 +65,7 @@ describe("loadOrCreateKey", () => {
       ["f".repeat(64), /not a valid secp256k1 secret key/],
     ];
     for (const [content, error] of cases) {
-      const path = join(dir.path, "bad.key");
+      const path = join(dir, "bad.key");
       await writeFile(path, content, { mode: 0o600 });
       await expect(loadOrCreateKey(path)).rejects.toThrow(error);
       expect(await readFile(path, "utf8")).toBe(content);
@@ -73,23 +73,23 @@ describe("loadOrCreateKey", () => {
   });
 
   it("refuses an npub (a public key is not a secret key)", async () => {
-    const path = join(dir.path, "pub.key");
-    const { npub } = await loadOrCreateKey(join(dir.path, "real.key"));
+    const path = join(dir, "pub.key");
+    const { npub } = await loadOrCreateKey(join(dir, "real.key"));
     await writeFile(path, npub, { mode: 0o600 });
     await expect(loadOrCreateKey(path)).rejects.toThrow(/malformed/);
   });
 
   it("refuses a directory in place of the file", async () => {
-    const path = join(dir.path, "a-directory");
+    const path = join(dir, "a-directory");
     await mkdir(path);
     await expect(loadOrCreateKey(path)).rejects.toThrow(/not a regular file/);
   });
 
   it("hands every concurrent first caller the same key", async () => {
-    const path = join(dir.path, "shared.key");
+    const path = join(dir, "shared.key");
     const results = await Promise.all(Array.from({ length: 6 }, () => loadOrCreateKey(path)));
     expect(new Set(results.map((r) => r.pubkey)).size).toBe(1);
     expect(results.filter((r) => r.created)).toHaveLength(1);
-    expect(await readdir(dir.path)).toEqual(["shared.key"]);
+    expect(await readdir(dir)).toEqual(["shared.key"]);
   });
 });

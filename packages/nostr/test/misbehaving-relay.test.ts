@@ -1,15 +1,13 @@
 import type { AddressInfo } from "node:net";
+import { Cleanup, waitFor } from "@pylon/testkit";
+import type { NostrEvent } from "nostr-tools/core";
 import { afterEach, describe, expect, it } from "vitest";
 import { type WebSocket, WebSocketServer } from "ws";
-import {
-  initFastVerify,
-  type NostrEvent,
-  RelayError,
-  RelayPool,
-  type RelayPoolOptions,
-  signEvent,
-} from "../src/index.js";
-import { Cleanup, newKey, note, waitFor } from "./helpers.js";
+import { RelayError } from "../src/errors.js";
+import { RelayPool, type RelayPoolOptions } from "../src/pool.js";
+import { signEvent } from "../src/sign.js";
+import { initFastVerify } from "../src/verify.js";
+import { newKey, note } from "./helpers.js";
 
 // These tests use a raw `ws` server scripted to misbehave, because an honest relay (like @pylon/relay) never
 // sends invalid events, refuses nothing here, and always answers pings.

@@ -1,16 +1,12 @@
 import { getEventListeners } from "node:events";
-import { type RunningRelay, startRelay } from "@pylon/relay";
+import { Cleanup, sleep, unusedPort, waitFor } from "@pylon/testkit";
+import type { NostrEvent } from "nostr-tools/core";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import {
-  initFastVerify,
-  type NostrEvent,
-  normalizeRelayUrl,
-  PublishError,
-  RelayError,
-  RelayPool,
-  type RelayPoolOptions,
-} from "../src/index.js";
-import { Cleanup, newKey, note, sleep, unusedPort, waitFor } from "./helpers.js";
+import { PublishError, RelayError } from "../src/errors.js";
+import type { RelayPoolOptions } from "../src/pool.js";
+import { normalizeRelayUrl } from "../src/relay-url.js";
+import { initFastVerify } from "../src/verify.js";
+import { newKey, note, testPool, testRelay } from "./helpers.js";
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -19,17 +15,8 @@ beforeAll(async () => {
   await initFastVerify();
 });
 
-async function relay(): Promise<RunningRelay> {
-  const running = await startRelay({ port: 0, db: ":memory:" });
-  cleanup.add(() => running.close());
-  return running;
-}
-
-function pool(urls: string[], options: RelayPoolOptions = {}): RelayPool {
-  const created = new RelayPool(urls, { connectTimeoutMs: 2_000, ...options });
-  cleanup.add(() => created.close());
-  return created;
-}
+const relay = () => testRelay(cleanup);
+const pool = (urls: string[], options: RelayPoolOptions = {}) => testPool(cleanup, urls, options);
 
 describe("publish", () => {
   it("returns one OK per relay, and 'duplicate' as ok:true on a repeat", async () => {
@@ -261,8 +248,7 @@ describe("stream", () => {
 
 describe("rate-limited subscriptions", () => {
   it("asks again after a relay's rate-limited CLOSED instead of treating it as a refusal", async () => {
-    const limited = await startRelay({ port: 0, db: ":memory:", limits: { reqsPerSecond: 2, reqBurst: 2 } });
-    cleanup.add(() => limited.close());
+    const limited = await testRelay(cleanup, { limits: { reqsPerSecond: 2, reqBurst: 2 } });
     const p = pool([limited.url]);
     const author = newKey();
     const received = [0, 1, 2, 3, 4].map(() => [] as string[]);

@@ -1,8 +1,11 @@
 import { join } from "node:path";
-import { type RunningRelay, startRelay } from "@pylon/relay";
+import { startRelay } from "@pylon/relay";
+import { Cleanup, sleep, tempDir, unusedPort, waitFor } from "@pylon/testkit";
+import type { NostrEvent } from "nostr-tools/core";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { initFastVerify, type NostrEvent, RelayPool, type RelayPoolOptions } from "../src/index.js";
-import { Cleanup, newKey, note, sleep, tempDir, unusedPort, waitFor } from "./helpers.js";
+import { RelayPool, type RelayPoolOptions } from "../src/pool.js";
+import { initFastVerify } from "../src/verify.js";
+import { newKey, note, testPool, testRelay } from "./helpers.js";
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -16,23 +19,9 @@ const fastReconnect: RelayPoolOptions = {
   reconnect: { initialDelayMs: 40, maxDelayMs: 200, stableAfterMs: 0 },
 };
 
-function pool(urls: string[], options: RelayPoolOptions = fastReconnect): RelayPool {
-  const created = new RelayPool(urls, options);
-  cleanup.add(() => created.close());
-  return created;
-}
-
-async function relayAt(options: { port?: number; db?: string }): Promise<RunningRelay> {
-  const running = await startRelay({ port: options.port ?? 0, db: options.db ?? ":memory:" });
-  cleanup.add(() => running.close());
-  return running;
-}
-
-async function dataDir(): Promise<string> {
-  const dir = await tempDir();
-  cleanup.add(() => dir.remove());
-  return dir.path;
-}
+const pool = (urls: string[], options: RelayPoolOptions = fastReconnect) => testPool(cleanup, urls, options);
+const relayAt = (options: { port?: number; db?: string }) => testRelay(cleanup, options);
+const dataDir = () => tempDir(cleanup, "pylon-nostr-");
 
 describe("reconnect and resubscribe", () => {
   it("after a relay restart, delivers the events missed while down exactly once, then live events", async () => {

@@ -1,14 +1,9 @@
+import { isSignedEventShape } from "@pylon/protocol";
+import type { NostrEvent } from "nostr-tools/core";
 import { finalizeEvent as nostrToolsFinalize, verifyEvent as nostrToolsVerify } from "nostr-tools/pure";
 import { describe, expect, it } from "vitest";
-import {
-  getPublicKey,
-  initFastVerify,
-  isSignedEventShape,
-  type NostrEvent,
-  signEvent,
-  verifierBackend,
-  verifyEvent,
-} from "../src/index.js";
+import { getPublicKey, signEvent } from "../src/sign.js";
+import { initFastVerify, verifierBackend, verifyEvent } from "../src/verify.js";
 import { newKey, note } from "./helpers.js";
 
 const roundTrip = (event: NostrEvent): NostrEvent => JSON.parse(JSON.stringify(event)) as NostrEvent;

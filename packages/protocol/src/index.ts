@@ -1,111 +1,64 @@
-export {
-  DEFAULT_MAX_EVENT_CHARS,
-  type Envelope,
-  type EventTemplate,
-  eventTemplateSchema,
-  type NostrEvent,
-  nostrEventSchema,
-  readEnvelope,
-} from "./event.js";
-export {
-  isJobRequestKind,
-  isJobResultKind,
-  JOB_REQUEST_KIND_MAX,
-  JOB_REQUEST_KIND_MIN,
-  Kind,
-  RESULT_KIND_OFFSET,
-  requestKindFor,
-  resultKindFor,
-} from "./kinds.js";
+/**
+ * @pylon/protocol: the wire format of the Pylon market, pure (no sockets, files or clocks). Builders return
+ * unsigned templates; parsers are lenient about spellings and strict about shape (see docs/protocol.md).
+ */
+
+export type { EventTemplate, NostrEvent } from "./event.js";
+// Events and kinds (NIP-01): the nostr-tools event types, the strict shape check, the kinds the market uses
+export { eventShapeProblem, isSignedEventShape, plainEvent } from "./event-shape.js";
+export { Kind, requestKindFor, resultKindFor } from "./kinds.js";
+// Cancellation (NIP-09 kind 5 naming a request)
 export {
   buildJobCancel,
   cancelsJob,
   type JobCancel,
   type JobCancelSpec,
-  jobCancelTagSchema,
   type ParsedJobCancel,
   parseJobCancel,
 } from "./nip09.js";
-export { expirationOf, expirationTag, isExpired } from "./nip40.js";
-export {
-  ConversationKeyCache,
-  type DecryptedParams,
-  type DecryptOutcome,
-  decryptContent,
-  decryptParams,
-  detectEncryptionScheme,
-  type EncryptionScheme,
-  encryptContent,
-  encryptParams,
-  type KeySource,
-  MAX_ENCRYPTED_PAYLOAD_CHARS,
-} from "./nip44.js";
+export { expirationTag, isExpired } from "./nip40.js";
+// Encryption of params and replies (NIP-44, NIP-04 accepted)
+export { ConversationKeyCache, type EncryptionScheme } from "./nip44.js";
+// Provider announcements (NIP-89 kind 31990) and liveness
 export {
   type AnnouncementSpec,
   announcementFilter,
-  announcementTagSchema,
   buildAnnouncement,
   DEFAULT_MAX_SILENCE_SEC,
   isProviderLive,
   type ParsedAnnouncement,
   type ProviderAnnouncement,
   type ProviderStatus,
-  PYLON_TOPIC,
   parseAnnouncement,
   priceForModel,
 } from "./nip89.js";
+export type { ModelOffer } from "./nip89-content.js";
+// Batched requests: many items in one job, and their results (a Pylon extension)
 export {
-  ANNOUNCEMENT_SCHEMA_VERSION,
-  type AnnouncementContent,
-  type ModelOffer,
-  type PaymentOptions,
-  type ProviderCapacity,
-  type ProviderLoad,
-} from "./nip89-content.js";
-export {
-  BATCH_INPUT_TYPE,
   type BatchItem,
   type BatchItemResult,
-  type BatchItemsRead,
   batchInput,
   decodeBatchResults,
   encodeBatchResults,
-  MAX_BATCH_ITEM_ID_CHARS,
   MAX_BATCH_ITEMS,
-  readBatchItems,
 } from "./nip90-batch.js";
+// Feedback and results (NIP-90 kinds 7000 and 6xxx), outputs split into parts
 export {
   buildJobFeedback,
   type JobFeedback,
   type JobFeedbackSpec,
-  jobFeedbackTagSchema,
   type ParsedJobFeedback,
   parseJobFeedback,
 } from "./nip90-feedback.js";
-export {
-  INPUT_TYPES,
-  type InputType,
-  inputTag,
-  inputTagSchema,
-  type JobInput,
-  SYSTEM_MARKER,
-} from "./nip90-inputs.js";
-export {
-  canonicalParamKey,
-  type GenerationParams,
-  isReservedParamKey,
-  MAX_STOP_SEQUENCES,
-  paramTags,
-} from "./nip90-params.js";
-export { OUTPUT_PART_TAG, outputPartTag, readOutputPart } from "./nip90-parts.js";
-export type { JobRef, ParseReplyOptions, ReplyEncryption } from "./nip90-reply.js";
+// Job requests (NIP-90 kind 5xxx): build, encrypt to a provider, parse
+export type { GenerationParams } from "./nip90-params.js";
+export { outputPartTag, readOutputPart } from "./nip90-parts.js";
+export type { JobRef, ParseReplyOptions } from "./nip90-reply.js";
 export {
   buildEncryptedJobRequest,
   buildJobRequest,
-  DEFAULT_OUTPUT_MIME,
   type EncryptedJobRequestSpec,
   type JobRequestSpec,
-  jobRequestTagSchema,
 } from "./nip90-request.js";
 export {
   type JobRequest,
@@ -117,59 +70,20 @@ export {
   buildJobResult,
   type JobResult,
   type JobResultSpec,
-  jobResultTagSchema,
   type ParsedJobResult,
   parseJobResult,
 } from "./nip90-result.js";
 export type { ParseFailure, ParseFailureCode } from "./parse-result.js";
+// Payment tags: Cashu payment requests and tabs (see docs/payments.md)
+export { cashuRequestTag, TAB_PARAM, tabBalanceTag } from "./payment.js";
+// Price math in millisats, as providers bill and buyers bid
 export {
-  type AmountRead,
-  amountTag,
-  amountTagSchema,
-  bidTag,
-  bidTagSchema,
-  CASHU_PARAM,
-  CASHU_REQUEST_TAG,
-  cashuParamTag,
-  cashuParamTagSchema,
-  cashuRequestTag,
-  type PaymentAmount,
-  parseMsats,
-  readAmount,
-  readCashuRequest,
-  readTabBalance,
-  TAB_PARAM,
-  type TabAction,
-  tabBalanceTag,
-  tabParamTag,
-} from "./payment.js";
-export {
-  type BidCheck,
   checkBid,
   jobCostMsats,
-  maxAffordableOutputTokens,
   maxJobCostMsats,
   msatsToSats,
-  satsToMsats,
   type TokenPrice,
   type TokenUsage,
 } from "./price.js";
-export {
-  isJobStatus,
-  JOB_STATUSES,
-  type JobStatus,
-  normaliseStatus,
-  type StatusNormalisation,
-} from "./status.js";
-export {
-  firstTag,
-  hasTag,
-  hex64Schema,
-  isHex64,
-  pubkeysTagged,
-  sanitizeTags,
-  type Tag,
-  tagSchema,
-  tagsNamed,
-  tagValue,
-} from "./tags.js";
+export type { JobStatus } from "./status.js";
+export { isHex64 } from "./tags.js";

@@ -7,7 +7,7 @@ import {
   isProviderLive,
   parseAnnouncement,
   priceForModel,
-} from "../src/index.js";
+} from "../src/nip89.js";
 import { NOW, otherSk, providerPk, providerSk, sign, signed } from "./fixtures.js";
 
 const p2pk = `02${"ab".repeat(32)}`;

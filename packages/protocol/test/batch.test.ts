@@ -1,21 +1,18 @@
 import { describe, expect, it } from "vitest";
+import { ConversationKeyCache } from "../src/nip44.js";
+import { buildAnnouncement, parseAnnouncement } from "../src/nip89.js";
 import {
   BATCH_INPUT_TYPE,
   type BatchItem,
   batchInput,
-  buildAnnouncement,
-  buildEncryptedJobRequest,
-  buildJobRequest,
-  ConversationKeyCache,
   decodeBatchResults,
   encodeBatchResults,
-  inputTag,
   MAX_BATCH_ITEMS,
-  type ParsedJobRequest,
-  parseAnnouncement,
-  parseJobRequest,
   readBatchItems,
-} from "../src/index.js";
+} from "../src/nip90-batch.js";
+import { inputTag } from "../src/nip90-inputs.js";
+import { buildEncryptedJobRequest, buildJobRequest } from "../src/nip90-request.js";
+import { type ParsedJobRequest, parseJobRequest } from "../src/nip90-request-parse.js";
 import { buyerSk, NOW, providerPk, providerSk, sign, signed } from "./fixtures.js";
 
 const items: BatchItem[] = [

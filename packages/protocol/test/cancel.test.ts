@@ -1,14 +1,11 @@
 import { describe, expect, it } from "vitest";
-import {
-  buildJobCancel,
-  buildJobRequest,
-  cancelsJob,
-  jobCancelTagSchema,
-  parseJobCancel,
-} from "../src/index.js";
+import { buildJobCancel, cancelsJob, jobCancelTagSchema, parseJobCancel } from "../src/nip09.js";
+import { buildJobRequest } from "../src/nip90-request.js";
 import { buyerPk, buyerSk, NOW, otherSk, sign, signed } from "./fixtures.js";
 
 const request = sign(buildJobRequest({ now: NOW, prompt: "long job" }), buyerSk);
+/** A kind-5 deletion by the buyer with these tags. */
+const cancelWith = (tags: unknown[]) => signed({ kind: 5, tags });
 
 describe("job cancellation", () => {
   it("emits kind 5 with e and k tags", () => {
@@ -41,26 +38,20 @@ describe("job cancellation", () => {
 
   it("reads deletions without k tags and skips those about other kinds", () => {
     const bare = parseJobCancel(
-      signed({
-        kind: 5,
-        tags: [
-          ["e", request.id],
-          ["e", "junk"],
-        ],
-      }),
+      cancelWith([
+        ["e", request.id],
+        ["e", "junk"],
+      ]),
     );
     expect(bare).toMatchObject({ ok: true, cancel: { eventIds: [request.id], kinds: [] } });
     const note = parseJobCancel(
-      signed({
-        kind: 5,
-        tags: [
-          ["e", request.id],
-          ["k", "1"],
-        ],
-      }),
+      cancelWith([
+        ["e", request.id],
+        ["k", "1"],
+      ]),
     );
     expect(note).toMatchObject({ ok: false, code: "unsupported" });
-    expect(parseJobCancel(signed({ kind: 5, tags: [["k", "5050"]] }))).toMatchObject({
+    expect(parseJobCancel(cancelWith([["k", "5050"]]))).toMatchObject({
       ok: false,
       code: "invalid",
     });

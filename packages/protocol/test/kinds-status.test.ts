@@ -1,17 +1,7 @@
 import { describe, expect, it } from "vitest";
-import {
-  expirationOf,
-  expirationTag,
-  isExpired,
-  isJobRequestKind,
-  isJobResultKind,
-  isJobStatus,
-  JOB_STATUSES,
-  Kind,
-  normaliseStatus,
-  requestKindFor,
-  resultKindFor,
-} from "../src/index.js";
+import { isJobRequestKind, isJobResultKind, Kind, requestKindFor, resultKindFor } from "../src/kinds.js";
+import { expirationOf, expirationTag, isExpired } from "../src/nip40.js";
+import { isJobStatus, JOB_STATUSES, normaliseStatus } from "../src/status.js";
 
 describe("kinds", () => {
   it("maps request kinds to result kinds and back", () => {

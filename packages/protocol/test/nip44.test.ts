@@ -9,7 +9,7 @@ import {
   encryptContent,
   encryptParams,
   MAX_ENCRYPTED_PAYLOAD_CHARS,
-} from "../src/index.js";
+} from "../src/nip44.js";
 import { buyerPk, buyerSk, fourthPk, otherPk, providerPk, providerSk } from "./fixtures.js";
 
 const secretTags = [

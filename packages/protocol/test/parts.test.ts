@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { outputPartTag, readOutputPart } from "../src/index.js";
+import { outputPartTag, readOutputPart } from "../src/nip90-parts.js";
 
 describe("output part tags", () => {
   it("are 1-based and refuse nonsense", () => {

@@ -1,15 +1,13 @@
 import { describe, expect, it } from "vitest";
+import { buildJobFeedback, parseJobFeedback } from "../src/nip90-feedback.js";
+import { buildJobResult, parseJobResult } from "../src/nip90-result.js";
 import {
-  buildJobFeedback,
-  buildJobResult,
   cashuRequestTag,
-  parseJobFeedback,
-  parseJobResult,
   readCashuRequest,
   readTabBalance,
   tabBalanceTag,
   tabParamTag,
-} from "../src/index.js";
+} from "../src/payment.js";
 import { buyerPk, NOW, providerSk, signed } from "./fixtures.js";
 
 const jobRef = { id: "a".repeat(64), pubkey: buyerPk };

@@ -6,16 +6,18 @@ import {
   bidTagSchema,
   cashuParamTag,
   cashuParamTagSchema,
+  parseMsats,
+  readAmount,
+} from "../src/payment.js";
+import {
   checkBid,
   jobCostMsats,
   maxAffordableOutputTokens,
   maxJobCostMsats,
   msatsToSats,
-  parseMsats,
-  readAmount,
   satsToMsats,
   type TokenPrice,
-} from "../src/index.js";
+} from "../src/price.js";
 
 const price: TokenPrice = { inputMsatsPer1k: 100, outputMsatsPer1k: 300 };
 

@@ -1,17 +1,10 @@
 import * as nip04 from "nostr-tools/nip04";
 import { describe, expect, it } from "vitest";
-import {
-  buildEncryptedJobRequest,
-  buildJobFeedback,
-  buildJobRequest,
-  buildJobResult,
-  ConversationKeyCache,
-  jobFeedbackTagSchema,
-  jobResultTagSchema,
-  type NostrEvent,
-  parseJobFeedback,
-  parseJobResult,
-} from "../src/index.js";
+import type { NostrEvent } from "../src/event.js";
+import { ConversationKeyCache } from "../src/nip44.js";
+import { buildJobFeedback, jobFeedbackTagSchema, parseJobFeedback } from "../src/nip90-feedback.js";
+import { buildEncryptedJobRequest, buildJobRequest } from "../src/nip90-request.js";
+import { buildJobResult, jobResultTagSchema, parseJobResult } from "../src/nip90-result.js";
 import { buyerPk, buyerSk, NOW, otherSk, providerPk, providerSk, sign, signed } from "./fixtures.js";
 
 const plainRequest = sign(
@@ -23,6 +16,8 @@ const secretRequest = sign(
   buyerSk,
 );
 const jobRef = { id: plainRequest.id, pubkey: buyerPk };
+/** Kind-7000 feedback from the provider with these (possibly malformed) tags. */
+const feedbackWith = (tags: unknown[]) => signed({ kind: 7000, tags }, providerSk);
 
 describe("feedback", () => {
   it("emits exactly status, amount, e and p", () => {
@@ -128,40 +123,28 @@ describe("feedback", () => {
   });
 
   it("rejects feedback it cannot act on", () => {
-    const noJob = signed({ kind: 7000, tags: [["status", "success"]] }, providerSk);
+    const noJob = feedbackWith([["status", "success"]]);
     expect(parseJobFeedback(noJob)).toMatchObject({
       ok: false,
       code: "invalid",
       reason: expect.stringMatching(/e tag/),
     });
-    const oddStatus = signed(
-      {
-        kind: 7000,
-        tags: [
-          ["status", "vibing"],
-          ["e", plainRequest.id],
-        ],
-      },
-      providerSk,
-    );
+    const oddStatus = feedbackWith([
+      ["status", "vibing"],
+      ["e", plainRequest.id],
+    ]);
     expect(parseJobFeedback(oddStatus)).toMatchObject({
       ok: false,
       code: "invalid",
       reason: expect.stringMatching(/vibing/),
     });
-    const noStatus = signed({ kind: 7000, tags: [["e", plainRequest.id]] }, providerSk);
+    const noStatus = feedbackWith([["e", plainRequest.id]]);
     expect(parseJobFeedback(noStatus)).toMatchObject({ ok: false, code: "invalid" });
-    const badAmount = signed(
-      {
-        kind: 7000,
-        tags: [
-          ["status", "error"],
-          ["amount", "-5"],
-          ["e", plainRequest.id],
-        ],
-      },
-      providerSk,
-    );
+    const badAmount = feedbackWith([
+      ["status", "error"],
+      ["amount", "-5"],
+      ["e", plainRequest.id],
+    ]);
     expect(parseJobFeedback(badAmount)).toMatchObject({
       ok: false,
       code: "invalid",
@@ -311,7 +294,7 @@ describe("results", () => {
       ok: false,
       code: "invalid",
     });
-    expect(parseJobResult(signed({ kind: 7000, tags: [["e", plainRequest.id]] }, providerSk))).toMatchObject({
+    expect(parseJobResult(feedbackWith([["e", plainRequest.id]]))).toMatchObject({
       ok: false,
       code: "invalid",
     });

@@ -1,13 +1,8 @@
 import { describe, expect, it } from "vitest";
-import {
-  buildEncryptedJobRequest,
-  buildJobRequest,
-  ConversationKeyCache,
-  decryptParams,
-  eventTemplateSchema,
-  jobRequestTagSchema,
-  parseJobRequest,
-} from "../src/index.js";
+import { eventTemplateSchema } from "../src/event.js";
+import { ConversationKeyCache, decryptParams } from "../src/nip44.js";
+import { buildEncryptedJobRequest, buildJobRequest, jobRequestTagSchema } from "../src/nip90-request.js";
+import { parseJobRequest } from "../src/nip90-request-parse.js";
 import { buyerPk, buyerSk, NOW, providerPk, providerSk, sign } from "./fixtures.js";
 
 function expectSchemaValid(template: { tags: string[][] }) {
@@ -69,20 +64,22 @@ describe("buildJobRequest", () => {
   });
 
   it("round-trips through the parser", () => {
+    const params = {
+      model: "tiny",
+      maxTokens: 32,
+      temperature: 0,
+      frequencyPenalty: -0.5,
+      presencePenalty: 1.5,
+      minP: 0.05,
+    };
+    const extraParams = { lang: "en" };
     const event = sign(
       buildJobRequest({
         now: NOW,
         prompt: "Count to three",
         systemPrompt: "You count.",
-        params: {
-          model: "tiny",
-          maxTokens: 32,
-          temperature: 0,
-          frequencyPenalty: -0.5,
-          presencePenalty: 1.5,
-          minP: 0.05,
-        },
-        extraParams: { lang: "en" },
+        params,
+        extraParams,
         bidMsats: 1234,
         relays: ["wss://r.example"],
         provider: providerPk,
@@ -99,15 +96,8 @@ describe("buildJobRequest", () => {
       kind: 5050,
       prompt: "Count to three",
       systemPrompt: "You count.",
-      params: {
-        model: "tiny",
-        maxTokens: 32,
-        temperature: 0,
-        frequencyPenalty: -0.5,
-        presencePenalty: 1.5,
-        minP: 0.05,
-      },
-      extraParams: { lang: "en" },
+      params,
+      extraParams,
       output: "text/plain",
       bidMsats: 1234,
       relays: ["wss://r.example"],

@@ -1,14 +1,13 @@
 import * as nip04 from "nostr-tools/nip04";
 import { describe, expect, it } from "vitest";
-import {
-  buildEncryptedJobRequest,
-  ConversationKeyCache,
-  type ParsedJobRequest,
-  parseJobRequest,
-} from "../src/index.js";
+import { ConversationKeyCache } from "../src/nip44.js";
+import { buildEncryptedJobRequest } from "../src/nip90-request.js";
+import { type ParsedJobRequest, parseJobRequest } from "../src/nip90-request-parse.js";
 import { buyerSk, NOW, otherPk, providerPk, providerSk, sign, signed, withTags } from "./fixtures.js";
 
 const opts = { now: NOW, ourPubkey: providerPk };
+/** A kind-5050 request from the buyer with these (possibly malformed) tags. */
+const request = (tags: unknown[]) => signed({ kind: 5050, tags });
 
 function expectJob(parsed: ParsedJobRequest) {
   if (!parsed.ok) throw new Error(`expected a job, got ${parsed.code}: ${parsed.reason}`);
@@ -24,7 +23,7 @@ function expectFailure(parsed: ParsedJobRequest, code: string, reason?: RegExp) 
 
 describe("parseJobRequest: foreign traffic", () => {
   it("reads a plain open request with defaults", () => {
-    const event = signed({ kind: 5050, tags: [["i", "What is Nostr?", "text"]] });
+    const event = request([["i", "What is Nostr?", "text"]]);
     const job = expectJob(parseJobRequest(event, opts));
     expect(job).toMatchObject({
       prompt: "What is Nostr?",
@@ -38,20 +37,17 @@ describe("parseJobRequest: foreign traffic", () => {
   });
 
   it("reads params in foreign spellings and numbers as strings", () => {
-    const event = signed({
-      kind: 5050,
-      tags: [
-        ["i", "Explain zaps", "text"],
-        ["param", "model", " LLaMA-2 "],
-        ["param", "max-tokens", "512"],
-        ["param", "Temperature", " 0.5 "],
-        ["param", "top-k", "50"],
-        ["param", "top-p", ".7"],
-        ["param", "frequency_penalty", "1"],
-        ["param", "maxTokens", "9"],
-        ["param", "lang", "es"],
-      ],
-    });
+    const event = request([
+      ["i", "Explain zaps", "text"],
+      ["param", "model", " LLaMA-2 "],
+      ["param", "max-tokens", "512"],
+      ["param", "Temperature", " 0.5 "],
+      ["param", "top-k", "50"],
+      ["param", "top-p", ".7"],
+      ["param", "frequency_penalty", "1"],
+      ["param", "maxTokens", "9"],
+      ["param", "lang", "es"],
+    ]);
     const job = expectJob(parseJobRequest(event, opts));
     expect(job.params).toEqual({
       model: "LLaMA-2",
@@ -66,7 +62,7 @@ describe("parseJobRequest: foreign traffic", () => {
   });
 
   it("takes JSON numbers inside tags as strings", () => {
-    const event = withTags(signed({ kind: 5050, tags: [] }), [
+    const event = withTags(request([]), [
       ["i", "hi", "text"],
       ["param", "max_tokens", 256],
       ["bid", 1000],
@@ -78,7 +74,7 @@ describe("parseJobRequest: foreign traffic", () => {
   });
 
   it("finds the prompt in a prompt param, then in content", () => {
-    const inParam = signed({ kind: 5050, tags: [["param", "prompt", "Tell me a joke"]] });
+    const inParam = request([["param", "prompt", "Tell me a joke"]]);
     expect(expectJob(parseJobRequest(inParam, opts)).prompt).toBe("Tell me a joke");
     const inContent = signed({ kind: 5050, tags: [["param", "model", "x"]], content: "Write a haiku" });
     const job = expectJob(parseJobRequest(inContent, opts));
@@ -87,15 +83,12 @@ describe("parseJobRequest: foreign traffic", () => {
   });
 
   it("joins several text inputs and separates the system prompt", () => {
-    const event = signed({
-      kind: 5050,
-      tags: [
-        ["i", "First part.", "text"],
-        ["i", "You are terse.", "text", "", "system"],
-        ["i", "Second part.", "text"],
-        ["param", "prompt", "ignored"],
-      ],
-    });
+    const event = request([
+      ["i", "First part.", "text"],
+      ["i", "You are terse.", "text", "", "system"],
+      ["i", "Second part.", "text"],
+      ["param", "prompt", "ignored"],
+    ]);
     const job = expectJob(parseJobRequest(event, opts));
     expect(job.prompt).toBe("First part.\n\nSecond part.");
     expect(job.systemPrompt).toBe("You are terse.");
@@ -104,29 +97,23 @@ describe("parseJobRequest: foreign traffic", () => {
   });
 
   it("refuses inputs it would have to fetch, but keeps them next to text", () => {
-    const urlOnly = signed({ kind: 5050, tags: [["i", "https://example.com/doc.txt", "url"]] });
+    const urlOnly = request([["i", "https://example.com/doc.txt", "url"]]);
     expectFailure(parseJobRequest(urlOnly, opts), "unsupported", /url inputs are not fetched/);
-    const mixed = signed({
-      kind: 5050,
-      tags: [
-        ["i", "Summarise", "text"],
-        ["i", "https://example.com/doc.txt", "url"],
-      ],
-    });
+    const mixed = request([
+      ["i", "Summarise", "text"],
+      ["i", "https://example.com/doc.txt", "url"],
+    ]);
     const job = expectJob(parseJobRequest(mixed, opts));
     expect(job.inputs.map((input) => input.type)).toEqual(["text", "url"]);
     expect(job.warnings).toContain("1 non-text input(s) not fetched");
   });
 
   it("reads untyped inputs as text and skips unknown types", () => {
-    const event = signed({
-      kind: 5050,
-      tags: [
-        ["i", "untyped prompt"],
-        ["i", "blob", "audio"],
-        ["i", "not-an-id", "event"],
-      ],
-    });
+    const event = request([
+      ["i", "untyped prompt"],
+      ["i", "blob", "audio"],
+      ["i", "not-an-id", "event"],
+    ]);
     const job = expectJob(parseJobRequest(event, opts));
     expect(job.prompt).toBe("untyped prompt");
     expect(job.inputs).toEqual([{ data: "untyped prompt", type: "text" }]);
@@ -138,73 +125,54 @@ describe("parseJobRequest: foreign traffic", () => {
   });
 
   it("ignores requests p-tagged only to other providers unless told otherwise", () => {
-    const event = signed({
-      kind: 5050,
-      tags: [
-        ["i", "hi", "text"],
-        ["p", otherPk],
-      ],
-    });
+    const event = request([
+      ["i", "hi", "text"],
+      ["p", otherPk],
+    ]);
     expectFailure(parseJobRequest(event, opts), "not-for-us");
     expect(expectJob(parseJobRequest(event, { ...opts, acceptTaggedToOthers: true })).providers).toEqual([
       otherPk,
     ]);
     expect(parseJobRequest(event, { now: NOW }).ok).toBe(true);
-    const shared = signed({
-      kind: 5050,
-      tags: [
-        ["i", "hi", "text"],
-        ["p", otherPk],
-        ["p", providerPk.toUpperCase()],
-      ],
-    });
+    const shared = request([
+      ["i", "hi", "text"],
+      ["p", otherPk],
+      ["p", providerPk.toUpperCase()],
+    ]);
     expect(expectJob(parseJobRequest(shared, opts)).providers).toEqual([otherPk, providerPk]);
   });
 
   it("honours expiration, the legacy exp tag, a maximum age and clock skew", () => {
-    const expired = signed({
-      kind: 5050,
-      tags: [
-        ["i", "hi", "text"],
-        ["expiration", String(NOW - 1)],
-      ],
-    });
+    const expired = request([
+      ["i", "hi", "text"],
+      ["expiration", String(NOW - 1)],
+    ]);
     expectFailure(parseJobRequest(expired, opts), "expired");
     expect(parseJobRequest(expired, { ...opts, now: NOW - 2 }).ok).toBe(true);
-    const legacy = signed({
-      kind: 5050,
-      tags: [
-        ["i", "hi", "text"],
-        ["exp", String(NOW)],
-      ],
-    });
+    const legacy = request([
+      ["i", "hi", "text"],
+      ["exp", String(NOW)],
+    ]);
     expectFailure(parseJobRequest(legacy, opts), "expired");
     const old = signed({ kind: 5050, created_at: NOW - 3600, tags: [["i", "hi", "text"]] });
     expectFailure(parseJobRequest(old, { ...opts, maxAgeSec: 600 }), "expired", /older than 600/);
     expect(parseJobRequest(old, opts).ok).toBe(true);
     const future = signed({ kind: 5050, created_at: NOW + 3600, tags: [["i", "hi", "text"]] });
     expectFailure(parseJobRequest(future, opts), "invalid", /future/);
-    const unreadable = signed({
-      kind: 5050,
-      tags: [
-        ["i", "hi", "text"],
-        ["expiration", "tomorrow"],
-      ],
-    });
+    const unreadable = request([
+      ["i", "hi", "text"],
+      ["expiration", "tomorrow"],
+    ]);
     expect(expectJob(parseJobRequest(unreadable, opts)).warnings).toContain("unreadable expiration ignored");
   });
 
   it("explains a request with nothing in it", () => {
-    expectFailure(parseJobRequest(signed({ kind: 5050, tags: [] }), opts), "invalid", /no prompt/);
-    expectFailure(
-      parseJobRequest(signed({ kind: 5050, tags: [["i", "   ", "text"]] }), opts),
-      "invalid",
-      /no prompt/,
-    );
+    expectFailure(parseJobRequest(request([]), opts), "invalid", /no prompt/);
+    expectFailure(parseJobRequest(request([["i", "   ", "text"]]), opts), "invalid", /no prompt/);
   });
 
   it("drops wrong-typed tags and keeps the good ones", () => {
-    const event = withTags(signed({ kind: 5050, tags: [] }), [
+    const event = withTags(request([]), [
       "i",
       null,
       {},
@@ -221,7 +189,7 @@ describe("parseJobRequest: foreign traffic", () => {
   });
 
   it("rejects events that are not events", () => {
-    const good = signed({ kind: 5050, tags: [["i", "hi", "text"]] });
+    const good = request([["i", "hi", "text"]]);
     const broken: unknown[] = [
       null,
       42,
@@ -238,7 +206,7 @@ describe("parseJobRequest: foreign traffic", () => {
   });
 
   it("refuses oversized events before reading them", () => {
-    const huge = signed({ kind: 5050, tags: [["i", "x".repeat(2_000_000), "text"]] });
+    const huge = request([["i", "x".repeat(2_000_000), "text"]]);
     expectFailure(parseJobRequest(huge, opts), "too-large");
     const bigContent = signed({ kind: 5050, tags: [], content: "y".repeat(50_000) });
     expectFailure(parseJobRequest(bigContent, { ...opts, maxEventChars: 10_000 }), "too-large");
@@ -256,27 +224,21 @@ describe("parseJobRequest: foreign traffic", () => {
     ["frequency_penalty", "2.5"],
     ["model", "   "],
   ])("refuses param %s = %j with a reason naming it", (key, value) => {
-    const event = signed({
-      kind: 5050,
-      tags: [
-        ["i", "hi", "text"],
-        ["param", key, value],
-      ],
-    });
+    const event = request([
+      ["i", "hi", "text"],
+      ["param", key, value],
+    ]);
     expectFailure(parseJobRequest(event, opts), "invalid", new RegExp(`param ${key}`));
   });
 
   it("caps max_tokens, stop sequences and relays", () => {
-    const event = signed({
-      kind: 5050,
-      tags: [
-        ["i", "hi", "text"],
-        ["param", "max_new_tokens", "100000"],
-        ["param", "stop", "a", "b"],
-        ...Array.from({ length: 20 }, (_, n) => ["param", "stop", `s${n}`]),
-        ["relays", "wss://a.example", "https://no.example", "wss://a.example", "wss://b.example"],
-      ],
-    });
+    const event = request([
+      ["i", "hi", "text"],
+      ["param", "max_new_tokens", "100000"],
+      ["param", "stop", "a", "b"],
+      ...Array.from({ length: 20 }, (_, n) => ["param", "stop", `s${n}`]),
+      ["relays", "wss://a.example", "https://no.example", "wss://a.example", "wss://b.example"],
+    ]);
     const job = expectJob(parseJobRequest(event, { ...opts, maxTokensCap: 2048 }));
     expect(job.params.maxTokens).toBe(2048);
     expect(job.params.stop).toHaveLength(16);
@@ -289,48 +251,33 @@ describe("parseJobRequest: foreign traffic", () => {
     const translation = signed({ kind: 5002, tags: [["i", "hola", "text"]] });
     expectFailure(parseJobRequest(translation, opts), "unsupported", /kind 5002/);
     expect(parseJobRequest(translation, { ...opts, kinds: [5002, 5050] }).ok).toBe(true);
-    const image = signed({
-      kind: 5050,
-      tags: [
-        ["i", "a cat", "text"],
-        ["output", "image/png"],
-      ],
-    });
+    const image = request([
+      ["i", "a cat", "text"],
+      ["output", "image/png"],
+    ]);
     expectFailure(parseJobRequest(image, opts), "unsupported", /image\/png/);
-    const markdown = signed({
-      kind: 5050,
-      tags: [
-        ["i", "a cat", "text"],
-        ["output", "Text/Markdown"],
-      ],
-    });
+    const markdown = request([
+      ["i", "a cat", "text"],
+      ["output", "Text/Markdown"],
+    ]);
     expect(expectJob(parseJobRequest(markdown, opts)).output).toBe("text/markdown");
-    const bid = signed({
-      kind: 5050,
-      tags: [
-        ["i", "hi", "text"],
-        ["bid", "lots"],
-      ],
-    });
+    const bid = request([
+      ["i", "hi", "text"],
+      ["bid", "lots"],
+    ]);
     expectFailure(parseJobRequest(bid, opts), "invalid", /bid/);
-    const fraction = signed({
-      kind: 5050,
-      tags: [
-        ["i", "hi", "text"],
-        ["bid", "10.5"],
-      ],
-    });
+    const fraction = request([
+      ["i", "hi", "text"],
+      ["bid", "10.5"],
+    ]);
     expectFailure(parseJobRequest(fraction, opts), "invalid", /bid/);
   });
 
   it("warns about a cashu token in public tags", () => {
-    const event = signed({
-      kind: 5050,
-      tags: [
-        ["i", "hi", "text"],
-        ["param", "cashu", "cashuBpublic"],
-      ],
-    });
+    const event = request([
+      ["i", "hi", "text"],
+      ["param", "cashu", "cashuBpublic"],
+    ]);
     const job = expectJob(parseJobRequest(event, opts));
     expect(job.cashuToken).toBe("cashuBpublic");
     expect(job.warnings).toContain("cashu token sent in public tags");

@@ -1,13 +1,7 @@
 import { describe, expect, it } from "vitest";
-import {
-  canonicalParamKey,
-  isReservedParamKey,
-  nostrEventSchema,
-  paramTags,
-  pubkeysTagged,
-  sanitizeTags,
-  tagValue,
-} from "../src/index.js";
+import { nostrEventSchema } from "../src/event.js";
+import { canonicalParamKey, isReservedParamKey, paramTags } from "../src/nip90-params.js";
+import { pubkeysTagged, sanitizeTags, tagValue } from "../src/tags.js";
 import { buyerPk, providerPk, signed } from "./fixtures.js";
 
 describe("param keys", () => {

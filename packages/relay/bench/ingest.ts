@@ -1,20 +1,20 @@
 /**
  * Relay benchmark: verification limit, WebSocket ingest throughput, REQ→EOSE latency over 100k events.
  *
- *   npm run bench -w packages/relay [-- --json FILE]
+ *   npm run bench -w packages/relay [-- --json FILE]      (tsx bench/ingest.ts)
  *
  * Prints a markdown table; with --json also writes the figures as JSON.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Worker } from "node:worker_threads";
+import { benchArgs, percentile, writeBenchJson } from "@pylon/testkit/bench";
 import WebSocket from "ws";
 import type { NostrEvent } from "../src/event.js";
-import { startRelay } from "../src/index.js";
+import { startRelay } from "../src/relay.js";
 import { createVerifier } from "../src/verifier.js";
 import { buildSyntheticStore, rng, type SyntheticStore, signedNotes } from "./fixtures.js";
-import type { LoadJob, LoadResult } from "./load-worker.js";
 
 const WARM_UP_EVENTS = 500;
 const WIRE_EVENTS = 10_000 + WARM_UP_EVENTS;
@@ -23,16 +23,6 @@ const STORE_EVENTS = 100_000;
 const QUERIES_PER_KIND = 250;
 const CLIENT_CONNECTIONS = 4;
 const WINDOW_PER_CONNECTION = 200;
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
-}
-
-function jsonArg(): string | undefined {
-  const i = process.argv.indexOf("--json");
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
 
 /**
  * (a) How many verifications per second one core does, in-process. The events were JSON-parsed, so no
@@ -59,9 +49,25 @@ async function verificationLimit(events: NostrEvent[], backend: "wasm" | "js", c
   };
 }
 
+/** What bench/load-worker.mjs is given and answers. */
+interface LoadJob {
+  url: string;
+  /** Pre-serialized `["EVENT", {...}]` messages. */
+  messages: string[];
+  connections: number;
+  window: number;
+}
+
+interface LoadResult {
+  elapsedMs: number;
+  accepted: number;
+  refused: number;
+  firstRefusal?: string;
+}
+
 function runLoad(job: LoadJob): Promise<LoadResult> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(new URL("./load-worker.js", import.meta.url), { workerData: job });
+    const worker = new Worker(new URL("./load-worker.mjs", import.meta.url), { workerData: job });
     worker.once("message", (m: LoadResult | { error: string }) => {
       void worker.terminate();
       if ("error" in m) reject(new Error(m.error));
@@ -169,17 +175,19 @@ async function reqLatency(db: string, store: SyntheticStore, backend: "wasm" | "
       list.push(elapsed);
       samples.set(kind, list);
     }
-    const all = [...samples.values()].flat().sort((a, b) => a - b);
-    const rows = [...samples.entries()].map(([kind, list]) => {
-      list.sort((a, b) => a - b);
-      return { kind, queries: list.length, p50: percentile(list, 50), p99: percentile(list, 99) };
-    });
+    const all = [...samples.values()].flat();
+    const rows = [...samples.entries()].map(([kind, list]) => ({
+      kind,
+      queries: list.length,
+      p50: percentile(list, 0.5),
+      p99: percentile(list, 0.99),
+    }));
     return {
       backend,
       queries: all.length,
       eventsReturned: results,
-      p50: percentile(all, 50),
-      p99: percentile(all, 99),
+      p50: percentile(all, 0.5),
+      p99: percentile(all, 0.99),
       byFilter: rows,
     };
   } finally {
@@ -189,6 +197,7 @@ async function reqLatency(db: string, store: SyntheticStore, backend: "wasm" | "
 }
 
 async function main(): Promise<void> {
+  const { json } = benchArgs({});
   const benchStarted = performance.now();
   const dir = mkdtempSync(join(tmpdir(), "pylon-relay-bench-"));
   const machine = {
@@ -234,11 +243,7 @@ async function main(): Promise<void> {
       totalSeconds: (performance.now() - benchStarted) / 1000,
     };
     printMarkdown(report);
-    const jsonPath = jsonArg();
-    if (jsonPath) {
-      writeFileSync(jsonPath, `${JSON.stringify(report, null, 2)}\n`);
-      console.error(`wrote ${jsonPath}`);
-    }
+    writeBenchJson(json, report);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -5,20 +5,11 @@
  * a connection is closed by the relay are a slow consumer and relay shutdown.
  */
 import { randomBytes } from "node:crypto";
-import { performance } from "node:perf_hooks";
+import { isHex64 } from "@pylon/protocol";
 import WebSocket from "ws";
-import { checkAuthEvent } from "./auth.js";
-import {
-  expirationOf,
-  isEphemeralKind,
-  isHex64,
-  KIND_CLIENT_AUTH,
-  type NostrEvent,
-  nowSeconds,
-  parseEventShape,
-  serializeForWire,
-} from "./event.js";
-import { type Filter, parseFilter } from "./filter.js";
+import { Admission } from "./admission.js";
+import { type NostrEvent, nowSeconds } from "./event.js";
+import type { Filter } from "./filter.js";
 import {
   authChallengeMessage,
   closedMessage,
@@ -32,7 +23,6 @@ import type { ResolvedOptions } from "./options.js";
 import type { EventPipeline } from "./pipeline.js";
 import type { EventStore } from "./store/event-store.js";
 import type { SubscriptionIndex } from "./subscription-index.js";
-import { TokenBucket } from "./token-bucket.js";
 import type { SignatureVerifier } from "./verifier.js";
 
 /** The relay-wide services a connection works with. */
@@ -79,9 +69,7 @@ function toBuffer(data: WebSocket.RawData): Buffer {
 export class ClientConnection {
   readonly challenge = randomBytes(16).toString("hex");
   readonly #subscriptions = new Map<string, ClientSubscription>();
-  readonly #authenticated = new Set<string>();
-  readonly #eventBucket: TokenBucket;
-  readonly #reqBucket: TokenBucket;
+  readonly #admission: Admission;
   #closed = false;
 
   constructor(
@@ -90,9 +78,7 @@ export class ClientConnection {
     /** The Host header of the upgrade request: the address the client believes the relay has. */
     private readonly hostHeader: string | undefined,
   ) {
-    const { limits } = ctx.options;
-    this.#eventBucket = new TokenBucket(limits.eventsPerSecond, limits.eventBurst, performance.now());
-    this.#reqBucket = new TokenBucket(limits.reqsPerSecond, limits.reqBurst, performance.now());
+    this.#admission = new Admission(ctx);
   }
 
   /** NIP-42: every connection gets a challenge up front; clients answer it when they need to. */
@@ -199,7 +185,7 @@ export class ClientConnection {
       this.#notice("invalid: EVENT needs an event object with a 64-character hex id");
       return;
     }
-    const admitted = this.#admitEvent(message);
+    const admitted = this.#admission.event(message);
     if (typeof admitted === "string") {
       this.#refuseEvent(id, admitted);
       return;
@@ -211,43 +197,6 @@ export class ClientConnection {
       return;
     }
     pipeline.submit({ event, raw, origin: this });
-  }
-
-  /**
-   * Runs every check an EVENT must pass before signature verification; returns the refusal reason, or the
-   * event and whether it is already stored (then its signature need not be checked again).
-   */
-  #admitEvent(message: unknown[]): string | { event: NostrEvent; raw: string; known: boolean } {
-    const { options, store, pipeline } = this.ctx;
-    const { limits } = options;
-    if (message.length !== 2) return "invalid: EVENT takes exactly one event";
-    if (!this.#eventBucket.take(performance.now())) {
-      return `rate-limited: more than ${limits.eventsPerSecond} events per second`;
-    }
-    if (options.authWrite && this.#authenticated.size === 0) {
-      return "auth-required: this relay only accepts events from authenticated clients";
-    }
-    if (pipeline.queued >= limits.maxQueuedEvents) {
-      return "rate-limited: the relay is busy, try again shortly";
-    }
-    const shape = parseEventShape(message[1], limits.maxEventTags);
-    if (!shape.ok) return `invalid: ${shape.reason}`;
-    const event = shape.event;
-    const raw = serializeForWire(event);
-    const size = Buffer.byteLength(raw, "utf8");
-    if (size > limits.maxEventBytes)
-      return `invalid: event too large (${size} bytes, limit ${limits.maxEventBytes})`;
-    if (event.kind === KIND_CLIENT_AUTH)
-      return "invalid: kind 22242 events belong in AUTH messages, not EVENT";
-    const now = nowSeconds();
-    if (event.created_at > now + limits.maxFutureSeconds) {
-      return `invalid: created_at is more than ${limits.maxFutureSeconds}s in the future`;
-    }
-    const expiration = expirationOf(event);
-    if (expiration !== null && expiration <= now) return "invalid: event has expired";
-    // A stored id already proved itself: re-sends skip the signature check (the costly part).
-    const known = !isEphemeralKind(event.kind) && store.has(event.id);
-    return { event, raw, known };
   }
 
   #onReq(message: unknown[]): void {
@@ -262,7 +211,7 @@ export class ClientConnection {
       return;
     }
     const subIdJson = JSON.stringify(subId);
-    const filters = this.#admitReq(subId, message);
+    const filters = this.#admission.req(message, this.#subscriptions.has(subId), this.#subscriptions.size);
     const previous = this.#subscriptions.get(subId);
     if (previous) {
       // A REQ reusing an id replaces that subscription; a refused one leaves it closed, as CLOSED says.
@@ -286,32 +235,6 @@ export class ClientConnection {
     this.send(eoseMessage(subIdJson));
   }
 
-  /** Runs every check a REQ must pass; returns the refusal reason or the parsed filters. */
-  #admitReq(subId: string, message: unknown[]): string | Filter[] {
-    const { options } = this.ctx;
-    const { limits } = options;
-    if (!this.#reqBucket.take(performance.now()))
-      return `rate-limited: more than ${limits.reqsPerSecond} REQs per second`;
-    if (options.authRead && this.#authenticated.size === 0) {
-      return "auth-required: this relay only serves authenticated clients";
-    }
-    const rawFilters = message.slice(2);
-    if (rawFilters.length === 0) return "invalid: REQ needs at least one filter";
-    if (rawFilters.length > limits.maxFilters) {
-      return `invalid: too many filters (${rawFilters.length}, limit ${limits.maxFilters})`;
-    }
-    const filters: Filter[] = [];
-    for (const raw of rawFilters) {
-      const parsed = parseFilter(raw, limits);
-      if (!parsed.ok) return `invalid: ${parsed.reason}`;
-      filters.push(parsed.filter);
-    }
-    if (!this.#subscriptions.has(subId) && this.#subscriptions.size >= limits.maxSubscriptions) {
-      return `rate-limited: too many open subscriptions (limit ${limits.maxSubscriptions})`;
-    }
-    return filters;
-  }
-
   #onClose(message: unknown[]): void {
     const subId = message[1];
     if (typeof subId !== "string") {
@@ -332,32 +255,13 @@ export class ClientConnection {
       this.#notice("invalid: AUTH needs a signed kind 22242 event");
       return;
     }
-    const result = this.#checkAuth(message[1]);
+    const result = this.#admission.auth(message[1], this.challenge, this.hostHeader);
     if (result.ok) {
-      this.#authenticated.add(result.pubkey);
       metrics.authSucceeded++;
       this.send(okMessage(id, true, ""));
     } else {
       metrics.authFailed++;
       this.send(okMessage(id, false, result.reason));
     }
-  }
-
-  #checkAuth(candidate: unknown): { ok: true; pubkey: string } | { ok: false; reason: string } {
-    const { options, verifier } = this.ctx;
-    const shape = parseEventShape(candidate, options.limits.maxEventTags);
-    if (!shape.ok) return { ok: false, reason: `invalid: ${shape.reason}` };
-    if (!verifier.verify(shape.event)) return { ok: false, reason: "invalid: bad event id or signature" };
-    const relayUrls = this.hostHeader ? [this.ctx.url, `ws://${this.hostHeader}`] : [this.ctx.url];
-    const problem = checkAuthEvent(
-      shape.event,
-      this.challenge,
-      relayUrls,
-      nowSeconds(),
-      options.limits.authWindowSeconds,
-    );
-    return problem === null
-      ? { ok: true, pubkey: shape.event.pubkey }
-      : { ok: false, reason: `invalid: ${problem}` };
   }
 }

@@ -3,79 +3,26 @@
  * tag readings the store needs (d tag, NIP-40 expiration).
  */
 
-export interface NostrEvent {
-  id: string;
-  pubkey: string;
-  created_at: number;
-  kind: number;
-  tags: string[][];
-  content: string;
-  sig: string;
-}
+import { eventShapeProblem, type NostrEvent, plainEvent } from "@pylon/protocol";
+
+export type { NostrEvent };
 
 export type ShapeResult = { ok: true; event: NostrEvent } | { ok: false; reason: string };
 
-const HEX64 = /^[0-9a-f]{64}$/;
-const HEX128 = /^[0-9a-f]{128}$/;
-
-export function isHex64(value: unknown): value is string {
-  return typeof value === "string" && HEX64.test(value);
-}
-
 /**
- * Checks that an untrusted value has exactly the types NIP-01 requires, and copies the seven fields into a
- * fresh object so that nothing else the client sent (extra fields, cached "verified" symbols) rides along.
+ * Checks that an untrusted value has exactly the types NIP-01 requires (the check @pylon/protocol shares with
+ * the pool), and copies the seven fields into a fresh object so that nothing else the client sent rides along.
  */
 export function parseEventShape(value: unknown, maxTags: number): ShapeResult {
-  if (typeof value !== "object" || value === null || Array.isArray(value)) {
-    return { ok: false, reason: "event must be a JSON object" };
-  }
-  const v = value as Record<string, unknown>;
-  if (!isHex64(v.id)) return { ok: false, reason: "id must be 64 lowercase hex characters" };
-  if (!isHex64(v.pubkey)) return { ok: false, reason: "pubkey must be 64 lowercase hex characters" };
-  if (typeof v.sig !== "string" || !HEX128.test(v.sig)) {
-    return { ok: false, reason: "sig must be 128 lowercase hex characters" };
-  }
-  if (typeof v.kind !== "number" || !Number.isInteger(v.kind) || v.kind < 0 || v.kind > 65_535) {
-    return { ok: false, reason: "kind must be an integer between 0 and 65535" };
-  }
-  if (typeof v.created_at !== "number" || !Number.isSafeInteger(v.created_at) || v.created_at < 0) {
-    return { ok: false, reason: "created_at must be a non-negative integer" };
-  }
-  if (typeof v.content !== "string") return { ok: false, reason: "content must be a string" };
-  if (!Array.isArray(v.tags)) return { ok: false, reason: "tags must be an array" };
-  if (v.tags.length > maxTags) return { ok: false, reason: `too many tags (${v.tags.length} > ${maxTags})` };
-  for (const tag of v.tags) {
-    if (!Array.isArray(tag)) return { ok: false, reason: "each tag must be an array of strings" };
-    for (const item of tag) {
-      if (typeof item !== "string") return { ok: false, reason: "each tag must be an array of strings" };
-    }
-  }
-  return {
-    ok: true,
-    event: {
-      id: v.id,
-      pubkey: v.pubkey,
-      created_at: v.created_at,
-      kind: v.kind,
-      tags: v.tags as string[][],
-      content: v.content,
-      sig: v.sig,
-    },
-  };
+  const problem = eventShapeProblem(value, maxTags);
+  return problem === null
+    ? { ok: true, event: plainEvent(value as NostrEvent) }
+    : { ok: false, reason: problem };
 }
 
 /** Canonical JSON of a validated event: what is stored and sent, in a fixed field order. */
 export function serializeForWire(event: NostrEvent): string {
-  return JSON.stringify({
-    id: event.id,
-    pubkey: event.pubkey,
-    created_at: event.created_at,
-    kind: event.kind,
-    tags: event.tags,
-    content: event.content,
-    sig: event.sig,
-  });
+  return JSON.stringify(plainEvent(event));
 }
 
 export const KIND_DELETION = 5;

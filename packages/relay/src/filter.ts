@@ -1,7 +1,8 @@
 /**
  * NIP-01 filters: validation of untrusted JSON into a normalized form, and in-memory matching for live fan-out.
  */
-import { isHex64, type NostrEvent } from "./event.js";
+import { isHex64 } from "@pylon/protocol";
+import type { NostrEvent } from "./event.js";
 
 export interface Filter {
   ids?: string[];

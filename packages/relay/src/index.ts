@@ -1,7 +1,11 @@
 /**
  * @pylon/relay: a local Nostr relay (NIP-01, 09, 11, 40, 42) over WebSockets with SQLite storage.
  */
+
+// Counters, as `metrics()` and GET /metrics report them
 export type { RelayMetrics } from "./metrics.js";
-export { DEFAULT_LIMITS, type RelayLimits, type RelayOptions } from "./options.js";
+
+// Options and limits
+export type { RelayLimits, RelayOptions } from "./options.js";
+// Starting and stopping a relay
 export { type RunningRelay, startRelay } from "./relay.js";
-export { SUPPORTED_NIPS } from "./relay-info.js";

@@ -1,14 +1,24 @@
 /** NIP-42 authentication, with the read and write switches. */
+
+import { nowSec } from "@pylon/testkit";
 import { finalizeEvent } from "nostr-tools/pure";
 import { describe, expect, it } from "vitest";
-import { type Keys, newKeys, now, poolForTest, RawClient, relayForTest, sign } from "./helpers.js";
+import {
+  connectedRelay,
+  type Keys,
+  newKeys,
+  poolForTest,
+  type RawClient,
+  relayForTest,
+  sign,
+} from "./helpers.js";
 
 async function challengeOf(client: RawClient): Promise<string> {
   const message = await client.next((m) => m[0] === "AUTH");
   return message[1] as string;
 }
 
-function authEvent(keys: Keys, relayUrl: string, challenge: string, created_at = now()) {
+function authEvent(keys: Keys, relayUrl: string, challenge: string, created_at = nowSec()) {
   return sign(keys, {
     kind: 22_242,
     created_at,
@@ -21,14 +31,13 @@ function authEvent(keys: Keys, relayUrl: string, challenge: string, created_at =
 
 describe("NIP-42 AUTH", () => {
   it("sends a challenge on connect and accepts a correctly signed answer", async () => {
-    const relay = await relayForTest();
-    const client = await RawClient.connect(relay.url);
+    const { relay, client } = await connectedRelay();
     const challenge = await challengeOf(client);
     expect(challenge).toMatch(/^[0-9a-f]{32}$/);
     const keys = newKeys();
 
     const wrongChallenge = authEvent(keys, relay.url, "not-the-challenge");
-    const stale = authEvent(keys, relay.url, challenge, now() - 11 * 60);
+    const stale = authEvent(keys, relay.url, challenge, nowSec() - 11 * 60);
     const otherRelay = authEvent(keys, "ws://127.0.0.1:1", challenge);
     for (const bad of [wrongChallenge, stale, otherRelay]) {
       client.send(["AUTH", bad]);
@@ -45,8 +54,7 @@ describe("NIP-42 AUTH", () => {
   });
 
   it("requires AUTH to write when auth.write is set", async () => {
-    const relay = await relayForTest({ auth: { write: true } });
-    const client = await RawClient.connect(relay.url);
+    const { relay, client } = await connectedRelay({ auth: { write: true } });
     const challenge = await challengeOf(client);
     const keys = newKeys();
     const note = sign(keys, { content: "hello" });
@@ -63,8 +71,7 @@ describe("NIP-42 AUTH", () => {
   });
 
   it("requires AUTH to read when auth.read is set", async () => {
-    const relay = await relayForTest({ auth: { read: true } });
-    const client = await RawClient.connect(relay.url);
+    const { relay, client } = await connectedRelay({ auth: { read: true } });
     const challenge = await challengeOf(client);
     const keys = newKeys();
     expect(await client.publish(sign(keys))).toEqual([true, ""]);

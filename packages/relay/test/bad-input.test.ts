@@ -1,15 +1,11 @@
 /** Nothing a client sends may crash the relay or break its connection; every refusal is counted. */
+import { waitFor } from "@pylon/testkit";
 import { describe, expect, it } from "vitest";
-import { newKeys, RawClient, relayForTest, sign } from "./helpers.js";
-
-async function expectUsable(client: RawClient): Promise<void> {
-  expect(await client.publish(sign(newKeys(), { content: "follow-up" }))).toEqual([true, ""]);
-}
+import { connectedRelay, expectUsable, newKeys, RawClient, relayForTest, sign } from "./helpers.js";
 
 describe("malformed messages", () => {
   it("answers unparseable or unknown messages with NOTICE invalid:", async () => {
-    const relay = await relayForTest();
-    const client = await RawClient.connect(relay.url);
+    const { relay, client } = await connectedRelay();
     const garbage: unknown[] = [
       "{not json",
       "42",
@@ -44,8 +40,7 @@ describe("malformed messages", () => {
   });
 
   it("refuses events with wrong-typed fields with OK false invalid:", async () => {
-    const relay = await relayForTest();
-    const client = await RawClient.connect(relay.url);
+    const { relay, client } = await connectedRelay();
     const good = sign(newKeys(), { content: "typed" });
     const variants: Record<string, unknown> = {
       "kind as string": { ...good, kind: "1" },
@@ -78,8 +73,7 @@ describe("malformed messages", () => {
     ["js", 1],
   ] as const) {
     it(`refuses bad ids and bad signatures (${verifier} verifier, ${verifyThreads} threads)`, async () => {
-      const relay = await relayForTest({ verifier, verifyThreads });
-      const client = await RawClient.connect(relay.url);
+      const { relay, client } = await connectedRelay({ verifier, verifyThreads });
       const keys = newKeys();
       const event = sign(keys, { content: "original" });
       // Same id, different content: the id no longer matches the serialization.
@@ -104,8 +98,7 @@ describe("malformed messages", () => {
   }
 
   it("refuses REQs with wrong-typed filters with CLOSED invalid:", async () => {
-    const relay = await relayForTest();
-    const client = await RawClient.connect(relay.url);
+    const { relay, client } = await connectedRelay();
     const filters: unknown[] = [
       "not an object",
       [],
@@ -154,18 +147,14 @@ describe("malformed messages", () => {
     const writer = await RawClient.connect(relay.url);
     expect(await writer.publish(event)).toEqual([true, ""]);
     expect(((await honest.next((m) => m[0] === "EVENT"))[2] as { id: string }).id).toBe(event.id);
-    const deadline = Date.now() + 3_000;
-    while (relay.metrics().connections.open !== 2 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await waitFor(() => relay.metrics().connections.open === 2, "the rogue connection to close", 3_000);
     expect(relay.metrics().connections).toEqual({ open: 2, total: 3 });
   });
 });
 
 describe("verification on worker threads", () => {
   it("starts workers under a burst and gives the same verdicts there", async () => {
-    const relay = await relayForTest({ verifyThreads: 2 });
-    const client = await RawClient.connect(relay.url);
+    const { relay, client } = await connectedRelay({ verifyThreads: 2 });
     const keys = newKeys();
     const burst = (tag: string) =>
       Array.from({ length: 60 }, (_, i) => {
@@ -179,10 +168,7 @@ describe("verification on worker threads", () => {
     };
     const expected = Array.from({ length: 60 }, (_, i) => i % 4 !== 0);
     expect(await sendAll(burst("first"))).toEqual(expected);
-    const deadline = Date.now() + 10_000;
-    while (relay.metrics().verification.workersRunning < 2 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+    await waitFor(() => relay.metrics().verification.workersRunning >= 2, "both verification workers");
     expect(relay.metrics().verification.workersRunning).toBe(2);
     expect(await sendAll(burst("second"))).toEqual(expected);
     const m = relay.metrics();

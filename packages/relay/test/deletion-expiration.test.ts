@@ -1,11 +1,11 @@
 /** NIP-09 deletion requests and NIP-40 expiration. */
+import { nowSec, sleep, waitFor } from "@pylon/testkit";
 import { describe, expect, it } from "vitest";
-import { newKeys, now, RawClient, relayForTest, sign } from "./helpers.js";
+import { connectedRelay, newKeys, sign } from "./helpers.js";
 
 describe("NIP-09 deletion", () => {
   it("deletes the author's events named by e tags and refuses them afterwards", async () => {
-    const relay = await relayForTest();
-    const client = await RawClient.connect(relay.url);
+    const { relay, client } = await connectedRelay();
     const [alice, mallory] = [newKeys(), newKeys()];
     const note = sign(alice, { content: "oops" });
     const keep = sign(alice, { content: "keep" });
@@ -41,10 +41,9 @@ describe("NIP-09 deletion", () => {
   });
 
   it("deletes addressable events by a tag up to the request's created_at", async () => {
-    const relay = await relayForTest();
-    const client = await RawClient.connect(relay.url);
+    const { client } = await connectedRelay();
     const alice = newKeys();
-    const t = now() - 100;
+    const t = nowSec() - 100;
     const listing = sign(alice, { kind: 30_023, created_at: t, tags: [["d", "post"]], content: "v1" });
     const other = sign(alice, { kind: 30_023, created_at: t, tags: [["d", "other"]], content: "other" });
     await client.publish(listing);
@@ -69,8 +68,7 @@ describe("NIP-09 deletion", () => {
   });
 
   it("remembers a deletion that arrives before the event it deletes", async () => {
-    const relay = await relayForTest();
-    const client = await RawClient.connect(relay.url);
+    const { client } = await connectedRelay();
     const alice = newKeys();
     const note = sign(alice, { content: "later" });
     await client.publish(sign(alice, { kind: 5, tags: [["e", note.id]] }));
@@ -80,37 +78,32 @@ describe("NIP-09 deletion", () => {
 
 describe("NIP-40 expiration", () => {
   it("refuses already-expired events and never serves expired ones", async () => {
-    const relay = await relayForTest();
-    const client = await RawClient.connect(relay.url);
+    const { relay, client } = await connectedRelay();
     const keys = newKeys();
-    const expired = sign(keys, { tags: [["expiration", String(now() - 1)]] });
+    const expired = sign(keys, { tags: [["expiration", String(nowSec() - 1)]] });
     const [ok, reason] = await client.publish(expired);
     expect(ok).toBe(false);
     expect(reason).toMatch(/^invalid:.*expired/);
 
     // +2 s: at +1 the event could already count as expired when it reaches the relay a second later.
-    const shortLived = sign(keys, { tags: [["expiration", String(now() + 2)]], content: "short" });
-    const durable = sign(keys, { tags: [["expiration", String(now() + 3_600)]], content: "long" });
+    const shortLived = sign(keys, { tags: [["expiration", String(nowSec() + 2)]], content: "short" });
+    const durable = sign(keys, { tags: [["expiration", String(nowSec() + 3_600)]], content: "long" });
     expect((await client.publish(shortLived))[0]).toBe(true);
     expect((await client.publish(durable))[0]).toBe(true);
     expect((await client.query("before", { authors: [keys.pk] })).events).toHaveLength(2);
     const expiry = Number(shortLived.tags[0]?.[1]);
-    await new Promise((resolve) => setTimeout(resolve, (expiry + 1) * 1000 - Date.now()));
+    await sleep((expiry + 1) * 1000 - Date.now());
     const after = await client.query("after", { authors: [keys.pk] });
     expect(after.events.map((e) => e.content)).toEqual(["long"]);
     expect(relay.metrics().events.refused.invalid).toBe(1);
   });
 
   it("purges expired events from the store periodically", async () => {
-    const relay = await relayForTest({ purgeIntervalMs: 200 });
-    const client = await RawClient.connect(relay.url);
-    await client.publish(sign(newKeys(), { tags: [["expiration", String(now() + 2)]] }));
+    const { relay, client } = await connectedRelay({ purgeIntervalMs: 200 });
+    await client.publish(sign(newKeys(), { tags: [["expiration", String(nowSec() + 2)]] }));
     await client.publish(sign(newKeys(), {}));
     expect(relay.metrics().events.inStore).toBe(2);
-    const deadline = Date.now() + 5_000;
-    while (relay.metrics().events.expiredPurged === 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await waitFor(() => relay.metrics().events.expiredPurged > 0, "the periodic purge", 5_000, 100);
     expect(relay.metrics().events).toMatchObject({ expiredPurged: 1, inStore: 1 });
   });
 });

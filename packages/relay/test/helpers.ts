@@ -2,33 +2,46 @@
  * Test helpers: relays that are always closed after the test, a raw WebSocket client for malformed input,
  * and signing that returns JSON-round-tripped events (no cached "verified" flag can leak into the relay).
  */
+
+import { Cleanup, nowSec } from "@pylon/testkit";
 import { SimplePool, useWebSocketImplementation } from "nostr-tools/pool";
 import { type EventTemplate, finalizeEvent, generateSecretKey, getPublicKey } from "nostr-tools/pure";
 import { useWebSocketImplementation as useRelayWebSocketImplementation } from "nostr-tools/relay";
-import { afterEach } from "vitest";
+import { afterEach, expect } from "vitest";
 import WebSocket from "ws";
 import type { NostrEvent } from "../src/event.js";
-import { type RelayOptions, type RunningRelay, startRelay } from "../src/index.js";
+import type { RelayOptions } from "../src/options.js";
+import { type RunningRelay, startRelay } from "../src/relay.js";
 
 useWebSocketImplementation(WebSocket);
 useRelayWebSocketImplementation(WebSocket);
 
-const cleanups: (() => Promise<void> | void)[] = [];
-
-afterEach(async () => {
-  const pending = cleanups.splice(0).reverse();
-  for (const cleanup of pending) await cleanup();
-});
+/** Everything a test starts, undone after it in reverse order. */
+export const cleanup = new Cleanup();
+afterEach(() => cleanup.run());
 
 /** Registers work to run after the current test, in reverse order of registration. */
-export function onCleanup(cleanup: () => Promise<void> | void): void {
-  cleanups.push(cleanup);
+export function onCleanup(task: () => unknown): void {
+  cleanup.add(task);
 }
 
 export async function relayForTest(opts: RelayOptions = {}): Promise<RunningRelay> {
   const relay = await startRelay(opts);
   onCleanup(() => relay.close());
   return relay;
+}
+
+/** A relay for this test and a raw client connected to it. */
+export async function connectedRelay(
+  opts: RelayOptions = {},
+): Promise<{ relay: RunningRelay; client: RawClient }> {
+  const relay = await relayForTest(opts);
+  return { relay, client: await RawClient.connect(relay.url) };
+}
+
+/** Proves a connection still works after whatever it was sent: a valid event is accepted on it. */
+export async function expectUsable(client: RawClient): Promise<void> {
+  expect(await client.publish(sign(newKeys(), { content: "still alive" }))).toEqual([true, ""]);
 }
 
 export function poolForTest(): SimplePool {
@@ -47,12 +60,8 @@ export function newKeys(): Keys {
   return { sk, pk: getPublicKey(sk) };
 }
 
-export function now(): number {
-  return Math.floor(Date.now() / 1000);
-}
-
 export function sign(keys: Keys, template: Partial<EventTemplate> = {}): NostrEvent {
-  const event = finalizeEvent({ kind: 1, created_at: now(), tags: [], content: "", ...template }, keys.sk);
+  const event = finalizeEvent({ kind: 1, created_at: nowSec(), tags: [], content: "", ...template }, keys.sk);
   return JSON.parse(JSON.stringify(event)) as NostrEvent;
 }
 

@@ -1,7 +1,7 @@
 /** NIP-11 information document and the /metrics endpoint, served by the relay's own HTTP server. */
 import { describe, expect, it } from "vitest";
-import type { RelayMetrics } from "../src/index.js";
-import { newKeys, RawClient, relayForTest, sign } from "./helpers.js";
+import type { RelayMetrics } from "../src/metrics.js";
+import { connectedRelay, newKeys, relayForTest, sign } from "./helpers.js";
 
 describe("HTTP endpoints", () => {
   it("serves NIP-11 with CORS on Accept: application/nostr+json", async () => {
@@ -43,8 +43,7 @@ describe("HTTP endpoints", () => {
   });
 
   it("serves metrics as JSON matching metrics()", async () => {
-    const relay = await relayForTest();
-    const client = await RawClient.connect(relay.url);
+    const { relay, client } = await connectedRelay();
     await client.publish(sign(newKeys()));
     client.send("nonsense");
     await client.next((m) => m[0] === "NOTICE");

@@ -1,13 +1,13 @@
 /** Replaceable, addressable and ephemeral kinds (NIP-01). */
+import { nowSec } from "@pylon/testkit";
 import { describe, expect, it } from "vitest";
-import { newKeys, now, poolForTest, RawClient, relayForTest, sign } from "./helpers.js";
+import { connectedRelay, newKeys, poolForTest, RawClient, relayForTest, sign } from "./helpers.js";
 
 describe("replaceable events (0, 3, 10000–19999)", () => {
   it("keeps only the newest per pubkey and kind", async () => {
-    const relay = await relayForTest();
-    const client = await RawClient.connect(relay.url);
+    const { relay, client } = await connectedRelay();
     const keys = newKeys();
-    const t = now() - 100;
+    const t = nowSec() - 100;
     for (const kind of [0, 3, 10_002]) {
       const old = sign(keys, { kind, created_at: t, content: `old ${kind}` });
       const fresh = sign(keys, { kind, created_at: t + 10, content: `new ${kind}` });
@@ -30,9 +30,8 @@ describe("replaceable events (0, 3, 10000–19999)", () => {
   });
 
   it("breaks created_at ties by keeping the lowest id, whatever the arrival order", async () => {
-    const relay = await relayForTest();
-    const client = await RawClient.connect(relay.url);
-    const t = now() - 10;
+    const { client } = await connectedRelay();
+    const t = nowSec() - 10;
     for (const order of ["high-first", "low-first"]) {
       const keys = newKeys();
       const pair = [
@@ -55,7 +54,7 @@ describe("addressable events (30000–39999)", () => {
     const relay = await relayForTest();
     const pool = poolForTest();
     const keys = newKeys();
-    const t = now() - 100;
+    const t = nowSec() - 100;
     const publish = (created_at: number, d: string | null, content: string) =>
       Promise.all(
         pool.publish(
@@ -104,8 +103,7 @@ describe("ephemeral events (20000–29999)", () => {
   });
 
   it("still need a valid signature", async () => {
-    const relay = await relayForTest();
-    const client = await RawClient.connect(relay.url);
+    const { client } = await connectedRelay();
     const event = sign(newKeys(), { kind: 20_001, content: "x" });
     const [ok, reason] = await client.publish({ ...event, content: "tampered" });
     expect(ok).toBe(false);

@@ -1,16 +1,13 @@
 /** Every limit refuses with the right prefix, the connection stays usable, and refusals are counted. */
+import { nowSec, sleep, waitFor } from "@pylon/testkit";
 import { describe, expect, it } from "vitest";
-import { newKeys, now, RawClient, relayForTest, sign } from "./helpers.js";
-
-/** Proves the connection still works: a valid event is accepted on it. */
-async function expectUsable(client: RawClient): Promise<void> {
-  expect(await client.publish(sign(newKeys(), { content: "still alive" }))).toEqual([true, ""]);
-}
+import { connectedRelay, expectUsable, newKeys, RawClient, relayForTest, sign } from "./helpers.js";
 
 describe("limits", () => {
   it("refuses oversize messages and events", async () => {
-    const relay = await relayForTest({ limits: { maxMessageBytes: 4_000, maxEventBytes: 2_000 } });
-    const client = await RawClient.connect(relay.url);
+    const { relay, client } = await connectedRelay({
+      limits: { maxMessageBytes: 4_000, maxEventBytes: 2_000 },
+    });
     const keys = newKeys();
 
     const bigEvent = sign(keys, { content: "x".repeat(2_500) });
@@ -31,8 +28,7 @@ describe("limits", () => {
   });
 
   it("limits subscriptions per connection and filters per REQ", async () => {
-    const relay = await relayForTest({ limits: { maxSubscriptions: 2, maxFilters: 2 } });
-    const client = await RawClient.connect(relay.url);
+    const { relay, client } = await connectedRelay({ limits: { maxSubscriptions: 2, maxFilters: 2 } });
     expect((await client.query("s1", { kinds: [1] })).closed).toBeUndefined();
     expect((await client.query("s2", { kinds: [1] })).closed).toBeUndefined();
     expect((await client.query("s3", { kinds: [1] })).closed).toMatch(
@@ -51,10 +47,9 @@ describe("limits", () => {
   });
 
   it("clamps limit to maxLimit and applies defaultLimit", async () => {
-    const relay = await relayForTest({ limits: { maxLimit: 3, defaultLimit: 2 } });
-    const client = await RawClient.connect(relay.url);
+    const { relay, client } = await connectedRelay({ limits: { maxLimit: 3, defaultLimit: 2 } });
     const keys = newKeys();
-    for (let i = 0; i < 5; i++) await client.publish(sign(keys, { created_at: now() - i }));
+    for (let i = 0; i < 5; i++) await client.publish(sign(keys, { created_at: nowSec() - i }));
     expect((await client.query("clamped", { authors: [keys.pk], limit: 100 })).events).toHaveLength(3);
     expect((await client.query("default", { authors: [keys.pk] })).events).toHaveLength(2);
     const info = await fetch(relay.url.replace("ws://", "http://"), {
@@ -64,18 +59,16 @@ describe("limits", () => {
   });
 
   it("refuses created_at too far in the future (default 15 min)", async () => {
-    const relay = await relayForTest();
-    const client = await RawClient.connect(relay.url);
+    const { client } = await connectedRelay();
     const keys = newKeys();
-    const [ok, reason] = await client.publish(sign(keys, { created_at: now() + 16 * 60 }));
+    const [ok, reason] = await client.publish(sign(keys, { created_at: nowSec() + 16 * 60 }));
     expect(ok).toBe(false);
     expect(reason).toMatch(/^invalid: created_at is more than 900s in the future/);
-    expect((await client.publish(sign(keys, { created_at: now() + 60 })))[0]).toBe(true);
+    expect((await client.publish(sign(keys, { created_at: nowSec() + 60 })))[0]).toBe(true);
   });
 
   it("limits subscription id length", async () => {
-    const relay = await relayForTest();
-    const client = await RawClient.connect(relay.url);
+    const { relay, client } = await connectedRelay();
     client.send(["REQ", "x".repeat(65), { kinds: [1] }]);
     expect((await client.next((m) => m[0] === "NOTICE"))[1]).toMatch(/^invalid: subscription id/);
     expect((await client.query("y".repeat(64), { kinds: [1] })).closed).toBeUndefined();
@@ -83,10 +76,9 @@ describe("limits", () => {
   });
 
   it("rate-limits events and REQs per connection with a token bucket", async () => {
-    const relay = await relayForTest({
+    const { relay, client } = await connectedRelay({
       limits: { eventsPerSecond: 2, eventBurst: 3, reqsPerSecond: 2, reqBurst: 2 },
     });
-    const client = await RawClient.connect(relay.url);
     const keys = newKeys();
     const events = Array.from({ length: 4 }, (_, i) => sign(keys, { content: String(i) }));
     for (const e of events) client.send(["EVENT", e]);
@@ -102,15 +94,14 @@ describe("limits", () => {
     expect(closed[2]).toMatch(/^rate-limited:/);
 
     // Tokens come back with time: the same connection is usable again.
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    await sleep(600);
     await expectUsable(client);
     expect(relay.metrics().events.refused["rate-limited"]).toBe(1);
     expect(relay.metrics().reqs.refused["rate-limited"]).toBe(1);
   });
 
   it("limits tags per event and values per filter list", async () => {
-    const relay = await relayForTest({ limits: { maxEventTags: 3, maxFilterValues: 2 } });
-    const client = await RawClient.connect(relay.url);
+    const { client } = await connectedRelay({ limits: { maxEventTags: 3, maxFilterValues: 2 } });
     const event = sign(newKeys(), {
       tags: [
         ["t", "a"],
@@ -128,8 +119,7 @@ describe("limits", () => {
   });
 
   it("refuses events as rate-limited when the relay-wide queue is full", async () => {
-    const relay = await relayForTest({ limits: { maxQueuedEvents: 0 } });
-    const client = await RawClient.connect(relay.url);
+    const { client } = await connectedRelay({ limits: { maxQueuedEvents: 0 } });
     const [ok, reason] = await client.publish(sign(newKeys()));
     expect(ok).toBe(false);
     expect(reason).toMatch(/^rate-limited: the relay is busy/);
@@ -149,10 +139,7 @@ describe("limits", () => {
     reader.ws.pause();
     // 10 subscriptions x 40 events x 50 KB = 20 MB, far beyond what socket buffers absorb.
     for (let i = 0; i < 10; i++) reader.send(["REQ", `r${i}`, { authors: [keys.pk] }]);
-    const deadline = Date.now() + 5_000;
-    while (relay.metrics().connections.open > 1 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await waitFor(() => relay.metrics().connections.open <= 1, "the slow consumer to be dropped", 5_000);
     expect(relay.metrics().connections.open).toBe(1);
     expect(lines.some((l) => l.includes("slow consumer"))).toBe(true);
     await expectUsable(writer);

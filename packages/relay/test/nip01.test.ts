@@ -1,7 +1,9 @@
 /** NIP-01 through nostr-tools' own clients (SimplePool, Relay): publish, query, EOSE, live events, filters. */
+
+import { nowSec } from "@pylon/testkit";
 import { Relay } from "nostr-tools/relay";
 import { describe, expect, it } from "vitest";
-import { newKeys, now, poolForTest, RawClient, relayForTest, sign } from "./helpers.js";
+import { connectedRelay, newKeys, poolForTest, RawClient, relayForTest, sign } from "./helpers.js";
 
 describe("NIP-01 with SimplePool", () => {
   it("publishes, queries and delivers live events after EOSE", async () => {
@@ -43,8 +45,7 @@ describe("NIP-01 with SimplePool", () => {
   });
 
   it("acknowledges a re-sent event as duplicate without storing it twice", async () => {
-    const relay = await relayForTest();
-    const client = await RawClient.connect(relay.url);
+    const { relay, client } = await connectedRelay();
     const event = sign(newKeys());
     expect(await client.publish(event)).toEqual([true, ""]);
     const [ok, reason] = await client.publish(event);
@@ -54,10 +55,9 @@ describe("NIP-01 with SimplePool", () => {
   });
 
   it("returns newest first, ties by lowest id, and applies limit", async () => {
-    const relay = await relayForTest();
-    const client = await RawClient.connect(relay.url);
+    const { client } = await connectedRelay();
     const keys = newKeys();
-    const t = now() - 100;
+    const t = nowSec() - 100;
     const events = [
       sign(keys, { created_at: t, content: "a" }),
       sign(keys, { created_at: t + 10, content: "b" }),
@@ -103,7 +103,7 @@ describe("NIP-01 with SimplePool", () => {
     const relay = await relayForTest();
     const pool = poolForTest();
     const [alice, bob] = [newKeys(), newKeys()];
-    const t = now() - 1_000;
+    const t = nowSec() - 1_000;
     const root = sign(alice, { kind: 1, created_at: t, content: "root", tags: [["t", "pylon"]] });
     const reply = sign(bob, {
       kind: 1,
@@ -145,10 +145,9 @@ describe("NIP-01 with SimplePool", () => {
   });
 
   it("returns each tag match once, newest first with ties by id, for one or several values", async () => {
-    const relay = await relayForTest();
-    const client = await RawClient.connect(relay.url);
+    const { client } = await connectedRelay();
     const keys = newKeys();
-    const t = now() - 50;
+    const t = nowSec() - 50;
     const events = [
       sign(keys, {
         created_at: t,
@@ -191,7 +190,7 @@ describe("NIP-01 with SimplePool", () => {
     const target = sign(keys, { content: "target" });
     listener.send(["REQ", "by-tag", { "#e": [target.id] }]);
     listener.send(["REQ", "by-kind", { kinds: [30_000] }]);
-    listener.send(["REQ", "since-only", { since: now() - 5 }]);
+    listener.send(["REQ", "since-only", { since: nowSec() - 5 }]);
     listener.send(["REQ", "other-author", { authors: ["f".repeat(64)] }]);
     for (const id of ["by-tag", "by-kind", "since-only", "other-author"]) {
       await listener.next((m) => m[0] === "EOSE" && m[1] === id);

@@ -1,18 +1,16 @@
 /** A file database survives a restart with its events, replacements and deletion tombstones. */
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { nowSec, tempDir } from "@pylon/testkit";
 import { describe, expect, it } from "vitest";
-import { startRelay } from "../src/index.js";
-import { newKeys, now, onCleanup, poolForTest, RawClient, sign } from "./helpers.js";
+import { startRelay } from "../src/relay.js";
+import { cleanup, newKeys, onCleanup, poolForTest, RawClient, sign } from "./helpers.js";
 
 describe("persistence", () => {
   it("keeps events across a restart on the same file", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "pylon-relay-"));
-    onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+    const dir = await tempDir(cleanup, "pylon-relay-");
     const db = join(dir, "relay.db");
     const keys = newKeys();
-    const t = now() - 100;
+    const t = nowSec() - 100;
     const note = sign(keys, { content: "persisted", tags: [["t", "pylon"]] });
     const profileOld = sign(keys, { kind: 0, created_at: t, content: "old" });
     const profileNew = sign(keys, { kind: 0, created_at: t + 1, content: "new" });

@@ -1,19 +1,10 @@
 /** The fan-out index must find exactly what a brute-force scan of every filter finds. */
 import { describe, expect, it } from "vitest";
+// Seeded (mulberry32), so a failure can be replayed; the benchmark draws its data from the same generator.
+import { rng } from "../bench/fixtures.js";
 import type { NostrEvent } from "../src/event.js";
 import { type Filter, matchesFilter, parseFilter } from "../src/filter.js";
 import { SubscriptionIndex } from "../src/subscription-index.js";
-
-/** Deterministic pseudo-random numbers (mulberry32), so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const hex = (n: number) => n.toString(16).padStart(64, "0");
 

@@ -3,15 +3,9 @@
  * semantics, filter queries, and the NIP-40 purge. Synchronous by design (better-sqlite3 is), so the caller
  * decides when to batch.
  */
+import { isHex64 } from "@pylon/protocol";
 import Database from "better-sqlite3";
-import {
-  expirationOf,
-  isHex64,
-  KIND_DELETION,
-  type NostrEvent,
-  replacementKey,
-  replacementKeyFor,
-} from "../event.js";
+import { expirationOf, KIND_DELETION, type NostrEvent, replacementKey, replacementKeyFor } from "../event.js";
 import { type Filter, isUnsatisfiable } from "../filter.js";
 import { buildFilterQuery } from "./query-builder.js";
 import { initSchema } from "./schema.js";

@@ -1,29 +1,22 @@
 /**
  * Load generator, run in a worker thread so the relay's thread does nothing but relay work.
  * Opens several connections, splits pre-serialized EVENT messages among them, keeps a window of
- * unacknowledged events in flight per connection, and reports when the last OK arrived.
+ * unacknowledged events in flight per connection, and reports when the last OK arrived (see LoadJob and
+ * LoadResult in ingest.ts).
+ *
+ * Plain JavaScript: worker threads on Node 20 do not take tsx's loader, so a TypeScript worker would not load.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import WebSocket from "ws";
 
-export interface LoadJob {
-  url: string;
-  /** Pre-serialized `["EVENT", {...}]` messages. */
-  messages: string[];
-  connections: number;
-  window: number;
-}
-
-export interface LoadResult {
-  elapsedMs: number;
-  accepted: number;
-  refused: number;
-  firstRefusal?: string;
-}
-
-async function runConnection(url: string, messages: string[], window: number) {
+/**
+ * @param {string} url
+ * @param {string[]} messages
+ * @param {number} window
+ */
+async function runConnection(url, messages, window) {
   const ws = new WebSocket(url);
-  await new Promise<void>((resolve, reject) => {
+  await new Promise((resolve, reject) => {
     ws.once("open", () => resolve());
     ws.once("error", reject);
   });
@@ -31,33 +24,36 @@ async function runConnection(url: string, messages: string[], window: number) {
   let acked = 0;
   let accepted = 0;
   let refused = 0;
-  let firstRefusal: string | undefined;
+  /** @type {string | undefined} */
+  let firstRefusal;
   return {
     start: () =>
-      new Promise<{ accepted: number; refused: number; firstRefusal?: string }>((resolve) => {
+      new Promise((resolve) => {
         ws.on("message", (data) => {
           const text = data.toString();
           if (!text.startsWith('["OK"')) return;
-          const ok = JSON.parse(text) as [string, string, boolean, string];
+          const ok = JSON.parse(text);
           acked++;
           if (ok[2]) accepted++;
           else {
             refused++;
             firstRefusal ??= ok[3];
           }
-          if (next < messages.length) ws.send(messages[next++] as string);
+          if (next < messages.length) ws.send(messages[next++]);
           if (acked === messages.length) {
             ws.close();
             resolve({ accepted, refused, ...(firstRefusal ? { firstRefusal } : {}) });
           }
         });
-        while (next < Math.min(window, messages.length)) ws.send(messages[next++] as string);
+        while (next < Math.min(window, messages.length)) ws.send(messages[next++]);
       }),
   };
 }
 
-async function run(job: LoadJob): Promise<LoadResult> {
-  const shares: string[][] = Array.from({ length: job.connections }, () => []);
+/** @param {{ url: string, messages: string[], connections: number, window: number }} job */
+async function run(job) {
+  /** @type {string[][]} */
+  const shares = Array.from({ length: job.connections }, () => []);
   job.messages.forEach((m, i) => {
     shares[i % job.connections]?.push(m);
   });
@@ -75,7 +71,7 @@ async function run(job: LoadJob): Promise<LoadResult> {
   };
 }
 
-run(workerData as LoadJob).then(
+run(workerData).then(
   (result) => parentPort?.postMessage(result),
   (err) => parentPort?.postMessage({ error: String(err) }),
 );
