@@ -1,6 +1,4 @@
-// By path: vitest's config bundler leaves package imports ("@pylon/testkit/vitest") to Node, and Node 20
-// cannot load testkit's TypeScript.
-import { defineTestConfig } from "../testkit/src/vitest.js";
+import { defineTestConfig } from "@pylon/testkit/vitest";
 
 // Real relays, SQLite and llama.cpp on the generated tiny model: generous timeouts, and files one after
 // another so the two cores are not split between decoders.

@@ -2,7 +2,7 @@
  * One NIP-90 job being followed for the job client: its feedback, its output parts, and how it ends (a complete
  * result, a refusal, an abort or the deadline).
  *
- * Outputs too large for one event arrive in parts (a Pylon extension, see the provider's protocol addendum):
+ * Outputs too large for one event arrive in parts (a Pylon extension, see docs/protocol.md):
  * `partial` feedback events carrying `["part", "<n>", "<total>"]`, then the result carrying the last part.
  * The watch reassembles them, so `output` is always the whole text.
  */
