@@ -25,10 +25,10 @@ import {
 import {
   creditDeposit,
   depositSatsFor,
+  endHold,
   estimateCostMsats,
   markClosed,
   newLedger,
-  release,
   reserve,
   type TabHold,
   type TabLedger,
@@ -211,7 +211,7 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
     holds.delete(job);
     const { tab, hold } = held;
     const reported = settlement.tabMsats;
-    const withdrawn = release(tab, hold, {
+    const withdrawn = endHold(tab, hold, {
       outcome: settlement.outcome,
       published: settlement.jobId !== undefined,
       reportedMsats: reported,

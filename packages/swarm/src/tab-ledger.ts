@@ -18,7 +18,7 @@ export interface TabLedger {
   open: boolean;
 }
 
-/** One job's claim on a tab, from `reserve` (or `creditDeposit`) to `release`. */
+/** One job's claim on a tab, from `reserve` (or `creditDeposit`) to `endHold`. */
 export interface TabHold {
   /** Its maximum cost, msats. */
   msats: number;
@@ -65,7 +65,7 @@ export function creditDeposit(tab: TabLedger, depositMsats: number, needMsats: n
  * Ends a hold. Returns true when the deposit that travelled with it never left (its job was not
  * published): it is taken off the tab again.
  */
-export function release(tab: TabLedger, hold: TabHold, end: HoldEnd): boolean {
+export function endHold(tab: TabLedger, hold: TabHold, end: HoldEnd): boolean {
   const deposit = hold.depositMsats > 0;
   tab.reservedMsats -= hold.msats;
   if (end.outcome === "answered") {

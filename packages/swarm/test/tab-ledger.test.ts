@@ -7,10 +7,10 @@ import {
   closingChargeMsats,
   creditDeposit,
   depositSatsFor,
+  endHold,
   estimateCostMsats,
   markClosed,
   newLedger,
-  release,
   reserve,
   type TabLedger,
 } from "../src/tab-ledger.js";
@@ -19,7 +19,7 @@ import {
 function openTab(msats: number): TabLedger {
   const tab = newLedger();
   const hold = creditDeposit(tab, msats, 0);
-  release(tab, hold, { outcome: "answered", published: true });
+  endHold(tab, hold, { outcome: "answered", published: true });
   return tab;
 }
 
@@ -66,18 +66,18 @@ describe("tab ledger", () => {
       reservedMsats: 3_000,
       open: false,
     });
-    expect(release(tab, hold, { outcome: "answered", published: true })).toBe(false);
+    expect(endHold(tab, hold, { outcome: "answered", published: true })).toBe(false);
     expect(tab).toEqual({ balanceMsats: 17_000, floorMsats: 17_000, reservedMsats: 0, open: true });
   });
 
   it("takes the provider's reported balance when it is above the floor, never below", () => {
     const tab = openTab(20_000);
     const higher = reserve(tab, 3_000)!;
-    release(tab, higher, { outcome: "answered", published: true, reportedMsats: 18_500 });
+    endHold(tab, higher, { outcome: "answered", published: true, reportedMsats: 18_500 });
     expect(tab.floorMsats).toBe(17_000);
     expect(tab.balanceMsats).toBe(18_500);
     const lower = reserve(tab, 3_000)!;
-    release(tab, lower, { outcome: "answered", published: true, reportedMsats: 1_000 });
+    endHold(tab, lower, { outcome: "answered", published: true, reportedMsats: 1_000 });
     expect(tab.floorMsats).toBe(14_000);
     expect(tab.balanceMsats).toBe(14_000);
   });
@@ -85,26 +85,26 @@ describe("tab ledger", () => {
   it("a published job that failed or was cancelled counts at its maximum", () => {
     const tab = openTab(20_000);
     const hold = reserve(tab, 3_000)!;
-    expect(release(tab, hold, { outcome: "cancelled", published: true })).toBe(false);
+    expect(endHold(tab, hold, { outcome: "cancelled", published: true })).toBe(false);
     expect(tab).toEqual({ balanceMsats: 17_000, floorMsats: 17_000, reservedMsats: 0, open: true });
   });
 
   it("a deposit whose job was never published is taken off again; one that went out leaves the tab open", () => {
     const unsent = newLedger();
     const hold = creditDeposit(unsent, 20_000, 3_000);
-    expect(release(unsent, hold, { outcome: "failed", published: false })).toBe(true);
+    expect(endHold(unsent, hold, { outcome: "failed", published: false })).toBe(true);
     expect(unsent).toEqual({ balanceMsats: 0, floorMsats: 0, reservedMsats: 0, open: false });
 
     const sent = newLedger();
     const sentHold = creditDeposit(sent, 20_000, 3_000);
-    expect(release(sent, sentHold, { outcome: "failed", published: true })).toBe(false);
+    expect(endHold(sent, sentHold, { outcome: "failed", published: true })).toBe(false);
     expect(sent).toEqual({ balanceMsats: 17_000, floorMsats: 17_000, reservedMsats: 0, open: true });
   });
 
   it("an unpublished job without a deposit only gives its reserve back", () => {
     const tab = openTab(20_000);
     const hold = reserve(tab, 3_000)!;
-    expect(release(tab, hold, { outcome: "failed", published: false })).toBe(false);
+    expect(endHold(tab, hold, { outcome: "failed", published: false })).toBe(false);
     expect(tab).toEqual({ balanceMsats: 20_000, floorMsats: 20_000, reservedMsats: 0, open: true });
   });
 
