@@ -5,7 +5,7 @@
  * verifications per sub-call drop by the batch size, which is what lets a run dispatch thousands of
  * sub-calls a second. Only providers that announce `maxBatch` get batches; a lone item goes as a plain job.
  *
- * Every item still behaves as its own attempt towards the slot runner (its own result, abort, hedging):
+ * Every item still behaves as its own attempt towards the sub-call runner (its own result, abort, hedging):
  * an aborted item resolves at once, and the batch request is cancelled (kind 5) only when all its items were.
  */
 import type { JobOutcome, NostrEvent } from "@pylon/nostr";
@@ -18,7 +18,9 @@ import {
   type AttemptContext,
   type AttemptFailure,
   type AttemptResult,
+  type AttemptSpec,
   failureOf,
+  runWithAck,
   startAttempt,
 } from "./job-attempt.js";
 import { promptOf } from "./job-spec.js";
@@ -86,13 +88,8 @@ export class BatchDispatcher {
   }
 
   /** Queues one sub-call for `entry`'s next batch; the returned attempt behaves like a single job's. */
-  start(
-    ctx: AttemptContext,
-    entry: ProviderEntry,
-    request: SubcallRequest,
-    job: PaymentJob,
-    options: { hedge: boolean; deadline: number },
-  ): Attempt {
+  start(ctx: AttemptContext, spec: AttemptSpec): Attempt {
+    const { entry, request, job } = spec;
     let resolve!: (result: AttemptResult) => void;
     const done = new Promise<AttemptResult>((r) => {
       resolve = r;
@@ -103,7 +100,7 @@ export class BatchDispatcher {
       ctx,
       request,
       job,
-      deadline: options.deadline,
+      deadline: spec.deadline,
       id,
       wire,
       chars: JSON.stringify(wire).length,
@@ -119,7 +116,7 @@ export class BatchDispatcher {
     this.#enqueue(entry, item);
     return {
       entry,
-      hedge: options.hedge,
+      hedge: spec.hedge,
       startedAt: Date.now(),
       done,
       abort: (reason) => this.#abortItem(entry, item, reason),
@@ -181,10 +178,10 @@ export class BatchDispatcher {
 
   /** One item: a plain single job (every provider reads those). */
   #sendAlone(entry: ProviderEntry, item: Item): void {
-    const attempt = startAttempt({ ...item.ctx, onEnded: () => undefined }, entry, item.request, item.job, {
-      hedge: false,
-      deadline: item.deadline,
-    });
+    const attempt = startAttempt(
+      { ...item.ctx, onEnded: () => undefined },
+      { entry, request: item.request, job: item.job, hedge: false, deadline: item.deadline },
+    );
     item.alone = attempt;
     void attempt.done.then((result) => item.resolve(result));
   }
@@ -204,7 +201,6 @@ export class BatchDispatcher {
     const started = performance.now();
     let request: NostrEvent | undefined;
     let prepared = false;
-    let ackTimer: NodeJS.Timeout | undefined;
     const failAll = (failure: AttemptFailure, message: string): void => {
       for (const item of items) {
         const jobId = request ? `${request.id}:${item.id}` : undefined;
@@ -249,19 +245,9 @@ export class BatchDispatcher {
       batch.requestId = request.id;
       this.#options.onBatchSent(request, entry.pubkey);
       for (const item of items) item.ctx.onSent(request, entry.pubkey, `${request.id}:${item.id}`);
-      let acked = false;
-      ackTimer = setTimeout(() => {
-        if (acked) return;
-        abortedBy = { failure: "no-ack", message: `no acknowledgement within ${ctx.ackTimeoutMs} ms` };
+      const outcome = await runWithAck(ctx, request, remainingMs, controller.signal, (message) => {
+        abortedBy = { failure: "no-ack", message };
         controller.abort();
-      }, ctx.ackTimeoutMs);
-      const outcome = await ctx.client.run(request, {
-        timeoutMs: remainingMs,
-        signal: controller.signal,
-        stopOnRefusal: true,
-        onFeedback: () => {
-          acked = true;
-        },
       });
       const results = decodeBatchResults(outcome.output);
       const byId = new Map((results ?? []).map((result) => [result.id, result]));
@@ -304,8 +290,6 @@ export class BatchDispatcher {
         const outcome = failure.failure === "aborted" ? "cancelled" : "failed";
         await ctx.payment.settle(entry, job, { jobId: request?.id, outcome, owedMsats: 0 }).catch(() => 0);
       }
-    } finally {
-      clearTimeout(ackTimer);
     }
   }
 }

@@ -73,7 +73,7 @@ export class ProviderDirectory {
     const announcement = parsed.announcement;
     if (!announcement.kinds.includes(5050) || !this.#admitted(announcement.pubkey)) return;
     const known = this.#entries.get(announcement.pubkey);
-    // Addressable events replace by created_at; a replayed older one must not resurrect a stopped node.
+    // Addressable events replace by created_at; a replayed older one must not resurrect a provider that went offline.
     if (known && known.announcement.createdAt > announcement.createdAt) return;
     const entry = { pubkey: announcement.pubkey, announcement, receivedAt: this.#now() };
     this.#entries.set(announcement.pubkey, entry);

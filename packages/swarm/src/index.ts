@@ -1,20 +1,20 @@
 /**
  * @pylon/swarm: the buyer side of the market. Discovers providers (NIP-89), balances load over them, and
- * runs RLM sub-calls as NIP-90 jobs with timeouts, retries, hedging and resumable SQLite run state.
+ * runs RLM sub-calls as NIP-90 jobs with timeouts, retries, hedging, Cashu tabs and resumable SQLite run state.
  */
+
+// Paying providers: the strategy interface, free providers only, and Cashu tabs.
 export {
   type CashuTabOptions,
   type CashuTabStrategy,
   cashuTabStrategy,
   TabBudgetError,
   type TabDepositPolicy,
-  type TabSummary,
   type TabWallet,
 } from "./cashu-tab.js";
-export { type DirectoryOptions, ProviderDirectory, type ProviderEntry } from "./directory.js";
-export { HealthBook, type HealthOptions, type ProviderHealth } from "./health.js";
-export type { AttemptFailure } from "./job-attempt.js";
-export { promptOf } from "./job-spec.js";
+// Who may serve: the live provider directory and health book a swarm exposes, and `pylon providers`' listing.
+export type { DirectoryOptions, ProviderDirectory, ProviderEntry } from "./directory.js";
+export type { HealthBook, HealthOptions, ProviderHealth } from "./health.js";
 export {
   freeStrategy,
   type PaymentBinding,
@@ -23,37 +23,22 @@ export {
   type PaymentStrategy,
   type PreparedPayment,
 } from "./payment.js";
-export {
-  type ListProvidersOptions,
-  listProviders,
-  type ProviderSummary,
-  summarizeProvider,
-} from "./provider-list.js";
+export { type ListProvidersOptions, listProviders, type ProviderSummary } from "./provider-list.js";
+// Run state: the SQLite run store (sub-calls, jobs, memo, tabs) and a sub-call's memo key.
 export {
   type JobRow,
-  type JobStatus,
   type MemoisedResult,
   RunStore,
+  type SentJobState,
   type SubcallRow,
   type SubcallStatus,
-  type TabEventKind,
-  type TabEventRow,
-  type TabRow,
 } from "./run-store.js";
-export {
-  capacityOf,
-  createSelector,
-  DEFAULT_CAPACITY,
-  type JobNeeds,
-  maxInFlight,
-  quoteMsats,
-  type Selector,
-  serves,
-} from "./selection.js";
-export type { HedgePolicy } from "./slot-runner.js";
-export { estimateInputTokens, subcallKey } from "./subcall-key.js";
+export { subcallKey } from "./subcall-key.js";
+// The backend: an rlm SubcallBackend over the market, its options and what it counted.
+export type { HedgePolicy } from "./subcall-runner.js";
 export { createSwarm, type Swarm, type SwarmOptions } from "./swarm.js";
 export type { SwarmCounters } from "./swarm-counters.js";
+// Refunds a provider sends on its own when a tab expires with a balance.
 export {
   readTabRefund,
   receiveTabRefunds,
@@ -61,3 +46,5 @@ export {
   type TabRefundReceipt,
   watchTabRefunds,
 } from "./tab-refunds.js";
+export type { TabEventKind, TabEventRow, TabRow, TabStore } from "./tab-store.js";
+export type { TabSummary } from "./tab-summaries.js";

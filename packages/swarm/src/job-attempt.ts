@@ -21,7 +21,7 @@ export type AttemptFailure =
   | "timeout"
   /** No relay took the request: our side's trouble, not the provider's. */
   | "not-published"
-  /** We stopped it (caller abort, lost a hedge race, slot deadline). */
+  /** We stopped it (caller abort, lost a hedge race, the sub-call's deadline). */
   | "aborted";
 
 export type AttemptResult =
@@ -54,13 +54,19 @@ export interface Attempt {
   abort(reason: string): void;
 }
 
-export function startAttempt(
-  ctx: AttemptContext,
-  entry: ProviderEntry,
-  request: SubcallRequest,
-  job: PaymentJob,
-  options: { hedge: boolean; deadline: number },
-): Attempt {
+/** One attempt: the sub-call, the provider it goes to, and what it may cost there. */
+export interface AttemptSpec {
+  entry: ProviderEntry;
+  request: SubcallRequest;
+  job: PaymentJob;
+  /** A duplicate of a straggler (see subcall-runner.ts). */
+  hedge: boolean;
+  /** The sub-call's deadline, epoch ms. */
+  deadline: number;
+}
+
+export function startAttempt(ctx: AttemptContext, spec: AttemptSpec): Attempt {
+  const { entry, request, job } = spec;
   const controller = new AbortController();
   const startedAt = Date.now();
   let abortReason: { failure: AttemptFailure; message: string } | undefined;
@@ -81,7 +87,6 @@ export function startAttempt(
       jobId,
       entry,
     });
-    let ackTimer: NodeJS.Timeout | undefined;
     try {
       const paid = await ctx.payment.prepare(entry, job);
       prepared = true;
@@ -90,7 +95,7 @@ export function startAttempt(
         return fail("error", "a paid job needs a provider that reads NIP-44 encrypted requests");
       }
       await ctx.pace();
-      const remainingMs = options.deadline - Date.now();
+      const remainingMs = spec.deadline - Date.now();
       if (remainingMs <= 0) return fail("timeout", "the sub-call's deadline passed before dispatch");
       if (controller.signal.aborted)
         return fail(abortReason?.failure ?? "aborted", abortReason?.message ?? "aborted");
@@ -100,7 +105,7 @@ export function startAttempt(
           provider: entry.pubkey,
           model: ctx.model,
           encrypt,
-          expiration: Math.ceil(options.deadline / 1000) + 1,
+          expiration: Math.ceil(spec.deadline / 1000) + 1,
           bidMsats: job.quoteMsats > 0 ? job.quoteMsats : undefined,
           cashuToken: paid.cashuToken,
           extraParams: paid.extraParams,
@@ -108,18 +113,9 @@ export function startAttempt(
       );
       jobId = signed.id;
       ctx.onSent(signed, entry.pubkey);
-      let acked = false;
-      ackTimer = setTimeout(() => {
-        if (!acked) abort("no-ack", `no acknowledgement within ${ctx.ackTimeoutMs} ms`);
-      }, ctx.ackTimeoutMs);
-      const outcome = await ctx.client.run(signed, {
-        timeoutMs: remainingMs,
-        signal: controller.signal,
-        stopOnRefusal: true,
-        onFeedback: () => {
-          acked = true;
-        },
-      });
+      const outcome = await runWithAck(ctx, signed, remainingMs, controller.signal, (message) =>
+        abort("no-ack", message),
+      );
       const latencyMs = performance.now() - started;
       const costMsats = await ctx.payment.settle(entry, job, {
         jobId,
@@ -132,8 +128,6 @@ export function startAttempt(
     } catch (error) {
       const { failure, message } = failureOf(error, abortReason);
       return fail(failure, message);
-    } finally {
-      clearTimeout(ackTimer);
     }
   };
 
@@ -147,14 +141,43 @@ export function startAttempt(
   });
   return {
     entry,
-    hedge: options.hedge,
+    hedge: spec.hedge,
     startedAt,
     done,
     abort: (reason) => abort("aborted", reason),
   };
 }
 
-/** How a job that threw ended, for the slot runner; `abortReason` is why we aborted it, if we did. */
+/**
+ * Follows a published request through the job client. A provider that sends no feedback (nor the result)
+ * within `ackTimeoutMs` is given up on: `onNoAck` is told, and is expected to abort `signal`.
+ */
+export async function runWithAck(
+  ctx: AttemptContext,
+  request: NostrEvent,
+  timeoutMs: number,
+  signal: AbortSignal,
+  onNoAck: (message: string) => void,
+): Promise<JobOutcome> {
+  let acked = false;
+  const timer = setTimeout(() => {
+    if (!acked) onNoAck(`no acknowledgement within ${ctx.ackTimeoutMs} ms`);
+  }, ctx.ackTimeoutMs);
+  try {
+    return await ctx.client.run(request, {
+      timeoutMs,
+      signal,
+      stopOnRefusal: true,
+      onFeedback: () => {
+        acked = true;
+      },
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** How a job that threw ended, for the sub-call runner; `abortReason` is why we aborted it, if we did. */
 export function failureOf(
   error: unknown,
   abortReason: { failure: AttemptFailure; message: string } | undefined,

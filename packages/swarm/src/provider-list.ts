@@ -25,7 +25,7 @@ export interface ProviderSummary {
   version: string | null;
 }
 
-export function summarizeProvider(entry: ProviderEntry, live: boolean, nowSec: number): ProviderSummary {
+function summariseProvider(entry: ProviderEntry, live: boolean, nowSec: number): ProviderSummary {
   const a = entry.announcement;
   const price = a.price ?? a.models[0]?.price;
   const capacity = a.capacity ? capacityOf(entry) : undefined;
@@ -74,7 +74,7 @@ export async function listProviders(options: ListProvidersOptions): Promise<Prov
     const now = Math.floor(Date.now() / 1000);
     return directory
       .all()
-      .map((entry) => summarizeProvider(entry, directory.isLive(entry), now))
+      .map((entry) => summariseProvider(entry, directory.isLive(entry), now))
       .filter((summary) => all || summary.live)
       .sort((a, b) => Number(b.live) - Number(a.live) || a.lastSeenSec - b.lastSeenSec);
   } finally {

@@ -16,8 +16,8 @@ import { freeStrategy, type PaymentStrategy } from "./payment.js";
 import { recoverAnswer } from "./recover.js";
 import { type MemoisedResult, RunStore } from "./run-store.js";
 import { createSelector, type JobNeeds, quoteMsats, type Selector } from "./selection.js";
-import { type HedgePolicy, runSlot, type SlotDeps, type SlotSettings } from "./slot-runner.js";
 import { estimateInputTokens, subcallKey } from "./subcall-key.js";
+import { type HedgePolicy, runSubcall, type SubcallDeps, type SubcallSettings } from "./subcall-runner.js";
 import { emptyCounters, type SwarmCounters } from "./swarm-counters.js";
 
 export interface SwarmOptions {
@@ -42,7 +42,7 @@ export interface SwarmOptions {
   /** The run these sub-calls belong to; resume a run by passing its id with the same store. */
   runId?: string;
   /** Answer a sub-call asked before (same model, messages and params) from the store. Default true. */
-  memoize?: boolean;
+  memoise?: boolean;
   /** No feedback from a provider within this long → give up on it and re-dispatch, ms. Default 5,000. */
   ackTimeoutMs?: number;
   /**
@@ -100,7 +100,7 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
   const counters = emptyCounters();
   const runId = options.runId ?? randomUUID();
   payment.bind?.({ client, store, runId });
-  const memoize = options.memoize ?? true;
+  const memoise = options.memoise ?? true;
   const deadlineMs = options.deadlineMs ?? 120_000;
   const ackTimeoutMs = options.ackTimeoutMs ?? 5_000;
   const openedAt = Date.now();
@@ -108,7 +108,7 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
   const pacer = options.jobsPerSecond === undefined ? undefined : new Pacer(options.jobsPerSecond);
   const inFlight = new Map<string, Promise<SubcallResult>>();
 
-  const settings: SlotSettings = {
+  const settings: SubcallSettings = {
     maxAttempts: options.maxAttempts ?? 4,
     backoff: options.backoff ?? { initialDelayMs: 100, maxDelayMs: 2_000 },
     hedge: options.hedge === false ? false : { ...DEFAULT_HEDGE, ...options.hedge },
@@ -143,17 +143,15 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
             store.batchSent(request.id, JSON.stringify(request));
           },
         });
-  const deps: SlotDeps = {
+  const deps: SubcallDeps = {
     selector,
     health,
     counters,
     settings,
     changed: (ms) => changed.wait(ms),
     attempt: attemptContext,
-    start: (ctx, entry, request, job, attempt) =>
-      batcher && servesBatches(entry)
-        ? batcher.start(ctx, entry, request, job, attempt)
-        : startAttempt(ctx, entry, request, job, attempt),
+    start: (ctx, spec) =>
+      batcher && servesBatches(spec.entry) ? batcher.start(ctx, spec) : startAttempt(ctx, spec),
   };
 
   const completeOne = async (request: SubcallRequest, signal: AbortSignal): Promise<SubcallResult> => {
@@ -161,7 +159,7 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
     const model = request.model ?? options.model;
     const hash = subcallKey(request, model);
     store.begin(runId, hash);
-    const memo = memoize ? store.memoised(hash) : undefined;
+    const memo = memoise ? store.memoised(hash) : undefined;
     if (memo) {
       counters.memoHits++;
       store.answered(runId, hash, memo);
@@ -192,7 +190,7 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
         store.answered(runId, hash, answer);
         return success(answer, performance.now() - started, answer.costMsats);
       }
-      const outcome = await runSlot(deps, request, needs, hash, Date.now() + deadlineMs, signal);
+      const outcome = await runSubcall(deps, request, needs, hash, Date.now() + deadlineMs, signal);
       const latencyMs = performance.now() - started;
       if (!outcome.ok) {
         counters.failed++;

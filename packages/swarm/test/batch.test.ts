@@ -27,7 +27,7 @@ afterAll(() => cleanup.run());
 
 describe("batched dispatch (scripted providers)", () => {
   it("answers 400 sub-calls with a few batched requests, each item in its place", async () => {
-    const swarm = await createSwarm({ relays: [relayUrl], hedge: false, memoize: false });
+    const swarm = await createSwarm({ relays: [relayUrl], hedge: false, memoise: false });
     cleanup.add(() => swarm.close());
     await swarm.directory.waitFor(4);
     const prompts = Array.from({ length: 400 }, (_, i) => ask(`batched ${i}`));

@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { getPublicKey, RelayPool, signEvent } from "@pylon/nostr";
 import { type AnnouncementSpec, buildAnnouncement } from "@pylon/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ProviderDirectory } from "../src/index.js";
+import { ProviderDirectory } from "../src/directory.js";
 import { Cleanup, MODEL, relay, waitFor } from "./harness.js";
 
 const cleanup = new Cleanup();

@@ -5,7 +5,8 @@
 
 import type { RunningProvider } from "@pylon/provider";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSwarm, maxInFlight, type Swarm } from "../src/index.js";
+import { createSwarm, type Swarm } from "../src/index.js";
+import { maxInFlight } from "../src/selection.js";
 import { ask, Cleanup, MODEL, relay, scriptedNode, stored } from "./harness.js";
 
 const cleanup = new Cleanup();

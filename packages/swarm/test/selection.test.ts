@@ -6,7 +6,9 @@ import { randomBytes } from "node:crypto";
 import { RelayPool, signEvent } from "@pylon/nostr";
 import { type AnnouncementSpec, buildAnnouncement } from "@pylon/protocol";
 import { afterAll, describe, expect, it } from "vitest";
-import { createSelector, HealthBook, type JobNeeds, ProviderDirectory, serves } from "../src/index.js";
+import { ProviderDirectory } from "../src/directory.js";
+import { HealthBook } from "../src/health.js";
+import { createSelector, type JobNeeds, serves } from "../src/selection.js";
 
 // Never dialled: the directory is fed by ingest() here.
 const pool = new RelayPool(["ws://127.0.0.1:9"]);

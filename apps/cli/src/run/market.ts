@@ -102,7 +102,7 @@ export async function openMarket(options: MarketOptions): Promise<Market> {
     if (!options.mint || !strategy) return undefined;
     // By kind name: kinds this code does not know (added to the store later) are left out, not miscounted.
     const totals = new Map<string, number>();
-    for (const event of store.tabEvents(opened.pubkey, options.mint)) {
+    for (const event of store.tabs.events(opened.pubkey, options.mint)) {
       if (event.runId === opened.runId) totals.set(event.kind, (totals.get(event.kind) ?? 0) + event.msats);
     }
     const msats = (kind: string) => totals.get(kind) ?? 0;
@@ -148,7 +148,7 @@ export async function openMarket(options: MarketOptions): Promise<Market> {
 /** Deposits less refunds of one run id's tabs so far, in sats. */
 function netDepositedSats(store: RunStore, buyer: string, mint: string, runId: string): number {
   let msats = 0;
-  for (const event of store.tabEvents(buyer, mint)) {
+  for (const event of store.tabs.events(buyer, mint)) {
     if (event.runId !== runId) continue;
     if (event.kind === "deposit") msats += event.msats;
     else if (event.kind !== "charge") msats -= event.msats; // refunds (and reclaims) came back

@@ -5,13 +5,19 @@
  *   and after a backoff the job goes to a provider not tried yet (or, when all were, any).
  * - a straggler (running longer than the market's observed tail latency) gets one duplicate elsewhere; the
  *   first answer wins and the other is cancelled with kind 5.
- * The slot ends at the first answer, after `maxAttempts` failed jobs, or at its deadline.
+ * The sub-call ends at the first answer, after `maxAttempts` failed jobs, or at its deadline.
  */
 import { backoffDelay, type JobOutcome } from "@pylon/nostr";
 import type { SubcallRequest } from "@pylon/rlm";
 import type { ProviderEntry } from "./directory.js";
 import type { HealthBook } from "./health.js";
-import { type Attempt, type AttemptContext, type AttemptResult, startAttempt } from "./job-attempt.js";
+import {
+  type Attempt,
+  type AttemptContext,
+  type AttemptFailure,
+  type AttemptResult,
+  startAttempt,
+} from "./job-attempt.js";
 import type { PaymentJob } from "./payment.js";
 import { type JobNeeds, quoteMsats, type Selector } from "./selection.js";
 import type { SwarmCounters } from "./swarm-counters.js";
@@ -27,7 +33,7 @@ export interface HedgePolicy {
   minSamples: number;
 }
 
-export interface SlotSettings {
+export interface SubcallSettings {
   maxAttempts: number;
   backoff: { initialDelayMs: number; maxDelayMs: number };
   hedge: HedgePolicy | false;
@@ -36,30 +42,30 @@ export interface SlotSettings {
 /** Starts one attempt at a provider: a plain job, or an item of a batch (see BatchDispatcher). */
 export type StartAttempt = typeof startAttempt;
 
-export interface SlotDeps {
+export interface SubcallDeps {
   selector: Selector;
   health: HealthBook;
   counters: SwarmCounters;
   attempt: (hash: string, hedge: boolean) => AttemptContext;
   /** Resolves when capacity may have freed up (a job ended, the directory changed), or after `ms`. */
   changed: (ms: number) => Promise<void>;
-  settings: SlotSettings;
+  settings: SubcallSettings;
   /** Default: a plain job per attempt. */
   start?: StartAttempt;
 }
 
-export type SlotOutcome =
+export type SubcallOutcome =
   | { ok: true; outcome: JobOutcome; costMsats: number; entry: ProviderEntry }
   | { ok: false; error: string; provider: string };
 
-export async function runSlot(
-  deps: SlotDeps,
+export async function runSubcall(
+  deps: SubcallDeps,
   request: SubcallRequest,
   needs: JobNeeds,
   hash: string,
   deadline: number,
   signal: AbortSignal,
-): Promise<SlotOutcome> {
+): Promise<SubcallOutcome> {
   const { selector, health, counters, settings } = deps;
   const tried = new Set<string>();
   const running = new Set<Attempt>();
@@ -79,10 +85,10 @@ export async function runSlot(
     if (tried.size > 1 && !hedge) counters.redispatches++;
     if (hedge) counters.hedges++;
     const start = deps.start ?? startAttempt;
-    running.add(start(deps.attempt(hash, hedge), entry, request, job, { hedge, deadline }));
+    running.add(start(deps.attempt(hash, hedge), { entry, request, job, hedge, deadline }));
   };
 
-  /** Providers with room, preferring ones this slot has not tried yet. */
+  /** Providers with room, preferring ones this sub-call has not tried yet. */
   const pickFresh = (): ProviderEntry | undefined => selector.pick(needs, tried);
   const pickAny = (): ProviderEntry | undefined =>
     pickFresh() ?? selector.pick(needs, new Set(runningProviders()));
@@ -201,30 +207,22 @@ export async function runSlot(
   }
 }
 
-function recordFailure(deps: SlotDeps, result: Extract<AttemptResult, { ok: false }>): void {
-  const { health, counters } = deps;
-  const provider = result.entry.pubkey;
-  switch (result.failure) {
-    case "busy":
-      counters.busy++;
-      health.busy(provider);
-      return;
-    case "no-ack":
-      counters.noAck++;
-      health.failed(provider);
-      return;
-    case "timeout":
-      counters.timeouts++;
-      health.failed(provider);
-      return;
-    case "error":
-      counters.errors++;
-      health.failed(provider);
-      return;
-    case "not-published":
-    case "aborted":
-      return;
-  }
+/** The counter each failure a provider is to blame for (or `busy`) adds to. */
+const FAILURE_COUNTERS: Partial<Record<AttemptFailure, keyof SwarmCounters>> = {
+  busy: "busy",
+  "no-ack": "noAck",
+  timeout: "timeouts",
+  error: "errors",
+};
+
+function recordFailure(deps: SubcallDeps, result: Extract<AttemptResult, { ok: false }>): void {
+  const { failure, entry } = result;
+  // "not-published" and "aborted" are our side's doing: nothing to count against the provider.
+  const counter = FAILURE_COUNTERS[failure];
+  if (counter === undefined) return;
+  deps.counters[counter]++;
+  if (failure === "busy") deps.health.busy(entry.pubkey);
+  else deps.health.failed(entry.pubkey);
 }
 
 /** Resolves after `ms`, or as soon as any of the signals aborts (its timer then cleared). */

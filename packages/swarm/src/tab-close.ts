@@ -1,0 +1,112 @@
+/**
+ * The end of a run's tabs: each open tab is closed with a close job (`["param","tab","close"]`) whose
+ * result carries the refund token, which the wallet takes in; then this run's deposits whose lock expired
+ * unredeemed are reclaimed (reclaim.ts), which settles their tabs as well.
+ */
+import { type JobClient, JobError, type JobOutcome } from "@pylon/nostr";
+import { type LockedDeposit, type ReclaimWallet, reclaimExpiredDeposits } from "./reclaim.js";
+import { closingChargeMsats } from "./tab-ledger.js";
+import type { TabEventKind, TabStore } from "./tab-store.js";
+
+/** The wallet parts a close needs; without `reclaim` and `proofs`, expired deposits are left to the wallet. */
+export interface CloseWallet extends Partial<ReclaimWallet> {
+  receive(token: string): Promise<{ amount: number }>;
+}
+
+/** Sats a run's tabs gave back. */
+export interface ReturnedSats {
+  /** Taken back from closed tabs. */
+  refundedSats: number;
+  /** Face value of expired deposits reclaimed; the wallet gained this less `reclaimFeeSats`. */
+  reclaimedSats: number;
+  reclaimFeeSats: number;
+}
+
+export interface TabCloseContext {
+  client: JobClient;
+  tabs: TabStore;
+  mintUrl: string;
+  wallet: CloseWallet;
+  /** Timeout of each close job, ms. */
+  closeTimeoutMs: number;
+  returned: ReturnedSats;
+  /** Writes one payment event of the tab at `provider` (this run's). */
+  record(
+    provider: string,
+    kind: TabEventKind,
+    msats: number,
+    extra?: { token?: string; balanceMsats?: number },
+  ): void;
+  /** The tab at `provider` is settled: nothing is left on it. */
+  closed(provider: string): void;
+}
+
+/** Closes every open tab; resolves with why each tab that could not be closed was not, by provider. */
+export async function closeOpenTabs(ctx: TabCloseContext): Promise<Map<string, string>> {
+  const open = ctx.tabs.list(ctx.client.pubkey, ctx.mintUrl).filter((t) => t.state === "open");
+  const closing = await Promise.allSettled(open.map((row) => closeTab(ctx, row.provider)));
+  const unclosed = new Map<string, string>();
+  closing.forEach((c, i) => {
+    const provider = open[i]?.provider;
+    if (c.status === "rejected" && provider) unclosed.set(provider, String(c.reason));
+  });
+  return unclosed;
+}
+
+/** Closes one open tab: the provider returns its whole-sat balance as a token, which the wallet takes in. */
+async function closeTab(ctx: TabCloseContext, provider: string): Promise<void> {
+  const { client } = ctx;
+  const deadline = Date.now() + ctx.closeTimeoutMs;
+  let outcome: JobOutcome;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      outcome = await client.submit(
+        { prompt: "close", provider, encryption: "nip44", extraParams: { tab: "close" } },
+        { timeoutMs: Math.max(1, deadline - Date.now()) },
+      );
+      break;
+    } catch (error) {
+      // "jobs on this tab are still running" (ones we gave up on, finishing there) and "please retry"
+      // (its mint was briefly unreachable) pass: ask again until the close's deadline.
+      const retryable = error instanceof JobError && /still running|retry/i.test(error.message);
+      const pause = Math.min(2_000, 250 * 2 ** attempt);
+      if (!retryable || Date.now() + pause >= deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, pause));
+    }
+  }
+  const token = outcome.output.trim();
+  let sats = 0;
+  if (token.startsWith("cashu")) sats = (await ctx.wallet.receive(token)).amount;
+  ctx.returned.refundedSats += sats;
+  const rest = outcome.result.tabMsats ?? 0;
+  const totals = ctx.tabs.list(client.pubkey, ctx.mintUrl).find((t) => t.provider === provider);
+  // The row adds up every run's tab with this provider: earlier refunds are not this close's charges.
+  const charged = totals ? closingChargeMsats(totals, sats * 1000, rest) : 0;
+  if (charged !== 0) ctx.record(provider, "charge", charged, { balanceMsats: rest });
+  ctx.record(provider, "refund", sats * 1000, { token, balanceMsats: rest });
+  ctx.closed(provider);
+}
+
+/**
+ * Takes back this run's deposits whose lock expired and that nobody redeemed (removing them from
+ * `deposits`). A deposit that reached its provider comes back as a refund of its tab (what it counted for
+ * there), which settles the tab. Resolves with the failed reclaims, as messages.
+ */
+export async function reclaimExpired(ctx: TabCloseContext, deposits: LockedDeposit[]): Promise<string[]> {
+  const { wallet } = ctx;
+  if (!wallet.reclaim || !wallet.proofs || deposits.length === 0) return [];
+  const report = await reclaimExpiredDeposits(
+    { reclaim: wallet.reclaim.bind(wallet), proofs: wallet.proofs.bind(wallet) },
+    ctx.mintUrl,
+    deposits,
+  );
+  ctx.returned.reclaimedSats += report.sats;
+  ctx.returned.reclaimFeeSats += report.feeSats;
+  for (const { deposit } of report.deposits) {
+    deposits.splice(deposits.indexOf(deposit), 1);
+    if (!deposit.sent) continue; // never left: the tab already took it off
+    ctx.record(deposit.provider, "refund", deposit.msats);
+    ctx.closed(deposit.provider);
+  }
+  return report.errors.map((e) => `reclaim of the deposits locked by ${e.opId}: ${e.error}`);
+}
