@@ -7,6 +7,8 @@
 
 // Its one error type: callers branch on `code`.
 export { WalletError, type WalletErrorCode } from "./errors.js";
+// One spelling of a mint's URL, so wallets, providers and buyers compare mints alike.
+export { canonicalMintUrl } from "./mint-session.js";
 // What the wallet's methods take and return.
 export type { P2PKKeyPair } from "./keys.js";
 export type { FundOptions } from "./ops/fund.js";
