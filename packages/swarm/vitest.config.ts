@@ -1,11 +1,6 @@
-import { defineConfig } from "vitest/config";
+// By path, not "@pylon/testkit/vitest": vitest's default config loader leaves package imports to Node, and
+// Node 20 cannot load testkit's TypeScript.
+import { defineTestConfig } from "../testkit/src/vitest.js";
 
-export default defineConfig({
-  test: {
-    include: ["test/**/*.test.ts"],
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
-    // Relays, providers and (for one file) a Pyodide REPL share two cores: one file at a time.
-    fileParallelism: false,
-  },
-});
+// Relays, providers and (for one file) a Pyodide REPL share two cores: one file at a time.
+export default defineTestConfig({ serial: true });
