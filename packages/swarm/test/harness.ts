@@ -9,6 +9,7 @@ import { type AnnouncementSpec, buildAnnouncement, type NostrEvent } from "@pylo
 import type { SubcallRequest } from "@pylon/rlm";
 import { type Cleanup, nowSec } from "@pylon/testkit";
 import { type LocalMarketSpec, MODEL, type ScriptedNode, startLocalMarket } from "@pylon/testkit/market";
+import type { PylonWallet } from "@pylon/wallet";
 import { expect } from "vitest";
 import { createSwarm, type Swarm, type SwarmOptions, type TabSummary } from "../src/index.js";
 
@@ -88,4 +89,44 @@ export function expectTabAgrees(tabs: TabSummary[], node: ScriptedNode["node"]):
   expect(mine.depositedMsats).toBe(totals.depositedMsats);
   expect(mine.chargedMsats).toBe(totals.chargedMsats);
   expect(mine.refundedMsats).toBe(totals.refundedMsats);
+}
+
+/**
+ * Each paid node redeems what it holds; its books must show no job served unpaid, nothing still reserved,
+ * held or lost, and agree with the buyer's tabs. Returns the providers' ecash and what they charged.
+ */
+export async function expectProvidersSettled(
+  nodes: ScriptedNode[],
+  tabs: TabSummary[],
+): Promise<{ ecashSats: number; chargedMsats: number }> {
+  let ecashSats = 0;
+  let chargedMsats = 0;
+  for (const n of nodes) {
+    expect(n.node.status().jobs.paymentRequired).toBe(0);
+    await n.node.payments?.redeemNow();
+    const earnings = n.node.status().earnings!;
+    const totals = n.node.payments!.tabTotals();
+    expect(totals.reservedMsats).toBe(0);
+    expect(earnings.heldSats).toBe(0);
+    expect(earnings.lostSats).toBe(0);
+    expectTabAgrees(tabs, n.node);
+    ecashSats += earnings.walletSats;
+    chargedMsats += totals.chargedMsats;
+  }
+  return { ecashSats, chargedMsats };
+}
+
+/** The accounting invariant, to the sat: what the buyer spent = providers' ecash + mint fees + reclaimable. */
+export async function expectInvariant(
+  market: { buyer: PylonWallet; mint: PaidMarket["mint"] },
+  fundedSats: number,
+  providersEcash: number,
+) {
+  await market.buyer.checkPending();
+  const stats = market.mint.stats();
+  const balance = market.buyer.balance().total;
+  const spent = fundedSats - balance.unspent - balance.reserved;
+  const fees = stats.inputFees + stats.lightningFees;
+  expect(spent).toBe(providersEcash + fees + balance.pending);
+  return { spent, fees, reclaimable: balance.pending, minted: stats.minted };
 }

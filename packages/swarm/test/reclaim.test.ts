@@ -4,7 +4,14 @@ import { Cleanup, waitFor } from "@pylon/testkit";
 import { PRICES } from "@pylon/testkit/market";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CashuTabOptions, type CashuTabStrategy, cashuTabStrategy, createSwarm } from "../src/index.js";
-import { announceProvider, ask, expectTabAgrees, type PaidMarket, paidMarket } from "./harness.js";
+import {
+  announceProvider,
+  ask,
+  expectInvariant,
+  expectTabAgrees,
+  type PaidMarket,
+  paidMarket,
+} from "./harness.js";
 
 // Real relay, real mint (HTTP, input fee 100 ppk), real wallet; one paid scripted node that answers, and a
 // "dead" paid provider: announced (cashu at our mint, a payment key, NIP-44) but nobody behind it, so the
@@ -113,21 +120,16 @@ async function runWithDeadProvider(tabsAtClose: CashuTabOptions["tabsAtClose"]) 
 }
 
 /** Buyer spent = providers' ecash + mint fees + the buyer's reclaimable locked value, to the sat. */
-async function expectInvariant(): Promise<{
+async function expectBooks(): Promise<{
   spent: number;
   providers: number;
   fees: number;
   pending: number;
 }> {
   await node.node.payments?.redeemNow();
-  await buyer.checkPending();
   const providers = node.node.status().earnings!.walletSats;
-  const stats = theMint.stats();
-  const balance = buyer.balance().total;
-  const spent = FUNDED - balance.unspent - balance.reserved;
-  const fees = stats.inputFees + stats.lightningFees;
-  expect(spent).toBe(providers + fees + balance.pending);
-  return { spent, providers, fees, pending: balance.pending };
+  const { spent, fees, reclaimable } = await expectInvariant({ buyer, mint: theMint }, FUNDED, providers);
+  return { spent, providers, fees, pending: reclaimable };
 }
 
 describe("reclaiming expired deposits at the end of a run (real mint, relay and wallet)", () => {
@@ -165,7 +167,7 @@ describe("reclaiming expired deposits at the end of a run (real mint, relay and 
     expectTabAgrees(tabs, node.node);
 
     // Nothing reclaimable is left, and every sat is accounted for.
-    const figures = await expectInvariant();
+    const figures = await expectBooks();
     expect(figures.pending).toBe(0);
     expect(node.node.status().earnings!.lostSats).toBe(0);
     console.log(
@@ -197,7 +199,7 @@ describe("reclaiming expired deposits at the end of a run (real mint, relay and 
     expect(buyer.balance().total.unspent - run.unspentBefore).toBe(
       strategy.reclaimedSats - strategy.reclaimFeeSats,
     );
-    const figures = await expectInvariant();
+    const figures = await expectBooks();
     expect(figures.pending).toBe(0);
   }, 60_000);
 });

@@ -6,7 +6,7 @@ import { fundedWallet, type ScriptedNode, scriptedNode, startTestMint } from "@p
 import type { PylonWallet } from "@pylon/wallet";
 import { afterEach, describe, expect, it } from "vitest";
 import { cashuTabStrategy, createSwarm } from "../src/index.js";
-import { ask, expectTabAgrees } from "./harness.js";
+import { ask, expectInvariant, expectProvidersSettled } from "./harness.js";
 
 // Per case: a real relay on a SQLite FILE (events survive its restart) on a fixed port, a real mint (HTTP,
 // input fee 100 ppk), 3 paid provider nodes whose scripted backends take 40 ms an answer, and a swarm
@@ -163,31 +163,17 @@ async function runAcrossRestart({ ackTimeoutMs, limitsAfter }: RestartCase): Pro
   closed = true;
   expect(strategy.tabs().every((t) => t.state === "closed")).toBe(true);
 
-  let providersEcash = 0;
-  let chargedMsats = 0;
-  for (const n of nodes) {
-    expect(n.node.status().jobs.paymentRequired).toBe(0);
-    await n.node.payments?.redeemNow();
-    const earnings = n.node.status().earnings!;
-    const totals = n.node.payments!.tabTotals();
-    expect(totals.reservedMsats).toBe(0);
-    expect(earnings.heldSats).toBe(0);
-    expect(earnings.lostSats).toBe(0);
-    // The buyer's run store agrees with the provider's tab, to the msat.
-    expectTabAgrees(strategy.tabs(), n.node);
-    providersEcash += earnings.walletSats;
-    chargedMsats += totals.chargedMsats;
-  }
+  // Every node's books settled, and the buyer's run store agrees with each provider's tab, to the msat.
+  const { ecashSats: providersEcash, chargedMsats } = await expectProvidersSettled(nodes, strategy.tabs());
   // Charged once per generation at most (so never twice for one job), each within its quote.
   expect(chargedMsats).toBeGreaterThan(0);
   expect(chargedMsats).toBeLessThanOrEqual(calls * MAX_JOB_MSATS);
   // The accounting invariant, to the sat: buyer spent = providers' ecash + mint fees + reclaimable.
-  await buyer.checkPending();
-  const stats = theMint.stats();
-  const balance = buyer.balance().total;
-  const reclaimable = balance.pending;
-  const spent = FUNDED - balance.unspent - balance.reserved;
-  expect(spent).toBe(providersEcash + stats.inputFees + stats.lightningFees + reclaimable);
+  const { spent, fees, reclaimable } = await expectInvariant(
+    { buyer, mint: theMint },
+    FUNDED,
+    providersEcash,
+  );
   expect(reclaimable).toBe(0);
   expect(strategy.reclaimedSats).toBe(0); // no deposit expired: every one was redeemed by its provider
 
@@ -198,7 +184,7 @@ async function runAcrossRestart({ ackTimeoutMs, limitsAfter }: RestartCase): Pro
       `answers; served after the restart ${servedAfter.join("/")}; ${counters.jobsSent} jobs sent, ` +
       `${counters.redispatches} re-dispatched, ${counters.noAck} no-ack, ${counters.timeouts} timeouts, ` +
       `${counters.errors} errors, ${counters.busy} busy; ${calls} generations, charged ${chargedMsats} ` +
-      `msats; spent ${spent} = providers ${providersEcash} + fees ${stats.inputFees + stats.lightningFees} ` +
+      `msats; spent ${spent} = providers ${providersEcash} + fees ${fees} ` +
       `+ reclaimable ${reclaimable}; REQs refused by the restarted relay ${JSON.stringify(refusedReqs)}`,
   );
 }
