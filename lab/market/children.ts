@@ -30,7 +30,8 @@ export class Child {
     private readonly onMessage: (message: Message) => void = () => {},
     /** Where the child's warnings and errors go (its stderr, line by line). */
     private readonly onStderr: (line: string) => void = () => {},
-    private readonly readyTimeoutMs = 30_000,
+    // Generous: eight children loading the market through tsx at once on a busy 2-core machine.
+    private readonly readyTimeoutMs = 90_000,
   ) {}
 
   get alive(): boolean {
