@@ -6,7 +6,7 @@
 //   node scripts/bench/run-all.mjs --only relay,swarm-fanout   run some, render with the others' last JSON
 //   node scripts/bench/run-all.mjs --render        render from the last JSON only (no benchmark runs)
 //   [--results DIR] [--out FILE]
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -48,8 +48,8 @@ function runStep(step) {
   const loadavg = os.loadavg()[0];
   console.error(`\n▶ ${step.id}: ${step.shown}`);
   return new Promise((resolve) => {
-    const child = spawn(command, args, {
-      cwd: path.join(ROOT, step.cwd ?? "."),
+    const child = spawn(path.resolve(ROOT, command), args, {
+      cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"],
       detached: true, // its own process group, so a timeout takes its children too
     });
@@ -116,14 +116,6 @@ if (!values.render) {
   if (wanted)
     for (const id of wanted) if (!STEPS.some((s) => s.id === id)) throw new Error(`unknown step ${id}`);
   const started = Date.now();
-  // Compile each package's benchmarks once (tsconfig.bench.json → dist-bench), as its `bench` script does.
-  for (const pkg of new Set(steps.map((s) => s.pkg))) {
-    const config = path.join(ROOT, pkg, "tsconfig.bench.json");
-    if (!existsSync(config)) continue;
-    console.error(`compiling ${pkg} benchmarks…`);
-    const r = spawnSync(path.join(ROOT, "node_modules/.bin/tsc"), ["-p", config], { stdio: "inherit" });
-    if (r.status !== 0) throw new Error(`tsc -p ${config} failed`);
-  }
   const metas = [];
   for (const step of steps) metas.push(await runStep(step));
   const run = {

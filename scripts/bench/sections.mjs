@@ -66,22 +66,12 @@ export const SECTIONS = {
   },
 
   nostr(d) {
-    const groups = d.files.flatMap((f) => f.groups);
-    const find = (group, name) =>
-      groups.find((g) => g.fullName.endsWith(group))?.benchmarks.find((b) => b.name.startsWith(name));
-    const rows = [
-      ["verify one event", "verify one event"],
-      ["sign one event", "sign one event"],
-    ].map(([label, group]) => {
-      const js = find(group, "pure JS");
-      const wasm = find(group, "wasm");
-      return [
-        `${label}, mean`,
-        `${num(js?.mean, 2)} ms`,
-        `${num(wasm?.mean, 2)} ms`,
-        x(js?.mean / wasm?.mean, 1),
-      ];
-    });
+    const rows = d.operations.map((o) => [
+      `${o.operation}, mean`,
+      `${num(o.js.meanMs, 2)} ms`,
+      `${num(o.wasm.meanMs, 2)} ms`,
+      x(o.speedup, 1),
+    ]);
     return table(["operation", "pure JS", "nostr-wasm", "speed-up"], rows);
   },
 

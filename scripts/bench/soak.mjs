@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// `npm run soak`: compiles the swarm's bench/soak code and runs the soak (packages/swarm/soak/soak.ts),
-// its figures to scripts/bench/results/soak.json (the next `npm run bench`, or `run-all.mjs --render`,
-// puts them in docs/benchmarks.md). Extra arguments go to the soak: `npm run soak -- --subcalls 500`.
+// `npm run soak`: runs the soak (lab/soak/soak.ts, through the tsx loader, with a forced GC available for
+// its memory check), its figures to scripts/bench/results/soak.json (the next `npm run bench`, or
+// `run-all.mjs --render`, puts them in docs/benchmarks.md). Extra arguments go to the soak: `npm run soak -- --subcalls 500`.
 // Exits with the soak's status: non-zero when a check failed.
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -12,23 +12,13 @@ import { fileURLToPath } from "node:url";
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 const results = path.join(ROOT, "scripts/bench/results");
 mkdirSync(results, { recursive: true });
-const tsc = spawnSync(
-  path.join(ROOT, "node_modules/.bin/tsc"),
-  ["-p", "packages/swarm/tsconfig.bench.json"],
-  {
-    cwd: ROOT,
-    stdio: "inherit",
-  },
-);
-if (tsc.status !== 0) process.exit(tsc.status ?? 1);
-
 const extra = process.argv.slice(2);
 const json = path.join(results, "soak.json");
 const started = Date.now();
 const loadavg = os.loadavg()[0];
 const child = spawn(
   process.execPath,
-  ["--expose-gc", "packages/swarm/dist-bench/soak/soak.js", ...extra, "--json", json],
+  ["--expose-gc", "--import", "tsx", "lab/soak/soak.ts", ...extra, "--json", json],
   {
     cwd: ROOT,
     stdio: "inherit",

@@ -6,21 +6,24 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { RelayPool } from "@pylon/nostr";
+import { Cleanup, tempDir, waitFor } from "@pylon/testkit";
+import { scriptedNode, startLocalMarket, startTestRelay } from "@pylon/testkit/market";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSwarm } from "../src/index.js";
-import { ask, Cleanup, relay, scriptedNode, stored, tempDir, waitFor } from "./harness.js";
+import { ask, startSwarm, stored } from "./harness.js";
 
 const cleanup = new Cleanup();
 let relayUrl: string;
 const batchers: string[] = [];
 
 beforeAll(async () => {
-  relayUrl = (await relay(cleanup)).url;
-  for (let i = 0; i < 4; i++) {
-    const node = await scriptedNode(cleanup, relayUrl, { latencyMs: 5, slots: 4, queue: 100 });
-    batchers.push(node.pubkey);
-  }
+  const market = await startLocalMarket(cleanup, {
+    providers: 4,
+    node: { latencyMs: 5, slots: 4, queue: 100 },
+  });
+  relayUrl = market.relay.url;
+  for (const { node } of market.nodes) batchers.push(node.pubkey);
 });
 
 afterAll(() => cleanup.run());
@@ -46,8 +49,8 @@ describe("batched dispatch (scripted providers)", () => {
   }, 60_000);
 
   it("keeps each batched request inside the relay's event size: long prompts are split over several", async () => {
-    const own = await relay(cleanup);
-    await scriptedNode(cleanup, own.url, { slots: 4, queue: 60 });
+    const own = await startTestRelay(cleanup);
+    await scriptedNode(cleanup, { relays: [own.url], slots: 4, queue: 60 });
     const swarm = await createSwarm({ relays: [own.url], hedge: false });
     cleanup.add(() => swarm.close());
     await swarm.directory.waitFor(1);
@@ -66,8 +69,13 @@ describe("batched dispatch (scripted providers)", () => {
   }, 60_000);
 
   it("sends plain jobs to a provider that takes no batches, and when batching is off", async () => {
-    const own = await relay(cleanup);
-    const plain = await scriptedNode(cleanup, own.url, { maxBatch: 0, slots: 4, queue: 20 });
+    const own = await startTestRelay(cleanup);
+    const { node: plain } = await scriptedNode(cleanup, {
+      relays: [own.url],
+      slots: 4,
+      queue: 20,
+      config: { maxBatch: 0 },
+    });
     const swarm = await createSwarm({ relays: [own.url], hedge: false });
     cleanup.add(() => swarm.close());
     await swarm.directory.waitFor(1);
@@ -93,8 +101,8 @@ describe("batched dispatch (scripted providers)", () => {
   }, 60_000);
 
   it("reads an interrupted run's in-flight batch back from the relay instead of sending it again", async () => {
-    const own = await relay(cleanup);
-    await scriptedNode(cleanup, own.url, { latencyMs: 600, slots: 8, queue: 8 });
+    const own = await startTestRelay(cleanup);
+    await scriptedNode(cleanup, { relays: [own.url], latencyMs: 600, slots: 8, queue: 8 });
     const secretKey = new Uint8Array(randomBytes(32));
     const file = path.join(await tempDir(cleanup), "batch-crash.db");
     const prompts = Array.from({ length: 8 }, (_, i) => ask(`in flight ${i}`));
@@ -111,15 +119,11 @@ describe("batched dispatch (scripted providers)", () => {
     db.exec(`UPDATE jobs SET status = 'sent', ended_at = NULL; UPDATE subcalls SET status = 'dispatched';`);
     db.close();
 
-    const resumed = await createSwarm({
-      relays: [own.url],
-      store: file,
-      runId: "crash",
-      secretKey,
-      hedge: false,
-    });
-    cleanup.add(() => resumed.close());
-    await resumed.directory.waitFor(1);
+    const resumed = await startSwarm(
+      cleanup,
+      { relays: [own.url], store: file, runId: "crash", secretKey, hedge: false },
+      1,
+    );
     const results = await resumed.complete(prompts, new AbortController().signal);
     expect(results.map((r) => r.ok && r.text)).toEqual(prompts.map((_, i) => `answer to: in flight ${i}`));
     expect(resumed.counters.recovered).toBe(8);

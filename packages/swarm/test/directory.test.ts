@@ -5,16 +5,17 @@
 import { randomBytes } from "node:crypto";
 import { getPublicKey, RelayPool, signEvent } from "@pylon/nostr";
 import { type AnnouncementSpec, buildAnnouncement } from "@pylon/protocol";
+import { Cleanup, waitFor } from "@pylon/testkit";
+import { MODEL, startTestRelay } from "@pylon/testkit/market";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ProviderDirectory } from "../src/directory.js";
-import { Cleanup, MODEL, relay, waitFor } from "./harness.js";
 
 const cleanup = new Cleanup();
 let pool: RelayPool;
 const now = () => Math.floor(Date.now() / 1000);
 
 beforeAll(async () => {
-  const running = await relay(cleanup);
+  const running = await startTestRelay(cleanup);
   pool = new RelayPool([running.url]);
   cleanup.add(() => pool.close());
 });

@@ -3,23 +3,21 @@
  * backend: a batch the size of a big llm_batch, spread by capacity, all answered, none over capacity.
  */
 
-import type { RunningProvider } from "@pylon/provider";
+import { Cleanup } from "@pylon/testkit";
+import { MODEL, type ScriptedNode, startLocalMarket } from "@pylon/testkit/market";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSwarm, type Swarm } from "../src/index.js";
+import type { createSwarm, Swarm } from "../src/index.js";
 import { maxInFlight } from "../src/selection.js";
-import { ask, Cleanup, MODEL, relay, scriptedNode, stored } from "./harness.js";
+import { ask, startSwarm, stored } from "./harness.js";
 
 const cleanup = new Cleanup();
 let relayUrl: string;
-let nodes: RunningProvider[];
+let nodes: Array<ScriptedNode["node"]>;
 
 beforeAll(async () => {
-  relayUrl = (await relay(cleanup)).url;
-  nodes = await Promise.all(
-    [1, 2, 3, 4].map((i) =>
-      scriptedNode(cleanup, relayUrl, { name: `node ${i}`, latencyMs: 10, slots: 2, queue: 2 }),
-    ),
-  );
+  const market = await startLocalMarket(cleanup, { providers: 4, node: { latencyMs: 10 } });
+  relayUrl = market.relay.url;
+  nodes = market.nodes.map((n) => n.node);
 });
 
 afterAll(() => cleanup.run());
@@ -28,10 +26,7 @@ async function swarm(
   options: Parameters<typeof createSwarm>[0] = {},
   expected = nodes.length,
 ): Promise<Swarm> {
-  const created = await createSwarm({ relays: [relayUrl], ...options });
-  cleanup.add(() => created.close());
-  await created.directory.waitFor(expected);
-  return created;
+  return startSwarm(cleanup, { relays: [relayUrl], ...options }, expected);
 }
 
 describe("swarm dispatch over real scripted providers", () => {
@@ -89,12 +84,14 @@ describe("swarm dispatch over real scripted providers", () => {
   }, 120_000);
 
   it("filters by model, and honours allow and block lists", async () => {
-    const [first, second] = nodes as [RunningProvider, RunningProvider];
+    const [first, second] = nodes as [ScriptedNode["node"], ScriptedNode["node"]];
     const blocked = await swarm({ directory: { block: [first.pubkey] } }, 3);
     expect(blocked.directory.live().map((e) => e.pubkey)).not.toContain(first.pubkey);
-    const pinned = await createSwarm({ relays: [relayUrl], directory: { allow: [second.pubkey] } });
-    cleanup.add(() => pinned.close());
-    await pinned.directory.waitFor(1);
+    const pinned = await startSwarm(
+      cleanup,
+      { relays: [relayUrl], directory: { allow: [second.pubkey] } },
+      1,
+    );
     expect(pinned.directory.all().map((e) => e.pubkey)).toEqual([second.pubkey]);
     const [result] = await pinned.complete([ask("pinned")], new AbortController().signal);
     expect(result?.provider).toBe(second.pubkey);

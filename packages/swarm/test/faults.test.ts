@@ -2,10 +2,11 @@
  * Faults against a real relay and real provider nodes serving a SCRIPTED backend: a node stopped mid-run,
  * a provider that never answers, one that fails every job, and the overall deadline.
  */
-import type { RunningProvider } from "@pylon/provider";
+import { Cleanup, waitFor } from "@pylon/testkit";
+import { scriptedNode, startTestRelay } from "@pylon/testkit/market";
 import { afterEach, describe, expect, it } from "vitest";
-import { createSwarm, type Swarm, type SwarmOptions } from "../src/index.js";
-import { ask, Cleanup, phantomProvider, relay, scriptedNode, stored, waitFor } from "./harness.js";
+import type { Swarm, SwarmOptions } from "../src/index.js";
+import { ask, phantomProvider, startSwarm, stored } from "./harness.js";
 
 let cleanup = new Cleanup();
 afterEach(async () => {
@@ -18,21 +19,20 @@ async function swarm(
   expected: number,
   options: Partial<SwarmOptions> = {},
 ): Promise<Swarm> {
-  const created = await createSwarm({ relays: [relayUrl], ...options });
-  cleanup.add(() => created.close());
-  await created.directory.waitFor(expected);
-  return created;
+  return startSwarm(cleanup, { relays: [relayUrl], ...options }, expected);
 }
 
 const signal = () => new AbortController().signal;
 
 describe("swarm faults with scripted providers", () => {
   it("re-dispatches the jobs of a provider stopped mid-run; every sub-call is answered", async () => {
-    const relayUrl = (await relay(cleanup)).url;
+    const relayUrl = (await startTestRelay(cleanup)).url;
     const nodes = await Promise.all(
-      [0, 1, 2, 3].map(() => scriptedNode(cleanup, relayUrl, { latencyMs: 150, slots: 2, queue: 2 })),
+      [0, 1, 2, 3].map(() =>
+        scriptedNode(cleanup, { relays: [relayUrl], latencyMs: 150, slots: 2, queue: 2 }),
+      ),
     );
-    const victim = nodes[0] as RunningProvider;
+    const victim = nodes[0]!.node;
     const s = await swarm(relayUrl, 4, { hedge: false });
     const batch = s.complete(
       Array.from({ length: 60 }, (_, i) => ask(`stop test ${i}`)),
@@ -63,9 +63,9 @@ describe("swarm faults with scripted providers", () => {
   });
 
   it("gives up on a provider that never acknowledges, re-dispatches, cancels, and then avoids it", async () => {
-    const relayUrl = (await relay(cleanup)).url;
+    const relayUrl = (await startTestRelay(cleanup)).url;
     await Promise.all(
-      [0, 1, 2].map(() => scriptedNode(cleanup, relayUrl, { latencyMs: 20, slots: 2, queue: 2 })),
+      [0, 1, 2].map(() => scriptedNode(cleanup, { relays: [relayUrl], latencyMs: 20, slots: 2, queue: 2 })),
     );
     const phantom = await phantomProvider(cleanup, relayUrl, { slots: 2, maxQueue: 2 });
     const s = await swarm(relayUrl, 4, { ackTimeoutMs: 800, hedge: false });
@@ -103,10 +103,15 @@ describe("swarm faults with scripted providers", () => {
   });
 
   it("retries a provider's error elsewhere, and avoids a provider that fails every job", async () => {
-    const relayUrl = (await relay(cleanup)).url;
-    const broken = await scriptedNode(cleanup, relayUrl, { fail: () => "internal", slots: 2, queue: 2 });
+    const relayUrl = (await startTestRelay(cleanup)).url;
+    const { node: broken } = await scriptedNode(cleanup, {
+      relays: [relayUrl],
+      fail: () => "internal",
+      slots: 2,
+      queue: 2,
+    });
     await Promise.all(
-      [0, 1].map(() => scriptedNode(cleanup, relayUrl, { latencyMs: 20, slots: 2, queue: 2 })),
+      [0, 1].map(() => scriptedNode(cleanup, { relays: [relayUrl], latencyMs: 20, slots: 2, queue: 2 })),
     );
     const s = await swarm(relayUrl, 3, { hedge: false });
     const results = await s.complete(
@@ -120,7 +125,7 @@ describe("swarm faults with scripted providers", () => {
   });
 
   it("fails a sub-call as a value at its deadline when nobody answers", async () => {
-    const relayUrl = (await relay(cleanup)).url;
+    const relayUrl = (await startTestRelay(cleanup)).url;
     const phantom = await phantomProvider(cleanup, relayUrl);
     const s = await swarm(relayUrl, 1, { ackTimeoutMs: 300, deadlineMs: 1_500, hedge: false });
     const started = Date.now();

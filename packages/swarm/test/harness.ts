@@ -1,129 +1,53 @@
 /**
- * Real parts for swarm tests: a local relay over WebSockets, provider nodes (`startProvider`) serving a
- * SCRIPTED backend, fake announcements for providers that never answer, and cleanup of everything.
+ * The swarm's own test parts; the local market itself (relay, mint, buyer wallets, scripted provider nodes,
+ * PRICES) is @pylon/testkit's. Here: announcements with nobody behind them, the sub-call shape, reading back
+ * what the relay holds, and testkit's paid market with its parts made certain.
  */
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import path from "node:path";
-import {
-  createScriptedBackend,
-  type ScriptedBackendOptions,
-  type ScriptedResponder,
-} from "@pylon/inference/scripted";
 import { type Filter, getPublicKey, RelayPool, signEvent } from "@pylon/nostr";
-import { buildAnnouncement, type NostrEvent } from "@pylon/protocol";
-import { quietLogger, type RunningProvider, startProvider } from "@pylon/provider";
-import { type RunningRelay, startRelay } from "@pylon/relay";
+import { type AnnouncementSpec, buildAnnouncement, type NostrEvent } from "@pylon/protocol";
 import type { SubcallRequest } from "@pylon/rlm";
+import { type Cleanup, nowSec } from "@pylon/testkit";
+import { type LocalMarketSpec, MODEL, type ScriptedNode, startLocalMarket } from "@pylon/testkit/market";
+import type { PylonWallet } from "@pylon/wallet";
+import { expect } from "vitest";
+import { createSwarm, type Swarm, type SwarmOptions, type TabSummary } from "../src/index.js";
 
-export const MODEL = "scripted-sub";
-
-export class Cleanup {
-  #tasks: Array<() => unknown> = [];
-  add(task: () => unknown): void {
-    this.#tasks.push(task);
-  }
-  async run(): Promise<void> {
-    for (const task of this.#tasks.splice(0).reverse()) {
-      try {
-        await task();
-      } catch {
-        // keep cleaning up
-      }
-    }
-  }
-}
-
-export async function tempDir(cleanup: Cleanup, prefix = "pylon-swarm-"): Promise<string> {
-  const dir = await mkdtemp(path.join(tmpdir(), prefix));
-  cleanup.add(() => rm(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-export async function relay(cleanup: Cleanup): Promise<RunningRelay> {
-  const running = await startRelay({ port: 0, host: "127.0.0.1", db: ":memory:", verifyThreads: 0 });
-  cleanup.add(() => running.close());
-  return running;
-}
-
-/** Answers "answer to: <prompt>" so every reply can be matched to its request. */
-export const echoAnswer: ScriptedResponder = (request) =>
-  `answer to: ${request.messages?.at(-1)?.content ?? request.prompt ?? ""}`;
-
-export interface NodeSpec {
-  responses?: ScriptedResponder;
-  latencyMs?: number;
-  slots?: number;
-  queue?: number;
-  name?: string;
-  /** Items one batched request may carry (0: plain jobs only). Default: the provider's. */
-  maxBatch?: number;
-  /** Failure injection (the node then answers with `error` feedback). */
-  fail?: ScriptedBackendOptions["fail"];
-}
-
-/** A real provider node (free) on the relay, serving a SCRIPTED backend. */
-export async function scriptedNode(
+/**
+ * Publishes an announcement (fresh key, MODEL, free unless `spec` says otherwise) for a provider that exists
+ * on paper only: jobs sent to it are never acknowledged. Returns its pubkey.
+ */
+export async function announceProvider(
   cleanup: Cleanup,
   relayUrl: string,
-  spec: NodeSpec = {},
-): Promise<RunningProvider> {
-  const dataDir = await tempDir(cleanup, "pylon-swarm-node-");
-  const slots = spec.slots ?? 2;
-  const node = await startProvider(
-    {
-      relays: [relayUrl],
-      model: { type: "scripted", echo: true },
-      free: true,
-      dataDir,
-      slots,
-      queue: spec.queue ?? 2,
-      shutdownGraceSec: 0,
-      name: spec.name ?? "scripted node",
-      ...(spec.maxBatch === undefined ? {} : { maxBatch: spec.maxBatch }),
-    },
-    {
-      backend: createScriptedBackend({
-        responses: spec.responses ?? echoAnswer,
-        model: MODEL,
-        latencyMs: spec.latencyMs ?? 5,
-        slots,
-        maxQueue: 1_000,
-        ...(spec.fail ? { fail: spec.fail } : {}),
-      }),
-      log: quietLogger,
-      allowPrivateRequestRelays: true,
-    },
-  );
-  cleanup.add(() => node.stop());
-  return node;
-}
-
-/** An announcement for a provider that exists on paper only: jobs sent to it are never acknowledged. */
-export async function phantomProvider(
-  cleanup: Cleanup,
-  relayUrl: string,
-  capacity = { slots: 4, maxQueue: 4 },
+  spec: Partial<AnnouncementSpec> = {},
 ): Promise<string> {
   const secretKey = new Uint8Array(randomBytes(32));
-  const pool = new RelayPool([relayUrl]);
-  cleanup.add(() => pool.close());
+  const pool = cleanup.use(new RelayPool([relayUrl]), (p) => p.close());
   const event = signEvent(
     buildAnnouncement({
-      now: Math.floor(Date.now() / 1000),
+      now: nowSec(),
       handlerId: "pylon",
       name: "phantom",
       models: [{ name: MODEL, contextLength: 8192 }],
       price: { inputMsatsPer1k: 0, outputMsatsPer1k: 0, minimumMsats: 0 },
-      capacity,
       ttlSec: 600,
+      ...spec,
     }),
     secretKey,
   );
   const results = await pool.publish(event);
-  if (!results.some((r) => r.ok)) throw new Error("phantom announcement refused");
+  if (!results.some((r) => r.ok)) throw new Error("announcement refused");
   return getPublicKey(secretKey);
+}
+
+/** A free provider on paper only, with this capacity. */
+export function phantomProvider(
+  cleanup: Cleanup,
+  relayUrl: string,
+  capacity = { slots: 4, maxQueue: 4 },
+): Promise<string> {
+  return announceProvider(cleanup, relayUrl, { capacity });
 }
 
 export function ask(prompt: string, maxTokens = 64): SubcallRequest {
@@ -140,16 +64,69 @@ export async function stored(relayUrl: string, filter: Filter): Promise<NostrEve
   }
 }
 
-export async function waitFor<T>(
-  check: () => T | undefined | false,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = check();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+/** testkit's paid local market: relay, mint, a funded buyer wallet and paid scripted nodes at PRICES. */
+export async function paidMarket(cleanup: Cleanup, spec: Omit<LocalMarketSpec, "paid">) {
+  const market = await startLocalMarket(cleanup, { ...spec, paid: true });
+  if (!market.mint || !market.wallet) throw new Error("a paid market has a mint and a buyer wallet");
+  return { relayUrl: market.relay.url, mint: market.mint, buyer: market.wallet, nodes: market.nodes };
+}
+export type PaidMarket = Awaited<ReturnType<typeof paidMarket>>;
+
+/** A swarm on `options`, closed at cleanup, once `providers` providers are live in its directory. */
+export async function startSwarm(cleanup: Cleanup, options: SwarmOptions, providers: number): Promise<Swarm> {
+  const swarm = cleanup.use(await createSwarm(options), (s) => s.close());
+  await swarm.directory.waitFor(providers);
+  return swarm;
+}
+
+/** The buyer's record of its tab with `node` agrees with the node's books, to the msat. */
+export function expectTabAgrees(tabs: TabSummary[], node: ScriptedNode["node"]): void {
+  const totals = node.payments!.tabTotals();
+  expect(totals.depositedMsats).toBe(
+    totals.balanceMsats + totals.reservedMsats + totals.chargedMsats + totals.refundedMsats,
+  );
+  const mine = tabs.find((t) => t.provider === node.pubkey)!;
+  expect(mine.depositedMsats).toBe(totals.depositedMsats);
+  expect(mine.chargedMsats).toBe(totals.chargedMsats);
+  expect(mine.refundedMsats).toBe(totals.refundedMsats);
+}
+
+/**
+ * Each paid node redeems what it holds; its books must show no job served unpaid, nothing still reserved,
+ * held or lost, and agree with the buyer's tabs. Returns the providers' ecash and what they charged.
+ */
+export async function expectProvidersSettled(
+  nodes: ScriptedNode[],
+  tabs: TabSummary[],
+): Promise<{ ecashSats: number; chargedMsats: number }> {
+  let ecashSats = 0;
+  let chargedMsats = 0;
+  for (const n of nodes) {
+    expect(n.node.status().jobs.paymentRequired).toBe(0);
+    await n.node.payments?.redeemNow();
+    const earnings = n.node.status().earnings!;
+    const totals = n.node.payments!.tabTotals();
+    expect(totals.reservedMsats).toBe(0);
+    expect(earnings.heldSats).toBe(0);
+    expect(earnings.lostSats).toBe(0);
+    expectTabAgrees(tabs, n.node);
+    ecashSats += earnings.walletSats;
+    chargedMsats += totals.chargedMsats;
   }
+  return { ecashSats, chargedMsats };
+}
+
+/** The accounting invariant, to the sat: what the buyer spent = providers' ecash + mint fees + reclaimable. */
+export async function expectInvariant(
+  market: { buyer: PylonWallet; mint: PaidMarket["mint"] },
+  fundedSats: number,
+  providersEcash: number,
+) {
+  await market.buyer.checkPending();
+  const stats = market.mint.stats();
+  const balance = market.buyer.balance().total;
+  const spent = fundedSats - balance.unspent - balance.reserved;
+  const fees = stats.inputFees + stats.lightningFees;
+  expect(spent).toBe(providersEcash + fees + balance.pending);
+  return { spent, fees, reclaimable: balance.pending, minted: stats.minted };
 }

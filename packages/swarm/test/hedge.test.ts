@@ -3,21 +3,26 @@
  * straggler gets a duplicate elsewhere, the first answer wins, and the loser gets a kind-5 cancellation.
  */
 
-import type { RunningProvider } from "@pylon/provider";
+import { Cleanup, waitFor } from "@pylon/testkit";
+import { type ScriptedNode, scriptedNode, startTestRelay } from "@pylon/testkit/market";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSwarm } from "../src/index.js";
-import { ask, Cleanup, relay, scriptedNode, stored, waitFor } from "./harness.js";
+import { ask, startSwarm, stored } from "./harness.js";
 
 const SLOW_MS = 3_000;
 const cleanup = new Cleanup();
 let relayUrl: string;
-let slow: RunningProvider;
+let slow: ScriptedNode["node"];
 
 beforeAll(async () => {
-  relayUrl = (await relay(cleanup)).url;
-  slow = await scriptedNode(cleanup, relayUrl, { latencyMs: SLOW_MS, slots: 2, queue: 2 });
+  relayUrl = (await startTestRelay(cleanup)).url;
+  ({ node: slow } = await scriptedNode(cleanup, {
+    relays: [relayUrl],
+    latencyMs: SLOW_MS,
+    slots: 2,
+    queue: 2,
+  }));
   await Promise.all(
-    [0, 1, 2].map(() => scriptedNode(cleanup, relayUrl, { latencyMs: 30, slots: 2, queue: 2 })),
+    [0, 1, 2].map(() => scriptedNode(cleanup, { relays: [relayUrl], latencyMs: 30, slots: 2, queue: 2 })),
   );
 });
 
@@ -25,13 +30,11 @@ afterAll(() => cleanup.run());
 
 describe("hedging with a slow scripted provider", () => {
   async function batch(hedge: boolean) {
-    const s = await createSwarm({
-      relays: [relayUrl],
-      hedge: hedge ? { minMs: 300, minSamples: 8 } : false,
-      ackTimeoutMs: 10_000,
-    });
-    cleanup.add(() => s.close());
-    await s.directory.waitFor(4);
+    const s = await startSwarm(
+      cleanup,
+      { relays: [relayUrl], hedge: hedge ? { minMs: 300, minSamples: 8 } : false, ackTimeoutMs: 10_000 },
+      4,
+    );
     const started = Date.now();
     const results = await s.complete(
       Array.from({ length: 48 }, (_, i) => ask(`hedge ${hedge} ${i}`)),

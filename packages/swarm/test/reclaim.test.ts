@@ -1,12 +1,17 @@
 import { randomBytes } from "node:crypto";
-import type { RunningMint } from "@pylon/mint";
-import { getPublicKey, RelayPool, signEvent } from "@pylon/nostr";
-import { buildAnnouncement } from "@pylon/protocol";
-import type { PylonWallet } from "@pylon/wallet";
+import { getPublicKey } from "@pylon/nostr";
+import { Cleanup, waitFor } from "@pylon/testkit";
+import { PRICES } from "@pylon/testkit/market";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type CashuTabOptions, type CashuTabStrategy, cashuTabStrategy, createSwarm } from "../src/index.js";
-import { ask, Cleanup, MODEL, relay, waitFor } from "./harness.js";
-import { buyerWallet, mint, type PaidNode, PRICES, paidNode } from "./paid.js";
+import {
+  announceProvider,
+  ask,
+  expectInvariant,
+  expectTabAgrees,
+  type PaidMarket,
+  paidMarket,
+} from "./harness.js";
 
 // Real relay, real mint (HTTP, input fee 100 ppk), real wallet; one paid scripted node that answers, and a
 // "dead" paid provider: announced (cashu at our mint, a payment key, NIP-44) but nobody behind it, so the
@@ -14,45 +19,41 @@ import { buyerWallet, mint, type PaidNode, PRICES, paidNode } from "./paid.js";
 // refuses locks under its minLockSec, so the live one gets the default hour).
 const cleanup = new Cleanup();
 let relayUrl: string;
-let theMint: RunningMint;
-let buyer: PylonWallet;
-let node: PaidNode;
+let theMint: PaidMarket["mint"];
+let buyer: PaidMarket["buyer"];
+let node: PaidMarket["nodes"][number];
 const FUNDED = 400;
 const DEAD_LOCK_SEC = 3;
 const DEPOSIT_SATS = 10;
 
 beforeAll(async () => {
-  relayUrl = (await relay(cleanup)).url;
-  theMint = await mint(cleanup, 100);
-  buyer = await buyerWallet(cleanup, theMint.url, FUNDED);
-  node = await paidNode(cleanup, relayUrl, theMint.url);
+  let nodes: PaidMarket["nodes"];
+  ({
+    relayUrl,
+    mint: theMint,
+    buyer,
+    nodes,
+  } = await paidMarket(cleanup, {
+    providers: 1,
+    fundSats: FUNDED,
+    inputFeePpk: 100,
+  }));
+  node = nodes[0]!;
 }, 30_000);
 afterAll(() => cleanup.run(), 30_000);
 
 /** A paid provider on paper only: takes deposits (they reach the relay) and never answers or redeems. */
 async function deadPaidProvider(): Promise<{ pubkey: string; lockKey: string }> {
-  const secretKey = new Uint8Array(randomBytes(32));
   // Announced compressed, as nodes do (02 + the x coordinate of a key nobody will use).
   const lockKey = `02${getPublicKey(new Uint8Array(randomBytes(32)))}`;
-  const pool = new RelayPool([relayUrl]);
-  cleanup.add(() => pool.close());
-  const event = signEvent(
-    buildAnnouncement({
-      now: Math.floor(Date.now() / 1000),
-      handlerId: "pylon",
-      name: "vanished paid provider",
-      models: [{ name: MODEL, contextLength: 8192 }],
-      price: { inputMsatsPer1k: PRICES.inputPer1k, outputMsatsPer1k: PRICES.outputPer1k, minimumMsats: 0 },
-      capacity: { slots: 1, maxQueue: 1 },
-      encryption: ["nip44"],
-      payment: { methods: ["cashu"], mints: [theMint.url], p2pkPubkey: lockKey },
-      ttlSec: 600,
-    }),
-    secretKey,
-  );
-  const results = await pool.publish(event);
-  if (!results.some((r) => r.ok)) throw new Error("announcement refused");
-  return { pubkey: getPublicKey(secretKey), lockKey };
+  const pubkey = await announceProvider(cleanup, relayUrl, {
+    name: "vanished paid provider",
+    price: { inputMsatsPer1k: PRICES.inputPer1k, outputMsatsPer1k: PRICES.outputPer1k, minimumMsats: 0 },
+    capacity: { slots: 1, maxQueue: 1 },
+    encryption: ["nip44"],
+    payment: { methods: ["cashu"], mints: [theMint.url], p2pkPubkey: lockKey },
+  });
+  return { pubkey, lockKey };
 }
 
 const xOnly = (key: string | null): string => (key ?? "").toLowerCase().slice(-64);
@@ -119,21 +120,16 @@ async function runWithDeadProvider(tabsAtClose: CashuTabOptions["tabsAtClose"]) 
 }
 
 /** Buyer spent = providers' ecash + mint fees + the buyer's reclaimable locked value, to the sat. */
-async function expectInvariant(): Promise<{
+async function expectBooks(): Promise<{
   spent: number;
   providers: number;
   fees: number;
   pending: number;
 }> {
   await node.node.payments?.redeemNow();
-  await buyer.checkPending();
   const providers = node.node.status().earnings!.walletSats;
-  const stats = theMint.stats();
-  const balance = buyer.balance().total;
-  const spent = FUNDED - balance.unspent - balance.reserved;
-  const fees = stats.inputFees + stats.lightningFees;
-  expect(spent).toBe(providers + fees + balance.pending);
-  return { spent, providers, fees, pending: balance.pending };
+  const { spent, fees, reclaimable } = await expectInvariant({ buyer, mint: theMint }, FUNDED, providers);
+  return { spent, providers, fees, pending: reclaimable };
 }
 
 describe("reclaiming expired deposits at the end of a run (real mint, relay and wallet)", () => {
@@ -168,13 +164,10 @@ describe("reclaiming expired deposits at the end of a run (real mint, relay and 
     });
     const live = tabs.find((t) => t.provider === node.node.pubkey)!;
     expect(live.state).toBe("closed");
-    const totals = node.node.payments!.tabTotals();
-    expect(live.depositedMsats).toBe(totals.depositedMsats);
-    expect(live.chargedMsats).toBe(totals.chargedMsats);
-    expect(live.refundedMsats).toBe(totals.refundedMsats);
+    expectTabAgrees(tabs, node.node);
 
     // Nothing reclaimable is left, and every sat is accounted for.
-    const figures = await expectInvariant();
+    const figures = await expectBooks();
     expect(figures.pending).toBe(0);
     expect(node.node.status().earnings!.lostSats).toBe(0);
     console.log(
@@ -206,7 +199,7 @@ describe("reclaiming expired deposits at the end of a run (real mint, relay and 
     expect(buyer.balance().total.unspent - run.unspentBefore).toBe(
       strategy.reclaimedSats - strategy.reclaimFeeSats,
     );
-    const figures = await expectInvariant();
+    const figures = await expectBooks();
     expect(figures.pending).toBe(0);
   }, 60_000);
 });

@@ -1,13 +1,12 @@
-import { createServer } from "node:net";
 import path from "node:path";
-import type { RunningMint } from "@pylon/mint";
 import { RelayPool } from "@pylon/nostr";
 import { type RelayOptions, type RunningRelay, startRelay } from "@pylon/relay";
+import { Cleanup, tempDir, unusedPort, waitFor } from "@pylon/testkit";
+import { fundedWallet, type ScriptedNode, scriptedNode, startTestMint } from "@pylon/testkit/market";
 import type { PylonWallet } from "@pylon/wallet";
 import { afterEach, describe, expect, it } from "vitest";
 import { cashuTabStrategy, createSwarm } from "../src/index.js";
-import { ask, Cleanup, tempDir, waitFor } from "./harness.js";
-import { buyerWallet, mint, type PaidNode, paidNode } from "./paid.js";
+import { ask, expectInvariant, expectProvidersSettled } from "./harness.js";
 
 // Per case: a real relay on a SQLite FILE (events survive its restart) on a fixed port, a real mint (HTTP,
 // input fee 100 ppk), 3 paid provider nodes whose scripted backends take 40 ms an answer, and a swarm
@@ -26,20 +25,6 @@ afterEach(async () => {
   cleanup = new Cleanup();
 }, 30_000);
 
-/** A port that is free now, so the relay can come back on the same one after its restart. */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port")),
-      );
-    });
-  });
-}
-
 /** The relay, restartable on the same port and database file. */
 interface RestartableRelay {
   readonly url: string;
@@ -51,7 +36,7 @@ interface RestartableRelay {
 
 async function restartableRelay(): Promise<RestartableRelay> {
   const db = path.join(await tempDir(cleanup, "pylon-swarm-relaydb-"), "relay.db");
-  const port = await freePort();
+  const port = await unusedPort(); // free now, so the relay can come back on the same one
   const open = (limits: RelayOptions["limits"] = {}) =>
     startRelay({ port, host: "127.0.0.1", db, verifyThreads: 0, limits });
   let running: RunningRelay | undefined = await open();
@@ -74,16 +59,20 @@ async function restartableRelay(): Promise<RestartableRelay> {
 
 interface Market {
   relay: RestartableRelay;
-  theMint: RunningMint;
+  theMint: Awaited<ReturnType<typeof startTestMint>>;
   buyer: PylonWallet;
-  nodes: PaidNode[];
+  nodes: ScriptedNode[];
 }
 
 async function market(): Promise<Market> {
   const relay = await restartableRelay();
-  const theMint = await mint(cleanup, 100);
-  const buyer = await buyerWallet(cleanup, theMint.url, FUNDED);
-  const nodes = await Promise.all([0, 1, 2].map(() => paidNode(cleanup, relay.url, theMint.url, LATENCY_MS)));
+  const theMint = await startTestMint(cleanup, 100);
+  const buyer = await fundedWallet(cleanup, theMint.url, FUNDED);
+  const nodes = await Promise.all(
+    [0, 1, 2].map(() =>
+      scriptedNode(cleanup, { relays: [relay.url], mintUrl: theMint.url, latencyMs: LATENCY_MS }),
+    ),
+  );
   return { relay, theMint, buyer, nodes };
 }
 
@@ -174,37 +163,17 @@ async function runAcrossRestart({ ackTimeoutMs, limitsAfter }: RestartCase): Pro
   closed = true;
   expect(strategy.tabs().every((t) => t.state === "closed")).toBe(true);
 
-  let providersEcash = 0;
-  let chargedMsats = 0;
-  for (const n of nodes) {
-    expect(n.node.status().jobs.paymentRequired).toBe(0);
-    await n.node.payments?.redeemNow();
-    const earnings = n.node.status().earnings!;
-    const totals = n.node.payments!.tabTotals();
-    expect(totals.reservedMsats).toBe(0);
-    expect(totals.depositedMsats).toBe(
-      totals.balanceMsats + totals.reservedMsats + totals.chargedMsats + totals.refundedMsats,
-    );
-    expect(earnings.heldSats).toBe(0);
-    expect(earnings.lostSats).toBe(0);
-    // The buyer's run store agrees with the provider's tab, to the msat.
-    const mine = strategy.tabs().find((t) => t.provider === n.node.pubkey)!;
-    expect(mine.depositedMsats).toBe(totals.depositedMsats);
-    expect(mine.chargedMsats).toBe(totals.chargedMsats);
-    expect(mine.refundedMsats).toBe(totals.refundedMsats);
-    providersEcash += earnings.walletSats;
-    chargedMsats += totals.chargedMsats;
-  }
+  // Every node's books settled, and the buyer's run store agrees with each provider's tab, to the msat.
+  const { ecashSats: providersEcash, chargedMsats } = await expectProvidersSettled(nodes, strategy.tabs());
   // Charged once per generation at most (so never twice for one job), each within its quote.
   expect(chargedMsats).toBeGreaterThan(0);
   expect(chargedMsats).toBeLessThanOrEqual(calls * MAX_JOB_MSATS);
   // The accounting invariant, to the sat: buyer spent = providers' ecash + mint fees + reclaimable.
-  await buyer.checkPending();
-  const stats = theMint.stats();
-  const balance = buyer.balance().total;
-  const reclaimable = balance.pending;
-  const spent = FUNDED - balance.unspent - balance.reserved;
-  expect(spent).toBe(providersEcash + stats.inputFees + stats.lightningFees + reclaimable);
+  const { spent, fees, reclaimable } = await expectInvariant(
+    { buyer, mint: theMint },
+    FUNDED,
+    providersEcash,
+  );
   expect(reclaimable).toBe(0);
   expect(strategy.reclaimedSats).toBe(0); // no deposit expired: every one was redeemed by its provider
 
@@ -215,7 +184,7 @@ async function runAcrossRestart({ ackTimeoutMs, limitsAfter }: RestartCase): Pro
       `answers; served after the restart ${servedAfter.join("/")}; ${counters.jobsSent} jobs sent, ` +
       `${counters.redispatches} re-dispatched, ${counters.noAck} no-ack, ${counters.timeouts} timeouts, ` +
       `${counters.errors} errors, ${counters.busy} busy; ${calls} generations, charged ${chargedMsats} ` +
-      `msats; spent ${spent} = providers ${providersEcash} + fees ${stats.inputFees + stats.lightningFees} ` +
+      `msats; spent ${spent} = providers ${providersEcash} + fees ${fees} ` +
       `+ reclaimable ${reclaimable}; REQs refused by the restarted relay ${JSON.stringify(refusedReqs)}`,
   );
 }

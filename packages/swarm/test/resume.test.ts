@@ -5,20 +5,20 @@
  */
 import { randomBytes } from "node:crypto";
 import path from "node:path";
+import { Cleanup, tempDir, waitFor } from "@pylon/testkit";
+import { startLocalMarket } from "@pylon/testkit/market";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSwarm, RunStore } from "../src/index.js";
-import { ask, Cleanup, relay, scriptedNode, stored, tempDir, waitFor } from "./harness.js";
+import { ask, startSwarm, stored } from "./harness.js";
 
 const cleanup = new Cleanup();
 let relayUrl: string;
 let dbFile: string;
 
 beforeAll(async () => {
-  relayUrl = (await relay(cleanup)).url;
-  await Promise.all(
-    [0, 1, 2, 3].map(() => scriptedNode(cleanup, relayUrl, { latencyMs: 100, slots: 2, queue: 2 })),
-  );
+  const market = await startLocalMarket(cleanup, { providers: 4, node: { latencyMs: 100 } });
+  relayUrl = market.relay.url;
   dbFile = path.join(await tempDir(cleanup), "run.db");
 });
 
@@ -64,9 +64,11 @@ describe("resuming a run from its SQLite state (scripted providers)", () => {
     }
 
     // Resumed: same run id, same database, a fresh buyer key so its requests can be counted on the relay.
-    const second = await createSwarm({ relays: [relayUrl], store: dbFile, runId: "run-1", hedge: false });
-    cleanup.add(() => second.close());
-    await second.directory.waitFor(4);
+    const second = await startSwarm(
+      cleanup,
+      { relays: [relayUrl], store: dbFile, runId: "run-1", hedge: false },
+      4,
+    );
     const results = await second.complete(prompts, new AbortController().signal);
     results.forEach((result, i) => {
       expect(result.ok).toBe(true);
@@ -88,9 +90,7 @@ describe("resuming a run from its SQLite state (scripted providers)", () => {
   });
 
   it("memoises identical sub-calls: asked twice in one batch, sent once", async () => {
-    const s = await createSwarm({ relays: [relayUrl], hedge: false });
-    cleanup.add(() => s.close());
-    await s.directory.waitFor(4);
+    const s = await startSwarm(cleanup, { relays: [relayUrl], hedge: false }, 4);
     const same = ask("the same question");
     const results = await s.complete([same, same, ask("another")], new AbortController().signal);
     expect(results.map((r) => r.ok && r.text)).toEqual([
@@ -128,15 +128,11 @@ describe("resuming a run from its SQLite state (scripted providers)", () => {
              UPDATE subcalls SET status = 'dispatched', provider = NULL, job_id = NULL;`);
     db.close();
 
-    const resumed = await createSwarm({
-      relays: [relayUrl],
-      store: file,
-      runId: "run-2",
-      secretKey,
-      hedge: false,
-    });
-    cleanup.add(() => resumed.close());
-    await resumed.directory.waitFor(4);
+    const resumed = await startSwarm(
+      cleanup,
+      { relays: [relayUrl], store: file, runId: "run-2", secretKey, hedge: false },
+      4,
+    );
     const [result] = await resumed.complete([prompt], new AbortController().signal);
     expect(result?.ok && result.text).toBe("answer to: answered while we were down");
     expect(resumed.counters.recovered).toBe(1);

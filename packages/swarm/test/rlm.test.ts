@@ -6,21 +6,21 @@
 import path from "node:path";
 import { createScriptedBackend } from "@pylon/inference/scripted";
 import { generateSniah, keywordSub, mapReduceRoot, runRlm } from "@pylon/rlm";
+import { Cleanup, tempDir } from "@pylon/testkit";
+import { startLocalMarket } from "@pylon/testkit/market";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSwarm } from "../src/index.js";
-import { Cleanup, relay, scriptedNode, tempDir } from "./harness.js";
+import { startSwarm } from "./harness.js";
 
 const cleanup = new Cleanup();
 let relayUrl: string;
 let dir: string;
 
 beforeAll(async () => {
-  relayUrl = (await relay(cleanup)).url;
-  await Promise.all(
-    [0, 1, 2, 3].map(() =>
-      scriptedNode(cleanup, relayUrl, { responses: keywordSub, latencyMs: 20, slots: 2, queue: 2 }),
-    ),
-  );
+  const market = await startLocalMarket(cleanup, {
+    providers: 4,
+    node: { responses: keywordSub, latencyMs: 20 },
+  });
+  relayUrl = market.relay.url;
   dir = await tempDir(cleanup);
 });
 
@@ -30,9 +30,7 @@ describe("runRlm with the swarm as its SubcallBackend (scripted root, scripted p
   it("finds the needle in a 100k-token S-NIAH context with sub-calls spread over 4 providers", async () => {
     const task = generateSniah(100_000, 11);
     const chunkChars = 8_000;
-    const swarm = await createSwarm({ relays: [relayUrl], store: path.join(dir, "rlm.db") });
-    cleanup.add(() => swarm.close());
-    await swarm.directory.waitFor(4);
+    const swarm = await startSwarm(cleanup, { relays: [relayUrl], store: path.join(dir, "rlm.db") }, 4);
     const root = createScriptedBackend({
       responses: mapReduceRoot({ question: task.question, chunkChars }),
       model: "scripted-root",

@@ -1,24 +1,19 @@
-import type { RunningMint } from "@pylon/mint";
-import type { PylonWallet } from "@pylon/wallet";
+import { Cleanup } from "@pylon/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cashuTabStrategy, createSwarm } from "../src/index.js";
-import { ask, Cleanup, relay } from "./harness.js";
-import { buyerWallet, mint, type PaidNode, paidNode } from "./paid.js";
+import { ask, type PaidMarket, paidMarket } from "./harness.js";
 
 // Real relay, real mint (no fees, so locked value is exactly what the wallet spent), 2 paid scripted nodes.
 const cleanup = new Cleanup();
 let relayUrl: string;
-let theMint: RunningMint;
-let buyer: PylonWallet;
-let nodes: PaidNode[];
+let theMint: PaidMarket["mint"];
+let buyer: PaidMarket["buyer"];
+let nodes: PaidMarket["nodes"];
 const FUNDED = 100;
 const BUDGET = 5;
 
 beforeAll(async () => {
-  relayUrl = (await relay(cleanup)).url;
-  theMint = await mint(cleanup, 0);
-  buyer = await buyerWallet(cleanup, theMint.url, FUNDED);
-  nodes = await Promise.all([0, 1].map(() => paidNode(cleanup, relayUrl, theMint.url)));
+  ({ relayUrl, mint: theMint, buyer, nodes } = await paidMarket(cleanup, { providers: 2, fundSats: FUNDED }));
 }, 30_000);
 afterAll(() => cleanup.run(), 30_000);
 

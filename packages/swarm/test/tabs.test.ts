@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import type { RunningMint } from "@pylon/mint";
+import { Cleanup, tempDir } from "@pylon/testkit";
 import type { PylonWallet } from "@pylon/wallet";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
@@ -11,23 +11,28 @@ import {
   RunStore,
   type TabWallet,
 } from "../src/index.js";
-import { ask, Cleanup, relay, tempDir } from "./harness.js";
-import { buyerWallet, mint, type PaidNode, paidNode } from "./paid.js";
+import { ask, expectInvariant, expectProvidersSettled, type PaidMarket, paidMarket } from "./harness.js";
 
 // Real relay (WebSockets), real mint (HTTP, input fee 100 ppk), real SQLite everywhere; 4 provider nodes
 // that require Cashu payment, scripted (instant) backends.
 const cleanup = new Cleanup();
 let relayUrl: string;
-let theMint: RunningMint;
-let buyer: PylonWallet;
-let nodes: PaidNode[];
+let theMint: PaidMarket["mint"];
+let buyer: PaidMarket["buyer"];
+let nodes: PaidMarket["nodes"];
 const FUNDED = 2_000;
 
 beforeAll(async () => {
-  relayUrl = (await relay(cleanup)).url;
-  theMint = await mint(cleanup, 100);
-  buyer = await buyerWallet(cleanup, theMint.url, FUNDED);
-  nodes = await Promise.all([0, 1, 2, 3].map(() => paidNode(cleanup, relayUrl, theMint.url)));
+  ({
+    relayUrl,
+    mint: theMint,
+    buyer,
+    nodes,
+  } = await paidMarket(cleanup, {
+    providers: 4,
+    fundSats: FUNDED,
+    inputFeePpk: 100,
+  }));
 }, 30_000);
 afterAll(() => cleanup.run(), 30_000);
 
@@ -99,46 +104,29 @@ describe("Cashu tabs from the swarm (scripted backends, real mint and relay)", (
     const calls = nodes.reduce((sum, n) => sum + n.calls(), 0);
     expect(calls).toBeGreaterThanOrEqual(200);
     expect(calls).toBeLessThanOrEqual(swarm.counters.jobsSent);
-    let providersEcash = 0;
-    let providersChargedMsats = 0;
-    for (const n of nodes) {
-      const status = n.node.status();
-      expect(status.jobs.paymentRequired).toBe(0);
-      await n.node.payments?.redeemNow();
-      const earnings = n.node.status().earnings!;
-      const totals = n.node.payments!.tabTotals();
-      expect(totals.depositedMsats).toBe(
-        totals.balanceMsats + totals.reservedMsats + totals.chargedMsats + totals.refundedMsats,
-      );
-      expect(totals.reservedMsats).toBe(0);
-      expect(earnings.heldSats).toBe(0);
-      expect(earnings.lostSats).toBe(0);
-      expect(earnings.creditedSats * 1000).toBe(totals.depositedMsats);
-      // The buyer's run store agrees with the provider's tab, to the msat.
-      const mine = tabs.find((t) => t.provider === n.node.pubkey)!;
-      expect(mine.depositedMsats).toBe(totals.depositedMsats);
-      expect(mine.chargedMsats).toBe(totals.chargedMsats);
-      expect(mine.refundedMsats).toBe(totals.refundedMsats);
-      providersEcash += earnings.walletSats;
-      providersChargedMsats += totals.chargedMsats;
-    }
+    // Every node's books settled, and the buyer's run store agrees with each provider's tab, to the msat.
+    const { ecashSats: providersEcash, chargedMsats: providersChargedMsats } = await expectProvidersSettled(
+      nodes,
+      tabs,
+    );
+    for (const n of nodes)
+      expect(n.node.status().earnings!.creditedSats * 1000).toBe(n.node.payments!.tabTotals().depositedMsats);
     expect(strategy.lockedSats * 1000).toBe(tabs.reduce((sum, t) => sum + t.depositedMsats, 0));
     expect(strategy.lockedSats).toBeLessThanOrEqual(500);
     // Per-slot costs are estimates (token counts are the provider's); the tab totals are exact.
     expect(Math.abs(slotCostMsats - providersChargedMsats)).toBeLessThan(providersChargedMsats / 2);
 
-    await buyer.checkPending();
-    const stats = theMint.stats();
-    const balance = buyer.balance().total;
-    const reclaimable = balance.pending;
-    const spent = FUNDED - balance.unspent - balance.reserved;
-    expect(spent).toBe(providersEcash + stats.inputFees + stats.lightningFees + reclaimable);
-    expect(stats.minted).toBe(FUNDED);
+    const { spent, fees, reclaimable, minted } = await expectInvariant(
+      { buyer, mint: theMint },
+      FUNDED,
+      providersEcash,
+    );
+    expect(minted).toBe(FUNDED);
     console.log(
       `tabs: ${swaps.length} deposit swaps (first ${swaps[0]}), locked ${strategy.lockedSats} sats, ` +
         `refunded ${strategy.refundedSats} sats, charged ${providersChargedMsats} msats ` +
         `(slots reported ${slotCostMsats} msats), spent ${spent} = providers ${providersEcash} + fees ` +
-        `${stats.inputFees + stats.lightningFees} + reclaimable ${reclaimable}; ${calls} generations, ` +
+        `${fees} + reclaimable ${reclaimable}; ${calls} generations, ` +
         `${swarm.counters.jobsSent} jobs sent, ${swarm.counters.redispatches} re-dispatched`,
     );
   }, 120_000);

@@ -1,13 +1,15 @@
 // The soak's relay in its own process (a file database, a fixed port), so the soak can kill and restart it.
 // Config as JSON in argv[2]: { port, db }. Sends { type: "ready", url } over IPC; exits when the parent goes.
+// It loads the relay alone (not testkit's whole market), so a restart takes a moment, not seconds.
 import { startRelay } from "@pylon/relay";
 
-const spec = JSON.parse(process.argv[2] ?? "{}");
+const spec = JSON.parse(process.argv[2] ?? "{}") as { port: number; db: string };
 process.on("disconnect", () => process.exit(0));
+// The relay's defaults otherwise: signatures checked on worker threads, as deployed.
 const relay = await startRelay({ port: spec.port, host: "127.0.0.1", db: spec.db });
 const stop = () => void relay.close().finally(() => process.exit(0));
 process.on("SIGTERM", stop);
-process.on("message", (message) => {
+process.on("message", (message: { type?: string }) => {
   if (message?.type === "stop") stop();
 });
 process.send?.({ type: "ready", url: relay.url });

@@ -4,15 +4,16 @@
  * reference RLM does) through the same market. Sequential is measured on a sample and extrapolated per
  * call: N × 200 ms one at a time would take minutes.
  *
- *   npm run bench:speedup -w packages/swarm -- [--subcalls 1000] [--providers 10] [--slots 5] [--queue 5]
+ *   tsx lab/bench/speedup.ts [--subcalls 1000] [--providers 10] [--slots 5] [--queue 5]
  *     [--latency-ms 200] [--sequential 50] [--jobs-per-second 0 (swarm default)] [--processes 1] [--json FILE]
  *
  * --processes 1 (default): each provider node in its own process; 0: all in this process.
  */
 import { randomBytes } from "node:crypto";
 import path from "node:path";
-import { benchArgs, fixed, machine, writeJson } from "./bench-util.js";
-import { depositFor, question, startMarket } from "./market.js";
+import { benchArgs, fixed, machine, writeBenchJson } from "@pylon/testkit/bench";
+import { depositFor, question } from "../market/jobs.js";
+import { startMarket } from "../market/market.js";
 
 const { values, json } = benchArgs({
   subcalls: 1_000,
@@ -41,72 +42,25 @@ let report: Record<string, unknown>;
 try {
   const jobsPerSecond = values["jobs-per-second"] || undefined;
   // Warm-up (not measured): one sub-call per place, so JIT and every node's first tab are behind us.
-  const warm = await market.swarm({ depositSats: depositFor(places, values.providers), jobsPerSecond });
-  try {
-    await warm.swarm.complete(
-      Array.from({ length: places }, (_, i) => question("warm-up", i)),
-      new AbortController().signal,
-    );
-  } finally {
-    await warm.swarm.close();
-  }
-  const parallel = await market.swarm({
-    depositSats: depositFor(values.subcalls, values.providers),
-    jobsPerSecond,
-  });
+  await market.batch({ depositSats: depositFor(places, values.providers), jobsPerSecond }, "warm-up", places);
   // Both timings end at the last answer: closing the run's tabs afterwards is settlement, not dispatch.
-  const started = performance.now();
-  let results: Awaited<ReturnType<typeof parallel.swarm.complete>>;
-  let parallelSec: number;
-  try {
-    results = await parallel.swarm.complete(
-      Array.from({ length: values.subcalls }, (_, i) => question("parallel", i)),
-      new AbortController().signal,
-    );
-    parallelSec = (performance.now() - started) / 1000;
-  } finally {
-    await parallel.swarm.close();
-  }
-  const answered = results.filter((r) => r.ok).length;
+  const depositSats = depositFor(values.subcalls, values.providers);
+  const parallel = await market.batch({ depositSats, jobsPerSecond }, "parallel", values.subcalls);
+  const parallelSec = parallel.wallSec;
+  const answered = parallel.results.filter((r) => r.ok).length;
 
   // The same batch from a buyer whose tabs are already open (kept by its previous run, as a buyer running
   // one RLM after another does): no deposit swap and no opening round before the work.
   const secretKey = new Uint8Array(randomBytes(32));
   const store = path.join(market.dir, "speedup-warm-tabs.db");
-  const opener = await market.swarm({
-    depositSats: depositFor(values.subcalls, values.providers),
-    store,
-    secretKey,
-    keepTabs: true,
-    jobsPerSecond,
-  });
-  try {
-    await opener.swarm.complete(
-      Array.from({ length: places }, (_, i) => question("open tabs", i)),
-      new AbortController().signal,
-    );
-  } finally {
-    await opener.swarm.close();
-  }
-  const warmTabs = await market.swarm({
-    depositSats: depositFor(values.subcalls, values.providers),
-    store,
-    secretKey,
-    jobsPerSecond,
-  });
-  const warmStarted = performance.now();
-  let warmResults: Awaited<ReturnType<typeof warmTabs.swarm.complete>>;
-  let warmTabsSec: number;
-  try {
-    warmResults = await warmTabs.swarm.complete(
-      Array.from({ length: values.subcalls }, (_, i) => question("parallel, tabs open", i)),
-      new AbortController().signal,
-    );
-    warmTabsSec = (performance.now() - warmStarted) / 1000;
-  } finally {
-    await warmTabs.swarm.close();
-  }
-  const warmAnswered = warmResults.filter((r) => r.ok).length;
+  await market.batch({ depositSats, store, secretKey, keepTabs: true, jobsPerSecond }, "open tabs", places);
+  const warm = await market.batch(
+    { depositSats, store, secretKey, jobsPerSecond },
+    "parallel, tabs open",
+    values.subcalls,
+  );
+  const warmTabsSec = warm.wallSec;
+  const warmAnswered = warm.results.filter((r) => r.ok).length;
 
   const sequential = await market.swarm({
     depositSats: depositFor(values.sequential * values.providers, values.providers),
@@ -176,4 +130,4 @@ try {
 } finally {
   await market.close();
 }
-writeJson(json, report);
+writeBenchJson(json, report);

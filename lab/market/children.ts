@@ -1,19 +1,19 @@
 /**
- * The soak's child processes (provider nodes and the relay): started with IPC, waited for until ready,
- * SIGKILLed for real, restarted with the same data, and all killed on the way out whatever happened.
+ * The lab's child processes (provider nodes, the relay, the mint): started with IPC, waited for until
+ * ready, SIGKILLed for real, restarted with the same data, and all killed on the way out whatever happened.
+ * Each is a TypeScript entry point next to this module, run by node with the tsx loader.
  */
 import { type ChildProcess, fork } from "node:child_process";
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { createRequire } from "node:module";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
-/** A script next to this module's source (soak/), also when running compiled from dist-bench/soak/. */
-export function soakScript(name: string): string {
-  for (const relative of [`./${name}`, `../../soak/${name}`]) {
-    const file = fileURLToPath(new URL(relative, import.meta.url));
-    if (existsSync(file)) return file;
-  }
-  throw new Error(`soak script ${name} not found next to ${fileURLToPath(import.meta.url)}`);
+/** The entry point `<name>-child.ts` next to this module. */
+export function childScript(name: "provider" | "relay" | "mint"): string {
+  return fileURLToPath(new URL(`./${name}-child.ts`, import.meta.url));
 }
+
+// Resolved from here, so children start the same whatever the parent's working directory or loader.
+const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).href;
 
 type Message = { type: string; [key: string]: unknown };
 
@@ -30,7 +30,8 @@ export class Child {
     private readonly onMessage: (message: Message) => void = () => {},
     /** Where the child's warnings and errors go (its stderr, line by line). */
     private readonly onStderr: (line: string) => void = () => {},
-    private readonly readyTimeoutMs = 30_000,
+    // Generous: eight children loading the market through tsx at once on a busy 2-core machine.
+    private readonly readyTimeoutMs = 90_000,
   ) {}
 
   get alive(): boolean {
@@ -54,6 +55,7 @@ export class Child {
 
   async #start(): Promise<Message> {
     const child = fork(this.script, [JSON.stringify(this.spec)], {
+      execArgv: ["--import", TSX_LOADER],
       stdio: ["ignore", "ignore", "pipe", "ipc"],
       serialization: "json",
     });

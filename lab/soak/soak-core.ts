@@ -3,20 +3,20 @@
  * relay is restarted, then the books are checked (see checks.ts). Loopback only, bounded in time: the
  * dispatch has a hard wall-clock cap, every child is killed on the way out, whatever happened.
  *
- * Parts: the relay, the mint and every provider are child processes (relay-child.mjs, mint-child.mjs,
- * provider-child.mjs; each provider keeps its data dir across restarts, so it redeems and refunds its tab
- * later); the buyer (wallet and swarm) runs in this process, whose RSS is sampled.
+ * Parts: the relay, the mint and every provider are child processes (lab/market/*-child.ts; each provider
+ * keeps its data dir across restarts, so it redeems and refunds its tab later); the buyer (wallet and
+ * swarm) runs in this process, whose RSS is sampled.
  */
-import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { createPrng } from "@pylon/inference";
-import type { SubcallRequest, SubcallResult } from "@pylon/rlm";
-import { openWallet } from "@pylon/wallet";
-import { cashuTabStrategy, createSwarm, RunStore, type Swarm } from "../src/index.js";
+import type { SubcallResult } from "@pylon/rlm";
+import { cashuTabStrategy, createSwarm, RunStore, type Swarm } from "@pylon/swarm";
+import { Cleanup, tempDir, unusedPort } from "@pylon/testkit";
+import { fundedWallet } from "@pylon/testkit/market";
+import { Child, childScript } from "../market/children.js";
+import { question, WORST_JOB_MSATS } from "../market/jobs.js";
+import type { ProviderChildSpec } from "../market/provider-child.js";
 import { type CheckInput, checkSoak, type ProviderBooks, type SoakReport } from "./checks.js";
-import { Child, soakScript } from "./children.js";
 import { type FaultEvent, faultPlan, pick } from "./faults.js";
 
 export interface SoakOptions {
@@ -70,18 +70,7 @@ export const SOAK_DEFAULTS: SoakOptions = {
   log: (line) => console.error(line),
 };
 
-export const MODEL = "scripted-sub";
-export const PRICES = { inputPer1k: 10_000, outputPer1k: 20_000, minimum: 0 };
-const MAX_TOKENS = 32;
-/** Worst case of one job at PRICES (a short prompt, MAX_TOKENS out), msats, rounded up. */
-const WORST_JOB_MSATS = 64 * 10 + MAX_TOKENS * 20;
-
-export const soakQuestion = (i: number): SubcallRequest => ({
-  messages: [{ role: "user", content: `soak question ${i}` }],
-  maxTokens: MAX_TOKENS,
-  depth: 1,
-  runId: "soak",
-});
+export const soakQuestion = (i: number) => question("soak", i, "soak");
 export const expectedAnswer = (i: number): string => `answer to: soak question ${i}`;
 
 export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakReport> {
@@ -89,23 +78,25 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
   const log = o.log;
   const childLog = (line: string) => log(`    [${line}]`);
   const random = createPrng(o.seed); // seeded: the same victims and downtimes for the same seed
-  const dir = await mkdtemp(path.join(tmpdir(), "pylon-soak-"));
+  const cleanup = new Cleanup();
   const children: Child[] = [];
-  const cleanups: Array<() => unknown> = [];
   const started = performance.now();
   try {
-    const mint = new Child("mint", soakScript("mint-child.mjs"), { inputFeePpk: 100 }, () => {}, childLog);
+    const dir = await tempDir(cleanup, "pylon-soak-");
+    // Whatever happened, no child outlives the soak (after the graceful stops below).
+    cleanup.add(() => Promise.allSettled(children.map((c) => c.kill())));
+    const mint = new Child("mint", childScript("mint"), { inputFeePpk: 100 }, () => {}, childLog);
     children.push(mint);
     // Children stop last (reverse order), the mint after the nodes: they redeem through it on a graceful stop.
-    cleanups.push(async () => {
+    cleanup.add(async () => {
       await Promise.allSettled(children.filter((c) => c !== mint).map((c) => c.stop(5_000)));
       await mint.stop(5_000);
     });
     const mintUrl = String((await mint.start()).url);
-    const relayPort = await freePort();
+    const relayPort = await unusedPort(); // the relay comes back on the same port
     const relay = new Child(
       "relay",
-      soakScript("relay-child.mjs"),
+      childScript("relay"),
       {
         port: relayPort,
         db: path.join(dir, "relay.db"),
@@ -121,7 +112,7 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
       const label = `provider-${i}`;
       const child = new Child(
         label,
-        soakScript("provider-child.mjs"),
+        childScript("provider"),
         {
           relayUrl,
           mintUrl,
@@ -129,10 +120,8 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
           slots: o.slots,
           queue: o.queue,
           latencyMs: o.latencyMs,
-          model: MODEL,
-          prices: PRICES,
           name: `soak ${label}`,
-        },
+        } satisfies ProviderChildSpec,
         (message) => {
           if (message.type === "generated") generated.set(label, (generated.get(label) ?? 0) + 1);
         },
@@ -147,13 +136,7 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
     const budgetSats = Math.ceil((o.subcalls * WORST_JOB_MSATS * 1.5) / 1000) + 50 * o.providers;
     const depositSats = Math.max(20, Math.ceil((o.subcalls / o.providers) * (WORST_JOB_MSATS / 1000) * 0.4));
     const fundedSats = budgetSats + 100;
-    const wallet = await openWallet({
-      dbPath: path.join(dir, "buyer-wallet.db"),
-      seedPath: path.join(dir, "buyer-wallet.seed"),
-      mintUrls: [mintUrl],
-    });
-    cleanups.push(() => wallet.close());
-    await wallet.fund(fundedSats);
+    const wallet = await fundedWallet(cleanup, mintUrl, fundedSats);
     const strategy = cashuTabStrategy({
       wallet,
       mintUrl,
@@ -162,7 +145,7 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
       maxSpendSats: budgetSats,
     });
     const store = RunStore.open(path.join(dir, "run.db"));
-    cleanups.push(() => store.close());
+    cleanup.add(() => store.close());
     const swarm: Swarm = await createSwarm({
       relays: [relayUrl],
       payment: strategy,
@@ -173,7 +156,7 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
       maxAttempts: 6,
     });
     let swarmClosed = false;
-    cleanups.push(() => (swarmClosed ? undefined : swarm.close()));
+    cleanup.add(() => (swarmClosed ? undefined : swarm.close()));
     await swarm.directory.waitFor(o.providers);
     log(
       `soak: ${o.subcalls} sub-calls, ${o.providers} paid providers (child processes), relay ${relayUrl}, ` +
@@ -196,7 +179,7 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
       if (rss.baseline > 0) rss.peak = Math.max(rss.peak, process.memoryUsage().rss);
     }, 250);
     sampler.unref();
-    cleanups.push(() => clearInterval(sampler));
+    cleanup.add(() => clearInterval(sampler));
 
     let done = 0;
     const dispatchStarted = performance.now();
@@ -261,7 +244,7 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
       }
     };
     const ticker = setInterval(() => onProgress(done), 100);
-    cleanups.push(() => clearInterval(ticker));
+    cleanup.add(() => clearInterval(ticker));
 
     // Dispatch: batches of sub-calls (llm_batch calls), a few at once, under the hard cap.
     const cap = AbortSignal.timeout(o.maxSeconds * 1000);
@@ -339,27 +322,7 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
     };
     return checkSoak(input);
   } finally {
-    for (const task of cleanups.splice(0).reverse()) {
-      try {
-        await task();
-      } catch {
-        // keep cleaning up
-      }
-    }
-    await Promise.allSettled(children.map((c) => c.kill()));
-    await rm(dir, { recursive: true, force: true });
+    // Swallowed but logged: the report (or the soak's own error) is what the caller needs.
+    await cleanup.run().catch((error) => log(`soak cleanup: ${String(error)}`));
   }
-}
-
-/** A free TCP port on loopback (the relay must come back on the same one). */
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }

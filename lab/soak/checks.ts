@@ -4,7 +4,7 @@
  * summary table printed at the end.
  */
 import type { SubcallResult } from "@pylon/rlm";
-import type { JobRow, SubcallRow, SwarmCounters, TabSummary } from "../src/index.js";
+import type { JobRow, SubcallRow, SwarmCounters, TabSummary } from "@pylon/swarm";
 import type { SoakOptions } from "./soak-core.js";
 
 export interface ProviderReport {

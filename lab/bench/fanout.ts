@@ -3,7 +3,7 @@
  * NIP-44, Cashu tabs, relay) to paid providers on an INSTANT scripted backend (no model time), against the
  * same batch on an in-process SubcallBackend over the same scripted backend. Markdown on stdout.
  *
- *   npm run bench:fanout -w packages/swarm -- [--sizes-small 1000] [--sizes-large 10000] [--providers 8]
+ *   tsx lab/bench/fanout.ts [--small 1000] [--large 10000] [--providers 8]
  *     [--slots 8] [--queue 120] [--jobs-per-second 0 (swarm default)] [--processes 1] [--json FILE]
  *
  * --processes 1 (default): each provider node in its own process, as separate machines would be;
@@ -14,9 +14,11 @@ import { setMaxListeners } from "node:events";
 import path from "node:path";
 import { createScriptedBackend } from "@pylon/inference/scripted";
 import { backendSubcalls, type SubcallResult } from "@pylon/rlm";
+import { benchArgs, fixed, machine, percentile, writeBenchJson } from "@pylon/testkit/bench";
+import { echoAnswer, MODEL } from "@pylon/testkit/market";
 import Database from "better-sqlite3";
-import { benchArgs, fixed, machine, percentile, writeJson } from "./bench-util.js";
-import { depositFor, MODEL, question, startMarket } from "./market.js";
+import { depositFor, question } from "../market/jobs.js";
+import { startMarket } from "../market/market.js";
 
 const { values, json } = benchArgs({
   small: 1_000,
@@ -54,7 +56,7 @@ interface Row {
 async function inProcess(n: number): Promise<number> {
   const capacity = values.providers * values.slots;
   const backend = createScriptedBackend({
-    responses: (r) => `answer to: ${r.messages?.at(-1)?.content ?? ""}`,
+    responses: echoAnswer,
     model: MODEL,
     slots: capacity,
     maxQueue: 100_000,
@@ -99,15 +101,11 @@ let warmTabs: { subcalls: number; answered: number; wallSec: number; jobsPerSec:
 try {
   // Warm-up (not measured): JIT, the relay's verifier threads, each node's first tab. Its own buyer key,
   // so every measured batch still opens its tabs (one deposit swap), as a real run does.
-  const warm = await market.swarm({ depositSats: depositFor(4 * values.providers, values.providers) });
-  try {
-    await warm.swarm.complete(
-      Array.from({ length: 4 * values.providers }, (_, i) => question("warm-up", i)),
-      new AbortController().signal,
-    );
-  } finally {
-    await warm.swarm.close();
-  }
+  await market.batch(
+    { depositSats: depositFor(4 * values.providers, values.providers) },
+    "warm-up",
+    4 * values.providers,
+  );
   for (const n of sizes) {
     const store = path.join(market.dir, `fanout-${n}.db`);
     const { swarm, strategy } = await market.swarm({
@@ -160,33 +158,19 @@ try {
     const secretKey = new Uint8Array(randomBytes(32));
     const store = path.join(market.dir, "fanout-warm-tabs.db");
     const depositSats = depositFor(values.small * 2, values.providers);
-    const opener = await market.swarm({ depositSats, store, secretKey, keepTabs: true });
-    try {
-      await opener.swarm.complete(
-        Array.from({ length: 4 * values.providers }, (_, i) => question("open tabs", i)),
-        new AbortController().signal,
-      );
-    } finally {
-      await opener.swarm.close();
-    }
-    const { swarm } = await market.swarm({ depositSats, store, secretKey });
-    const started = performance.now();
-    try {
-      const results = await swarm.complete(
-        Array.from({ length: values.small }, (_, i) => question("fan-out, tabs open", i)),
-        new AbortController().signal,
-      );
-      const wallSec = (performance.now() - started) / 1000;
-      warmTabs = {
-        subcalls: values.small,
-        answered: results.filter((r) => r.ok).length,
-        wallSec,
-        jobsPerSec: values.small / wallSec,
-      };
-      console.error(`${values.small}, tabs open: ${fixed(warmTabs.jobsPerSec)} jobs/s`);
-    } finally {
-      await swarm.close();
-    }
+    await market.batch({ depositSats, store, secretKey, keepTabs: true }, "open tabs", 4 * values.providers);
+    const { results, wallSec } = await market.batch(
+      { depositSats, store, secretKey },
+      "fan-out, tabs open",
+      values.small,
+    );
+    warmTabs = {
+      subcalls: values.small,
+      answered: results.filter((r) => r.ok).length,
+      wallSec,
+      jobsPerSec: values.small / wallSec,
+    };
+    console.error(`${values.small}, tabs open: ${fixed(warmTabs.jobsPerSec)} jobs/s`);
   }
 } finally {
   await market.close();
@@ -207,7 +191,7 @@ for (const r of rows) {
       `${fixed(r.roundTripP99Ms, 0)} | ${fixed(r.inProcessWallSec, 3)} | ${fixed(r.ratioToInProcess, 0)}× |`,
   );
 }
-writeJson(json, {
+writeBenchJson(json, {
   benchmark: "swarm/fanout",
   date: new Date().toISOString(),
   machine: machine(),

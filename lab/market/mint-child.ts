@@ -1,9 +1,9 @@
 // The soak's testnet mint in its own process, so the buyer's RSS and event loop are the buyer's alone.
 // Config as JSON in argv[2]: { inputFeePpk }. IPC: → { type: "ready", url }; ← { type: "stats" } →
-// { type: "stats", stats }; ← { type: "stop" }. Exits when the parent goes.
+// { type: "stats", stats }; ← { type: "stop" }. Exits when the parent goes. It loads the mint alone.
 import { startMint } from "@pylon/mint";
 
-const spec = JSON.parse(process.argv[2] ?? "{}");
+const spec = JSON.parse(process.argv[2] ?? "{}") as { inputFeePpk?: number };
 process.on("disconnect", () => process.exit(0));
 const mint = await startMint({
   port: 0,
@@ -11,7 +11,7 @@ const mint = await startMint({
   db: ":memory:",
   inputFeePpk: spec.inputFeePpk ?? 0,
 });
-process.on("message", (message) => {
+process.on("message", (message: { type?: string }) => {
   if (message?.type === "stats") process.send?.({ type: "stats", stats: mint.stats() });
   else if (message?.type === "stop") void mint.close().finally(() => process.exit(0));
 });
