@@ -1,11 +1,14 @@
-/**
- * The Python half of the REPL, executed once in the child after Pyodide loads. Kept as a string so the compiled
- * package needs no data files next to the child script (its read permission covers only that directory).
- *
- * It runs cells in one persistent namespace, captures bounded stdout/stderr, bridges sub-calls through one
- * synchronous JS function, detects final answers, restores reserved names, and installs the import guard.
- */
-export const PYTHON_RUNTIME = String.raw`
+// Generated from runtime.py by scripts/inline-python.mjs: edit runtime.py, then npm run inline-python.
+export const PYTHON_RUNTIME = String.raw`# The Python half of the REPL, run once in the child after Pyodide loads ("create_runtime" is its entry point).
+# It runs cells in one persistent namespace, captures bounded stdout/stderr, bridges sub-calls through one
+# synchronous JS function, detects final answers, restores reserved names, and installs the import guard.
+#
+# A real .py file so Python tools can check it ("python3 -m py_compile src/sandbox/runtime.py"). The child may
+# read only its own dist/ directory and tsc copies no .py files there, so instead of a copy step in every build
+# path, "npm run inline-python" writes this file into the committed module python-runtime.ts: turbo, a bare
+# "tsc -b" on a fresh clone and the tests' global setup all compile that module with no generator step, and
+# test/python-runtime.test.ts fails when it no longer matches this file.
+# One file of about 380 lines, not several: the child loads it with a single runPython call.
 import ast
 import builtins
 import inspect
