@@ -9,7 +9,8 @@
  */
 import { writeFileSync } from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
-import { PythonSandbox, type SandboxSubcallRequest as SubcallRequest } from "../src/index.js";
+import { PythonSandbox } from "../src/sandbox/host.js";
+import type { SubcallRequest } from "../src/sandbox/types.js";
 
 const CONTEXT_BYTES = 40_000_000;
 const TRIVIAL_CELLS = 50;

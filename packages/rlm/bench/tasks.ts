@@ -9,7 +9,8 @@
  * this is the engine's own overhead, not a model's speed.
  */
 import { writeFileSync } from "node:fs";
-import { generateTask, runBenchmark, TASK_KINDS } from "../src/index.js";
+import { runBenchmark } from "../src/benchmark/run-benchmark.js";
+import { generateTask, TASK_KINDS } from "../src/tasks/generate.js";
 
 const GENERATOR_TOKENS = 10_000_000;
 const RUN_TOKENS = 1_000_000;

@@ -1,6 +1,8 @@
 import { createScriptedBackend } from "@pylon/inference";
 import { describe, expect, it } from "vitest";
-import { backendSubcalls, parseModelSpec, type SubcallRequest } from "../src/index.js";
+import { parseModelSpec } from "../src/models/model-spec.js";
+import { backendSubcalls } from "../src/subcalls/backend-subcalls.js";
+import type { SubcallRequest } from "../src/subcalls/types.js";
 
 const request = (content: string, maxTokens = 64): SubcallRequest => ({
   messages: [{ role: "user", content }],

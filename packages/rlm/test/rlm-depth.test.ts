@@ -4,14 +4,9 @@
  */
 import type { GenerateRequest } from "@pylon/inference";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  generateSniah,
-  type IterationRecord,
-  mapReduceRoot,
-  type RunRecord,
-  type SniahTask,
-  type TrajectoryRecord,
-} from "../src/index.js";
+import type { IterationRecord, RunRecord, TrajectoryRecord } from "../src/log/records.js";
+import { mapReduceRoot } from "../src/scripted/map-reduce-root.js";
+import { generateSniah, type SniahTask } from "../src/tasks/sniah.js";
 import { createHarness, type Harness, readLog, scriptedRoot, scriptedSub } from "./rlm-harness.js";
 
 let harness: Harness;

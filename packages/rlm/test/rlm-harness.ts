@@ -14,16 +14,12 @@ import {
   type ScriptedBackendOptions,
   type ScriptedResponder,
 } from "@pylon/inference";
-import {
-  backendSubcalls,
-  type RlmOptions,
-  runRlm,
-  SandboxPool,
-  type SubcallBackend,
-  type SubcallRequest,
-  type SubcallResult,
-  type TrajectoryRecord,
-} from "../src/index.js";
+import type { TrajectoryRecord } from "../src/log/records.js";
+import { runRlm } from "../src/loop/run-rlm.js";
+import { SandboxPool } from "../src/loop/sandbox-pool.js";
+import type { RlmOptions } from "../src/loop/settings.js";
+import { backendSubcalls } from "../src/subcalls/backend-subcalls.js";
+import type { SubcallBackend, SubcallRequest, SubcallResult } from "../src/subcalls/types.js";
 
 export interface ScriptedModel {
   backend: Backend;

@@ -4,14 +4,11 @@
  */
 import { createScriptedBackend } from "@pylon/inference";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  backendSubcalls,
-  generateSniah,
-  type IterationRecord,
-  mapReduceRoot,
-  type SniahTask,
-  type SubcallBackend,
-} from "../src/index.js";
+import type { IterationRecord } from "../src/log/records.js";
+import { mapReduceRoot } from "../src/scripted/map-reduce-root.js";
+import { backendSubcalls } from "../src/subcalls/backend-subcalls.js";
+import type { SubcallBackend } from "../src/subcalls/types.js";
+import { generateSniah, type SniahTask } from "../src/tasks/sniah.js";
 import {
   createHarness,
   type Harness,

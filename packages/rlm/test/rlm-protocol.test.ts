@@ -4,7 +4,7 @@
  */
 import type { GenerateRequest } from "@pylon/inference";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FinalRecord, IterationRecord, RunRecord, TrajectoryRecord } from "../src/index.js";
+import type { FinalRecord, IterationRecord, RunRecord, TrajectoryRecord } from "../src/log/records.js";
 import { createHarness, type Harness, readLog, scriptedRoot, scriptedSub } from "./rlm-harness.js";
 
 let harness: Harness;

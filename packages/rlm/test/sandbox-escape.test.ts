@@ -13,12 +13,14 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { PythonSandbox } from "../src/sandbox/host.js";
 import {
+  childNodeArgs,
   networkNamespaceAvailable,
-  PythonSandbox,
-  type SandboxSubcallRequest as SubcallRequest,
-} from "../src/index.js";
-import { childNodeArgs, planLaunch, pyodideDirectory } from "../src/sandbox/launch.js";
+  planLaunch,
+  pyodideDirectory,
+} from "../src/sandbox/launch.js";
+import type { SubcallRequest } from "../src/sandbox/types.js";
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const secret = `secret-${randomBytes(8).toString("hex")}`;

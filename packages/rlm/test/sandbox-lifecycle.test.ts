@@ -1,6 +1,6 @@
 import { createServer } from "node:net";
 import { describe, expect, it } from "vitest";
-import { PythonSandbox, SandboxClosedError } from "../src/index.js";
+import { PythonSandbox, SandboxClosedError } from "../src/sandbox/host.js";
 import { waitUntilGone } from "./helpers.js";
 
 const MB = 1024 * 1024;

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PythonSandbox, SandboxStartError } from "../src/index.js";
+import { PythonSandbox } from "../src/sandbox/host.js";
+import { SandboxStartError } from "../src/sandbox/launch.js";
 import { waitUntilGone } from "./helpers.js";
 
 const MB = 1024 * 1024;

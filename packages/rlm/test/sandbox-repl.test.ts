@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PythonSandbox } from "../src/index.js";
+import { PythonSandbox } from "../src/sandbox/host.js";
 
 let repl: PythonSandbox;
 

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { PythonSandbox, type SandboxSubcallRequest as SubcallRequest } from "../src/index.js";
+import { PythonSandbox } from "../src/sandbox/host.js";
+import type { SubcallRequest } from "../src/sandbox/types.js";
 
 /** The host side of the bridge for these tests: answers "<kind>:<prompt>" and records every batch it gets. */
 const received: SubcallRequest[] = [];

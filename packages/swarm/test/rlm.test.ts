@@ -5,7 +5,9 @@
  */
 import path from "node:path";
 import { createScriptedBackend } from "@pylon/inference";
-import { generateSniah, keywordSub, mapReduceRoot, runRlm } from "@pylon/rlm";
+import { runRlm } from "@pylon/rlm";
+import { keywordSub, mapReduceRoot } from "@pylon/rlm/scripted";
+import { generateSniah } from "@pylon/rlm/tasks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSwarm } from "../src/index.js";
 import { Cleanup, relay, scriptedNode, tempDir } from "./harness.js";
