@@ -30,7 +30,7 @@ function makeContext(): string {
   return `${half}One of the special magic numbers for blue-otter is: 7203417. ${half}`;
 }
 
-/** Every slot takes a fixed latency; slots of one batch run concurrently, as a real backend would. */
+/** Every item takes a fixed latency; items of one batch run concurrently, as a real backend would. */
 async function fixedLatencyBackend(request: SubcallRequest): Promise<string[]> {
   return Promise.all(
     request.prompts.map(async (prompt) => {

@@ -27,9 +27,9 @@ export { type ModelSettings, type OpenedModels, openModels } from "./models/open
 export type { ContextValue } from "./sandbox/types.js";
 // Sub-calls: the SubcallBackend contract, one over a local model, and per-item abort signals for implementers.
 export {
+  type ApiPrice,
   type BackendSubcallsOptions,
   backendSubcalls,
-  type TokenPrice,
 } from "./subcalls/backend-subcalls.js";
 export type {
   SubcallBackend,
@@ -39,4 +39,4 @@ export type {
   SubcallSuccess,
   SubcallUsage,
 } from "./subcalls/types.js";
-export { allWithSlotSignals } from "./util/signals.js";
+export { allWithItemSignals } from "./util/signals.js";

@@ -12,7 +12,7 @@ const request = (content: string, maxTokens = 64): SubcallRequest => ({
 });
 
 describe("backendSubcalls", () => {
-  it("answers a batch in order, with per-slot failures as values and provider, model, usage, cost per slot", async () => {
+  it("answers a batch in order, with per-item failures as values and provider, model, usage, cost per item", async () => {
     const backend = createScriptedBackend({
       name: "echo",
       model: "echo-1",
@@ -44,7 +44,7 @@ describe("backendSubcalls", () => {
     await backend.close();
   });
 
-  it("keeps at most `concurrency` slots in flight", async () => {
+  it("keeps at most `concurrency` sub-calls in flight", async () => {
     let active = 0;
     let peak = 0;
     const backend = createScriptedBackend({
@@ -67,7 +67,7 @@ describe("backendSubcalls", () => {
     await backend.close();
   });
 
-  it("fails the slots still running when the signal aborts", async () => {
+  it("fails the items still running when the signal aborts", async () => {
     const backend = createScriptedBackend({ responses: () => "late", latencyMs: 5_000 });
     const sub = backendSubcalls(backend, { ownsBackend: true });
     const controller = new AbortController();

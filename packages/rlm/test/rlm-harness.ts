@@ -62,7 +62,7 @@ export function promptOf(request: GenerateRequest): string {
   return request.prompt ?? (request.messages ?? []).map((m) => m.content).join("\n\n");
 }
 
-/** Wraps a SubcallBackend to record the most slots it ever had in flight. */
+/** Wraps a SubcallBackend to record the most sub-calls it ever had in flight. */
 export function measuringPeak(inner: SubcallBackend): SubcallBackend & { peak: () => number } {
   let active = 0;
   let peak = 0;

@@ -95,7 +95,7 @@ describe("scripted root on a 1M-token S-NIAH context", () => {
     expect(everything).not.toContain(`is: ${task.gold}.`); // the needle sentence never reaches the root
   });
 
-  it("surfaces failed slots as Error: strings the code can handle (retry), and logs them", async () => {
+  it("surfaces failed items as Error: strings the code can handle (retry), and logs them", async () => {
     const needleChunk = Math.floor(task.context.indexOf(task.gold) / CHUNK);
     const seen = new Set<string>();
     const { sub } = oracleSub({
@@ -120,15 +120,15 @@ describe("scripted root on a 1M-token S-NIAH context", () => {
     expect(needleChunk).toBeGreaterThan(0);
     expect(result.answer).toBe(task.gold);
     const mapOutput = root.calls[2]!.at(-1)!.content;
-    expect(mapOutput).toContain("2 failed slots");
+    expect(mapOutput).toContain("2 failed items");
     expect(mapOutput).toMatch(/^Error: .*(upstream|rate)/m);
     expect(mapOutput).toContain("retried 2, still failing: 1");
     const failed = iterations(readLog(logFile)).flatMap((r) => r.subcalls.filter((s) => !s.ok));
     expect(failed).toHaveLength(3);
-    for (const slot of failed) expect(slot.response).toMatch(/^Error: /);
+    for (const item of failed) expect(item.response).toMatch(/^Error: /);
   });
 
-  it("turns a SubcallBackend that throws into Error: strings in every slot", async () => {
+  it("turns a SubcallBackend that throws into Error: strings in every item", async () => {
     const broken: SubcallBackend = {
       name: "broken",
       complete: async () => {
@@ -188,7 +188,7 @@ describe("budgets", () => {
     expect(result.subcalls).toBeLessThan(10);
   });
 
-  it("reserves each slot's price ceiling, so a priced sub model stays within the sats budget", async () => {
+  it("reserves each item's price ceiling, so a priced sub model stays within the sats budget", async () => {
     const backend = createScriptedBackend({
       responses: (request) => task.oracle(promptOf(request)),
       slots: 16,

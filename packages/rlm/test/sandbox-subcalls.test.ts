@@ -96,27 +96,27 @@ describe("llm_query and llm_batch", () => {
 });
 
 describe("failures come back as strings, never as exceptions", () => {
-  it("keeps per-slot errors from the host in their slots", async () => {
+  it("keeps per-item errors from the host in their items", async () => {
     expect(await output("print(llm_batch(['ok', 'fail-1', 'ok2']))")).toBe(
       "['llm:ok', 'Error: could not answer fail-1', 'llm:ok2']\n",
     );
   });
 
-  it("turns a rejected batch into an error in every slot", async () => {
+  it("turns a rejected batch into an error in every item", async () => {
     const out = await output(
       "r = llm_batch(['reject the batch', 'x'])\nprint(len(r), all(s.startswith('Error: backend unavailable') for s in r))",
     );
     expect(out).toBe("2 True\n");
   });
 
-  it("turns junk from the handler into per-slot errors", async () => {
+  it("turns junk from the handler into per-item errors", async () => {
     const out = await output(
       "r = llm_batch(['return junk', 'y', 'z'])\nprint([s.startswith('Error:') for s in r])",
     );
     expect(out).toBe("[True, True, True]\n");
   });
 
-  it("rejects bad prompts per slot, and bad arguments without raising", async () => {
+  it("rejects bad prompts per item, and bad arguments without raising", async () => {
     const out = await output(
       [
         "a = llm_batch(['fine', 3, None])",

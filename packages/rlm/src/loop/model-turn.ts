@@ -115,7 +115,7 @@ async function subTurn(
   { signal, totals }: TurnCaller,
 ): Promise<TurnReply | TurnStop> {
   try {
-    await tree.subcallSlots.acquireUpTo(1, signal);
+    await tree.subcallPermits.acquireUpTo(1, signal);
   } catch {
     reservation.cancel();
     return STOPPED;
@@ -128,7 +128,7 @@ async function subTurn(
     reservation.settle({ tokens: 0, sats: 0 });
     return { ok: false, reason: "error", message: `sub model failed: ${describe(error)}` };
   } finally {
-    tree.subcallSlots.release(1);
+    tree.subcallPermits.release(1);
   }
   if (!result) {
     reservation.settle({ tokens: 0, sats: 0 });

@@ -198,7 +198,7 @@ class Runtime:
     # ---- sub-calls -------------------------------------------------------------------------------------
 
     def _dispatch(self, kind, prompts, opts):
-        """One host round trip for the whole batch; every failure becomes per-slot 'Error: ...' strings."""
+        """One host round trip for the whole batch; every failure becomes per-item 'Error: ...' strings."""
         count = len(prompts)
         try:
             request = _dumps({"prompts": prompts, "opts": opts})
@@ -210,23 +210,23 @@ class Runtime:
             return [f"Error: sub-call bridge failed ({type(exc).__name__}: {exc})"] * count
         if type(reply) is not list:
             reply = []
-        missing = "Error: the host returned no result for this slot"
+        missing = "Error: the host returned no result for this item"
         answers = [item if type(item) is str else missing for item in reply[:count]]
         return answers + [missing] * (count - len(answers))
 
     def _subcall(self, kind, prompts, opts):
-        slots = [None] * len(prompts)
+        results = [None] * len(prompts)
         valid = []
         for index, prompt in enumerate(prompts):
             if isinstance(prompt, str):
                 valid.append(index)
             else:
-                slots[index] = f"Error: prompt {index} must be a str, got {type(prompt).__name__}"
+                results[index] = f"Error: prompt {index} must be a str, got {type(prompt).__name__}"
         if valid:
             answers = self._dispatch(kind, [str.__str__(prompts[i]) for i in valid], opts)
             for index, answer in zip(valid, answers):
-                slots[index] = answer
-        return slots
+                results[index] = answer
+        return results
 
     def _query_function(self, kind, name):
         def query(prompt, **opts):
