@@ -12,6 +12,7 @@ if (python.includes("`") || python.includes("${"))
 writeFileSync(
   target,
   `// Generated from runtime.py by scripts/inline-python.mjs: edit runtime.py, then npm run inline-python.
+// One string, as long as runtime.py (see its header for why the Python is inlined).
 export const PYTHON_RUNTIME = String.raw\`${python}\`;
 `,
 );

@@ -1,4 +1,5 @@
 import { createScriptedBackend } from "@pylon/inference";
+import { sleep } from "@pylon/testkit";
 import { describe, expect, it } from "vitest";
 import { parseModelSpec } from "../src/models/model-spec.js";
 import { backendSubcalls } from "../src/subcalls/backend-subcalls.js";
@@ -52,7 +53,7 @@ describe("backendSubcalls", () => {
       responses: async () => {
         active++;
         peak = Math.max(peak, active);
-        await new Promise((resolve) => setTimeout(resolve, 10));
+        await sleep(10);
         active--;
         return "ok";
       },

@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { PythonSandbox } from "../src/sandbox/host.js";
+import { sleep } from "@pylon/testkit";
+import { beforeEach, describe, expect, it } from "vitest";
 import type { SubcallRequest } from "../src/sandbox/types.js";
+import { useSandbox } from "./sandbox-harness.js";
 
 /** The host side of the bridge for these tests: answers "<kind>:<prompt>" and records every batch it gets. */
 const received: SubcallRequest[] = [];
@@ -15,25 +15,12 @@ async function onSubcall(request: SubcallRequest): Promise<string[]> {
   );
 }
 
-let repl: PythonSandbox;
-
-beforeAll(async () => {
-  repl = await PythonSandbox.start({ cellTimeoutMs: 1000, onSubcall, maxBatchSize: 50 });
-});
-
-afterAll(async () => {
-  await repl?.close();
-});
+const sandbox = useSandbox({ cellTimeoutMs: 1000, onSubcall, maxBatchSize: 50 });
+const { output } = sandbox;
 
 beforeEach(() => {
   received.length = 0;
 });
-
-async function output(code: string): Promise<string> {
-  const result = await repl.run(code);
-  expect(result.error).toBeUndefined();
-  return result.stdout;
-}
 
 describe("llm_query and llm_batch", () => {
   it("work as plain calls and with await", async () => {
@@ -145,7 +132,7 @@ describe("failures come back as strings, never as exceptions", () => {
 
 describe("timing", () => {
   it("does not count time spent waiting on sub-calls toward the cell timeout", async () => {
-    const result = await repl.run("r = llm_query('slow')\nprint(r)");
+    const result = await sandbox.repl.run("r = llm_query('slow')\nprint(r)");
     expect(result.error).toBeUndefined();
     expect(result.stdout).toBe("llm:slow\n");
     expect(result.durationMs).toBeGreaterThan(1400);

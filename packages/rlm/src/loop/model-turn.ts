@@ -61,17 +61,19 @@ export async function modelTurn(
   if (!reservation.ok) return { ok: false, reason: "budget", message: reservation.message };
   totals.iterations++;
   if (depth > 0) totals.subcalls++;
-  return depth === 0
-    ? await rootTurn(tree, request, reservation, caller)
-    : await subTurn(tree, request, reservation, caller);
+  const turn = depth === 0 ? rootTurn : subTurn;
+  return await turn(tree, request, reservation, caller);
 }
 
-async function rootTurn(
+/** One reserved turn on one kind of model; settles `reservation` whatever happens. */
+type Turn = (
   tree: RlmTree,
   request: SubcallRequest,
   reservation: Reservation,
-  { signal, totals }: TurnCaller,
-): Promise<TurnReply | TurnStop> {
+  caller: TurnCaller,
+) => Promise<TurnReply | TurnStop>;
+
+const rootTurn: Turn = async (tree, request, reservation, { signal, totals }) => {
   const started = performance.now();
   try {
     const result = await tree.root.generate(
@@ -106,14 +108,9 @@ async function rootTurn(
     if (signal.aborted) return STOPPED;
     return { ok: false, reason: "error", message: `root model failed: ${describe(error)}` };
   }
-}
+};
 
-async function subTurn(
-  tree: RlmTree,
-  request: SubcallRequest,
-  reservation: Reservation,
-  { signal, totals }: TurnCaller,
-): Promise<TurnReply | TurnStop> {
+const subTurn: Turn = async (tree, request, reservation, { signal, totals }) => {
   try {
     await tree.subcallPermits.acquireUpTo(1, signal);
   } catch {
@@ -142,4 +139,4 @@ async function subTurn(
   }
   const { text, usage, latencyMs, costSats, provider, model } = result;
   return { ok: true, text, usage, latencyMs, costSats, provider, model };
-}
+};

@@ -1,4 +1,5 @@
 // Generated from runtime.py by scripts/inline-python.mjs: edit runtime.py, then npm run inline-python.
+// One string, as long as runtime.py (see its header for why the Python is inlined).
 export const PYTHON_RUNTIME = String.raw`# The Python half of the REPL, run once in the child after Pyodide loads ("create_runtime" is its entry point).
 # It runs cells in one persistent namespace, captures bounded stdout/stderr, bridges sub-calls through one
 # synchronous JS function, detects final answers, restores reserved names, and installs the import guard.
