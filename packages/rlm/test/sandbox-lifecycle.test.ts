@@ -23,7 +23,7 @@ describe("the RSS watchdog", () => {
     expect((await repl.run("1 + 1")).stdout).toBe("2\n");
     // Sampling lets the process overshoot a little before it is killed, never by hundreds of MB.
     expect(repl.stats().peakRssBytes).toBeLessThan(560 * MB);
-  });
+  }, 60_000); // two REPL starts (the first and the restart), each up to ~15 s on a loaded two-core machine
 });
 
 describe("close", () => {
