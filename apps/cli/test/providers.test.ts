@@ -8,7 +8,8 @@ import { join } from "node:path";
 import { createScriptedBackend } from "@pylon/inference/scripted";
 import { quietLogger, type RunningProvider, startProvider } from "@pylon/provider";
 import { type RunningRelay, startRelay } from "@pylon/relay";
-import { generateSniah, keywordSub } from "@pylon/rlm";
+import { keywordSub } from "@pylon/rlm/scripted";
+import { generateSniah } from "@pylon/rlm/tasks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CliHarness } from "./run-cli.js";
 

@@ -11,7 +11,7 @@ import { createScriptedBackend } from "@pylon/inference/scripted";
 import { type RunningMint, startMint } from "@pylon/mint";
 import { quietLogger, type RunningProvider, startProvider } from "@pylon/provider";
 import { type RunningRelay, startRelay } from "@pylon/relay";
-import { keywordSub } from "@pylon/rlm";
+import { keywordSub } from "@pylon/rlm/scripted";
 import { openWallet, type PylonWallet } from "@pylon/wallet";
 
 /** msats per 1,000 tokens: a ~500-token sub-call costs about half a sat. */

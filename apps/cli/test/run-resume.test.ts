@@ -7,7 +7,7 @@
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { generateSniah } from "@pylon/rlm";
+import { generateSniah } from "@pylon/rlm/tasks";
 import { RunStore, subcallKey } from "@pylon/swarm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Cli, CliHarness } from "./run-cli.js";

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeTinyGguf } from "@pylon/inference";
-import { generateSniah } from "@pylon/rlm";
+import { generateSniah } from "@pylon/rlm/tasks";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { CLI, type Cli, startCli } from "./run-cli.js";
 

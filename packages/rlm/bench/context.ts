@@ -1,26 +1,24 @@
 /**
  * Benchmark of the sandboxed REPL with a 10M-token (≈40 MB) context.
  *
- *   npm run bench -w packages/rlm               prints a markdown table
- *   npm run bench -w packages/rlm -- --json F   also writes the figures to F as JSON
+ *   tsx bench/context.ts               prints a markdown table
+ *   tsx bench/context.ts --json FILE   also writes the figures to FILE as JSON
+ *
+ * Needs the built package (npm run build): the REPL child runs from dist/.
  *
  * Measures REPL start, context load, trivial-cell round trip (p50 of 50), a cell that scans the whole context,
  * the child's peak RSS, and llm_batch against sequential llm_query for 100 sub-calls of 20 ms each.
  */
-import { writeFileSync } from "node:fs";
-import { setTimeout as sleep } from "node:timers/promises";
-import { PythonSandbox, type SandboxSubcallRequest as SubcallRequest } from "../src/index.js";
+import { sleep } from "@pylon/testkit";
+import { benchArgs, percentile, writeBenchJson } from "@pylon/testkit/bench";
+import { PythonSandbox } from "../src/sandbox/host.js";
+import type { SubcallRequest } from "../src/sandbox/types.js";
 
 const CONTEXT_BYTES = 40_000_000;
 const TRIVIAL_CELLS = 50;
 const SUBCALLS = 100;
 const SUBCALL_LATENCY_MS = 20;
 const MB = 1024 * 1024;
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
-}
 
 /** Filler text with one needle in the middle, like an S-NIAH haystack. */
 function makeContext(): string {
@@ -29,7 +27,7 @@ function makeContext(): string {
   return `${half}One of the special magic numbers for blue-otter is: 7203417. ${half}`;
 }
 
-/** Every slot takes a fixed latency; slots of one batch run concurrently, as a real backend would. */
+/** Every item takes a fixed latency; items of one batch run concurrently, as a real backend would. */
 async function fixedLatencyBackend(request: SubcallRequest): Promise<string[]> {
   return Promise.all(
     request.prompts.map(async (prompt) => {
@@ -52,9 +50,7 @@ async function expectClean(repl: PythonSandbox, code: string): Promise<string> {
 }
 
 async function main(): Promise<void> {
-  const jsonIndex = process.argv.indexOf("--json");
-  const jsonFile = jsonIndex >= 0 ? process.argv[jsonIndex + 1] : undefined;
-  if (jsonIndex >= 0 && !jsonFile) throw new Error("--json needs a file name");
+  const { json } = benchArgs({});
 
   const [repl, startMs] = await timed(() => PythonSandbox.start({ onSubcall: fixedLatencyBackend }));
   try {
@@ -84,8 +80,8 @@ async function main(): Promise<void> {
       contextChars: info.length,
       startMs,
       loadMs,
-      trivialCellP50Ms: percentile(trivial, 50),
-      trivialCellP95Ms: percentile(trivial, 95),
+      trivialCellP50Ms: percentile(trivial, 0.5),
+      trivialCellP95Ms: percentile(trivial, 0.95),
       scanCellMs: scanMs,
       peakRssMb,
       sequentialLlmQueryMs: sequentialMs,
@@ -124,7 +120,7 @@ async function main(): Promise<void> {
     );
     console.log(row(`llm_batch of ${SUBCALLS}`, `${batchMs.toFixed(0)} ms`));
     console.log(row("llm_batch speed-up", `${figures.batchSpeedup.toFixed(1)}×`));
-    if (jsonFile) writeFileSync(jsonFile, `${JSON.stringify(figures, null, 2)}\n`);
+    writeBenchJson(json, figures);
   } finally {
     await repl.close();
   }

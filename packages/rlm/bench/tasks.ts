@@ -1,23 +1,24 @@
 /**
  * Benchmark of the benchmark tasks and of the engine around them:
  *
- *   npm run bench -w packages/rlm                 (after the REPL benchmark) prints a markdown table
- *   node dist-bench/bench/tasks.js --json FILE    also writes the figures to FILE as JSON
+ *   tsx bench/tasks.ts               prints a markdown table
+ *   tsx bench/tasks.ts --json FILE   also writes the figures to FILE as JSON
+ *
+ * Needs the built package (npm run build): the REPL child runs from dist/.
  *
  * Measures how fast each generator builds a 10M-token task, and a SCRIPTED S-NIAH run end to end at 1M
  * tokens (REPL start included): wall time, sub-calls, root iterations. Scripted models answer instantly, so
  * this is the engine's own overhead, not a model's speed.
  */
-import { writeFileSync } from "node:fs";
-import { generateTask, runBenchmark, TASK_KINDS } from "../src/index.js";
+import { benchArgs, writeBenchJson } from "@pylon/testkit/bench";
+import { runBenchmark } from "../src/benchmark/run-benchmark.js";
+import { generateTask, TASK_KINDS } from "../src/tasks/generate.js";
 
 const GENERATOR_TOKENS = 10_000_000;
 const RUN_TOKENS = 1_000_000;
 
 async function main(): Promise<void> {
-  const jsonIndex = process.argv.indexOf("--json");
-  const jsonFile = jsonIndex >= 0 ? process.argv[jsonIndex + 1] : undefined;
-  if (jsonIndex >= 0 && !jsonFile) throw new Error("--json needs a file name");
+  const { json } = benchArgs({});
 
   const generators: Record<string, { ms: number; chars: number }> = {};
   for (const kind of TASK_KINDS) {
@@ -63,7 +64,7 @@ async function main(): Promise<void> {
   );
   console.log(row("  of which the RLM run", `${result.run.durationMs.toFixed(0)} ms`));
   console.log(row("  sub-calls / root iterations", `${result.run.subcalls} / ${result.run.iterations}`));
-  if (jsonFile) writeFileSync(jsonFile, `${JSON.stringify(figures, null, 2)}\n`);
+  writeBenchJson(json, figures);
 }
 
 main().catch((error: unknown) => {

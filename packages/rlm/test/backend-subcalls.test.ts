@@ -1,6 +1,9 @@
 import { createScriptedBackend } from "@pylon/inference/scripted";
+import { sleep } from "@pylon/testkit";
 import { describe, expect, it } from "vitest";
-import { backendSubcalls, parseModelSpec, type SubcallRequest } from "../src/index.js";
+import { parseModelSpec } from "../src/models/model-spec.js";
+import { backendSubcalls } from "../src/subcalls/backend-subcalls.js";
+import type { SubcallRequest } from "../src/subcalls/types.js";
 
 const request = (content: string, maxTokens = 64): SubcallRequest => ({
   messages: [{ role: "user", content }],
@@ -10,7 +13,7 @@ const request = (content: string, maxTokens = 64): SubcallRequest => ({
 });
 
 describe("backendSubcalls", () => {
-  it("answers a batch in order, with per-slot failures as values and provider, model, usage, cost per slot", async () => {
+  it("answers a batch in order, with per-item failures as values and provider, model, usage, cost per item", async () => {
     const backend = createScriptedBackend({
       name: "echo",
       model: "echo-1",
@@ -42,7 +45,7 @@ describe("backendSubcalls", () => {
     await backend.close();
   });
 
-  it("keeps at most `concurrency` slots in flight", async () => {
+  it("keeps at most `concurrency` sub-calls in flight", async () => {
     let active = 0;
     let peak = 0;
     const backend = createScriptedBackend({
@@ -50,7 +53,7 @@ describe("backendSubcalls", () => {
       responses: async () => {
         active++;
         peak = Math.max(peak, active);
-        await new Promise((resolve) => setTimeout(resolve, 10));
+        await sleep(10);
         active--;
         return "ok";
       },
@@ -65,7 +68,7 @@ describe("backendSubcalls", () => {
     await backend.close();
   });
 
-  it("fails the slots still running when the signal aborts", async () => {
+  it("fails the items still running when the signal aborts", async () => {
     const backend = createScriptedBackend({ responses: () => "late", latencyMs: 5_000 });
     const sub = backendSubcalls(backend, { ownsBackend: true });
     const controller = new AbortController();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { BudgetLedger } from "../src/index.js";
+import { BudgetLedger } from "../src/budget/ledger.js";
 import { Limiter } from "../src/util/limiter.js";
 
 describe("BudgetLedger", () => {

@@ -51,12 +51,12 @@ describe("child message validation", () => {
     expect(() => parseSubcallPayload(Buffer.from("nope"))).toThrow(ProtocolError);
   });
 
-  it("turns any handler output into one string per slot", () => {
+  it("turns any handler output into one string per item", () => {
     expect(normaliseResults(["a", 2, null], 4)).toEqual([
       "a",
-      "Error: the sub-call handler returned no text for this slot",
-      "Error: the sub-call handler returned no text for this slot",
-      "Error: the sub-call handler returned no text for this slot",
+      "Error: the sub-call handler returned no text for this item",
+      "Error: the sub-call handler returned no text for this item",
+      "Error: the sub-call handler returned no text for this item",
     ]);
     expect(normaliseResults("oops", 2)).toHaveLength(2);
     expect(normaliseResults(["a", "b", "c"], 2)).toEqual(["a", "b"]);
@@ -80,7 +80,7 @@ describe("answering a sub-call request", () => {
     expect(seen).toEqual([{ kind: "rlm", prompts: ["a", "b"], opts: { model: "m" } }]);
   });
 
-  it("answers every slot with an error when there is no handler, the batch is too big, or the handler fails", async () => {
+  it("answers every item with an error when there is no handler, the batch is too big, or the handler fails", async () => {
     expect(await reply("llm", request(["a", "b"]), undefined, 10, live)).toEqual([
       "Error: sub-calls are not available in this sandbox",
       "Error: sub-calls are not available in this sandbox",

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { findTextFinal, parseReply } from "../src/index.js";
+import { parseReply } from "../src/loop/code-blocks.js";
+import { findTextFinal } from "../src/loop/final-text.js";
 
 describe("parseReply", () => {
   it("runs ```repl and ```python blocks in order and keeps the prose around them", () => {

@@ -3,28 +3,14 @@
  * and SCRIPTED sub model (which also plays the children's root, as the sub model does at depth ≥ 1).
  */
 import type { GenerateRequest } from "@pylon/inference";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  generateSniah,
-  type IterationRecord,
-  mapReduceRoot,
-  type RunRecord,
-  type SniahTask,
-  type TrajectoryRecord,
-} from "../src/index.js";
-import { createHarness, type Harness, readLog, scriptedRoot, scriptedSub } from "./rlm-harness.js";
+import { describe, expect, it } from "vitest";
+import type { IterationRecord, RunRecord, TrajectoryRecord } from "../src/log/records.js";
+import { mapReduceRoot } from "../src/scripted/map-reduce-root.js";
+import { generateSniah } from "../src/tasks/sniah.js";
+import { readLog, scriptedRoot, scriptedSub, useHarness } from "./rlm-harness.js";
 
-let harness: Harness;
-let task: SniahTask;
-
-beforeAll(async () => {
-  harness = await createHarness();
-  task = generateSniah(65_536, 1);
-});
-
-afterAll(async () => {
-  await harness?.close();
-});
+const harness = useHarness();
+const task = generateSniah(65_536, 1);
 
 const repl = (code: string) => `\`\`\`repl\n${code}\n\`\`\``;
 
@@ -59,9 +45,7 @@ describe("depth 2", () => {
     expect(task.depth).toBeLessThan(0.45); // the needle is in the first half
     const root = splittingRoot();
     const logFile = harness.logFile("depth2");
-    const result = await harness.run({
-      question: task.question,
-      context: task.context,
+    const result = await harness.runOn(task, {
       root: root.backend,
       sub: subModel(),
       maxDepth: 2,
@@ -101,9 +85,7 @@ describe("depth 2", () => {
   });
 
   it("draws children's calls from the parent's ledger: a tight budget runs out inside the second child", async () => {
-    const unlimited = await harness.run({
-      question: task.question,
-      context: task.context,
+    const unlimited = await harness.runOn(task, {
       root: splittingRoot().backend,
       sub: subModel(),
       maxDepth: 2,
@@ -111,9 +93,7 @@ describe("depth 2", () => {
     });
     const limit = unlimited.subcalls - 2;
     const root = splittingRoot();
-    const result = await harness.run({
-      question: task.question,
-      context: task.context,
+    const result = await harness.runOn(task, {
       root: root.backend,
       sub: subModel(),
       maxDepth: 2,

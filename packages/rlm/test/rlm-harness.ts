@@ -3,8 +3,6 @@
  * were sent) and one REPL pool per test file, so Pyodide starts once or twice, not once per run.
  */
 import { readFileSync } from "node:fs";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import type { Backend, ChatMessage, GenerateRequest } from "@pylon/inference";
 import {
@@ -12,16 +10,14 @@ import {
   type ScriptedBackendOptions,
   type ScriptedResponder,
 } from "@pylon/inference/scripted";
-import {
-  backendSubcalls,
-  type RlmOptions,
-  runRlm,
-  SandboxPool,
-  type SubcallBackend,
-  type SubcallRequest,
-  type SubcallResult,
-  type TrajectoryRecord,
-} from "../src/index.js";
+import { Cleanup, tempDir } from "@pylon/testkit";
+import { afterAll, beforeAll } from "vitest";
+import type { TrajectoryRecord } from "../src/log/records.js";
+import { runRlm } from "../src/loop/run-rlm.js";
+import { SandboxPool } from "../src/loop/sandbox-pool.js";
+import type { RlmOptions } from "../src/loop/settings.js";
+import { backendSubcalls } from "../src/subcalls/backend-subcalls.js";
+import type { SubcallBackend, SubcallRequest, SubcallResult } from "../src/subcalls/types.js";
 
 export interface ScriptedModel {
   backend: Backend;
@@ -64,7 +60,7 @@ export function promptOf(request: GenerateRequest): string {
   return request.prompt ?? (request.messages ?? []).map((m) => m.content).join("\n\n");
 }
 
-/** Wraps a SubcallBackend to record the most slots it ever had in flight. */
+/** Wraps a SubcallBackend to record the most sub-calls it ever had in flight. */
 export function measuringPeak(inner: SubcallBackend): SubcallBackend & { peak: () => number } {
   let active = 0;
   let peak = 0;
@@ -101,21 +97,35 @@ export interface Harness {
   dir: string;
   logFile(name: string): string;
   run(options: Omit<RlmOptions, "sandboxes">): ReturnType<typeof runRlm>;
-  close(): Promise<void>;
+  /** A run on a task's question and context. */
+  runOn(
+    task: { question: string; context: RlmOptions["context"] },
+    options: Omit<RlmOptions, "sandboxes" | "question" | "context">,
+  ): ReturnType<typeof runRlm>;
 }
 
-export async function createHarness(): Promise<Harness> {
-  const pool = new SandboxPool({ cellTimeoutMs: 20_000, memoryLimitMb: 1024 });
-  const dir = await mkdtemp(path.join(tmpdir(), "pylon-rlm-"));
+/** A REPL pool and a log folder, both closed at cleanup. */
+export async function createHarness(cleanup: Cleanup): Promise<Harness> {
+  const pool = cleanup.use(new SandboxPool({ cellTimeoutMs: 20_000, memoryLimitMb: 1024 }), (p) => p.close());
+  const dir = await tempDir(cleanup, "pylon-rlm-");
   let logs = 0;
+  const run: Harness["run"] = (options) => runRlm({ ...options, sandboxes: pool });
   return {
     pool,
     dir,
     logFile: (name) => path.join(dir, `${++logs}-${name}.jsonl`),
-    run: (options) => runRlm({ ...options, sandboxes: pool }),
-    close: async () => {
-      await pool.close();
-      await rm(dir, { recursive: true, force: true });
-    },
+    run,
+    runOn: (task, options) => run({ ...options, question: task.question, context: task.context }),
   };
+}
+
+/** One harness per test file: created before its tests, closed after them. */
+export function useHarness(): Harness {
+  const cleanup = new Cleanup();
+  const harness = {} as Harness;
+  beforeAll(async () => {
+    Object.assign(harness, await createHarness(cleanup));
+  });
+  afterAll(() => cleanup.run());
+  return harness;
 }

@@ -3,37 +3,17 @@
  * would) and a SCRIPTED sub model (the task's oracle), in real Pyodide.
  */
 import { createScriptedBackend } from "@pylon/inference/scripted";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  backendSubcalls,
-  generateSniah,
-  type IterationRecord,
-  mapReduceRoot,
-  type SniahTask,
-  type SubcallBackend,
-} from "../src/index.js";
-import {
-  createHarness,
-  type Harness,
-  measuringPeak,
-  promptOf,
-  readLog,
-  scriptedRoot,
-  scriptedSub,
-} from "./rlm-harness.js";
+import { describe, expect, it } from "vitest";
+import type { IterationRecord } from "../src/log/records.js";
+import { mapReduceRoot } from "../src/scripted/map-reduce-root.js";
+import { backendSubcalls } from "../src/subcalls/backend-subcalls.js";
+import type { SubcallBackend } from "../src/subcalls/types.js";
+import { generateSniah } from "../src/tasks/sniah.js";
+import { measuringPeak, promptOf, readLog, scriptedRoot, scriptedSub, useHarness } from "./rlm-harness.js";
 
 const CHUNK = 100_000;
-let harness: Harness;
-let task: SniahTask;
-
-beforeAll(async () => {
-  harness = await createHarness();
-  task = generateSniah(1_000_000, 7);
-});
-
-afterAll(async () => {
-  await harness?.close();
-});
+const harness = useHarness();
+const task = generateSniah(1_000_000, 7);
 
 function oracleSub(options: Parameters<typeof scriptedSub>[1] = {}) {
   return scriptedSub((prompt) => task.oracle(prompt), options);
@@ -55,9 +35,7 @@ describe("scripted root on a 1M-token S-NIAH context", () => {
       const root = scriptedRoot(mapReduceRoot({ question: task.question, chunkChars: CHUNK, finish }));
       const sub = measuringPeak(oracleSub().sub);
       const logFile = harness.logFile(`niah-${finish}`);
-      const result = await harness.run({
-        question: task.question,
-        context: task.context,
+      const result = await harness.runOn(task, {
         root: root.backend,
         sub,
         concurrency: 4,
@@ -77,9 +55,7 @@ describe("scripted root on a 1M-token S-NIAH context", () => {
 
   it("shows the model only metadata, and nudges it to look before answering", async () => {
     const root = scriptedRoot(mapReduceRoot({ question: task.question, chunkChars: CHUNK }));
-    await harness.run({
-      question: task.question,
-      context: task.context,
+    await harness.runOn(task, {
       root: root.backend,
       sub: oracleSub().sub,
     });
@@ -98,7 +74,7 @@ describe("scripted root on a 1M-token S-NIAH context", () => {
     expect(everything).not.toContain(`is: ${task.gold}.`); // the needle sentence never reaches the root
   });
 
-  it("surfaces failed slots as Error: strings the code can handle (retry), and logs them", async () => {
+  it("surfaces failed items as Error: strings the code can handle (retry), and logs them", async () => {
     const needleChunk = Math.floor(task.context.indexOf(task.gold) / CHUNK);
     const seen = new Set<string>();
     const { sub } = oracleSub({
@@ -113,9 +89,7 @@ describe("scripted root on a 1M-token S-NIAH context", () => {
     });
     const root = scriptedRoot(mapReduceRoot({ question: task.question, chunkChars: CHUNK }));
     const logFile = harness.logFile("failures");
-    const result = await harness.run({
-      question: task.question,
-      context: task.context,
+    const result = await harness.runOn(task, {
       root: root.backend,
       sub,
       logFile,
@@ -123,15 +97,15 @@ describe("scripted root on a 1M-token S-NIAH context", () => {
     expect(needleChunk).toBeGreaterThan(0);
     expect(result.answer).toBe(task.gold);
     const mapOutput = root.calls[2]!.at(-1)!.content;
-    expect(mapOutput).toContain("2 failed slots");
+    expect(mapOutput).toContain("2 failed items");
     expect(mapOutput).toMatch(/^Error: .*(upstream|rate)/m);
     expect(mapOutput).toContain("retried 2, still failing: 1");
     const failed = iterations(readLog(logFile)).flatMap((r) => r.subcalls.filter((s) => !s.ok));
     expect(failed).toHaveLength(3);
-    for (const slot of failed) expect(slot.response).toMatch(/^Error: /);
+    for (const item of failed) expect(item.response).toMatch(/^Error: /);
   });
 
-  it("turns a SubcallBackend that throws into Error: strings in every slot", async () => {
+  it("turns a SubcallBackend that throws into Error: strings in every item", async () => {
     const broken: SubcallBackend = {
       name: "broken",
       complete: async () => {
@@ -139,9 +113,7 @@ describe("scripted root on a 1M-token S-NIAH context", () => {
       },
     };
     const root = scriptedRoot(mapReduceRoot({ question: task.question, chunkChars: CHUNK }));
-    const result = await harness.run({
-      question: task.question,
-      context: task.context,
+    const result = await harness.runOn(task, {
       root: root.backend,
       sub: broken,
     });
@@ -155,9 +127,7 @@ describe("budgets", () => {
   it("refuses sub-calls past the sub-call budget with Error: budget exhausted, and the run still ends", async () => {
     expect(task.context.indexOf(task.gold)).toBeGreaterThan(5 * CHUNK); // the needle is beyond the budget
     const root = scriptedRoot(mapReduceRoot({ question: task.question, chunkChars: CHUNK }));
-    const result = await harness.run({
-      question: task.question,
-      context: task.context,
+    const result = await harness.runOn(task, {
       root: root.backend,
       sub: oracleSub().sub,
       budget: { subcalls: 5 },
@@ -173,9 +143,7 @@ describe("budgets", () => {
   it("reserves tokens before dispatch, so the tree never spends more than the token budget", async () => {
     const root = scriptedRoot(mapReduceRoot({ question: task.question, chunkChars: CHUNK }));
     const budget = 120_000;
-    const result = await harness.run({
-      question: task.question,
-      context: task.context,
+    const result = await harness.runOn(task, {
       root: root.backend,
       sub: oracleSub().sub,
       budget: { tokens: budget },
@@ -191,7 +159,7 @@ describe("budgets", () => {
     expect(result.subcalls).toBeLessThan(10);
   });
 
-  it("reserves each slot's price ceiling, so a priced sub model stays within the sats budget", async () => {
+  it("reserves each item's price ceiling, so a priced sub model stays within the sats budget", async () => {
     const backend = createScriptedBackend({
       responses: (request) => task.oracle(promptOf(request)),
       slots: 16,
@@ -199,9 +167,7 @@ describe("budgets", () => {
     // 1 000 sats per million tokens: a 100 000-character chunk (~25 000 tokens) costs about 25 sats.
     const priced = backendSubcalls(backend, { price: { inputSatsPerMTok: 1_000, outputSatsPerMTok: 1_000 } });
     const root = scriptedRoot(mapReduceRoot({ question: task.question, chunkChars: CHUNK }));
-    const result = await harness.run({
-      question: task.question,
-      context: task.context,
+    const result = await harness.runOn(task, {
       root: root.backend,
       sub: priced,
       budget: { sats: 100 },
@@ -215,9 +181,7 @@ describe("budgets", () => {
   it("stops at the wall-clock limit, in-flight sub-calls included, and frees the REPL", async () => {
     const root = scriptedRoot(mapReduceRoot({ question: task.question, chunkChars: CHUNK }));
     const started = performance.now();
-    const result = await harness.run({
-      question: task.question,
-      context: task.context,
+    const result = await harness.runOn(task, {
       root: root.backend,
       sub: oracleSub({ latencyMs: 60_000 }).sub,
       budget: { timeoutMs: 1_500 },

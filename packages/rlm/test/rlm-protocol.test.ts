@@ -3,19 +3,11 @@
  * answer, what the model is shown after each reply, the iteration cap, and the trajectory log.
  */
 import type { GenerateRequest } from "@pylon/inference";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FinalRecord, IterationRecord, RunRecord, TrajectoryRecord } from "../src/index.js";
-import { createHarness, type Harness, readLog, scriptedRoot, scriptedSub } from "./rlm-harness.js";
+import { describe, expect, it } from "vitest";
+import type { FinalRecord, IterationRecord, RunRecord, TrajectoryRecord } from "../src/log/records.js";
+import { readLog, scriptedRoot, scriptedSub, useHarness } from "./rlm-harness.js";
 
-let harness: Harness;
-
-beforeAll(async () => {
-  harness = await createHarness();
-});
-
-afterAll(async () => {
-  await harness?.close();
-});
+const harness = useHarness();
 
 const echoSub = () => scriptedSub((prompt) => `echo: ${prompt.slice(0, 40)}`).sub;
 

@@ -1,26 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PythonSandbox } from "../src/index.js";
+import { describe, expect, it } from "vitest";
+import { useSandbox } from "./sandbox-harness.js";
 
-let repl: PythonSandbox;
-
-beforeAll(async () => {
-  repl = await PythonSandbox.start({ cellTimeoutMs: 20_000 });
-});
-
-afterAll(async () => {
-  await repl?.close();
-});
-
-async function output(code: string): Promise<string> {
-  const result = await repl.run(code);
-  expect(result.error).toBeUndefined();
-  return result.stdout;
-}
+const sandbox = useSandbox({ cellTimeoutMs: 20_000 });
+const { output } = sandbox;
 
 describe("setContext", () => {
   it("makes a string the Python str `context`, non-ASCII text intact", async () => {
     const text = "héllo wörld 🌍 中文\nsecond line";
-    const info = await repl.setContext(text);
+    const info = await sandbox.repl.setContext(text);
     expect(info).toMatchObject({ type: "str", length: [...text].length, bytes: Buffer.byteLength(text) });
     expect(await output("print(type(context).__name__, repr(context))")).toBe(
       `str ${"'héllo wörld 🌍 中文\\nsecond line'"}\n`,
@@ -28,13 +15,17 @@ describe("setContext", () => {
   });
 
   it("makes a list of strings a Python list", async () => {
-    const info = await repl.setContext(["alpha", "beta", "γ"]);
+    const info = await sandbox.repl.setContext(["alpha", "beta", "γ"]);
     expect(info).toMatchObject({ type: "list", length: 3 });
     expect(await output("print(type(context).__name__, context[2], len(context))")).toBe("list γ 3\n");
   });
 
   it("makes an object a Python dict with JSON types", async () => {
-    const info = await repl.setContext({ title: "doc", pages: [1, 2], meta: { draft: false, owner: null } });
+    const info = await sandbox.repl.setContext({
+      title: "doc",
+      pages: [1, 2],
+      meta: { draft: false, owner: null },
+    });
     expect(info).toMatchObject({ type: "dict", length: 3 });
     expect(await output("print(context['pages'], context['meta'])")).toBe(
       "[1, 2] {'draft': False, 'owner': None}\n",
@@ -42,17 +33,17 @@ describe("setContext", () => {
   });
 
   it("comes back after a cell rebinds or deletes it", async () => {
-    await repl.setContext("the original");
-    await repl.run("context = 'overwritten'");
+    await sandbox.repl.setContext("the original");
+    await sandbox.repl.run("context = 'overwritten'");
     expect(await output("print(context)")).toBe("the original\n");
-    await repl.run("del context");
+    await sandbox.repl.run("del context");
     expect(await output("print(context)")).toBe("the original\n");
   });
 
   it("rejects values Python cannot receive and leaves the current context alone", async () => {
-    await repl.setContext("kept");
-    await expect(repl.setContext([1, 2] as unknown as string[])).rejects.toThrow(TypeError);
-    await expect(repl.setContext(undefined as unknown as string)).rejects.toThrow(TypeError);
+    await sandbox.repl.setContext("kept");
+    await expect(sandbox.repl.setContext([1, 2] as unknown as string[])).rejects.toThrow(TypeError);
+    await expect(sandbox.repl.setContext(undefined as unknown as string)).rejects.toThrow(TypeError);
     expect(await output("print(context)")).toBe("kept\n");
   });
 
@@ -68,11 +59,11 @@ describe("setContext", () => {
     }
     const text = parts.join("");
     const started = performance.now();
-    const info = await repl.setContext(text);
+    const info = await sandbox.repl.setContext(text);
     const loadMs = performance.now() - started;
     expect(info).toMatchObject({ type: "str", length: text.length });
     expect(loadMs).toBeLessThan(5000);
-    const scan = await repl.run(
+    const scan = await sandbox.repl.run(
       "import re\nm = re.search(r'magic numbers for blue-otter is: (\\d+)', context)\nprint(len(context), m.group(1), context.count('fox'))",
     );
     expect(scan.error).toBeUndefined();

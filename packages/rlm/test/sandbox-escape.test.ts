@@ -8,58 +8,60 @@
 import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { createServer, type Server } from "node:net";
+import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { Cleanup } from "@pylon/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  childNodeArgs,
   networkNamespaceAvailable,
-  PythonSandbox,
-  type SandboxSubcallRequest as SubcallRequest,
-} from "../src/index.js";
-import { childNodeArgs, planLaunch, pyodideDirectory } from "../src/sandbox/launch.js";
+  planLaunch,
+  pyodideDirectory,
+} from "../src/sandbox/launch.js";
+import type { SubcallRequest } from "../src/sandbox/types.js";
+import { useSandbox } from "./sandbox-harness.js";
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const secret = `secret-${randomBytes(8).toString("hex")}`;
 const outsideFile = path.join(os.tmpdir(), `pylon-escape-${randomBytes(6).toString("hex")}.txt`);
 const repoFile = path.join(packageRoot, "package.json");
 
-let repl: PythonSandbox;
-let server: Server;
 let serverPort = 0;
 let connections = 0;
 const subcalls: SubcallRequest[] = [];
 const hostCwd = process.cwd();
 let hostEnv: Record<string, string | undefined>;
+const cleanup = new Cleanup();
 
+// Before the REPL starts: the secret must be in the host's environment when the child is launched.
 beforeAll(async () => {
   process.env.PYLON_ESCAPE_SECRET = secret;
+  cleanup.add(() => delete process.env.PYLON_ESCAPE_SECRET);
   hostEnv = { ...process.env };
-  server = createServer((socket) => {
+  const server = createServer((socket) => {
     connections++;
     socket.destroy();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  cleanup.add(() => new Promise((resolve) => server.close(resolve)));
   serverPort = (server.address() as { port: number }).port;
-  repl = await PythonSandbox.start({
-    cellTimeoutMs: 20_000,
-    onSubcall: async (request) => {
-      subcalls.push(request);
-      return request.prompts.map(() => "ok");
-    },
-  });
 });
 
-afterAll(async () => {
-  await repl?.close();
-  await new Promise((resolve) => server?.close(resolve));
-  delete process.env.PYLON_ESCAPE_SECRET;
+afterAll(() => cleanup.run());
+
+const sandbox = useSandbox({
+  cellTimeoutMs: 20_000,
+  onSubcall: async (request) => {
+    subcalls.push(request);
+    return request.prompts.map(() => "ok");
+  },
 });
 
 /** Runs a cell that must complete without a restart; returns its stdout lines. */
 async function lines(code: string): Promise<string[]> {
-  const result = await repl.run(code);
+  const result = await sandbox.repl.run(code);
   expect(result.error, result.error?.traceback).toBeUndefined();
   expect(result.restarted).toBeUndefined();
   return result.stdout.trimEnd().split("\n");
@@ -74,6 +76,9 @@ const TRY = [
   "    except BaseException as exc:",
   "        print(f'{label}: {type(exc).__name__}')",
 ].join("\n");
+
+/** Runs TRY and then `code`, one line each, as one cell; returns its stdout lines. */
+const attempts = (...code: string[]) => lines([TRY, ...code].join("\n"));
 
 describe("model code in the REPL", () => {
   it("cannot read host files", async () => {
@@ -97,19 +102,16 @@ describe("model code in the REPL", () => {
   });
 
   it("cannot reach the network", async () => {
-    const out = await lines(
-      [
-        TRY,
-        "import socket, urllib.request, asyncio",
-        `attempt('socket', lambda: socket.create_connection(('127.0.0.1', ${serverPort}), timeout=2))`,
-        `attempt('urllib', lambda: urllib.request.urlopen('http://127.0.0.1:${serverPort}/', timeout=2).read())`,
-        "attempt('pyodide.http', lambda: __import__('pyodide.http'))",
-        "try:",
-        `    await asyncio.wait_for(asyncio.open_connection('127.0.0.1', ${serverPort}), 2)`,
-        "    print('asyncio: ESCAPED')",
-        "except BaseException as exc:",
-        "    print(f'asyncio: {type(exc).__name__}')",
-      ].join("\n"),
+    const out = await attempts(
+      "import socket, urllib.request, asyncio",
+      `attempt('socket', lambda: socket.create_connection(('127.0.0.1', ${serverPort}), timeout=2))`,
+      `attempt('urllib', lambda: urllib.request.urlopen('http://127.0.0.1:${serverPort}/', timeout=2).read())`,
+      "attempt('pyodide.http', lambda: __import__('pyodide.http'))",
+      "try:",
+      `    await asyncio.wait_for(asyncio.open_connection('127.0.0.1', ${serverPort}), 2)`,
+      "    print('asyncio: ESCAPED')",
+      "except BaseException as exc:",
+      "    print(f'asyncio: {type(exc).__name__}')",
     );
     expect(out).toHaveLength(4);
     for (const line of out) expect(line).not.toContain("ESCAPED");
@@ -124,17 +126,14 @@ describe("model code in the REPL", () => {
   });
 
   it("cannot start processes", async () => {
-    const out = await lines(
-      [
-        TRY,
-        "import os, subprocess",
-        "attempt('subprocess', lambda: subprocess.run(['id']))",
-        "attempt('os.system', lambda: os.system('id'))",
-        "attempt('os.popen', lambda: os.popen('id').read())",
-        "attempt('os.fork', os.fork)",
-        "attempt('os.execv', lambda: os.execv('/bin/sh', ['sh']))",
-        "attempt('posix.system', lambda: __import__('posix').system('id'))",
-      ].join("\n"),
+    const out = await attempts(
+      "import os, subprocess",
+      "attempt('subprocess', lambda: subprocess.run(['id']))",
+      "attempt('os.system', lambda: os.system('id'))",
+      "attempt('os.popen', lambda: os.popen('id').read())",
+      "attempt('os.fork', os.fork)",
+      "attempt('os.execv', lambda: os.execv('/bin/sh', ['sh']))",
+      "attempt('posix.system', lambda: __import__('posix').system('id'))",
     );
     expect(out).toHaveLength(6);
     for (const line of out)
@@ -163,30 +162,27 @@ describe("model code in the REPL", () => {
 
   it("finds no usable JavaScript even after bypassing the import guard", async () => {
     // _imp.create_builtin loads a builtin module without consulting sys.meta_path: a real bypass of the guard.
-    const out = await lines(
-      [
-        TRY,
-        "import _imp, gc",
-        "from importlib.machinery import ModuleSpec",
-        "core = _imp.create_builtin(ModuleSpec('_pyodide_core', None))",
-        "js_object = core.to_js({})",
-        "Function = js_object.constructor.constructor",
-        "attempt('Function', lambda: Function('return globalThis.process')())",
-        "attempt('Object.process', lambda: js_object.constructor.process)",
-        "holders = []",
-        "for obj in gc.get_objects():",
-        "    if type(obj).__name__.startswith('Js') and not isinstance(obj, type):",
-        "        for name in ('process', 'fetch', 'require', 'globalThis', '_module', '_api', 'setTimeout'):",
-        "            try:",
-        "                if getattr(obj, name, None) is not None:",
-        "                    holders.append(name)",
-        "            except Exception:",
-        "                pass",
-        "print('globals reachable:', holders)",
-      ].join("\n"),
+    const out = await attempts(
+      "import _imp, gc",
+      "from importlib.machinery import ModuleSpec",
+      "core = _imp.create_builtin(ModuleSpec('_pyodide_core', None))",
+      "js_object = core.to_js({})",
+      "Function = js_object.constructor.constructor",
+      "attempt('Function', lambda: Function('return globalThis.process')())",
+      "attempt('Object.process', lambda: js_object.constructor.process)",
+      "holders = []",
+      "for obj in gc.get_objects():",
+      "    if type(obj).__name__.startswith('Js') and not isinstance(obj, type):",
+      "        for name in ('process', 'fetch', 'require', 'globalThis', '_module', '_api', 'setTimeout'):",
+      "            try:",
+      "                if getattr(obj, name, None) is not None:",
+      "                    holders.append(name)",
+      "            except Exception:",
+      "                pass",
+      "print('globals reachable:', holders)",
     );
     expect(out).toEqual(["Function: JsException", "Object.process: AttributeError", "globals reachable: []"]);
-    const evalError = await repl.run(
+    const evalError = await sandbox.repl.run(
       "import _imp\nfrom importlib.machinery import ModuleSpec\n" +
         "_imp.create_builtin(ModuleSpec('_pyodide_core', None)).to_js({}).constructor.constructor('return 1')()",
     );
@@ -194,18 +190,15 @@ describe("model code in the REPL", () => {
   });
 
   it("cannot signal, exit, change directory or start threads in a way that touches the host", async () => {
-    const out = await lines(
-      [
-        TRY,
-        "import os, signal, threading",
-        "attempt('kill parent', lambda: os.kill(os.getppid(), signal.SIGKILL))",
-        "attempt('os._exit', lambda: os._exit(1))",
-        "attempt('posix._exit', lambda: __import__('posix')._exit(1))",
-        "attempt('os.abort', os.abort)",
-        "attempt('thread', lambda: threading.Thread(target=print).start())",
-        "os.chdir('/tmp')",
-        "print('cwd', os.getcwd())",
-      ].join("\n"),
+    const out = await attempts(
+      "import os, signal, threading",
+      "attempt('kill parent', lambda: os.kill(os.getppid(), signal.SIGKILL))",
+      "attempt('os._exit', lambda: os._exit(1))",
+      "attempt('posix._exit', lambda: __import__('posix')._exit(1))",
+      "attempt('os.abort', os.abort)",
+      "attempt('thread', lambda: threading.Thread(target=print).start())",
+      "os.chdir('/tmp')",
+      "print('cwd', os.getcwd())",
     );
     expect(out.slice(0, 5)).toEqual([
       "kill parent: PermissionError",
@@ -215,32 +208,29 @@ describe("model code in the REPL", () => {
       "thread: RuntimeError",
     ]);
     expect(process.cwd()).toBe(hostCwd);
-    const exited = await repl.run("import sys\nsys.exit(0)");
+    const exited = await sandbox.repl.run("import sys\nsys.exit(0)");
     expect(exited.error?.type).toBe("SystemExit");
   });
 
   it("cannot forge host messages beyond what llm_query can already do", async () => {
     subcalls.length = 0;
-    const out = await lines(
-      [
-        TRY,
-        "import gc, json, os",
-        "runtime = next(o for o in gc.get_objects() if type(o).__name__ == 'Runtime')",
-        "send = runtime._send",
-        "print(send('shell', 'rm -rf /'))",
-        "print(send('llm', 'not json'))",
-        "print(send('llm', json.dumps({'prompts': [1], 'opts': {}})))",
-        "print(send('llm', json.dumps({'prompts': ['same as llm_query'], 'opts': {}})))",
-        "attempt('write to the reply channel', lambda: os.write(4, b'\\x00\\x00\\x00\\x0b\\x00\\x00\\x00\\x00{\"t\":\"x\"}'))",
-      ].join("\n"),
+    const out = await attempts(
+      "import gc, json, os",
+      "runtime = next(o for o in gc.get_objects() if type(o).__name__ == 'Runtime')",
+      "send = runtime._send",
+      "print(send('shell', 'rm -rf /'))",
+      "print(send('llm', 'not json'))",
+      "print(send('llm', json.dumps({'prompts': [1], 'opts': {}})))",
+      "print(send('llm', json.dumps({'prompts': ['same as llm_query'], 'opts': {}})))",
+      "attempt('write to the reply channel', lambda: os.write(4, b'\\x00\\x00\\x00\\x0b\\x00\\x00\\x00\\x00{\"t\":\"x\"}'))",
     );
     expect(out).toEqual(["[]", "[]", "[]", '["ok"]', "write to the reply channel: OSError"]);
     expect(subcalls).toEqual([{ kind: "llm", prompts: ["same as llm_query"], opts: {} }]);
   });
 
   it("leaves the REPL answering and the host untouched", async () => {
-    expect((await repl.run("print(llm_query('still'), 6 * 7)")).stdout).toBe("ok 42\n");
-    expect(repl.stats().restarts).toBe(0);
+    expect((await sandbox.repl.run("print(llm_query('still'), 6 * 7)")).stdout).toBe("ok 42\n");
+    expect(sandbox.repl.stats().restarts).toBe(0);
     expect(process.cwd()).toBe(hostCwd);
     expect({ ...process.env }).toEqual(hostEnv);
     expect(connections).toBe(0);

@@ -1,18 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PythonSandbox } from "../src/index.js";
+import { describe, expect, it } from "vitest";
+import { useSandbox } from "./sandbox-harness.js";
 
-let repl: PythonSandbox;
-
-beforeAll(async () => {
-  repl = await PythonSandbox.start({ cellTimeoutMs: 20_000 });
-});
-
-afterAll(async () => {
-  await repl?.close();
-});
+const sandbox = useSandbox({ cellTimeoutMs: 20_000 });
 
 async function finalOf(code: string) {
-  const result = await repl.run(code);
+  const result = await sandbox.repl.run(code);
   return { final: result.final, error: result.error };
 }
 
@@ -27,13 +19,13 @@ describe("FINAL", () => {
   });
 
   it("lets the cell finish, and the last call wins", async () => {
-    const result = await repl.run("FINAL('first')\nprint('after')\nFINAL('second')");
+    const result = await sandbox.repl.run("FINAL('first')\nprint('after')\nFINAL('second')");
     expect(result.stdout).toBe("after\n");
     expect(result.final?.content).toBe("second");
   });
 
   it("is per cell: the next cell has no final unless it sets one", async () => {
-    await repl.run("FINAL('done')");
+    await sandbox.repl.run("FINAL('done')");
     expect((await finalOf("x = 1")).final).toBeUndefined();
   });
 
@@ -59,7 +51,7 @@ describe("FINAL", () => {
 
 describe("FINAL_VAR", () => {
   it("reads a variable by name, quoted or not, or takes the value itself", async () => {
-    await repl.run("result = {'total': 3}\nlines = 'a\\nb'");
+    await sandbox.repl.run("result = {'total': 3}\nlines = 'a\\nb'");
     expect((await finalOf("FINAL_VAR('result')")).final).toEqual({
       content: "{'total': 3}",
       source: "FINAL_VAR",
@@ -79,7 +71,7 @@ describe("FINAL_VAR", () => {
 
 describe("the answer dict", () => {
   it("starts not ready", async () => {
-    const result = await repl.run("print(answer)");
+    const result = await sandbox.repl.run("print(answer)");
     expect(result.stdout).toBe("{'content': '', 'ready': False}\n");
     expect(result.final).toBeUndefined();
   });
@@ -110,6 +102,6 @@ describe("the answer dict", () => {
   it("yields to FINAL in the same cell", async () => {
     const result = await finalOf("answer = {'content': 'from dict', 'ready': True}\nFINAL('from call')");
     expect(result.final).toEqual({ content: "from call", source: "FINAL" });
-    await repl.run("answer = {'content': '', 'ready': False}");
+    await sandbox.repl.run("answer = {'content': '', 'ready': False}");
   });
 });

@@ -1,43 +1,36 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PythonSandbox } from "../src/index.js";
+import { describe, expect, it } from "vitest";
+import { PythonSandbox } from "../src/sandbox/host.js";
+import { useSandbox } from "./sandbox-harness.js";
 
-let repl: PythonSandbox;
-
-beforeAll(async () => {
-  repl = await PythonSandbox.start({ cellTimeoutMs: 20_000, maxOutputChars: 2000 });
-});
-
-afterAll(async () => {
-  await repl?.close();
-});
+const sandbox = useSandbox({ cellTimeoutMs: 20_000, maxOutputChars: 2000 });
 
 describe("a cell", () => {
   it("prints, and keeps variables and functions across cells", async () => {
-    const first = await repl.run("x = 40\ndef twice(n):\n    return 2 * n\nprint('x is', x)");
+    const first = await sandbox.repl.run("x = 40\ndef twice(n):\n    return 2 * n\nprint('x is', x)");
     expect(first.stdout).toBe("x is 40\n");
     expect(first.error).toBeUndefined();
-    const second = await repl.run("y = twice(x) + 2\nprint(y)");
+    const second = await sandbox.repl.run("y = twice(x) + 2\nprint(y)");
     expect(second.stdout).toBe("82\n");
     expect(second.variables).toEqual(expect.arrayContaining(["x", "y", "twice"]));
     expect(second.durationMs).toBeGreaterThan(0);
   });
 
   it("shows the value of a trailing expression, like an interactive prompt", async () => {
-    expect((await repl.run("x + 2")).stdout).toBe("42\n");
-    expect((await repl.run("'a' * 3")).stdout).toBe("'aaa'\n");
-    expect((await repl.run("None")).stdout).toBe("");
-    expect((await repl.run("x = 5")).stdout).toBe("");
+    expect((await sandbox.repl.run("x + 2")).stdout).toBe("42\n");
+    expect((await sandbox.repl.run("'a' * 3")).stdout).toBe("'aaa'\n");
+    expect((await sandbox.repl.run("None")).stdout).toBe("");
+    expect((await sandbox.repl.run("x = 5")).stdout).toBe("");
   });
 
   it("reports exceptions as type and message, with a traceback of cell frames only", async () => {
-    const result = await repl.run("def boom():\n    raise ValueError('bad value')\nboom()");
+    const result = await sandbox.repl.run("def boom():\n    raise ValueError('bad value')\nboom()");
     expect(result.error).toMatchObject({ type: "ValueError", message: "bad value" });
     expect(result.error?.traceback).toContain("line 2, in boom");
     expect(result.error?.traceback).not.toContain("pylon-runtime");
-    const syntax = await repl.run("def (:");
+    const syntax = await sandbox.repl.run("def (:");
     expect(syntax.error?.type).toBe("SyntaxError");
     expect(syntax.error?.message).toContain("line 1");
-    const missing = await repl.run("undefined_name");
+    const missing = await sandbox.repl.run("undefined_name");
     expect(missing.error).toMatchObject({
       type: "NameError",
       message: "name 'undefined_name' is not defined",
@@ -45,14 +38,16 @@ describe("a cell", () => {
   });
 
   it("keeps output printed before an exception", async () => {
-    const result = await repl.run("import sys\nprint('before')\nprint('warn', file=sys.stderr)\n[][1]");
+    const result = await sandbox.repl.run(
+      "import sys\nprint('before')\nprint('warn', file=sys.stderr)\n[][1]",
+    );
     expect(result.stdout).toBe("before\n");
     expect(result.stderr).toBe("warn\n");
     expect(result.error?.type).toBe("IndexError");
   });
 
   it("supports top-level await with asyncio", async () => {
-    const result = await repl.run(
+    const result = await sandbox.repl.run(
       "import asyncio\nasync def later(v):\n    await asyncio.sleep(0.01)\n    return v\n" +
         "vals = await asyncio.gather(later(1), later(2))\nprint(vals)",
     );
@@ -61,7 +56,7 @@ describe("a cell", () => {
   });
 
   it("bounds output, keeping head and tail with an elision count", async () => {
-    const result = await repl.run("for i in range(5000):\n    print(f'line {i}')");
+    const result = await sandbox.repl.run("for i in range(5000):\n    print(f'line {i}')");
     expect(result.stdout.length).toBeLessThan(2200);
     expect(result.stdout.startsWith("line 0\n")).toBe(true);
     expect(result.stdout.endsWith("line 4999\n")).toBe(true);
@@ -69,16 +64,16 @@ describe("a cell", () => {
   });
 
   it("reports SystemExit instead of exiting", async () => {
-    const result = await repl.run("import sys\nsys.exit(3)");
+    const result = await sandbox.repl.run("import sys\nsys.exit(3)");
     expect(result.error).toMatchObject({ type: "SystemExit", message: "3" });
-    expect((await repl.run("1 + 1")).stdout).toBe("2\n");
+    expect((await sandbox.repl.run("1 + 1")).stdout).toBe("2\n");
   });
 
   it("runs concurrent calls one at a time, in order", async () => {
     const results = await Promise.all([
-      repl.run("order = []\norder.append(1)"),
-      repl.run("order.append(2)"),
-      repl.run("order"),
+      sandbox.repl.run("order = []\norder.append(1)"),
+      sandbox.repl.run("order.append(2)"),
+      sandbox.repl.run("order"),
     ]);
     expect(results[2]?.stdout).toBe("[1, 2]\n");
   });
@@ -86,7 +81,9 @@ describe("a cell", () => {
 
 describe("the namespace", () => {
   it("lists user names only: no reserved names, dunders or modules", async () => {
-    const result = await repl.run("import json, math\n__secret__ = 1\n_private = 2\nfrom math import pi");
+    const result = await sandbox.repl.run(
+      "import json, math\n__secret__ = 1\n_private = 2\nfrom math import pi",
+    );
     expect(result.variables).toEqual(expect.arrayContaining(["_private", "pi", "answer"]));
     for (const name of ["json", "math", "__secret__", "__builtins__", "context", "llm_query", "FINAL"]) {
       expect(result.variables).not.toContain(name);
@@ -94,11 +91,11 @@ describe("the namespace", () => {
   });
 
   it("restores reserved names after a cell rebinds or deletes them", async () => {
-    const broken = await repl.run(
+    const broken = await sandbox.repl.run(
       "llm_query = None\nllm_batch = 1\nFINAL = 'x'\ndel FINAL_VAR\ncontext = 'mine'\nrlm_query = rlm_batch = print",
     );
     expect(broken.error).toBeUndefined();
-    const check = await repl.run(
+    const check = await sandbox.repl.run(
       "print(callable(llm_query), callable(llm_batch), callable(FINAL), callable(FINAL_VAR), context is None)\n" +
         "print(llm_query.__name__, rlm_query.__name__, rlm_batch.__name__)",
     );
@@ -106,8 +103,8 @@ describe("the namespace", () => {
   });
 
   it("restores builtins that a cell replaced or deleted", async () => {
-    await repl.run("import builtins\nbuiltins.len = lambda v: -1\ndel builtins.print");
-    const result = await repl.run("print(len('abc'))");
+    await sandbox.repl.run("import builtins\nbuiltins.len = lambda v: -1\ndel builtins.print");
+    const result = await sandbox.repl.run("print(len('abc'))");
     expect(result.stdout).toBe("3\n");
     expect(result.error).toBeUndefined();
   });
@@ -115,8 +112,8 @@ describe("the namespace", () => {
 
 describe("bad input", () => {
   it("rejects non-string code without touching the REPL", async () => {
-    await expect(repl.run(42 as unknown as string)).rejects.toThrow(TypeError);
-    expect((await repl.run("'still here'")).stdout).toBe("'still here'\n");
+    await expect(sandbox.repl.run(42 as unknown as string)).rejects.toThrow(TypeError);
+    expect((await sandbox.repl.run("'still here'")).stdout).toBe("'still here'\n");
   });
 
   it("rejects invalid options with a clear error", async () => {

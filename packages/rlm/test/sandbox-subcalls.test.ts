@@ -1,6 +1,7 @@
-import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { PythonSandbox, type SandboxSubcallRequest as SubcallRequest } from "../src/index.js";
+import { sleep } from "@pylon/testkit";
+import { beforeEach, describe, expect, it } from "vitest";
+import type { SubcallRequest } from "../src/sandbox/types.js";
+import { useSandbox } from "./sandbox-harness.js";
 
 /** The host side of the bridge for these tests: answers "<kind>:<prompt>" and records every batch it gets. */
 const received: SubcallRequest[] = [];
@@ -14,25 +15,12 @@ async function onSubcall(request: SubcallRequest): Promise<string[]> {
   );
 }
 
-let repl: PythonSandbox;
-
-beforeAll(async () => {
-  repl = await PythonSandbox.start({ cellTimeoutMs: 1000, onSubcall, maxBatchSize: 50 });
-});
-
-afterAll(async () => {
-  await repl?.close();
-});
+const sandbox = useSandbox({ cellTimeoutMs: 1000, onSubcall, maxBatchSize: 50 });
+const { output } = sandbox;
 
 beforeEach(() => {
   received.length = 0;
 });
-
-async function output(code: string): Promise<string> {
-  const result = await repl.run(code);
-  expect(result.error).toBeUndefined();
-  return result.stdout;
-}
 
 describe("llm_query and llm_batch", () => {
   it("work as plain calls and with await", async () => {
@@ -95,27 +83,27 @@ describe("llm_query and llm_batch", () => {
 });
 
 describe("failures come back as strings, never as exceptions", () => {
-  it("keeps per-slot errors from the host in their slots", async () => {
+  it("keeps per-item errors from the host in their items", async () => {
     expect(await output("print(llm_batch(['ok', 'fail-1', 'ok2']))")).toBe(
       "['llm:ok', 'Error: could not answer fail-1', 'llm:ok2']\n",
     );
   });
 
-  it("turns a rejected batch into an error in every slot", async () => {
+  it("turns a rejected batch into an error in every item", async () => {
     const out = await output(
       "r = llm_batch(['reject the batch', 'x'])\nprint(len(r), all(s.startswith('Error: backend unavailable') for s in r))",
     );
     expect(out).toBe("2 True\n");
   });
 
-  it("turns junk from the handler into per-slot errors", async () => {
+  it("turns junk from the handler into per-item errors", async () => {
     const out = await output(
       "r = llm_batch(['return junk', 'y', 'z'])\nprint([s.startswith('Error:') for s in r])",
     );
     expect(out).toBe("[True, True, True]\n");
   });
 
-  it("rejects bad prompts per slot, and bad arguments without raising", async () => {
+  it("rejects bad prompts per item, and bad arguments without raising", async () => {
     const out = await output(
       [
         "a = llm_batch(['fine', 3, None])",
@@ -144,7 +132,7 @@ describe("failures come back as strings, never as exceptions", () => {
 
 describe("timing", () => {
   it("does not count time spent waiting on sub-calls toward the cell timeout", async () => {
-    const result = await repl.run("r = llm_query('slow')\nprint(r)");
+    const result = await sandbox.repl.run("r = llm_query('slow')\nprint(r)");
     expect(result.error).toBeUndefined();
     expect(result.stdout).toBe("llm:slow\n");
     expect(result.durationMs).toBeGreaterThan(1400);

@@ -1,19 +1,18 @@
 import { describe, expect, it } from "vitest";
+import { generateTask } from "../src/tasks/generate.js";
+import { generateOolong, scoreLabel } from "../src/tasks/oolong.js";
+import { LABELS } from "../src/tasks/oolong-instances.js";
+import { generatePairs } from "../src/tasks/oolong-pairs.js";
 import {
   f1,
   firstNumber,
-  generateOolong,
-  generatePairs,
-  generateSniah,
-  generateTask,
-  LABELS,
   parsePairs,
   scoreExact,
-  scoreLabel,
   scoreNeedle,
   scoreNumeric,
   scorePairs,
-} from "../src/index.js";
+} from "../src/tasks/scoring.js";
+import { generateSniah } from "../src/tasks/sniah.js";
 
 /** Recounts labels from the context text itself, through the oracle (one record per line). */
 function labelsFromText(context: string, oracle: (prompt: string) => string) {

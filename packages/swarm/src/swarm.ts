@@ -5,7 +5,7 @@
  */
 import { randomBytes, randomUUID } from "node:crypto";
 import { initFastVerify, JobClient, RelayPool } from "@pylon/nostr";
-import { allWithSlotSignals, type SubcallBackend, type SubcallRequest, type SubcallResult } from "@pylon/rlm";
+import { allWithItemSignals, type SubcallBackend, type SubcallRequest, type SubcallResult } from "@pylon/rlm";
 import { BatchDispatcher, type BatchOptions, servesBatches } from "./batch-dispatch.js";
 import { type DirectoryOptions, ProviderDirectory } from "./directory.js";
 import { HealthBook, type HealthOptions } from "./health.js";
@@ -243,7 +243,7 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
     counters,
     // A signal per sub-call (a shared one would collect thousands of listeners: quadratic to add to).
     complete: (requests, signal) =>
-      allWithSlotSignals(AbortSignal.any([signal, lifetime.signal]), requests, completeOne),
+      allWithItemSignals(AbortSignal.any([signal, lifetime.signal]), requests, completeOne),
     estimateCostSats: (request) => {
       const needs: JobNeeds = {
         model: request.model ?? options.model,

@@ -5,7 +5,9 @@
  */
 import path from "node:path";
 import { createScriptedBackend } from "@pylon/inference/scripted";
-import { generateSniah, keywordSub, mapReduceRoot, runRlm } from "@pylon/rlm";
+import { runRlm } from "@pylon/rlm";
+import { keywordSub, mapReduceRoot } from "@pylon/rlm/scripted";
+import { generateSniah } from "@pylon/rlm/tasks";
 import { Cleanup, tempDir } from "@pylon/testkit";
 import { startLocalMarket } from "@pylon/testkit/market";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -7,10 +7,10 @@
 
 // Its one error type: callers branch on `code`.
 export { WalletError, type WalletErrorCode } from "./errors.js";
-// One spelling of a mint's URL, so wallets, providers and buyers compare mints alike.
-export { canonicalMintUrl } from "./mint-session.js";
 // What the wallet's methods take and return.
 export type { P2PKKeyPair } from "./keys.js";
+// One spelling of a mint's URL, so wallets, providers and buyers compare mints alike.
+export { canonicalMintUrl } from "./mint-session.js";
 export type { FundOptions } from "./ops/fund.js";
 export type { LockRequest, LockResult } from "./ops/lock.js";
 export type { InputState } from "./ops/mint-state.js";

@@ -1,11 +1,11 @@
+import { SandboxPool } from "@pylon/rlm";
 import {
   type BenchmarkResult,
   MAX_TASK_TOKENS,
   MIN_TASK_TOKENS,
   runBenchmark,
-  SandboxPool,
   type TaskKind,
-} from "@pylon/rlm";
+} from "@pylon/rlm/tasks";
 import { Command, InvalidArgumentError } from "commander";
 import { oneOf, parsePositiveInt } from "../options.js";
 import {

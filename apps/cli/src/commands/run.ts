@@ -4,11 +4,9 @@ import type { GpuSetting } from "@pylon/inference";
 import {
   type ContextValue,
   formatModelSpec,
-  keywordSub,
   loadContext,
   type ModelSettings,
   type ModelSpec,
-  mapReduceRoot,
   openModels,
   parseModelSpec,
   RLM_DEFAULTS,
@@ -19,6 +17,7 @@ import {
   type SubcallBackend,
   type TrajectoryRecord,
 } from "@pylon/rlm";
+import { keywordSub, mapReduceRoot } from "@pylon/rlm/scripted";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { oneOf, parsePositiveInt } from "../options.js";
 import { dataDir } from "../paths.js";

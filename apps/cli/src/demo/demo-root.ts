@@ -7,7 +7,7 @@
  * whether the sub-calls found it too.
  */
 import type { ScriptedResponder } from "@pylon/inference/scripted";
-import { isForcedFinal, pyString, repl, replyIndex } from "@pylon/rlm";
+import { isForcedFinal, pyString, repl, replyIndex } from "@pylon/rlm/scripted";
 
 export interface DemoRootOptions {
   question: string;

@@ -11,13 +11,13 @@ import { join } from "node:path";
 import { readNodeEarnings } from "@pylon/provider";
 import {
   formatModelSpec,
-  generateSniah,
   type ModelSpec,
   openModels,
   type RecordListener,
   runRlm,
   SandboxPool,
 } from "@pylon/rlm";
+import { generateSniah } from "@pylon/rlm/tasks";
 import { cashuTabStrategy, createSwarm } from "@pylon/swarm";
 import { openWallet } from "@pylon/wallet";
 import { type ProviderMoney, settleAccounts } from "./accounting.js";

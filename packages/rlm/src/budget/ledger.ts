@@ -8,11 +8,11 @@
 export interface RlmBudget {
   /** LM turns (iterations) across the tree: the root's, and every child RLM's. */
   iterations?: number;
-  /** Calls to the sub model: plain `llm_query` slots and child RLM turns. */
+  /** Calls to the sub model: plain `llm_query` items and child RLM turns. */
   subcalls?: number;
   /** Input + output tokens across every call in the tree, root included. */
   tokens?: number;
-  /** Money, as reported per slot by the SubcallBackend. */
+  /** Money, as reported per item by the SubcallBackend. */
   sats?: number;
   /** Wall clock for the whole run. */
   timeoutMs?: number;
@@ -42,7 +42,7 @@ export interface Reservation {
   cancel(): void;
 }
 
-export interface Refusal {
+export interface BudgetRefusal {
   ok: false;
   resource: BudgetResource;
   /** "budget exhausted (…)", ready to be prefixed with "Error: ". */
@@ -78,7 +78,7 @@ export class BudgetLedger {
     return this.deadline === undefined ? Number.POSITIVE_INFINITY : this.deadline - this.now();
   }
 
-  reserve(claim: BudgetClaim): Reservation | Refusal {
+  reserve(claim: BudgetClaim): Reservation | BudgetRefusal {
     if (this.timeLeftMs() <= 0) {
       return {
         ok: false,

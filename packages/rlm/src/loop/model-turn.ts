@@ -61,17 +61,19 @@ export async function modelTurn(
   if (!reservation.ok) return { ok: false, reason: "budget", message: reservation.message };
   totals.iterations++;
   if (depth > 0) totals.subcalls++;
-  return depth === 0
-    ? await rootTurn(tree, request, reservation, caller)
-    : await subTurn(tree, request, reservation, caller);
+  const turn = depth === 0 ? rootTurn : subTurn;
+  return await turn(tree, request, reservation, caller);
 }
 
-async function rootTurn(
+/** One reserved turn on one kind of model; settles `reservation` whatever happens. */
+type Turn = (
   tree: RlmTree,
   request: SubcallRequest,
   reservation: Reservation,
-  { signal, totals }: TurnCaller,
-): Promise<TurnReply | TurnStop> {
+  caller: TurnCaller,
+) => Promise<TurnReply | TurnStop>;
+
+const rootTurn: Turn = async (tree, request, reservation, { signal, totals }) => {
   const started = performance.now();
   try {
     const result = await tree.root.generate(
@@ -106,16 +108,11 @@ async function rootTurn(
     if (signal.aborted) return STOPPED;
     return { ok: false, reason: "error", message: `root model failed: ${describe(error)}` };
   }
-}
+};
 
-async function subTurn(
-  tree: RlmTree,
-  request: SubcallRequest,
-  reservation: Reservation,
-  { signal, totals }: TurnCaller,
-): Promise<TurnReply | TurnStop> {
+const subTurn: Turn = async (tree, request, reservation, { signal, totals }) => {
   try {
-    await tree.subcallSlots.acquireUpTo(1, signal);
+    await tree.subcallPermits.acquireUpTo(1, signal);
   } catch {
     reservation.cancel();
     return STOPPED;
@@ -128,7 +125,7 @@ async function subTurn(
     reservation.settle({ tokens: 0, sats: 0 });
     return { ok: false, reason: "error", message: `sub model failed: ${describe(error)}` };
   } finally {
-    tree.subcallSlots.release(1);
+    tree.subcallPermits.release(1);
   }
   if (!result) {
     reservation.settle({ tokens: 0, sats: 0 });
@@ -142,4 +139,4 @@ async function subTurn(
   }
   const { text, usage, latencyMs, costSats, provider, model } = result;
   return { ok: true, text, usage, latencyMs, costSats, provider, model };
-}
+};

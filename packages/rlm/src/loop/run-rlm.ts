@@ -19,7 +19,7 @@ export interface RlmResult {
   runId: string;
   /** Replies of the root model (the forced final call included). */
   iterations: number;
-  /** Sub-model calls across the tree (plain slots and child RLM turns). */
+  /** Sub-model calls across the tree (plain items and child RLM turns). */
   subcalls: number;
   /** Tokens across the tree, root included. */
   usage: SubcallUsage;
@@ -64,8 +64,8 @@ export async function runRlm(options: RlmOptions): Promise<RlmResult> {
     ledger,
     log,
     pool,
-    subcallSlots: new Limiter(settings.concurrency),
-    childSlots: new Limiter(settings.childConcurrency),
+    subcallPermits: new Limiter(settings.concurrency),
+    childPermits: new Limiter(settings.childConcurrency),
     signal: stop.signal,
     stopReason: () => stopReason,
   };

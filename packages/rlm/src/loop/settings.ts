@@ -11,7 +11,7 @@ export interface RlmOptions {
   context: ContextValue;
   /** The depth-0 model, which writes the code. */
   root: Backend;
-  /** Everything at depth ≥ 1: `llm_query` slots and the turns of child RLMs. */
+  /** Everything at depth ≥ 1: `llm_query` items and the turns of child RLMs. */
   sub: SubcallBackend;
   /** Deepest level of the tree. 1 (default): `rlm_query` is a plain sub-call, as in the paper. */
   maxDepth?: number;
@@ -19,7 +19,7 @@ export interface RlmOptions {
   maxIterations?: number;
   /** Limits for the whole tree, reserved before every call. */
   budget?: RlmBudget;
-  /** Sub-call slots in flight at once, across the tree. Default 8. */
+  /** Sub-calls in flight at once across the tree (the permits of its limiter). Default 8. */
   concurrency?: number;
   /** Child RLMs running at once (each holds a REPL process). Default 2. */
   childConcurrency?: number;

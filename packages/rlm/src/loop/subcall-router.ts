@@ -1,7 +1,7 @@
 /**
  * The host side of `llm_query` / `llm_batch` / `rlm_query` / `rlm_batch` for one RLM: reserves budget per
- * slot, dispatches plain calls to the SubcallBackend under the tree's concurrency cap, starts child RLMs for
- * `rlm_*` when depth allows, logs every slot, and always answers with one string per prompt.
+ * item, dispatches plain calls to the SubcallBackend under the tree's concurrency cap, starts child RLMs for
+ * `rlm_*` when depth allows, logs every item, and always answers with one string per prompt.
  */
 import type { Reservation } from "../budget/ledger.js";
 import type { SubcallRecord } from "../log/records.js";
@@ -76,7 +76,7 @@ function callOptions(opts: Record<string, unknown>, ceiling: number): CallOption
   return options;
 }
 
-interface Slot {
+interface PlainItem {
   index: number;
   request: SubcallRequest;
   reservation: Reservation;
@@ -91,7 +91,7 @@ async function plainCalls(
   const depth = caller.depth + 1;
   const options = callOptions(request.opts, tree.settings.subMaxTokens);
   const answers = new Array<string>(request.prompts.length);
-  const slots: Slot[] = [];
+  const items: PlainItem[] = [];
   request.prompts.forEach((prompt, index) => {
     const subRequest: SubcallRequest = {
       messages: [{ role: "user", content: prompt }],
@@ -107,31 +107,31 @@ async function plainCalls(
       sats: tree.sub.estimateCostSats?.(subRequest) ?? 0,
     });
     if (reservation.ok) {
-      slots.push({ index, request: subRequest, reservation });
+      items.push({ index, request: subRequest, reservation });
       return;
     }
     answers[index] = `Error: ${reservation.message}`;
-    logSlot(tree, caller, request.kind, prompt, answers[index], undefined);
+    logItem(tree, caller, request.kind, prompt, answers[index], undefined);
   });
 
   const groups: Promise<void>[] = [];
   let next = 0;
-  while (next < slots.length) {
+  while (next < items.length) {
     let taken: number;
     try {
-      taken = await tree.subcallSlots.acquireUpTo(slots.length - next, signal);
+      taken = await tree.subcallPermits.acquireUpTo(items.length - next, signal);
     } catch {
-      for (const slot of slots.slice(next)) {
-        slot.reservation.cancel();
-        answers[slot.index] = "Error: aborted before dispatch";
+      for (const item of items.slice(next)) {
+        item.reservation.cancel();
+        answers[item.index] = "Error: aborted before dispatch";
       }
       break;
     }
-    const group = slots.slice(next, next + taken);
+    const group = items.slice(next, next + taken);
     next += taken;
     groups.push(
       sendGroup(tree, caller, request.kind, group, answers, signal).finally(() =>
-        tree.subcallSlots.release(taken),
+        tree.subcallPermits.release(taken),
       ),
     );
   }
@@ -143,43 +143,43 @@ async function sendGroup(
   tree: RlmTree,
   caller: SubcallCaller,
   kind: "llm" | "rlm",
-  group: Slot[],
+  group: PlainItem[],
   answers: string[],
   signal: AbortSignal,
 ): Promise<void> {
   let results: SubcallResult[];
   try {
     results = await tree.sub.complete(
-      group.map((slot) => slot.request),
+      group.map((item) => item.request),
       signal,
     );
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    for (const slot of group) {
-      slot.reservation.settle({ tokens: 0, sats: 0 });
-      answers[slot.index] = `Error: sub-call backend failed (${message})`;
+    for (const item of group) {
+      item.reservation.settle({ tokens: 0, sats: 0 });
+      answers[item.index] = `Error: sub-call backend failed (${message})`;
     }
     return;
   }
-  group.forEach((slot, position) => {
+  group.forEach((item, position) => {
     const result: SubcallResult = results[position] ?? {
       ok: false,
-      error: "the sub-call backend returned no result for this slot",
+      error: "the sub-call backend returned no result for this item",
       provider: "",
       model: "",
       latencyMs: 0,
       costSats: 0,
       usage: { inputTokens: 0, outputTokens: 0 },
     };
-    slot.reservation.settle({
+    item.reservation.settle({
       tokens: result.usage.inputTokens + result.usage.outputTokens,
       sats: result.costSats,
     });
     caller.totals.subcalls++;
     caller.totals.addCall(result.usage, result.costSats);
     const text = result.ok ? result.text : `Error: ${result.error}`;
-    answers[slot.index] = text;
-    logSlot(tree, caller, kind, slot.request.messages[0]?.content ?? "", text, result);
+    answers[item.index] = text;
+    logItem(tree, caller, kind, item.request.messages[0]?.content ?? "", text, result);
   });
 }
 
@@ -199,7 +199,7 @@ async function childRuns(
         return "Error: a child RLM's context must be a str, a list of str or a dict";
       }
       try {
-        await tree.childSlots.acquireUpTo(1, signal);
+        await tree.childPermits.acquireUpTo(1, signal);
       } catch {
         return "Error: aborted before the child RLM started";
       }
@@ -212,7 +212,7 @@ async function childRuns(
           signal,
         );
       } finally {
-        tree.childSlots.release(1);
+        tree.childPermits.release(1);
       }
       caller.totals.addChild(child.totals);
       const text =
@@ -220,7 +220,7 @@ async function childRuns(
         (child.stoppedBy === "budget" && child.error
           ? `Error: ${child.error}`
           : `Error: the child RLM stopped (${child.stoppedBy}) without an answer${child.error ? `: ${child.error}` : ""}`);
-      logSlot(tree, caller, "rlm", prompt, text, undefined, child);
+      logItem(tree, caller, "rlm", prompt, text, undefined, child);
       return text;
     }),
   );
@@ -238,7 +238,7 @@ function isContextValue(value: unknown): value is ContextValue {
   return typeof value === "object" && value !== null;
 }
 
-function logSlot(
+function logItem(
   tree: RlmTree,
   caller: SubcallCaller,
   kind: "llm" | "rlm",

@@ -15,10 +15,10 @@ export interface RlmTree {
   ledger: BudgetLedger;
   log: TrajectoryLog;
   pool: SandboxPool;
-  /** Sub-model calls in flight (plain slots and child turns). */
-  subcallSlots: Limiter;
+  /** Sub-model calls in flight (plain items and child turns). */
+  subcallPermits: Limiter;
   /** Child RLMs running. */
-  childSlots: Limiter;
+  childPermits: Limiter;
   /** Fires on the caller's abort or the wall-clock limit. */
   signal: AbortSignal;
   /** Why `signal` fired, once it has. */

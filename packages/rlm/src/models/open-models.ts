@@ -4,18 +4,18 @@
  */
 import { type Backend, createLlamaBackend, createOpenAIBackend, type GpuSetting } from "@pylon/inference";
 import { createScriptedBackend, type ScriptedResponder } from "@pylon/inference/scripted";
-import { backendSubcalls, type TokenPrice } from "../subcalls/backend-subcalls.js";
+import { type ApiPrice, backendSubcalls } from "../subcalls/backend-subcalls.js";
 import type { SubcallBackend } from "../subcalls/types.js";
 import { type ModelSpec, sameModel } from "./model-spec.js";
 
 export interface ModelSettings {
   /** For openai specs. Default base URL: https://api.openai.com/v1. */
-  openai?: { baseURL?: string; apiKey?: string; price?: TokenPrice };
+  openai?: { baseURL?: string; apiKey?: string; price?: ApiPrice };
   /** For llama specs. */
   llama?: { gpu?: GpuSetting; threads?: number; contextSize?: number; slots?: number };
   /** What scripted specs answer with (the caller knows the task). */
   scripted?: { root?: ScriptedResponder; sub?: ScriptedResponder };
-  /** Sub-call slots in flight. Default 4. */
+  /** Sub-calls in flight at once; an openai backend gets as many slots. Default 4. */
   concurrency?: number;
 }
 

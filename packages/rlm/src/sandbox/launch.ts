@@ -30,8 +30,8 @@ export function pyodideDirectory(): string {
 }
 
 /**
- * The compiled child script. Next to this module when running compiled JS (dist/, dist-bench/); from the
- * package's dist/ when running TypeScript sources (tests build the package first).
+ * The compiled child script. Next to this module when running compiled JS (dist/); from the package's dist/
+ * when running TypeScript sources (tests and benchmarks, after the package is built).
  */
 export function childScriptPath(): string {
   const here = fileURLToPath(import.meta.url);

@@ -1,11 +1,15 @@
-/**
- * The Python half of the REPL, executed once in the child after Pyodide loads. Kept as a string so the compiled
- * package needs no data files next to the child script (its read permission covers only that directory).
- *
- * It runs cells in one persistent namespace, captures bounded stdout/stderr, bridges sub-calls through one
- * synchronous JS function, detects final answers, restores reserved names, and installs the import guard.
- */
-export const PYTHON_RUNTIME = String.raw`
+// Generated from runtime.py by scripts/inline-python.mjs: edit runtime.py, then npm run inline-python.
+// One string, as long as runtime.py (see its header for why the Python is inlined).
+export const PYTHON_RUNTIME = String.raw`# The Python half of the REPL, run once in the child after Pyodide loads ("create_runtime" is its entry point).
+# It runs cells in one persistent namespace, captures bounded stdout/stderr, bridges sub-calls through one
+# synchronous JS function, detects final answers, restores reserved names, and installs the import guard.
+#
+# A real .py file so Python tools can check it ("python3 -m py_compile src/sandbox/runtime.py"). The child may
+# read only its own dist/ directory and tsc copies no .py files there, so instead of a copy step in every build
+# path, "npm run inline-python" writes this file into the committed module python-runtime.ts: turbo, a bare
+# "tsc -b" on a fresh clone and the tests' global setup all compile that module with no generator step, and
+# test/python-runtime.test.ts fails when it no longer matches this file.
+# One file of about 380 lines, not several: the child loads it with a single runPython call.
 import ast
 import builtins
 import inspect
@@ -196,7 +200,7 @@ class Runtime:
     # ---- sub-calls -------------------------------------------------------------------------------------
 
     def _dispatch(self, kind, prompts, opts):
-        """One host round trip for the whole batch; every failure becomes per-slot 'Error: ...' strings."""
+        """One host round trip for the whole batch; every failure becomes per-item 'Error: ...' strings."""
         count = len(prompts)
         try:
             request = _dumps({"prompts": prompts, "opts": opts})
@@ -208,23 +212,23 @@ class Runtime:
             return [f"Error: sub-call bridge failed ({type(exc).__name__}: {exc})"] * count
         if type(reply) is not list:
             reply = []
-        missing = "Error: the host returned no result for this slot"
+        missing = "Error: the host returned no result for this item"
         answers = [item if type(item) is str else missing for item in reply[:count]]
         return answers + [missing] * (count - len(answers))
 
     def _subcall(self, kind, prompts, opts):
-        slots = [None] * len(prompts)
+        results = [None] * len(prompts)
         valid = []
         for index, prompt in enumerate(prompts):
             if isinstance(prompt, str):
                 valid.append(index)
             else:
-                slots[index] = f"Error: prompt {index} must be a str, got {type(prompt).__name__}"
+                results[index] = f"Error: prompt {index} must be a str, got {type(prompt).__name__}"
         if valid:
             answers = self._dispatch(kind, [str.__str__(prompts[i]) for i in valid], opts)
             for index, answer in zip(valid, answers):
-                slots[index] = answer
-        return slots
+                results[index] = answer
+        return results
 
     def _query_function(self, kind, name):
         def query(prompt, **opts):

@@ -1,5 +1,5 @@
 /**
- * The host end of the sub-call bridge: turns one batch request from the child into exactly one string per slot.
+ * The host end of the sub-call bridge: turns one batch request from the child into exactly one string per item.
  * Whatever the handler does (throws, returns junk, never settles before the cell is killed), the child gets a
  * well-formed answer, so sub-calls never raise into model code.
  */
@@ -29,7 +29,7 @@ export function normaliseResults(output: unknown, count: number): string[] {
   for (let i = 0; i < count; i++) {
     const item: unknown = output[i];
     results.push(
-      typeof item === "string" ? item : "Error: the sub-call handler returned no text for this slot",
+      typeof item === "string" ? item : "Error: the sub-call handler returned no text for this item",
     );
   }
   return results;
@@ -52,7 +52,7 @@ export async function answerSubcall(
   try {
     request = { kind, ...parseSubcallPayload(payload) };
   } catch (error) {
-    // Only forged requests get here; the runtime turns an empty list into per-slot errors.
+    // Only forged requests get here; the runtime turns an empty list into per-item errors.
     if (error instanceof ProtocolError) return { reply: Buffer.from("[]") };
     throw error;
   }

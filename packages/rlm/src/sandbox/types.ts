@@ -6,15 +6,15 @@ export type ContextValue = string | string[] | Record<string, unknown>;
 /** A batch of sub-calls made by model code through `llm_query` / `llm_batch` (kind "llm") or `rlm_query` / `rlm_batch` (kind "rlm"). */
 export interface SubcallRequest {
   kind: "llm" | "rlm";
-  /** One prompt per slot, in the order the code passed them. */
+  /** One prompt per item, in the order the code passed them. */
   prompts: string[];
   /** The keyword arguments of the Python call (e.g. `model`, `max_tokens`), as JSON. */
   opts: Record<string, unknown>;
 }
 
 /**
- * The host side of the sub-call bridge. Resolve with one string per prompt, in order; a failed slot is a string
- * starting with "Error:". A rejection turns every slot of the batch into an "Error: …" string: sub-calls never
+ * The host side of the sub-call bridge. Resolve with one string per prompt, in order; a failed item is a string
+ * starting with "Error:". A rejection turns every item of the batch into an "Error: …" string: sub-calls never
  * raise into model code. `signal` aborts when the cell is killed or the sandbox closes.
  */
 export type SubcallHandler = (request: SubcallRequest, signal: AbortSignal) => Promise<string[]>;
@@ -32,11 +32,11 @@ export interface SandboxOptions {
    * `MemoryError` without a restart. The RSS watchdog stays the hard limit either way. Default true.
    */
   wasmMemoryCap?: boolean;
-  /** Host side of `llm_query` and friends. Without it every sub-call slot is an "Error: …" string. */
+  /** Host side of `llm_query` and friends. Without it every sub-call item is an "Error: …" string. */
   onSubcall?: SubcallHandler;
   /** Per-stream cap on captured stdout / stderr; the middle is elided. Default 1 000 000 characters. */
   maxOutputChars?: number;
-  /** Most prompts accepted in one batch; larger batches get an error in every slot. Default 10 000. */
+  /** Most prompts accepted in one batch; larger batches get an error in every item. Default 10 000. */
   maxBatchSize?: number;
   /** Limit for starting the REPL process and loading Pyodide. Default 60 000 ms. */
   startTimeoutMs?: number;

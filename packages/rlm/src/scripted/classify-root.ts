@@ -1,6 +1,6 @@
 /**
  * A SCRIPTED root model for OOLONG and OOLONG-Pairs: it has the sub-model label every record (llm_batch over
- * groups of lines, failed slots retried once), parses the labels into `records`, and computes the answer in
+ * groups of lines, failed items retried once), parses the labels into `records`, and computes the answer in
  * Python. The task's structured question decides which aggregation it writes, as a model would from the text.
  */
 import type { ScriptedResponder } from "@pylon/inference/scripted";

@@ -1,7 +1,7 @@
 /**
  * A SCRIPTED root model that solves "find it somewhere in the context" questions the way the paper's models
  * do: probe the context, split it into parts, ask the sub-model about every part with llm_batch (retrying
- * failed slots once), then aggregate. Deterministic; used by tests, offline benchmarks and `--root scripted`.
+ * failed items once), then aggregate. Deterministic; used by tests, offline benchmarks and `--root scripted`.
  */
 import type { ScriptedResponder } from "@pylon/inference/scripted";
 import { isForcedFinal, lastUserMessage, pyString, repl, replyIndex } from "./conversation.js";
@@ -36,7 +36,7 @@ else:
 prompts = [f"{question}\\n\\nAnswer only from the text below. If it does not contain the answer, reply NONE.\\n\\n{part}" for part in parts]
 replies = llm_batch(prompts)
 failed = [i for i, r in enumerate(replies) if r.startswith("Error:")]
-print(f"{len(parts)} parts, {len(failed)} failed slots")
+print(f"{len(parts)} parts, {len(failed)} failed items")
 for i in failed[:3]:
     print(replies[i])
 if failed:

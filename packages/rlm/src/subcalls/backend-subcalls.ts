@@ -1,25 +1,25 @@
 /** Adapts any inference Backend to the SubcallBackend contract. */
 import { type Backend, isBackendError } from "@pylon/inference";
 import { Limiter } from "../util/limiter.js";
-import { allWithSlotSignals } from "../util/signals.js";
+import { allWithItemSignals } from "../util/signals.js";
 import { estimateMessageTokens } from "../util/tokens.js";
 import type { SubcallBackend, SubcallFailure, SubcallRequest, SubcallResult, SubcallUsage } from "./types.js";
 
 /** Prices in sats per million tokens, for backends that are paid for (a hosted API); default free. */
-export interface TokenPrice {
+export interface ApiPrice {
   inputSatsPerMTok: number;
   outputSatsPerMTok: number;
 }
 
 export interface BackendSubcallsOptions {
-  /** Slots in flight at once. Default 4. */
+  /** Sub-calls in flight at once (permits of its limiter). Default 4. */
   concurrency?: number;
-  price?: TokenPrice;
+  price?: ApiPrice;
   /** Close the backend when the SubcallBackend is closed. Default false (the caller owns it). */
   ownsBackend?: boolean;
 }
 
-export function costOf(usage: SubcallUsage, price: TokenPrice | undefined): number {
+export function costOf(usage: SubcallUsage, price: ApiPrice | undefined): number {
   if (!price) return 0;
   return (usage.inputTokens * price.inputSatsPerMTok + usage.outputTokens * price.outputSatsPerMTok) / 1e6;
 }
@@ -74,7 +74,7 @@ export function backendSubcalls(backend: Backend, options: BackendSubcallsOption
 
   return {
     name: provider,
-    complete: (requests, signal) => allWithSlotSignals(signal, requests, completeOne),
+    complete: (requests, signal) => allWithItemSignals(signal, requests, completeOne),
     estimateCostSats: (request) =>
       costOf(
         {

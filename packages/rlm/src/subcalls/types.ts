@@ -24,11 +24,11 @@ export interface SubcallUsage {
 }
 
 interface SubcallOutcomeBase {
-  /** Who served the slot (e.g. "llama:tiny", a provider's pubkey); empty when nobody did. */
+  /** Who served the item (e.g. "llama:tiny", a provider's pubkey); empty when nobody did. */
   provider: string;
   model: string;
   latencyMs: number;
-  /** What this slot cost, in sats (0 for local models). Charged even when the slot failed, if it was paid. */
+  /** What this item cost, in sats (0 for local models). Charged even when the item failed, if it was paid. */
   costSats: number;
   usage: SubcallUsage;
 }
@@ -40,7 +40,7 @@ export interface SubcallSuccess extends SubcallOutcomeBase {
 
 export interface SubcallFailure extends SubcallOutcomeBase {
   ok: false;
-  /** Why the slot failed, without an "Error:" prefix (the engine adds it for model code). */
+  /** Why the item failed, without an "Error:" prefix (the engine adds it for model code). */
   error: string;
 }
 
@@ -48,7 +48,7 @@ export type SubcallResult = SubcallSuccess | SubcallFailure;
 
 /**
  * Batch in, results out in the same order, one per request. Failures are values (`ok: false`), never a
- * rejection of the whole batch; `signal` cancels what is still running (those slots fail with "aborted").
+ * rejection of the whole batch; `signal` cancels what is still running (those items fail with "aborted").
  */
 export interface SubcallBackend {
   /** Shown in logs and receipts, e.g. "llama:tiny" or "swarm". */

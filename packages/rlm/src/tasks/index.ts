@@ -1,8 +1,14 @@
+/** @pylon/rlm/tasks: the paper's benchmark tasks, generated from a seed, their scorers, and the runner. */
+
+// One task end to end: generate, answer with an RLM, score.
+export { type BenchmarkOptions, type BenchmarkResult, runBenchmark } from "../benchmark/run-benchmark.js";
+// Generators: S-NIAH, OOLONG and OOLONG-Pairs at a size in tokens, and the sizes allowed.
 export { generateTask, TASK_KINDS } from "./generate.js";
-export { generateOolong, labelsNamed, type OolongQuestion, type OolongTask, scoreLabel } from "./oolong.js";
-export { LABELS, type Label } from "./oolong-instances.js";
+export { generateOolong, type OolongQuestion, type OolongTask, scoreLabel } from "./oolong.js";
+export type { Label } from "./oolong-instances.js";
 export { generatePairs, type PairsQuestion, type PairsTask, type UserCondition } from "./oolong-pairs.js";
-export { f1, firstNumber, parsePairs, scoreExact, scoreNeedle, scoreNumeric, scorePairs } from "./scoring.js";
+// Scorers: the paper's metric per task, in [0, 1].
+export { scoreExact, scoreNeedle, scoreNumeric, scorePairs } from "./scoring.js";
 export { CHARS_PER_TOKEN, MAX_TASK_TOKENS, MIN_TASK_TOKENS } from "./size.js";
 export { generateSniah, type SniahTask } from "./sniah.js";
 export type { BenchTask, TaskKind } from "./task.js";

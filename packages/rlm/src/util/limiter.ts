@@ -1,6 +1,6 @@
 /**
  * A counting semaphore. `acquireUpTo(n)` waits for at least one permit and takes as many as are free (up to
- * n), so a batch can go out as one group instead of slot by slot, while never exceeding the cap.
+ * n), so a batch can go out as one group instead of one by one, while never exceeding the cap.
  */
 export class Limiter {
   private free: number;
@@ -28,7 +28,7 @@ export class Limiter {
   release(count = 1): void {
     this.free = Math.min(this.capacity, this.free + count);
     // Wake as many waiters as there are free permits, first come first served (each re-checks and waits
-    // again if another took them). Waking everyone would make a 10,000-slot batch quadratic.
+    // again if another took them). Waking everyone would make a 10,000-item batch quadratic.
     let permits = this.free;
     for (const wake of this.waiting) {
       if (permits-- <= 0) break;

@@ -8,7 +8,7 @@ export interface FanOut {
 
 /**
  * A signal that follows `parents`, made for many listeners: one batch of sub-calls registers one abort
- * listener per slot, which would trip Node's leak warning (at 10) on a shared signal.
+ * listener per item, which would trip Node's leak warning (at 10) on a shared signal.
  */
 export function fanOutSignal(...parents: AbortSignal[]): FanOut {
   const controller = new AbortController();
@@ -27,10 +27,10 @@ export function fanOutSignal(...parents: AbortSignal[]): FanOut {
 
 /**
  * Runs `work` on every item at once, each with a signal of its own that aborts with `parent`. One listener
- * on the parent aborts them all: with thousands of slots sharing one signal, every addEventListener scans
+ * on the parent aborts them all: with thousands of items sharing one signal, every addEventListener scans
  * every listener already there (quadratic in the batch size).
  */
-export async function allWithSlotSignals<T, R>(
+export async function allWithItemSignals<T, R>(
   parent: AbortSignal,
   items: readonly T[],
   work: (item: T, signal: AbortSignal) => Promise<R>,
@@ -44,7 +44,7 @@ export async function allWithSlotSignals<T, R>(
     return await Promise.all(
       items.map(async (item) => {
         const controller = new AbortController();
-        setMaxListeners(0, controller.signal); // a slot's queue wait, generation and timers listen to it
+        setMaxListeners(0, controller.signal); // an item's queue wait, generation and timers listen to it
         if (parent.aborted) controller.abort(parent.reason);
         open.add(controller);
         try {

@@ -1,0 +1,12 @@
+/**
+ * @pylon/rlm/scripted: SCRIPTED roots and sub models, deterministic stand-ins for tests, demos and engine
+ * benchmarks (`--root scripted`); never chosen for a user who did not ask for one.
+ */
+
+// Roots that write the REPL code: map-reduce over chunks, and label-then-aggregate.
+export { type ClassifyRootOptions, classifyRoot } from "./classify-root.js";
+// Helpers for writing a scripted root.
+export { isForcedFinal, lastUserMessage, pyString, repl, replyIndex } from "./conversation.js";
+// A sub model that answers from keywords in the prompt.
+export { keywordSub } from "./keyword-sub.js";
+export { type MapReduceRootOptions, mapReduceRoot } from "./map-reduce-root.js";
