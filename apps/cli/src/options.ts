@@ -24,7 +24,7 @@ function numbers(ok: (n: number) => boolean, what: string): (value: string) => n
 const integerIn = (min: number, max: number) => (n: number) => Number.isInteger(n) && n >= min && n <= max;
 
 /** A TCP port (0 means "any free port"). */
-export const parsePort = numbers(integerIn(0, 65535), "a port number (0-65535)");
+const parsePort = numbers(integerIn(0, 65535), "a port number (0-65535)");
 export const parsePositiveInt = numbers(integerIn(1, Number.POSITIVE_INFINITY), "a positive integer");
 /** A whole number, 0 included. */
 export const parseCount = numbers(integerIn(0, Number.POSITIVE_INFINITY), "a whole number");

@@ -50,7 +50,7 @@ export interface RlmCliOptions {
 }
 
 /** A model spec (openai:MODEL | llama:PATH | scripted), refused with commander's usage error. */
-export function parseModel(value: string): ModelSpec {
+function parseModel(value: string): ModelSpec {
   try {
     return parseModelSpec(value);
   } catch (error) {

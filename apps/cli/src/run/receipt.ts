@@ -122,7 +122,7 @@ function shortProvider(provider: string): string {
 }
 
 /** The human receipt: one labelled line per topic. */
-export function formatReceipt(r: RunReceipt): string {
+function formatReceipt(r: RunReceipt): string {
   const lines: Array<[string, string]> = [
     ["run", `${r.run} (resume: ${r.resume})`],
     [
