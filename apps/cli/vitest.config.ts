@@ -1,3 +1,5 @@
-import { defineConfig } from "vitest/config";
+import { defineTestConfig } from "@pylon/testkit/vitest";
 
-export default defineConfig({ test: { include: ["test/**/*.test.ts"], testTimeout: 30_000 } });
+// Every test spawns the built CLI (dist/main.js) as a real process, which loads its packages afresh: 30 s
+// per test by default, longer where a test says so.
+export default defineTestConfig({ timeoutMs: 30_000 });

@@ -18,3 +18,12 @@ export function onShutdown(stop: (signal: NodeJS.Signals) => Promise<void>): voi
   process.on("SIGINT", handler);
   process.on("SIGTERM", handler);
 }
+
+/** A local server's way out (`pylon relay`, `pylon mint`): say so, close it, print its last figures. */
+export function closeOnShutdown(name: string, close: () => Promise<void>, figures: () => string): void {
+  onShutdown(async (signal) => {
+    console.error(`pylon ${name}: ${signal}, shutting down`);
+    await close();
+    console.error(`pylon ${name}: stopped; ${figures()}`);
+  });
+}

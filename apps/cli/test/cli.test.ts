@@ -7,24 +7,22 @@ import { CliHarness } from "./run-cli.js";
 
 useWebSocketImplementation(WebSocket);
 
-const cli = new CliHarness();
-afterEach(() => cli.cleanup());
-const run = (args: string[], env: Record<string, string> = {}) => cli.start(args, env);
-const tempHome = () => cli.home();
+const harness = new CliHarness();
+afterEach(() => harness.cleanup.run());
 
 describe("pylon", () => {
   it("prints its version and help", async () => {
-    const version = run(["--version"]);
+    const version = await harness.start(["--version"]);
     expect((await version.exited).code).toBe(0);
     expect(version.stdout().trim()).toMatch(/^\d+\.\d+\.\d+$/);
 
-    const help = run(["--help"]);
+    const help = await harness.start(["--help"]);
     expect((await help.exited).code).toBe(0);
     expect(help.stdout()).toContain("relay");
   });
 
   it("rejects a bad flag value with a clear error and a non-zero exit", async () => {
-    const cli = run(["relay", "--port", "not-a-port"]);
+    const cli = await harness.start(["relay", "--port", "not-a-port"]);
     expect((await cli.exited).code).not.toBe(0);
     expect(cli.stderr()).toContain('"not-a-port" is not a port number');
   });
@@ -32,9 +30,9 @@ describe("pylon", () => {
 
 describe("pylon relay", () => {
   it("serves real clients, keeps events in its file db across restarts, and stops cleanly on SIGTERM", async () => {
-    const home = tempHome();
+    const home = await harness.home();
     const db = join(home, "relay.db");
-    const first = run(["relay", "--port", "0", "--db", db, "--quiet"]);
+    const first = await harness.start(["relay", "--port", "0", "--db", db, "--quiet"]);
     const [, url] = (await first.waitFor(/listening on (ws:\/\/127\.0\.0\.1:\d+)/)) as unknown as [
       string,
       string,
@@ -53,7 +51,7 @@ describe("pylon relay", () => {
     expect(await first.exited).toEqual({ code: 0, signal: null });
     expect(first.stderr()).toContain("stopped");
 
-    const second = run(["relay", "--port", "0", "--db", db, "--quiet"]);
+    const second = await harness.start(["relay", "--port", "0", "--db", db, "--quiet"]);
     const [, url2] = (await second.waitFor(/listening on (ws:\/\/127\.0\.0\.1:\d+)/)) as unknown as [
       string,
       string,

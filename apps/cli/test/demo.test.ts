@@ -7,7 +7,7 @@ import { type Cli, CliHarness } from "./run-cli.js";
 // The real `pylon demo` as a child process: relay, mint, 4 paid llama.cpp providers, a funded buyer and an
 // RLM run over them, all on loopback. Each run takes ~15-40 s on 2 shared cores.
 const harness = new CliHarness();
-afterEach(() => harness.cleanup());
+afterEach(() => harness.cleanup.run());
 
 /** The process's descendants now (Linux /proc): pid → parent pid, walked down from `root`. */
 function descendants(root: number): number[] {
@@ -69,20 +69,10 @@ function probe(url: string): Promise<"refused" | "open"> {
   });
 }
 
-async function waitForStderr(cli: Cli, re: RegExp, timeoutMs: number): Promise<RegExpMatchArray> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const match = cli.stderr().match(re);
-    if (match) return match;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${re}; stderr: ${cli.stderr()}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 describe("pylon demo", () => {
   it("runs a paid RLM over the offline market, answers the gold, accounts to the sat and stops everything", async () => {
-    const home = harness.home("pylon-demo-test-");
-    const cli = harness.start(["demo", "--json", "--seed", "11"], { PYLON_HOME: home });
+    const home = await harness.home("pylon-demo-test-");
+    const cli = await harness.start(["demo", "--json", "--seed", "11"], { env: { PYLON_HOME: home } });
     const children = watchDescendants(cli);
     const exit = await cli.exited;
     expect(exit, cli.stderr()).toEqual({ code: 0, signal: null });
@@ -154,12 +144,12 @@ describe("pylon demo", () => {
   }, 150_000);
 
   it("stops everything it started on Ctrl-C (SIGINT) mid-run and exits 130", async () => {
-    const cli = harness.start(["demo", "--seed", "12"]);
+    const cli = await harness.start(["demo", "--seed", "12"]);
     const children = watchDescendants(cli);
-    const relay = (await waitForStderr(cli, /relay\s+(ws:\/\/\S+)/, 60_000))[1]!;
-    const mint = (await waitForStderr(cli, /mint\s+(http:\/\/\S+)/, 60_000))[1]!;
-    const model = (await waitForStderr(cli, /model\s+(\S+tiny\.gguf)/, 60_000))[1]!;
-    await waitForStderr(cli, /start depth 0/, 90_000); // the RLM run (and its REPL) is under way
+    const relay = (await cli.waitForStderr(/relay\s+(ws:\/\/\S+)/, 60_000))[1]!;
+    const mint = (await cli.waitForStderr(/mint\s+(http:\/\/\S+)/, 60_000))[1]!;
+    const model = (await cli.waitForStderr(/model\s+(\S+tiny\.gguf)/, 60_000))[1]!;
+    await cli.waitForStderr(/start depth 0/, 90_000); // the RLM run (and its REPL) is under way
     cli.child.kill("SIGINT");
     const exit = await cli.exited;
     expect(exit, cli.stderr()).toEqual({ code: 130, signal: null });

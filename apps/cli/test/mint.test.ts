@@ -2,10 +2,8 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { CliHarness } from "./run-cli.js";
 
-const cli = new CliHarness();
-afterEach(() => cli.cleanup());
-const run = (args: string[], home = cli.home("pylon-cli-mint-")) => cli.start(args, { PYLON_HOME: home });
-const tempHome = () => cli.home("pylon-cli-mint-");
+const harness = new CliHarness();
+afterEach(() => harness.cleanup.run());
 
 async function getJson<T>(url: string): Promise<T> {
   const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
@@ -20,9 +18,11 @@ interface InfoJson {
 
 describe("pylon mint", () => {
   it("serves a testnet mint, keeps its keys in the file db, and stops cleanly on SIGTERM", async () => {
-    const home = tempHome();
+    const home = await harness.home("pylon-cli-mint-");
     const db = join(home, "mint.db");
-    const first = run(["mint", "--port", "0", "--db", db, "--quiet"], home);
+    const first = await harness.start(["mint", "--port", "0", "--db", db, "--quiet"], {
+      env: { PYLON_HOME: home },
+    });
     const [, url] = (await first.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/)) as unknown as [
       string,
       string,
@@ -48,7 +48,9 @@ describe("pylon mint", () => {
     expect(first.stderr()).toContain("stopped");
 
     // Same db, same keys.
-    const second = run(["mint", "--port", "0", "--db", db, "--quiet"], home);
+    const second = await harness.start(["mint", "--port", "0", "--db", db, "--quiet"], {
+      env: { PYLON_HOME: home },
+    });
     const [, url2] = (await second.waitFor(/listening on (http:\/\/127\.0\.0\.1:\d+)/)) as unknown as [
       string,
       string,
@@ -59,7 +61,7 @@ describe("pylon mint", () => {
   });
 
   it("refuses a non-loopback address without --force-non-loopback", async () => {
-    const cli = run(["mint", "--port", "0", "--host", "192.0.2.1", "--db", ":memory:"]);
+    const cli = await harness.start(["mint", "--port", "0", "--host", "192.0.2.1", "--db", ":memory:"]);
     expect((await cli.exited).code).toBe(1);
     expect(cli.stderr()).toContain("refusing to listen on 192.0.2.1");
   });

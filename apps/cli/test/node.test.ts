@@ -1,62 +1,27 @@
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { startMint } from "@pylon/mint";
-import { type RunningRelay, startRelay } from "@pylon/relay";
+import { startTestMint, startTestRelay } from "@pylon/testkit/market";
 import { decode } from "nostr-tools/nip19";
 import { SimplePool, useWebSocketImplementation } from "nostr-tools/pool";
 import { finalizeEvent, generateSecretKey, getPublicKey } from "nostr-tools/pure";
 import { afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { type Cli, startCli } from "./run-cli.js";
+import { type Cli, CliHarness, expectListed } from "./run-cli.js";
 
 useWebSocketImplementation(WebSocket);
 
-const running: Cli[] = [];
-const cleanups: Array<() => unknown> = [];
-afterEach(async () => {
-  for (const cli of running.splice(0)) if (cli.child.exitCode === null) cli.child.kill("SIGKILL");
-  for (const task of cleanups.splice(0).reverse()) await task();
-});
+const harness = new CliHarness();
+afterEach(() => harness.cleanup.run());
 
-function tempHome(): string {
-  const dir = mkdtempSync(join(tmpdir(), "pylon-cli-node-"));
-  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
-
-function run(args: string[], home: string): Cli {
-  const cli = startCli(args, { PYLON_HOME: home });
-  running.push(cli);
-  return cli;
-}
-
-async function relay(): Promise<RunningRelay> {
-  const started = await startRelay({ port: 0, db: ":memory:", verifyThreads: 0 });
-  cleanups.push(() => started.close());
-  return started;
-}
-
-function waitForStderr(cli: Cli, re: RegExp, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  return new Promise((resolve, reject) => {
-    const poll = setInterval(() => {
-      if (re.test(cli.stderr())) {
-        clearInterval(poll);
-        resolve();
-      } else if (Date.now() > deadline) {
-        clearInterval(poll);
-        reject(new Error(`timed out waiting for ${re} on stderr: ${cli.stderr()}`));
-      }
-    }, 20);
-  });
-}
+const tempHome = () => harness.home("pylon-cli-node-");
+const run = (args: string[], home: string): Promise<Cli> =>
+  harness.start(args, { env: { PYLON_HOME: home } });
 
 describe("pylon node", () => {
   it("documents its flags in --help", async () => {
-    const help = run(["node", "--help"], tempHome());
+    const help = await run(["node", "--help"], await tempHome());
     expect((await help.exited).code).toBe(0);
-    for (const flag of [
+    expectListed(help.stdout(), [
       "--config",
       "--relay",
       "--model",
@@ -67,27 +32,28 @@ describe("pylon node", () => {
       "--price-out",
       "--data-dir",
       "--serve-open",
-    ]) {
-      expect(help.stdout()).toContain(flag);
-    }
+    ]);
     expect(help.stdout()).toContain("status");
   });
 
   it("explains a config it cannot start with, and exits non-zero", async () => {
-    const home = tempHome();
-    const noModel = run(["node", "--relay", "ws://127.0.0.1:1"], home);
+    const home = await tempHome();
+    const noModel = await run(["node", "--relay", "ws://127.0.0.1:1"], home);
     expect((await noModel.exited).code).toBe(1);
     expect(noModel.stderr()).toContain("model: required: a GGUF file path");
 
-    const missing = run(["node", "--relay", "ws://127.0.0.1:1", "--model", join(home, "none.gguf")], home);
+    const missing = await run(
+      ["node", "--relay", "ws://127.0.0.1:1", "--model", join(home, "none.gguf")],
+      home,
+    );
     expect((await missing.exited).code).toBe(1);
     expect(missing.stderr()).toMatch(/model file not found: .*none\.gguf/);
     expect(missing.stderr()).toContain("pylon models tiny");
   });
 
   it("`models tiny --shape` refuses an unknown shape, naming the ones it knows", async () => {
-    const home = tempHome();
-    const models = run(["models", "tiny", "--shape", "huge", "--out", join(home, "x.gguf")], home);
+    const home = await tempHome();
+    const models = await run(["models", "tiny", "--shape", "huge", "--out", join(home, "x.gguf")], home);
     expect((await models.exited).code).toBe(1);
     expect(models.stderr()).toContain(
       'unknown model shape "huge"; one of tiny, medium-q4, medium-q8, medium-f32',
@@ -96,16 +62,16 @@ describe("pylon node", () => {
   });
 
   it("`models tiny --out` then `node --free` serves a foreign client's request, reports status, and stops cleanly on SIGTERM", async () => {
-    const home = tempHome();
+    const home = await tempHome();
     const modelFile = join(home, "models", "tiny.gguf");
-    const models = run(["models", "tiny", "--out", modelFile], home);
+    const models = await run(["models", "tiny", "--out", modelFile], home);
     expect((await models.exited).code).toBe(0);
     expect(models.stdout().trim()).toBe(modelFile);
     expect(statSync(modelFile).size).toBeGreaterThan(100_000);
 
-    const { url } = await relay();
+    const { url } = await startTestRelay(harness.cleanup);
     const dataDir = join(home, "node-data");
-    const node = run(
+    const node = await run(
       [
         "node",
         "--model",
@@ -148,7 +114,7 @@ describe("pylon node", () => {
       sk,
     );
     const pool = new SimplePool();
-    cleanups.push(() => pool.close([url]));
+    harness.cleanup.add(() => pool.close([url]));
     const result = new Promise<{ content: string; tags: string[][]; pubkey: string }>((resolve) => {
       const sub = pool.subscribeMany(
         [url],
@@ -168,13 +134,13 @@ describe("pylon node", () => {
     expect(answer.content.length).toBeGreaterThan(0);
 
     node.child.kill("SIGUSR2");
-    await waitForStderr(node, /served 1, failed 0/);
+    await node.waitForStderr(/served 1, failed 0/);
 
     node.child.kill("SIGTERM");
     expect(await node.exited).toEqual({ code: 0, signal: null });
     expect(node.stderr()).toMatch(/pylon node: stopped/);
 
-    const status = run(["node", "status", "--data-dir", dataDir], home);
+    const status = await run(["node", "status", "--data-dir", dataDir], home);
     expect((await status.exited).code).toBe(0);
     const saved = JSON.parse(status.stdout()) as { npub: string; jobs: { served: number } };
     expect(saved.npub).toBe(npub);
@@ -183,18 +149,17 @@ describe("pylon node", () => {
   });
 
   it("`node --mint` takes Cashu payments (payment key in its wallet, 0600) and `node earnings` reports them", async () => {
-    const home = tempHome();
-    const { url } = await relay();
-    const mint = await startMint({ port: 0, db: ":memory:" });
-    cleanups.push(() => mint.close());
+    const home = await tempHome();
+    const { url } = await startTestRelay(harness.cleanup);
+    const mint = await startTestMint(harness.cleanup);
     const dataDir = join(home, "paid-node");
     const config = join(home, "node.json");
     writeFileSync(config, JSON.stringify({ model: { type: "scripted", reply: "hi" } }));
-    const none = run(["node", "earnings", "--data-dir", dataDir], home);
+    const none = await run(["node", "earnings", "--data-dir", dataDir], home);
     expect((await none.exited).code).toBe(1);
     expect(none.stderr()).toContain("no payments recorded");
 
-    const node = run(
+    const node = await run(
       ["node", "--config", config, "--relay", url, "--mint", mint.url, "--price-out", "1000"].concat([
         "--data-dir",
         dataDir,
@@ -205,7 +170,7 @@ describe("pylon node", () => {
     );
     await node.waitFor(/^pylon node npub1[0-9a-z]+ serving .* \(payment required\)$/m);
     expect(statSync(join(dataDir, "wallet.seed")).mode & 0o777).toBe(0o600);
-    const earnings = run(["node", "earnings", "--data-dir", dataDir], home);
+    const earnings = await run(["node", "earnings", "--data-dir", dataDir], home);
     expect((await earnings.exited).code).toBe(0);
     expect(JSON.parse(earnings.stdout())).toEqual({
       creditedSats: 0,

@@ -9,35 +9,27 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generateSniah } from "@pylon/rlm/tasks";
 import { RunStore, subcallKey } from "@pylon/swarm";
+import { waitFor } from "@pylon/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Cli, CliHarness } from "./run-cli.js";
-import { LocalMarket } from "./run-market.js";
+import { fundBuyer, generations, openBuyer, type PaidMarket, startPaidMarket } from "./run-market.js";
 
-const cli = new CliHarness();
-let market: LocalMarket;
+const harness = new CliHarness();
+let market: PaidMarket;
 const FUNDED = 1_000;
 const SUB_MAX_TOKENS = 64;
-const PART_CHARS = 1_500;
+/**
+ * About 67 sub-calls of 600 characters: at testkit's PRICES each provider's share costs well under the
+ * 100-sat deposit that opens its tab, so the resumed run must reuse that tab rather than top it up.
+ */
+const CONTEXT_TOKENS = 10_000;
+const PART_CHARS = 600;
 
 beforeAll(async () => {
-  market = await LocalMarket.start({ nodes: 3, latencyMs: 250, slots: 4, inputFeePpk: 100 });
+  market = await startPaidMarket(harness.cleanup, { nodes: 3, latencyMs: 250, slots: 4, inputFeePpk: 100 });
 }, 60_000);
 
-afterAll(async () => {
-  cli.cleanup();
-  await market?.stop();
-}, 60_000);
-
-/** Polls `read` until it returns a value, or fails after `timeoutMs`. */
-async function until<T>(read: () => T | undefined, what: string, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = read();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
+afterAll(() => harness.cleanup.run(), 60_000);
 
 /** The sub-call key the swarm stores for a prompt sent with llm_batch (one user message). */
 function keyOf(prompt: string): string {
@@ -55,16 +47,16 @@ function progress(cli: Cli): { dispatched: number; done: number } {
 
 describe("pylon run over a paid market, killed and resumed (SCRIPTED root and SCRIPTED provider backends)", () => {
   it("SIGKILL mid-run, then --resume: the answer comes, every sub-call answered once, no prompt paid twice, every sat accounted", async () => {
-    const home = cli.home("pylon-run-resume-");
-    await market.fundBuyer(home, FUNDED);
-    const task = generateSniah(30_000, 11);
+    const home = await harness.home("pylon-run-resume-");
+    await fundBuyer(market, home, FUNDED);
+    const task = generateSniah(CONTEXT_TOKENS, 11);
     const contextFile = join(home, "haystack.txt");
     writeFileSync(contextFile, task.context);
     const parts = Math.ceil(task.context.length / PART_CHARS);
     expect(parts).toBeGreaterThanOrEqual(60);
 
     // No --sub: with a relay given, the market is the sub-call backend.
-    const first = cli.start(
+    const first = await harness.start(
       [
         "run",
         task.question,
@@ -87,26 +79,25 @@ describe("pylon run over a paid market, killed and resumed (SCRIPTED root and SC
         "--progress-interval",
         "100",
       ],
-      { PYLON_HOME: home },
+      { env: { PYLON_HOME: home } },
     );
-    const runId = await until(
-      () => /pylon: run (\S+) \(resume with/.exec(first.stderr())?.[1],
-      "the run id",
-      30_000,
-    );
+    const [, runId] = (await first.waitForStderr(/pylon: run (\S+) \(resume with/, 30_000)) as unknown as [
+      string,
+      string,
+    ];
     // Killed once part of the batch is answered and the next slots have just gone out (the progress line,
     // printed every 100 ms, says so; a job takes 250 ms), well before the end: some jobs are in flight.
-    await until(
+    await waitFor(
       () => {
         const { dispatched, done } = progress(first);
-        return done >= 15 && dispatched - done >= 4 ? true : undefined;
+        return done >= 15 && dispatched - done >= 4;
       },
       "15 answered sub-calls and more in flight",
       60_000,
     );
     first.child.kill("SIGKILL");
     expect((await first.exited).signal).toBe("SIGKILL");
-    const generationsAtKill = market.generations();
+    const generationsAtKill = generations(market);
     const depositedAtKill = market.nodes.map(({ node }) => node.payments!.tabTotals().depositedMsats);
     expect(first.stderr()).toMatch(
       /pylon: [\d.]+s \| iteration 2 \| sub-calls \d+ dispatched, \d+ done, 0 failed \| jobs \d+ sent, \d+ retried, \d+ hedged \| providers \d used of 3 live \| sats [\d.]+ reserved, [\d.]+ spent, \d+ locked in tabs/,
@@ -128,7 +119,7 @@ describe("pylon run over a paid market, killed and resumed (SCRIPTED root and SC
     expect(answeredBefore.size).toBeLessThan(parts);
 
     // Resumed by run id alone: question, context and flags come from the run's manifest.
-    const second = cli.start(["run", "--resume", runId, "--json"], { PYLON_HOME: home });
+    const second = await harness.start(["run", "--resume", runId, "--json"], { env: { PYLON_HOME: home } });
     const exit = await second.exited;
     expect(exit.code, second.stderr()).toBe(0);
     const receipt = JSON.parse(second.stdout()) as {
@@ -182,11 +173,11 @@ describe("pylon run over a paid market, killed and resumed (SCRIPTED root and SC
     // No prompt paid twice. Every job a provider ran is a recorded job of ours, and the providers never
     // ran one request twice: per prompt, generations ≤ jobs recorded for its sub-call; a sub-call with one
     // job was generated exactly once; prompts answered before the kill were not generated again after it.
-    const generations = market.generations();
+    const generated = generations(market);
     const jobsPerHash = new Map<string, number>();
     for (const job of jobs) jobsPerHash.set(job.hash, (jobsPerHash.get(job.hash) ?? 0) + 1);
-    expect(generations.size).toBe(subcalls.length);
-    for (const [prompt, count] of generations) {
+    expect(generated.size).toBe(subcalls.length);
+    for (const [prompt, count] of generated) {
       const hash = keyOf(prompt);
       const sent = jobsPerHash.get(hash) ?? 0;
       expect(sent, `prompt with hash ${hash.slice(0, 8)} was never sent, yet generated`).toBeGreaterThan(0);
@@ -222,7 +213,7 @@ describe("pylon run over a paid market, killed and resumed (SCRIPTED root and SC
     expect(Math.round(receipt.sats.deposited * 1000)).toBe(providersDepositedMsats);
     expect(Math.round(receipt.sats.charged * 1000)).toBe(providersChargedMsats);
     expect(Math.round(receipt.sats.refunded * 1000)).toBe(providersRefundedMsats);
-    const buyer = await market.openBuyer(home);
+    const buyer = await openBuyer(market, home);
     try {
       await buyer.checkPending();
       const balance = buyer.balance().total;
@@ -233,7 +224,7 @@ describe("pylon run over a paid market, killed and resumed (SCRIPTED root and SC
       console.log(
         `resume: ${parts} parts; killed with ${answeredBefore.size} answered and ${inFlightAtKill.length} in flight; ` +
           `resumed: ${receipt.jobs.memoHits} from memo, ${receipt.jobs.recovered} recovered, ${receipt.jobs.sent} sent; ` +
-          `${[...generations.values()].reduce((a, b) => a + b, 0)} generations for ${generations.size} prompts; ` +
+          `${[...generated.values()].reduce((a, b) => a + b, 0)} generations for ${generated.size} prompts; ` +
           `spent ${spent} = providers ${providersEcash} + fees ${stats.inputFees + stats.lightningFees} + reclaimable ${balance.pending}`,
       );
     } finally {

@@ -1,40 +1,39 @@
-import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeTinyGguf } from "@pylon/inference";
 import { generateSniah } from "@pylon/rlm/tasks";
+import { Cleanup, tempDir } from "@pylon/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { CLI, type Cli, startCli } from "./run-cli.js";
+import { CliHarness, expectListed } from "./run-cli.js";
 
+const files = new Cleanup();
+const harness = new CliHarness();
 let dir: string;
 let tinyModel: string;
-const running: Cli[] = [];
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "pylon-run-"));
+  dir = await tempDir(files, "pylon-run-");
   tinyModel = join(dir, "tiny.gguf");
   // The generated random-weight model: it babbles, so this proves the llama path, not answers.
   await writeTinyGguf(tinyModel, { contextLength: 8192 });
 });
 
-afterEach(() => {
-  for (const cli of running.splice(0)) cli.child.kill("SIGKILL");
-});
+afterEach(() => harness.cleanup.run());
+afterAll(() => files.run());
 
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
-
-function pylon(args: string[]): Cli {
-  const cli = startCli(args, { PYLON_HOME: join(dir, "home") });
-  running.push(cli);
-  return cli;
+/** Runs `pylon …` to its end, all runs sharing one data dir. */
+function pylon(args: string[], stdin?: string) {
+  return harness.run(args, {
+    env: { PYLON_HOME: join(dir, "home") },
+    ...(stdin === undefined ? {} : { stdin }),
+  });
 }
 
-async function finished(cli: Cli) {
-  const exit = await cli.exited;
-  return { ...exit, stdout: cli.stdout(), stderr: cli.stderr() };
+/** Runs `pylon run … --json`, which must succeed, and reads its receipt. */
+async function receiptOf<T>(args: string[]): Promise<{ receipt: T; stderr: string }> {
+  const { code, stdout, stderr } = await pylon(["run", ...args, "--json"]);
+  expect(code, stderr).toBe(0);
+  return { receipt: JSON.parse(stdout) as T, stderr };
 }
 
 function logLines(file: string): Array<Record<string, unknown>> {
@@ -52,8 +51,7 @@ describe("pylon run", () => {
     writeFileSync(context, generateSniah(1024, 3).context.slice(0, 3000));
     const log = join(dir, "llama.jsonl");
     const model = `llama:${tinyModel}`;
-    const cli = pylon([
-      "run",
+    const { receipt, stderr } = await receiptOf<Record<string, unknown>>([
       "What is the special magic number?",
       "--context",
       context,
@@ -70,11 +68,7 @@ describe("pylon run", () => {
       "16",
       "--log",
       log,
-      "--json",
     ]);
-    const { code, stdout, stderr } = await finished(cli);
-    expect(code, stderr).toBe(0);
-    const receipt = JSON.parse(stdout) as Record<string, unknown>;
     expect(["max-iterations", "final"]).toContain(receipt.stoppedBy);
     expect(typeof receipt.answer).toBe("string");
     expect(receipt.models).toEqual({ root: model, sub: model });
@@ -109,8 +103,11 @@ describe("pylon run", () => {
     writeFileSync(join(folder, "b.txt"), "One of the special magic numbers for teal-yak is: 4455667.");
     writeFileSync(join(folder, ".hidden"), "skipped");
     const log = join(dir, "scripted-llama.jsonl");
-    const cli = pylon([
-      "run",
+    const { receipt } = await receiptOf<{
+      subcalls: number;
+      stoppedBy: string;
+      usage: { outputTokens: number };
+    }>([
       "What is the special magic number for teal-yak?",
       "--context",
       folder,
@@ -123,15 +120,7 @@ describe("pylon run", () => {
       "8",
       "--log",
       log,
-      "--json",
     ]);
-    const { code, stdout, stderr } = await finished(cli);
-    expect(code, stderr).toBe(0);
-    const receipt = JSON.parse(stdout) as {
-      subcalls: number;
-      stoppedBy: string;
-      usage: { outputTokens: number };
-    };
     expect(receipt.stoppedBy).toBe("final");
     expect(receipt.subcalls).toBeGreaterThan(0);
     const lines = logLines(log);
@@ -147,17 +136,10 @@ describe("pylon run", () => {
   }, 90_000);
 
   it("reads the context from stdin and prints only the answer on stdout", async () => {
-    const child = spawn(
-      process.execPath,
-      [CLI, "run", "What is the special magic number for ochre-ibis?", "--context", "-", "--quiet"],
-      { env: { ...process.env, PYLON_HOME: join(dir, "home") }, stdio: ["pipe", "pipe", "pipe"] },
+    const { code, stdout } = await pylon(
+      ["run", "What is the special magic number for ochre-ibis?", "--context", "-", "--quiet"],
+      "Filler text. One of the special magic numbers for ochre-ibis is: 1234567. More filler.",
     );
-    let stdout = "";
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-    });
-    child.stdin.end("Filler text. One of the special magic numbers for ochre-ibis is: 1234567. More filler.");
-    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
     expect(code).toBe(0);
     expect(stdout).toBe("One of the special magic numbers for ochre-ibis is: 1234567.\n");
   }, 60_000);
@@ -169,7 +151,7 @@ describe("pylon run", () => {
       "Filler. One of the special magic numbers for amber-owl is: 7654321. More filler.",
     );
     const question = "What is the special magic number for amber-owl?";
-    const first = await finished(pylon(["run", question, "--context", context]));
+    const first = await pylon(["run", question, "--context", context]);
     expect(first.code, first.stderr).toBe(0);
     const [answer, blank, ...receipt] = first.stdout.trimEnd().split("\n");
     expect(answer).toBe("One of the special magic numbers for amber-owl is: 7654321.");
@@ -193,31 +175,30 @@ describe("pylon run", () => {
     const logPath = /^log\s+(\S+)$/m.exec(first.stdout)?.[1];
 
     // Only the run id: the question, the context file and the log come from the run's manifest.
-    const again = await finished(pylon(["run", "--resume", runId!, "--json"]));
+    const again = await pylon(["run", "--resume", runId!, "--json"]);
     expect(again.code, again.stderr).toBe(0);
     const resumed = JSON.parse(again.stdout) as { answer: string; run: string; logPath: string };
     expect(resumed).toMatchObject({ answer, run: runId, logPath });
   }, 120_000);
 
   it("lists the market flags in --help and refuses a resume of an unknown run without a question", async () => {
-    const help = await finished(pylon(["run", "--help"]));
+    const help = await pylon(["run", "--help"]);
     expect(help.code).toBe(0);
-    for (const flag of [
+    expectListed(help.stdout, [
       "--relay <url>",
       "--mint <url>",
       "--budget <sats>",
       "--max-price <sats>",
       "--resume <run>",
-    ])
-      expect(help.stdout).toContain(flag);
+    ]);
     expect(help.stdout).not.toContain("--swarm-run"); // the old name still works, unlisted
-    const unknown = await finished(pylon(["run", "--resume", "no-such-run", "--context", "-"]));
+    const unknown = await pylon(["run", "--resume", "no-such-run", "--context", "-"]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain("a question is needed");
   });
 
   it("rejects an unknown model spec before doing any work", async () => {
-    const { code, stderr } = await finished(pylon(["run", "q", "--context", "-", "--root", "gpt-5"]));
+    const { code, stderr } = await pylon(["run", "q", "--context", "-", "--root", "gpt-5"]);
     expect(code).not.toBe(0);
     expect(stderr).toContain("openai:MODEL, llama:PATH or scripted");
   });
@@ -225,22 +206,20 @@ describe("pylon run", () => {
 
 describe("pylon bench rlm", () => {
   it("generates S-NIAH and OOLONG-Pairs tasks and scores scripted runs against the exact gold", async () => {
-    const sniah = await finished(
-      pylon([
-        "bench",
-        "rlm",
-        "--task",
-        "sniah",
-        "--size",
-        "32k",
-        "--samples",
-        "2",
-        "--seed",
-        "5",
-        "--json",
-        "--quiet",
-      ]),
-    );
+    const sniah = await pylon([
+      "bench",
+      "rlm",
+      "--task",
+      "sniah",
+      "--size",
+      "32k",
+      "--samples",
+      "2",
+      "--seed",
+      "5",
+      "--json",
+      "--quiet",
+    ]);
     expect(sniah.code, sniah.stderr).toBe(0);
     const report = JSON.parse(sniah.stdout) as {
       meanScore: number;
@@ -250,9 +229,7 @@ describe("pylon bench rlm", () => {
     expect(report.meanScore).toBe(1);
     expect(report.runs.every((r) => r.subcalls >= 2)).toBe(true);
 
-    const pairs = await finished(
-      pylon(["bench", "rlm", "--task", "pairs", "--size", "16k", "--seed", "3", "--quiet"]),
-    );
+    const pairs = await pylon(["bench", "rlm", "--task", "pairs", "--size", "16k", "--seed", "3", "--quiet"]);
     expect(pairs.code, pairs.stderr).toBe(0);
     expect(pairs.stdout).toMatch(/pairs 16384 seed 3: score 1\.000 \|/);
     expect(pairs.stdout).toMatch(/mean score 1\.000 over 1 task/);

@@ -1,33 +1,32 @@
 import { statSync } from "node:fs";
 import { join } from "node:path";
-import { fakeInvoice, type RunningMint, startMint } from "@pylon/mint";
+import { fakeInvoice, type RunningMint } from "@pylon/mint";
+import { startTestMint } from "@pylon/testkit/market";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CliHarness } from "./run-cli.js";
 
 let mint: RunningMint;
-const cli = new CliHarness();
+const harness = new CliHarness();
 
 beforeAll(async () => {
-  mint = await startMint({ port: 0, db: ":memory:" });
+  mint = await startTestMint(harness.cleanup);
 });
-afterAll(async () => {
-  cli.cleanup();
-  await mint.close();
-});
+afterAll(() => harness.cleanup.run());
 
-const home = () => cli.home("pylon-wallet-cli-");
+const home = () => harness.home("pylon-wallet-cli-");
 
 /** Runs `pylon wallet …` to completion. */
-async function wallet(pylonHome: string, args: string[], env: Record<string, string> = {}) {
-  const run = cli.start(["wallet", ...args], { PYLON_HOME: pylonHome, PYLON_MINT: mint.url, ...env });
-  const { code } = await run.exited;
-  return { code, out: run.stdout(), err: run.stderr() };
+async function wallet(pylonHome: string, args: string[]) {
+  const run = await harness.run(["wallet", ...args], {
+    env: { PYLON_HOME: pylonHome, PYLON_MINT: mint.url },
+  });
+  return { code: run.code, out: run.stdout, err: run.stderr };
 }
 
 describe("pylon wallet", () => {
   it("funds, sends, receives in a second wallet, withdraws with change and lists history", async () => {
-    const alice = home();
-    const bob = home();
+    const alice = await home();
+    const bob = await home();
     expect(await wallet(alice, ["fund", "500"])).toMatchObject({
       code: 0,
       out: expect.stringContaining("funded 500 sats"),
@@ -55,7 +54,7 @@ describe("pylon wallet", () => {
   });
 
   it("explains an unreachable mint, a malformed or spent token and an insufficient balance", async () => {
-    const dir = home();
+    const dir = await home();
     const down = await wallet(dir, ["fund", "10", "--mint", "http://127.0.0.1:1"]);
     expect(down.code).not.toBe(0);
     expect(down.err).toMatch(/mint http:\/\/127\.0\.0\.1:1 is unreachable/);
@@ -70,7 +69,7 @@ describe("pylon wallet", () => {
     expect(broke.err).toContain("insufficient balance");
 
     const token = (await wallet(dir, ["send", "20"])).out.trim();
-    const other = home();
+    const other = await home();
     expect((await wallet(other, ["receive", token])).code).toBe(0);
     const again = await wallet(other, ["receive", token]);
     expect(again.code).not.toBe(0);

@@ -1,44 +1,20 @@
 import { SandboxPool } from "@pylon/rlm";
+import { type BenchmarkResult, runBenchmark, type TaskKind } from "@pylon/rlm/tasks";
+import { Command } from "commander";
+import { dataDir, oneOf, parsePositiveInt, parseSeed } from "../options.js";
 import {
-  type BenchmarkResult,
-  MAX_TASK_TOKENS,
-  MIN_TASK_TOKENS,
-  runBenchmark,
-  type TaskKind,
-} from "@pylon/rlm/tasks";
-import { Command, InvalidArgumentError } from "commander";
-import { oneOf, parsePositiveInt } from "../options.js";
-import {
-  abortOnSignals,
   addRlmOptions,
-  defaultLogFile,
   modelSettings,
+  parseTokenCount,
   type RlmCliOptions,
   rlmSettings,
   subcallsFor,
-} from "./run.js";
+} from "../rlm-options.js";
+import { newLogFile } from "../run/manifest.js";
+import { printRecord } from "../run/record-line.js";
+import { abortOnSignals } from "../run/signals.js";
 
 const TASKS = ["sniah", "oolong", "pairs"] as const satisfies readonly TaskKind[];
-
-/** "131072", "128k", "1m", "10M" → tokens. */
-export function parseTokenCount(value: string): number {
-  const match = /^(\d+(?:\.\d+)?)([km]?)$/i.exec(value.trim());
-  const scale = { "": 1, k: 1024, m: 1024 * 1024 }[(match?.[2] ?? "").toLowerCase() as "" | "k" | "m"];
-  const tokens = match ? Math.round(Number(match[1]) * scale) : Number.NaN;
-  if (!Number.isInteger(tokens) || tokens < MIN_TASK_TOKENS || tokens > MAX_TASK_TOKENS) {
-    throw new InvalidArgumentError(
-      `"${value}" is not a size from ${MIN_TASK_TOKENS} to ${MAX_TASK_TOKENS} tokens (e.g. 8k, 131072, 1m).`,
-    );
-  }
-  return tokens;
-}
-
-function parseSeed(value: string): number {
-  const seed = Number(value);
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
-    throw new InvalidArgumentError(`"${value}" is not a seed (0 to 2^32-1).`);
-  return seed;
-}
 
 interface BenchRlmOptions extends RlmCliOptions {
   task: TaskKind;
@@ -88,7 +64,7 @@ function benchRlmCommand(): Command {
         const seed = opts.seed + i;
         const logFile = opts.log
           ? opts.log.replace(/(\.jsonl)?$/, opts.samples > 1 ? `-${seed}.jsonl` : ".jsonl")
-          : defaultLogFile();
+          : newLogFile(dataDir());
         const result = await runBenchmark({
           task: opts.task,
           sizeTokens: opts.size,
@@ -96,7 +72,13 @@ function benchRlmCommand(): Command {
           root: opts.root,
           sub: subcallsFor(opts),
           models: modelSettings(opts, undefined),
-          rlm: { ...rlmSettings(opts), logFile, sandboxes, signal: controller.signal },
+          rlm: {
+            ...rlmSettings(opts),
+            ...(opts.quiet ? {} : { onRecord: printRecord }),
+            logFile,
+            sandboxes,
+            signal: controller.signal,
+          },
         });
         results.push(result);
         if (!opts.json) {

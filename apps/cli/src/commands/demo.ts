@@ -1,12 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { join } from "node:path";
-import { type ModelSpec, parseModelSpec } from "@pylon/rlm";
-import { Command, InvalidArgumentError, Option } from "commander";
+import type { ModelSpec } from "@pylon/rlm";
+import { Command } from "commander";
 import { renderReport } from "../demo/report.js";
 import { runDemo } from "../demo/run-demo.js";
-import { parsePositiveInt } from "../options.js";
-import { dataDir } from "../paths.js";
-import { abortOnSignals, printProgress } from "./run.js";
+import { dataDir, openaiFromEnv, parsePositiveInt, parseSeed } from "../options.js";
+import { rootOption } from "../rlm-options.js";
+import { newLogFile } from "../run/manifest.js";
+import { printRecord } from "../run/record-line.js";
+import { abortOnSignals } from "../run/signals.js";
 
 interface DemoCliOptions {
   providers: number;
@@ -15,26 +17,6 @@ interface DemoCliOptions {
   seed?: number;
   log?: string;
   json?: boolean;
-}
-
-function parseRoot(value: string): ModelSpec {
-  try {
-    return parseModelSpec(value);
-  } catch (error) {
-    throw new InvalidArgumentError((error as Error).message);
-  }
-}
-
-function parseSeed(value: string): number {
-  const seed = Number(value);
-  if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
-    throw new InvalidArgumentError(`"${value}" is not a seed (0 to 2^32-1).`);
-  return seed;
-}
-
-function defaultDemoLog(): string {
-  const stamp = new Date().toISOString().replace(/[:.]/g, "-");
-  return join(dataDir(), "runs", `demo-${stamp}-${randomBytes(3).toString("hex")}.jsonl`);
 }
 
 /** Anything still holding the event loop this long after the demo stopped everything is a leak: say so. */
@@ -46,11 +28,7 @@ export function demoCommand(): Command {
       "the whole market offline in one process tree: local relay and testnet mint, paid providers, and an RLM run over them",
     )
     .option("--providers <k>", "provider nodes to start", parsePositiveInt, 4)
-    .addOption(
-      new Option("--root <model>", "root model: scripted | openai:MODEL | llama:PATH")
-        .argParser(parseRoot)
-        .default(parseModelSpec("scripted"), "scripted"),
-    )
+    .addOption(rootOption("root model: scripted | openai:MODEL | llama:PATH"))
     .option(
       "--model <file|hf:uri>",
       "GGUF the providers serve; hf: URIs and URLs are downloaded once into <data dir>/models (default: a generated tiny random-weight GGUF)",
@@ -77,13 +55,10 @@ export function demoCommand(): Command {
           model: opts.model,
           modelsDir: join(dataDir(), "models"),
           seed: opts.seed ?? randomBytes(4).readUInt32BE() % 1_000_000,
-          logFile: opts.log ?? defaultDemoLog(),
+          logFile: opts.log ?? newLogFile(dataDir(), "demo-"),
           say,
-          onRecord: printProgress,
-          openai: {
-            ...(process.env.OPENAI_BASE_URL ? { baseURL: process.env.OPENAI_BASE_URL } : {}),
-            ...(process.env.OPENAI_API_KEY ? { apiKey: process.env.OPENAI_API_KEY } : {}),
-          },
+          onRecord: printRecord,
+          openai: openaiFromEnv(),
           signal: controller.signal,
         });
         console.log(opts.json ? JSON.stringify(report, null, 2) : renderReport(report));

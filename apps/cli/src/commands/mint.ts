@@ -1,24 +1,18 @@
-import { join } from "node:path";
 import { startMint, TESTNET_WARNING } from "@pylon/mint";
-import { Command, InvalidArgumentError } from "commander";
-import { parsePort } from "../options.js";
-import { dataDir } from "../paths.js";
-import { onShutdown } from "../shutdown.js";
+import { Command } from "commander";
+import { addListenOptions, type ListenCliOptions, listenAt, parseFeePpk, serverLog } from "../options.js";
+import { closeOnShutdown } from "../shutdown.js";
 
-function parseFeePpk(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0 || n > 100_000) {
-    throw new InvalidArgumentError(`"${value}" is not an input fee in ppk (0-100000).`);
-  }
-  return n;
+interface MintCliOptions extends ListenCliOptions {
+  inputFeePpk: number;
+  forceNonLoopback?: boolean;
 }
 
 export function mintCommand(): Command {
-  return new Command("mint")
-    .description(`run a local Cashu mint with fake Lightning, for tests and demos (${TESTNET_WARNING})`)
-    .option("-p, --port <n>", "port to listen on (0 picks a free port)", parsePort, 3338)
-    .option("--host <address>", "address to listen on", "127.0.0.1")
-    .option("--db <file>", 'SQLite file, or ":memory:" for a throwaway mint (default: <data dir>/mint.db)')
+  const command = new Command("mint").description(
+    `run a local Cashu mint with fake Lightning, for tests and demos (${TESTNET_WARNING})`,
+  );
+  return addListenOptions(command, "mint", 3338)
     .option("--input-fee-ppk <n>", "NUT-02 input fee per proof, in parts per thousand", parseFeePpk, 0)
     .option("--force-non-loopback", "listen on a non-loopback address even though anyone can mint for free")
     .option("--quiet", "do not log")
@@ -28,31 +22,20 @@ export function mintCommand(): Command {
         "Stop it with Ctrl-C (SIGINT) or SIGTERM; keys, quotes and spent proofs in a file database survive.",
     )
     .action(async (opts: MintCliOptions) => {
-      const db = opts.db ?? join(dataDir(), "mint.db");
+      const listen = listenAt(opts, "mint");
       const mint = await startMint({
-        host: opts.host,
-        port: opts.port,
-        db,
+        ...listen,
         inputFeePpk: opts.inputFeePpk,
         allowNonLoopback: opts.forceNonLoopback,
-        log: opts.quiet ? undefined : (line) => console.error(line),
+        log: serverLog(opts),
       });
       // The lines scripts wait for: the URL (even when --port 0 picked it) and what this mint is not.
-      console.log(`pylon mint listening on ${mint.url} (db: ${db})`);
+      console.log(`pylon mint listening on ${mint.url} (db: ${listen.db})`);
       console.log(`${TESTNET_WARNING}: fake Lightning, keysets ${mint.keysetIds.join(", ")}`);
-      onShutdown(async (signal) => {
-        console.error(`pylon mint: ${signal}, shutting down`);
-        await mint.close();
-        console.error(`pylon mint: stopped; stats ${JSON.stringify(mint.stats())}`);
-      });
+      closeOnShutdown(
+        "mint",
+        () => mint.close(),
+        () => `stats ${JSON.stringify(mint.stats())}`,
+      );
     });
-}
-
-interface MintCliOptions {
-  port: number;
-  host: string;
-  db?: string;
-  inputFeePpk: number;
-  forceNonLoopback?: boolean;
-  quiet?: boolean;
 }

@@ -2,7 +2,7 @@ import { mkdir } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { GENERATED_MODEL_SHAPES, generatedModelShape, writeTinyGguf } from "@pylon/inference";
 import { Command } from "commander";
-import { dataDir } from "../paths.js";
+import { dataDir } from "../options.js";
 
 export function modelsCommand(): Command {
   const models = new Command("models").description("get models for a node");

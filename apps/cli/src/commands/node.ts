@@ -8,12 +8,19 @@ import {
   readNodeEarnings,
   startProvider,
 } from "@pylon/provider";
-import { Command, InvalidArgumentError } from "commander";
-import { oneOf, parsePositiveInt } from "../options.js";
-import { dataDir } from "../paths.js";
+import { Command } from "commander";
+import {
+  collect,
+  dataDir,
+  GPU_CHOICES,
+  type GpuChoice,
+  gpuSetting,
+  oneOf,
+  parseCount,
+  parsePositiveInt,
+} from "../options.js";
 import { onShutdown } from "../shutdown.js";
 
-const GPU_CHOICES = ["auto", "off", "cuda", "vulkan", "metal"] as const;
 /** Written into the data dir on every status line, read by `pylon node status`. */
 const STATUS_FILE = "node-status.json";
 
@@ -27,7 +34,7 @@ interface NodeCliOptions {
   maxBatch?: number;
   threads?: number;
   contextSize?: number;
-  gpu?: (typeof GPU_CHOICES)[number];
+  gpu?: GpuChoice;
   free?: boolean;
   priceIn?: number;
   priceOut?: number;
@@ -188,7 +195,7 @@ function flagsToConfig(opts: NodeCliOptions): Record<string, unknown> {
     maxBatch: opts.maxBatch,
     threads: opts.threads,
     contextSize: opts.contextSize,
-    gpu: opts.gpu === "off" ? false : opts.gpu,
+    gpu: opts.gpu && gpuSetting(opts.gpu),
     free: opts.free,
     prices: Object.values(prices).some((value) => value !== undefined) ? withoutUndefined(prices) : undefined,
     allowedMints: opts.mint,
@@ -203,7 +210,7 @@ function flagsToConfig(opts: NodeCliOptions): Record<string, unknown> {
   };
 }
 
-export function statusLine(status: NodeStatus): string {
+function statusLine(status: NodeStatus): string {
   const { jobs } = status;
   return (
     `pylon node: served ${jobs.served}, failed ${jobs.failed}, cancelled ${jobs.cancelled}, ` +
@@ -239,16 +246,6 @@ async function printSavedStatus(dir: string): Promise<void> {
 function cliLogger(quiet: boolean): Logger {
   const line = (message: string) => console.error(`pylon node: ${message}`);
   return { info: quiet ? () => undefined : line, warn: line, error: line };
-}
-
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
-
-function parseCount(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError(`"${value}" is not a whole number.`);
-  return n;
 }
 
 function withoutUndefined(record: Record<string, number | undefined>): Record<string, number> {

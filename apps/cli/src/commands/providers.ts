@@ -1,23 +1,10 @@
 import { listProviders, type ProviderSummary } from "@pylon/swarm";
 import { Command } from "commander";
 import * as nip19 from "nostr-tools/nip19";
-import { parsePositiveInt } from "../options.js";
-
-/** `--relay` values (repeatable), else PYLON_RELAYS (comma-separated). Shared with `pylon run --sub swarm`. */
-export function relaysFrom(flag: string[] | undefined): string[] {
-  const relays = flag ?? (process.env.PYLON_RELAYS ?? "").split(",");
-  const cleaned = relays.map((relay) => relay.trim()).filter((relay) => relay !== "");
-  if (cleaned.length === 0) throw new Error("no relay: pass --relay URL (repeatable) or set PYLON_RELAYS");
-  return cleaned;
-}
-
-/** Commander collector for repeatable flags. */
-export function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
-}
+import { collect, parsePositiveInt, relaysFrom } from "../options.js";
 
 /** A provider key as typed on the command line: npub or hex. */
-export function providerKey(value: string): string {
+function providerKey(value: string): string {
   if (/^[0-9a-f]{64}$/i.test(value)) return value.toLowerCase();
   const decoded = nip19.decode(value);
   if (decoded.type !== "npub") throw new Error(`"${value}" is not an npub or a hex public key`);

@@ -1,18 +1,27 @@
-import { join } from "node:path";
 import { startRelay } from "@pylon/relay";
 import { Command } from "commander";
-import { oneOf, parsePort, parsePositiveInt } from "../options.js";
-import { dataDir } from "../paths.js";
-import { onShutdown } from "../shutdown.js";
+import {
+  addListenOptions,
+  type ListenCliOptions,
+  listenAt,
+  oneOf,
+  parsePositiveInt,
+  serverLog,
+} from "../options.js";
+import { closeOnShutdown } from "../shutdown.js";
 
 const AUTH_MODES = ["none", "read", "write", "all"] as const;
 
+interface RelayCliOptions extends ListenCliOptions {
+  auth: (typeof AUTH_MODES)[number];
+  metricsEvery?: number;
+}
+
 export function relayCommand(): Command {
-  return new Command("relay")
-    .description("run a local Nostr relay (NIP-01, 09, 11, 40, 42) backed by SQLite")
-    .option("-p, --port <n>", "port to listen on (0 picks a free port)", parsePort, 7777)
-    .option("--host <address>", "address to listen on", "127.0.0.1")
-    .option("--db <file>", 'SQLite file, or ":memory:" for a throwaway relay (default: <data dir>/relay.db)')
+  const command = new Command("relay").description(
+    "run a local Nostr relay (NIP-01, 09, 11, 40, 42) backed by SQLite",
+  );
+  return addListenOptions(command, "relay", 7777)
     .option("--auth <mode>", `require NIP-42 AUTH to: ${AUTH_MODES.join(" | ")}`, oneOf(AUTH_MODES), "none")
     .option(
       "--metrics-every <seconds>",
@@ -26,36 +35,24 @@ export function relayCommand(): Command {
         "Stop it with Ctrl-C (SIGINT) or SIGTERM; events in a file database survive restarts.",
     )
     .action(async (opts: RelayCliOptions) => {
-      const db = opts.db ?? join(dataDir(), "relay.db");
+      const listen = listenAt(opts, "relay");
       const relay = await startRelay({
-        host: opts.host,
-        port: opts.port,
-        db,
+        ...listen,
         auth: {
           read: opts.auth === "read" || opts.auth === "all",
           write: opts.auth === "write" || opts.auth === "all",
         },
-        log: opts.quiet ? undefined : (line) => console.error(line),
+        log: serverLog(opts),
       });
       // The one line scripts wait for: it carries the URL even when --port 0 picked the port.
-      console.log(`pylon relay listening on ${relay.url} (db: ${db})`);
+      console.log(`pylon relay listening on ${relay.url} (db: ${listen.db})`);
       const timer = opts.metricsEvery
         ? setInterval(() => console.error(JSON.stringify(relay.metrics())), opts.metricsEvery * 1000)
         : undefined;
-      onShutdown(async (signal) => {
-        if (timer) clearInterval(timer);
-        console.error(`pylon relay: ${signal}, shutting down`);
+      const close = async () => {
+        clearInterval(timer);
         await relay.close();
-        console.error(`pylon relay: stopped; metrics ${JSON.stringify(relay.metrics())}`);
-      });
+      };
+      closeOnShutdown("relay", close, () => `metrics ${JSON.stringify(relay.metrics())}`);
     });
-}
-
-interface RelayCliOptions {
-  port: number;
-  host: string;
-  db?: string;
-  auth: (typeof AUTH_MODES)[number];
-  metricsEvery?: number;
-  quiet?: boolean;
 }

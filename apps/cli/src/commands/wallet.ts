@@ -1,8 +1,7 @@
 import { join } from "node:path";
 import { type Operation, openWallet, type PylonWallet } from "@pylon/wallet";
 import { Command } from "commander";
-import { parsePositiveInt } from "../options.js";
-import { dataDir } from "../paths.js";
+import { dataDir, mintFrom, parsePositiveInt } from "../options.js";
 
 interface WalletCliOptions {
   mint?: string;
@@ -67,23 +66,41 @@ export function walletCommand(): Command {
       }),
     );
 
-  sub("receive", "swap a token into this wallet (the token's mint must be --mint or one already used)")
-    .argument("<token>", "cashuB… token")
-    .action((token: string, opts: WalletCliOptions) =>
-      withWallet(opts, false, async (w) => {
-        const op = await w.receive(token);
-        report(opts, op, `received ${op.amount} sats (fee ${op.fee}) into ${op.mintUrl}`);
-      }),
-    );
+  /** A subcommand that takes one string, does one wallet operation with it and reports it in one line. */
+  const operation = (
+    name: string,
+    description: string,
+    argument: [name: string, description: string],
+    needsMint: boolean,
+    perform: (w: PylonWallet, value: string) => Promise<Operation>,
+    said: (op: Operation) => string,
+  ) =>
+    sub(name, description)
+      .argument(...argument)
+      .action((value: string, opts: WalletCliOptions) =>
+        withWallet(opts, needsMint, async (w) => {
+          const op = await perform(w, value);
+          report(opts, op, said(op));
+        }),
+      );
 
-  sub("withdraw", "pay a bolt11 Lightning invoice; change comes back")
-    .argument("<invoice>", "bolt11 invoice")
-    .action((invoice: string, opts: WalletCliOptions) =>
-      withWallet(opts, true, async (w) => {
-        const op = await w.withdraw(invoice);
-        report(opts, op, `paid ${op.amount} sats (fee ${op.fee}) from ${op.mintUrl}`);
-      }),
-    );
+  operation(
+    "receive",
+    "swap a token into this wallet (the token's mint must be --mint or one already used)",
+    ["<token>", "cashuB… token"],
+    false,
+    (w, token) => w.receive(token),
+    (op) => `received ${op.amount} sats (fee ${op.fee}) into ${op.mintUrl}`,
+  );
+
+  operation(
+    "withdraw",
+    "pay a bolt11 Lightning invoice; change comes back",
+    ["<invoice>", "bolt11 invoice"],
+    true,
+    (w, invoice) => w.withdraw(invoice),
+    (op) => `paid ${op.amount} sats (fee ${op.fee}) from ${op.mintUrl}`,
+  );
 
   sub("history", "every operation with its amount and fee, newest first")
     .option("--limit <n>", "show at most n operations", parsePositiveInt)
@@ -110,7 +127,7 @@ async function withWallet(
   fn: (w: PylonWallet) => Promise<void>,
 ): Promise<void> {
   const dir = join(dataDir(), "wallet");
-  const mint = opts.mint ?? process.env.PYLON_MINT;
+  const mint = mintFrom(opts.mint);
   const w = await openWallet({
     dbPath: join(dir, "wallet.db"),
     seedPath: join(dir, "seed"),

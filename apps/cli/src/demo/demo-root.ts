@@ -1,7 +1,7 @@
 /**
  * The demo's SCRIPTED root for S-NIAH: deterministic Python, no language model. It probes the context,
  * splits it at sentence ends into parts, asks the market about every part with one llm_batch (paid
- * sub-calls, failed slots retried once), and locates the needle ITSELF with a regex over the parts. The
+ * sub-calls, failed items retried once), and locates the needle ITSELF with a regex over the parts. The
  * answer is the regex's; the sub-calls' replies are only counted against it, because the demo's default
  * providers serve a random-weight model whose text is noise. With a real model (`--model`) the count shows
  * whether the sub-calls found it too.

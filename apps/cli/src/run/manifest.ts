@@ -3,6 +3,7 @@
  * its log and the flags that shape it, kept in <data dir>/runs/<run>.run.json (written before the first
  * sub-call goes out). A context read from stdin is kept beside it, since stdin cannot be read twice.
  */
+import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { ContextValue } from "@pylon/rlm";
@@ -35,6 +36,11 @@ export function runsDir(dataDir: string): string {
   const dir = join(dataDir, "runs");
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   return dir;
+}
+
+/** A fresh trajectory log under <data dir>/runs, named like a run id (with `prefix`, e.g. "demo-"). */
+export function newLogFile(dataDir: string, prefix = ""): string {
+  return join(runsDir(dataDir), `${prefix}${newRunId(randomBytes(3).toString("hex"))}.jsonl`);
 }
 
 function manifestFile(dataDir: string, runId: string): string {

@@ -71,7 +71,7 @@ export function meteredSubcalls(inner: SubcallBackend): MeteredSubcalls {
 function missing(name: string): SubcallResult {
   return {
     ok: false,
-    error: `the sub-call backend ${name} returned no result for this slot`,
+    error: `the sub-call backend ${name} returned no result for this item`,
     provider: "",
     model: "",
     latencyMs: 0,

@@ -122,7 +122,7 @@ function shortProvider(provider: string): string {
 }
 
 /** The human receipt: one labelled line per topic. */
-export function formatReceipt(r: RunReceipt): string {
+function formatReceipt(r: RunReceipt): string {
   const lines: Array<[string, string]> = [
     ["run", `${r.run} (resume: ${r.resume})`],
     [
@@ -160,4 +160,31 @@ export function formatReceipt(r: RunReceipt): string {
   lines.push(["log", r.logPath ?? "(none)"]);
   const width = Math.max(...lines.map(([label]) => label.length));
   return ["--- receipt ---", ...lines.map(([label, text]) => `${label.padEnd(width)}  ${text}`)].join("\n");
+}
+
+/**
+ * The end of `pylon run`: the answer and the receipt on stdout (`--json`: the receipt as JSON; `--quiet`:
+ * the answer alone), where the log is on stderr; exit code 1 when there is no answer.
+ */
+export function printReceipt(
+  r: RunReceipt,
+  logFile: string,
+  opts: { json?: boolean; quiet?: boolean },
+): void {
+  if (opts.json) console.log(JSON.stringify(r, null, 2));
+  else {
+    if (r.answer !== null) console.log(r.answer);
+    if (!opts.quiet) console.log(`\n${formatReceipt(r)}`);
+  }
+  if (!opts.quiet) console.error(`pylon: log written to ${logFile}`);
+  if (r.jobs && !opts.quiet) {
+    const j = r.jobs;
+    console.error(
+      `pylon: swarm run ${r.run}: ${j.sent} job(s) sent, ${j.memoHits} from memo, ${j.recovered} recovered, ${j.redispatched} re-dispatched, ${j.hedged} hedged, ${j.failed} failed (resume with --resume ${r.run})`,
+    );
+  }
+  if (r.answer === null) {
+    console.error(`pylon: no answer (stopped by ${r.stoppedBy}${r.error ? `: ${r.error}` : ""})`);
+    process.exitCode = 1;
+  }
 }

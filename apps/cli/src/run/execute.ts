@@ -1,0 +1,119 @@
+/**
+ * The work of one `pylon run` invocation: the sub-call backend (the market, or a model), the models, the
+ * progress bar, the RLM run, then closing everything (the market last: it refunds the tabs) and the receipt.
+ */
+import {
+  formatModelSpec,
+  openModels,
+  RLM_DEFAULTS,
+  type RlmResult,
+  runRlm,
+  type TrajectoryRecord,
+} from "@pylon/rlm";
+import { keywordSub, mapReduceRoot } from "@pylon/rlm/scripted";
+import { relaysFrom } from "../options.js";
+import { modelSettings, type RlmCliOptions, rlmSettings, subcallsFor } from "../rlm-options.js";
+import { type MarketPayments, openMarket } from "./market.js";
+import { meteredSubcalls } from "./metered-subcalls.js";
+import { ProgressBar } from "./progress.js";
+import { buildReceipt, type RunReceipt } from "./receipt.js";
+import { recordLine } from "./record-line.js";
+import type { RecordedRun, ResumeCliOptions } from "./resume.js";
+import { abortOnSignals } from "./signals.js";
+import { RootProgress, runSnapshot } from "./snapshot.js";
+
+export interface RunCliOptions extends RlmCliOptions, ResumeCliOptions {
+  context?: string;
+  relay?: string[];
+  swarmDb?: string;
+  maxPrice?: number;
+  providers: number;
+  mint?: string;
+  budget?: number;
+  progressInterval?: number;
+}
+
+export async function executeRun(
+  run: RecordedRun,
+  opts: RunCliOptions,
+  home: string,
+  startedAt: number,
+): Promise<RunReceipt> {
+  const market =
+    opts.sub?.kind === "swarm"
+      ? await openMarket({
+          relays: relaysFrom(opts.relay),
+          dataDir: home,
+          runId: run.runId,
+          ...(opts.swarmDb ? { store: opts.swarmDb } : {}),
+          ...(opts.maxPrice === undefined ? {} : { maxPriceMsats: Math.round(opts.maxPrice * 1000) }),
+          providers: opts.providers,
+          ...(opts.mint ? { mint: opts.mint } : {}),
+          ...(opts.budgetSats === undefined ? {} : { budgetSats: opts.budgetSats }),
+        })
+      : undefined;
+  const sub = market?.swarm ?? subcallsFor(opts);
+  const scripted = {
+    root: mapReduceRoot({
+      question: run.question,
+      chunkChars: opts.subcallChars ?? RLM_DEFAULTS.subcallChars,
+    }),
+    sub: keywordSub,
+  };
+  if (!opts.quiet && (opts.root.kind === "scripted" || ("kind" in sub && sub.kind === "scripted"))) {
+    console.error("pylon: scripted models are deterministic stand-ins, not language models");
+  }
+  const models = await openModels(opts.root, sub, modelSettings(opts, scripted)).catch(async (error) => {
+    await market?.close();
+    throw error;
+  });
+  const metered = meteredSubcalls(models.sub);
+  const root = new RootProgress();
+  const bar = opts.quiet
+    ? undefined
+    : new ProgressBar({
+        stream: process.stderr,
+        snapshot: runSnapshot(startedAt, root, metered.meter, market),
+        ...(opts.progressInterval ? { intervalMs: opts.progressInterval } : {}),
+      }).start();
+  const onRecord = (record: TrajectoryRecord): void => {
+    root.onRecord(record);
+    bar?.log(recordLine(record));
+    bar?.update();
+  };
+
+  const controller = new AbortController();
+  const stopListening = abortOnSignals(controller);
+  let result: RlmResult | undefined;
+  let payments: MarketPayments | undefined;
+  try {
+    result = await runRlm({
+      ...rlmSettings(opts),
+      ...(opts.quiet ? {} : { onRecord }),
+      question: run.question,
+      context: run.context,
+      root: models.root,
+      sub: metered,
+      logFile: run.logFile,
+      signal: controller.signal,
+    });
+  } finally {
+    stopListening();
+    bar?.stop();
+    await models.close().catch((error: unknown) => console.error(`pylon: ${(error as Error).message}`));
+    const closed = await market?.close();
+    payments = closed?.payments;
+    // The answer is still worth printing: a tab left open is reused and closed by the next run.
+    if (closed?.error) console.error(`pylon: ${closed.error.message} (left open for the next run)`);
+  }
+
+  return buildReceipt({
+    result,
+    run: run.runId,
+    models: { root: formatModelSpec(opts.root), sub: "kind" in sub ? formatModelSpec(sub) : sub.name },
+    meter: metered.meter,
+    ...(market ? { counters: market.swarm.counters } : {}),
+    ...(payments ? { payments } : {}),
+    wallMs: Date.now() - startedAt,
+  });
+}
