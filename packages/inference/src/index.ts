@@ -23,6 +23,8 @@ export type {
 export { type BackendConfig, createBackend } from "./config.js";
 // Errors: branch on `code`.
 export { BackendError, type BackendErrorCode, isBackendError } from "./errors.js";
+// Types the signatures above refer to.
+export type { GgmlTensorTypeName } from "./gguf/gguf-writer.js";
 // Tiny random-weight GGUF models, generated offline, for tests, demos and benchmarks.
 export { createPrng } from "./gguf/prng.js";
 export { GENERATED_MODEL_SHAPES, type GeneratedModelShape, generatedModelShape } from "./gguf/shapes.js";
@@ -34,5 +36,6 @@ export type { DownloadProgress } from "./llama/model-source.js";
 export type { LlamaBackendOptions } from "./llama/options.js";
 // An OpenAI-compatible chat-completions server.
 export { createOpenAIBackend, type OpenAIBackendOptions } from "./openai/openai-backend.js";
+export type { ScriptedBackendOptions } from "./scripted/scripted-backend.js";
 // Token counts before a model has seen the text (price quotes).
 export { estimateTokens } from "./token-estimate.js";

@@ -11,3 +11,5 @@ export { TESTNET_WARNING } from "./info.js";
 // Start and stop a mint; read its totals.
 export { type RunningMint, startMint } from "./mint.js";
 export type { MintOptions, MintStats, MintUnit } from "./options.js";
+
+export { SUPPORTED_UNITS } from "./options.js";

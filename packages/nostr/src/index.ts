@@ -18,6 +18,8 @@ export { KeyFileError, type KeyFileOptions, type LoadedKey, loadOrCreateKey } fr
 export { type PublishOptions, type QueryOptions, RelayPool, type RelayPoolOptions } from "./pool.js";
 export { normalizeRelayUrl } from "./relay-url.js";
 export { type EventDraft, getPublicKey, signEvent } from "./sign.js";
-export type { SubscribeParams, SubscriptionHandle } from "./subscription.js";
-export type { PoolHooks, PublishResult, RelayStatus } from "./types.js";
+// Types the signatures above refer to.
+export type { ClosedInfo, EoseInfo, SubscribeParams, SubscriptionHandle } from "./subscription.js";
+export type { PoolHooks, PublishResult, RelayReason, RelayState, RelayStatus } from "./types.js";
+export type { VerifierBackend } from "./verify.js";
 export { initFastVerify, verifyEvent } from "./verify.js";

@@ -17,6 +17,7 @@ export {
   parseJobCancel,
 } from "./nip09.js";
 export { expirationTag, isExpired } from "./nip40.js";
+export type { KeySource } from "./nip44.js";
 // Encryption of params and replies (NIP-44, NIP-04 accepted)
 export { ConversationKeyCache, type EncryptionScheme } from "./nip44.js";
 // Provider announcements (NIP-89 kind 31990) and liveness
@@ -32,7 +33,14 @@ export {
   parseAnnouncement,
   priceForModel,
 } from "./nip89.js";
-export type { ModelOffer } from "./nip89-content.js";
+// Types the signatures above refer to.
+export type {
+  AnnouncementContent,
+  ModelOffer,
+  PaymentOptions,
+  ProviderCapacity,
+  ProviderLoad,
+} from "./nip89-content.js";
 // Batched requests: many items in one job, and their results (a Pylon extension)
 export {
   type BatchItem,
@@ -50,10 +58,11 @@ export {
   type ParsedJobFeedback,
   parseJobFeedback,
 } from "./nip90-feedback.js";
+export type { JobInput } from "./nip90-inputs.js";
 // Job requests (NIP-90 kind 5xxx): build, encrypt to a provider, parse
 export type { GenerationParams } from "./nip90-params.js";
 export { outputPartTag, readOutputPart } from "./nip90-parts.js";
-export type { JobRef, ParseReplyOptions } from "./nip90-reply.js";
+export type { JobRef, ParseReplyOptions, ReplyEncryption } from "./nip90-reply.js";
 export {
   buildEncryptedJobRequest,
   buildJobRequest,
@@ -74,8 +83,10 @@ export {
   parseJobResult,
 } from "./nip90-result.js";
 export type { ParseFailure, ParseFailureCode } from "./parse-result.js";
+export type { PaymentAmount } from "./payment.js";
 // Payment tags: Cashu payment requests and tabs (see docs/payments.md)
 export { cashuRequestTag, TAB_PARAM, tabBalanceTag } from "./payment.js";
+export type { BidCheck } from "./price.js";
 // Price math in millisats, as providers bill and buyers bid
 export {
   checkBid,
@@ -86,4 +97,6 @@ export {
   type TokenUsage,
 } from "./price.js";
 export type { JobStatus } from "./status.js";
+export { JOB_STATUSES } from "./status.js";
+export type { Tag } from "./tags.js";
 export { isHex64 } from "./tags.js";

@@ -7,12 +7,15 @@
 export { ConfigError } from "./config/errors.js";
 export { type ConfigSources, isRemoteModel, loadProviderConfig } from "./config/load.js";
 export type { ModelSource, ProviderConfig, ProviderConfigInput, ScriptedModel } from "./config/schema.js";
+export { modelSourceSchema, providerConfigSchema, scriptedModelSchema } from "./config/schema.js";
 // Log lines.
 export { type Logger, quietLogger } from "./log.js";
 // What a running node reports, and its ecash earnings read from its data dir.
 export { type Earnings, readNodeEarnings } from "./payments/earnings.js";
 // The payment hook (`deps.paymentPolicy`): decides on a job's quote, before any work.
 export type { PaymentDecision, PaymentPolicy } from "./payments/policy.js";
+// Types the signatures above refer to.
+export type { NodePayments } from "./payments/setup.js";
 export type { TabRefund } from "./payments/tab-refunds.js";
 export type { TabTotals } from "./payments/tabs.js";
 export type { PriceQuote } from "./pricing.js";

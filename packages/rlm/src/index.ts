@@ -4,7 +4,8 @@
  */
 
 // Running an RLM: the root loop, its options, budget and result, and REPLs shared across runs.
-export type { RlmBudget } from "./budget/ledger.js";
+// Types the signatures above refer to.
+export type { BudgetTotals, RlmBudget } from "./budget/ledger.js";
 // The context a run's REPL holds, and reading one from files the way `pylon run --context` does.
 export { loadContext } from "./context/load-context.js";
 // The JSONL trajectory log: its records, and the listener that sees them as they are written.
@@ -18,13 +19,15 @@ export type {
   TrajectoryRecord,
 } from "./log/records.js";
 export type { RecordListener } from "./log/trajectory-log.js";
+export type { ContextMetadata } from "./loop/context-metadata.js";
 export { type RlmResult, runRlm } from "./loop/run-rlm.js";
+export type { SandboxLease } from "./loop/sandbox-pool.js";
 export { type PoolSandboxOptions, SandboxPool } from "./loop/sandbox-pool.js";
 export { RLM_DEFAULTS, type RlmOptions } from "./loop/settings.js";
 // Models by name ("llama:…", "openai:…", "scripted").
 export { formatModelSpec, type ModelSpec, ModelSpecError, parseModelSpec } from "./models/model-spec.js";
 export { type ModelSettings, type OpenedModels, openModels } from "./models/open-models.js";
-export type { ContextValue } from "./sandbox/types.js";
+export type { ContextValue, FinalAnswer, SandboxOptions, SubcallHandler } from "./sandbox/types.js";
 // Sub-calls: the SubcallBackend contract, one over a local model, and per-item abort signals for implementers.
 export {
   type ApiPrice,
@@ -34,6 +37,7 @@ export {
 export type {
   SubcallBackend,
   SubcallFailure,
+  SubcallOutcomeBase,
   SubcallRequest,
   SubcallResult,
   SubcallSuccess,

@@ -3,6 +3,8 @@
  * runs RLM sub-calls as NIP-90 jobs with timeouts, retries, hedging, Cashu tabs and resumable SQLite run state.
  */
 
+// Types the signatures above refer to.
+export type { BatchOptions } from "./batch-dispatch.js";
 // Paying providers: the strategy interface, free providers only, and Cashu tabs.
 export {
   type CashuTabOptions,
@@ -12,6 +14,7 @@ export {
   type TabDepositPolicy,
   type TabWallet,
 } from "./cashu-tab.js";
+export type { DepositWallet } from "./deposit-batcher.js";
 // Who may serve: the live provider directory and health book a swarm exposes, and `pylon providers`' listing.
 export type { DirectoryOptions, ProviderDirectory, ProviderEntry } from "./directory.js";
 export type { HealthBook, HealthOptions, ProviderHealth } from "./health.js";
@@ -38,6 +41,7 @@ export { subcallKey } from "./subcall-key.js";
 export type { HedgePolicy } from "./subcall-runner.js";
 export { createSwarm, type Swarm, type SwarmOptions } from "./swarm.js";
 export type { SwarmCounters } from "./swarm-counters.js";
+export type { CloseWallet } from "./tab-close.js";
 // Refunds a provider sends on its own when a tab expires with a balance.
 export {
   readTabRefund,
@@ -46,5 +50,5 @@ export {
   type TabRefundReceipt,
   watchTabRefunds,
 } from "./tab-refunds.js";
-export type { TabEventKind, TabEventRow, TabRow, TabStore } from "./tab-store.js";
+export type { TabEvent, TabEventKind, TabEventRow, TabRow, TabStore } from "./tab-store.js";
 export type { TabSummary } from "./tab-summaries.js";

@@ -3,12 +3,13 @@
  * announcements, allow and block lists.
  */
 import { randomBytes } from "node:crypto";
-import { getPublicKey, RelayPool, signEvent } from "@pylon/nostr";
-import { type AnnouncementSpec, buildAnnouncement } from "@pylon/protocol";
+import { getPublicKey, RelayPool } from "@pylon/nostr";
+import type { AnnouncementSpec } from "@pylon/protocol";
 import { Cleanup, waitFor } from "@pylon/testkit";
 import { MODEL, startTestRelay } from "@pylon/testkit/market";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ProviderDirectory } from "../src/directory.js";
+import { signedAnnouncement } from "./harness.js";
 
 const cleanup = new Cleanup();
 let pool: RelayPool;
@@ -25,15 +26,13 @@ afterAll(() => cleanup.run());
 function provider() {
   const secretKey = new Uint8Array(randomBytes(32));
   const announce = async (spec: Partial<AnnouncementSpec> = {}) => {
-    const event = signEvent(
-      buildAnnouncement({
-        now: now(),
-        handlerId: "pylon",
+    const event = signedAnnouncement(
+      {
         name: "test node",
         models: [{ name: MODEL, contextLength: 4096 }],
         capacity: { slots: 3, maxQueue: 5 },
         ...spec,
-      }),
+      },
       secretKey,
     );
     expect((await pool.publish(event)).some((r) => r.ok)).toBe(true);

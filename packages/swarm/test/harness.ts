@@ -14,6 +14,26 @@ import { expect } from "vitest";
 import { createSwarm, type Swarm, type SwarmOptions, type TabSummary } from "../src/index.js";
 
 /**
+ * A provider's NIP-89 announcement signed by `secretKey` (a fresh key by default): "pylon" handler, model
+ * "m" with a 1,000-token context, now; `spec` overrides any of it.
+ */
+export function signedAnnouncement(
+  spec: Partial<AnnouncementSpec> = {},
+  secretKey: Uint8Array = new Uint8Array(randomBytes(32)),
+): NostrEvent {
+  return signEvent(
+    buildAnnouncement({
+      now: nowSec(),
+      handlerId: "pylon",
+      name: "node",
+      models: [{ name: "m", contextLength: 1000 }],
+      ...spec,
+    }),
+    secretKey,
+  );
+}
+
+/**
  * Publishes an announcement (fresh key, MODEL, free unless `spec` says otherwise) for a provider that exists
  * on paper only: jobs sent to it are never acknowledged. Returns its pubkey.
  */
@@ -24,16 +44,14 @@ export async function announceProvider(
 ): Promise<string> {
   const secretKey = new Uint8Array(randomBytes(32));
   const pool = cleanup.use(new RelayPool([relayUrl]), (p) => p.close());
-  const event = signEvent(
-    buildAnnouncement({
-      now: nowSec(),
-      handlerId: "pylon",
+  const event = signedAnnouncement(
+    {
       name: "phantom",
       models: [{ name: MODEL, contextLength: 8192 }],
       price: { inputMsatsPer1k: 0, outputMsatsPer1k: 0, minimumMsats: 0 },
       ttlSec: 600,
       ...spec,
-    }),
+    },
     secretKey,
   );
   const results = await pool.publish(event);

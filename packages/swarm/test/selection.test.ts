@@ -2,13 +2,13 @@
  * Selection rules on real signed announcements (no relay needed: the directory ingests them directly):
  * model, context and price filters, the capacity limit, avoidance as a last resort, latency-aware spread.
  */
-import { randomBytes } from "node:crypto";
-import { RelayPool, signEvent } from "@pylon/nostr";
-import { type AnnouncementSpec, buildAnnouncement } from "@pylon/protocol";
+import { RelayPool } from "@pylon/nostr";
+import type { AnnouncementSpec } from "@pylon/protocol";
 import { afterAll, describe, expect, it } from "vitest";
 import { ProviderDirectory } from "../src/directory.js";
 import { HealthBook } from "../src/health.js";
 import { createSelector, type JobNeeds, serves } from "../src/selection.js";
+import { signedAnnouncement } from "./harness.js";
 
 // Never dialled: the directory is fed by ingest() here.
 const pool = new RelayPool(["ws://127.0.0.1:9"]);
@@ -17,17 +17,7 @@ afterAll(() => pool.close());
 function setup(specs: Array<Partial<AnnouncementSpec>>) {
   const directory = new ProviderDirectory(pool);
   const keys = specs.map((spec) => {
-    const event = signEvent(
-      buildAnnouncement({
-        now: Math.floor(Date.now() / 1000),
-        handlerId: "pylon",
-        name: "node",
-        models: [{ name: "m", contextLength: 1000 }],
-        capacity: { slots: 2, maxQueue: 1 },
-        ...spec,
-      }),
-      new Uint8Array(randomBytes(32)),
-    );
+    const event = signedAnnouncement({ capacity: { slots: 2, maxQueue: 1 }, ...spec });
     directory.ingest(event);
     return event.pubkey;
   });

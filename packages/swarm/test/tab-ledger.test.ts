@@ -1,6 +1,5 @@
-import { randomBytes } from "node:crypto";
-import { signEvent } from "@pylon/nostr";
-import { buildAnnouncement, parseAnnouncement, type TokenPrice } from "@pylon/protocol";
+/** The tab arithmetic on its own (no wallet, relay or store): deposits, holds, charges, closing. */
+import { parseAnnouncement, type TokenPrice } from "@pylon/protocol";
 import { describe, expect, it } from "vitest";
 import type { ProviderEntry } from "../src/directory.js";
 import {
@@ -14,6 +13,7 @@ import {
   reserve,
   type TabLedger,
 } from "../src/tab-ledger.js";
+import { signedAnnouncement } from "./harness.js";
 
 /** An open tab holding `msats`, as a deposit credited and its job answered would leave it. */
 function openTab(msats: number): TabLedger {
@@ -24,16 +24,7 @@ function openTab(msats: number): TabLedger {
 }
 
 function provider(price?: TokenPrice): ProviderEntry {
-  const event = signEvent(
-    buildAnnouncement({
-      now: Math.floor(Date.now() / 1000),
-      handlerId: "pylon",
-      name: "node",
-      models: [{ name: "m", contextLength: 1000 }],
-      ...(price ? { price } : {}),
-    }),
-    new Uint8Array(randomBytes(32)),
-  );
+  const event = signedAnnouncement(price ? { price } : {});
   const parsed = parseAnnouncement(event);
   if (!parsed.ok) throw new Error("announcement did not parse");
   return { pubkey: event.pubkey, announcement: parsed.announcement, receivedAt: 0 };

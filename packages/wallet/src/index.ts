@@ -34,6 +34,8 @@ export {
   type LockedPaymentRequest,
 } from "./payments/payment-request.js";
 export { type RedeemedBatch, type RedeemOptions, redeemCollected } from "./payments/redeem.js";
+// Types the signatures above refer to.
+export type { Db } from "./store/db.js";
 export type { Operation, OpKind, OpState } from "./store/operations.js";
 export type { ProofState, StateTotals, StoredProof } from "./store/proofs.js";
 // The wallet: open it, then fund, send, receive, withdraw, lock payments, reclaim, recover.

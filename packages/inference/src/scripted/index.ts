@@ -2,6 +2,10 @@
  * @pylon/inference/scripted: a deterministic stand-in for a model, for tests and demos. Its name always
  * starts with "scripted:", so it can never pass for a real model.
  */
+
+// Types the signatures above refer to.
+export type { Backend, GenerateRequest } from "../backend.js";
+export type { BackendError, BackendErrorCode } from "../errors.js";
 export {
   createScriptedBackend,
   type ScriptedBackendOptions,

@@ -3,6 +3,9 @@
  * benchmarks (`--root scripted`); never chosen for a user who did not ask for one.
  */
 
+// Types the signatures above refer to.
+export type { OolongQuestion } from "../tasks/oolong.js";
+export type { PairsQuestion } from "../tasks/oolong-pairs.js";
 // Roots that write the REPL code: map-reduce over chunks, and label-then-aggregate.
 export { type ClassifyRootOptions, classifyRoot } from "./classify-root.js";
 // Helpers for writing a scripted root.

@@ -23,7 +23,7 @@ export interface SubcallUsage {
   outputTokens: number;
 }
 
-interface SubcallOutcomeBase {
+export interface SubcallOutcomeBase {
   /** Who served the item (e.g. "llama:tiny", a provider's pubkey); empty when nobody did. */
   provider: string;
   model: string;
