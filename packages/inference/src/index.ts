@@ -36,6 +36,7 @@ export type { DownloadProgress } from "./llama/model-source.js";
 export type { LlamaBackendOptions } from "./llama/options.js";
 // An OpenAI-compatible chat-completions server.
 export { createOpenAIBackend, type OpenAIBackendOptions } from "./openai/openai-backend.js";
-export type { ScriptedBackendOptions } from "./scripted/scripted-backend.js";
+// Types the signatures above refer to.
+export type { ScriptedBackendOptions, ScriptedResponder } from "./scripted/scripted-backend.js";
 // Token counts before a model has seen the text (price quotes).
 export { estimateTokens } from "./token-estimate.js";

@@ -58,7 +58,9 @@ export {
   type ParsedJobFeedback,
   parseJobFeedback,
 } from "./nip90-feedback.js";
-export type { JobInput } from "./nip90-inputs.js";
+// Types the signatures above refer to.
+export type { InputType, JobInput } from "./nip90-inputs.js";
+export { INPUT_TYPES } from "./nip90-inputs.js";
 // Job requests (NIP-90 kind 5xxx): build, encrypt to a provider, parse
 export type { GenerationParams } from "./nip90-params.js";
 export { outputPartTag, readOutputPart } from "./nip90-parts.js";

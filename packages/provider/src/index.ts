@@ -10,14 +10,19 @@ export type { ModelSource, ProviderConfig, ProviderConfigInput, ScriptedModel } 
 export { modelSourceSchema, providerConfigSchema, scriptedModelSchema } from "./config/schema.js";
 // Log lines.
 export { type Logger, quietLogger } from "./log.js";
+// Types the signatures above refer to.
+// Types the signatures above refer to.
+export type { CashuPolicy, CashuPolicyOptions } from "./payments/cashu-policy.js";
 // What a running node reports, and its ecash earnings read from its data dir.
 export { type Earnings, readNodeEarnings } from "./payments/earnings.js";
 // The payment hook (`deps.paymentPolicy`): decides on a job's quote, before any work.
 export type { PaymentDecision, PaymentPolicy } from "./payments/policy.js";
 // Types the signatures above refer to.
 export type { NodePayments } from "./payments/setup.js";
+export type { RefundDelivery } from "./payments/tab-refunder.js";
 export type { TabRefund } from "./payments/tab-refunds.js";
-export type { TabTotals } from "./payments/tabs.js";
+// Types the signatures above refer to.
+export type { TabBook, TabTotals } from "./payments/tabs.js";
 export type { PriceQuote } from "./pricing.js";
 // Start and stop a node.
 export { type ProviderDeps, type RunningProvider, startProvider } from "./provider.js";

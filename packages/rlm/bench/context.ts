@@ -12,7 +12,7 @@
 import { sleep } from "@pylon/testkit";
 import { benchArgs, percentile, writeBenchJson } from "@pylon/testkit/bench";
 import { PythonSandbox } from "../src/sandbox/host.js";
-import type { SubcallRequest } from "../src/sandbox/types.js";
+import type { BridgeRequest } from "../src/sandbox/types.js";
 
 const CONTEXT_BYTES = 40_000_000;
 const TRIVIAL_CELLS = 50;
@@ -28,7 +28,7 @@ function makeContext(): string {
 }
 
 /** Every item takes a fixed latency; items of one batch run concurrently, as a real backend would. */
-async function fixedLatencyBackend(request: SubcallRequest): Promise<string[]> {
+async function fixedLatencyBackend(request: BridgeRequest): Promise<string[]> {
   return Promise.all(
     request.prompts.map(async (prompt) => {
       await sleep(SUBCALL_LATENCY_MS);

@@ -20,7 +20,7 @@ import {
   planLaunch,
   pyodideDirectory,
 } from "../src/sandbox/launch.js";
-import type { SubcallRequest } from "../src/sandbox/types.js";
+import type { BridgeRequest } from "../src/sandbox/types.js";
 import { useSandbox } from "./sandbox-harness.js";
 
 const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -30,7 +30,7 @@ const repoFile = path.join(packageRoot, "package.json");
 
 let serverPort = 0;
 let connections = 0;
-const subcalls: SubcallRequest[] = [];
+const subcalls: BridgeRequest[] = [];
 const hostCwd = process.cwd();
 let hostEnv: Record<string, string | undefined>;
 const cleanup = new Cleanup();

@@ -1,11 +1,11 @@
 import { sleep } from "@pylon/testkit";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { SubcallRequest } from "../src/sandbox/types.js";
+import type { BridgeRequest } from "../src/sandbox/types.js";
 import { useSandbox } from "./sandbox-harness.js";
 
 /** The host side of the bridge for these tests: answers "<kind>:<prompt>" and records every batch it gets. */
-const received: SubcallRequest[] = [];
-async function onSubcall(request: SubcallRequest): Promise<string[]> {
+const received: BridgeRequest[] = [];
+async function onSubcall(request: BridgeRequest): Promise<string[]> {
   received.push(request);
   if (request.prompts.includes("reject the batch")) throw new Error("backend unavailable");
   if (request.prompts.includes("return junk")) return [42, null] as unknown as string[];

@@ -27,6 +27,8 @@ export {
   type PreparedPayment,
 } from "./payment.js";
 export { type ListProvidersOptions, listProviders, type ProviderSummary } from "./provider-list.js";
+// Types the signatures above refer to.
+export type { ReclaimWallet } from "./reclaim.js";
 // Run state: the SQLite run store (sub-calls, jobs, memo, tabs) and a sub-call's memo key.
 export {
   type JobRow,

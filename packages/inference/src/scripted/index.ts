@@ -4,7 +4,22 @@
  */
 
 // Types the signatures above refer to.
-export type { Backend, GenerateRequest } from "../backend.js";
+// Types the signatures above refer to.
+// Types the signatures above refer to.
+export type {
+  Backend,
+  BackendInfo,
+  BackendKind,
+  ChatMessage,
+  ChatRole,
+  FinishReason,
+  GenerateOptions,
+  GenerateRequest,
+  GenerateResult,
+  GenerateTimings,
+  GenerationSettings,
+  TokenUsage,
+} from "../backend.js";
 export type { BackendError, BackendErrorCode } from "../errors.js";
 export {
   createScriptedBackend,

@@ -7,7 +7,7 @@ import type { Reservation } from "../budget/ledger.js";
 import type { SubcallRecord } from "../log/records.js";
 import type {
   ContextValue,
-  SubcallRequest as SandboxSubcallRequest,
+  BridgeRequest,
   SubcallHandler,
 } from "../sandbox/types.js";
 import type { SubcallRequest, SubcallResult } from "../subcalls/types.js";
@@ -85,7 +85,7 @@ interface PlainItem {
 async function plainCalls(
   tree: RlmTree,
   caller: SubcallCaller,
-  request: SandboxSubcallRequest,
+  request: BridgeRequest,
   signal: AbortSignal,
 ): Promise<string[]> {
   const depth = caller.depth + 1;
@@ -186,7 +186,7 @@ async function sendGroup(
 async function childRuns(
   tree: RlmTree,
   caller: SubcallCaller,
-  request: SandboxSubcallRequest,
+  request: BridgeRequest,
   signal: AbortSignal,
   spawnChild: SpawnChild,
 ): Promise<string[]> {

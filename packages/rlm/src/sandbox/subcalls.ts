@@ -4,7 +4,7 @@
  * well-formed answer, so sub-calls never raise into model code.
  */
 import { ProtocolError, parseSubcallPayload } from "./protocol.js";
-import type { SubcallHandler, SubcallRequest } from "./types.js";
+import type { SubcallHandler, BridgeRequest } from "./types.js";
 
 function errorText(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
@@ -38,17 +38,17 @@ export function normaliseResults(output: unknown, count: number): string[] {
 export interface SubcallOutcome {
   /** JSON array of strings, the payload of the reply frame. */
   reply: Buffer;
-  request?: SubcallRequest;
+  request?: BridgeRequest;
 }
 
 export async function answerSubcall(
-  kind: SubcallRequest["kind"],
+  kind: BridgeRequest["kind"],
   payload: Buffer,
   handler: SubcallHandler | undefined,
   maxBatchSize: number,
   signal: AbortSignal,
 ): Promise<SubcallOutcome> {
-  let request: SubcallRequest;
+  let request: BridgeRequest;
   try {
     request = { kind, ...parseSubcallPayload(payload) };
   } catch (error) {

@@ -4,7 +4,7 @@
 export type ContextValue = string | string[] | Record<string, unknown>;
 
 /** A batch of sub-calls made by model code through `llm_query` / `llm_batch` (kind "llm") or `rlm_query` / `rlm_batch` (kind "rlm"). */
-export interface SubcallRequest {
+export interface BridgeRequest {
   kind: "llm" | "rlm";
   /** One prompt per item, in the order the code passed them. */
   prompts: string[];
@@ -17,7 +17,7 @@ export interface SubcallRequest {
  * starting with "Error:". A rejection turns every item of the batch into an "Error: …" string: sub-calls never
  * raise into model code. `signal` aborts when the cell is killed or the sandbox closes.
  */
-export type SubcallHandler = (request: SubcallRequest, signal: AbortSignal) => Promise<string[]>;
+export type SubcallHandler = (request: BridgeRequest, signal: AbortSignal) => Promise<string[]>;
 
 /** How the child is kept off the network at the operating-system level. */
 export type NetworkIsolation = "auto" | "required" | "off";
