@@ -4,6 +4,9 @@
  * offline models. The scripted stand-in lives at `@pylon/inference/scripted`.
  */
 
+// A backend from a config object (`type`: llama, openai or scripted).
+export { type BackendConfig, createBackend } from "./config.js";
+
 // The one interface every backend implements, and what goes in and out of it.
 export type {
   Backend,
@@ -19,24 +22,27 @@ export type {
   GenerationSettings,
   TokenUsage,
 } from "./backend.js";
-// A backend from a config object (`type`: llama, openai or scripted).
-export { type BackendConfig, createBackend } from "./config.js";
+
 // Errors: branch on `code`.
 export { BackendError, type BackendErrorCode, isBackendError } from "./errors.js";
-// Types the signatures above refer to.
-export type { GgmlTensorTypeName } from "./gguf/gguf-writer.js";
-// Tiny random-weight GGUF models, generated offline, for tests, demos and benchmarks.
-export { createPrng } from "./gguf/prng.js";
-export { GENERATED_MODEL_SHAPES, type GeneratedModelShape, generatedModelShape } from "./gguf/shapes.js";
-export { type TinyGgufOptions, writeTinyGguf } from "./gguf/tiny-model.js";
-// llama.cpp through node-llama-cpp.
-export type { GpuSetting } from "./llama/binding.js";
+
+// llama.cpp through node-llama-cpp: its options, GPU choice and model download progress.
 export { createLlamaBackend } from "./llama/llama-backend.js";
-export type { DownloadProgress } from "./llama/model-source.js";
 export type { LlamaBackendOptions } from "./llama/options.js";
+export type { GpuSetting } from "./llama/binding.js";
+export type { DownloadProgress } from "./llama/model-source.js";
+
 // An OpenAI-compatible chat-completions server.
 export { createOpenAIBackend, type OpenAIBackendOptions } from "./openai/openai-backend.js";
-// Types the signatures above refer to.
+
+// The scripted stand-in's options, for a `type: "scripted"` config (the backend: @pylon/inference/scripted).
 export type { ScriptedBackendOptions, ScriptedResponder } from "./scripted/scripted-backend.js";
+
 // Token counts before a model has seen the text (price quotes).
 export { estimateTokens } from "./token-estimate.js";
+
+// Tiny random-weight GGUF models, generated offline, for tests, demos and benchmarks.
+export { type TinyGgufOptions, writeTinyGguf } from "./gguf/tiny-model.js";
+export { GENERATED_MODEL_SHAPES, type GeneratedModelShape, generatedModelShape } from "./gguf/shapes.js";
+export type { GgmlTensorTypeName } from "./gguf/gguf-writer.js";
+export { createPrng } from "./gguf/prng.js";

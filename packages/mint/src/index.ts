@@ -4,12 +4,14 @@
  * to NUT-12), as they would any mint; nothing else imports its internals.
  */
 
-// Lightning invoices the fake Lightning pays, for melting (withdrawing) in tests and the demo.
-export { type FakeInvoice, type FakeInvoiceOptions, fakeInvoice } from "./bolt11.js";
-// What `pylon mint` prints so nobody mistakes its ecash for money.
-export { TESTNET_WARNING } from "./info.js";
-// Start and stop a mint; read its totals.
+// Start and stop a mint; read its totals
 export { type RunningMint, startMint } from "./mint.js";
-export type { MintOptions, MintStats, MintUnit } from "./options.js";
 
-export { SUPPORTED_UNITS } from "./options.js";
+// Options, totals, and the units a mint can issue
+export { type MintOptions, type MintStats, type MintUnit, SUPPORTED_UNITS } from "./options.js";
+
+// Lightning invoices the fake Lightning pays, for melting (withdrawing) in tests and the demo
+export { type FakeInvoice, type FakeInvoiceOptions, fakeInvoice } from "./bolt11.js";
+
+// What `pylon mint` prints so nobody mistakes its ecash for money
+export { TESTNET_WARNING } from "./info.js";

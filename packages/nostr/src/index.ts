@@ -2,24 +2,34 @@
  * @pylon/nostr: the one way Pylon talks to relays, and the buyer's job client.
  */
 
-// Event types (nostr-tools), shared with @pylon/protocol
-export type { EventTemplate, NostrEvent } from "nostr-tools/core";
-export type { Filter } from "nostr-tools/filter";
-// Reconnect backoff, also used for the swarm's retries
-export { type BackoffOptions, backoffDelay } from "./backoff.js";
 // Relay pool: reconnect with resubscription, per-relay publish answers, subscriptions and queries
-export { PublishError, RelayError } from "./errors.js";
-export type { EventStream, StreamOptions } from "./event-stream.js";
+export { type PublishOptions, type QueryOptions, RelayPool, type RelayPoolOptions } from "./pool.js";
+
 // Job client (NIP-90 buyer): submit one request, await its feedback and result
 export { JobClient, type JobClientOptions, type JobSpec } from "./job-client.js";
 export { type AwaitOptions, JobError, type JobFailureCode, type JobOutcome } from "./job-watch.js";
+
+// What the pool reports: publish answers, relay states, the hooks that observe them
+export type { PoolHooks, PublishResult, RelayReason, RelayState, RelayStatus } from "./types.js";
+
+// Subscriptions: what to subscribe to, the handle back, end-of-stored-events and closes, event streams
+export type { ClosedInfo, EoseInfo, SubscribeParams, SubscriptionHandle } from "./subscription.js";
+export type { EventStream, StreamOptions } from "./event-stream.js";
+
+// Errors the pool throws
+export { PublishError, RelayError } from "./errors.js";
+
 // Keys and signatures: key files (0600), signing, nostr-wasm verification
 export { KeyFileError, type KeyFileOptions, type LoadedKey, loadOrCreateKey } from "./keyfile.js";
-export { type PublishOptions, type QueryOptions, RelayPool, type RelayPoolOptions } from "./pool.js";
-export { normalizeRelayUrl } from "./relay-url.js";
 export { type EventDraft, getPublicKey, signEvent } from "./sign.js";
-// Types the signatures above refer to.
-export type { ClosedInfo, EoseInfo, SubscribeParams, SubscriptionHandle } from "./subscription.js";
-export type { PoolHooks, PublishResult, RelayReason, RelayState, RelayStatus } from "./types.js";
-export type { VerifierBackend } from "./verify.js";
-export { initFastVerify, verifyEvent } from "./verify.js";
+export { initFastVerify, type VerifierBackend, verifyEvent } from "./verify.js";
+
+// Relay URLs in the normal form the pool compares them by
+export { normaliseRelayUrl } from "./relay-url.js";
+
+// Reconnect backoff, also used for the swarm's retries
+export { type BackoffOptions, backoffDelay } from "./backoff.js";
+
+// Event types (nostr-tools), shared with @pylon/protocol
+export type { EventTemplate, NostrEvent } from "nostr-tools/core";
+export type { Filter } from "nostr-tools/filter";

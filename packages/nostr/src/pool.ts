@@ -4,7 +4,7 @@ import type { Filter } from "nostr-tools/filter";
 import { PublishError, RelayError } from "./errors.js";
 import { EventStream, type StreamOptions } from "./event-stream.js";
 import { type ConnectionOptions, RelayConnection } from "./relay-connection.js";
-import { normalizeRelayUrl } from "./relay-url.js";
+import { normaliseRelayUrl } from "./relay-url.js";
 import { PoolSubscription, type SubscribeParams, type SubscriptionHandle } from "./subscription.js";
 import type { PoolHooks, PublishResult, RelayStatus } from "./types.js";
 
@@ -67,7 +67,7 @@ export class RelayPool {
     if (!Array.isArray(relayUrls) || relayUrls.length === 0) {
       throw new TypeError("RelayPool needs at least one relay URL");
     }
-    this.relays = [...new Set(relayUrls.map(normalizeRelayUrl))];
+    this.relays = [...new Set(relayUrls.map(normaliseRelayUrl))];
     this.#publishTimeoutMs = positive(options.publishTimeoutMs, 5_000, "publishTimeoutMs");
     this.#eoseTimeoutMs = positive(options.eoseTimeoutMs, 5_000, "eoseTimeoutMs");
     this.#overlapSec = nonNegative(options.resubscribeOverlapSec, 30, "resubscribeOverlapSec");
@@ -136,7 +136,7 @@ export class RelayPool {
     if (this.#closed) throw new Error("RelayPool is closed");
     if (typeof params?.onevent !== "function")
       throw new TypeError("subscribe: params.onevent must be a function");
-    const subscription = new PoolSubscription(normalizeFilters(filters), params, {
+    const subscription = new PoolSubscription(normaliseFilters(filters), params, {
       connections: this.#connections,
       overlapSec: this.#overlapSec,
       dedupeCapacity: this.#dedupeCapacity,
@@ -151,8 +151,8 @@ export class RelayPool {
 
   /** A subscription as an async iterator that ends on close(), abort, `break`, or pool shutdown. */
   stream(filters: Filter | readonly Filter[], options: StreamOptions = {}): EventStream {
-    const normalized = normalizeFilters(filters);
-    return new EventStream((params) => this.subscribe(normalized, params), options);
+    const normalised = normaliseFilters(filters);
+    return new EventStream((params) => this.subscribe(normalised, params), options);
   }
 
   /**
@@ -160,7 +160,7 @@ export class RelayPool {
    * Rejects with a RelayError if no relay answered at all, or every relay refused the subscription.
    */
   query(filters: Filter | readonly Filter[], options: QueryOptions = {}): Promise<NostrEvent[]> {
-    const normalized = normalizeFilters(filters);
+    const normalised = normaliseFilters(filters);
     const timeoutMs = positive(options.timeoutMs, this.#eoseTimeoutMs, "timeoutMs");
     return new Promise((resolve, reject) => {
       const events: NostrEvent[] = [];
@@ -188,7 +188,7 @@ export class RelayPool {
       };
       if (options.signal) params.signal = options.signal;
       if (options.label !== undefined) params.label = options.label;
-      const handle = this.subscribe(normalized, params);
+      const handle = this.subscribe(normalised, params);
     });
   }
 
@@ -220,7 +220,7 @@ function assertSignedEvent(event: unknown): asserts event is NostrEvent {
   }
 }
 
-function normalizeFilters(filters: Filter | readonly Filter[]): Filter[] {
+function normaliseFilters(filters: Filter | readonly Filter[]): Filter[] {
   const list = Array.isArray(filters) ? [...filters] : [filters as Filter];
   if (list.length === 0) throw new TypeError("at least one filter is required");
   for (const filter of list) {

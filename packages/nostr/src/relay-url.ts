@@ -1,7 +1,7 @@
 import { normalizeURL } from "nostr-tools/utils";
 
 /** Normalises a relay URL (nostr-tools rules) and accepts only ws:// and wss://. */
-export function normalizeRelayUrl(url: string): string {
+export function normaliseRelayUrl(url: string): string {
   if (typeof url !== "string" || url.trim() === "") {
     throw new TypeError(`relay URL must be a non-empty string, got ${JSON.stringify(url)}`);
   }

@@ -4,7 +4,7 @@ import type { NostrEvent } from "nostr-tools/core";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { PublishError, RelayError } from "../src/errors.js";
 import type { RelayPoolOptions } from "../src/pool.js";
-import { normalizeRelayUrl } from "../src/relay-url.js";
+import { normaliseRelayUrl } from "../src/relay-url.js";
 import { initFastVerify } from "../src/verify.js";
 import { newKey, note, testPool, testRelay } from "./helpers.js";
 
@@ -25,8 +25,8 @@ describe("publish", () => {
     const event = note(newKey(), "hello");
     const results = await p.publish(event);
     expect(results).toEqual([
-      { relay: normalizeRelayUrl(a.url), ok: true },
-      { relay: normalizeRelayUrl(b.url), ok: true },
+      { relay: normaliseRelayUrl(a.url), ok: true },
+      { relay: normaliseRelayUrl(b.url), ok: true },
     ]);
     const again = await p.publish(event);
     expect(again.map((r) => r.ok)).toEqual([true, true]);
@@ -38,9 +38,9 @@ describe("publish", () => {
     const downUrl = `ws://127.0.0.1:${await unusedPort()}`;
     const p = pool([up.url, downUrl]);
     const results = await p.publish(note(newKey(), "one down"), { timeoutMs: 600 });
-    expect(results[0]).toEqual({ relay: normalizeRelayUrl(up.url), ok: true });
+    expect(results[0]).toEqual({ relay: normaliseRelayUrl(up.url), ok: true });
     expect(results[1]?.ok).toBe(false);
-    expect(results[1]?.relay).toBe(normalizeRelayUrl(downUrl));
+    expect(results[1]?.relay).toBe(normaliseRelayUrl(downUrl));
     expect(results[1]?.reason).toMatch(/^error: connection failed: .*ECONNREFUSED/);
     expect(p.status()[1]).toMatchObject({ connects: 0, lastError: expect.stringMatching(/ECONNREFUSED/) });
     expect(p.status()[1]?.state).not.toBe("open");
@@ -59,7 +59,7 @@ describe("publish", () => {
     const up = await relay();
     const downUrl = `ws://127.0.0.1:${await unusedPort()}`;
     const accepted = await pool([downUrl, up.url]).publishAny(note(newKey(), "any"), { timeoutMs: 2_000 });
-    expect(accepted).toEqual({ relay: normalizeRelayUrl(up.url), ok: true });
+    expect(accepted).toEqual({ relay: normaliseRelayUrl(up.url), ok: true });
 
     const nobody = pool([downUrl]).publishAny(note(newKey(), "nobody"), { timeoutMs: 300 });
     await expect(nobody).rejects.toBeInstanceOf(PublishError);
@@ -111,7 +111,7 @@ describe("query and subscribe", () => {
     });
     await waitFor(() => eoses.length === 1, "EOSE");
     expect(eoses[0]?.timedOut).toBe(false);
-    expect(eoses[0]?.relays.sort()).toEqual([a.url, b.url].map(normalizeRelayUrl).sort());
+    expect(eoses[0]?.relays.sort()).toEqual([a.url, b.url].map(normaliseRelayUrl).sort());
     expect(received.map((e) => e.id)).toEqual([stored.id]);
 
     const live = [note(key, "live 1"), note(key, "live 2")];
@@ -137,7 +137,7 @@ describe("query and subscribe", () => {
     sub.close("done");
     sub.close("twice");
     expect(closed).toEqual([
-      { cause: "caller", reasons: [{ relay: normalizeRelayUrl(r.url), reason: "done" }] },
+      { cause: "caller", reasons: [{ relay: normaliseRelayUrl(r.url), reason: "done" }] },
     ]);
   });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { backoffDelay } from "../src/backoff.js";
 import { RecentIds } from "../src/recent-ids.js";
-import { normalizeRelayUrl } from "../src/relay-url.js";
+import { normaliseRelayUrl } from "../src/relay-url.js";
 import { resumeFilters } from "../src/resume-filters.js";
 
 describe("backoffDelay", () => {
@@ -63,15 +63,15 @@ describe("resumeFilters", () => {
   });
 });
 
-describe("normalizeRelayUrl", () => {
+describe("normaliseRelayUrl", () => {
   it("normalises ws and wss URLs", () => {
-    expect(normalizeRelayUrl("WS://Example.com:80/")).toBe("ws://example.com/");
-    expect(normalizeRelayUrl(" wss://relay.example/path/ ")).toBe("wss://relay.example/path");
+    expect(normaliseRelayUrl("WS://Example.com:80/")).toBe("ws://example.com/");
+    expect(normaliseRelayUrl(" wss://relay.example/path/ ")).toBe("wss://relay.example/path");
   });
 
   it("rejects other schemes and garbage with a clear error", () => {
-    expect(() => normalizeRelayUrl("https://relay.example")).toThrow(/ws:\/\/ or wss:\/\//);
-    expect(() => normalizeRelayUrl("")).toThrow(/non-empty/);
-    expect(() => normalizeRelayUrl("ws://")).toThrow(/invalid relay URL/);
+    expect(() => normaliseRelayUrl("https://relay.example")).toThrow(/ws:\/\/ or wss:\/\//);
+    expect(() => normaliseRelayUrl("")).toThrow(/non-empty/);
+    expect(() => normaliseRelayUrl("ws://")).toThrow(/invalid relay URL/);
   });
 });

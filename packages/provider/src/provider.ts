@@ -8,6 +8,7 @@ import path from "node:path";
 import type { Backend } from "@pylon/inference";
 import { initFastVerify, loadOrCreateKey, RelayPool } from "@pylon/nostr";
 import { ConversationKeyCache, type TokenPrice, tabBalanceTag } from "@pylon/protocol";
+import type { RedeemedBatch } from "@pylon/wallet";
 import { Announcer } from "./announcer.js";
 import { createBackendFor } from "./backend-factory.js";
 import { assertModelAvailable, parseProviderConfig } from "./config/load.js";
@@ -16,9 +17,12 @@ import { Intake } from "./intake.js";
 import { Admission } from "./jobs/admission.js";
 import { JobWorker } from "./jobs/job-worker.js";
 import { type Logger, quietLogger } from "./log.js";
+import type { Earnings } from "./payments/earnings.js";
 import { freePolicy, type PaymentPolicy, paymentRequiredPolicy } from "./payments/policy.js";
-import { type NodePayments, startPayments } from "./payments/setup.js";
+import { startPayments } from "./payments/setup.js";
 import { TAB_REFUND_STATUS } from "./payments/tab-refunder.js";
+import type { TabRefund } from "./payments/tab-refunds.js";
+import type { TabTotals } from "./payments/tabs.js";
 import { ReplyPublisher } from "./replies/reply-publisher.js";
 import { RequestRelays } from "./replies/request-relays.js";
 import { NodeStats, type NodeStatus } from "./stats.js";
@@ -34,6 +38,19 @@ export interface ProviderDeps {
   allowPrivateRequestRelays?: boolean;
 }
 
+/** What a running node lets its owner see and do on its ecash side. */
+export interface ProviderPayments {
+  /** Compressed public key buyers lock to (announced as `payment.p2pk`). */
+  paymentKey: string;
+  earnings(): Earnings;
+  /** Sums over every tab (msats): deposited = balance + reserved + charged + refunded. */
+  tabTotals(): TabTotals;
+  /** Expiry refunds made by the node (token, delivered or not), optionally of one buyer. */
+  tabRefunds(buyer?: string): TabRefund[];
+  /** Redeems what was collected now (the scheduler does it before the locktimes on its own). */
+  redeemNow(): Promise<RedeemedBatch[]>;
+}
+
 export interface RunningProvider {
   pubkey: string;
   npub: string;
@@ -43,7 +60,7 @@ export interface RunningProvider {
   databaseFile: string;
   config: ProviderConfig;
   /** The ecash side, when the node takes Cashu payments (not free, mints allowed, no policy passed in). */
-  payments?: Pick<NodePayments, "paymentKey" | "earnings" | "redeemNow" | "tabTotals" | "tabRefunds">;
+  payments?: ProviderPayments;
   status(): NodeStatus;
   /** Graceful shutdown (see JobWorker.shutdown); idempotent. */
   stop(): Promise<void>;

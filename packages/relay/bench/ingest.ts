@@ -52,7 +52,7 @@ async function verificationLimit(events: NostrEvent[], backend: "wasm" | "js", c
 /** What bench/load-worker.mjs is given and answers. */
 interface LoadJob {
   url: string;
-  /** Pre-serialized `["EVENT", {...}]` messages. */
+  /** Pre-serialised `["EVENT", {...}]` messages. */
   messages: string[];
   connections: number;
   window: number;

@@ -1,6 +1,6 @@
 /**
  * Load generator, run in a worker thread so the relay's thread does nothing but relay work.
- * Opens several connections, splits pre-serialized EVENT messages among them, keeps a window of
+ * Opens several connections, splits pre-serialised EVENT messages among them, keeps a window of
  * unacknowledged events in flight per connection, and reports when the last OK arrived (see LoadJob and
  * LoadResult in ingest.ts).
  *

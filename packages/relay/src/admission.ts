@@ -13,7 +13,7 @@ import {
   type NostrEvent,
   nowSeconds,
   parseEventShape,
-  serializeForWire,
+  serialiseForWire,
 } from "./event.js";
 import { type Filter, parseFilter } from "./filter.js";
 import { TokenBucket } from "./token-bucket.js";
@@ -49,7 +49,7 @@ export class Admission {
     const shape = parseEventShape(message[1], limits.maxEventTags);
     if (!shape.ok) return `invalid: ${shape.reason}`;
     const event = shape.event;
-    const raw = serializeForWire(event);
+    const raw = serialiseForWire(event);
     const size = Buffer.byteLength(raw, "utf8");
     if (size > limits.maxEventBytes)
       return `invalid: event too large (${size} bytes, limit ${limits.maxEventBytes})`;

@@ -21,7 +21,7 @@ export function parseEventShape(value: unknown, maxTags: number): ShapeResult {
 }
 
 /** Canonical JSON of a validated event: what is stored and sent, in a fixed field order. */
-export function serializeForWire(event: NostrEvent): string {
+export function serialiseForWire(event: NostrEvent): string {
   return JSON.stringify(plainEvent(event));
 }
 

@@ -1,5 +1,5 @@
 /**
- * NIP-01 filters: validation of untrusted JSON into a normalized form, and in-memory matching for live fan-out.
+ * NIP-01 filters: validation of untrusted JSON into a normalised form, and in-memory matching for live fan-out.
  */
 import { isHex64 } from "@pylon/protocol";
 import type { NostrEvent } from "./event.js";

@@ -2,10 +2,11 @@
  * @pylon/relay: a local Nostr relay (NIP-01, 09, 11, 40, 42) over WebSockets with SQLite storage.
  */
 
-// Counters, as `metrics()` and GET /metrics report them
-export type { RelayMetrics } from "./metrics.js";
+// Starting and stopping a relay
+export { type RunningRelay, startRelay } from "./relay.js";
 
 // Options and limits
 export type { RelayLimits, RelayOptions } from "./options.js";
-// Starting and stopping a relay
-export { type RunningRelay, startRelay } from "./relay.js";
+
+// Counters, as `metrics()` and GET /metrics report them
+export type { RelayMetrics } from "./metrics.js";

@@ -1,6 +1,6 @@
 /**
  * Relay → client messages (NIP-01, NIP-42), built as strings: stored events are already canonical JSON, so
- * they are spliced in rather than parsed and re-serialized for every subscriber.
+ * they are spliced in rather than parsed and re-serialised for every subscriber.
  */
 
 export function okMessage(eventId: string, accepted: boolean, reason: string): string {

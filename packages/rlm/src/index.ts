@@ -12,6 +12,7 @@ export type { BudgetTotals, RlmBudget } from "./budget/ledger.js";
 export { type PoolSandboxOptions, type SandboxLease, SandboxPool } from "./loop/sandbox-pool.js";
 export type { PythonSandbox, SandboxStats } from "./sandbox/host.js";
 export type {
+  BridgeRequest,
   CellError,
   CellResult,
   ContextInfo,

@@ -3,21 +3,18 @@
  * runs RLM sub-calls as NIP-90 jobs with timeouts, retries, hedging, Cashu tabs and resumable SQLite run state.
  */
 
-// Types the signatures above refer to.
+// The backend: an rlm SubcallBackend over the market, its options (hedging, batching) and what it counted.
+export { createSwarm, type Swarm, type SwarmOptions } from "./swarm.js";
+export type { HedgePolicy } from "./subcall-runner.js";
 export type { BatchOptions } from "./batch-dispatch.js";
-// Paying providers: the strategy interface, free providers only, and Cashu tabs.
-export {
-  type CashuTabOptions,
-  type CashuTabStrategy,
-  cashuTabStrategy,
-  TabBudgetError,
-  type TabDepositPolicy,
-  type TabWallet,
-} from "./cashu-tab.js";
-export type { DepositWallet } from "./deposit-batcher.js";
+export type { SwarmCounters } from "./swarm-counters.js";
+
 // Who may serve: the live provider directory and health book a swarm exposes, and `pylon providers`' listing.
 export type { DirectoryOptions, ProviderDirectory, ProviderEntry } from "./directory.js";
 export type { HealthBook, HealthOptions, ProviderHealth } from "./health.js";
+export { type ListProvidersOptions, listProviders, type ProviderSummary } from "./provider-list.js";
+
+// Paying providers: the strategy interface, and free providers only.
 export {
   freeStrategy,
   type PaymentBinding,
@@ -26,10 +23,33 @@ export {
   type PaymentStrategy,
   type PreparedPayment,
 } from "./payment.js";
-export { type ListProvidersOptions, listProviders, type ProviderSummary } from "./provider-list.js";
-// Types the signatures above refer to.
+
+// Cashu tabs: a deposit with each provider pays its jobs from the balance; close() settles the run.
+export {
+  type CashuTabOptions,
+  type CashuTabStrategy,
+  cashuTabStrategy,
+  TabBudgetError,
+  type TabDepositPolicy,
+  type TabWallet,
+} from "./cashu-tab.js";
+export type { TabSummary } from "./tab-summaries.js";
+
+// The parts of a PylonWallet a tab uses (TabWallet is both): lock deposits; close tabs, reclaim expired ones.
+export type { DepositWallet } from "./deposit-batcher.js";
+export type { CloseWallet } from "./tab-close.js";
 export type { ReclaimWallet } from "./reclaim.js";
-// Run state: the SQLite run store (sub-calls, jobs, memo, tabs) and a sub-call's memo key.
+
+// Refunds a provider sends on its own when a tab expires with a balance.
+export {
+  readTabRefund,
+  receiveTabRefunds,
+  type TabRefundOptions,
+  type TabRefundReceipt,
+  watchTabRefunds,
+} from "./tab-refunds.js";
+
+// Run state: the SQLite run store (sub-calls, jobs, memo) and a sub-call's memo key.
 export {
   type JobRow,
   type MemoisedResult,
@@ -39,18 +59,6 @@ export {
   type SubcallStatus,
 } from "./run-store.js";
 export { subcallKey } from "./subcall-key.js";
-// The backend: an rlm SubcallBackend over the market, its options and what it counted.
-export type { HedgePolicy } from "./subcall-runner.js";
-export { createSwarm, type Swarm, type SwarmOptions } from "./swarm.js";
-export type { SwarmCounters } from "./swarm-counters.js";
-export type { CloseWallet } from "./tab-close.js";
-// Refunds a provider sends on its own when a tab expires with a balance.
-export {
-  readTabRefund,
-  receiveTabRefunds,
-  type TabRefundOptions,
-  type TabRefundReceipt,
-  watchTabRefunds,
-} from "./tab-refunds.js";
+
+// The run store's tabs (`RunStore.tabs`): a row per buyer, provider and mint, and the events that moved it.
 export type { TabEvent, TabEventKind, TabEventRow, TabRow, TabStore } from "./tab-store.js";
-export type { TabSummary } from "./tab-summaries.js";

@@ -13,9 +13,10 @@ const GgufValueType = {
 } as const;
 
 /** ggml tensor element types we can write. */
-const GgmlTensorType = { f32: 0, f16: 1, q4_0: 2, q8_0: 8 } as const;
+export type GgmlTensorTypeName = "f32" | "f16" | "q4_0" | "q8_0";
 
-export type GgmlTensorTypeName = keyof typeof GgmlTensorType;
+/** Their ids in ggml's `ggml_type` enum. */
+const GgmlTensorType: Record<GgmlTensorTypeName, number> = { f32: 0, f16: 1, q4_0: 2, q8_0: 8 };
 
 export type GgufMetadataValue =
   | { type: "uint32" | "int32" | "float32"; value: number }

@@ -3,9 +3,14 @@
  * starts with "scripted:", so it can never pass for a real model.
  */
 
-// Types the signatures above refer to.
-// Types the signatures above refer to.
-// Types the signatures above refer to.
+// The scripted backend, and how to script its replies.
+export {
+  createScriptedBackend,
+  type ScriptedBackendOptions,
+  type ScriptedResponder,
+} from "./scripted-backend.js";
+
+// Types of @pylon/inference that these signatures use.
 export type {
   Backend,
   BackendInfo,
@@ -21,8 +26,3 @@ export type {
   TokenUsage,
 } from "../backend.js";
 export type { BackendError, BackendErrorCode } from "../errors.js";
-export {
-  createScriptedBackend,
-  type ScriptedBackendOptions,
-  type ScriptedResponder,
-} from "./scripted-backend.js";

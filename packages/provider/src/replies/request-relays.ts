@@ -3,7 +3,7 @@
  * to reply there, so buyers on other relays hear back. Each is a one-relay pool, kept for reuse and
  * closed when the least recently used one must make room.
  */
-import { normalizeRelayUrl, type PublishResult, RelayPool } from "@pylon/nostr";
+import { normaliseRelayUrl, type PublishResult, RelayPool } from "@pylon/nostr";
 import type { NostrEvent } from "@pylon/protocol";
 
 /** A request may not make the node dial more relays than this per reply. */
@@ -20,7 +20,7 @@ export class RequestRelays {
    * stranger's request cannot make the node probe its own network.
    */
   constructor(ownRelays: readonly string[], options: { allowPrivateHosts?: boolean } = {}) {
-    this.#own = new Set(ownRelays.map(normalizeRelayUrl));
+    this.#own = new Set(ownRelays.map(normaliseRelayUrl));
     this.#allowPrivate = options.allowPrivateHosts ?? false;
   }
 
@@ -30,7 +30,7 @@ export class RequestRelays {
     for (const raw of requested) {
       let url: string;
       try {
-        url = normalizeRelayUrl(raw);
+        url = normaliseRelayUrl(raw);
       } catch {
         continue;
       }

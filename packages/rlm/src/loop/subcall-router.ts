@@ -5,11 +5,7 @@
  */
 import type { Reservation } from "../budget/ledger.js";
 import type { SubcallRecord } from "../log/records.js";
-import type {
-  ContextValue,
-  BridgeRequest,
-  SubcallHandler,
-} from "../sandbox/types.js";
+import type { BridgeRequest, ContextValue, SubcallHandler } from "../sandbox/types.js";
 import type { SubcallRequest, SubcallResult } from "../subcalls/types.js";
 import { fanOutSignal } from "../util/signals.js";
 import { estimateMessageTokens } from "../util/tokens.js";

@@ -4,7 +4,7 @@
  * well-formed answer, so sub-calls never raise into model code.
  */
 import { ProtocolError, parseSubcallPayload } from "./protocol.js";
-import type { SubcallHandler, BridgeRequest } from "./types.js";
+import type { BridgeRequest, SubcallHandler } from "./types.js";
 
 function errorText(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);

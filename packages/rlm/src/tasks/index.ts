@@ -17,15 +17,35 @@ export { scoreExact, scoreNeedle, scoreNumeric, scorePairs } from "./scoring.js"
 
 // Types of @pylon/rlm that the runner's signature uses.
 export type { BudgetTotals, RlmBudget } from "../budget/ledger.js";
-export type { FinalRecord, IterationRecord, RunRecord, StoppedBy, TrajectoryRecord } from "../log/records.js";
+export type {
+  CodeBlockRecord,
+  FinalRecord,
+  IterationRecord,
+  RunRecord,
+  StoppedBy,
+  SubcallRecord,
+  TrajectoryRecord,
+} from "../log/records.js";
+export type { ContextMetadata } from "../loop/context-metadata.js";
 export type { RecordListener } from "../log/trajectory-log.js";
 export type { RlmResult } from "../loop/run-rlm.js";
 export type { PoolSandboxOptions, SandboxLease, SandboxPool } from "../loop/sandbox-pool.js";
 export type { RlmOptions } from "../loop/settings.js";
 export type { ModelSpec } from "../models/model-spec.js";
 export type { ModelSettings } from "../models/open-models.js";
-export type { PythonSandbox } from "../sandbox/host.js";
-export type { ContextValue, NetworkIsolation, SandboxOptions, SubcallHandler } from "../sandbox/types.js";
+export type { PythonSandbox, SandboxStats } from "../sandbox/host.js";
+export type {
+  BridgeRequest,
+  CellError,
+  CellResult,
+  ContextInfo,
+  ContextValue,
+  FinalAnswer,
+  NetworkIsolation,
+  SandboxIsolation,
+  SandboxOptions,
+  SubcallHandler,
+} from "../sandbox/types.js";
 export type { ApiPrice } from "../subcalls/backend-subcalls.js";
 export type {
   SubcallBackend,

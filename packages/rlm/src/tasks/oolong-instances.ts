@@ -5,16 +5,23 @@
 import type { Rng } from "./random.js";
 import { ADJECTIVES, ANIMALS, COLORS, NOUNS } from "./words.js";
 
-export const LABELS = [
+/** The six coarse TREC classes an OOLONG question is labelled with. */
+export type Label =
+  | "description and abstract concept"
+  | "entity"
+  | "human being"
+  | "numeric value"
+  | "location"
+  | "abbreviation";
+
+export const LABELS: readonly Label[] = [
   "description and abstract concept",
   "entity",
   "human being",
   "numeric value",
   "location",
   "abbreviation",
-] as const;
-
-export type Label = (typeof LABELS)[number];
+];
 
 const PLACES = [
   "Norway",
