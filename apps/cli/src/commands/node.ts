@@ -1,9 +1,11 @@
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
+  assertModelAvailable,
   type Logger,
   loadProviderConfig,
   type NodeStatus,
+  type ProviderConfig,
   type RunningProvider,
   readNodeEarnings,
   startProvider,
@@ -20,6 +22,7 @@ import {
   parsePositiveInt,
 } from "../options.js";
 import { onShutdown } from "../shutdown.js";
+import { serviceCommands } from "./service.js";
 
 /** Written into the data dir on every status line, read by `pylon node status`. */
 const STATUS_FILE = "node-status.json";
@@ -131,6 +134,13 @@ export function nodeCommand(): Command {
     .action((_opts: unknown, command: Command) =>
       printEarnings((command.optsWithGlobals() as { dataDir?: string }).dataDir ?? dataDir()),
     );
+  // A node that could not start is not installed: the same config loading, plus the model file check.
+  for (const command of serviceCommands(async (opts) => {
+    const config = await loadNodeConfig(opts as NodeCliOptions);
+    await assertModelAvailable(config);
+    return config;
+  }))
+    node.addCommand(command);
   return node;
 }
 
@@ -143,12 +153,7 @@ function printEarnings(dir: string): void {
 
 async function runNode(opts: NodeCliOptions): Promise<void> {
   const log = cliLogger(opts.quiet ?? false);
-  const config = await loadProviderConfig({
-    ...((opts.config ?? process.env.PYLON_CONFIG) ? { file: opts.config ?? process.env.PYLON_CONFIG } : {}),
-    env: process.env,
-    defaults: { dataDir: dataDir() },
-    overrides: flagsToConfig(opts),
-  });
+  const config = await loadNodeConfig(opts);
   const node = await startProvider(config, { log });
   if (node.keyCreated) console.error(`pylon node: created key ${node.keyFile} (mode 0600); keep it safe`);
   // The one line scripts wait for: the node's identity and what it serves.
@@ -168,6 +173,16 @@ async function runNode(opts: NodeCliOptions): Promise<void> {
   const timer = opts.statusEvery > 0 ? setInterval(() => void report(), opts.statusEvery * 1000) : undefined;
   process.on("SIGUSR2", () => void report());
   onShutdown(async (signal) => stopNode(node, signal, timer, report));
+}
+
+/** The node's config from its flags, the config file and PYLON_* variables, validated. */
+function loadNodeConfig(opts: NodeCliOptions): Promise<ProviderConfig> {
+  return loadProviderConfig({
+    ...((opts.config ?? process.env.PYLON_CONFIG) ? { file: opts.config ?? process.env.PYLON_CONFIG } : {}),
+    env: process.env,
+    defaults: { dataDir: dataDir() },
+    overrides: flagsToConfig(opts),
+  });
 }
 
 async function stopNode(
