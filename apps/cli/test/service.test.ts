@@ -20,7 +20,8 @@ async function setUp() {
   mkdirSync(join(home, "models"));
   writeFileSync(model, "GGUF");
   const env = { HOME: home, PYLON_HOME: pylonHome };
-  const pylon = (args: string[]) => harness.run(["node", ...args], { env });
+  const pylon = (args: string[], extraEnv: Record<string, string> = {}) =>
+    harness.run(["node", ...args], { env: { ...env, ...extraEnv } });
   const nodeFlags = ["--model", model, "--relay", "ws://127.0.0.1:1", "--free", "--slots", "2"];
   return { home, pylonHome, model, pylon, nodeFlags, log: join(pylonHome, "logs", "node.log") };
 }
@@ -28,15 +29,10 @@ async function setUp() {
 describe("pylon node install-service --print", () => {
   it("shows a systemd user unit that runs the node with absolute paths, the given flags and env, writing nothing", async () => {
     const { home, pylonHome, model, pylon, nodeFlags, log } = await setUp();
-    const printed = await pylon([
-      "install-service",
-      "--print",
-      "--platform",
-      "linux",
-      ...nodeFlags,
-      "--name",
-      'a "b" $c 5%',
-    ]);
+    const printed = await pylon(
+      ["install-service", "--print", "--platform", "linux", ...nodeFlags, "--name", 'a "b" $c 5%'],
+      { PYLON_MAX_TOKENS: "99", PYLON_ABOUT: 'say "hi"' },
+    );
     expect(printed.code, printed.stderr).toBe(0);
     const lines = printed.stdout.split("\n");
     const execStart = lines.find((line) => line.startsWith("ExecStart="));
@@ -61,6 +57,8 @@ describe("pylon node install-service --print", () => {
         "After=network-online.target",
         "[Service]",
         `Environment="PYLON_HOME=${pylonHome}"`,
+        'Environment="PYLON_ABOUT=say \\"hi\\""',
+        'Environment="PYLON_MAX_TOKENS=99"',
         "Restart=on-failure",
         "RestartSec=5",
         `StandardOutput=append:${log}`,

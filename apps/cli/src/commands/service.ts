@@ -103,7 +103,7 @@ async function uninstallService(opts: InstallOptions): Promise<void> {
 }
 
 /** The node flags typed on this command line (not defaults), as argv again, paths made absolute. */
-export function nodeFlags(node: Command): string[] {
+function nodeFlags(node: Command): string[] {
   const values = node.opts();
   const flags: string[] = [];
   for (const option of node.options) {
@@ -123,7 +123,7 @@ function absoluteIf(name: string, value: string): string {
 }
 
 /** PYLON_HOME (always: the node's default data dir) and every other PYLON_* variable set now, sorted. */
-export function pylonEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
+function pylonEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = { PYLON_HOME: env.PYLON_HOME || join(homedir(), ".pylon") };
   for (const [name, value] of Object.entries(env))
     if (name.startsWith("PYLON_") && value !== undefined && value !== "" && name !== "PYLON_HOME")
