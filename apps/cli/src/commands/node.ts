@@ -21,8 +21,8 @@ import {
   parseCount,
   parsePositiveInt,
 } from "../options.js";
+import { serviceCommands } from "../service/subcommands.js";
 import { onShutdown } from "../shutdown.js";
-import { serviceCommands } from "./service.js";
 
 /** Written into the data dir on every status line, read by `pylon node status`. */
 const STATUS_FILE = "node-status.json";

@@ -10,7 +10,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isRemoteModel, type ProviderConfig } from "@pylon/provider";
 import { Command, Option, type OptionValues } from "commander";
-import { SERVICE_PLATFORMS, type ServiceSpec, servicePlatform, serviceTarget } from "../service/index.js";
+import { SERVICE_PLATFORMS, type ServiceSpec, servicePlatform, serviceTarget } from "./index.js";
 
 /** Checks the node's flags as `pylon node` would before starting (config, model file); throws if it could not start. */
 export type NodeConfigCheck = (nodeOptions: OptionValues) => Promise<ProviderConfig>;
