@@ -67,7 +67,7 @@ export const NETWORK_FLAG = [
 
 /** The relays: `--relay` (repeatable), else --network's, else PYLON_RELAYS, else the config's network; at least one. */
 export function relaysFrom(flag: string[] | undefined, network?: string): string[] {
-  const relays = resolveRelays({ relay: flag, network }, loadConfig())?.value ?? [];
+  const relays = resolveRelays({ relay: flag, network }, loadConfig(dataDir()))?.value ?? [];
   if (relays.length === 0)
     throw new Error("no relay: pass --relay URL (repeatable) or --network NAME, or set PYLON_RELAYS");
   return relays;
@@ -75,12 +75,12 @@ export function relaysFrom(flag: string[] | undefined, network?: string): string
 
 /** Relays were named (flag, env or a network): the market is there to be used. */
 export function relaysConfigured(flag: string[] | undefined, network?: string): boolean {
-  return (resolveRelays({ relay: flag, network }, loadConfig())?.value.length ?? 0) > 0;
+  return (resolveRelays({ relay: flag, network }, loadConfig(dataDir()))?.value.length ?? 0) > 0;
 }
 
 /** The mint: `--mint`, else --network's first, else PYLON_MINT, else the config's network's; undefined when none. */
 export function mintFrom(flag: string | undefined, network?: string): string | undefined {
-  return resolveMints({ mint: flag, network }, loadConfig())?.value[0];
+  return resolveMints({ mint: flag, network }, loadConfig(dataDir()))?.value[0];
 }
 
 // Models.

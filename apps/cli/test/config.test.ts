@@ -157,10 +157,29 @@ describe("--network", () => {
     expect(await listed(home, ["--network", "local"], { PYLON_RELAYS: deadRelay })).toEqual([node.pubkey]);
   }, 60_000);
 
+  it("gives pylon node the network's relays and the file's models.node", async () => {
+    const home = await harness.home();
+    const model = join(home, "tiny.gguf");
+    const tiny = await pylon(home, ["models", "tiny", "--out", model]);
+    expect(tiny.code, tiny.stderr).toBe(0);
+    expect((await pylon(home, ["config", "set", "networks.mine.relays", relay.url])).code).toBe(0);
+    expect((await pylon(home, ["config", "set", "models.node", model])).code).toBe(0);
+    const served = await harness.start(["node", "--network", "mine", "--free", "--quiet"], {
+      env: { PYLON_HOME: home, PYLON_RELAYS: deadRelay },
+    });
+    const [line] = await served.waitFor(/serving .* on .*/, 30_000);
+    expect(line).toContain("serving tiny");
+    expect(line).toContain(`on ${relay.url}`);
+    served.child.kill("SIGTERM");
+    expect((await served.exited).code).toBe(0);
+  }, 60_000);
+
   it("refuses an unknown network in one line listing the known ones", async () => {
     const home = await harness.home();
     for (const args of [
       ["providers", "--network", "mars"],
+      ["providers", "--relay", relay.url, "--network", "mars"],
+      ["node", "--free", "--network", "mars"],
       ["wallet", "balance", "--network", "mars"],
       ["run", "q", "--context", "-", "--network", "mars"],
     ]) {

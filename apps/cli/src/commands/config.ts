@@ -59,7 +59,7 @@ export function configCommand(): Command {
 
 /** What the network commands would use now, and the file merged with the built-in networks. */
 function effective(network: string | undefined): Record<string, unknown> {
-  const loaded = loadConfig();
+  const loaded = loadConfig(dataDir());
   const { models, budget } = loaded.config;
   const fromFile = <T>(value: T | undefined): Sourced<T> | null =>
     value === undefined ? null : { value, source: "file" };

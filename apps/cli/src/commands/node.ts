@@ -194,7 +194,7 @@ function networkLayers(opts: NodeCliOptions): {
   defaults: Record<string, unknown>;
   overrides: Record<string, unknown>;
 } {
-  const loaded = loadConfig();
+  const loaded = loadConfig(dataDir());
   const ofNetwork = (found: Sourced<string[]> | undefined) =>
     found?.network === undefined ? undefined : found.value;
   const network = {

@@ -3,7 +3,6 @@
  * else the relays of PYLON_NETWORK or of the file's `network`. The mint likewise (--mint, --network,
  * PYLON_MINT, then the network's first mint). Models and budget: the flag, else the file.
  */
-import { dataDir } from "../options.js";
 import { ConfigFileError, configPath, readConfig, unknownNetwork } from "./file.js";
 import { BUILT_IN_NETWORKS, type NetworkProfile, type PylonConfig } from "./schema.js";
 
@@ -22,7 +21,7 @@ export interface LoadedConfig {
 }
 
 /** The data dir's config file, read and validated. */
-export function loadConfig(home: string = dataDir()): LoadedConfig {
+export function loadConfig(home: string): LoadedConfig {
   const file = configPath(home);
   return { file, config: readConfig(file) };
 }
@@ -79,9 +78,9 @@ export function resolveRelays(
   flags: { relay?: string[] | undefined; network?: string | undefined },
   loaded: LoadedConfig,
 ): Sourced<string[]> | undefined {
+  const network = chosenNetwork(flags.network, loaded); // an unknown name is refused even when unused
   const relays = flags.relay?.map((relay) => relay.trim()).filter((relay) => relay !== "");
   if (relays && relays.length > 0) return { value: relays, source: "flag" };
-  const network = chosenNetwork(flags.network, loaded);
   if (network?.source === "flag") return networkField(network.value, "relays", loaded.config);
   const env = envList("PYLON_RELAYS");
   if (env) return { value: env, source: "env" };
@@ -93,9 +92,9 @@ export function resolveMints(
   flags: { mint?: string | string[] | undefined; network?: string | undefined },
   loaded: LoadedConfig,
 ): Sourced<string[]> | undefined {
+  const network = chosenNetwork(flags.network, loaded);
   const mints = typeof flags.mint === "string" ? [flags.mint] : flags.mint;
   if (mints && mints.length > 0) return { value: mints, source: "flag" };
-  const network = chosenNetwork(flags.network, loaded);
   if (network?.source === "flag") return networkField(network.value, "mints", loaded.config);
   const env = envList("PYLON_MINT");
   if (env) return { value: env, source: "env" };
