@@ -5,5 +5,7 @@ buildProgram(process.argv)
   .then((program) => program.parseAsync(process.argv))
   .catch((err: unknown) => {
     console.error(`pylon: ${err instanceof Error ? err.message : String(err)}`);
-    process.exit(1);
+    // A config problem (ConfigFileError) exits 2, like a usage error; anything else 1.
+    const code = (err as { exitCode?: unknown } | null)?.exitCode;
+    process.exit(typeof code === "number" ? code : 1);
   });

@@ -9,6 +9,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import type { GpuSetting } from "@pylon/inference";
 import { type Command, InvalidArgumentError } from "commander";
+import { loadConfig, resolveMints, resolveRelays } from "./config/resolve.js";
 
 // Numbers.
 
@@ -58,22 +59,28 @@ export function dataDir(): string {
   return dir;
 }
 
-/** `--relay` values (repeatable), else PYLON_RELAYS (comma-separated); at least one. */
-export function relaysFrom(flag: string[] | undefined): string[] {
-  const relays = flag ?? (process.env.PYLON_RELAYS ?? "").split(",");
-  const cleaned = relays.map((relay) => relay.trim()).filter((relay) => relay !== "");
-  if (cleaned.length === 0) throw new Error("no relay: pass --relay URL (repeatable) or set PYLON_RELAYS");
-  return cleaned;
+/** `--network <name>`: a named set of relays and mints (built-in `local` and `testnet`, or the config file's). */
+export const NETWORK_FLAG = [
+  "--network <name>",
+  "relays and mints of a named network: local | testnet | one in config.json (env: PYLON_NETWORK)",
+] as const;
+
+/** The relays: `--relay` (repeatable), else --network's, else PYLON_RELAYS, else the config's network; at least one. */
+export function relaysFrom(flag: string[] | undefined, network?: string): string[] {
+  const relays = resolveRelays({ relay: flag, network }, loadConfig(dataDir()))?.value ?? [];
+  if (relays.length === 0)
+    throw new Error("no relay: pass --relay URL (repeatable) or --network NAME, or set PYLON_RELAYS");
+  return relays;
 }
 
-/** Relays were named (flag or env): the market is there to be used. */
-export function relaysConfigured(flag: string[] | undefined): boolean {
-  return (flag?.length ?? 0) > 0 || (process.env.PYLON_RELAYS ?? "").trim() !== "";
+/** Relays were named (flag, env or a network): the market is there to be used. */
+export function relaysConfigured(flag: string[] | undefined, network?: string): boolean {
+  return (resolveRelays({ relay: flag, network }, loadConfig(dataDir()))?.value.length ?? 0) > 0;
 }
 
-/** `--mint`, else PYLON_MINT; undefined when neither names one. */
-export function mintFrom(flag: string | undefined): string | undefined {
-  return flag ?? (process.env.PYLON_MINT || undefined);
+/** The mint: `--mint`, else --network's first, else PYLON_MINT, else the config's network's; undefined when none. */
+export function mintFrom(flag: string | undefined, network?: string): string | undefined {
+  return resolveMints({ mint: flag, network }, loadConfig(dataDir()))?.value[0];
 }
 
 // Models.

@@ -14,6 +14,8 @@ import {
 } from "@pylon/rlm";
 import { MAX_TASK_TOKENS, MIN_TASK_TOKENS } from "@pylon/rlm/tasks";
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { ConfigFileError } from "./config/file.js";
+import type { LoadedConfig } from "./config/resolve.js";
 import {
   GPU_CHOICES,
   type GpuChoice,
@@ -169,4 +171,28 @@ export function subcallsFor(opts: RlmCliOptions): ModelSpec | SubcallBackend {
   if (opts.sub?.kind === "swarm")
     throw new InvalidArgumentError("--sub swarm is available in pylon run only");
   return opts.sub ?? opts.root;
+}
+
+/**
+ * The config file's models and budget where the flags left them unset (`models.root`, `models.sub`,
+ * `budget.sats`); a bad model spec there names the file and the key.
+ */
+export function applyConfigDefaults(
+  command: Command,
+  opts: RlmCliOptions & { budget?: number },
+  loaded: LoadedConfig,
+): void {
+  const { models, budget } = loaded.config;
+  const spec = (key: "root" | "sub", value: string, parse: (value: string) => ModelSpec | typeof SWARM) => {
+    try {
+      return parse(value);
+    } catch (error) {
+      throw new ConfigFileError(`${loaded.file}: models.${key}: ${(error as Error).message}`);
+    }
+  };
+  if (models?.root !== undefined && command.getOptionValueSource("root") === "default")
+    opts.root = spec("root", models.root, parseModel) as ModelSpec;
+  if (models?.sub !== undefined && opts.sub === undefined) opts.sub = spec("sub", models.sub, parseSub);
+  if (budget?.sats !== undefined && opts.budget === undefined && opts.budgetSats === undefined)
+    opts.budgetSats = budget.sats;
 }

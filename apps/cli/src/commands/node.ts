@@ -11,12 +11,14 @@ import {
   startProvider,
 } from "@pylon/provider";
 import { Command } from "commander";
+import { loadConfig, resolveMints, resolveRelays, type Sourced } from "../config/resolve.js";
 import {
   collect,
   dataDir,
   GPU_CHOICES,
   type GpuChoice,
   gpuSetting,
+  NETWORK_FLAG,
   oneOf,
   parseCount,
   parsePositiveInt,
@@ -30,6 +32,7 @@ const STATUS_FILE = "node-status.json";
 interface NodeCliOptions {
   config?: string;
   relay?: string[];
+  network?: string;
   model?: string;
   modelName?: string;
   slots?: number;
@@ -63,6 +66,7 @@ export function nodeCommand(): Command {
       "JSON config file (keys as in the node config; flags override it; env: PYLON_CONFIG)",
     )
     .option("--relay <url>", "relay to serve on (repeat for several; env: PYLON_RELAYS)", collect)
+    .option(...NETWORK_FLAG)
     .option("--model <path|hf:uri>", "GGUF file, hf:user/repo:quant URI or https URL (env: PYLON_MODEL)")
     .option("--model-name <name>", "name to announce and match against requests (default: the file name)")
     .option("--slots <n>", "jobs generated at once (default 4)", parsePositiveInt)
@@ -175,13 +179,12 @@ async function runNode(opts: NodeCliOptions): Promise<void> {
   onShutdown(async (signal) => stopNode(node, signal, timer, report));
 }
 
-/** The node's config from its flags, the config file and PYLON_* variables, validated. */
+/** The node's config from its flags, the node config file, PYLON_* variables and the network, validated. */
 function loadNodeConfig(opts: NodeCliOptions): Promise<ProviderConfig> {
   return loadProviderConfig({
     ...((opts.config ?? process.env.PYLON_CONFIG) ? { file: opts.config ?? process.env.PYLON_CONFIG } : {}),
     env: process.env,
-    defaults: { dataDir: dataDir() },
-    overrides: flagsToConfig(opts),
+    ...networkLayers(opts),
   });
 }
 
@@ -196,6 +199,35 @@ async function stopNode(
   await node.stop();
   await report();
   console.error("pylon node: stopped");
+}
+
+/**
+ * config.json's part: the network's relays and mints, and `models.node`. A --network flag overrides the
+ * node's --config file and env; a network chosen by PYLON_NETWORK or config.json only fills what they leave.
+ */
+function networkLayers(opts: NodeCliOptions): {
+  defaults: Record<string, unknown>;
+  overrides: Record<string, unknown>;
+} {
+  const loaded = loadConfig(dataDir());
+  const ofNetwork = (found: Sourced<string[]> | undefined) =>
+    found?.network === undefined ? undefined : found.value;
+  const network = {
+    relays: ofNetwork(resolveRelays({ relay: opts.relay, network: opts.network }, loaded)),
+    allowedMints: ofNetwork(resolveMints({ mint: opts.mint, network: opts.network }, loaded)),
+  };
+  const byFlag = opts.network !== undefined;
+  const flags = flagsToConfig(opts);
+  return {
+    defaults: { dataDir: dataDir(), model: loaded.config.models?.node, ...(byFlag ? {} : network) },
+    overrides: byFlag
+      ? {
+          ...flags,
+          relays: flags.relays ?? network.relays,
+          allowedMints: flags.allowedMints ?? network.allowedMints,
+        }
+      : flags,
+  };
 }
 
 /** Flags as a partial config; unset flags stay undefined so the file and env can supply them. */

@@ -1,7 +1,7 @@
 import { listProviders, type ProviderSummary } from "@pylon/swarm";
 import { Command } from "commander";
 import * as nip19 from "nostr-tools/nip19";
-import { collect, parsePositiveInt, relaysFrom } from "../options.js";
+import { collect, NETWORK_FLAG, parsePositiveInt, relaysFrom } from "../options.js";
 
 /** A provider key as typed on the command line: npub or hex. */
 function providerKey(value: string): string {
@@ -13,6 +13,7 @@ function providerKey(value: string): string {
 
 interface ProvidersCliOptions {
   relay?: string[];
+  network?: string;
   json?: boolean;
   all?: boolean;
   allow?: string[];
@@ -43,6 +44,7 @@ export function providersCommand(): Command {
       "list the providers the relays announce (NIP-89, kind 5050): models, price, capacity, liveness",
     )
     .option("--relay <url>", "relay to read (repeat for several; env: PYLON_RELAYS)", collect)
+    .option(...NETWORK_FLAG)
     .option("--json", "print JSON")
     .option("--all", "also list offline and stale providers")
     .option("--allow <npub>", "only this provider (repeatable)", collect)
@@ -50,7 +52,7 @@ export function providersCommand(): Command {
     .option("--timeout <ms>", "how long to wait for the relays", parsePositiveInt, 5_000)
     .action(async (opts: ProvidersCliOptions) => {
       const providers = await listProviders({
-        relays: relaysFrom(opts.relay),
+        relays: relaysFrom(opts.relay, opts.network),
         timeoutMs: opts.timeout,
         all: opts.all ?? false,
         ...(opts.allow ? { allow: opts.allow.map(providerKey) } : {}),

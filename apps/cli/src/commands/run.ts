@@ -1,13 +1,15 @@
 import { Command, InvalidArgumentError, Option } from "commander";
+import { loadConfig } from "../config/resolve.js";
 import {
   collect,
   dataDir,
   mintFrom,
+  NETWORK_FLAG,
   parsePositiveInt,
   parsePositiveNumber,
   relaysConfigured,
 } from "../options.js";
-import { addRlmOptions, SWARM } from "../rlm-options.js";
+import { addRlmOptions, applyConfigDefaults, SWARM } from "../rlm-options.js";
 import { executeRun, type RunCliOptions } from "../run/execute.js";
 import { printReceipt } from "../run/receipt.js";
 import { recordFinished, recordRun, resumeRun } from "../run/resume.js";
@@ -25,6 +27,7 @@ export function runCommand(): Command {
       "relay of the market (repeatable; env: PYLON_RELAYS); implies --sub swarm",
       collect,
     )
+    .option(...NETWORK_FLAG)
     .option(
       "--mint <url>",
       "pay providers through Cashu tabs from <data dir>/wallet at this mint (env: PYLON_MINT)",
@@ -50,7 +53,7 @@ export function runCommand(): Command {
   return addRlmOptions(command)
     .addHelpText(
       "after",
-      "\nWith relays (--relay or PYLON_RELAYS) and no --sub, sub-calls go to the market (--sub swarm).\n" +
+      "\nWith relays (--relay, --network, PYLON_RELAYS or config.json) and no --sub, sub-calls go to the market (--sub swarm).\n" +
         "openai models read OPENAI_BASE_URL (default https://api.openai.com/v1) and OPENAI_API_KEY.\n" +
         "The answer and then a receipt go to stdout (--json: the receipt as JSON; --quiet: the answer only),\n" +
         "progress to stderr; the exit code is 1 when the run ends without an answer.",
@@ -61,9 +64,10 @@ export function runCommand(): Command {
       const resumed = resumeRun(command, opts, home);
       question ??= resumed?.manifest?.question;
       if (question === undefined) throw new InvalidArgumentError("a question is needed (or --resume <run>)");
-      opts.mint = mintFrom(opts.mint);
+      if (!resumed) applyConfigDefaults(command, opts, loadConfig(home));
+      opts.mint = mintFrom(opts.mint, opts.network);
       opts.budgetSats = opts.budget ?? opts.budgetSats;
-      opts.sub ??= relaysConfigured(opts.relay) ? SWARM : undefined;
+      opts.sub ??= relaysConfigured(opts.relay, opts.network) ? SWARM : undefined;
 
       const run = await recordRun(home, {
         resumed,

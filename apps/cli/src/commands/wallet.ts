@@ -1,10 +1,11 @@
 import { join } from "node:path";
 import { type Operation, openWallet, type PylonWallet } from "@pylon/wallet";
 import { Command } from "commander";
-import { dataDir, mintFrom, parsePositiveInt } from "../options.js";
+import { dataDir, mintFrom, NETWORK_FLAG, parsePositiveInt } from "../options.js";
 
 interface WalletCliOptions {
   mint?: string;
+  network?: string;
   json?: boolean;
 }
 
@@ -14,7 +15,8 @@ export function walletCommand(): Command {
     .description("Cashu ecash wallet (testnet): balance, fund, send, receive, withdraw, history")
     .addHelpText(
       "after",
-      "\nThe mint comes from --mint, else $PYLON_MINT, else the first mint this wallet already used.\n" +
+      "\nThe mint comes from --mint, else --network's, else $PYLON_MINT, else config.json's network, else the\n" +
+        "first mint this wallet already used.\n" +
         "Data: <data dir>/wallet/wallet.db and the seed file <data dir>/wallet/seed (mode 0600; back it up).",
     );
   const sub = (name: string, description: string) =>
@@ -22,6 +24,7 @@ export function walletCommand(): Command {
       .command(name)
       .description(description)
       .option("--mint <url>", "mint URL (env: PYLON_MINT)")
+      .option(...NETWORK_FLAG)
       .option("--json", "print the result as JSON");
 
   sub(
@@ -127,7 +130,7 @@ async function withWallet(
   fn: (w: PylonWallet) => Promise<void>,
 ): Promise<void> {
   const dir = join(dataDir(), "wallet");
-  const mint = mintFrom(opts.mint);
+  const mint = mintFrom(opts.mint, opts.network);
   const w = await openWallet({
     dbPath: join(dir, "wallet.db"),
     seedPath: join(dir, "seed"),
@@ -139,7 +142,9 @@ async function withWallet(
     for (const e of recovered.errors)
       console.error(`pylon wallet: could not settle operation ${e.opId} yet: ${e.error}`);
     if (needsMint && w.mints.length === 0) {
-      throw new Error("no mint configured: pass --mint <url> or set PYLON_MINT (e.g. a local test mint)");
+      throw new Error(
+        "no mint configured: pass --mint <url> or --network NAME, or set PYLON_MINT (e.g. a local test mint)",
+      );
     }
     await fn(w);
   } finally {

@@ -25,6 +25,7 @@ import { RootProgress, runSnapshot } from "./snapshot.js";
 export interface RunCliOptions extends RlmCliOptions, ResumeCliOptions {
   context?: string;
   relay?: string[];
+  network?: string;
   swarmDb?: string;
   maxPrice?: number;
   providers: number;
@@ -42,7 +43,7 @@ export async function executeRun(
   const market =
     opts.sub?.kind === "swarm"
       ? await openMarket({
-          relays: relaysFrom(opts.relay),
+          relays: relaysFrom(opts.relay, opts.network),
           dataDir: home,
           runId: run.runId,
           ...(opts.swarmDb ? { store: opts.swarmDb } : {}),

@@ -1,0 +1,80 @@
+/**
+ * The user's config file ($PYLON_HOME/config.json): named networks (relays and mints), the chosen network,
+ * default models and budget. Strict: an unknown key is refused rather than silently ignored, so a typo
+ * never makes a setting vanish. The two built-in networks live here too.
+ */
+import { z } from "zod";
+
+const url = (schemes: readonly string[], what: string) =>
+  z.string({ error: `must be ${what}` }).refine((value) => {
+    try {
+      return schemes.includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be ${what}`);
+
+const relayUrl = url(["ws:", "wss:"], "a ws:// or wss:// URL");
+const mintUrl = url(["http:", "https:"], "an http:// or https:// URL");
+
+/** Lower-case words, digits, - and _: safe as a flag value and a JSON key. */
+export const NETWORK_NAME = /^[a-z0-9][a-z0-9_-]*$/;
+const networkName = z
+  .string({ error: "must be a network name" })
+  .regex(NETWORK_NAME, "must be a network name (a-z, 0-9, - and _)");
+
+export const networkSchema = z.strictObject({
+  relays: z.array(relayUrl, { error: "must be a list of ws:// or wss:// URLs" }).optional(),
+  mints: z.array(mintUrl, { error: "must be a list of http:// or https:// URLs" }).optional(),
+});
+
+export const configSchema = z.strictObject({
+  /** The network used when neither --network nor PYLON_NETWORK names one. */
+  network: networkName.optional(),
+  networks: z.record(networkName, networkSchema, { error: "must be an object of networks" }).optional(),
+  models: z
+    .strictObject({
+      /** `pylon run --root` when not given. */
+      root: z.string({ error: "must be a model spec" }).min(1, "must be a model spec").optional(),
+      /** `pylon run --sub` when not given (swarm included). */
+      sub: z.string({ error: "must be a model spec" }).min(1, "must be a model spec").optional(),
+      /** `pylon node --model` when neither the flag nor PYLON_MODEL gives one. */
+      node: z
+        .string({ error: "must be a model path or URI" })
+        .min(1, "must be a model path or URI")
+        .optional(),
+    })
+    .optional(),
+  budget: z
+    .strictObject({
+      /** `pylon run --budget` when not given, in sats. */
+      sats: z.number({ error: "must be a positive number" }).positive("must be a positive number").optional(),
+    })
+    .optional(),
+});
+
+export type PylonConfig = z.infer<typeof configSchema>;
+export type NetworkProfile = z.infer<typeof networkSchema>;
+
+/**
+ * Built-in networks. `local`: where `pylon relay` (7777) and `pylon mint` (3338) listen by default.
+ * `testnet`: well-known public relays and the public fake-Lightning test mint; online only, its sats are
+ * worth nothing. The file may override either, field by field.
+ */
+export const BUILT_IN_NETWORKS: Readonly<Record<string, Required<NetworkProfile>>> = {
+  local: { relays: ["ws://127.0.0.1:7777"], mints: ["http://127.0.0.1:3338"] },
+  testnet: {
+    relays: ["wss://relay.damus.io", "wss://nos.lol", "wss://relay.primal.net"],
+    mints: ["https://testnut.cashu.space"],
+  },
+};
+
+/** `networks.testnet.relays[0]`: the key path of a zod issue as the user would write it. */
+export function keyPath(path: readonly PropertyKey[]): string {
+  let out = "";
+  for (const part of path) {
+    if (typeof part === "number") out += `[${part}]`;
+    else out += out === "" ? String(part) : `.${String(part)}`;
+  }
+  return out;
+}
