@@ -4,6 +4,9 @@
 // packages out of package-lock.json, and `npm ci` refuses the lockfile ("Missing: … from lock file").
 // This adds a lockfile entry for each such optional platform package, marked with its os/cpu so that npm
 // never tries to fetch it on a machine it doesn't fit. Run it after `npm install` if `npm ci` complains.
+// A stub has no `resolved`/`integrity`, so it is a last resort: scripts/check-platforms.mjs rejects stubs for
+// the binaries it checks, and node-llama-cpp's are never stubbed (pin a version the registry holds for every
+// platform instead; a Mac without its Metal binary would have to build llama.cpp from source).
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 
@@ -26,6 +29,10 @@ if (missing.length === 0) {
 }
 const lock = JSON.parse(readFileSync("package-lock.json", "utf8"));
 for (const name of missing) {
+  if (name.startsWith("@node-llama-cpp/"))
+    throw new Error(
+      `${name} is missing from the lockfile: pin node-llama-cpp to a version this registry holds for every platform`,
+    );
   const parent = Object.values(lock.packages).find((p) => p.optionalDependencies?.[name]);
   if (!parent)
     throw new Error(
