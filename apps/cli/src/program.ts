@@ -15,6 +15,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   providers: async () => (await import("./commands/providers.js")).providersCommand(),
   wallet: async () => (await import("./commands/wallet.js")).walletCommand(),
   bench: async () => (await import("./commands/bench.js")).benchCommand(),
+  doctor: async () => (await import("./commands/doctor.js")).doctorCommand(),
 };
 
 /**
