@@ -110,78 +110,96 @@ async function probeSocket(url: string, timeoutMs: number, secretKey: Uint8Array
   const inbox = new Inbox(socket);
   try {
     checks.push({ check: "connect", ok: true, detail: `${Math.round(performance.now() - started)} ms` });
-    const now = Math.floor(Date.now() / 1000);
-    const event = signEvent(
-      {
-        kind: 1,
-        content: "pylon doctor: write and read-back check",
-        tags: [["expiration", String(now + 60)]],
-        created_at: now,
-      },
-      secretKey,
-    );
-    socket.send(JSON.stringify(["EVENT", event]));
-    const ok = await inbox.next((m) => m[0] === "OK" && m[1] === event.id, timeoutMs);
-    const challenged = inbox.seen((m) => m[0] === "AUTH");
-    const authRefused = ok !== undefined && ok[2] !== true && String(ok[3]).startsWith("auth-required");
-    if (authRefused) {
+    const io = await writeAndReadBack(socket, inbox, timeoutMs, secretKey);
+    // A write or read refused as auth-required is the AUTH check failing, not the relay being broken.
+    if (io.authRefusal !== undefined) {
       checks.push({
         check: "AUTH",
         ok: false,
-        detail: `AUTH required (${String(ok[3])}): Pylon's client does not answer it yet`,
+        detail: `AUTH required (${io.authRefusal}): Pylon's client does not answer it yet`,
         fix: "use a relay that does not require NIP-42 AUTH for writes and reads",
       });
+      checks.push(...io.checks); // a write that passed before the read was refused
       return checks;
     }
+    const challenged = inbox.seen((m) => m[0] === "AUTH");
     checks.push({
       check: "AUTH",
       ok: true,
       detail: challenged ? "challenge sent but not required" : "not required",
     });
-    if (ok === undefined) {
-      checks.push({
-        check: "write",
-        ok: false,
-        detail: `no OK for the test event within ${timeoutMs} ms`,
-        fix: "the relay is overloaded or not a Nostr relay; try another relay",
-      });
-      return checks;
-    }
-    if (ok[2] !== true) {
-      checks.push({
-        check: "write",
-        ok: false,
-        detail: `refused: ${String(ok[3])}`,
-        fix: "use a relay that accepts kind-1 events from any key (Pylon's job events are published the same way)",
-      });
-      return checks;
-    }
-    checks.push({ check: "write", ok: true, detail: `event ${event.id.slice(0, 12)}… accepted` });
-    socket.send(JSON.stringify(["REQ", "doctor", { ids: [event.id] }]));
-    const back = await inbox.next(
-      (m) =>
-        (m[0] === "EVENT" && m[1] === "doctor") ||
-        (m[1] === "doctor" && (m[0] === "EOSE" || m[0] === "CLOSED")),
-      timeoutMs,
-    );
-    if (back?.[0] === "EVENT" && isRecord(back[2]) && back[2].id === event.id) {
-      checks.push({ check: "read-back", ok: true, detail: "the test event came back by id" });
-    } else {
-      checks.push({
-        check: "read-back",
-        ok: false,
-        detail:
-          back === undefined
-            ? `no answer within ${timeoutMs} ms`
-            : `not returned (${back.slice(0, 1).concat(back.slice(2)).map(String).join(" ")})`,
-        fix: "the relay accepts but does not serve events; use another relay",
-      });
-    }
-    socket.send(JSON.stringify(["CLOSE", "doctor"]));
+    checks.push(...io.checks);
     return checks;
   } finally {
     socket.terminate();
   }
+}
+
+/** The write and read-back checks; stops at the first failure, noting a refusal that asks for AUTH. */
+async function writeAndReadBack(
+  socket: WebSocket,
+  inbox: Inbox,
+  timeoutMs: number,
+  secretKey: Uint8Array,
+): Promise<{ checks: RelayCheck[]; authRefusal?: string }> {
+  const now = Math.floor(Date.now() / 1000);
+  const event = signEvent(
+    {
+      kind: 1,
+      content: "pylon doctor: write and read-back check",
+      tags: [["expiration", String(now + 60)]], // NIP-40: the relay drops it within a minute
+      created_at: now,
+    },
+    secretKey,
+  );
+  socket.send(JSON.stringify(["EVENT", event]));
+  const ok = await inbox.next((m) => m[0] === "OK" && m[1] === event.id, timeoutMs);
+  if (ok === undefined) {
+    const detail = `no OK for the test event within ${timeoutMs} ms`;
+    return {
+      checks: [
+        {
+          check: "write",
+          ok: false,
+          detail,
+          fix: "the relay is overloaded or not a Nostr relay; try another",
+        },
+      ],
+    };
+  }
+  if (ok[2] !== true) {
+    const reason = String(ok[3]);
+    if (reason.startsWith("auth-required")) return { checks: [], authRefusal: reason };
+    const fix =
+      "use a relay that accepts kind-1 events from any key (Pylon's job events are published the same way)";
+    return { checks: [{ check: "write", ok: false, detail: `refused: ${reason}`, fix }] };
+  }
+  const checks: RelayCheck[] = [
+    { check: "write", ok: true, detail: `event ${event.id.slice(0, 12)}… accepted` },
+  ];
+  socket.send(JSON.stringify(["REQ", "doctor", { ids: [event.id] }]));
+  const back = await inbox.next(
+    (m) => m[1] === "doctor" && (m[0] === "EVENT" || m[0] === "EOSE" || m[0] === "CLOSED"),
+    timeoutMs,
+  );
+  if (back?.[0] === "CLOSED" && String(back[2]).startsWith("auth-required"))
+    return { checks, authRefusal: String(back[2]) };
+  if (back?.[0] === "EVENT" && isRecord(back[2]) && back[2].id === event.id) {
+    checks.push({ check: "read-back", ok: true, detail: "the test event came back by id" });
+  } else {
+    const detail =
+      back === undefined
+        ? `no answer within ${timeoutMs} ms`
+        : `not returned (${[back[0], ...back.slice(2)].map(String).join(" ")})`;
+    checks.push({
+      check: "read-back",
+      ok: false,
+      detail,
+      fix: "the relay accepts but does not serve events; use another",
+    });
+  }
+  socket.send(JSON.stringify(["CLOSE", "doctor"]));
+  return { checks };
 }
 
 function connect(url: string, timeoutMs: number): Promise<WebSocket> {
@@ -203,6 +221,7 @@ function connect(url: string, timeoutMs: number): Promise<WebSocket> {
 class Inbox {
   readonly #messages: unknown[][] = [];
   #waiter: (() => void) | undefined;
+  #closed = false;
 
   constructor(socket: WebSocket) {
     socket.on("message", (data) => {
@@ -214,7 +233,10 @@ class Inbox {
       }
       this.#waiter?.();
     });
-    socket.on("close", () => this.#waiter?.());
+    socket.on("close", () => {
+      this.#closed = true;
+      this.#waiter?.();
+    });
   }
 
   seen(match: (m: unknown[]) => boolean): boolean {
@@ -227,7 +249,7 @@ class Inbox {
       const found = this.#messages.find(match);
       if (found) return found;
       const left = deadline - Date.now();
-      if (left <= 0) return undefined;
+      if (left <= 0 || this.#closed) return undefined;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, left);
         this.#waiter = () => {

@@ -44,4 +44,17 @@ describe("probeRelay", () => {
     expect(probe.limitation?.auth_required).toBe(true);
     expect(probe.checks.filter((c) => !c.ok)).toHaveLength(1);
   });
+
+  it("reports a relay that requires AUTH only for reads as ✗ AUTH after the write passed", async () => {
+    const relay = await startTestRelay(cleanup, { auth: { read: true } });
+    const probe = await probeRelay(relay.url, { timeoutMs: 5_000 });
+    const checks = byName(probe.checks);
+    expect(checks.get("write")?.ok).toBe(true);
+    expect(checks.has("read-back")).toBe(false);
+    expect(checks.get("AUTH")).toMatchObject({
+      ok: false,
+      detail: expect.stringMatching(/^AUTH required \(auth-required: .*serves.*\)/),
+    });
+    expect(probe.checks.filter((c) => !c.ok)).toHaveLength(1);
+  });
 });
