@@ -78,7 +78,7 @@ describe("pylon doctor", () => {
     const text = result.stdout;
     expect(text).toContain(`✓ relay ${relay.url} NIP-11: ok (pylon relay, pylon-relay `);
     expect(text).toMatch(/✓ relay \S+ connect: \d+ ms/);
-    expect(text).toContain("AUTH: not required");
+    expect(text).toContain("AUTH: not required (a challenge was offered)");
     expect(text).toContain("read-back: the test event came back by id");
     expect(text).toMatch(/limitation: max_message_length=\d+/);
     expect(text).toContain("NUTs: 4, 5, 7, 11, 12 supported");

@@ -96,8 +96,9 @@ async function probeSocket(url: string, timeoutMs: number, secretKey: Uint8Array
   const checks: RelayCheck[] = [];
   const started = performance.now();
   let socket: WebSocket;
+  let inbox: Inbox;
   try {
-    socket = await connect(url, timeoutMs);
+    ({ socket, inbox } = await connect(url, timeoutMs));
   } catch (err) {
     checks.push({
       check: "connect",
@@ -107,7 +108,6 @@ async function probeSocket(url: string, timeoutMs: number, secretKey: Uint8Array
     });
     return checks;
   }
-  const inbox = new Inbox(socket);
   try {
     checks.push({ check: "connect", ok: true, detail: `${Math.round(performance.now() - started)} ms` });
     const io = await writeAndReadBack(socket, inbox, timeoutMs, secretKey);
@@ -126,7 +126,7 @@ async function probeSocket(url: string, timeoutMs: number, secretKey: Uint8Array
     checks.push({
       check: "AUTH",
       ok: true,
-      detail: challenged ? "challenge sent but not required" : "not required",
+      detail: challenged ? "not required (a challenge was offered)" : "not required",
     });
     checks.push(...io.checks);
     return checks;
@@ -202,13 +202,15 @@ async function writeAndReadBack(
   return { checks };
 }
 
-function connect(url: string, timeoutMs: number): Promise<WebSocket> {
+/** Opens the socket with its inbox listening from the start: a relay's AUTH challenge can come with the upgrade. */
+function connect(url: string, timeoutMs: number): Promise<{ socket: WebSocket; inbox: Inbox }> {
   return new Promise((resolve, reject) => {
     const socket = new WebSocket(url, { handshakeTimeout: timeoutMs });
+    const inbox = new Inbox(socket);
     socket.once("open", () => {
       socket.removeAllListeners("error");
       socket.on("error", () => {});
-      resolve(socket);
+      resolve({ socket, inbox });
     });
     socket.once("error", (err) => {
       socket.on("error", () => {}); // a late second error must not be unhandled
