@@ -16,6 +16,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   wallet: async () => (await import("./commands/wallet.js")).walletCommand(),
   bench: async () => (await import("./commands/bench.js")).benchCommand(),
   config: async () => (await import("./commands/config.js")).configCommand(),
+  doctor: async () => (await import("./commands/doctor.js")).doctorCommand(),
 };
 
 /**

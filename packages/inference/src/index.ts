@@ -32,6 +32,12 @@ export type { LlamaBackendOptions } from "./llama/options.js";
 export type { GpuSetting } from "./llama/binding.js";
 export type { DownloadProgress } from "./llama/model-source.js";
 
+// `pylon doctor`'s node checks: a model file's GGUF header (without loading it), the GPU llama.cpp finds,
+// and the decoding threads a node uses by default.
+export { type GgufSummary, GgufInspectError, inspectGguf } from "./gguf/inspect.js";
+export { type ComputeBackend, detectComputeBackend } from "./llama/gpu-probe.js";
+export { defaultThreads } from "./llama/binding.js";
+
 // An OpenAI-compatible chat-completions server.
 export { createOpenAIBackend, type OpenAIBackendOptions } from "./openai/openai-backend.js";
 

@@ -24,6 +24,9 @@ export { KeyFileError, type KeyFileOptions, type LoadedKey, loadOrCreateKey } fr
 export { type EventDraft, getPublicKey, signEvent } from "./sign.js";
 export { initFastVerify, type VerifierBackend, verifyEvent } from "./verify.js";
 
+// `pylon doctor`'s relay checks: NIP-11, connect time, AUTH, a write read back
+export { probeRelay, type RelayCheck, type RelayProbe, type RelayProbeOptions } from "./relay-probe.js";
+
 // Relay URLs in the normal form the pool compares them by
 export { normaliseRelayUrl } from "./relay-url.js";
 

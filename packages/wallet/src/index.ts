@@ -52,5 +52,8 @@ export {
 // One spelling of a mint's URL, so wallets, providers and buyers compare mints alike.
 export { canonicalMintUrl } from "./mint-session.js";
 
+// `pylon doctor`'s mint checks: info, the NUTs Pylon needs, keysets and fees.
+export { type MintCheck, type MintProbe, probeMint, REQUIRED_NUTS } from "./mint-probe.js";
+
 // The SQLite handle a PylonWallet and a PaymentLedger are built on (the same file can serve both).
 export type { Db } from "./store/db.js";
