@@ -12,6 +12,12 @@ import { executeRun, type RunCliOptions } from "../run/execute.js";
 import { printReceipt } from "../run/receipt.js";
 import { recordFinished, recordRun, resumeRun } from "../run/resume.js";
 
+/** Why `pylon run` stops before anything starts when no root model is named (none is assumed). */
+export const NO_ROOT =
+  "no root model: name one with --root openai:MODEL (an OpenAI-compatible endpoint: OPENAI_BASE_URL, " +
+  "OPENAI_API_KEY), --root llama:PATH (a local GGUF file) or --root scripted (a deterministic stand-in " +
+  "that answers no real question)";
+
 export function runCommand(): Command {
   const command = new Command("run")
     .description("answer a question about a large context with a Recursive Language Model")
@@ -47,7 +53,11 @@ export function runCommand(): Command {
         .argParser(parsePositiveInt)
         .hideHelp(),
     );
-  return addRlmOptions(command)
+  // No default root (help says so too): a real question is never answered by the scripted stand-in unless asked for.
+  addRlmOptions(command)
+    .options.find((option) => option.long === "--root")
+    ?.default(undefined, "none: --root is required");
+  return command
     .addHelpText(
       "after",
       "\nWith relays (--relay or PYLON_RELAYS) and no --sub, sub-calls go to the market (--sub swarm).\n" +
@@ -64,6 +74,11 @@ export function runCommand(): Command {
       opts.mint = mintFrom(opts.mint);
       opts.budgetSats = opts.budget ?? opts.budgetSats;
       opts.sub ??= relaysConfigured(opts.relay) ? SWARM : undefined;
+      const rootSource = command.getOptionValueSource("root");
+      const rootNamed =
+        (rootSource !== undefined && rootSource !== "default") ||
+        resumed?.manifest?.options.root !== undefined;
+      if (!rootNamed) throw new InvalidArgumentError(NO_ROOT);
 
       const run = await recordRun(home, {
         resumed,
