@@ -7,7 +7,13 @@
 export { type ProviderDeps, type RunningProvider, startProvider } from "./provider.js";
 
 // Its configuration: a file, PYLON_* variables and overrides, checked before anything starts.
-export { type ConfigSources, isRemoteModel, loadProviderConfig } from "./config/load.js";
+export {
+  assertModelAvailable,
+  assertPaymentSettings,
+  type ConfigSources,
+  isRemoteModel,
+  loadProviderConfig,
+} from "./config/load.js";
 export type { ModelSource, ProviderConfig, ProviderConfigInput, ScriptedModel } from "./config/schema.js";
 export { modelSourceSchema, providerConfigSchema, scriptedModelSchema } from "./config/schema.js";
 export { ConfigError } from "./config/errors.js";

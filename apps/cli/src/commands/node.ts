@@ -1,6 +1,8 @@
 import { readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
+  assertModelAvailable,
+  assertPaymentSettings,
   type Logger,
   loadProviderConfig,
   type NodeStatus,
@@ -149,6 +151,8 @@ async function runNode(opts: NodeCliOptions): Promise<void> {
     defaults: { dataDir: dataDir() },
     overrides: flagsToConfig(opts),
   });
+  await assertModelAvailable(config); // the model first: the likelier mistake, and a price cannot fix it
+  assertPaymentSettings(config);
   const node = await startProvider(config, { log });
   if (node.keyCreated) console.error(`pylon node: created key ${node.keyFile} (mode 0600); keep it safe`);
   // The one line scripts wait for: the node's identity and what it serves.
