@@ -224,6 +224,17 @@ describe("pylon run", () => {
     expect(existsSync(join(home, "runs"))).toBe(false); // no run recorded, nothing started
   });
 
+  it("offers no resume for a run that never started (its model could not be opened)", async () => {
+    const missing = join(dir, "no-such-model.gguf");
+    const { code, stderr } = await pylon(
+      ["run", "q", "--context", "-", "--root", `llama:${missing}`],
+      "text",
+    );
+    expect(code).toBe(1);
+    expect(stderr).toContain(missing);
+    expect(stderr).not.toContain("resume with");
+  });
+
   it("rejects an unknown model spec before doing any work", async () => {
     const { code, stderr } = await pylon(["run", "q", "--context", "-", "--root", "gpt-5"]);
     expect(code).not.toBe(0);

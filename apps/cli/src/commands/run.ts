@@ -88,12 +88,14 @@ export function runCommand(): Command {
         options: opts,
         startedAt,
       });
-      if (!opts.quiet) {
+      // Said once the run has started: a run whose models or market never opened has nothing to resume.
+      const started = (): void => {
+        if (opts.quiet) return;
         console.error(
           `pylon: run ${run.runId}${resumed ? " resumed" : ""} (resume with: pylon run --resume ${run.runId})`,
         );
-      }
-      const receipt = await executeRun(run, opts, home, startedAt);
+      };
+      const receipt = await executeRun(run, opts, home, startedAt, started);
       recordFinished(home, run);
       printReceipt(receipt, run.logFile, opts);
     });
