@@ -1,5 +1,6 @@
 import { startMint, TESTNET_WARNING } from "@pylon/mint";
 import { Command } from "commander";
+import { assertDbFolder } from "../db-folder.js";
 import { addListenOptions, type ListenCliOptions, listenAt, parseFeePpk, serverLog } from "../options.js";
 import { closeOnShutdown } from "../shutdown.js";
 
@@ -23,6 +24,7 @@ export function mintCommand(): Command {
     )
     .action(async (opts: MintCliOptions) => {
       const listen = listenAt(opts, "mint");
+      assertDbFolder(listen.db);
       const mint = await startMint({
         ...listen,
         inputFeePpk: opts.inputFeePpk,
