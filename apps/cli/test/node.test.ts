@@ -51,6 +51,13 @@ describe("pylon node", () => {
     expect(missing.stderr()).toContain("pylon models tiny");
   });
 
+  it("refuses a negative price as negative, not as not whole", async () => {
+    const negative = await run(["node", "--price-out", "-5"], await tempHome());
+    expect((await negative.exited).code).not.toBe(0);
+    expect(negative.stderr()).toContain(`"-5" must be 0 or more.`);
+    expect(negative.stderr()).not.toContain("whole number");
+  });
+
   it("names a folder given as --model as a folder, once", async () => {
     const home = await tempHome();
     const folder = await run(["node", "--relay", "ws://127.0.0.1:1", "--model", home, "--free"], home);
