@@ -63,7 +63,8 @@ export function runCommand(): Command {
       "\nWith relays (--relay or PYLON_RELAYS) and no --sub, sub-calls go to the market (--sub swarm).\n" +
         "openai models read OPENAI_BASE_URL (default https://api.openai.com/v1) and OPENAI_API_KEY.\n" +
         "The answer and then a receipt go to stdout (--json: the receipt as JSON; --quiet: the answer only),\n" +
-        "progress to stderr; the exit code is 1 when the run ends without an answer.",
+        "progress to stderr; the exit code is 1 when the run ends without an answer or every sub-call failed.\n" +
+        "--root has no default: name the root model (--root scripted is a stand-in that answers no real question).",
     )
     .action(async (question: string | undefined, opts: RunCliOptions) => {
       const startedAt = Date.now();
