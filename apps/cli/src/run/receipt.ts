@@ -189,14 +189,15 @@ export function printReceipt(
       `pylon: swarm run ${r.run}: ${j.sent} job(s) sent, ${j.memoHits} from memo, ${j.recovered} recovered, ${j.redispatched} re-dispatched, ${j.hedged} hedged, ${j.failed} failed (resume with --resume ${r.run})`,
     );
   }
-  if (r.answer === null) {
-    console.error(`pylon: no answer (stopped by ${r.stoppedBy}${r.error ? `: ${r.error}` : ""})`);
-    process.exitCode = 1;
-  } else if (r.slots.dispatched > 0 && r.slots.answered === 0) {
+  if (r.slots.dispatched > 0 && r.slots.answered === 0) {
     // An answer written without a single sub-call's help is no answer to trust.
     console.error(
       `pylon: every sub-call failed (${r.slots.failed} of ${r.slots.dispatched}): ${r.slots.failures}`,
     );
+    process.exitCode = 1;
+  }
+  if (r.answer === null) {
+    console.error(`pylon: no answer (stopped by ${r.stoppedBy}${r.error ? `: ${r.error}` : ""})`);
     process.exitCode = 1;
   }
 }
