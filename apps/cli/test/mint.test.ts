@@ -75,4 +75,14 @@ describe("pylon mint", () => {
       `pylon: --db ${db}: the folder ${join(home, "no-such-folder")} does not exist (create it first)`,
     );
   });
+
+  it("says it listens once and stops once", async () => {
+    const cli = await harness.start(["mint", "--port", "0", "--db", ":memory:"]);
+    await cli.waitFor(/TESTNET ONLY — not real money: fake Lightning/);
+    cli.child.kill("SIGTERM");
+    expect((await cli.exited).code).toBe(0);
+    const all = `${cli.stdout()}${cli.stderr()}`;
+    expect(all.match(/listening on/g)).toHaveLength(1);
+    expect(all.match(/stopped/g)).toHaveLength(1);
+  });
 });

@@ -29,7 +29,7 @@ export function mintCommand(): Command {
         ...listen,
         inputFeePpk: opts.inputFeePpk,
         allowNonLoopback: opts.forceNonLoopback,
-        log: serverLog(opts),
+        log: mintLog(serverLog(opts)),
       });
       // The lines scripts wait for: the URL (even when --port 0 picked it) and what this mint is not.
       console.log(`pylon mint listening on ${mint.url} (db: ${listen.db})`);
@@ -40,4 +40,13 @@ export function mintCommand(): Command {
         () => `stats ${JSON.stringify(mint.stats())}`,
       );
     });
+}
+
+/** The mint's log, less the lines this command says itself: the listening line (stdout) and "stopped". */
+function mintLog(log: ((line: string) => void) | undefined): ((line: string) => void) | undefined {
+  if (!log) return undefined;
+  return (line) => {
+    if (/^pylon mint: (.*; listening on |stopped$)/.test(line)) return;
+    log(line);
+  };
 }
