@@ -27,8 +27,13 @@ const integerIn = (min: number, max: number) => (n: number) => Number.isInteger(
 /** A TCP port (0 means "any free port"). */
 const parsePort = numbers(integerIn(0, 65535), "a port number (0-65535)");
 export const parsePositiveInt = numbers(integerIn(1, Number.POSITIVE_INFINITY), "a positive integer");
-/** A whole number, 0 included. */
-export const parseCount = numbers(integerIn(0, Number.POSITIVE_INFINITY), "a whole number");
+const wholeNumber = numbers(integerIn(0, Number.POSITIVE_INFINITY), "a whole number");
+/** A whole number, 0 included; a negative one is told what is wrong with it, not that it is not whole. */
+export function parseCount(value: string): number {
+  if (Number.isInteger(Number(value)) && Number(value) < 0)
+    throw new InvalidArgumentError(`"${value}" must be 0 or more.`);
+  return wholeNumber(value);
+}
 export const parsePositiveNumber = numbers((n) => Number.isFinite(n) && n > 0, "a positive number");
 /** A task generator's seed: 32 bits. */
 export const parseSeed = numbers(integerIn(0, 0xffffffff), "a seed (0 to 2^32-1)");

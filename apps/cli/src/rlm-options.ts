@@ -190,8 +190,12 @@ export function applyConfigDefaults(
       throw new ConfigFileError(`${loaded.file}: models.${key}: ${(error as Error).message}`);
     }
   };
-  if (models?.root !== undefined && command.getOptionValueSource("root") === "default")
+  const rootSource = command.getOptionValueSource("root");
+  if (models?.root !== undefined && (rootSource === undefined || rootSource === "default")) {
     opts.root = spec("root", models.root, parseModel) as ModelSpec;
+    // A root from the file is a named root: `pylon run` refuses only when none is named anywhere.
+    command.setOptionValueWithSource("root", opts.root, "config");
+  }
   if (models?.sub !== undefined && opts.sub === undefined) opts.sub = spec("sub", models.sub, parseSub);
   if (budget?.sats !== undefined && opts.budget === undefined && opts.budgetSats === undefined)
     opts.budgetSats = budget.sats;

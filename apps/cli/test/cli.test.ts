@@ -64,4 +64,19 @@ describe("pylon relay", () => {
     second.child.kill("SIGINT");
     expect((await second.exited).code).toBe(0);
   });
+
+  it("says it listens once, and a port in use once", async () => {
+    const first = await harness.start(["relay", "--port", "0", "--db", ":memory:"]);
+    const [, port] = (await first.waitFor(
+      /^pylon relay listening on ws:\/\/127\.0\.0\.1:(\d+)/m,
+    )) as unknown as [string, string];
+    expect(first.stderr()).not.toContain("listening");
+    const second = await harness.run(["relay", "--port", port, "--db", ":memory:"]);
+    expect(second.code).toBe(1);
+    expect(second.stderr.trim().split("\n")).toEqual([
+      `pylon: listen EADDRINUSE: address already in use 127.0.0.1:${port}`,
+    ]);
+    first.child.kill("SIGTERM");
+    expect((await first.exited).code).toBe(0);
+  });
 });

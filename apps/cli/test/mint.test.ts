@@ -65,4 +65,24 @@ describe("pylon mint", () => {
     expect((await cli.exited).code).toBe(1);
     expect(cli.stderr()).toContain("refusing to listen on 192.0.2.1");
   });
+
+  it("names the missing folder of --db, once", async () => {
+    const home = await harness.home("pylon-cli-mint-");
+    const db = join(home, "no-such-folder", "mint.db");
+    const cli = await harness.run(["mint", "--port", "0", "--db", db]);
+    expect(cli.code).toBe(1);
+    expect(cli.stderr.trim()).toBe(
+      `pylon: --db ${db}: the folder ${join(home, "no-such-folder")} does not exist (create it first)`,
+    );
+  });
+
+  it("says it listens once and stops once", async () => {
+    const cli = await harness.start(["mint", "--port", "0", "--db", ":memory:"]);
+    await cli.waitFor(/TESTNET ONLY — not real money: fake Lightning/);
+    cli.child.kill("SIGTERM");
+    expect((await cli.exited).code).toBe(0);
+    const all = `${cli.stdout()}${cli.stderr()}`;
+    expect(all.match(/listening on/g)).toHaveLength(1);
+    expect(all.match(/stopped/g)).toHaveLength(1);
+  });
 });

@@ -51,6 +51,40 @@ describe("pylon node", () => {
     expect(missing.stderr()).toContain("pylon models tiny");
   });
 
+  it("refuses a negative price as negative, not as not whole", async () => {
+    const negative = await run(["node", "--price-out", "-5"], await tempHome());
+    expect((await negative.exited).code).not.toBe(0);
+    expect(negative.stderr()).toContain(`"-5" must be 0 or more.`);
+    expect(negative.stderr()).not.toContain("whole number");
+  });
+
+  it("names a folder given as --model as a folder, once", async () => {
+    const home = await tempHome();
+    const folder = await run(["node", "--relay", "ws://127.0.0.1:1", "--model", home, "--free"], home);
+    expect((await folder.exited).code).toBe(1);
+    expect(folder.stderr().trim()).toBe(
+      `pylon: model is a folder, not a GGUF file: ${home} (name the .gguf file inside it, or an hf:user/repo:quant URI)`,
+    );
+  });
+
+  it("refuses a paid node without a price, and --free with a price, naming the values", async () => {
+    const home = await tempHome();
+    const config = join(home, "scripted.json");
+    writeFileSync(config, JSON.stringify({ model: { type: "scripted", reply: "hi" } }));
+    const base = ["node", "--config", config, "--relay", "ws://127.0.0.1:1", "--data-dir", join(home, "d")];
+    const unpriced = await run([...base, "--mint", "http://127.0.0.1:3338"], home);
+    expect((await unpriced.exited).code).toBe(1);
+    expect(unpriced.stderr().trim()).toBe(
+      "pylon: a paid node needs a price (every price is 0, so each job would be quoted 0 msats): " +
+        "set --price-in, --price-out or --price-min (msats), or serve for free with --free",
+    );
+    const both = await run([...base, "--free", "--price-out", "1000"], home);
+    expect((await both.exited).code).toBe(1);
+    expect(both.stderr().trim()).toBe(
+      "pylon: free and priced at once (free is set, and prices.outputPer1k 1000 msats): drop the price to serve for free, or free to charge",
+    );
+  });
+
   it("`models tiny --shape` refuses an unknown shape, naming the ones it knows", async () => {
     const home = await tempHome();
     const models = await run(["models", "tiny", "--shape", "huge", "--out", join(home, "x.gguf")], home);

@@ -104,4 +104,61 @@ describe("pylon run --sub swarm (scripted root, scripted provider nodes)", () =>
     expect(task.score((JSON.parse(again.stdout) as { answer: string }).answer)).toBe(1);
     expect(again.stderr).toContain(`0 job(s) sent, ${parts} from memo`);
   }, 60_000);
+
+  it("exits non-zero naming the reason when every prompt is too big for every provider's context window", async () => {
+    const task = generateSniah(40_000, 6);
+    const context = join(dir, "too-big.txt");
+    writeFileSync(context, task.context);
+    const run = await harness.run(
+      [
+        "run",
+        task.question,
+        "--context",
+        context,
+        "--root",
+        "scripted",
+        "--relay",
+        relay.url,
+        "--subcall-chars",
+        "60000",
+      ],
+      { env: { PYLON_HOME: await harness.home() } },
+    );
+    expect(run.code).toBe(1);
+    const failed = run.stderr.split("\n").filter((line) => line.startsWith("pylon: every sub-call failed"));
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatch(
+      /^pylon: every sub-call failed \((\d+) of \1\): \d+× no live provider serves this request \(2 of 2 live: the \d+-token prompt exceeds its 8192-token context window\)/,
+    );
+    expect(run.stdout).toMatch(
+      /^sub-calls\s+\d+ \((\d+) dispatched here: 0 answered, \1 failed: \d+× no live provider/m,
+    );
+  }, 60_000);
+
+  it("answers with some sub-calls failed and says how many, and why, in the receipt", async () => {
+    const task = generateSniah(40_000, 7);
+    const context = join(dir, "partly-too-big.txt");
+    writeFileSync(context, task.context);
+    const run = await harness.run(
+      [
+        "run",
+        task.question,
+        "--context",
+        context,
+        "--root",
+        "scripted",
+        "--relay",
+        relay.url,
+        "--subcall-chars",
+        "34000",
+      ],
+      { env: { PYLON_HOME: await harness.home() } },
+    );
+    // Prompts of 34,000 characters fit no provider's 8,192-token window; the last, shorter part does.
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(
+      /^sub-calls\s+(\d+) \(\1 dispatched here: 1 answered, (\d+) failed: \2× no live provider serves this request \(2 of 2 live: the \d+-token prompt exceeds its 8192-token context window\)\)$/m,
+    );
+    expect(run.stderr).not.toContain("every sub-call failed");
+  }, 60_000);
 });

@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeTinyGguf } from "@pylon/inference";
 import { generateSniah } from "@pylon/rlm/tasks";
@@ -137,7 +137,15 @@ describe("pylon run", () => {
 
   it("reads the context from stdin and prints only the answer on stdout", async () => {
     const { code, stdout } = await pylon(
-      ["run", "What is the special magic number for ochre-ibis?", "--context", "-", "--quiet"],
+      [
+        "run",
+        "What is the special magic number for ochre-ibis?",
+        "--context",
+        "-",
+        "--root",
+        "scripted",
+        "--quiet",
+      ],
       "Filler text. One of the special magic numbers for ochre-ibis is: 1234567. More filler.",
     );
     expect(code).toBe(0);
@@ -151,7 +159,7 @@ describe("pylon run", () => {
       "Filler. One of the special magic numbers for amber-owl is: 7654321. More filler.",
     );
     const question = "What is the special magic number for amber-owl?";
-    const first = await pylon(["run", question, "--context", context]);
+    const first = await pylon(["run", question, "--context", context, "--root", "scripted"]);
     expect(first.code, first.stderr).toBe(0);
     const [answer, blank, ...receipt] = first.stdout.trimEnd().split("\n");
     expect(answer).toBe("One of the special magic numbers for amber-owl is: 7654321.");
@@ -195,6 +203,36 @@ describe("pylon run", () => {
     const unknown = await pylon(["run", "--resume", "no-such-run", "--context", "-"]);
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain("a question is needed");
+  });
+
+  it("stops before any work when no root model is named: no scripted stand-in answers a real question", async () => {
+    const context = join(dir, "no-root.txt");
+    writeFileSync(context, "One of the special magic numbers for grey-heron is: 1122334.");
+    const home = join(dir, "no-root-home");
+    const { code, stdout, stderr } = await harness.run(["run", "What is the number?", "--context", context], {
+      env: { PYLON_HOME: home },
+    });
+    expect(code).toBe(1);
+    expect(stdout).toBe("");
+    const lines = stderr.trim().split("\n");
+    expect(lines).toEqual([
+      expect.stringMatching(/^pylon: no root model: name one with --root openai:MODEL/),
+    ]);
+    expect(lines[0]).toContain("--root llama:PATH (a local GGUF file)");
+    expect(lines[0]).toContain("--root scripted");
+    expect(stderr).not.toContain("resume with");
+    expect(existsSync(join(home, "runs"))).toBe(false); // no run recorded, nothing started
+  });
+
+  it("offers no resume for a run that never started (its model could not be opened)", async () => {
+    const missing = join(dir, "no-such-model.gguf");
+    const { code, stderr } = await pylon(
+      ["run", "q", "--context", "-", "--root", `llama:${missing}`],
+      "text",
+    );
+    expect(code).toBe(1);
+    expect(stderr).toContain(missing);
+    expect(stderr).not.toContain("resume with");
   });
 
   it("rejects an unknown model spec before doing any work", async () => {

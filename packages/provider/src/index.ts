@@ -9,6 +9,7 @@ export { type ProviderDeps, type RunningProvider, startProvider } from "./provid
 // Its configuration: a file, PYLON_* variables and overrides, checked before anything starts.
 export {
   assertModelAvailable,
+  assertPaymentSettings,
   type ConfigSources,
   isRemoteModel,
   loadProviderConfig,

@@ -36,17 +36,44 @@ export function maxInFlight(entry: ProviderEntry): number {
 
 /** True when `entry` can take a job with these needs at all (ignoring load and health). */
 export function serves(entry: ProviderEntry, needs: JobNeeds): boolean {
+  return refusal(entry, needs) === undefined;
+}
+
+/** Why `entry` cannot take a job with these needs at all, in a few words; undefined when it can. */
+export function refusal(entry: ProviderEntry, needs: JobNeeds): string | undefined {
   const { announcement } = entry;
   const model =
     needs.model === undefined
       ? announcement.models[0]
       : announcement.models.find((offer) => offer.name.toLowerCase() === needs.model!.toLowerCase());
-  if (needs.model !== undefined && !model) return false;
-  if (model?.contextLength !== undefined && needs.inputTokens >= model.contextLength) return false;
-  if (needs.maxPriceMsats === undefined) return true;
+  if (needs.model !== undefined && !model) return `does not offer model ${needs.model}`;
+  if (model?.contextLength !== undefined && needs.inputTokens >= model.contextLength)
+    return `the ${needs.inputTokens}-token prompt exceeds its ${model.contextLength}-token context window`;
+  if (needs.maxPriceMsats === undefined) return undefined;
   const price = priceForModel(announcement, model?.name ?? "");
-  if (!price) return false;
-  return maxJobCostMsats(price, needs.inputTokens, needs.maxTokens) <= needs.maxPriceMsats;
+  if (!price) return "names no price (a price ceiling is set)";
+  const cost = maxJobCostMsats(price, needs.inputTokens, needs.maxTokens);
+  return cost <= needs.maxPriceMsats
+    ? undefined
+    : `costs up to ${cost} msats, above the ${needs.maxPriceMsats}-msat ceiling`;
+}
+
+/** Why none of `live` can take a job with these needs: each refusal with how many providers gave it. */
+export function noneServes(
+  live: ProviderEntry[],
+  needs: JobNeeds,
+  extra?: (entry: ProviderEntry) => string | undefined,
+): string {
+  if (live.length === 0) return "no live provider on the relays";
+  const counts = new Map<string, number>();
+  for (const entry of live) {
+    const reason = refusal(entry, needs) ?? extra?.(entry) ?? "busy or avoided";
+    counts.set(reason, (counts.get(reason) ?? 0) + 1);
+  }
+  return [...counts.entries()]
+    .sort((a, b) => b[1] - a[1])
+    .map(([reason, count]) => `${count} of ${live.length} live: ${reason}`)
+    .join("; ");
 }
 
 /** The worst-case price of a job at `entry`, msats (0 when it names no price: it is free or asks later). */
@@ -60,6 +87,8 @@ export interface Selector {
   pick(needs: JobNeeds, exclude: ReadonlySet<string>): ProviderEntry | undefined;
   /** Providers that could serve `needs` were they not full or avoided (0: waiting is pointless). */
   eligible(needs: JobNeeds, exclude: ReadonlySet<string>): ProviderEntry[];
+  /** Why no live provider can serve `needs`, counted by reason (`extra`: a further refusal of the caller's). */
+  whyNone(needs: JobNeeds, extra?: (entry: ProviderEntry) => string | undefined): string;
 }
 
 export function createSelector(directory: ProviderDirectory, health: HealthBook): Selector {
@@ -68,6 +97,7 @@ export function createSelector(directory: ProviderDirectory, health: HealthBook)
 
   return {
     eligible,
+    whyNone: (needs, extra) => noneServes(directory.live(), needs, extra),
     pick: (needs, exclude) => {
       const now = Date.now();
       const candidates = eligible(needs, exclude);

@@ -124,8 +124,13 @@ export async function runSubcall(
         }
         const entry = pickAny();
         if (!entry) {
-          if (selector.eligible(needs, new Set()).length === 0)
-            return { ok: false, error: `no live provider serves this request (${lastError})`, provider: "" };
+          if (selector.eligible(needs, new Set()).length === 0) {
+            const why =
+              failures > 0
+                ? `${selector.whyNone(needs)}; last failure: ${lastError}`
+                : selector.whyNone(needs);
+            return { ok: false, error: `no live provider serves this request (${why})`, provider: "" };
+          }
           await deps.changed(Math.min(250, deadline - Date.now()));
           continue;
         }

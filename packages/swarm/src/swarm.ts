@@ -284,6 +284,12 @@ function success(answer: MemoisedResult, latencyMs: number, costMsats: number): 
 function paymentAware(selector: Selector, payment: PaymentStrategy): Selector {
   return {
     eligible: (needs, exclude) => selector.eligible(needs, exclude).filter((entry) => payment.accepts(entry)),
+    whyNone: (needs) =>
+      selector.whyNone(needs, (entry) =>
+        payment.accepts(entry)
+          ? undefined
+          : "takes no payment this run can make (no mint given, or another mint)",
+      ),
     pick: (needs, exclude) => {
       const refused = new Set(exclude);
       for (;;) {

@@ -49,6 +49,21 @@ describe("provider selection", () => {
     expect(serves(other!, needs({ model: undefined }))).toBe(true);
   });
 
+  it("says why no live provider serves a job, each refusal counted", () => {
+    const { selector } = setup([
+      { price: { inputMsatsPer1k: 1000, outputMsatsPer1k: 1000 } },
+      {},
+      { models: [{ name: "other", contextLength: 1000 }] },
+    ]);
+    expect(selector.whyNone(needs({ inputTokens: 1000 }))).toBe(
+      "2 of 3 live: the 1000-token prompt exceeds its 1000-token context window; 1 of 3 live: does not offer model m",
+    );
+    expect(selector.whyNone(needs({ model: undefined, maxPriceMsats: 10 }))).toBe(
+      "2 of 3 live: names no price (a price ceiling is set); 1 of 3 live: costs up to 200 msats, above the 10-msat ceiling",
+    );
+    expect(setup([]).selector.whyNone(needs())).toBe("no live provider on the relays");
+  });
+
   it("never picks a provider whose announced slots + queue are taken by our jobs", () => {
     const { selector, health, keys } = setup([{}, {}]);
     const picks: string[] = [];

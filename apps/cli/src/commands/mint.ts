@@ -1,5 +1,6 @@
 import { startMint, TESTNET_WARNING } from "@pylon/mint";
 import { Command } from "commander";
+import { assertDbFolder } from "../db-folder.js";
 import { addListenOptions, type ListenCliOptions, listenAt, parseFeePpk, serverLog } from "../options.js";
 import { closeOnShutdown } from "../shutdown.js";
 
@@ -23,11 +24,12 @@ export function mintCommand(): Command {
     )
     .action(async (opts: MintCliOptions) => {
       const listen = listenAt(opts, "mint");
+      assertDbFolder(listen.db);
       const mint = await startMint({
         ...listen,
         inputFeePpk: opts.inputFeePpk,
         allowNonLoopback: opts.forceNonLoopback,
-        log: serverLog(opts),
+        log: mintLog(serverLog(opts)),
       });
       // The lines scripts wait for: the URL (even when --port 0 picked it) and what this mint is not.
       console.log(`pylon mint listening on ${mint.url} (db: ${listen.db})`);
@@ -38,4 +40,13 @@ export function mintCommand(): Command {
         () => `stats ${JSON.stringify(mint.stats())}`,
       );
     });
+}
+
+/** The mint's log, less the lines this command says itself: the listening line (stdout) and "stopped". */
+function mintLog(log: ((line: string) => void) | undefined): ((line: string) => void) | undefined {
+  if (!log) return undefined;
+  return (line) => {
+    if (/^pylon mint: (.*; listening on |stopped$)/.test(line)) return;
+    log(line);
+  };
 }

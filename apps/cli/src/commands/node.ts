@@ -2,6 +2,7 @@ import { readFile, rename, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import {
   assertModelAvailable,
+  assertPaymentSettings,
   type Logger,
   loadProviderConfig,
   type NodeStatus,
@@ -158,6 +159,8 @@ function printEarnings(dir: string): void {
 async function runNode(opts: NodeCliOptions): Promise<void> {
   const log = cliLogger(opts.quiet ?? false);
   const config = await loadNodeConfig(opts);
+  await assertModelAvailable(config); // the model first: the likelier mistake, and a price cannot fix it
+  assertPaymentSettings(config);
   const node = await startProvider(config, { log });
   if (node.keyCreated) console.error(`pylon node: created key ${node.keyFile} (mode 0600); keep it safe`);
   // The one line scripts wait for: the node's identity and what it serves.

@@ -1,5 +1,6 @@
 import { startRelay } from "@pylon/relay";
 import { Command } from "commander";
+import { assertDbFolder } from "../db-folder.js";
 import {
   addListenOptions,
   type ListenCliOptions,
@@ -36,13 +37,14 @@ export function relayCommand(): Command {
     )
     .action(async (opts: RelayCliOptions) => {
       const listen = listenAt(opts, "relay");
+      assertDbFolder(listen.db);
       const relay = await startRelay({
         ...listen,
         auth: {
           read: opts.auth === "read" || opts.auth === "all",
           write: opts.auth === "write" || opts.auth === "all",
         },
-        log: serverLog(opts),
+        log: relayLog(serverLog(opts)),
       });
       // The one line scripts wait for: it carries the URL even when --port 0 picked the port.
       console.log(`pylon relay listening on ${relay.url} (db: ${listen.db})`);
@@ -55,4 +57,16 @@ export function relayCommand(): Command {
       };
       closeOnShutdown("relay", close, () => `metrics ${JSON.stringify(relay.metrics())}`);
     });
+}
+
+/**
+ * The relay's log, less the two lines this command says itself: the listening line (on stdout, for scripts)
+ * and a failure to listen (the command's error).
+ */
+function relayLog(log: ((line: string) => void) | undefined): ((line: string) => void) | undefined {
+  if (!log) return undefined;
+  return (line) => {
+    if (line.startsWith("relay listening on ") || line.startsWith("websocket server error: listen ")) return;
+    log(line);
+  };
 }

@@ -14,6 +14,12 @@ import { executeRun, type RunCliOptions } from "../run/execute.js";
 import { printReceipt } from "../run/receipt.js";
 import { recordFinished, recordRun, resumeRun } from "../run/resume.js";
 
+/** Why `pylon run` stops before anything starts when no root model is named (none is assumed). */
+export const NO_ROOT =
+  "no root model: name one with --root openai:MODEL (an OpenAI-compatible endpoint: OPENAI_BASE_URL, " +
+  "OPENAI_API_KEY), --root llama:PATH (a local GGUF file) or --root scripted (a deterministic stand-in " +
+  "that answers no real question)";
+
 export function runCommand(): Command {
   const command = new Command("run")
     .description("answer a question about a large context with a Recursive Language Model")
@@ -50,13 +56,18 @@ export function runCommand(): Command {
         .argParser(parsePositiveInt)
         .hideHelp(),
     );
-  return addRlmOptions(command)
+  // No default root (help says so too): a real question is never answered by the scripted stand-in unless asked for.
+  addRlmOptions(command)
+    .options.find((option) => option.long === "--root")
+    ?.default(undefined, "none: --root is required");
+  return command
     .addHelpText(
       "after",
       "\nWith relays (--relay, --network, PYLON_RELAYS or config.json) and no --sub, sub-calls go to the market (--sub swarm).\n" +
         "openai models read OPENAI_BASE_URL (default https://api.openai.com/v1) and OPENAI_API_KEY.\n" +
         "The answer and then a receipt go to stdout (--json: the receipt as JSON; --quiet: the answer only),\n" +
-        "progress to stderr; the exit code is 1 when the run ends without an answer.",
+        "progress to stderr; the exit code is 1 when the run ends without an answer or every sub-call failed.\n" +
+        "--root has no default: name the root model (--root scripted is a stand-in that answers no real question).",
     )
     .action(async (question: string | undefined, opts: RunCliOptions) => {
       const startedAt = Date.now();
@@ -68,6 +79,11 @@ export function runCommand(): Command {
       opts.mint = mintFrom(opts.mint, opts.network);
       opts.budgetSats = opts.budget ?? opts.budgetSats;
       opts.sub ??= relaysConfigured(opts.relay, opts.network) ? SWARM : undefined;
+      const rootSource = command.getOptionValueSource("root");
+      const rootNamed =
+        (rootSource !== undefined && rootSource !== "default") ||
+        resumed?.manifest?.options.root !== undefined;
+      if (!rootNamed) throw new InvalidArgumentError(NO_ROOT);
 
       const run = await recordRun(home, {
         resumed,
@@ -77,12 +93,14 @@ export function runCommand(): Command {
         options: opts,
         startedAt,
       });
-      if (!opts.quiet) {
+      // Said once the run has started: a run whose models or market never opened has nothing to resume.
+      const started = (): void => {
+        if (opts.quiet) return;
         console.error(
           `pylon: run ${run.runId}${resumed ? " resumed" : ""} (resume with: pylon run --resume ${run.runId})`,
         );
-      }
-      const receipt = await executeRun(run, opts, home, startedAt);
+      };
+      const receipt = await executeRun(run, opts, home, startedAt, started);
       recordFinished(home, run);
       printReceipt(receipt, run.logFile, opts);
     });

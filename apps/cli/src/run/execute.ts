@@ -39,6 +39,8 @@ export async function executeRun(
   opts: RunCliOptions,
   home: string,
   startedAt: number,
+  /** Called once the models (and the market) are open, when the run really starts: it can be resumed from here. */
+  onStarted?: () => void,
 ): Promise<RunReceipt> {
   const market =
     opts.sub?.kind === "swarm"
@@ -68,6 +70,7 @@ export async function executeRun(
     await market?.close();
     throw error;
   });
+  onStarted?.();
   const metered = meteredSubcalls(models.sub);
   const root = new RootProgress();
   const bar = opts.quiet

@@ -15,6 +15,8 @@ export interface SubcallMeter {
   spentSats: number;
   /** Answered slots per provider. */
   providers: Map<string, number>;
+  /** Failed slots per reason (the backend's own words). */
+  failures: Map<string, number>;
 }
 
 export interface MeteredSubcalls extends SubcallBackend {
@@ -29,12 +31,15 @@ export function meteredSubcalls(inner: SubcallBackend): MeteredSubcalls {
     reservedSats: 0,
     spentSats: 0,
     providers: new Map(),
+    failures: new Map(),
   };
   const estimate = (request: SubcallRequest): number => inner.estimateCostSats?.(request) ?? 0;
   const count = (result: SubcallResult): void => {
     meter.spentSats += result.costSats;
     if (!result.ok) {
       meter.failed++;
+      const reason = result.error ?? "no reason given";
+      meter.failures.set(reason, (meter.failures.get(reason) ?? 0) + 1);
       return;
     }
     meter.done++;
@@ -89,4 +94,12 @@ export function topProviders(
     .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
     .slice(0, limit)
     .map(([provider, answered]) => ({ provider, answered }));
+}
+
+/** Why slots failed, most frequent first: "3× reason; 1× other". */
+export function failureSummary(meter: SubcallMeter, limit = 3): string {
+  const sorted = [...meter.failures.entries()].sort((a, b) => b[1] - a[1]);
+  const shown = sorted.slice(0, limit).map(([reason, count]) => `${count}× ${reason}`);
+  if (sorted.length > limit) shown.push(`${sorted.length - limit} other reason(s)`);
+  return shown.join("; ");
 }

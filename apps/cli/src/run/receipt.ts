@@ -5,7 +5,7 @@
 import type { RlmResult } from "@pylon/rlm";
 import type { SwarmCounters } from "@pylon/swarm";
 import type { MarketPayments } from "./market.js";
-import { type SubcallMeter, topProviders } from "./metered-subcalls.js";
+import { failureSummary, type SubcallMeter, topProviders } from "./metered-subcalls.js";
 import { sats } from "./progress.js";
 
 export interface RunReceipt {
@@ -24,7 +24,7 @@ export interface RunReceipt {
   /** Sub-model calls the RLM counted (budget units). */
   subcalls: number;
   /** Slots handed to the sub-call backend in this invocation: answered and failed. */
-  slots: { dispatched: number; answered: number; failed: number };
+  slots: { dispatched: number; answered: number; failed: number; failures?: string };
   /** Market only: what the swarm did in this invocation. */
   jobs?: {
     sent: number;
@@ -78,7 +78,12 @@ export function buildReceipt(input: ReceiptInput): RunReceipt {
     iterations: result.iterations,
     treeIterations: result.treeIterations,
     subcalls: result.subcalls,
-    slots: { dispatched: meter.dispatched, answered: meter.done, failed: meter.failed },
+    slots: {
+      dispatched: meter.dispatched,
+      answered: meter.done,
+      failed: meter.failed,
+      ...(meter.failed > 0 ? { failures: failureSummary(meter) } : {}),
+    },
     ...(counters
       ? {
           jobs: {
@@ -131,7 +136,8 @@ function formatReceipt(r: RunReceipt): string {
     ],
     [
       "sub-calls",
-      `${r.subcalls} (${r.slots.dispatched} dispatched here: ${r.slots.answered} answered, ${r.slots.failed} failed)`,
+      `${r.subcalls} (${r.slots.dispatched} dispatched here: ${r.slots.answered} answered, ${r.slots.failed} failed` +
+        `${r.slots.failures ? `: ${r.slots.failures}` : ""})`,
     ],
   ];
   if (r.jobs) {
@@ -182,6 +188,13 @@ export function printReceipt(
     console.error(
       `pylon: swarm run ${r.run}: ${j.sent} job(s) sent, ${j.memoHits} from memo, ${j.recovered} recovered, ${j.redispatched} re-dispatched, ${j.hedged} hedged, ${j.failed} failed (resume with --resume ${r.run})`,
     );
+  }
+  if (r.slots.dispatched > 0 && r.slots.answered === 0) {
+    // An answer written without a single sub-call's help is no answer to trust.
+    console.error(
+      `pylon: every sub-call failed (${r.slots.failed} of ${r.slots.dispatched}): ${r.slots.failures}`,
+    );
+    process.exitCode = 1;
   }
   if (r.answer === null) {
     console.error(`pylon: no answer (stopped by ${r.stoppedBy}${r.error ? `: ${r.error}` : ""})`);

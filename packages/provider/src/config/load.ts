@@ -45,15 +45,40 @@ export function parseProviderConfig(raw: unknown): ProviderConfig {
 export async function assertModelAvailable(config: Pick<ProviderConfig, "model">): Promise<void> {
   const { model } = config;
   if (typeof model !== "string" || isRemoteModel(model)) return;
-  const found = await stat(model).then(
-    (info) => info.isFile(),
-    () => false,
+  const kind = await stat(model).then(
+    (info) => (info.isFile() ? "file" : info.isDirectory() ? "folder" : "other"),
+    () => "missing",
   );
-  if (!found) {
+  if (kind === "folder") {
+    throw new ConfigError(
+      `model is a folder, not a GGUF file: ${model} (name the .gguf file inside it, or an hf:user/repo:quant URI)`,
+    );
+  }
+  if (kind !== "file") {
     throw new ConfigError(`model file not found: ${model}`, [
       "generate a small test model with `pylon models tiny`",
       "or pass a GGUF path, an hf:user/repo:quant URI, or an https:// URL",
     ]);
+  }
+}
+
+/**
+ * A node either charges or serves for free, and says which: a paid node with every price 0 would quote each
+ * job 0 msats, and `free` with a price would ignore the price. Throws ConfigError naming the values.
+ */
+export function assertPaymentSettings(config: Pick<ProviderConfig, "free" | "prices">): void {
+  const priced = Object.entries(config.prices).filter(([, msats]) => msats > 0);
+  if (config.free && priced.length > 0) {
+    const named = priced.map(([key, msats]) => `prices.${key} ${msats} msats`).join(", ");
+    throw new ConfigError(
+      `free and priced at once (free is set, and ${named}): drop the price to serve for free, or free to charge`,
+    );
+  }
+  if (!config.free && priced.length === 0) {
+    throw new ConfigError(
+      "a paid node needs a price (every price is 0, so each job would be quoted 0 msats): " +
+        "set --price-in, --price-out or --price-min (msats), or serve for free with --free",
+    );
   }
 }
 
