@@ -23,8 +23,8 @@ export interface RunReceipt {
   treeIterations: number;
   /** Sub-model calls the RLM counted (budget units). */
   subcalls: number;
-  /** Slots handed to the sub-call backend in this invocation: answered and failed. */
-  slots: { dispatched: number; answered: number; failed: number; failures?: string };
+  /** Sub-call items handed to the sub-call backend in this invocation: answered and failed. */
+  items: { dispatched: number; answered: number; failed: number; failures?: string };
   /** Market only: what the swarm did in this invocation. */
   jobs?: {
     sent: number;
@@ -78,7 +78,7 @@ export function buildReceipt(input: ReceiptInput): RunReceipt {
     iterations: result.iterations,
     treeIterations: result.treeIterations,
     subcalls: result.subcalls,
-    slots: {
+    items: {
       dispatched: meter.dispatched,
       answered: meter.done,
       failed: meter.failed,
@@ -136,8 +136,8 @@ function formatReceipt(r: RunReceipt): string {
     ],
     [
       "sub-calls",
-      `${r.subcalls} (${r.slots.dispatched} dispatched here: ${r.slots.answered} answered, ${r.slots.failed} failed` +
-        `${r.slots.failures ? `: ${r.slots.failures}` : ""})`,
+      `${r.subcalls} (${r.items.dispatched} dispatched here: ${r.items.answered} answered, ${r.items.failed} failed` +
+        `${r.items.failures ? `: ${r.items.failures}` : ""})`,
     ],
   ];
   if (r.jobs) {
@@ -189,10 +189,10 @@ export function printReceipt(
       `pylon: swarm run ${r.run}: ${j.sent} job(s) sent, ${j.memoHits} from memo, ${j.recovered} recovered, ${j.redispatched} re-dispatched, ${j.hedged} hedged, ${j.failed} failed (resume with --resume ${r.run})`,
     );
   }
-  if (r.slots.dispatched > 0 && r.slots.answered === 0) {
+  if (r.items.dispatched > 0 && r.items.answered === 0) {
     // An answer written without a single sub-call's help is no answer to trust.
     console.error(
-      `pylon: every sub-call failed (${r.slots.failed} of ${r.slots.dispatched}): ${r.slots.failures}`,
+      `pylon: every sub-call failed (${r.items.failed} of ${r.items.dispatched}): ${r.items.failures}`,
     );
     process.exitCode = 1;
   }
