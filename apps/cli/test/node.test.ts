@@ -51,6 +51,20 @@ describe("pylon node", () => {
     expect(missing.stderr()).toContain("pylon models tiny");
   });
 
+  it('names a value over its limit once (zod\'s "Too big" line is not repeated)', async () => {
+    const home = await tempHome();
+    const big = await run(
+      ["node", "--relay", "ws://127.0.0.1:1", "--model", join(home, "m.gguf"), "--slots", "1000"],
+      home,
+    );
+    expect((await big.exited).code).toBe(1);
+    const lines = big
+      .stderr()
+      .split("\n")
+      .filter((line) => line.includes("Too big"));
+    expect(lines).toEqual(["  - slots: Too big: expected number to be <=256"]);
+  });
+
   it("refuses a negative price as negative, not as not whole", async () => {
     const negative = await run(["node", "--price-out", "-5"], await tempHome());
     expect((await negative.exited).code).not.toBe(0);

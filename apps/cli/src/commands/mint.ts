@@ -31,14 +31,15 @@ export function mintCommand(): Command {
         allowNonLoopback: opts.forceNonLoopback,
         log: mintLog(serverLog(opts)),
       });
-      // The lines scripts wait for: the URL (even when --port 0 picked it) and what this mint is not.
-      console.log(`pylon mint listening on ${mint.url} (db: ${listen.db})`);
-      console.log(`${TESTNET_WARNING}: fake Lightning, keysets ${mint.keysetIds.join(", ")}`);
+      // Before the lines scripts wait for: a SIGTERM sent as soon as they appear must find its handler.
       closeOnShutdown(
         "mint",
         () => mint.close(),
         () => `stats ${JSON.stringify(mint.stats())}`,
       );
+      // The lines scripts wait for: the URL (even when --port 0 picked it) and what this mint is not.
+      console.log(`pylon mint listening on ${mint.url} (db: ${listen.db})`);
+      console.log(`${TESTNET_WARNING}: fake Lightning, keysets ${mint.keysetIds.join(", ")}`);
     });
 }
 

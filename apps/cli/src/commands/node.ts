@@ -163,12 +163,6 @@ async function runNode(opts: NodeCliOptions): Promise<void> {
   assertPaymentSettings(config);
   const node = await startProvider(config, { log });
   if (node.keyCreated) console.error(`pylon node: created key ${node.keyFile} (mode 0600); keep it safe`);
-  // The one line scripts wait for: the node's identity and what it serves.
-  console.log(
-    `pylon node ${node.npub} serving ${node.status().model} (${config.slots} slots) on ${config.relays.join(", ")}` +
-      (config.free ? " for free" : " (payment required)"),
-  );
-
   const statusFile = join(config.dataDir, STATUS_FILE);
   const report = async (): Promise<void> => {
     const status = node.status();
@@ -180,6 +174,12 @@ async function runNode(opts: NodeCliOptions): Promise<void> {
   const timer = opts.statusEvery > 0 ? setInterval(() => void report(), opts.statusEvery * 1000) : undefined;
   process.on("SIGUSR2", () => void report());
   onShutdown(async (signal) => stopNode(node, signal, timer, report));
+  // After the handlers: a signal sent as soon as scripts read this line must find them.
+  // The one line scripts wait for: the node's identity and what it serves.
+  console.log(
+    `pylon node ${node.npub} serving ${node.status().model} (${config.slots} slots) on ${config.relays.join(", ")}` +
+      (config.free ? " for free" : " (payment required)"),
+  );
 }
 
 /** The node's config from its flags, the node config file, PYLON_* variables and the network, validated. */

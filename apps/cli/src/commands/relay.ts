@@ -46,8 +46,6 @@ export function relayCommand(): Command {
         },
         log: relayLog(serverLog(opts)),
       });
-      // The one line scripts wait for: it carries the URL even when --port 0 picked the port.
-      console.log(`pylon relay listening on ${relay.url} (db: ${listen.db})`);
       const timer = opts.metricsEvery
         ? setInterval(() => console.error(JSON.stringify(relay.metrics())), opts.metricsEvery * 1000)
         : undefined;
@@ -55,7 +53,10 @@ export function relayCommand(): Command {
         clearInterval(timer);
         await relay.close();
       };
+      // Before the line scripts wait for: a SIGTERM sent as soon as it appears must find its handler.
       closeOnShutdown("relay", close, () => `metrics ${JSON.stringify(relay.metrics())}`);
+      // The one line scripts wait for: it carries the URL even when --port 0 picked the port.
+      console.log(`pylon relay listening on ${relay.url} (db: ${listen.db})`);
     });
 }
 
