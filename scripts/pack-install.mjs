@@ -11,6 +11,7 @@ import { spawn } from "node:child_process";
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { killGroup } from "./lib/process-group.mjs";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
 /** The workspaces a user installs: every runtime package and the CLI (testkit and lab stay private). */
@@ -54,11 +55,7 @@ function run(step, command, args, { cwd, env = process.env, timeoutMs }) {
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {
-        // Already gone.
-      }
+      killGroup(child);
     }, timeoutMs);
     const fail = (why) => {
       const tail = output.trimEnd().split("\n").slice(-40).join("\n");

@@ -12,6 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
+import { killGroup } from "../lib/process-group.mjs";
 import { renderDoc } from "./render.mjs";
 import { STEPS } from "./steps.mjs";
 
@@ -63,18 +64,10 @@ function runStep(step) {
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
+      killGroup(child);
     }, step.timeoutSec * 1000);
     const stop = () => {
-      try {
-        process.kill(-child.pid, "SIGKILL");
-      } catch {
-        // already gone
-      }
+      killGroup(child);
       process.exit(130);
     };
     process.once("SIGINT", stop);

@@ -105,25 +105,19 @@ describe("pylon run --sub swarm (scripted root, scripted provider nodes)", () =>
     expect(again.stderr).toContain(`0 job(s) sent, ${parts} from memo`);
   }, 60_000);
 
-  it("exits non-zero naming the reason when every prompt is too big for every provider's context window", async () => {
-    const task = generateSniah(40_000, 6);
-    const context = join(dir, "too-big.txt");
+  /** A scripted-root market run over a 40,000-token S-NIAH context cut into `subcallChars`-character parts. */
+  async function runInParts(seed: number, subcallChars: number) {
+    const task = generateSniah(40_000, seed);
+    const context = join(dir, `parts-${seed}.txt`);
     writeFileSync(context, task.context);
-    const run = await harness.run(
-      [
-        "run",
-        task.question,
-        "--context",
-        context,
-        "--root",
-        "scripted",
-        "--relay",
-        relay.url,
-        "--subcall-chars",
-        "60000",
-      ],
-      { env: { PYLON_HOME: await harness.home() } },
-    );
+    const args = ["run", task.question, "--context", context, "--root", "scripted", "--relay", relay.url];
+    return harness.run([...args, "--subcall-chars", String(subcallChars)], {
+      env: { PYLON_HOME: await harness.home() },
+    });
+  }
+
+  it("exits non-zero naming the reason when every prompt is too big for every provider's context window", async () => {
+    const run = await runInParts(6, 60_000);
     expect(run.code).toBe(1);
     const failed = run.stderr.split("\n").filter((line) => line.startsWith("pylon: every sub-call failed"));
     expect(failed).toHaveLength(1);
@@ -136,24 +130,7 @@ describe("pylon run --sub swarm (scripted root, scripted provider nodes)", () =>
   }, 60_000);
 
   it("answers with some sub-calls failed and says how many, and why, in the receipt", async () => {
-    const task = generateSniah(40_000, 7);
-    const context = join(dir, "partly-too-big.txt");
-    writeFileSync(context, task.context);
-    const run = await harness.run(
-      [
-        "run",
-        task.question,
-        "--context",
-        context,
-        "--root",
-        "scripted",
-        "--relay",
-        relay.url,
-        "--subcall-chars",
-        "34000",
-      ],
-      { env: { PYLON_HOME: await harness.home() } },
-    );
+    const run = await runInParts(7, 34_000);
     // Prompts of 34,000 characters fit no provider's 8,192-token window; the last, shorter part does.
     expect(run.code, run.stderr).toBe(0);
     expect(run.stdout).toMatch(

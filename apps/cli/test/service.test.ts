@@ -26,6 +26,23 @@ async function setUp() {
   return { home, pylonHome, model, pylon, nodeFlags, log: join(pylonHome, "logs", "node.log") };
 }
 
+/** The command line a service runs: node, the CLI entry, `node`, then the test's flags in `pylon node`'s order. */
+function nodeCommand(model: string, ...extra: string[]): string[] {
+  return [
+    process.execPath,
+    ENTRY,
+    "node",
+    "--relay",
+    "ws://127.0.0.1:1",
+    "--model",
+    model,
+    "--slots",
+    "2",
+    "--free",
+    ...extra,
+  ];
+}
+
 describe("pylon node install-service --print", () => {
   it("shows a systemd user unit that runs the node with absolute paths, the given flags and env, writing nothing", async () => {
     const { home, pylonHome, model, pylon, nodeFlags, log } = await setUp();
@@ -36,20 +53,9 @@ describe("pylon node install-service --print", () => {
     expect(printed.code, printed.stderr).toBe(0);
     const lines = printed.stdout.split("\n");
     const execStart = lines.find((line) => line.startsWith("ExecStart="));
-    expect(unitWords(execStart!.slice("ExecStart=".length))).toEqual([
-      process.execPath,
-      ENTRY,
-      "node", // the flags in `pylon node`'s order
-      "--relay",
-      "ws://127.0.0.1:1",
-      "--model",
-      model,
-      "--slots",
-      "2",
-      "--free",
-      "--name",
-      'a "b" $c 5%',
-    ]);
+    expect(unitWords(execStart!.slice("ExecStart=".length))).toEqual(
+      nodeCommand(model, "--name", 'a "b" $c 5%'),
+    );
     expect(execStart).toContain('"a \\"b\\" $$c 5%%"'); // systemd would expand $c and %-specifiers
     expect(lines).toEqual(
       expect.arrayContaining([
@@ -86,20 +92,7 @@ describe("pylon node install-service --print", () => {
     const plist = printed.stdout;
     expectWellFormedXml(plist);
     expect(plist).toContain("<key>Label</key>\n  <string>org.pylon.node</string>");
-    expect(arrayStrings(plist, "ProgramArguments")).toEqual([
-      process.execPath,
-      ENTRY,
-      "node", // the flags in `pylon node`'s order
-      "--relay",
-      "ws://127.0.0.1:1",
-      "--model",
-      model,
-      "--slots",
-      "2",
-      "--free",
-      "--about",
-      "fast & <cheap>",
-    ]);
+    expect(arrayStrings(plist, "ProgramArguments")).toEqual(nodeCommand(model, "--about", "fast & <cheap>"));
     expect(plist).toContain(`<key>PYLON_HOME</key>\n    <string>${pylonHome}</string>`);
     expect(plist).toContain("<key>RunAtLoad</key>\n  <true/>");
     expect(plist).toMatch(
