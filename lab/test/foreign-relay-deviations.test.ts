@@ -178,6 +178,30 @@ describe("the foreign relay's deviations, probed", () => {
     expect(await publish(conn, forged)).toEqual([false, "invalid: signature is wrong"]);
   });
 
+  it("a NIP-09 deletion (kind 5) deletes its target but is neither stored nor sent to subscribers", async () => {
+    const conn = await raw();
+    const author = key();
+    const target = note(author);
+    await publish(conn, target);
+    const listener = await raw();
+    await stored(listener, "d", { kinds: [5] });
+    const deletion = signEvent(
+      {
+        kind: 5,
+        tags: [
+          ["e", target.id],
+          ["k", "1"],
+        ],
+        content: "",
+      },
+      author,
+    );
+    expect(await publish(conn, deletion)).toEqual([true, ""]);
+    await sleep(200);
+    expect(listener.got.some((m) => m[0] === "EVENT" && m[1] === "d")).toBe(false);
+    expect(await stored(conn, "d2", { ids: [deletion.id, target.id] })).toEqual([]);
+  });
+
   it("with NIP-42 on (a hostname), it challenges on connect but still takes EVENTs and REQs unauthenticated", async () => {
     const authed = await startForeignRelay(cleanup, { hostname: "127.0.0.1" });
     const conn = await raw(authed.url);

@@ -5,8 +5,8 @@
  */
 import path from "node:path";
 import { cashuTabStrategy, createSwarm } from "@pylon/swarm";
-import { Cleanup, tempDir } from "@pylon/testkit";
-import { startLocalMarket } from "@pylon/testkit/market";
+import { Cleanup, sleep, tempDir, waitFor } from "@pylon/testkit";
+import { type ForeignRelay, startLocalMarket } from "@pylon/testkit/market";
 import { afterEach, describe, expect, it } from "vitest";
 import { question } from "../market/jobs.js";
 
@@ -79,6 +79,8 @@ describe("the market on a foreign relay (@nostr-relay/core + SQLite)", () => {
     expect(new Set(results.map((r) => r.provider)).size).toBe(4);
     await swarm.close();
     closed = true;
+    // Under the package's 20 per connection, past which it silently drops the oldest subscription.
+    expect((market.relay as ForeignRelay).peakSubscriptions()).toBeLessThanOrEqual(20);
 
     // Every tab closed, and each provider's books agree with the buyer's record, to the msat.
     const tabs = strategy.tabs();
@@ -129,4 +131,28 @@ describe("the market on a foreign relay (@nostr-relay/core + SQLite)", () => {
         `${swarm.counters.redispatches} re-dispatched`,
     );
   }, 120_000);
+
+  // Deviation with a cost: the package neither stores nor forwards kind-5 deletions, so a buyer's
+  // cancellation (hedge losers, an aborted run) never reaches the node, which runs the job to the end.
+  it.each(["pylon", "foreign"] as const)(
+    "a job the buyer cancels mid-run, on the %s relay: cancelled at the node (pylon) or run to the end (foreign)",
+    async (relay) => {
+      const SLOW_MS = 1_500;
+      const market = await startLocalMarket(cleanup, { relay, providers: 1, node: { latencyMs: SLOW_MS } });
+      const { node } = market.nodes[0]!;
+      const swarm = cleanup.use(await createSwarm({ relays: [market.relay.url], hedge: false }), (s) =>
+        s.close(),
+      );
+      await swarm.directory.waitFor(1);
+      const abort = new AbortController();
+      const running = swarm.complete([question("cancel", 0)], abort.signal);
+      await waitFor(() => node.status().activeJobs > 0, "the node to start the job", 10_000);
+      abort.abort();
+      await running.catch(() => undefined);
+      await sleep(SLOW_MS + 500);
+      expect(node.status().jobs.cancelled).toBe(relay === "pylon" ? 1 : 0);
+      expect(node.status().jobs.served).toBe(relay === "pylon" ? 0 : 1);
+    },
+    30_000,
+  );
 });

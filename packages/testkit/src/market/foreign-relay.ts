@@ -32,6 +32,11 @@ export interface ForeignRelay {
   /** ws:// URL clients connect to. */
   url: string;
   port: number;
+  /**
+   * The most subscriptions one connection has held open at once so far (REQs less CLOSEs, as clients asked):
+   * past the package's cap it silently drops the oldest, so a test can check Pylon stays under it.
+   */
+  peakSubscriptions(): number;
   /** Closes every socket, the server and the database. Idempotent. */
   close(): Promise<void>;
 }
@@ -94,14 +99,18 @@ export async function startForeignRelay(
     res.end("no NIP-11 document: @nostr-relay/core serves WebSockets only\n");
   });
   const wss = new WebSocketServer({ server });
+  let peak = 0;
   wss.on("connection", (ws: WebSocket, req: HttpRequest) => {
     relay.handleConnection(ws, req.socket.remoteAddress);
+    const open = new Set<string>();
     ws.on("message", (data) => {
       const message = parse(data);
       if (typeof message === "string") {
         ws.send(JSON.stringify(["NOTICE", message]));
         return;
       }
+      if (message[0] === "REQ") peak = Math.max(peak, open.add(message[1]).size);
+      else if (message[0] === "CLOSE") open.delete(message[1]);
       // A failure costs this message, never the relay.
       relay.handleMessage(ws, message).catch((error: unknown) => {
         options.log?.(`foreign relay: ${String(error)}`);
@@ -132,5 +141,7 @@ export async function startForeignRelay(
     })();
     return closing;
   };
-  return cleanup.use({ url: `ws://127.0.0.1:${port}`, port, close }, (r) => r.close());
+  return cleanup.use({ url: `ws://127.0.0.1:${port}`, port, peakSubscriptions: () => peak, close }, (r) =>
+    r.close(),
+  );
 }
