@@ -1,7 +1,7 @@
 /**
  * Where the foreign relay (@nostr-relay/core 0.0.40 + its SQLite repository, testkit's startForeignRelay) departs
  * from NIP-01/11/40 as Pylon's relay reads them, each probed over a raw WebSocket so a new version that changes
- * any of them fails here first. What each means for Pylon: docs/testing.md, "Foreign relay".
+ * any of them fails here first. What each means for Pylon: lab/README.md, "Foreign relay".
  */
 import { randomBytes } from "node:crypto";
 import { getPublicKey, RelayPool, signEvent } from "@pylon/nostr";

@@ -3,7 +3,7 @@
  * (NostrRelay) storing in @nostr-relay/event-repository-sqlite, served on 127.0.0.1 over a real `ws`
  * WebSocketServer. Only the transport glue is ours (the package is transport-agnostic): a connection is
  * handed to `handleConnection`, each parsed message to `handleMessage`, a close to `handleDisconnect`.
- * The package's own defaults are kept, deviations included (docs/testing.md, "Foreign relay").
+ * The package's own defaults are kept, deviations included (lab/README.md, "Foreign relay").
  */
 import { createServer, type IncomingMessage as HttpRequest } from "node:http";
 import type { AddressInfo } from "node:net";
