@@ -202,6 +202,35 @@ describe("the foreign relay's deviations, probed", () => {
     expect(await stored(conn, "d2", { ids: [deletion.id, target.id] })).toEqual([]);
   });
 
+  it("our glue: malformed messages are refused one by one, and the connection goes on serving", async () => {
+    const conn = await raw();
+    const shapeless = { ...note(key()), kind: "1" };
+    conn.send(["EVENT", shapeless]);
+    await waitFor(() => conn.got.some((m) => m[0] === "OK" && m[1] === shapeless.id), "an OK false", 5_000);
+    expect(conn.got.find((m) => m[0] === "OK")).toEqual([
+      "OK",
+      shapeless.id,
+      false,
+      "invalid: malformed event",
+    ]);
+    const bad = [
+      "not json",
+      "{}",
+      '["NOPE"]',
+      '["REQ", 1]',
+      '["REQ", "s", 3]',
+      '["EVENT"]',
+      '["EVENT", {"id": 1}]',
+    ];
+    for (const message of bad) conn.ws.send(message);
+    await waitFor(
+      () => conn.got.filter((m) => m[0] === "NOTICE").length === bad.length,
+      "a NOTICE each",
+      5_000,
+    );
+    expect(await publish(conn, note(key()))).toEqual([true, ""]);
+  });
+
   it("with NIP-42 on (a hostname), it challenges on connect but still takes EVENTs and REQs unauthenticated", async () => {
     const authed = await startForeignRelay(cleanup, { hostname: "127.0.0.1" });
     const conn = await raw(authed.url);

@@ -43,27 +43,42 @@ export interface ForeignRelay {
 
 const MESSAGE_TYPES = new Set(["EVENT", "REQ", "CLOSE", "AUTH"]);
 
+const isObject = (o: unknown): o is Record<string, unknown> =>
+  typeof o === "object" && o !== null && !Array.isArray(o);
+
+/** NIP-01's event shape (the package checks id and signature itself, but assumes the types). */
+function isEventShape(e: Record<string, unknown>): boolean {
+  const strings = ["id", "pubkey", "content", "sig"].every((k) => typeof e[k] === "string");
+  const tags =
+    Array.isArray(e.tags) && e.tags.every((t) => Array.isArray(t) && t.every((v) => typeof v === "string"));
+  return strings && tags && Number.isInteger(e.kind) && Number.isInteger(e.created_at);
+}
+
 /**
  * The shape the package expects (its README says to validate first, with @nostr-relay/validator, which we
- * do not use): a known message type and an object where an event or filter goes. Anything else gets a
- * NOTICE, as a deployed instance answers what its validator refuses.
+ * do not use): a known message type, an event of NIP-01's shape, filters that are objects. What fails gets
+ * `OK false "invalid: …"` when it names an event id, else a NOTICE.
  */
-function parse(data: RawData): IncomingMessage | string {
+function parse(data: RawData): IncomingMessage | { notice: string } | { id: string; refusal: string } {
   let message: unknown;
   try {
     message = JSON.parse(data.toString());
   } catch {
-    return "invalid: message is not JSON";
+    return { notice: "invalid: message is not JSON" };
   }
-  if (!Array.isArray(message) || !MESSAGE_TYPES.has(message[0])) return "invalid: unknown message type";
-  const [type, ...rest] = message as [string, ...unknown[]];
-  const objects = type === "REQ" ? rest.slice(1) : type === "CLOSE" ? [] : rest.slice(0, 1);
-  if (type !== "EVENT" && type !== "AUTH" && typeof rest[0] !== "string")
-    return "invalid: subscription id is not a string";
-  if (objects.some((o) => typeof o !== "object" || o === null || Array.isArray(o)))
-    return `invalid: malformed ${type} message`;
-  if ((type === "EVENT" || type === "AUTH") && objects.length === 0)
-    return `invalid: ${type} without an event`;
+  if (!Array.isArray(message) || !MESSAGE_TYPES.has(message[0]))
+    return { notice: "invalid: unknown message type" };
+  const [type, first, ...rest] = message as [string, unknown, ...unknown[]];
+  if (type === "EVENT" || type === "AUTH") {
+    if (!isObject(first)) return { notice: `invalid: ${type} without an event` };
+    if (!isEventShape(first))
+      return typeof first.id === "string"
+        ? { id: first.id, refusal: "invalid: malformed event" }
+        : { notice: "invalid: malformed event" };
+    return message as IncomingMessage;
+  }
+  if (typeof first !== "string") return { notice: "invalid: subscription id is not a string" };
+  if (type === "REQ" && !rest.every(isObject)) return { notice: "invalid: a filter is not an object" };
   return message as IncomingMessage;
 }
 
@@ -105,10 +120,8 @@ export async function startForeignRelay(
     const open = new Set<string>();
     ws.on("message", (data) => {
       const message = parse(data);
-      if (typeof message === "string") {
-        ws.send(JSON.stringify(["NOTICE", message]));
-        return;
-      }
+      if ("notice" in message) return ws.send(JSON.stringify(["NOTICE", message.notice]));
+      if ("refusal" in message) return ws.send(JSON.stringify(["OK", message.id, false, message.refusal]));
       if (message[0] === "REQ") peak = Math.max(peak, open.add(message[1]).size);
       else if (message[0] === "CLOSE") open.delete(message[1]);
       // A failure costs this message, never the relay.
