@@ -55,9 +55,9 @@ function isEventShape(e: Record<string, unknown>): boolean {
 }
 
 /**
- * The shape the package expects (its README says to validate first, with @nostr-relay/validator, which we
- * do not use): a known message type, an event of NIP-01's shape, filters that are objects. What fails gets
- * `OK false "invalid: …"` when it names an event id, else a NOTICE.
+ * The shape the package expects (its `handleMessage` asks for validation first, by @nostr-relay/validator,
+ * which we do not use): a known message type, an event of NIP-01's shape, filters that are objects. What
+ * fails gets `OK false "invalid: …"` when it names an event id, else a NOTICE.
  */
 function parse(data: RawData): IncomingMessage | { notice: string } | { id: string; refusal: string } {
   let message: unknown;
