@@ -4,10 +4,12 @@
  * same batch on an in-process SubcallBackend over the same scripted backend. Markdown on stdout.
  *
  *   tsx lab/bench/fanout.ts [--small 1000] [--large 10000] [--providers 8]
- *     [--slots 8] [--queue 120] [--jobs-per-second 0 (swarm default)] [--processes 1] [--json FILE]
+ *     [--slots 8] [--queue 120] [--jobs-per-second 0 (swarm default)] [--processes 1]
+ *     [--relay pylon|foreign|strict] [--json FILE]
  *
  * --processes 1 (default): each provider node in its own process, as separate machines would be;
- * 0: all in this process.
+ * 0: all in this process. --relay (market/relays.ts): Pylon's relay as deployed (default), the foreign one
+ * (@nostr-relay/core), or Pylon's configured strictly (16 KB, 10 events/s, AUTH, PoW 8).
  */
 import { randomBytes } from "node:crypto";
 import { setMaxListeners } from "node:events";
@@ -19,6 +21,7 @@ import { echoAnswer, MODEL } from "@pylon/testkit/market";
 import Database from "better-sqlite3";
 import { depositFor, question } from "../market/jobs.js";
 import { startMarket } from "../market/market.js";
+import { relayChoice } from "../market/relays.js";
 
 const { values, json } = benchArgs({
   small: 1_000,
@@ -30,7 +33,16 @@ const { values, json } = benchArgs({
   queue: 120,
   "jobs-per-second": 0,
   processes: 1,
+  relay: "pylon",
 });
+const relay = (() => {
+  try {
+    return relayChoice(values.relay);
+  } catch (error) {
+    console.error(error instanceof Error ? error.message : String(error));
+    process.exit(2);
+  }
+})();
 const sizes = [values.small, values.large].filter((n) => n > 0);
 const totalJobs = sizes.reduce((a, b) => a + b, 0);
 
@@ -94,6 +106,7 @@ const market = await startMarket({
   queue: values.queue,
   latencyMs: 0,
   processes: values.processes !== 0,
+  relay,
   fundSats: depositFor(totalJobs, 1) * 2 + 1_000,
 });
 const rows: Row[] = [];
@@ -178,7 +191,7 @@ try {
 
 console.log(
   `\nFan-out, ${values.providers} paid providers${values.processes ? " (own processes)" : ""} × ${values.slots} slots (+${values.queue} queue), instant scripted ` +
-    `backend, Cashu tabs, local relay + mint, ${machine().cpus} CPUs, Node ${process.version}\n`,
+    `backend, Cashu tabs, ${values.relay} relay + local mint, ${machine().cpus} CPUs, Node ${process.version}\n`,
 );
 console.log(
   "| sub-calls | answered | wall s | jobs/s | sub-call latency p50 / p99 ms | job round trip p50 / p99 ms | in-process wall s | swarm / in-process |",
@@ -199,6 +212,7 @@ writeBenchJson(json, {
   slots: values.slots,
   queue: values.queue,
   providerProcesses: values.processes !== 0,
+  relay: values.relay,
   rows,
   warmTabs,
 });

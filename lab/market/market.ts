@@ -10,7 +10,13 @@ import path from "node:path";
 import type { SubcallResult } from "@pylon/rlm";
 import { type CashuTabStrategy, cashuTabStrategy, createSwarm, type Swarm } from "@pylon/swarm";
 import { Cleanup, tempDir } from "@pylon/testkit";
-import { fundedWallet, scriptedNode, startTestMint, startTestRelay } from "@pylon/testkit/market";
+import {
+  fundedWallet,
+  type MarketRelayChoice,
+  scriptedNode,
+  startMarketRelay,
+  startTestMint,
+} from "@pylon/testkit/market";
 import type { PylonWallet } from "@pylon/wallet";
 import { Child, childScript } from "./children.js";
 import { question } from "./jobs.js";
@@ -25,6 +31,8 @@ export interface MarketSpec {
   fundSats: number;
   /** Each node in its own process. Default false. */
   processes?: boolean;
+  /** The relay (relays.ts's relayChoice). Default: Pylon's, signatures checked on worker threads. */
+  relay?: MarketRelayChoice;
 }
 
 export interface SwarmSpec {
@@ -62,7 +70,10 @@ export async function startMarket(spec: MarketSpec): Promise<Market> {
   try {
     const dir = await tempDir(cleanup, "pylon-lab-market-");
     // verifyThreads undefined: the relay's default, signatures checked on worker threads as deployed.
-    const relay = await startTestRelay(cleanup, { verifyThreads: undefined });
+    const relay = await startMarketRelay(
+      cleanup,
+      spec.relay ?? { kind: "pylon", options: { verifyThreads: undefined } },
+    );
     const mint = await startTestMint(cleanup);
     const wallet = await fundedWallet(cleanup, mint.url, spec.fundSats);
     if (spec.processes) {

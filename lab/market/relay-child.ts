@@ -1,12 +1,25 @@
 // The soak's relay in its own process (a file database, a fixed port), so the soak can kill and restart it.
-// Config as JSON in argv[2]: { port, db }. Sends { type: "ready", url } over IPC; exits when the parent goes.
-// It loads the relay alone (not testkit's whole market), so a restart takes a moment, not seconds.
+// Config as JSON in argv[2]: { port, db, kind? } (kind "foreign": testkit's @nostr-relay/core relay instead
+// of Pylon's). Sends { type: "ready", url } over IPC; exits when the parent goes. Pylon's relay loads alone
+// (not testkit's whole market), so a restart takes a moment, not seconds.
 import { startRelay } from "@pylon/relay";
 
-const spec = JSON.parse(process.argv[2] ?? "{}") as { port: number; db: string };
+const spec = JSON.parse(process.argv[2] ?? "{}") as { port: number; db: string; kind?: "pylon" | "foreign" };
 process.on("disconnect", () => process.exit(0));
-// The relay's defaults otherwise: signatures checked on worker threads, as deployed.
-const relay = await startRelay({ port: spec.port, host: "127.0.0.1", db: spec.db });
+
+async function start(): Promise<{ url: string; close(): Promise<void> }> {
+  if (spec.kind === "foreign") {
+    const [{ Cleanup }, { startForeignRelay }] = await Promise.all([
+      import("@pylon/testkit"),
+      import("@pylon/testkit/market"),
+    ]);
+    return startForeignRelay(new Cleanup(), { port: spec.port, db: spec.db });
+  }
+  // The relay's defaults otherwise: signatures checked on worker threads, as deployed.
+  return startRelay({ port: spec.port, host: "127.0.0.1", db: spec.db });
+}
+
+const relay = await start();
 const stop = () => void relay.close().finally(() => process.exit(0));
 process.on("SIGTERM", stop);
 process.on("message", (message: { type?: string }) => {

@@ -16,6 +16,10 @@ export {
   type ScriptedNodeSpec,
   scriptedNode,
 } from "./nodes.js";
+// A relay nobody here wrote (@nostr-relay/core on SQLite), over real WebSockets.
+export { type ForeignRelay, type ForeignRelayOptions, startForeignRelay } from "./foreign-relay.js";
+// Which relay a market runs on.
+export { type MarketRelay, type MarketRelayChoice, startMarketRelay } from "./market-relay.js";
 // The relay and the mint, closed at cleanup.
 export { startTestMint, startTestRelay } from "./servers.js";
 // A buyer's wallet on temp files, funded from the local mint.

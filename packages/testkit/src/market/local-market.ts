@@ -1,9 +1,9 @@
 import type { RunningMint } from "@pylon/mint";
-import type { RunningRelay } from "@pylon/relay";
 import type { PylonWallet } from "@pylon/wallet";
 import type { Cleanup } from "../cleanup.js";
+import { type MarketRelay, type MarketRelayChoice, startMarketRelay } from "./market-relay.js";
 import { type ScriptedNode, type ScriptedNodeSpec, scriptedNode } from "./nodes.js";
-import { startTestMint, startTestRelay } from "./servers.js";
+import { startTestMint } from "./servers.js";
 import { fundedWallet } from "./wallet.js";
 
 export interface LocalMarketSpec {
@@ -15,12 +15,14 @@ export interface LocalMarketSpec {
   fundSats?: number;
   /** The mint's input fee, ppk. Default 0. */
   inputFeePpk?: number;
+  /** The relay everything talks through. Default "pylon" (startTestRelay); "foreign": startForeignRelay. */
+  relay?: MarketRelayChoice;
   /** Applied to every node (relays and mint are filled in). */
   node?: Omit<ScriptedNodeSpec, "relays" | "mintUrl">;
 }
 
 export interface LocalMarket {
-  relay: RunningRelay;
+  relay: MarketRelay;
   mint?: RunningMint;
   /** The funded buyer wallet (paid markets). */
   wallet?: PylonWallet;
@@ -29,7 +31,7 @@ export interface LocalMarket {
 
 /** Relay + (paid: mint + funded buyer wallet) + N scripted provider nodes, all stopped at cleanup. */
 export async function startLocalMarket(cleanup: Cleanup, spec: LocalMarketSpec = {}): Promise<LocalMarket> {
-  const relay = await startTestRelay(cleanup);
+  const relay = await startMarketRelay(cleanup, spec.relay);
   const mint = spec.paid ? await startTestMint(cleanup, spec.inputFeePpk ?? 0) : undefined;
   const wallet = mint ? await fundedWallet(cleanup, mint.url, spec.fundSats ?? 1_000) : undefined;
   const nodes: ScriptedNode[] = [];

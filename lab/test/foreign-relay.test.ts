@@ -1,0 +1,160 @@
+/**
+ * The market on a relay nobody here wrote (@nostr-relay/core on SQLite, testkit's startForeignRelay): a free
+ * batch through the swarm, and a paid run of 240 sub-calls over 4 providers through Cashu tabs whose books
+ * balance to the sat. Real relay over WebSockets, real mint over HTTP, real provider nodes on scripted backends.
+ */
+import path from "node:path";
+import { cashuTabStrategy, createSwarm } from "@pylon/swarm";
+import { Cleanup, sleep, tempDir, waitFor } from "@pylon/testkit";
+import { type ForeignRelay, startLocalMarket } from "@pylon/testkit/market";
+import { afterEach, describe, expect, it } from "vitest";
+import { question } from "../market/jobs.js";
+
+const cleanup = new Cleanup();
+afterEach(() => cleanup.run(), 30_000);
+
+const answerTo = (label: string, i: number) => `answer to: ${label} question ${i}`;
+
+describe("the market on a foreign relay (@nostr-relay/core + SQLite)", () => {
+  it("answers a free batch of 120 sub-calls over 3 providers, each with its own answer", async () => {
+    const market = await startLocalMarket(cleanup, {
+      relay: "foreign",
+      providers: 3,
+      node: { latencyMs: 5 },
+    });
+    const swarm = cleanup.use(await createSwarm({ relays: [market.relay.url], hedge: false }), (s) =>
+      s.close(),
+    );
+    await swarm.directory.waitFor(3);
+    const results = await swarm.complete(
+      Array.from({ length: 120 }, (_, i) => question("free", i)),
+      new AbortController().signal,
+    );
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+    expect(results.map((r) => (r.ok ? r.text : r.error))).toEqual(results.map((_, i) => answerTo("free", i)));
+    expect(new Set(results.map((r) => r.provider)).size).toBe(3);
+    // Every job reached its own provider only: no node ran a job addressed to another (the relay's live
+    // fan-out ignores #p; the nodes' clients filter).
+    const calls = market.nodes.reduce((sum, n) => sum + n.calls(), 0);
+    expect(calls).toBeLessThanOrEqual(swarm.counters.jobsSent);
+  }, 60_000);
+
+  it("pays 240 sub-calls over 4 providers through tabs; charged = earned, and the sats balance to the sat", async () => {
+    const FUNDED = 2_000;
+    const market = await startLocalMarket(cleanup, {
+      relay: "foreign",
+      providers: 4,
+      paid: true,
+      fundSats: FUNDED,
+      inputFeePpk: 100,
+    });
+    const { mint, wallet: buyer, nodes } = market;
+    if (!mint || !buyer) throw new Error("a paid market has a mint and a buyer wallet");
+    const dir = await tempDir(cleanup);
+    const strategy = cashuTabStrategy({
+      wallet: buyer,
+      mintUrl: mint.url,
+      depositSats: 10,
+      lockSeconds: 3_600,
+      maxSpendSats: 500,
+    });
+    const swarm = await createSwarm({
+      relays: [market.relay.url],
+      payment: strategy,
+      store: path.join(dir, "run.db"),
+      hedge: false,
+      jobsPerSecond: 200,
+      ackTimeoutMs: 10_000,
+    });
+    let closed = false;
+    cleanup.add(() => (closed ? undefined : swarm.close()));
+    await swarm.directory.waitFor(4);
+
+    const results = await swarm.complete(
+      Array.from({ length: 240 }, (_, i) => question("paid", i)),
+      new AbortController().signal,
+    );
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+    expect(results.map((r) => (r.ok ? r.text : r.error))).toEqual(results.map((_, i) => answerTo("paid", i)));
+    expect(new Set(results.map((r) => r.provider)).size).toBe(4);
+    await swarm.close();
+    closed = true;
+    // Under the package's 20 per connection, past which it silently drops the oldest subscription.
+    expect((market.relay as ForeignRelay).peakSubscriptions()).toBeLessThanOrEqual(20);
+
+    // Every tab closed, and each provider's books agree with the buyer's record, to the msat.
+    const tabs = strategy.tabs();
+    expect(tabs.every((t) => t.state === "closed")).toBe(true);
+    let earnedSats = 0;
+    let chargedMsats = 0;
+    for (const { node } of nodes) {
+      expect(node.status().jobs.paymentRequired).toBe(0);
+      await node.payments!.redeemNow();
+      const earnings = node.status().earnings!;
+      const totals = node.payments!.tabTotals();
+      expect(totals.reservedMsats).toBe(0);
+      expect(earnings.heldSats).toBe(0);
+      expect(earnings.lostSats).toBe(0);
+      expect(totals.depositedMsats).toBe(
+        totals.balanceMsats + totals.reservedMsats + totals.chargedMsats + totals.refundedMsats,
+      );
+      const mine = tabs.find((t) => t.provider === node.pubkey)!;
+      expect(mine.depositedMsats).toBe(totals.depositedMsats);
+      expect(mine.chargedMsats).toBe(totals.chargedMsats);
+      expect(mine.refundedMsats).toBe(totals.refundedMsats);
+      expect(earnings.creditedSats * 1000).toBe(totals.depositedMsats);
+      earnedSats += earnings.walletSats;
+      chargedMsats += totals.chargedMsats;
+    }
+    // What the providers kept of the deposits (locked − refunded) = what the tabs charged + the sub-sat
+    // remainder a close cannot refund, to the msat; their ecash is that less their own swaps' mint fees.
+    const remainderMsats = tabs.reduce((sum, t) => sum + (t.balanceMsats ?? 0), 0);
+    for (const t of tabs) expect(t.balanceMsats ?? 0).toBeLessThan(1000);
+    expect(chargedMsats).toBeGreaterThan(0);
+    expect(strategy.lockedSats * 1000).toBe(tabs.reduce((sum, t) => sum + t.depositedMsats, 0));
+    expect((strategy.lockedSats - strategy.refundedSats) * 1000).toBe(chargedMsats + remainderMsats);
+    expect(earnedSats).toBeLessThanOrEqual(strategy.lockedSats - strategy.refundedSats);
+    expect(strategy.lockedSats).toBeLessThanOrEqual(500);
+
+    // The buyer's outflow (funded − held) = providers' ecash + mint fees + still reclaimable, to the sat.
+    await buyer.checkPending();
+    const stats = mint.stats();
+    const balance = buyer.balance().total;
+    const spent = FUNDED - balance.unspent - balance.reserved;
+    const fees = stats.inputFees + stats.lightningFees;
+    expect(stats.minted).toBe(FUNDED);
+    expect(spent).toBe(earnedSats + fees + balance.pending);
+    // TODO(issue 14, point 6): when `pylon run`'s receipt reports spent = the wallet's outflow, run it on this
+    // relay (apps/cli/test/run-market.ts with a relay choice) and assert receipt.spent === funded − held.
+    console.log(
+      `foreign relay, 240 paid sub-calls: locked ${strategy.lockedSats} sats, refunded ${strategy.refundedSats}, ` +
+        `charged ${chargedMsats} msats, spent ${spent} = providers ${earnedSats} + fees ${fees} + ` +
+        `reclaimable ${balance.pending}; ${swarm.counters.jobsSent} jobs sent, ` +
+        `${swarm.counters.redispatches} re-dispatched`,
+    );
+  }, 120_000);
+
+  // Deviation with a cost: the package neither stores nor forwards kind-5 deletions, so a buyer's
+  // cancellation (hedge losers, an aborted run) never reaches the node, which runs the job to the end.
+  it.each(["pylon", "foreign"] as const)(
+    "a job the buyer cancels mid-run, on the %s relay: cancelled at the node (pylon) or run to the end (foreign)",
+    async (relay) => {
+      const SLOW_MS = 1_500;
+      const market = await startLocalMarket(cleanup, { relay, providers: 1, node: { latencyMs: SLOW_MS } });
+      const { node } = market.nodes[0]!;
+      const swarm = cleanup.use(await createSwarm({ relays: [market.relay.url], hedge: false }), (s) =>
+        s.close(),
+      );
+      await swarm.directory.waitFor(1);
+      const abort = new AbortController();
+      const running = swarm.complete([question("cancel", 0)], abort.signal);
+      await waitFor(() => node.status().activeJobs > 0, "the node to start the job", 10_000);
+      abort.abort();
+      await running.catch(() => undefined);
+      await sleep(SLOW_MS + 500);
+      expect(node.status().jobs.cancelled).toBe(relay === "pylon" ? 1 : 0);
+      expect(node.status().jobs.served).toBe(relay === "pylon" ? 0 : 1);
+    },
+    30_000,
+  );
+});
