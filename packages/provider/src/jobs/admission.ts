@@ -6,6 +6,7 @@
  * (the sum of its items' quotes) is paid before any item runs.
  */
 import {
+  amountTag,
   type ConversationKeyCache,
   cancelsJob,
   cashuRequestTag,
@@ -236,11 +237,16 @@ export class Admission {
       } else if (decision.feedback === "payment-required") {
         store.update(job.id, { state: "unpaid", detail: decision.detail ?? "payment required" });
         stats.count("paymentRequired");
+        const tags = decision.paymentRequest ? [cashuRequestTag(decision.paymentRequest)] : [];
+        // NIP-90's `["amount", msats, bolt11]`: the invoice rides in the amount tag itself.
+        if (decision.bolt11)
+          tags.unshift(amountTag({ msats: decision.amountMsats, bolt11: decision.bolt11 }));
         void replies.feedback(target, "payment-required", {
-          amountMsats: decision.amountMsats,
+          ...(decision.bolt11 ? {} : { amountMsats: decision.amountMsats }),
           ...(decision.detail ? { extra: decision.detail } : {}),
-          ...(decision.paymentRequest ? { tags: [cashuRequestTag(decision.paymentRequest)] } : {}),
+          ...(tags.length > 0 ? { tags } : {}),
         });
+        if (decision.paid) void this.#whenInvoicePaid(job, quote, target, decision.paid);
       } else {
         worker.fail(job.id, target, decision.reason);
       }
@@ -255,6 +261,51 @@ export class Admission {
       return;
     }
     worker.accept({ job, quote, target, attempts: 0, abort: new AbortController() });
+  }
+
+  /**
+   * A job quoted with a Lightning invoice: runs once the invoice is paid and its ecash is in the wallet
+   * (`paid` true), never before; an invoice that expired unpaid drops the job with no work done. A paid job
+   * takes a place even past the queue bound: it must not be refused after the money arrived.
+   */
+  async #whenInvoicePaid(
+    job: JobRequest,
+    quote: PriceQuote,
+    target: ReplyTarget,
+    paid: Promise<boolean>,
+  ): Promise<void> {
+    const { store, worker, log } = this.#o;
+    const id = shortId(job.id);
+    try {
+      if (!(await paid)) {
+        store.update(job.id, {
+          state: "unpaid",
+          detail: "Lightning invoice not paid (in time, or before the node stopped)",
+          endedAt: Date.now(),
+        });
+        return; // the invoice watcher logged why
+      }
+      if (store.get(job.id)?.state === "cancelled" || this.#earlyCancels.get(job.id) === job.buyer) {
+        log.warn(`job ${id}: paid by Lightning after its buyer cancelled it; kept in the wallet, not run`);
+        return;
+      }
+      // On disk as paid first: a restart from here resumes the job (the policy's isPaid sees the minted invoice).
+      store.update(job.id, { state: "received", detail: "paid by Lightning" });
+      if (this.#closed) {
+        log.info(`job ${id}: paid by Lightning while stopping; it runs after the restart`);
+        return;
+      }
+      const places = job.batch?.length ?? 1;
+      worker.accept(
+        { job, quote, target, attempts: 0, abort: new AbortController() },
+        false,
+        !worker.hasRoom(this.#reserved, places),
+      );
+    } catch (error) {
+      log.error(
+        `job ${id}: after its Lightning payment: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
   }
 
   #parse(event: NostrEvent, now: number, mode: { forResume?: boolean } = {}): ParsedJobRequest {

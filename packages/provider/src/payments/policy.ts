@@ -14,7 +14,13 @@ export type PaymentDecision =
       feedback: "payment-required";
       amountMsats: number;
       detail?: string;
+      /** A Lightning invoice for `amountMsats`, sent as `["amount", msats, bolt11]` (standard NIP-90 clients). */
       bolt11?: string;
+      /**
+       * With `bolt11`: resolves true once the invoice is paid and its ecash is in the node's wallet (the job
+       * then runs), false when it expired unpaid (the job is dropped, no work done).
+       */
+      paid?: Promise<boolean>;
       /** A NUT-18 Cashu payment request (`creqA…`), sent as a `["creq", …]` tag. */
       paymentRequest?: string;
     }

@@ -1,0 +1,176 @@
+/**
+ * Lightning for standard NIP-90 clients: a job that comes with no Cashu payment is quoted with a BOLT-11
+ * invoice that is a NUT-04 mint quote at the node's mint, sent as `["amount", msats, bolt11]`. Any Lightning
+ * wallet can pay it; the mint then owes the node that much ecash. The invoice is recorded in the provider
+ * wallet before it is offered (a payment made while the node is down is minted by the wallet's recovery on
+ * the next start), and watched by polling the mint, one loop for all open invoices. Once paid, the ecash is
+ * minted and its proofs stored BEFORE `paid` resolves true, so the job never runs before the money is in
+ * hand. An invoice still unpaid after `waitSec` (or the mint's own expiry) resolves false: the job is dropped.
+ */
+import { type PylonWallet, WalletError } from "@pylon/wallet";
+import { type Logger, shortId } from "../log.js";
+
+export interface LightningInvoicesOptions {
+  wallet: PylonWallet;
+  /** The mint whose quotes are offered (one of the node's allowed mints). */
+  mintUrl: string;
+  /** How long a job waits for its invoice to be paid, seconds (the mint's expiry may end it sooner). */
+  waitSec: number;
+  /** Most invoices open at once; past it, jobs get only the Cashu payment request. */
+  maxOpen: number;
+  /** How often the mint is asked about the open invoices, ms (default 1000). */
+  pollMs?: number;
+  log: Logger;
+}
+
+export interface InvoiceOffer {
+  bolt11: string;
+  /** The invoice's amount: the job's price rounded up to whole sats. */
+  amountMsats: number;
+  /** true once paid and minted into the node's wallet; false when it expired or the node stopped. */
+  paid: Promise<boolean>;
+}
+
+interface OpenInvoice {
+  jobId: string;
+  opId: string;
+  /** Unix ms after which the job is no longer waited for. */
+  until: number;
+  resolve: (paid: boolean) => void;
+  /** The last mint error logged for it, so one outage is logged once, not every poll. */
+  lastError?: string;
+}
+
+/** The wallet operation of a job's invoice: derived from the job id, so it can be found after a restart. */
+export const invoiceOpId = (jobId: string): string => `invoice-${jobId}`;
+
+export class LightningInvoices {
+  readonly #o: LightningInvoicesOptions;
+  readonly #open = new Map<string, OpenInvoice>();
+  #timer: NodeJS.Timeout | undefined;
+  #polling = false;
+  #closed = false;
+  /** Logged once per outage: creating a quote failed. */
+  #offerError: string | undefined;
+
+  constructor(options: LightningInvoicesOptions) {
+    this.#o = options;
+  }
+
+  /** Invoices offered and being watched now. */
+  get open(): number {
+    return this.#open.size;
+  }
+
+  /**
+   * An invoice for `amountSats` to pay for job `jobId`, or undefined when none can be offered now (too many
+   * open, the node stopping, the mint refused or unreachable: logged), in which case the buyer gets only the
+   * Cashu payment request.
+   */
+  async offer(jobId: string, amountSats: number): Promise<InvoiceOffer | undefined> {
+    const { wallet, mintUrl, waitSec, maxOpen, log } = this.#o;
+    if (this.#closed || this.#open.size >= maxOpen || this.#open.has(jobId)) return undefined;
+    const opId = invoiceOpId(jobId);
+    if (wallet.operation(opId)) return undefined; // offered before (a job is quoted once)
+    let invoice: Awaited<ReturnType<PylonWallet["requestInvoice"]>>;
+    try {
+      invoice = await wallet.requestInvoice(amountSats, {
+        mint: mintUrl,
+        description: `pylon job ${jobId}`,
+        id: opId,
+      });
+      this.#offerError = undefined;
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (error instanceof WalletError && error.code === "self-paying-mint") {
+        // For good: such a mint would pay for every job itself.
+        log.warn(`Lightning invoices off: ${message}`);
+        this.#closed = true;
+        return undefined;
+      }
+      if (message !== this.#offerError)
+        log.warn(`cannot offer Lightning invoices from ${mintUrl} (Cashu only until it works): ${message}`);
+      this.#offerError = message;
+      return undefined;
+    }
+    const mintExpiry = invoice.expiresAt === undefined ? Number.POSITIVE_INFINITY : invoice.expiresAt * 1000;
+    let resolve!: (paid: boolean) => void;
+    const paid = new Promise<boolean>((r) => {
+      resolve = r;
+    });
+    this.#open.set(jobId, { jobId, opId, until: Math.min(Date.now() + waitSec * 1000, mintExpiry), resolve });
+    this.#schedule();
+    return { bolt11: invoice.invoice, amountMsats: amountSats * 1000, paid };
+  }
+
+  /** Whether job `jobId`'s invoice was paid and minted (on disk: true after a restart too). */
+  isPaid(jobId: string): boolean {
+    return this.#o.wallet.operation(invoiceOpId(jobId))?.state === "completed";
+  }
+
+  /**
+   * Stops watching: open invoices resolve false (their jobs are not run by this process). A payment made
+   * later is still minted by the wallet's recovery on the next start.
+   */
+  close(): void {
+    this.#closed = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    for (const entry of this.#open.values()) entry.resolve(false);
+    this.#open.clear();
+  }
+
+  #schedule(): void {
+    if (this.#closed || this.#timer || this.#open.size === 0) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      void this.#poll().finally(() => this.#schedule());
+    }, this.#o.pollMs ?? 1000);
+    this.#timer.unref();
+  }
+
+  async #poll(): Promise<void> {
+    if (this.#polling) return;
+    this.#polling = true;
+    try {
+      for (const entry of [...this.#open.values()]) {
+        if (this.#closed) return;
+        await this.#check(entry);
+      }
+    } finally {
+      this.#polling = false;
+    }
+  }
+
+  async #check(entry: OpenInvoice): Promise<void> {
+    const { wallet, log } = this.#o;
+    const job = shortId(entry.jobId);
+    try {
+      const state = await wallet.collectInvoice(entry.opId);
+      entry.lastError = undefined;
+      if (state.state === "paid") {
+        log.info(`job ${job}: Lightning invoice paid; ${state.op.amount} sats minted into the wallet`);
+        return this.#end(entry, true);
+      }
+      if (state.state === "expired") {
+        log.info(`job ${job}: Lightning invoice not paid (${state.reason}); job dropped, no work done`);
+        return this.#end(entry, false);
+      }
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (message !== entry.lastError) log.warn(`job ${job}: cannot check its Lightning invoice: ${message}`);
+      entry.lastError = message;
+    }
+    if (Date.now() >= entry.until) {
+      log.info(
+        `job ${job}: Lightning invoice not paid within ${this.#o.waitSec} s; job dropped, no work done (a later payment is kept in the wallet)`,
+      );
+      this.#end(entry, false);
+    }
+  }
+
+  #end(entry: OpenInvoice, paid: boolean): void {
+    this.#open.delete(entry.jobId);
+    entry.resolve(paid);
+  }
+}
