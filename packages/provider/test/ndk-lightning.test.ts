@@ -10,6 +10,7 @@ import NDK, {
   NDKDVMJobResult,
   NDKDVMRequest,
   type NDKEvent,
+  NDKKind,
   NDKPrivateKeySigner,
 } from "@nostr-dev-kit/ndk";
 import { createScriptedBackend } from "@pylon/inference/scripted";
@@ -88,14 +89,15 @@ async function ndkBuyer(): Promise<NDK> {
 /** An NDK-built job for `provider`, published after a subscription to its replies is open. */
 async function submit(ndk: NDK, provider: string) {
   const request = new NDKDVMRequest(ndk);
-  request.kind = 5050;
+  request.kind = NDKKind.DVMReqTextGeneration;
   request.addInput("hello world", "text");
   request.addParam("max_tokens", "100");
   request.dvm = ndk.getUser({ pubkey: provider });
   await request.sign();
   const replies: NDKEvent[] = [];
   const sub = ndk.subscribe(
-    { kinds: [7000, 6050], "#e": [request.id] },
+    // NDK's kind enum names no text-generation result (6050): a plain number, as NDK filters allow.
+    { kinds: [NDKKind.DVMJobFeedback, 6050 as NDKKind], "#e": [request.id] },
     { closeOnEose: false, onEvent: (event) => replies.push(event) },
   );
   cleanup.add(() => sub.stop());
