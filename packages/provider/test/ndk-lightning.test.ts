@@ -42,7 +42,7 @@ afterAll(() => files.run());
 /** "hello world" with max_tokens 100 quotes 2,030 msats at PRICES: 3 whole sats by Lightning. */
 const PRICE_SATS = 3;
 
-async function paidNode(lightningWaitSec = 60) {
+async function paidNode(lightningWaitSec = 60, dataDir?: string) {
   const lines: string[] = [];
   const log: Logger = {
     info: (m) => lines.push(m),
@@ -63,7 +63,7 @@ async function paidNode(lightningWaitSec = 60) {
       prices: { ...PRICES },
       allowedMints: [mint.url],
       payments: { lightningWaitSec },
-      dataDir: await tempDir(cleanup, "pylon-node-"),
+      dataDir: dataDir ?? (await tempDir(cleanup, "pylon-node-")),
     },
     { backend: counted.backend, log, allowPrivateRequestRelays: true },
   );
@@ -172,5 +172,22 @@ describe("Lightning through the mint, for a standard client (NDK)", () => {
     expect(calls()).toBe(0);
     expect(job.result()).toBeUndefined();
     expect(node.status().earnings?.walletSats).toBe(0);
+  });
+
+  it("runs a job whose invoice was paid while the node was down, after its restart (nothing lost)", async () => {
+    const dataDir = await tempDir(cleanup, "pylon-node-");
+    const first = await paidNode(60, dataDir);
+    const ndk = await ndkBuyer();
+    const job = await submit(ndk, first.node.pubkey);
+    const [, , bolt11] = (await job.feedback("payment-required")).getMatchingTags("amount")[0] ?? [];
+    await first.node.stop();
+
+    // Paid while no node watches: the quote is PAID at the mint, nothing minted yet.
+    expect(mint.payInvoice(bolt11 ?? "")).toBe(true);
+    const second = await paidNode(60, dataDir);
+    const resultEvent = await waitFor(job.result, "the 6050 result after the restart", 15_000);
+    expect(resultEvent.content).toBe("paid by lightning");
+    expect(first.calls() + second.calls()).toBe(1);
+    expect(second.node.status().earnings?.walletSats).toBe(PRICE_SATS);
   });
 });

@@ -155,6 +155,35 @@ export class Admission {
     }
   }
 
+  /**
+   * Jobs a previous run quoted with a Lightning invoice (`unpaid`): each whose invoice is still open is
+   * watched again, and one paid meanwhile (minted by the wallet's recovery at start) runs now, unless the
+   * request expired (its buyer is told; the payment is kept). Jobs without an invoice stay as they are.
+   */
+  resumeInvoices(stored: readonly StoredJob[]): void {
+    const { worker, log, policy } = this.#o;
+    for (const job of stored) {
+      const paid = policy.invoicePaid?.(job.id);
+      if (!paid) continue;
+      const parsed = this.#parse(job.request, job.request.created_at, { forResume: true });
+      if (!parsed.ok) {
+        log.warn(`job ${shortId(job.id)}: quoted by Lightning, but cannot be read again: ${parsed.reason}`);
+        continue;
+      }
+      const target = targetFor(parsed.job);
+      const quote = quoteJob(parsed.job, this.#o.price, this.#o.maxTokensCap);
+      void paid.then((ok) => {
+        if (!ok) return this.#whenInvoicePaid(parsed.job, quote, target, paid);
+        const late = isExpired(parsed.job.event, Math.floor(Date.now() / 1000))
+          ? "the request expired before its Lightning payment arrived"
+          : undefined;
+        if (!late) return this.#whenInvoicePaid(parsed.job, quote, target, paid);
+        log.warn(`job ${shortId(job.id)}: paid by Lightning but not run (${late}); the payment is kept`);
+        worker.fail(job.id, target, late);
+      });
+    }
+  }
+
   async #admit(event: NostrEvent): Promise<void> {
     const { store, worker, replies, stats, policy, log } = this.#o;
     if (this.#closed || store.hasSeen(event.id)) return; // a job id seen before is never handled twice

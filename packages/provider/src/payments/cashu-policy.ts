@@ -95,6 +95,10 @@ export class CashuPolicy implements PaymentPolicy {
     );
   }
 
+  invoicePaid(jobId: string): Promise<boolean> | undefined {
+    return this.#o.invoices?.watch(jobId);
+  }
+
   settle(jobId: string, costMsats: number): void {
     this.#o.tabs?.settle(jobId, costMsats);
   }

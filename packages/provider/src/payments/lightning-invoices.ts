@@ -37,6 +37,7 @@ interface OpenInvoice {
   /** Unix ms after which the job is no longer waited for. */
   until: number;
   resolve: (paid: boolean) => void;
+  paid: Promise<boolean>;
   /** The last mint error logged for it, so one outage is logged once, not every poll. */
   lastError?: string;
 }
@@ -94,13 +95,33 @@ export class LightningInvoices {
       return undefined;
     }
     const mintExpiry = invoice.expiresAt === undefined ? Number.POSITIVE_INFINITY : invoice.expiresAt * 1000;
+    const paid = this.#track(jobId, opId, Math.min(Date.now() + waitSec * 1000, mintExpiry));
+    return { bolt11: invoice.invoice, amountMsats: amountSats * 1000, paid };
+  }
+
+  #track(jobId: string, opId: string, until: number): Promise<boolean> {
     let resolve!: (paid: boolean) => void;
     const paid = new Promise<boolean>((r) => {
       resolve = r;
     });
-    this.#open.set(jobId, { jobId, opId, until: Math.min(Date.now() + waitSec * 1000, mintExpiry), resolve });
+    this.#open.set(jobId, { jobId, opId, until, resolve, paid });
     this.#schedule();
-    return { bolt11: invoice.invoice, amountMsats: amountSats * 1000, paid };
+    return paid;
+  }
+
+  /**
+   * After a restart: the invoice of job `jobId` (offered by an earlier run), watched again for `waitSec`.
+   * Resolves true at once when the wallet's recovery already minted it; undefined when the job had none or it
+   * was closed as expired.
+   */
+  watch(jobId: string): Promise<boolean> | undefined {
+    const op = this.#o.wallet.operation(invoiceOpId(jobId));
+    if (op?.kind !== "fund" || op.state === "failed") return undefined;
+    if (op.state === "completed") return Promise.resolve(true);
+    if (this.#closed) return undefined;
+    const existing = this.#open.get(jobId);
+    if (existing) return existing.paid;
+    return this.#track(jobId, op.id, Date.now() + this.#o.waitSec * 1000);
   }
 
   /** Whether job `jobId`'s invoice was paid and minted (on disk: true after a restart too). */

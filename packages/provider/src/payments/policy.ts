@@ -45,6 +45,12 @@ export interface PaymentPolicy {
    */
   isPaid?(jobId: string): boolean;
   /**
+   * For a job quoted with a Lightning invoice before a restart: resolves true once that invoice is paid and
+   * minted (at once when the wallet's recovery minted it), false when it expires; undefined when the job
+   * had no invoice.
+   */
+  invoicePaid?(jobId: string): Promise<boolean> | undefined;
+  /**
    * Called when an accepted job ends, before its buyer is told: `costMsats` is the price of what it
    * actually used (0 when it failed or never ran). Tabs charge this and free the rest of the reserve.
    */
