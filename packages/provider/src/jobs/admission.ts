@@ -163,6 +163,7 @@ export class Admission {
   resumeInvoices(stored: readonly StoredJob[]): void {
     const { worker, log, policy } = this.#o;
     for (const job of stored) {
+      if (job.endedAt !== undefined) continue; // its invoice lapsed: dropped for good
       const paid = policy.invoicePaid?.(job.id);
       if (!paid) continue;
       const parsed = this.#parse(job.request, job.request.created_at, { forResume: true });
@@ -307,9 +308,12 @@ export class Admission {
     const id = shortId(job.id);
     try {
       if (!(await paid)) {
+        // Stopping: left `unpaid` and open, to be watched again after the restart (resumeInvoices).
+        if (this.#closed) return;
+        // Dropped for good (endedAt): a payment arriving later is kept, the job not run.
         store.update(job.id, {
           state: "unpaid",
-          detail: "Lightning invoice not paid (in time, or before the node stopped)",
+          detail: "Lightning invoice not paid in time",
           endedAt: Date.now(),
         });
         return; // the invoice watcher logged why

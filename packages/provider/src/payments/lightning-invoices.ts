@@ -18,7 +18,10 @@ export interface LightningInvoicesOptions {
   waitSec: number;
   /** Most invoices open at once; past it, jobs get only the Cashu payment request. */
   maxOpen: number;
-  /** How often the mint is asked about the open invoices, ms (default 1000). */
+  /**
+   * How often the mint is asked about an invoice, ms (default 1000), for its first 30 s; then five times less
+   * often, so invoices left unpaid cost the mint little.
+   */
   pollMs?: number;
   log: Logger;
 }
@@ -36,6 +39,9 @@ interface OpenInvoice {
   opId: string;
   /** Unix ms after which the job is no longer waited for. */
   until: number;
+  /** Unix ms when it was offered, and when the mint is next asked about it. */
+  since: number;
+  nextAt: number;
   resolve: (paid: boolean) => void;
   paid: Promise<boolean>;
   /** The last mint error logged for it, so one outage is logged once, not every poll. */
@@ -85,7 +91,7 @@ export class LightningInvoices {
       const message = error instanceof Error ? error.message : String(error);
       if (error instanceof WalletError && error.code === "self-paying-mint") {
         // For good: such a mint would pay for every job itself.
-        log.warn(`Lightning invoices off: ${message}`);
+        log.info(`Lightning invoices off: ${message}`);
         this.#closed = true;
         return undefined;
       }
@@ -104,7 +110,8 @@ export class LightningInvoices {
     const paid = new Promise<boolean>((r) => {
       resolve = r;
     });
-    this.#open.set(jobId, { jobId, opId, until, resolve, paid });
+    const now = Date.now();
+    this.#open.set(jobId, { jobId, opId, until, since: now, nextAt: now, resolve, paid });
     this.#schedule();
     return paid;
   }
@@ -156,7 +163,7 @@ export class LightningInvoices {
     try {
       for (const entry of [...this.#open.values()]) {
         if (this.#closed) return;
-        await this.#check(entry);
+        if (Date.now() >= entry.nextAt || Date.now() >= entry.until) await this.#check(entry);
       }
     } finally {
       this.#polling = false;
@@ -182,6 +189,8 @@ export class LightningInvoices {
       if (message !== entry.lastError) log.warn(`job ${job}: cannot check its Lightning invoice: ${message}`);
       entry.lastError = message;
     }
+    const poll = this.#o.pollMs ?? 1000;
+    entry.nextAt = Date.now() + (Date.now() - entry.since < 30_000 ? poll : 5 * poll);
     if (Date.now() >= entry.until) {
       log.info(
         `job ${job}: Lightning invoice not paid within ${this.#o.waitSec} s; job dropped, no work done (a later payment is kept in the wallet)`,
