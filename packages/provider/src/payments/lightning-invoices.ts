@@ -48,6 +48,9 @@ interface OpenInvoice {
   lastError?: string;
 }
 
+/** How long offers pause after the mint failed to make a quote. */
+const OFFER_RETRY_MS = 30_000;
+
 /** The wallet operation of a job's invoice: derived from the job id, so it can be found after a restart. */
 export const invoiceOpId = (jobId: string): string => `invoice-${jobId}`;
 
@@ -59,6 +62,8 @@ export class LightningInvoices {
   #closed = false;
   /** Logged once per outage: creating a quote failed. */
   #offerError: string | undefined;
+  /** After a failed offer, none is tried before this (unix ms): a mint that is down must not slow every answer. */
+  #retryAt = 0;
 
   constructor(options: LightningInvoicesOptions) {
     this.#o = options;
@@ -76,7 +81,8 @@ export class LightningInvoices {
    */
   async offer(jobId: string, amountSats: number): Promise<InvoiceOffer | undefined> {
     const { wallet, mintUrl, waitSec, maxOpen, log } = this.#o;
-    if (this.#closed || this.#open.size >= maxOpen || this.#open.has(jobId)) return undefined;
+    if (this.#closed || this.#open.size >= maxOpen || this.#open.has(jobId) || Date.now() < this.#retryAt)
+      return undefined;
     const opId = invoiceOpId(jobId);
     if (wallet.operation(opId)) return undefined; // offered before (a job is quoted once)
     let invoice: Awaited<ReturnType<PylonWallet["requestInvoice"]>>;
@@ -95,6 +101,7 @@ export class LightningInvoices {
         this.#closed = true;
         return undefined;
       }
+      this.#retryAt = Date.now() + OFFER_RETRY_MS;
       if (message !== this.#offerError)
         log.warn(`cannot offer Lightning invoices from ${mintUrl} (Cashu only until it works): ${message}`);
       this.#offerError = message;
