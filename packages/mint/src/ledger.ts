@@ -139,6 +139,16 @@ export class Ledger {
     return this.store.payMintQuote(id);
   }
 
+  /**
+   * Fake Lightning pays `invoice` as a payer's wallet would: the UNPAID, unexpired mint quote it belongs to
+   * becomes PAID. False when this mint did not issue it, or it is paid, issued or expired.
+   */
+  payInvoice(invoice: string): boolean {
+    const quote = this.store.mintQuoteByRequest(invoice.trim().toLowerCase());
+    if (quote?.state !== "UNPAID" || quote.expiry <= now()) return false;
+    return this.store.payMintQuote(quote.id);
+  }
+
   mint(req: MintRequest): { signatures: BlindSignatureJson[] } {
     const quote = this.store.mintQuote(req.quote);
     if (!quote) refuse(ErrorCode.BAD_REQUEST, `mint quote ${req.quote} not found`);

@@ -24,6 +24,11 @@ export interface RunningMint {
   stats(unit?: string): MintStats;
   /** Marks an UNPAID mint quote paid (fake Lightning settling); only useful with `autoPay: false`. */
   payMintQuote(quoteId: string): boolean;
+  /**
+   * Pays one of this mint's invoices the way a Lightning wallet would on the fake network (tests of payers
+   * that hold only the invoice): its UNPAID, unexpired mint quote becomes PAID. False otherwise.
+   */
+  payInvoice(invoice: string): boolean;
   /** Stops listening, drops open connections and closes the database. Idempotent. */
   close(): Promise<void>;
 }
@@ -100,6 +105,7 @@ export async function startMint(opts: MintOptions = {}): Promise<RunningMint> {
       keysetIds: keysets.active().map((k) => k.id),
       stats: (unit = units[0] as string) => final?.get(unit) ?? store.stats(unit),
       payMintQuote: (quoteId) => ledger.payMintQuote(quoteId),
+      payInvoice: (invoice) => ledger.payInvoice(invoice),
       close() {
         closing ??= new Promise<void>((resolve) => {
           server.close(() => {

@@ -61,6 +61,9 @@ export class Store {
         "SELECT id, unit, amount, request, state, expiry FROM mint_quotes WHERE id = ?",
       ),
       payMintQuote: db.prepare("UPDATE mint_quotes SET state = 'PAID' WHERE id = ? AND state = 'UNPAID'"),
+      mintQuoteByRequest: db.prepare(
+        "SELECT id, unit, amount, request, state, expiry FROM mint_quotes WHERE request = ? LIMIT 1",
+      ),
       issueMintQuote: db.prepare(
         "UPDATE mint_quotes SET state = 'ISSUED', issued_at = ? WHERE id = ? AND state = 'PAID'",
       ),
@@ -119,6 +122,11 @@ export class Store {
 
   mintQuote(id: string): MintQuoteRow | undefined {
     return this.s.getMintQuote.get(id) as MintQuoteRow | undefined;
+  }
+
+  /** The mint quote whose invoice is `request`, if this mint issued it. */
+  mintQuoteByRequest(request: string): MintQuoteRow | undefined {
+    return this.s.mintQuoteByRequest.get(request) as MintQuoteRow | undefined;
   }
 
   /** UNPAID → PAID; false when the quote was not unpaid. */

@@ -190,6 +190,19 @@ describe("mint quote refusals", () => {
     expect(mint.stats()).toMatchObject({ minted: 8, signed: 8 });
   });
 
+  it("pays an invoice by its text alone (a payer's view), once, and never a foreign or expired one", async () => {
+    const mint = await mintForTest({ autoPay: false });
+    const wallet = await walletFor(mint);
+    const quote = await wallet.createMintQuoteBolt11(5);
+    expect(mint.payInvoice("lnbcrt50n1notours")).toBe(false);
+    expect(mint.payInvoice(quote.request.toUpperCase())).toBe(true);
+    expect(mint.payInvoice(quote.request)).toBe(false); // already paid
+    expect((await get(mint, `/v1/mint/quote/bolt11/${quote.quote}`)).body.state).toBe("PAID");
+    const expired = await mintForTest({ autoPay: false, quoteTtlSeconds: 0 });
+    const stale = await (await walletFor(expired)).createMintQuoteBolt11(5);
+    expect(expired.payInvoice(stale.request)).toBe(false);
+  });
+
   it("refuses expired unpaid quotes (20007), wrong totals (11002), units (11005) and unknown quotes", async () => {
     const mint = await mintForTest({ autoPay: false, quoteTtlSeconds: 0 });
     const wallet = await walletFor(mint);

@@ -99,7 +99,7 @@ export {
 } from "./price.js";
 
 // Payment tags: amounts, Cashu payment requests and tabs (see docs/payments.md)
-export { cashuRequestTag, type PaymentAmount, TAB_PARAM, tabBalanceTag } from "./payment.js";
+export { amountTag, cashuRequestTag, type PaymentAmount, TAB_PARAM, tabBalanceTag } from "./payment.js";
 
 // Encryption of params and replies (NIP-44, NIP-04 accepted)
 export { ConversationKeyCache, type EncryptionScheme, type KeySource } from "./nip44.js";

@@ -5,6 +5,7 @@ import { ConversationKeyCache } from "../src/nip44.js";
 import { buildJobFeedback, jobFeedbackTagSchema, parseJobFeedback } from "../src/nip90-feedback.js";
 import { buildEncryptedJobRequest, buildJobRequest } from "../src/nip90-request.js";
 import { buildJobResult, jobResultTagSchema, parseJobResult } from "../src/nip90-result.js";
+import { amountTag } from "../src/payment.js";
 import { buyerPk, buyerSk, NOW, otherSk, providerPk, providerSk, sign, signed } from "./fixtures.js";
 
 const plainRequest = sign(
@@ -120,6 +121,28 @@ describe("feedback", () => {
         amount: { msats: 5000 },
       },
     });
+  });
+
+  it("reads a standard client's Lightning quote: either status spelling, amount with its bolt11", () => {
+    const bolt11 = "lnbcrt30n1pexample";
+    for (const spelling of ["payment_required", "payment-required"]) {
+      const event = signed(
+        {
+          kind: 7000,
+          tags: [
+            ["status", spelling],
+            ["amount", "3000", bolt11],
+            ["e", plainRequest.id],
+          ],
+        },
+        otherSk,
+      );
+      expect(parseJobFeedback(event)).toMatchObject({
+        ok: true,
+        feedback: { status: "payment-required", amount: { msats: 3000, bolt11 } },
+      });
+    }
+    expect(amountTag({ msats: 3000, bolt11 })).toEqual(["amount", "3000", bolt11]);
   });
 
   it("rejects feedback it cannot act on", () => {

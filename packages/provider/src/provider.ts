@@ -198,10 +198,12 @@ export async function startProvider(
 
     // What the previous run left in flight, read before intake can add jobs of this run.
     const interrupted = store.inStates(IN_FLIGHT_STATES);
+    const quoted = store.inStates(["unpaid"]); // among them, jobs waiting for a Lightning invoice
     // Cancellations first, so that jobs resumed below see the ones made while the node was down.
     await intake.start();
     closers.push(() => intake.stop());
     admission.resume(interrupted);
+    admission.resumeInvoices(quoted);
     await announcer.start();
     housekeeping();
     // Expired tabs are refunded now (also those that expired while the node was down), then periodically.

@@ -1,10 +1,12 @@
 /**
  * Requests written by hand to the NIP-90 text as other clients write them (raw nostr-tools, none of this
- * project's builders or parsers), and replies read by hand the same way.
+ * project's builders or parsers), or built by NDK 3's DVM helpers, and replies read by hand the same way.
  */
+import NDK, { NDKDVMRequest, NDKKind, NDKPrivateKeySigner } from "@nostr-dev-kit/ndk";
 import type { RelayPool } from "@pylon/nostr";
 import { waitFor } from "@pylon/testkit";
 import * as nip04 from "nostr-tools/nip04";
+import * as nip44 from "nostr-tools/nip44";
 import { generateSecretKey, getPublicKey } from "nostr-tools/pure";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { RunningProvider } from "../src/provider.js";
@@ -95,5 +97,33 @@ describe("a foreign client", () => {
     expect(result.content).toContain("?iv=");
     const output = nip04.decrypt(sk, node.pubkey, result.content);
     expect(output.length).toBeGreaterThan(0);
+  });
+
+  it("gets NDK-built encrypted requests (NIP-44, NDK's default, and NIP-04) answered in the same scheme", async () => {
+    for (const scheme of ["nip44", "nip04"] as const) {
+      const sk = generateSecretKey();
+      // NDK builds and signs offline here; the event travels through the test's own transport.
+      const ndk = new NDK({ signer: new NDKPrivateKeySigner(sk) });
+      const request = new NDKDVMRequest(ndk);
+      request.kind = NDKKind.DVMReqTextGeneration;
+      request.addInput("What is two plus two?", "text");
+      request.addParam("max_tokens", "8");
+      const dvm = ndk.getUser({ pubkey: node.pubkey });
+      if (scheme === "nip44") {
+        await request.encryption(dvm); // moves i/param into the content, tags p + encrypted
+      } else {
+        request.content = JSON.stringify(request.tags.filter((t) => t[0] === "i" || t[0] === "param"));
+        request.tags = [["p", node.pubkey], ["encrypted"]];
+        await request.encrypt(dvm, undefined, "nip04");
+      }
+      await request.sign();
+      const { result } = await send(request.rawEvent() as Raw);
+      expect(tag(result, "encrypted")).toEqual(["encrypted"]);
+      const output =
+        scheme === "nip44"
+          ? nip44.v2.decrypt(result.content, nip44.v2.utils.getConversationKey(sk, node.pubkey))
+          : nip04.decrypt(sk, node.pubkey, result.content);
+      expect(output.length).toBeGreaterThan(0);
+    }
   });
 });

@@ -17,6 +17,8 @@ export type WalletErrorCode =
   | "unknown-mint"
   /** A mint quote that was not paid in time, or a Lightning payment that failed. */
   | "payment-failed"
+  /** A mint that marks its own invoices paid (a test mint's fake Lightning): they cannot be offered to payers. */
+  | "self-paying-mint"
   /** The operation reached the mint but its outcome is not known yet; it settles on the next recovery. */
   | "pending"
   /** Bad input from the caller (amount, seed file, options). */

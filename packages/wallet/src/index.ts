@@ -16,6 +16,7 @@ export {
 
 // What the wallet's methods take and return.
 export type { FundOptions } from "./ops/fund.js";
+export type { InvoiceState, OpenInvoice } from "./ops/invoice.js";
 export type { LockRequest, LockResult } from "./ops/lock.js";
 export type { LockedToken } from "./ops/tokens.js";
 export type { P2PKKeyPair } from "./keys.js";

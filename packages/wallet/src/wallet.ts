@@ -10,6 +10,13 @@ import { deriveKeyPair, type P2PKKeyPair } from "./keys.js";
 import { canonicalMintUrl, MintSessions } from "./mint-session.js";
 import type { OpContext } from "./ops/context.js";
 import { type FundOptions, fund } from "./ops/fund.js";
+import {
+  type InvoiceState,
+  invoicePaid,
+  type OpenInvoice,
+  openInvoice,
+  settleInvoice,
+} from "./ops/invoice.js";
 import { createLockedPayments, type LockRequest, type LockResult } from "./ops/lock.js";
 import { type InputState, inputStates } from "./ops/mint-state.js";
 import { receive, swapIn } from "./ops/receive.js";
@@ -134,6 +141,38 @@ export class PylonWallet {
       );
     }
     return this.exclusive(() => fund(this.ctx, this.pick(opts.mint), amountSats, opts));
+  }
+
+  /**
+   * Opens an invoice for someone else to pay (NUT-04 mint quote at `mint`), recorded first so a payment is
+   * minted even after a crash. `id`: the operation id (to find it again). Collect it with `collectInvoice`.
+   */
+  requestInvoice(
+    amountSats: number,
+    opts: { mint?: string; description?: string; id?: string } = {},
+  ): Promise<OpenInvoice> {
+    if (!Number.isSafeInteger(amountSats) || amountSats <= 0) {
+      return Promise.reject(
+        new WalletError("invalid-argument", `amount must be a positive whole number of sats`),
+      );
+    }
+    return this.exclusive(() => openInvoice(this.ctx, this.pick(opts.mint), amountSats, opts));
+  }
+
+  /**
+   * Asks the mint whether a `requestInvoice` invoice is paid: paid → minted into this wallet (proofs stored)
+   * and `paid`; still open → `unpaid`; expired → `expired` (operation closed). The state check does not wait
+   * for other operations; minting does.
+   */
+  async collectInvoice(opId: string): Promise<InvoiceState> {
+    const op = this.ctx.log.get(opId);
+    if (op?.kind !== "fund")
+      throw new WalletError("invalid-argument", `no invoice operation ${opId} in this wallet`);
+    if (op.state === "completed") return { state: "paid", op };
+    if (op.state === "failed") return { state: "expired", reason: op.error ?? "failed" };
+    const seen = await invoicePaid(this.ctx, op);
+    if (seen === "unpaid") return { state: "unpaid" };
+    return this.exclusive(() => settleInvoice(this.ctx, op, seen));
   }
 
   /** A bearer token for `amountSats`; its proofs stay pending until claimed or reclaimed. `detail.token` holds it too. */

@@ -102,6 +102,15 @@ export const providerConfigSchema = z
         tabSweepSec: int(1, 86_400).default(60),
         /** A token naming an unknown keyset makes the node fetch the mint's keys again, at most this often. */
         keysetRefreshSec: int(0, 86_400).default(30),
+        /**
+         * Quote jobs that carry no Cashu (standard NIP-90 clients) with a Lightning invoice too: a mint quote
+         * at the first allowed mint, sent as `["amount", msats, bolt11]`; the job runs once it is paid.
+         */
+        lightning: z.boolean().default(true),
+        /** How long such a job waits for its invoice to be paid, seconds; then it is dropped unrun. */
+        lightningWaitSec: int(1, 86_400).default(600),
+        /** Most Lightning invoices open at once (each is a mint quote being watched). */
+        lightningMaxOpen: int(1, 10_000).default(100),
       })
       .strict()
       .default({
@@ -112,6 +121,9 @@ export const providerConfigSchema = z
         tabTtlSec: 86_400,
         tabSweepSec: 60,
         keysetRefreshSec: 30,
+        lightning: true,
+        lightningWaitSec: 600,
+        lightningMaxOpen: 100,
       }),
     /** Serve without payment. Off unless set: jobs then get `payment-required` and no work is done. */
     free: z.boolean().default(false),

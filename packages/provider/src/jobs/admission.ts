@@ -6,6 +6,7 @@
  * (the sum of its items' quotes) is paid before any item runs.
  */
 import {
+  amountTag,
   type ConversationKeyCache,
   cancelsJob,
   cashuRequestTag,
@@ -154,6 +155,36 @@ export class Admission {
     }
   }
 
+  /**
+   * Jobs a previous run quoted with a Lightning invoice (`unpaid`): each whose invoice is still open is
+   * watched again, and one paid meanwhile (minted by the wallet's recovery at start) runs now, unless the
+   * request expired (its buyer is told; the payment is kept). Jobs without an invoice stay as they are.
+   */
+  resumeInvoices(stored: readonly StoredJob[]): void {
+    const { worker, log, policy } = this.#o;
+    for (const job of stored) {
+      if (job.endedAt !== undefined) continue; // its invoice lapsed: dropped for good
+      const paid = policy.invoicePaid?.(job.id);
+      if (!paid) continue;
+      const parsed = this.#parse(job.request, job.request.created_at, { forResume: true });
+      if (!parsed.ok) {
+        log.warn(`job ${shortId(job.id)}: quoted by Lightning, but cannot be read again: ${parsed.reason}`);
+        continue;
+      }
+      const target = targetFor(parsed.job);
+      const quote = quoteJob(parsed.job, this.#o.price, this.#o.maxTokensCap);
+      void paid.then((ok) => {
+        if (!ok) return this.#whenInvoicePaid(parsed.job, quote, target, paid);
+        const late = isExpired(parsed.job.event, Math.floor(Date.now() / 1000))
+          ? "the request expired before its Lightning payment arrived"
+          : undefined;
+        if (!late) return this.#whenInvoicePaid(parsed.job, quote, target, paid);
+        log.warn(`job ${shortId(job.id)}: paid by Lightning but not run (${late}); the payment is kept`);
+        worker.fail(job.id, target, late);
+      });
+    }
+  }
+
   async #admit(event: NostrEvent): Promise<void> {
     const { store, worker, replies, stats, policy, log } = this.#o;
     if (this.#closed || store.hasSeen(event.id)) return; // a job id seen before is never handled twice
@@ -236,11 +267,16 @@ export class Admission {
       } else if (decision.feedback === "payment-required") {
         store.update(job.id, { state: "unpaid", detail: decision.detail ?? "payment required" });
         stats.count("paymentRequired");
+        const tags = decision.paymentRequest ? [cashuRequestTag(decision.paymentRequest)] : [];
+        // NIP-90's `["amount", msats, bolt11]`: the invoice rides in the amount tag itself.
+        if (decision.bolt11)
+          tags.unshift(amountTag({ msats: decision.amountMsats, bolt11: decision.bolt11 }));
         void replies.feedback(target, "payment-required", {
-          amountMsats: decision.amountMsats,
+          ...(decision.bolt11 ? {} : { amountMsats: decision.amountMsats }),
           ...(decision.detail ? { extra: decision.detail } : {}),
-          ...(decision.paymentRequest ? { tags: [cashuRequestTag(decision.paymentRequest)] } : {}),
+          ...(tags.length > 0 ? { tags } : {}),
         });
+        if (decision.paid) void this.#whenInvoicePaid(job, quote, target, decision.paid);
       } else {
         worker.fail(job.id, target, decision.reason);
       }
@@ -255,6 +291,54 @@ export class Admission {
       return;
     }
     worker.accept({ job, quote, target, attempts: 0, abort: new AbortController() });
+  }
+
+  /**
+   * A job quoted with a Lightning invoice: runs once the invoice is paid and its ecash is in the wallet
+   * (`paid` true), never before; an invoice that expired unpaid drops the job with no work done. A paid job
+   * takes a place even past the queue bound: it must not be refused after the money arrived.
+   */
+  async #whenInvoicePaid(
+    job: JobRequest,
+    quote: PriceQuote,
+    target: ReplyTarget,
+    paid: Promise<boolean>,
+  ): Promise<void> {
+    const { store, worker, log } = this.#o;
+    const id = shortId(job.id);
+    try {
+      if (!(await paid)) {
+        // Stopping: left `unpaid` and open, to be watched again after the restart (resumeInvoices).
+        if (this.#closed) return;
+        // Dropped for good (endedAt): a payment arriving later is kept, the job not run.
+        store.update(job.id, {
+          state: "unpaid",
+          detail: "Lightning invoice not paid in time",
+          endedAt: Date.now(),
+        });
+        return; // the invoice watcher logged why
+      }
+      if (store.get(job.id)?.state === "cancelled" || this.#earlyCancels.get(job.id) === job.buyer) {
+        log.warn(`job ${id}: paid by Lightning after its buyer cancelled it; kept in the wallet, not run`);
+        return;
+      }
+      // On disk as paid first: a restart from here resumes the job (the policy's isPaid sees the minted invoice).
+      store.update(job.id, { state: "received", detail: "paid by Lightning" });
+      if (this.#closed) {
+        log.info(`job ${id}: paid by Lightning while stopping; it runs after the restart`);
+        return;
+      }
+      const places = job.batch?.length ?? 1;
+      worker.accept(
+        { job, quote, target, attempts: 0, abort: new AbortController() },
+        false,
+        !worker.hasRoom(this.#reserved, places),
+      );
+    } catch (error) {
+      log.error(
+        `job ${id}: after its Lightning payment: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
   }
 
   #parse(event: NostrEvent, now: number, mode: { forResume?: boolean } = {}): ParsedJobRequest {

@@ -110,9 +110,9 @@ export class JobWorker {
   /**
    * Takes a job whose payment is settled: records it as queued, tells the buyer `processing` (once, for a
    * whole batch), and queues it (each item of a batch as its own unit of work). `resumed` jobs were accepted
-   * before a restart and may exceed the queue bound.
+   * before a restart; they, and `overBound` ones (paid after they were quoted), may exceed the queue bound.
    */
-  accept(accepted: AcceptedJob, resumed = false): void {
+  accept(accepted: AcceptedJob, resumed = false, overBound = resumed): void {
     const { store, replies } = this.#options;
     const id = accepted.job.id;
     if (this.#jobs.has(id)) return; // already here: a job must never run twice at once
@@ -132,7 +132,7 @@ export class JobWorker {
     void replies.feedback(accepted.target, "processing", {
       extra: resumed ? `resumed after a provider restart; ${status}${what}` : `${status}${what}`,
     });
-    this.#queue.pushAll(units, resumed);
+    this.#queue.pushAll(units, overBound);
   }
 
   /**

@@ -21,6 +21,7 @@ import {
 } from "@pylon/wallet";
 import { type Logger, shortId } from "../log.js";
 import type { PriceQuote } from "../pricing.js";
+import type { LightningInvoices } from "./lightning-invoices.js";
 import type { PaymentDecision, PaymentPolicy } from "./policy.js";
 import type { TabBook } from "./tabs.js";
 
@@ -32,6 +33,11 @@ export interface CashuPolicyOptions {
   paymentKey: string;
   /** Seconds a proof must stay locked to us from now. */
   minLockSec: number;
+  /**
+   * Lightning invoices (mint quotes) offered to jobs that carry no Cashu from buyers with no tab here, for
+   * standard NIP-90 clients; without it such jobs get only the Cashu payment request.
+   */
+  invoices?: LightningInvoices;
   /** Per-buyer deposits (tabs); without it only per-job tokens are taken. */
   tabs?: TabBook;
   log: Logger;
@@ -62,11 +68,9 @@ export class CashuPolicy implements PaymentPolicy {
       // The hot path of a tab: one SQLite transaction, no mint call, no curve math.
       if (tabs?.reserve(job.id, job.buyer, quote.amountMsats)) return { ok: true };
       const tab = tabs?.balance(job.buyer);
-      return this.#askForPayment(
-        job,
-        quote,
-        tab ? `your tab holds ${tab.balanceMsats} msats, not enough` : "this job needs a Cashu payment",
-      );
+      if (tab) return this.#askForPayment(job, quote, `your tab holds ${tab.balanceMsats} msats, not enough`);
+      // A stranger's client (no Cashu, no tab): offer a Lightning invoice besides the Cashu request.
+      return this.#offerInvoice(job, this.#askForPayment(job, quote, "this job needs a Cashu payment"));
     }
     const checked = await this.#check(job, quote, job.cashuToken);
     if (!checked.ok) return checked.decision;
@@ -79,9 +83,20 @@ export class CashuPolicy implements PaymentPolicy {
     return 0;
   }
 
-  /** Whether a job recorded as `received` before a crash was paid for (its credit or tab hold is on disk). */
+  /**
+   * Whether a job recorded as `received` before a crash was paid for (its credit, tab hold or minted invoice
+   * is on disk).
+   */
   isPaid(jobId: string): boolean {
-    return this.#o.ledger.credits(jobId).length > 0 || (this.#o.tabs?.holds(jobId) ?? false);
+    return (
+      this.#o.ledger.credits(jobId).length > 0 ||
+      (this.#o.tabs?.holds(jobId) ?? false) ||
+      (this.#o.invoices?.isPaid(jobId) ?? false)
+    );
+  }
+
+  invoicePaid(jobId: string): Promise<boolean> | undefined {
+    return this.#o.invoices?.watch(jobId);
   }
 
   settle(jobId: string, costMsats: number): void {
@@ -165,6 +180,21 @@ export class CashuPolicy implements PaymentPolicy {
       amountMsats: quote.amountMsats,
       detail: `${why}: up to ${quote.amountMsats} msats (${sats} sats plus the mint's input fee), as a token P2PK-locked to ${this.#o.paymentKey} for at least ${this.#o.minLockSec} s, in the encrypted "cashu" param`,
       paymentRequest: request,
+    };
+  }
+
+  /** Adds a Lightning invoice for the job's price (whole sats, rounded up) to a payment-required answer. */
+  async #offerInvoice(job: JobRequest, asked: PaymentDecision): Promise<PaymentDecision> {
+    const { invoices } = this.#o;
+    if (!invoices || asked.ok || asked.feedback !== "payment-required") return asked;
+    const offer = await invoices.offer(job.id, msatsToSats(asked.amountMsats));
+    if (!offer) return asked;
+    return {
+      ...asked,
+      amountMsats: offer.amountMsats,
+      bolt11: offer.bolt11,
+      paid: offer.paid,
+      detail: `${asked.detail}; or pay the Lightning invoice in the amount tag (${offer.amountMsats} msats): the job runs once it is paid`,
     };
   }
 

@@ -14,7 +14,13 @@ export type PaymentDecision =
       feedback: "payment-required";
       amountMsats: number;
       detail?: string;
+      /** A Lightning invoice for `amountMsats`, sent as `["amount", msats, bolt11]` (standard NIP-90 clients). */
       bolt11?: string;
+      /**
+       * With `bolt11`: resolves true once the invoice is paid and its ecash is in the node's wallet (the job
+       * then runs), false when it expired unpaid (the job is dropped, no work done).
+       */
+      paid?: Promise<boolean>;
       /** A NUT-18 Cashu payment request (`creqA…`), sent as a `["creq", …]` tag. */
       paymentRequest?: string;
     }
@@ -38,6 +44,12 @@ export interface PaymentPolicy {
    * for: such a job runs after the restart instead of being refused. Default: never.
    */
   isPaid?(jobId: string): boolean;
+  /**
+   * For a job quoted with a Lightning invoice before a restart: resolves true once that invoice is paid and
+   * minted (at once when the wallet's recovery minted it), false when it expires; undefined when the job
+   * had no invoice.
+   */
+  invoicePaid?(jobId: string): Promise<boolean> | undefined;
   /**
    * Called when an accepted job ends, before its buyer is told: `costMsats` is the price of what it
    * actually used (0 when it failed or never ran). Tabs charge this and free the rest of the reserve.

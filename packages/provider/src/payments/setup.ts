@@ -10,6 +10,7 @@ import type { ProviderConfig } from "../config/schema.js";
 import type { Logger } from "../log.js";
 import { CashuPolicy } from "./cashu-policy.js";
 import { type Earnings, readEarnings } from "./earnings.js";
+import { LightningInvoices } from "./lightning-invoices.js";
 import { RedeemScheduler } from "./redeem-scheduler.js";
 import { type RefundDelivery, TabRefunder } from "./tab-refunder.js";
 import type { TabRefund } from "./tab-refunds.js";
@@ -57,9 +58,22 @@ export async function startPayments(config: ProviderConfig, log: Logger): Promis
   }
   const { minLockSec, redeemLeadSec, redeemBatch, redeemCheckSec, tabTtlSec, tabSweepSec, keysetRefreshSec } =
     config.payments;
+  const { lightning, lightningWaitSec, lightningMaxOpen } = config.payments;
+  const firstMint = config.allowedMints[0];
+  const invoices =
+    lightning && firstMint
+      ? new LightningInvoices({
+          wallet,
+          mintUrl: firstMint,
+          waitSec: lightningWaitSec,
+          maxOpen: lightningMaxOpen,
+          log,
+        })
+      : undefined;
   const tabs = new TabBook({ ledger, wallet, ttlSec: tabTtlSec, redeem: () => scheduler.redeemNow() });
   const policy = new CashuPolicy({
     tabs,
+    ...(invoices ? { invoices } : {}),
     ledger,
     keysets,
     allowedMints: config.allowedMints,
@@ -92,6 +106,7 @@ export async function startPayments(config: ProviderConfig, log: Logger): Promis
     redeemNow: () => scheduler.redeemNow(),
     close: () => {
       closed ??= (async () => {
+        invoices?.close();
         await refunder.stop(15_000);
         await scheduler.stop(15_000);
         final = { earnings: readEarnings(ledger.db), tabs: tabs.totals() };
