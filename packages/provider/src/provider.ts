@@ -270,7 +270,9 @@ export async function startProvider(
         queueDepth: worker.queued,
         slots: config.slots,
         maxQueue: config.queue,
-        relays: pool.status().map(({ relay, state }) => ({ relay, state })),
+        relays: pool
+          .status()
+          .map(({ relay, state, lastError }) => ({ relay, state, ...(lastError ? { lastError } : {}) })),
         ...(payments ? { earnings: payments.earnings() } : {}),
       }),
     };
