@@ -147,6 +147,19 @@ describe("a relay that forwards what it should not", () => {
     expect(refusalLines).toHaveLength(10);
   });
 
+  it("a message over the pool's 16 MiB limit drops the connection; the node reconnects and resubscribes", async () => {
+    expect(node.status().relays[0]?.state).toBe("open");
+    const request = handMadeRequest(buyerKey, [
+      ["i", "z".repeat(17 * 1024 * 1024), "text"],
+      ["p", node.pubkey],
+    ]);
+    relay.push(request);
+    await waitFor(() => node.status().relays[0]?.state !== "open", "the connection to drop", 5_000);
+    expect(node.status().relays[0]?.lastError).toMatch(/Max payload size exceeded/);
+    await waitFor(() => node.status().relays[0]?.state === "open", "the reconnect", 10_000);
+    expect(repliesTo(request.id)).toEqual([]);
+  });
+
   it("the log and the console hold no stack trace, and the node serves the next valid job", async () => {
     const valid = request([["i", "after all that", "text"]]);
     relay.push(valid);
