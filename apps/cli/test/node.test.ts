@@ -222,6 +222,9 @@ describe("pylon node", () => {
     );
     expect(node.stderr()).not.toContain(`relay ${url}`);
     expect(node.stderr()).not.toContain("no relay is connected");
+    // The status line (SIGUSR2) counts them too.
+    node.child.kill("SIGUSR2");
+    await node.waitForStderr(/relays 1\/2 connected \(ws:\/\/127\.0\.0\.1:\d+\/ refused the connection/);
     node.child.kill("SIGTERM");
     expect(await node.exited).toEqual({ code: 0, signal: null });
   });

@@ -27,6 +27,14 @@ export function relayProblems(states: readonly RelayState[]): string[] {
   return lines;
 }
 
+/** For the periodic status line: "relays 1/2 connected (ws://b/ refused the connection (…))". */
+export function relaySummary(states: readonly RelayState[]): string {
+  const down = states.filter((s) => s.state !== "open");
+  const count = `relays ${states.length - down.length}/${states.length} connected`;
+  if (down.length === 0) return count;
+  return `${count} (${down.map((s) => `${s.relay} ${describeRelayError(s)}`).join("; ")})`;
+}
+
 /** A relay's last connection error in words (the socket's messages are terse). */
 export function describeRelayError(state: Pick<RelayState, "state" | "lastError">): string {
   const error = state.lastError;

@@ -26,7 +26,7 @@ import {
 } from "../options.js";
 import { serviceCommands } from "../service/subcommands.js";
 import { onShutdown } from "../shutdown.js";
-import { relayList, relayProblems } from "./node-relays.js";
+import { relayList, relayProblems, relaySummary } from "./node-relays.js";
 
 /** Written into the data dir on every status line, read by `pylon node status`. */
 const STATUS_FILE = "node-status.json";
@@ -269,7 +269,8 @@ function statusLine(status: NodeStatus): string {
     `pylon node: served ${jobs.served}, failed ${jobs.failed}, cancelled ${jobs.cancelled}, ` +
     `refused ${jobs.refused} (busy ${jobs.busy}), payment-required ${jobs.paymentRequired}, batches ${jobs.batches}; ` +
     `running ${status.activeJobs}/${status.slots}, queued ${status.queueDepth}/${status.maxQueue}; ` +
-    `${status.tokensGenerated} tokens at ${status.tokensPerSecond} tok/s; up ${status.uptimeSec}s` +
+    `${status.tokensGenerated} tokens at ${status.tokensPerSecond} tok/s; up ${status.uptimeSec}s; ` +
+    relaySummary(status.relays) +
     (status.earnings
       ? `; earned ${status.earnings.creditedSats} sats (redeemed ${status.earnings.redeemedSats}, held ${status.earnings.heldSats}, lost ${status.earnings.lostSats})`
       : "")
