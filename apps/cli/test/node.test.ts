@@ -1,5 +1,6 @@
 import { existsSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { unusedPort } from "@pylon/testkit";
 import { startTestMint, startTestRelay } from "@pylon/testkit/market";
 import { decode } from "nostr-tools/nip19";
 import { SimplePool, useWebSocketImplementation } from "nostr-tools/pool";
@@ -194,6 +195,60 @@ describe("pylon node", () => {
     expect(saved.npub).toBe(npub);
     expect(saved.jobs.served).toBe(1);
     expect(existsSync(join(dataDir, "provider.db"))).toBe(true);
+  });
+
+  it("reports a relay that refuses the connection as such at start, per relay, and serves on the others", async () => {
+    const home = await tempHome();
+    const { url } = await startTestRelay(harness.cleanup);
+    const refused = `ws://127.0.0.1:${await unusedPort()}`;
+    const config = join(home, "node.json");
+    writeFileSync(config, JSON.stringify({ model: { type: "scripted", reply: "hi" } }));
+    const node = await run(
+      ["node", "--config", config, "--relay", url, "--relay", refused, "--free"].concat([
+        "--data-dir",
+        join(home, "node-data"),
+        "--status-every",
+        "0",
+      ]),
+      home,
+    );
+    const [line] = await node.waitFor(/^pylon node npub1[0-9a-z]+ serving .* for free$/m, 30_000);
+    expect(line).toContain(`on ${url}, ${refused} (unreachable) for free`);
+    expect(node.stderr()).toMatch(
+      new RegExp(
+        `^pylon node: relay ${refused}/ refused the connection \\(connect ECONNREFUSED 127\\.0\\.0\\.1:\\d+\\); retrying in the background$`,
+        "m",
+      ),
+    );
+    expect(node.stderr()).not.toContain(`relay ${url}`);
+    expect(node.stderr()).not.toContain("no relay is connected");
+    // The status line (SIGUSR2) counts them too.
+    node.child.kill("SIGUSR2");
+    await node.waitForStderr(/relays 1\/2 connected \(ws:\/\/127\.0\.0\.1:\d+\/ refused the connection/);
+    node.child.kill("SIGTERM");
+    expect(await node.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it("says so when no relay is connected at all", async () => {
+    const home = await tempHome();
+    const refused = `ws://127.0.0.1:${await unusedPort()}`;
+    const config = join(home, "node.json");
+    writeFileSync(config, JSON.stringify({ model: { type: "scripted", reply: "hi" } }));
+    const node = await run(
+      ["node", "--config", config, "--relay", refused, "--free", "--data-dir", join(home, "d")].concat([
+        "--status-every",
+        "0",
+      ]),
+      home,
+    );
+    const [line] = await node.waitFor(/^pylon node npub1[0-9a-z]+ serving .* for free$/m, 30_000);
+    expect(line).toContain(`on ${refused} (unreachable) for free`);
+    expect(node.stderr()).toContain(`pylon node: relay ${refused}/ refused the connection`);
+    expect(node.stderr()).toContain(
+      "pylon node: no relay is connected: no job can reach this node until one is",
+    );
+    node.child.kill("SIGTERM");
+    expect(await node.exited).toEqual({ code: 0, signal: null });
   });
 
   it("`node --mint` takes Cashu payments (payment key in its wallet, 0600) and `node earnings` reports them", async () => {

@@ -89,7 +89,10 @@ export class RelayPool {
       },
       heartbeatMs: nonNegative(options.heartbeatMs, 30_000, "heartbeatMs"),
       maxMessageBytes: positive(options.maxMessageBytes, 16 * 1024 * 1024, "maxMessageBytes"),
-      hooks: options.onNotice ? { onNotice: options.onNotice } : {},
+      hooks: {
+        ...(options.onNotice ? { onNotice: options.onNotice } : {}),
+        ...(options.onMalformed ? { onMalformed: options.onMalformed } : {}),
+      },
     };
     this.#connections = this.relays.map((url) => new RelayConnection(url, connectionOptions));
     if (options.connect === "eager") for (const connection of this.#connections) connection.start();

@@ -1,6 +1,7 @@
 import { AbstractRelay } from "nostr-tools/abstract-relay";
 import type { NostrEvent } from "nostr-tools/core";
 import { type BackoffOptions, backoffDelay } from "./backoff.js";
+import { describeEvent, guardMessages } from "./message-guard.js";
 import { clearRelayTimers } from "./relay-internals.js";
 import type { PoolHooks, PublishResult, RelayState, RelayStatus } from "./types.js";
 import { verifyEvent } from "./verify.js";
@@ -187,6 +188,13 @@ export class RelayConnection {
       enablePing: false, // the socket class runs its own heartbeat, which can terminate a dead link at once
     });
     relay.onnotice = (message) => this.#options.hooks.onNotice?.(this.url, message);
+    guardMessages(relay, (reason, what) => {
+      if (what === "event") {
+        this.#invalidEvents++;
+        this.#droppedEvents++;
+      }
+      this.#options.hooks.onMalformed?.(this.url, reason);
+    });
     // Fires exactly once per relay object: on a failed attempt, on a drop, and when we close it.
     relay.onclose = () => this.#handleDown(relay);
     this.#relay = relay;
@@ -238,6 +246,10 @@ export class RelayConnection {
     // flag; verifyEvent ignores that flag anyway and checks id and signature for real.
     if (verifyEvent(event)) return true;
     this.#invalidEvents++;
+    this.#options.hooks.onMalformed?.(
+      this.url,
+      `an event${describeEvent(event)} whose id or signature does not verify`,
+    );
     return false;
   }
 

@@ -16,6 +16,11 @@ export interface RelayReason {
 export interface PoolHooks {
   /** A NOTICE from a relay. */
   onNotice?: (relay: string, message: string) => void;
+  /**
+   * A relay sent something unusable (not JSON, not a NIP-01 message, a malformed event, an event whose id or
+   * signature does not verify); it was dropped. One line, no stack: it is the peer's data, not our bug.
+   */
+  onMalformed?: (relay: string, reason: string) => void;
   /** A consumer callback threw; the pool carried on. Defaults to console.error. */
   onCallbackError?: (err: unknown, where: string) => void;
 }

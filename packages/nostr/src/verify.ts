@@ -7,6 +7,8 @@ import { initNostrWasm, type Nostr as NostrWasm } from "nostr-wasm";
 export type VerifierBackend = "wasm" | "js";
 
 let wasm: NostrWasm | undefined;
+/** The errors by which nostr-wasm says an event is invalid; any other error is its own limit. */
+const WASM_VERDICTS = new Set(["id is invalid", "pubkey is invalid", "signature is invalid"]);
 let loading: Promise<VerifierBackend> | undefined;
 let loadError: Error | undefined;
 
@@ -53,7 +55,11 @@ export function verifyEvent(event: unknown): event is NostrEvent {
     try {
       wasm.verifyEvent(event);
       return true;
-    } catch {
+    } catch (err) {
+      // nostr-wasm's heap cannot hold the serialisation of an event of about 1 MB or more ("Out of
+      // memory"); such an event is not invalid, so noble checks it instead of it being dropped.
+      if (!WASM_VERDICTS.has(err instanceof Error ? err.message : ""))
+        return verifyWithNoble(plainEvent(event));
       return false;
     }
   }

@@ -36,6 +36,8 @@ const envelopeSchema = z.object({
 
 /** Default ceiling on content plus tag text a parser will look at (characters). */
 export const DEFAULT_MAX_EVENT_CHARS = 1_000_000;
+/** Default ceiling on a job request's tag count (strfry's default `max_event_tags` is 2,000). */
+export const DEFAULT_MAX_REQUEST_TAGS = 2_000;
 
 export interface Envelope {
   /** The event as received; `tags` may still hold entries `tags` below dropped. */
@@ -52,7 +54,19 @@ export interface Envelope {
 export function readEnvelope(
   raw: unknown,
   maxChars = DEFAULT_MAX_EVENT_CHARS,
+  maxTags = Number.POSITIVE_INFINITY,
 ): { ok: true; value: Envelope } | ParseFailure {
+  // Size first, from the raw fields, before any per-tag work: an oversize event costs no more than this.
+  const cheap = raw as { content?: unknown; tags?: unknown } | null;
+  if (Array.isArray(cheap?.tags) && cheap.tags.length > maxTags) {
+    return parseFailure("too-large", `event too large: ${cheap.tags.length} tags (limit ${maxTags})`);
+  }
+  if (typeof cheap?.content === "string" && cheap.content.length > maxChars) {
+    return parseFailure(
+      "too-large",
+      `event too large: ${cheap.content.length} characters of content (limit ${maxChars})`,
+    );
+  }
   const shape = envelopeSchema.safeParse(raw);
   if (!shape.success) {
     const issue = shape.error.issues[0];

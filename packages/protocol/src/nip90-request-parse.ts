@@ -4,7 +4,7 @@
  * what it ignored in `warnings`, and refuses with a coded reason otherwise. It never throws.
  */
 import { getPublicKey } from "nostr-tools/pure";
-import { DEFAULT_MAX_EVENT_CHARS, type NostrEvent, readEnvelope } from "./event.js";
+import { DEFAULT_MAX_EVENT_CHARS, DEFAULT_MAX_REQUEST_TAGS, type NostrEvent, readEnvelope } from "./event.js";
 import { Kind } from "./kinds.js";
 import { expirationOf, readTimestamp } from "./nip40.js";
 import { ConversationKeyCache, decryptParams, type EncryptionScheme, type KeySource } from "./nip44.js";
@@ -80,6 +80,8 @@ export interface ParseJobRequestOptions {
   maxFutureSkewSec?: number;
   /** Size ceiling on content plus tags, in characters. */
   maxEventChars?: number;
+  /** Ceiling on the number of tags; more are `too-large`. Default DEFAULT_MAX_REQUEST_TAGS. */
+  maxEventTags?: number;
   /** Also take requests `p`-tagged to other providers (NIP-90 allows it). Off unless told. */
   acceptTaggedToOthers?: boolean;
 }
@@ -90,7 +92,11 @@ const MAX_RELAYS = 16;
 const PRIVATE_TAG_NAMES = new Set(["i", "param", "output", "bid", "relays"]);
 
 export function parseJobRequest(raw: unknown, options: ParseJobRequestOptions): ParsedJobRequest {
-  const envelope = readEnvelope(raw, options.maxEventChars ?? DEFAULT_MAX_EVENT_CHARS);
+  const envelope = readEnvelope(
+    raw,
+    options.maxEventChars ?? DEFAULT_MAX_EVENT_CHARS,
+    options.maxEventTags ?? DEFAULT_MAX_REQUEST_TAGS,
+  );
   if (!envelope.ok) return envelope;
   const { event, notes } = envelope.value;
   let tags = envelope.value.tags;

@@ -31,3 +31,5 @@ export type { PriceQuote } from "./pricing.js";
 
 // Log lines.
 export { type Logger, quietLogger } from "./log.js";
+// Per-peer limits on refusals (`deps.refusalLimits`).
+export type { RefusalLimits } from "./refusal-limiter.js";

@@ -16,3 +16,17 @@ export const quietLogger: Logger = {
 export function shortId(id: string): string {
   return id.slice(0, 12);
 }
+
+/**
+ * An error in one line: its name and message, and where it was thrown (the first stack frame), never the
+ * whole stack. Used for failures a peer's data may provoke, so the log stays one line per cause.
+ */
+export function describeError(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  const frame = error.stack
+    ?.split("\n")
+    .find((line) => line.trimStart().startsWith("at "))
+    ?.trim()
+    .replace(/^at /, "");
+  return `${error.name}: ${error.message}${frame ? ` (at ${frame})` : ""}`;
+}

@@ -23,6 +23,7 @@ import { startPayments } from "./payments/setup.js";
 import { TAB_REFUND_STATUS } from "./payments/tab-refunder.js";
 import type { TabRefund } from "./payments/tab-refunds.js";
 import type { TabTotals } from "./payments/tabs.js";
+import { RefusalLimiter, type RefusalLimits } from "./refusal-limiter.js";
 import { ReplyPublisher } from "./replies/reply-publisher.js";
 import { RequestRelays } from "./replies/request-relays.js";
 import { NodeStats, type NodeStatus } from "./stats.js";
@@ -36,6 +37,8 @@ export interface ProviderDeps {
   log?: Logger;
   /** Also reply on loopback/private-network relays named in requests (tests on one machine). */
   allowPrivateRequestRelays?: boolean;
+  /** Per-buyer (and per-relay) limits on refusals and on log lines about malformed data. */
+  refusalLimits?: RefusalLimits;
 }
 
 /** What a running node lets its owner see and do on its ecash side. */
@@ -98,10 +101,15 @@ export async function startProvider(
     closers.push(() => store.close());
     const backend = deps.backend ?? (await createBackendFor(config));
     closers.push(() => backend.close());
+    const refusals = new RefusalLimiter(log, deps.refusalLimits);
+    closers.push(() => refusals.close());
     const pool = new RelayPool(config.relays, {
       connectTimeoutMs: 5_000,
       onNotice: (relay, message) => log.info(`notice from ${relay}: ${message}`),
       onCallbackError: (error, where) => log.error(`${where} handler failed: ${String(error)}`),
+      onMalformed: (relay, reason) => {
+        if (refusals.allow(relay)) log.warn(`dropped ${reason}, sent by ${relay}`);
+      },
     });
     closers.push(() => pool.close());
     const requestRelays = new RequestRelays(config.relays, {
@@ -157,6 +165,7 @@ export async function startProvider(
       maxAgeSec: config.maxAgeSec,
       contextTokens: info.contextSize,
       maxBatch: config.maxBatch,
+      refusals,
     });
     const intake = new Intake({
       pool,
@@ -263,7 +272,9 @@ export async function startProvider(
         queueDepth: worker.queued,
         slots: config.slots,
         maxQueue: config.queue,
-        relays: pool.status().map(({ relay, state }) => ({ relay, state })),
+        relays: pool
+          .status()
+          .map(({ relay, state, lastError }) => ({ relay, state, ...(lastError ? { lastError } : {}) })),
         ...(payments ? { earnings: payments.earnings() } : {}),
       }),
     };

@@ -32,7 +32,8 @@ export interface NodeStatus {
   queueDepth: number;
   slots: number;
   maxQueue: number;
-  relays: { relay: string; state: string }[];
+  /** Each relay's connection state; `lastError` says why one is not open (e.g. the connection was refused). */
+  relays: { relay: string; state: string; lastError?: string }[];
   /** Ecash earned, when the node takes Cashu payments (from SQLite, so it spans restarts). */
   earnings?: Earnings;
 }

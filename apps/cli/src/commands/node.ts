@@ -26,6 +26,7 @@ import {
 } from "../options.js";
 import { serviceCommands } from "../service/subcommands.js";
 import { onShutdown } from "../shutdown.js";
+import { relayList, relayProblems, relaySummary } from "./node-relays.js";
 
 /** Written into the data dir on every status line, read by `pylon node status`. */
 const STATUS_FILE = "node-status.json";
@@ -176,8 +177,10 @@ async function runNode(opts: NodeCliOptions): Promise<void> {
   onShutdown(async (signal) => stopNode(node, signal, timer, report));
   // After the handlers: a signal sent as soon as scripts read this line must find them.
   // The one line scripts wait for: the node's identity and what it serves.
+  const { relays, model } = node.status();
+  for (const line of relayProblems(relays)) console.error(`pylon node: ${line}`);
   console.log(
-    `pylon node ${node.npub} serving ${node.status().model} (${config.slots} slots) on ${config.relays.join(", ")}` +
+    `pylon node ${node.npub} serving ${model} (${config.slots} slots) on ${relayList(config.relays, relays)}` +
       (config.free ? " for free" : " (payment required)"),
   );
 }
@@ -266,7 +269,8 @@ function statusLine(status: NodeStatus): string {
     `pylon node: served ${jobs.served}, failed ${jobs.failed}, cancelled ${jobs.cancelled}, ` +
     `refused ${jobs.refused} (busy ${jobs.busy}), payment-required ${jobs.paymentRequired}, batches ${jobs.batches}; ` +
     `running ${status.activeJobs}/${status.slots}, queued ${status.queueDepth}/${status.maxQueue}; ` +
-    `${status.tokensGenerated} tokens at ${status.tokensPerSecond} tok/s; up ${status.uptimeSec}s` +
+    `${status.tokensGenerated} tokens at ${status.tokensPerSecond} tok/s; up ${status.uptimeSec}s; ` +
+    relaySummary(status.relays) +
     (status.earnings
       ? `; earned ${status.earnings.creditedSats} sats (redeemed ${status.earnings.redeemedSats}, held ${status.earnings.heldSats}, lost ${status.earnings.lostSats})`
       : "")

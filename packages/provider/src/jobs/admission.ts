@@ -19,9 +19,10 @@ import {
   parseJobRequest,
   type TokenPrice,
 } from "@pylon/protocol";
-import { type Logger, shortId } from "../log.js";
+import { describeError, type Logger, shortId } from "../log.js";
 import type { PaymentDecision, PaymentPolicy } from "../payments/policy.js";
 import { type PriceQuote, quoteJob } from "../pricing.js";
+import type { RefusalLimiter } from "../refusal-limiter.js";
 import type { ReplyPublisher, ReplyTarget } from "../replies/reply-publisher.js";
 import type { NodeStats } from "../stats.js";
 import type { JobStore, StoredJob } from "../store/job-store.js";
@@ -51,6 +52,8 @@ export interface AdmissionOptions {
   contextTokens: number;
   /** Most items one batched request may carry; below 2, batches are refused. */
   maxBatch: number;
+  /** Limits refusals per buyer (feedback and log lines); without it every refusal is answered and logged. */
+  refusals?: RefusalLimiter;
 }
 
 export class Admission {
@@ -78,9 +81,8 @@ export class Admission {
     try {
       await this.#admit(event);
     } catch (error) {
-      this.#o.log.error(
-        `request ${shortId(event.id)}: ${error instanceof Error ? error.stack : String(error)}`,
-      );
+      // One line: the request may be a peer's malformed data, and a stack would bury the cause.
+      this.#o.log.error(`request ${describeRequest(event)}: internal error: ${describeError(error)}`);
     }
   }
 
@@ -375,9 +377,23 @@ export class Admission {
     return `${what} too long: about ${over.inputTokens} tokens, but a job's context here holds ${context}`;
   }
 
-  #refuse(target: ReplyTarget, reason: string, amountMsats?: number): void {
+  /**
+   * Refuses with an `error` feedback and a log line, both rate-limited per buyer (a buyer over its limit gets
+   * silence, counted in the limiter's summary). A busy refusal is always sent: an honest buyer needs it to go
+   * to another provider at once; only its log line is limited.
+   */
+  #refuse(
+    target: ReplyTarget,
+    reason: string,
+    amountMsats?: number,
+    options: { always?: boolean } = {},
+  ): void {
     this.#o.stats.count("refused");
-    this.#o.log.info(`request ${shortId(target.event.id)} refused: ${reason}`);
+    // Busy refusals have a budget of their own: a buyer told "busy" often is not misbehaving.
+    const key = options.always ? `busy:${target.event.pubkey}` : target.event.pubkey;
+    const allowed = this.#o.refusals?.allow(key) ?? true;
+    if (allowed) this.#o.log.info(`request ${describeRequest(target.event)} refused: ${reason}`);
+    if (!allowed && !options.always) return;
     void this.#o.replies.feedback(target, "error", {
       extra: reason,
       ...(amountMsats === undefined ? {} : { amountMsats }),
@@ -386,7 +402,7 @@ export class Admission {
 
   #refuseBusy(target: ReplyTarget, places: number): void {
     this.#o.stats.count("busy");
-    this.#refuse(target, busyReason(this.#o.worker, places, this.#reserved));
+    this.#refuse(target, busyReason(this.#o.worker, places, this.#reserved), undefined, { always: true });
   }
 
   #rememberEarlyCancel(jobId: string, author: string): void {
@@ -396,6 +412,11 @@ export class Admission {
       if (oldest !== undefined) this.#earlyCancels.delete(oldest);
     }
   }
+}
+
+/** "<id prefix> from <buyer prefix>" for log lines about a request not yet (or never) accepted. */
+function describeRequest(event: { id: string; pubkey: string }): string {
+  return `${shortId(event.id)} from ${shortId(event.pubkey)}`;
 }
 
 export function targetFor(job: JobRequest): ReplyTarget {

@@ -24,9 +24,16 @@ export class JobEnds {
   fail(jobId: string, target: ReplyTarget, reason: string): void {
     const { store, replies, stats, policy } = this.#options;
     policy.settle?.(jobId, 0); // a failed job costs its buyer nothing
+    // Per-job payments too: given back before the buyer hears (docs/payments.md, "A paid job that fails …").
+    const buyer = target.event.pubkey;
+    const note = policy.returnPayment?.({ id: jobId, buyer });
     store.update(jobId, { state: "failed", detail: reason, endedAt: Date.now() });
     stats.count("failed");
-    void replies.feedback(target, "error", { extra: reason });
+    const tags = note ? (policy.resultTags?.({ buyer }) ?? []) : [];
+    void replies.feedback(target, "error", {
+      extra: note ? `${reason}; ${note}` : reason,
+      ...(tags.length > 0 ? { tags } : {}),
+    });
   }
 
   complete(accepted: AcceptedJob, result: GenerateResult): void {

@@ -5,7 +5,7 @@
  */
 import type { Backend } from "@pylon/inference";
 import { isExpired, type JobRequest } from "@pylon/protocol";
-import { type Logger, shortId } from "../log.js";
+import { describeError, type Logger, shortId } from "../log.js";
 import type { PaymentPolicy } from "../payments/policy.js";
 import type { PriceQuote } from "../pricing.js";
 import type { ReplyPublisher, ReplyTarget } from "../replies/reply-publisher.js";
@@ -215,9 +215,7 @@ export class JobWorker {
     } catch (error) {
       // Not a model failure (those are handled below) but ours, e.g. the database refusing a write.
       const id = accepted.job.id;
-      this.#options.log.error(
-        `job ${shortId(id)}: internal error: ${error instanceof Error ? error.stack : String(error)}`,
-      );
+      this.#options.log.error(`job ${shortId(id)}: internal error: ${describeError(error)}`);
       const reason = "internal error on the provider; please retry";
       const { batch } = accepted;
       if (item !== undefined && batch && !batch.ended) {

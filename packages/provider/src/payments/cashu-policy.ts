@@ -103,7 +103,34 @@ export class CashuPolicy implements PaymentPolicy {
     this.#o.tabs?.settle(jobId, costMsats);
   }
 
-  resultTags(job: JobRequest): string[][] {
+  /**
+   * A failed job costs nothing. Paid from a tab: `settle(jobId, 0)` has freed its reserve. Paid with a per-job
+   * token: its credit goes onto the buyer's tab (no mint call now; the tab's own paths give it back).
+   */
+  returnPayment(job: { id: string; buyer: string }): string | undefined {
+    const { tabs, ledger, log } = this.#o;
+    if (!tabs) return undefined;
+    const held = tabs.holds(job.id);
+    const credits = held ? [] : ledger.credits(job.id);
+    if (!held && credits.length === 0) return undefined; // never paid: nothing to give back
+    if (credits.length > 0) {
+      const msats = credits.reduce((sum, credit) => sum + credit.amountSats * 1000, 0);
+      const returned = tabs.creditReturn(job.id, job.buyer, credits[0]!.mintUrl, msats);
+      if (!returned.ok) {
+        log.warn(`job ${shortId(job.id)}: its payment stays with the node: ${returned.reason}`);
+        return undefined;
+      }
+      log.info(`job ${shortId(job.id)}: failed; its payment (${msats} msats) is now on the buyer's tab`);
+    }
+    const tab = tabs.balance(job.buyer);
+    if (!tab) return undefined;
+    const expires = new Date(tab.expiresAt * 1000).toISOString();
+    return held
+      ? `nothing was charged; your tab holds ${tab.balanceMsats} msats`
+      : `nothing was charged: your payment is on a tab here (${tab.balanceMsats} msats): send the next request without a token to use it, close the tab to take it back, or it is refunded when the tab expires (${expires})`;
+  }
+
+  resultTags(job: Pick<JobRequest, "buyer">): string[][] {
     const tab = this.#o.tabs?.balance(job.buyer);
     return tab ? [tabBalanceTag(tab.balanceMsats, tab.expiresAt)] : [];
   }

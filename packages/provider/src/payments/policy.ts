@@ -55,6 +55,12 @@ export interface PaymentPolicy {
    * actually used (0 when it failed or never ran). Tabs charge this and free the rest of the reserve.
    */
   settle?(jobId: string, costMsats: number): void;
+  /**
+   * Called after `settle(jobId, 0)` when an accepted job ends with an error (no result): such a job costs
+   * nothing however it was paid (docs/payments.md, "A paid job that fails before generating"). Gives its
+   * payment back and returns a note for the buyer saying where it went, if there was one.
+   */
+  returnPayment?(job: { id: string; buyer: string }): string | undefined;
   /** Extra tags for a result to `job`'s buyer (e.g. the remaining tab balance). */
   resultTags?(job: Pick<JobRequest, "buyer">): string[][];
 }

@@ -39,6 +39,12 @@ const SCHEMA = `
     state          TEXT NOT NULL CHECK (state IN ('held', 'settled')),
     created_at     INTEGER NOT NULL
   );
+  CREATE TABLE IF NOT EXISTS tab_returns (
+    job_id     TEXT PRIMARY KEY,
+    buyer      TEXT NOT NULL,
+    msats      INTEGER NOT NULL,
+    created_at INTEGER NOT NULL
+  );
 `;
 
 export interface TabBalance {
@@ -163,6 +169,41 @@ export class TabBook {
           .run(charge, jobId);
       })
       .immediate();
+  }
+
+  /**
+   * Puts the payment of a per-job-token job that failed (`msats`: its ledger credit) on `buyer`'s tab at
+   * `mintUrl`, opening one if needed, so it is spent on the next job, taken back with `close`, or refunded on
+   * expiry. Counted as a deposit (the invariant holds). Once per job, across restarts (`tab_returns`).
+   */
+  creditReturn(
+    jobId: string,
+    buyer: string,
+    mintUrl: string,
+    msats: number,
+  ): { ok: true; balance: TabBalance } | { ok: false; reason: string } {
+    const tab = this.#row(buyer);
+    if (tab && tab.mint_url !== mintUrl)
+      return { ok: false, reason: `the buyer's tab holds ecash of ${tab.mint_url}, not ${mintUrl}` };
+    const now = this.#now();
+    this.#db
+      .transaction(() => {
+        const fresh = this.#db
+          .prepare("INSERT OR IGNORE INTO tab_returns (job_id, buyer, msats, created_at) VALUES (?, ?, ?, ?)")
+          .run(jobId, buyer, msats, now);
+        if (fresh.changes !== 1) return; // returned before
+        this.#db
+          .prepare(
+            `INSERT INTO tabs (buyer, mint_url, balance_msats, deposited_msats, expires_at, opened_by, updated_at)
+             VALUES (@buyer, @mint, @msats, @msats, @expires, @job, @now)
+             ON CONFLICT (buyer) DO UPDATE SET balance_msats = balance_msats + @msats,
+               deposited_msats = deposited_msats + @msats, expires_at = MAX(expires_at, @expires),
+               opened_by = @job, updated_at = @now`,
+          )
+          .run({ buyer, mint: mintUrl, msats, expires: now + this.#o.ttlSec, job: jobId, now });
+      })
+      .immediate();
+    return { ok: true, balance: this.balance(buyer)! };
   }
 
   holds(jobId: string): boolean {

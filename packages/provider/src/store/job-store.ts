@@ -100,6 +100,9 @@ const COLUMNS: Record<keyof JobPatch, string> = {
 const CURSOR_KEY = "intake_cursor";
 
 /** The node's job database (SQLite, WAL). All calls are synchronous: a state change is on disk when they return. */
+/** Beyond the parser's allowance for clock skew (900 s), a seen id's date is capped for pruning. */
+const SEEN_FUTURE_CAP_SEC = 900;
+
 export class JobStore {
   readonly #db: Database.Database;
   readonly #hasSeen: Database.Statement<[string], { found: number }>;
@@ -165,7 +168,8 @@ export class JobStore {
     job?: { buyer: string; event: NostrEvent; state: JobState; quoteMsats?: number; batchItems?: number },
   ): void {
     this.#db.transaction(() => {
-      this.#insertSeen.run(request.id, request.created_at);
+      // A far-future date (refused, but still recorded) must not keep its row from ever being pruned.
+      this.#insertSeen.run(request.id, Math.min(request.created_at, nowSec + SEEN_FUTURE_CAP_SEC));
       const createdAt = Math.min(request.created_at, nowSec);
       if (this.#cursor.value === undefined || createdAt > this.#cursor.value) {
         this.#writeMeta.run(CURSOR_KEY, String(createdAt));
