@@ -10,7 +10,7 @@ export const PYTHON_RUNTIME = String.raw`# The Python half of the REPL, run once
 # path, "npm run inline-python" writes this file into the committed module python-runtime.ts: turbo, a bare
 # "tsc -b" on a fresh clone and the tests' global setup all compile that module with no generator step, and
 # test/python-runtime.test.ts fails when it no longer matches this file.
-# One file of about 550 lines, not several: the child loads it with a single runPython call.
+# One file of about 620 lines, not several: the child loads it with a single runPython call.
 import ast
 import asyncio
 import builtins
@@ -224,7 +224,7 @@ class _Helper:
         self.__name__ = self.__qualname__ = name
 
     def __repr__(self):
-        return f"<REPL helper {self.__name__}>"
+        return f"<function {self.__name__}>"
 
 
 class _Query(_Helper):
@@ -422,13 +422,15 @@ class Runtime:
 
     # ---- cells -----------------------------------------------------------------------------------------
 
-    def _cell_loop(self):
+    def _await(self, coroutine):
+        """Runs a cell's top-level await on the cell loop (only such cells touch the loop: a cell without
+        await runs as plain code, whatever it did to builtins the loop relies on)."""
         if self._loop is None or self._loop.is_closed():
             self._loop = _CellLoop()
         asyncio.set_event_loop(self._loop)
-        return self._loop
+        return self._loop.run_until_complete(coroutine)
 
-    async def _execute(self, code, filename, out):
+    def _execute(self, code, filename, out):
         linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
         tree = ast.parse(code, filename, "exec")
         last = None
@@ -437,13 +439,13 @@ class Runtime:
         body = compile(tree, filename, "exec", flags=_TOP_LEVEL_AWAIT, dont_inherit=True)
         outcome = eval(body, self.namespace)
         if body.co_flags & _CO_COROUTINE:
-            await outcome
+            self._await(outcome)
         if last is not None:
             # Like an interactive prompt, show the value of a trailing expression.
             expression = compile(last, filename, "eval", flags=_TOP_LEVEL_AWAIT, dont_inherit=True)
             value = eval(expression, self.namespace)
             if expression.co_flags & _CO_COROUTINE:
-                value = await value
+                value = self._await(value)
             if value is not None:
                 out.write(_safe_repr(value) + "\n")
 
@@ -469,7 +471,7 @@ class Runtime:
         sys.stdout, sys.stderr = out, err
         error = None
         try:
-            self._cell_loop().run_until_complete(self._execute(code, f"<cell {self._cells}>", out))
+            self._execute(code, f"<cell {self._cells}>", out)
         except BaseException as exc:
             error = self._describe(exc)
         finally:
@@ -557,41 +559,55 @@ def _scrub_host_paths():
     sys.argv = [""]
 
 
-def _is_javascript(value):
-    """A JavaScript handle (any JsProxy but the inert jsnull) or a builtin of _pyodide_core (which mints them)."""
-    kind = type(value)
-    try:
-        if any(base.__name__ == "JsProxy" and base.__module__ == "pyodide.ffi" for base in kind.__mro__):
+def _javascript_test():
+    """A predicate for JavaScript handles (any JsProxy but the inert jsnull) and for builtins of _pyodide_core
+    and friends (which mint them), with its verdict per type cached: lockdown asks it of the whole heap."""
+    verdicts = {}
+    builtin_kinds = (types.BuiltinFunctionType, types.MethodWrapperType)
+
+    def is_javascript(value):
+        kind = type(value)
+        verdict = verdicts.get(kind)
+        if verdict is None:
+            try:
+                verdict = any(b.__name__ == "JsProxy" and b.__module__ == "pyodide.ffi" for b in kind.__mro__)
+            except Exception:
+                verdict = False
+            verdicts[kind] = verdict
+        if verdict:
             return True
-        if kind.__name__ in ("builtin_function_or_method", "method-wrapper"):
+        if kind in builtin_kinds:
             owner = getattr(value, "__self__", None)
-            return type(owner) is _ModuleType and owner.__name__ in BLOCKED_IMPORTS or _is_javascript_owner(owner)
-    except Exception:
+            if type(owner) is _ModuleType:
+                return owner.__name__ in BLOCKED_IMPORTS
+            return owner is not None and owner is not value and is_javascript(owner)
         return False
-    return False
 
-
-def _is_javascript_owner(owner):
-    return owner is not None and type(owner) is not _ModuleType and _is_javascript(owner)
+    return is_javascript
 
 
 def _scrub_javascript():
     """Deletes JavaScript handles from every dict, list, cell and instance namespace on the heap."""
+    is_javascript = _javascript_test()
+    read_attribute = object.__getattribute__
     for holder in gc.get_objects():
         try:
-            if type(holder) is dict:
-                for key in [k for k, v in holder.items() if _is_javascript(v)]:
-                    del holder[key]
-            elif type(holder) is list:
-                holder[:] = [v for v in holder if not _is_javascript(v)]
-            elif type(holder) is types.CellType:
-                if _is_javascript(holder.cell_contents):
+            kind = type(holder)
+            if kind is dict:
+                namespace = holder
+            elif kind is list:
+                holder[:] = [v for v in holder if not is_javascript(v)]
+                continue
+            elif kind is types.CellType:
+                if is_javascript(holder.cell_contents):
                     holder.cell_contents = None
-            elif not isinstance(holder, type) and type(holder) is not _ModuleType:
-                namespace = getattr(holder, "__dict__", None)
-                if type(namespace) is dict:
-                    for key in [k for k, v in namespace.items() if _is_javascript(v)]:
-                        del namespace[key]
+                continue
+            elif kind.__dictoffset__ and not isinstance(holder, type) and kind is not _ModuleType:
+                namespace = read_attribute(holder, "__dict__")
+            else:
+                continue
+            for key in [k for k, v in namespace.items() if is_javascript(v)]:
+                del namespace[key]
         except Exception:
             pass
 
@@ -619,11 +635,12 @@ def _close_javascript_constructors():
 
 def _javascript_leaks():
     """Names the holders of any JavaScript handle still reachable from the heap (empty when lockdown held)."""
+    is_javascript = _javascript_test()
     leaks = []
     for holder in gc.get_objects():
         try:
             for value in gc.get_referents(holder):
-                if _is_javascript(value):
+                if is_javascript(value):
                     leaks.append(f"{type(holder).__name__} -> {type(value).__name__}")
         except Exception:
             pass
