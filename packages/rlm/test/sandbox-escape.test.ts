@@ -151,6 +151,8 @@ describe("model code in the REPL", () => {
       "pyodide.ffi": "import pyodide.ffi",
       "pyodide.code.run_js": "from pyodide.code import run_js; run_js('1')",
       _pyodide_core: "import _pyodide_core",
+      _pyodide: "import _pyodide._base",
+      "pyodide.webloop": "from pyodide.webloop import WebLoop",
       ctypes: "import ctypes",
     };
     const out = await lines(

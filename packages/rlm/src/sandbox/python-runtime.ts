@@ -501,6 +501,9 @@ class Runtime:
                 del sys.modules[name]
         _scrub_javascript()
         _close_javascript_constructors()
+        # asyncio.get_event_loop() in a cell without await finds the cell loop, as it found Pyodide's before.
+        self._loop = _CellLoop()
+        asyncio.set_event_loop(self._loop)
         self._builtins = dict(builtins.__dict__)
         leaks = _javascript_leaks()
         if leaks:
