@@ -175,10 +175,13 @@ describe("Python introspection in the REPL", () => {
     expect(out).toEqual(["environ [] False", "sys []", "heap []"]);
   });
 
-  it("keeps the helpers working after all that", async () => {
-    const result = await sandbox.repl.run("print(llm_query('a'), llm_batch(['b', 'c']))\nFINAL('done')");
+  it("keeps the helpers read-only and working after all that", async () => {
+    const result = await sandbox.repl.run(
+      "try:\n    llm_query._kind = 'shell'\nexcept AttributeError as exc:\n    print(exc)\n" +
+        "print(llm_query('a'), llm_batch(['b', 'c']))\nFINAL('done')",
+    );
     expect(result.error).toBeUndefined();
-    expect(result.stdout).toBe("ok ['ok', 'ok']\n");
+    expect(result.stdout).toBe("llm_query is read-only\nok ['ok', 'ok']\n");
     expect(result.final?.content).toBe("done");
   });
 });

@@ -1,7 +1,8 @@
 /**
- * Entry point of the REPL child process. Started by the host with an empty environment, under Node's permission
- * model (read-only access to Pyodide and this directory; no writes, child processes, workers or addons) and
- * without code generation from strings. Frames arrive on fd 3 and leave on fd 4; stdout/stderr are diagnostics.
+ * Entry point of the REPL child process. Started by the host in / with an empty environment, under Node's
+ * permission model (read-only access to Pyodide and this directory; no writes, child processes, workers or
+ * addons) and without code generation from strings. Frames arrive on fd 3 and leave on fd 4; stdout/stderr are
+ * diagnostics.
  *
  * Order matters: bindings and the memory cap are set before Pyodide loads, the rest of the hardening after it
  * (Pyodide's loader needs some of what is then removed), and only then does any model code run.

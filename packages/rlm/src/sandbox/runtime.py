@@ -210,6 +210,9 @@ class _ImportGuard:
         pass
 
 
+_set_slot = object.__setattr__
+
+
 class _Helper:
     """A REPL helper (llm_query, FINAL, ...): a plain object whose only state is the Python runtime.
 
@@ -218,8 +221,12 @@ class _Helper:
     __slots__ = ("_runtime", "__name__", "__qualname__")
 
     def __init__(self, runtime, name):
-        self._runtime = runtime
-        self.__name__ = self.__qualname__ = name
+        _set_slot(self, "_runtime", runtime)
+        _set_slot(self, "__name__", name)
+        _set_slot(self, "__qualname__", name)
+
+    def __setattr__(self, name, value):
+        raise AttributeError(f"{self.__name__} is read-only")
 
     def __repr__(self):
         return f"<function {self.__name__}>"
@@ -232,7 +239,7 @@ class _Query(_Helper):
 
     def __init__(self, runtime, kind, name):
         super().__init__(runtime, name)
-        self._kind = kind
+        _set_slot(self, "_kind", kind)
 
     def __call__(self, prompt, **opts):
         return SubcallText(self._runtime._subcall(self._kind, [prompt], opts)[0])
@@ -245,7 +252,7 @@ class _Batch(_Helper):
 
     def __init__(self, runtime, kind, name):
         super().__init__(runtime, name)
-        self._kind = kind
+        _set_slot(self, "_kind", kind)
 
     def __call__(self, prompts, **opts):
         name = self.__name__
