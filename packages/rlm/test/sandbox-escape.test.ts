@@ -277,7 +277,7 @@ describe("the process layers on their own", () => {
     const results = JSON.parse(stdout) as Record<string, string>;
     const network = results["connect to the host over TCP"];
     delete results["connect to the host over TCP"];
-    expect(Object.keys(results)).toHaveLength(23);
+    expect(Object.keys(results)).toHaveLength(24);
     for (const [name, outcome] of Object.entries(results)) expect(outcome, name).toMatch(/^blocked/);
     // Node 20's permission model does not cover sockets; the network namespace does, where Linux allows it.
     if (await networkNamespaceAvailable()) {
