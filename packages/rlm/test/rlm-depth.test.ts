@@ -40,7 +40,9 @@ function subcallsIn(log: TrajectoryRecord[]): number {
   return childTurns + plain;
 }
 
-describe("depth 2", () => {
+// Each run below starts three REPLs one after another (root, then one child at a time): a REPL start can take
+// most of ten seconds on a loaded machine, so these get a minute rather than the file default.
+describe("depth 2", { timeout: 60_000 }, () => {
   it("runs child RLMs with their own REPLs, logging to the same file under their own run ids", async () => {
     expect(task.depth).toBeLessThan(0.45); // the needle is in the first half
     const root = splittingRoot();

@@ -151,6 +151,8 @@ describe("model code in the REPL", () => {
       "pyodide.ffi": "import pyodide.ffi",
       "pyodide.code.run_js": "from pyodide.code import run_js; run_js('1')",
       _pyodide_core: "import _pyodide_core",
+      _pyodide: "import _pyodide._base",
+      "pyodide.webloop": "from pyodide.webloop import WebLoop",
       ctypes: "import ctypes",
     };
     const out = await lines(
@@ -160,20 +162,20 @@ describe("model code in the REPL", () => {
     for (const line of out) expect(line).toMatch(/: (ImportError|KeyError)$/);
   });
 
-  it("finds no usable JavaScript even after bypassing the import guard", async () => {
-    // _imp.create_builtin loads a builtin module without consulting sys.meta_path: a real bypass of the guard.
+  it("finds no usable JavaScript even past the import guard", async () => {
+    // _imp.create_builtin loads a builtin module without consulting sys.meta_path; lockdown replaced it. The
+    // module objects left on the heap have lost every function that makes JavaScript objects.
     const out = await attempts(
       "import _imp, gc",
       "from importlib.machinery import ModuleSpec",
-      "core = _imp.create_builtin(ModuleSpec('_pyodide_core', None))",
-      "js_object = core.to_js({})",
-      "Function = js_object.constructor.constructor",
-      "attempt('Function', lambda: Function('return globalThis.process')())",
-      "attempt('Object.process', lambda: js_object.constructor.process)",
+      "attempt('create_builtin', lambda: _imp.create_builtin(ModuleSpec('_pyodide_core', None)))",
+      "core = next(o for o in gc.get_objects() if type(o).__name__ == 'module' and o.__name__ == '_pyodide_core')",
+      "attempt('to_js', lambda: core.to_js({}))",
+      "attempt('create_proxy', lambda: core.create_proxy(print))",
       "holders = []",
       "for obj in gc.get_objects():",
       "    if type(obj).__name__.startswith('Js') and not isinstance(obj, type):",
-      "        for name in ('process', 'fetch', 'require', 'globalThis', '_module', '_api', 'setTimeout'):",
+      "        for name in ('process', 'fetch', 'require', 'globalThis', '_module', '_api', 'setTimeout', 'constructor'):",
       "            try:",
       "                if getattr(obj, name, None) is not None:",
       "                    holders.append(name)",
@@ -181,12 +183,12 @@ describe("model code in the REPL", () => {
       "                pass",
       "print('globals reachable:', holders)",
     );
-    expect(out).toEqual(["Function: JsException", "Object.process: AttributeError", "globals reachable: []"]);
-    const evalError = await sandbox.repl.run(
-      "import _imp\nfrom importlib.machinery import ModuleSpec\n" +
-        "_imp.create_builtin(ModuleSpec('_pyodide_core', None)).to_js({}).constructor.constructor('return 1')()",
-    );
-    expect(evalError.error?.message).toContain("Code generation from strings disallowed");
+    expect(out).toEqual([
+      "create_builtin: ImportError",
+      "to_js: AttributeError",
+      "create_proxy: AttributeError",
+      "globals reachable: []",
+    ]);
   });
 
   it("cannot signal, exit, change directory or start threads in a way that touches the host", async () => {
@@ -214,17 +216,23 @@ describe("model code in the REPL", () => {
 
   it("cannot forge host messages beyond what llm_query can already do", async () => {
     subcalls.length = 0;
+    // The bridge is a device file that carries bytes: model code can open it, but only to ask for sub-calls.
     const out = await attempts(
-      "import gc, json, os",
-      "runtime = next(o for o in gc.get_objects() if type(o).__name__ == 'Runtime')",
-      "send = runtime._send",
-      "print(send('shell', 'rm -rf /'))",
-      "print(send('llm', 'not json'))",
-      "print(send('llm', json.dumps({'prompts': [1], 'opts': {}})))",
-      "print(send('llm', json.dumps({'prompts': ['same as llm_query'], 'opts': {}})))",
+      "import json, os",
+      "def ask(raw):",
+      "    fd = os.open('/dev/pylon-bridge', os.O_RDWR)",
+      "    os.write(fd, raw)",
+      "    reply = os.read(fd, 1 << 20)",
+      "    os.close(fd)",
+      "    return reply.decode()",
+      "print(ask(b'shell\\nrm -rf /'))",
+      "print(ask(b'llm\\nnot json'))",
+      "print(ask(b'no newline at all'))",
+      "print(ask(('llm\\n' + json.dumps({'prompts': [1], 'opts': {}})).encode()))",
+      "print(ask(('llm\\n' + json.dumps({'prompts': ['same as llm_query'], 'opts': {}})).encode()))",
       "attempt('write to the reply channel', lambda: os.write(4, b'\\x00\\x00\\x00\\x0b\\x00\\x00\\x00\\x00{\"t\":\"x\"}'))",
     );
-    expect(out).toEqual(["[]", "[]", "[]", '["ok"]', "write to the reply channel: OSError"]);
+    expect(out).toEqual(["[]", "[]", "[]", "[]", '["ok"]', "write to the reply channel: OSError"]);
     expect(subcalls).toEqual([{ kind: "llm", prompts: ["same as llm_query"], opts: {} }]);
   });
 
@@ -269,7 +277,7 @@ describe("the process layers on their own", () => {
     const results = JSON.parse(stdout) as Record<string, string>;
     const network = results["connect to the host over TCP"];
     delete results["connect to the host over TCP"];
-    expect(Object.keys(results)).toHaveLength(23);
+    expect(Object.keys(results)).toHaveLength(24);
     for (const [name, outcome] of Object.entries(results)) expect(outcome, name).toMatch(/^blocked/);
     // Node 20's permission model does not cover sockets; the network namespace does, where Linux allows it.
     if (await networkNamespaceAvailable()) {

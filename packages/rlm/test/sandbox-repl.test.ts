@@ -55,6 +55,26 @@ describe("a cell", () => {
     expect(result.stdout).toBe("[1, 2]\n");
   });
 
+  it("fails at once, not at the timeout, when a cell awaits what nothing will complete", async () => {
+    const started = performance.now();
+    const result = await sandbox.repl.run("import asyncio\nawait asyncio.get_running_loop().create_future()");
+    expect(result.error?.type).toBe("RuntimeError");
+    expect(result.error?.message).toContain("can never complete");
+    expect(result.restarted).toBeUndefined();
+    expect(performance.now() - started).toBeLessThan(5000);
+    const later = await sandbox.repl.run("import asyncio\nawait asyncio.sleep(0.01)\nprint('next cell')");
+    expect(later.stdout).toBe("next cell\n");
+  });
+
+  it("shows the cell's own frames in a traceback from awaited code, not the event loop's", async () => {
+    const result = await sandbox.repl.run(
+      "import asyncio\nasync def boom():\n    await asyncio.sleep(0)\n    raise ValueError('x')\nawait boom()",
+    );
+    expect(result.error?.type).toBe("ValueError");
+    expect(result.error?.traceback).toMatch(/^Traceback[^\n]*\n {2}File "<cell \d+>"/);
+    expect(result.error?.traceback).not.toMatch(/asyncio|pylon-runtime/);
+  });
+
   it("bounds output, keeping head and tail with an elision count", async () => {
     const result = await sandbox.repl.run("for i in range(5000):\n    print(f'line {i}')");
     expect(result.stdout.length).toBeLessThan(2200);

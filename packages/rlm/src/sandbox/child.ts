@@ -1,13 +1,20 @@
 /**
- * Entry point of the REPL child process. Started by the host with an empty environment, under Node's permission
- * model (read-only access to Pyodide and this directory; no writes, child processes, workers or addons) and
- * without code generation from strings. Frames arrive on fd 3 and leave on fd 4; stdout/stderr are diagnostics.
+ * Entry point of the REPL child process. Started by the host in / with an empty environment, under Node's
+ * permission model (read-only access to Pyodide and this directory; no writes, child processes, workers or
+ * addons) and without code generation from strings. Frames arrive on fd 3 and leave on fd 4; stdout/stderr are
+ * diagnostics.
  *
  * Order matters: bindings and the memory cap are set before Pyodide loads, the rest of the hardening after it
  * (Pyodide's loader needs some of what is then removed), and only then does any model code run.
  */
 import { pathToFileURL } from "node:url";
 import type { PyodideAPI } from "pyodide";
+import {
+  BRIDGE_DEVICE_PATH,
+  type BridgeDevice,
+  type EmscriptenFs,
+  installBridgeDevice,
+} from "./bridge-device.js";
 import { EndOfStream, SyncFrameIO } from "./child-io.js";
 import {
   allowOnlyConstantsBinding,
@@ -28,8 +35,9 @@ const MB = 1024 * 1024;
 
 /** The Python runtime's entry points, each looked up once (every attribute access creates a new proxy). */
 interface Runtime {
-  runCell(code: string): Promise<string>;
-  setContext(data: Uint8Array, encoding: string): string;
+  runCell(code: string): string;
+  /** Takes the context staged in the bridge device: only a size and a string cross into Python. */
+  setContext(size: number, encoding: string): string;
   lockdown(): void;
 }
 
@@ -69,18 +77,20 @@ function parseConfig(raw: string | undefined): ChildConfig {
   }
 }
 
-/** The sub-call bridge: one blocking round trip to the host per batch. */
-function makeBridge(): (kind: unknown, request: unknown) => string {
+const NO_ANSWERS = new TextEncoder().encode("[]");
+
+/** The sub-call bridge behind the device: one blocking round trip to the host per batch. */
+function makeBridge(): (kind: string, request: Uint8Array) => Uint8Array {
   let nextId = 1;
-  return function bridge(kind: unknown, request: unknown): string {
-    if ((kind !== "llm" && kind !== "rlm") || typeof request !== "string") return "[]";
+  return function bridge(kind: string, request: Uint8Array): Uint8Array {
+    if (kind !== "llm" && kind !== "rlm") return NO_ANSWERS;
     const id = nextId++;
-    io.write({ t: "subcall", id, kind }, Buffer.from(request, "utf8"));
+    io.write({ t: "subcall", id, kind }, Buffer.from(request.buffer, request.byteOffset, request.byteLength));
     const reply = io.read();
     if (reply.header.t !== "subcall_result" || reply.header.id !== id) {
       return fail("protocol error: expected the result of a sub-call");
     }
-    return reply.payload.toString("utf8");
+    return reply.payload;
   };
 }
 
@@ -96,6 +106,8 @@ async function loadInterpreter(
     // Python's `js` module is this empty object, not globalThis.
     jsglobals: Object.freeze(Object.create(null)),
     env: { HOME: "/home/pyodide" },
+    // Emscripten would otherwise name this script's host path in sys.executable, sys.orig_argv and $_.
+    _sysExecutable: "/usr/bin/python3",
     args: [],
     packages: [],
     enableRunUntilComplete: false,
@@ -105,11 +117,15 @@ async function loadInterpreter(
   });
 }
 
-function installRuntime(pyodide: PyodideAPI, config: ChildConfig): Runtime {
+function installRuntime(
+  pyodide: PyodideAPI,
+  config: ChildConfig,
+): { runtime: Runtime; device: BridgeDevice } {
+  const device = installBridgeDevice(pyodide.FS as unknown as EmscriptenFs, makeBridge());
   const scope = pyodide.globals.get("dict")();
   pyodide.runPython(PYTHON_RUNTIME, { globals: scope, filename: "<pylon-runtime>" });
   const create = scope.get("create_runtime");
-  const runtime = create(makeBridge(), config.maxOutputChars, config.maxBatchSize);
+  const runtime = create(BRIDGE_DEVICE_PATH, config.maxOutputChars, config.maxBatchSize);
   const entryPoints: Runtime = {
     runCell: runtime.run_cell,
     setContext: runtime.set_context,
@@ -118,7 +134,7 @@ function installRuntime(pyodide: PyodideAPI, config: ChildConfig): Runtime {
   // The method proxies are borrowed from `runtime`, which therefore lives as long as the process.
   create.destroy();
   scope.destroy();
-  return entryPoints;
+  return { runtime: entryPoints, device };
 }
 
 /** Leaves the interpreter room to grow up to the memory limit minus what the process uses besides its heap. */
@@ -134,21 +150,22 @@ function wasmLimitFor(config: ChildConfig, pyodide: PyodideAPI): number | null {
   return limit;
 }
 
-async function serve(runtime: Runtime, stdout: RawOutput, stderr: RawOutput): Promise<void> {
+function serve(runtime: Runtime, device: BridgeDevice, stdout: RawOutput, stderr: RawOutput): void {
   for (;;) {
     const { header, payload } = io.read();
     switch (header.t) {
       case "context": {
         let info: object;
         try {
-          // Pyodide converts plain typed arrays only, not Buffer: hand it a view of the same bytes.
-          const bytes = new Uint8Array(payload.buffer, payload.byteOffset, payload.byteLength);
-          info = JSON.parse(runtime.setContext(bytes, String(header.encoding))) as object;
+          device.stage(payload);
+          info = JSON.parse(runtime.setContext(payload.byteLength, String(header.encoding))) as object;
         } catch (error) {
           // E.g. a MemoryError while decoding: report it; the previous context stays in place.
           const message = error instanceof Error ? error.message : String(error);
           io.write({ t: "context_error", id: header.id, message: message.slice(-2000) });
           break;
+        } finally {
+          device.stage(new Uint8Array(0));
         }
         io.write({ ...info, t: "context_loaded", id: header.id });
         break;
@@ -156,7 +173,7 @@ async function serve(runtime: Runtime, stdout: RawOutput, stderr: RawOutput): Pr
       case "run": {
         stdout.take();
         stderr.take();
-        const body = await runtime.runCell(String(header.code));
+        const body = runtime.runCell(String(header.code));
         io.write(
           { t: "result", id: header.id, rawStdout: stdout.take(), rawStderr: stderr.take() },
           Buffer.from(body, "utf8"),
@@ -188,7 +205,7 @@ async function main(): Promise<void> {
   const stdout = new RawOutput();
   const stderr = new RawOutput();
   const pyodide = await loadInterpreter(config, stdout, stderr);
-  const runtime = installRuntime(pyodide, config);
+  const { runtime, device } = installRuntime(pyodide, config);
 
   pyodide.unregisterJsModule("js");
   pyodide.unregisterJsModule("pyodide_js");
@@ -203,7 +220,7 @@ async function main(): Promise<void> {
   stdout.take();
   stderr.take();
   io.write({ t: "ready", wasmLimitBytes });
-  await serve(runtime, stdout, stderr);
+  serve(runtime, device, stdout, stderr);
 }
 
 main().then(

@@ -177,6 +177,10 @@ export function hardenProcess(): void {
   lock(process, "report", undefined);
   lock(process, "channel", undefined);
   for (const name of ["stdin", "stdout", "stderr"]) lock(process, name, makeNullStream());
+  // The command line names the host's files (Node, this script, Pyodide's directory); nothing needs it now.
+  lock(process, "argv", Object.freeze([]));
+  lock(process, "execArgv", Object.freeze([]));
+  lock(process, "execPath", "");
 }
 
 /** Pyodide API entry points that open sockets, mount host directories or load code. */

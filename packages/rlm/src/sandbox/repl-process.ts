@@ -4,6 +4,7 @@
  * sandbox can handle a reply, a crash and a kill in one loop.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import path from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { encodeFrame, FrameDecoder } from "./frames.js";
 import type { LaunchPlan } from "./launch.js";
@@ -84,6 +85,8 @@ export class ReplProcess {
   static async start(plan: LaunchPlan, childScript: string, config: ChildConfig, timeoutMs: number) {
     const child = spawn(plan.command, [...plan.args, childScript, JSON.stringify(config)], {
       env: {},
+      // Every path the child needs is absolute; started at the root, its working directory names no host path.
+      cwd: path.parse(process.cwd()).root,
       stdio: ["ignore", "pipe", "pipe", "pipe", "pipe"],
     });
     const spawnFailure = new Promise<Error>((resolve) => child.on("error", resolve));
