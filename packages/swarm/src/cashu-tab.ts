@@ -95,6 +95,8 @@ export interface CashuTabStrategy extends PaymentStrategy {
   collectRefunds(): Promise<RefundCollection>;
   /** Sats of deposits that were locked but never reached their provider (no relay took the request). */
   readonly unsentSats: number;
+  /** Refunds of other runs' tabs (or of tabs the run store does not know) taken in by `collectRefunds`. */
+  readonly otherRefunds: { sats: number; feeSats: number };
 }
 
 export class TabBudgetError extends Error {}
@@ -299,6 +301,7 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
     if (problems.length > 0) throw new Error(`could not close every tab: ${problems.join("; ")}`);
   };
 
+  const otherRefunds = { sats: 0, feeSats: 0 };
   const collect = async (): Promise<RefundCollection> => {
     const b = bound();
     if (!b.pool || !b.secretKey) return { refunds: [], takenSats: 0, awaiting: 0, errors: [] };
@@ -310,7 +313,11 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
       mint: options.mintUrl,
     });
     for (const refund of collection.refunds) {
-      if (refund.runId !== b.runId || refund.sats === 0) continue;
+      if (refund.runId !== b.runId) {
+        otherRefunds.sats += refund.sats;
+        otherRefunds.feeSats += refund.feeSats;
+        continue;
+      }
       returned.refundedSats += refund.sats;
       const tab = tabs.get(refund.provider);
       if (tab) markClosed(tab);
@@ -350,6 +357,9 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
     },
     tabs: () => closedTabs ?? summaries(),
     collectRefunds: collect,
+    get otherRefunds() {
+      return { ...otherRefunds };
+    },
     get unsentSats() {
       return deposits.filter((d) => !d.sent).reduce((sum, d) => sum + d.msats, 0) / 1000;
     },

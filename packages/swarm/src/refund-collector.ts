@@ -34,7 +34,7 @@ export interface CollectedRefund {
   id: string;
   source: RefundSource;
   provider: string;
-  /** Sats taken into the wallet (the token's face value; the mint's fee is the wallet's). */
+  /** What the wallet gained, sats (the token's face value less `feeSats`, which it carried). */
   sats: number;
   /** Mint fee of taking it in. */
   feeSats: number;
@@ -118,11 +118,19 @@ export async function collectRefunds(options: CollectRefundsOptions): Promise<Re
     const collected: CollectedRefund = { ...row, sats: 0, feeSats: 0, runId: undefined };
     try {
       const op = await options.wallet.receive(refund.token);
+      // What the wallet gained: a provider's refund token carries the mint's fee for taking it in.
       collected.sats = op.amount;
       collected.feeSats = op.fee ?? 0;
-      store.refunds.settle(me, row, { state: "taken", sats: op.amount });
-      collected.runId = settleTab(store, me, options.mint, refund.provider, op.amount * 1000, refund.rest);
-      collection.takenSats += op.amount;
+      store.refunds.settle(me, row, { state: "taken", sats: collected.sats });
+      collected.runId = settleTab(
+        store,
+        me,
+        options.mint,
+        refund.provider,
+        collected.sats * 1000,
+        refund.rest,
+      );
+      collection.takenSats += collected.sats;
     } catch (error) {
       collected.error = messageOf(error);
       store.refunds.settle(me, row, { state: "failed", error: collected.error });

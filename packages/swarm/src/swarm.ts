@@ -4,7 +4,7 @@
  * state (see docs/swarm.md). Results come back in order, failures as values.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { initFastVerify, JobClient, RelayPool } from "@pylon/nostr";
+import { initFastVerify, JobClient, RelayPool, type RelayStatus } from "@pylon/nostr";
 import { allWithItemSignals, type SubcallBackend, type SubcallRequest, type SubcallResult } from "@pylon/rlm";
 import { BatchDispatcher, type BatchOptions, servesBatches } from "./batch-dispatch.js";
 import { type DirectoryOptions, ProviderDirectory } from "./directory.js";
@@ -80,6 +80,8 @@ export interface Swarm extends SubcallBackend {
   readonly health: HealthBook;
   readonly store: RunStore;
   readonly counters: SwarmCounters;
+  /** Connection state of each relay (`pool.status()`): which are down, and why. */
+  relayStatus(): RelayStatus[];
   close(): Promise<void>;
 }
 
@@ -249,6 +251,7 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
     health,
     store,
     counters,
+    relayStatus: () => pool.status(),
     // A signal per sub-call (a shared one would collect thousands of listeners: quadratic to add to).
     complete: (requests, signal) =>
       allWithItemSignals(AbortSignal.any([signal, lifetime.signal]), requests, completeOne),

@@ -11,7 +11,8 @@ import type { TabEventKind, TabStore } from "./tab-store.js";
 
 /** The wallet parts a close needs; without `reclaim` and `proofs`, expired deposits are left to the wallet. */
 export interface CloseWallet extends Partial<ReclaimWallet> {
-  receive(token: string): Promise<{ amount: number }>;
+  /** `amount`: what the wallet gained; `fee`: the mint's input fee (the token's face value less `amount`). */
+  receive(token: string): Promise<{ amount: number; fee?: number }>;
 }
 
 /** Sats a run's tabs gave back. */
@@ -93,6 +94,7 @@ async function closeTab(ctx: TabCloseContext, provider: string): Promise<void> {
   }
   const token = outcome.output.trim();
   let sats = 0;
+  // What the wallet gained: a provider's refund token carries the mint's fee for taking it in.
   if (token.startsWith("cashu")) sats = (await ctx.wallet.receive(token)).amount;
   ctx.refunds?.settle(
     client.pubkey,

@@ -4,8 +4,15 @@
  */
 import { join } from "node:path";
 import { loadOrCreateKey } from "@pylon/nostr";
-import { type CashuTabStrategy, cashuTabStrategy, createSwarm, RunStore, type Swarm } from "@pylon/swarm";
-import { openWallet, type PylonWallet } from "@pylon/wallet";
+import {
+  type CashuTabStrategy,
+  cashuTabStrategy,
+  createSwarm,
+  RunStore,
+  relayTrouble,
+  type Swarm,
+} from "@pylon/swarm";
+import { canonicalMintUrl, type Operation, openWallet, type PylonWallet } from "@pylon/wallet";
 
 export interface MarketOptions {
   relays: string[];
@@ -21,19 +28,40 @@ export interface MarketOptions {
   mint?: string;
   /** Most sats locked in tab deposits. */
   budgetSats?: number;
+  /** Say nothing on stderr but errors. */
+  quiet?: boolean;
 }
 
-/** Money of one run id, from the run store's tab events (all its invocations) and this process's wallet. */
+/**
+ * Money of this invocation of a run (docs/payments.md, "What the receipt says"). `spentSats` is measured on
+ * the wallet; the rest come from the run store's tab events and the wallet's fees, and add up to it:
+ * spent = charged + fees + reclaimable (to the sat), where deposited = charged + refunded + reclaimable
+ * less the deposits that never left (`unsentSats`, part of reclaimable).
+ */
 export interface MarketPayments {
   mint: string;
+  /** The wallet's outflow: sats it held at the start less what it holds now, less refunds of other runs taken in. */
+  spentSats: number;
   depositedSats: number;
-  /** What providers charged (per-job estimates until the close settles each tab exactly). */
+  /** What the tabs charged (per-job estimates until a tab closes, then exact). */
   chargedSats: number;
+  /** Taken back from this run's tabs (closes, expiry refunds, reclaims), face value. */
   refundedSats: number;
-  /** Mint fees paid by this process's wallet operations (deposit swaps, refund receipts). */
+  /** Mint fees of this invocation's wallet operations (deposit swaps, refund receipts). */
   feeSats: number;
-  /** Sats locked in deposits by this process. */
+  /**
+   * Still the buyer's but not in the wallet: open tab balances (estimated until closed) and sub-sat rests,
+   * and deposits that never left (locked to their provider; sent again or reclaimed after their lock).
+   */
+  reclaimableSats: number;
+  /** Deposits locked but never delivered (no relay took their request), part of `reclaimableSats`. */
+  unsentSats: number;
+  /** Refunds of earlier runs' tabs this invocation found on the relays and took in (not in `spentSats`). */
+  recoveredSats: number;
+  /** Sats locked in deposits by this process (the budget's use). */
   lockedSats: number;
+  /** The run's tabs over all its invocations (a resumed run counts its earlier ones too). */
+  run: { depositedSats: number; chargedSats: number; refundedSats: number };
 }
 
 export interface Market {
@@ -88,7 +116,19 @@ export async function openMarket(options: MarketOptions): Promise<Market> {
       runId: options.runId,
       ...(options.maxPriceMsats === undefined ? {} : { maxPriceMsats: options.maxPriceMsats }),
     });
-    await swarm.directory.waitFor(options.providers, 10_000);
+    // Refunds to this buyer waiting on the relays (tabs that expired, closes given up on) come in first.
+    const connecting = swarm;
+    const [, collected] = await Promise.all([
+      connecting.directory.waitFor(options.providers, 10_000).catch((error: unknown) => {
+        const trouble = relayTrouble(connecting.relayStatus());
+        if (trouble.length === 0) throw error;
+        throw new Error(`${(error as Error).message}; relays not connected: ${trouble.join("; ")}`);
+      }),
+      strategy?.collectRefunds(),
+    ]);
+    for (const problem of collected?.errors ?? []) console.error(`pylon: refunds: ${problem}`);
+    if (collected && collected.takenSats > 0 && !options.quiet)
+      console.error(`pylon: ${collected.takenSats} sats of refunds from earlier runs taken into the wallet`);
   } catch (error) {
     await swarm?.close().catch(() => undefined);
     wallet?.close();
@@ -96,26 +136,49 @@ export async function openMarket(options: MarketOptions): Promise<Market> {
     throw error;
   }
   const opened = swarm;
+  // The baseline of the receipt's money: what the wallet held once earlier runs' refunds were in.
   const startedAt = Date.now();
+  const heldAtStart = wallet && options.mint ? heldSats(wallet, options.mint) : 0;
+  const otherAtStart = strategy?.otherRefunds ?? { sats: 0, feeSats: 0 };
 
   const payments = (): MarketPayments | undefined => {
-    if (!options.mint || !strategy) return undefined;
+    if (!options.mint || !strategy || !wallet) return undefined;
     // By kind name: kinds this code does not know (added to the store later) are left out, not miscounted.
-    const totals = new Map<string, number>();
+    const run = new Map<string, number>();
+    const here = new Map<string, number>();
     for (const event of store.tabs.events(opened.pubkey, options.mint)) {
-      if (event.runId === opened.runId) totals.set(event.kind, (totals.get(event.kind) ?? 0) + event.msats);
+      if (event.runId !== opened.runId) continue;
+      run.set(event.kind, (run.get(event.kind) ?? 0) + event.msats);
+      if (event.at >= startedAt) here.set(event.kind, (here.get(event.kind) ?? 0) + event.msats);
     }
-    const msats = (kind: string) => totals.get(kind) ?? 0;
-    const fees = (wallet?.history({ limit: 100_000 }) ?? [])
-      .filter((op) => op.ownerPid === process.pid && op.createdAt >= startedAt)
-      .reduce((sum, op) => sum + op.fee, 0);
+    const sats = (totals: Map<string, number>, kind: string) => (totals.get(kind) ?? 0) / 1000;
+    const other = strategy.otherRefunds;
+    // Fees the wallet paid: a refund's receive fee is not one (the provider's token carried it, and the
+    // refund is counted as what the wallet gained).
+    const fees = wallet
+      .history({ limit: 100_000 })
+      .filter((op) => op.ownerPid === process.pid && op.createdAt >= startedAt && op.kind !== "receive")
+      .reduce((sum, op) => sum + op.fee + redeemFeeCarried(op), 0);
+    const deposited = sats(here, "deposit");
+    const charged = sats(here, "charge");
+    const refunded = sats(here, "refund");
+    const unsent = strategy.unsentSats;
     return {
       mint: options.mint,
-      depositedSats: msats("deposit") / 1000,
-      chargedSats: msats("charge") / 1000,
-      refundedSats: msats("refund") / 1000,
+      spentSats: heldAtStart - heldSats(wallet, options.mint) + (other.sats - otherAtStart.sats),
+      depositedSats: deposited,
+      chargedSats: charged,
+      refundedSats: refunded,
       feeSats: fees,
+      reclaimableSats: round3(deposited - charged - refunded + unsent),
+      unsentSats: unsent,
+      recoveredSats: other.sats,
       lockedSats: strategy.lockedSats,
+      run: {
+        depositedSats: sats(run, "deposit"),
+        chargedSats: sats(run, "charge"),
+        refundedSats: sats(run, "refund"),
+      },
     };
   };
 
@@ -143,6 +206,28 @@ export async function openMarket(options: MarketOptions): Promise<Market> {
       return closed;
     },
   };
+}
+
+/** Sats the wallet holds at `mint`: spendable and reserved for an operation in flight (not handed out). */
+function heldSats(wallet: PylonWallet, mint: string): number {
+  const totals = wallet.balance().byMint[canonicalMintUrl(mint)];
+  return (totals?.unspent ?? 0) + (totals?.reserved ?? 0);
+}
+
+/** What a deposit swap added to its tokens for the providers' own redeem fee (a mint fee the buyer pays). */
+function redeemFeeCarried(op: Operation): number {
+  if (op.kind !== "lock" || op.state === "failed") return 0;
+  const requests = op.detail.requests;
+  if (!Array.isArray(requests)) return 0;
+  const asked = requests.reduce(
+    (sum: number, r: { amountSats?: unknown }) => sum + Number(r.amountSats ?? 0),
+    0,
+  );
+  return Math.max(0, op.amount - asked);
+}
+
+function round3(value: number): number {
+  return Math.round(value * 1000) / 1000;
 }
 
 /** Deposits less refunds of one run id's tabs so far, in sats. */
