@@ -167,7 +167,7 @@ function settleTab(
   mint: string,
   provider: string,
   refundMsats: number,
-  restMsats: number,
+  saidRestMsats: number | undefined,
 ): string | undefined {
   const tab = store.tabs.list(buyer, mint).find((t) => t.provider === provider);
   const runId = store.tabs
@@ -176,6 +176,13 @@ function settleTab(
     .at(-1)?.runId;
   if (!tab || runId === undefined) return undefined;
   const event = { buyer, provider, mint, runId };
+  // An expiry refund is the tab's whole sats; the sub-sat rest stays there. The balance the provider last
+  // reported (a tab expires idle) says what that rest is; without one, our per-job charges are taken as
+  // right but for that rest.
+  const unexplained = tab.depositedMsats - tab.chargedMsats - tab.refundedMsats - refundMsats;
+  const reported =
+    tab.balanceMsats !== null && tab.balanceMsats >= refundMsats ? tab.balanceMsats - refundMsats : undefined;
+  const restMsats = saidRestMsats ?? reported ?? ((unexplained % 1000) + 1000) % 1000;
   if (tab.state === "open") {
     const charge = closingChargeMsats(tab, refundMsats, restMsats);
     if (charge !== 0) store.tabs.record({ ...event, kind: "charge", msats: charge, balanceMsats: restMsats });

@@ -81,7 +81,9 @@ export interface MarketClosed {
   error?: Error;
 }
 
-export async function openMarket(options: MarketOptions): Promise<Market> {
+export async function openMarket(given: MarketOptions): Promise<Market> {
+  // One spelling of the mint: the tabs and refunds in the run store are keyed by it.
+  const options = given.mint ? { ...given, mint: canonicalMintUrl(given.mint) } : given;
   // A kept buyer key: a resumed run can read results of jobs the interrupted one left in flight, and
   // its tabs (keyed by the buyer's pubkey) are found open again.
   const key = await loadOrCreateKey(join(options.dataDir, "swarm.key"));
