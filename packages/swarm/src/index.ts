@@ -60,6 +60,7 @@ export {
   type RefundWallet,
 } from "./refund-collector.js";
 export type { RefundRow, RefundSource, RefundState, RefundStore } from "./refund-store.js";
+export { type UnclaimedRefunds, unclaimedRefunds } from "./unclaimed-refunds.js";
 
 // Run state: the SQLite run store (sub-calls, jobs, memo) and a sub-call's memo key.
 export {

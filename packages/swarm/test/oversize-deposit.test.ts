@@ -50,7 +50,7 @@ describe("a deposit no relay takes (real relay with a 2,600-byte event limit, re
     );
     expect(result?.ok).toBe(false);
     // The relay's own words reach the buyer.
-    expect(result?.error).toMatch(/no relay accepted the request .*too large/);
+    expect(result && !result.ok ? result.error : "").toMatch(/no relay accepted the request .*too large/);
     // One deposit was locked and sent again on each attempt (never a second one), and it never left.
     expect(strategy.lockedSats).toBe(20);
     expect(strategy.unsentSats).toBe(20);
@@ -80,7 +80,7 @@ describe("a deposit no relay takes (real relay with a 2,600-byte event limit, re
     cleanup.add(() => swarm.close().catch(() => undefined));
     await swarm.directory.waitFor(1);
     const [result] = await swarm.complete([ask("another question", 16)], new AbortController().signal);
-    expect(result?.error).toMatch(
+    expect(result && !result.ok ? result.error : "").toMatch(
       new RegExp(
         `the request carrying the tab deposit is \\d+ bytes, over the relays' message limit of ${LIMIT} bytes`,
       ),
