@@ -4,8 +4,15 @@
  * and the wallet's operations, which must add up to it. Also what the relays still hold for the buyer.
  */
 import { RelayPool } from "@pylon/nostr";
-import { type CashuTabStrategy, type RunStore, type UnclaimedRefunds, unclaimedRefunds } from "@pylon/swarm";
-import type { Operation, PylonWallet } from "@pylon/wallet";
+import {
+  type CashuTabStrategy,
+  type RunStore,
+  tabMoney,
+  type UnclaimedRefunds,
+  unclaimedRefunds,
+  walletFeeSats,
+} from "@pylon/swarm";
+import type { PylonWallet } from "@pylon/wallet";
 
 export interface ReceiptMoney {
   spentSats: number;
@@ -25,37 +32,17 @@ export function receiptMoney(input: {
   mint: string;
   runId: string;
 }): ReceiptMoney {
-  const totals = new Map<string, number>();
-  for (const event of input.store.tabs.events(input.buyer, input.mint))
-    if (event.runId === input.runId) totals.set(event.kind, (totals.get(event.kind) ?? 0) + event.msats);
-  const sats = (kind: string) => (totals.get(kind) ?? 0) / 1000;
-  // A refund counts as what the wallet gained (the provider's token carried its receive fee).
-  const feeSats = input.wallet
-    .history({ limit: 1_000_000 })
-    .filter((op) => op.kind !== "receive" && op.kind !== "fund")
-    .reduce((sum, op) => sum + op.fee + redeemFeeCarried(op), 0);
+  const tabs = tabMoney(
+    input.store.tabs.events(input.buyer, input.mint),
+    input.strategy.unsentSats,
+    (event) => event.runId === input.runId,
+  );
   const balance = input.wallet.balance().total;
-  const deposited = sats("deposit");
-  const charged = sats("charge");
-  const refunded = sats("refund");
   return {
     spentSats: input.fundedSats - balance.unspent - balance.reserved,
-    depositedSats: deposited,
-    chargedSats: charged,
-    refundedSats: refunded,
-    feeSats,
-    reclaimableSats: Math.round((deposited - charged - refunded + input.strategy.unsentSats) * 1000) / 1000,
+    feeSats: walletFeeSats(input.wallet.history({ limit: 1_000_000 })),
+    ...tabs,
   };
-}
-
-/** What a deposit swap added to its tokens for the providers' redeem fee. */
-function redeemFeeCarried(op: Operation): number {
-  if (op.kind !== "lock" || op.state === "failed" || !Array.isArray(op.detail.requests)) return 0;
-  const asked = (op.detail.requests as Array<{ amountSats?: unknown }>).reduce(
-    (sum, r) => sum + Number(r.amountSats ?? 0),
-    0,
-  );
-  return Math.max(0, op.amount - asked);
 }
 
 /** Refund ecash to the buyer still unclaimed on the relay. */

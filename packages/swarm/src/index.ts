@@ -62,6 +62,9 @@ export {
 export type { RefundRow, RefundSource, RefundState, RefundStore } from "./refund-store.js";
 export { type UnclaimedRefunds, unclaimedRefunds } from "./unclaimed-refunds.js";
 
+// A run's money as its receipt says it: spent (measured on the wallet) = charged + fees + reclaimable.
+export { moneyAddsUp, type TabMoney, tabMoney, walletFeeSats } from "./run-money.js";
+
 // Run state: the SQLite run store (sub-calls, jobs, memo) and a sub-call's memo key.
 export {
   type JobRow,

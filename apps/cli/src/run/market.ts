@@ -11,8 +11,10 @@ import {
   RunStore,
   relayTrouble,
   type Swarm,
+  tabMoney,
+  walletFeeSats,
 } from "@pylon/swarm";
-import { canonicalMintUrl, type Operation, openWallet, type PylonWallet } from "@pylon/wallet";
+import { canonicalMintUrl, openWallet, type PylonWallet } from "@pylon/wallet";
 
 export interface MarketOptions {
   relays: string[];
@@ -145,42 +147,27 @@ export async function openMarket(given: MarketOptions): Promise<Market> {
 
   const payments = (): MarketPayments | undefined => {
     if (!options.mint || !strategy || !wallet) return undefined;
-    // By kind name: kinds this code does not know (added to the store later) are left out, not miscounted.
-    const run = new Map<string, number>();
-    const here = new Map<string, number>();
-    for (const event of store.tabs.events(opened.pubkey, options.mint)) {
-      if (event.runId !== opened.runId) continue;
-      run.set(event.kind, (run.get(event.kind) ?? 0) + event.msats);
-      if (event.at >= startedAt) here.set(event.kind, (here.get(event.kind) ?? 0) + event.msats);
-    }
-    const sats = (totals: Map<string, number>, kind: string) => (totals.get(kind) ?? 0) / 1000;
+    const events = store.tabs.events(opened.pubkey, options.mint).filter((e) => e.runId === opened.runId);
+    const run = tabMoney(events, 0);
+    const here = tabMoney(events, strategy.unsentSats, (event) => event.at >= startedAt);
     const other = strategy.otherRefunds;
-    // Fees the wallet paid: a refund's receive fee is not one (the provider's token carried it, and the
-    // refund is counted as what the wallet gained).
-    const fees = wallet
-      .history({ limit: 100_000 })
-      .filter((op) => op.ownerPid === process.pid && op.createdAt >= startedAt && op.kind !== "receive")
-      .reduce((sum, op) => sum + op.fee + redeemFeeCarried(op), 0);
-    const deposited = sats(here, "deposit");
-    const charged = sats(here, "charge");
-    const refunded = sats(here, "refund");
-    const unsent = strategy.unsentSats;
+    const fees = walletFeeSats(
+      wallet
+        .history({ limit: 100_000 })
+        .filter((op) => op.ownerPid === process.pid && op.createdAt >= startedAt),
+    );
     return {
       mint: options.mint,
       spentSats: heldAtStart - heldSats(wallet, options.mint) + (other.sats - otherAtStart.sats),
-      depositedSats: deposited,
-      chargedSats: charged,
-      refundedSats: refunded,
+      depositedSats: here.depositedSats,
+      chargedSats: here.chargedSats,
+      refundedSats: here.refundedSats,
       feeSats: fees,
-      reclaimableSats: round3(deposited - charged - refunded + unsent),
-      unsentSats: unsent,
+      reclaimableSats: here.reclaimableSats,
+      unsentSats: strategy.unsentSats,
       recoveredSats: other.sats,
       lockedSats: strategy.lockedSats,
-      run: {
-        depositedSats: sats(run, "deposit"),
-        chargedSats: sats(run, "charge"),
-        refundedSats: sats(run, "refund"),
-      },
+      run: { depositedSats: run.depositedSats, chargedSats: run.chargedSats, refundedSats: run.refundedSats },
     };
   };
 
@@ -214,22 +201,6 @@ export async function openMarket(given: MarketOptions): Promise<Market> {
 function heldSats(wallet: PylonWallet, mint: string): number {
   const totals = wallet.balance().byMint[canonicalMintUrl(mint)];
   return (totals?.unspent ?? 0) + (totals?.reserved ?? 0);
-}
-
-/** What a deposit swap added to its tokens for the providers' own redeem fee (a mint fee the buyer pays). */
-function redeemFeeCarried(op: Operation): number {
-  if (op.kind !== "lock" || op.state === "failed") return 0;
-  const requests = op.detail.requests;
-  if (!Array.isArray(requests)) return 0;
-  const asked = requests.reduce(
-    (sum: number, r: { amountSats?: unknown }) => sum + Number(r.amountSats ?? 0),
-    0,
-  );
-  return Math.max(0, op.amount - asked);
-}
-
-function round3(value: number): number {
-  return Math.round(value * 1000) / 1000;
 }
 
 /** Deposits less refunds of one run id's tabs so far, in sats. */
