@@ -124,8 +124,11 @@ export async function openMarket(given: MarketOptions): Promise<Market> {
     const connecting = swarm;
     const [, collected] = await Promise.all([
       connecting.directory.waitFor(options.providers, 10_000).catch((error: unknown) => {
-        const trouble = relayTrouble(connecting.relayStatus());
+        const statuses = connecting.relayStatus();
+        const trouble = relayTrouble(statuses);
         if (trouble.length === 0) throw error;
+        if (trouble.length === statuses.length)
+          throw new Error(`could not connect to any relay: ${trouble.join("; ")}`);
         throw new Error(`${(error as Error).message}; relays not connected: ${trouble.join("; ")}`);
       }),
       strategy?.collectRefunds(),
