@@ -97,6 +97,46 @@ describe("pylon wallet refunds (real relay, mint and paid nodes)", () => {
     expect(await balance()).toBe(before + refundSats);
   }, 60_000);
 
+  it("the next paid `pylon run` takes them in first; its receipt adds up to the wallet's outflow", async () => {
+    const home = await harness.home("pylon-run-refunds-");
+    const buyer = await runLeavingTabsOpen(home);
+    const refunds = await waitFor(() => {
+      const made = market.nodes.flatMap(({ node }) => node.payments?.tabRefunds(buyer) ?? []);
+      return made.length === 2 && made.every((r) => r.deliveredAt !== undefined) ? made : undefined;
+    }, "both expiry refunds delivered");
+    const refundSats = refunds.reduce((sum, r) => sum + r.sats, 0);
+    const run = await harness.run(
+      [
+        "run",
+        "what is the magic number?",
+        "--context",
+        "-",
+        "--root",
+        "scripted",
+        "--relay",
+        market.relay.url,
+        "--mint",
+        market.mint.url,
+        "--providers",
+        "2",
+        "--json",
+      ],
+      { env: { PYLON_HOME: home }, stdin: "the magic number is 42. ".repeat(200) },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(`${refundSats} sats of refunds from earlier runs taken into the wallet`);
+    const receipt = JSON.parse(run.stdout) as {
+      sats: { spent: number; charged: number; fees: number; reclaimable: number; recovered: number };
+    };
+    expect(receipt.sats.recovered).toBe(refundSats);
+    const { spent, charged, fees, reclaimable } = receipt.sats;
+    expect(spent).toBeGreaterThan(0);
+    expect(Math.round((charged + fees + reclaimable) * 1000)).toBe(spent * 1000);
+    // Nothing is left for `pylon wallet refunds` to find.
+    const after = await pylon(home, ["wallet", "refunds", "--relay", market.relay.url, "--json"]);
+    expect((JSON.parse(after.stdout) as { collected: { takenSats: number } }).collected.takenSats).toBe(0);
+  }, 90_000);
+
   it("says why without a buyer key, and names a relay it cannot reach", async () => {
     const home = await harness.home("pylon-wallet-refunds-none-");
     const none = await pylon(home, ["wallet", "refunds", "--relay", market.relay.url]);

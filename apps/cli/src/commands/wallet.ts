@@ -2,7 +2,7 @@ import { join } from "node:path";
 import { canonicalMintUrl, type Operation, openWallet, type PylonWallet } from "@pylon/wallet";
 import { Command } from "commander";
 import { collect, dataDir, mintFrom, NETWORK_FLAG, parsePositiveInt } from "../options.js";
-import { type RefundsCliOptions, walletRefunds } from "./wallet-refunds.js";
+import type { RefundsCliOptions } from "./wallet-refunds.js";
 
 interface WalletCliOptions {
   mint?: string;
@@ -125,9 +125,11 @@ export function walletCommand(): Command {
     .option("--timeout <ms>", "how long to wait for each relay query", parsePositiveInt, 5_000)
     .option("--swarm-db <file>", "the run store (default: <data dir>/swarm.db)")
     .action((opts: WalletCliOptions & RefundsCliOptions) =>
-      withWallet(opts, true, (w) =>
-        walletRefunds(w, canonicalMintUrl(mintFrom(opts.mint, opts.network) ?? w.mints[0]!), opts),
-      ),
+      withWallet(opts, true, async (w) => {
+        // Loaded only here: the swarm and the relay pool are heavy for the other wallet commands.
+        const { walletRefunds } = await import("./wallet-refunds.js");
+        await walletRefunds(w, canonicalMintUrl(mintFrom(opts.mint, opts.network) ?? w.mints[0]!), opts);
+      }),
     );
 
   sub("history", "every operation with its amount and fee, newest first")
