@@ -4,7 +4,8 @@
  * summary table printed at the end.
  */
 import type { SubcallResult } from "@pylon/rlm";
-import type { JobRow, SubcallRow, SwarmCounters, TabSummary } from "@pylon/swarm";
+import type { JobRow, SubcallRow, SwarmCounters, TabSummary, UnclaimedRefunds } from "@pylon/swarm";
+import type { ReceiptMoney } from "./money.js";
 import type { SoakOptions } from "./soak-core.js";
 
 export interface ProviderReport {
@@ -57,6 +58,10 @@ export interface CheckInput {
   /** Bytes; `gc`: baseline and end were taken after a forced full GC. */
   rss: { baseline: number; peak: number; end: number; samples: number; gc: boolean };
   totalSec: number;
+  /** The receipt's money (`pylon run`'s): spent measured on the wallet, the rest from the books. */
+  receipt: ReceiptMoney;
+  /** Refund ecash to the buyer still unclaimed on the relay after the run. */
+  unclaimed: UnclaimedRefunds;
 }
 
 export interface SoakCheck {
@@ -186,6 +191,20 @@ export function checkSoak(input: CheckInput): SoakReport {
         : ` (off by ${spent - earnedSats - fees - reclaimable})`) +
       `; mint outstanding ${input.mint.outstanding}`,
   );
+  const r = input.receipt;
+  const adds = Math.round((r.chargedSats + r.feeSats + r.reclaimableSats) * 1000);
+  check(
+    "receipt: spent (the wallet's outflow) = charged + fees + reclaimable, to the sat",
+    adds === r.spentSats * 1000,
+    `${r.spentSats} = ${r.chargedSats} + ${r.feeSats} + ${r.reclaimableSats}` +
+      (adds === r.spentSats * 1000 ? "" : ` (off by ${(r.spentSats * 1000 - adds) / 1000})`),
+  );
+  check(
+    "0 sats left unclaimed on relays",
+    input.unclaimed.sats === 0 && input.unclaimed.errors.length === 0,
+    `${input.unclaimed.sats} sats unclaimed in ${input.unclaimed.tokens} refund token(s) addressed to the buyer` +
+      (input.unclaimed.errors.length ? `; ${input.unclaimed.errors.join("; ")}` : ""),
+  );
   check(
     "every node came back after its kill",
     input.faults.restartFailures.length === 0,
@@ -229,6 +248,7 @@ export function checkSoak(input: CheckInput): SoakReport {
     chargedSats: chargedMsats / 1000,
     feeSats: fees,
     reclaimableSats: reclaimable,
+    unclaimedOnRelaysSats: input.unclaimed.sats,
     heldSats,
     reservedSats: reservedMsats / 1000,
     tabsClosed: input.tabs.filter((t) => t.state === "closed").length,

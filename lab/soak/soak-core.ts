@@ -7,6 +7,7 @@
  * keeps its data dir across restarts, so it redeems and refunds its tab later); the buyer (wallet and
  * swarm) runs in this process, whose RSS is sampled.
  */
+import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { createPrng } from "@pylon/inference";
 import type { SubcallResult } from "@pylon/rlm";
@@ -18,6 +19,7 @@ import { question, WORST_JOB_MSATS } from "../market/jobs.js";
 import type { ProviderChildSpec } from "../market/provider-child.js";
 import { type CheckInput, checkSoak, type ProviderBooks, type SoakReport } from "./checks.js";
 import { type FaultEvent, faultPlan, pick } from "./faults.js";
+import { getPublicKey, receiptMoney, unclaimedOnRelay } from "./money.js";
 
 export interface SoakOptions {
   subcalls: number;
@@ -146,10 +148,12 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
     });
     const store = RunStore.open(path.join(dir, "run.db"));
     cleanup.add(() => store.close());
+    const secretKey = new Uint8Array(randomBytes(32));
     const swarm: Swarm = await createSwarm({
       relays: [relayUrl],
       payment: strategy,
       store,
+      secretKey,
       runId: "soak",
       ackTimeoutMs: o.ackTimeoutMs,
       deadlineMs: o.deadlineMs,
@@ -293,7 +297,19 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
     log(`tabs closed ${((performance.now() - started) / 1000).toFixed(1)} s after start`);
     const reports = await Promise.all(providers.map((p) => p.ask("report", 60_000)));
     await wallet.checkPending();
+    const unclaimed = await unclaimedOnRelay({ relayUrl, secretKey, store, wallet });
+    const receipt = receiptMoney({
+      wallet,
+      fundedSats,
+      store,
+      strategy,
+      buyer: getPublicKey(secretKey),
+      mint: mintUrl,
+      runId: swarm.runId,
+    });
     const input: CheckInput = {
+      unclaimed,
+      receipt,
       options: o,
       results,
       expectedAnswer,

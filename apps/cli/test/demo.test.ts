@@ -114,6 +114,10 @@ describe("pylon demo", () => {
     expect(m.spentSats).toBe(m.providersEarnedSats + m.mintFeesSats + m.reclaimableSats);
     expect(m.mintedSats).toBe(m.fundedSats);
     expect(m.line).toMatch(/holds to the sat/);
+    // The receipt's figures add up to the wallet's outflow, to the sat (docs/payments.md).
+    const r = m.receipt;
+    expect(r.spentSats).toBe(m.spentSats);
+    expect(Math.round((r.chargedSats + r.feeSats + r.reclaimableSats) * 1000)).toBe(r.spentSats * 1000);
 
     // Everything stopped: cleanly, ports refuse, no descendant process survives (the Pyodide REPL was one).
     expect(report.stopProblems).toEqual([]);

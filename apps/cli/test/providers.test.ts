@@ -58,6 +58,21 @@ describe("pylon providers (scripted provider nodes)", () => {
     expect(text.stdout).toContain("free");
   });
 
+  it("names each relay it could not connect to, with the relay's error (providers and run)", async () => {
+    const env = { PYLON_HOME: dir, PYLON_RELAYS: "" };
+    const listed = await harness.run(["providers", "--relay", "ws://127.0.0.1:1", "--timeout", "1000"], {
+      env,
+    });
+    expect(listed.stderr).toMatch(/relay not connected: ws:\/\/127\.0\.0\.1:1\/?: .*ECONNREFUSED/);
+    const ran = await harness.run(
+      ["run", "q", "--context", "-", "--root", "scripted", "--relay", "ws://127.0.0.1:1"],
+      { env, stdin: "a context" },
+    );
+    expect(ran.code).not.toBe(0);
+    expect(ran.stderr).toMatch(/could not connect to any relay: ws:\/\/127\.0\.0\.1:1\/?: .*ECONNREFUSED/);
+    expect(ran.stderr).not.toContain("providers announced");
+  }, 30_000);
+
   it("refuses to run without a relay", async () => {
     const none = await harness.run(["providers"], { env: { PYLON_RELAYS: "" } });
     expect(none.code).toBe(1);

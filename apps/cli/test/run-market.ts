@@ -31,6 +31,8 @@ export interface PaidMarketSpec {
   latencyMs: number;
   slots: number;
   inputFeePpk: number;
+  /** The nodes' payment settings (e.g. short tab expiry). */
+  payments?: { tabTtlSec?: number; tabSweepSec?: number };
 }
 
 /** Relay, mint and paid nodes, all stopped at cleanup. */
@@ -54,6 +56,7 @@ export async function startPaidMarket(cleanup: Cleanup, spec: PaidMarketSpec): P
       slots: spec.slots,
       queue: spec.slots,
       name: `paid scripted node ${i}`,
+      ...(spec.payments ? { config: { payments: spec.payments } } : {}),
     });
     nodes.push({ node, generations });
   }

@@ -129,7 +129,13 @@ describe("pylon run over a paid market, killed and resumed (SCRIPTED root and SC
       subcalls: number;
       jobs: { sent: number; memoHits: number; recovered: number; failed: number };
       providers: { used: number };
-      sats: { deposited: number; charged: number; refunded: number };
+      sats: {
+        spent: number;
+        charged: number;
+        fees: number;
+        reclaimable: number;
+        run: { deposited: number; charged: number; refunded: number };
+      };
       logPath: string;
     };
     expect(task.score(receipt.answer)).toBe(1);
@@ -210,9 +216,12 @@ describe("pylon run over a paid market, killed and resumed (SCRIPTED root and SC
       providersRefundedMsats += totals.refundedMsats;
     }
     // The run's receipt (its tab events over both invocations) agrees with the providers' tabs.
-    expect(Math.round(receipt.sats.deposited * 1000)).toBe(providersDepositedMsats);
-    expect(Math.round(receipt.sats.charged * 1000)).toBe(providersChargedMsats);
-    expect(Math.round(receipt.sats.refunded * 1000)).toBe(providersRefundedMsats);
+    expect(Math.round(receipt.sats.run.deposited * 1000)).toBe(providersDepositedMsats);
+    expect(Math.round(receipt.sats.run.charged * 1000)).toBe(providersChargedMsats);
+    expect(Math.round(receipt.sats.run.refunded * 1000)).toBe(providersRefundedMsats);
+    // This invocation's receipt adds up to the wallet's outflow, to the sat (docs/payments.md).
+    const { spent, charged, fees, reclaimable } = receipt.sats;
+    expect(Math.round((charged + fees + reclaimable) * 1000)).toBe(spent * 1000);
     const buyer = await openBuyer(market, home);
     try {
       await buyer.checkPending();

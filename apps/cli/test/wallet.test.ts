@@ -49,6 +49,8 @@ describe("pylon wallet", () => {
       total: { unspent: number; pending: number };
     };
     expect(balance.total.unspent).toBe(500 - 120 - 100 - op.fee);
+    // Bob claimed the token: the balance asked the mint, so it is no longer shown as pending.
+    expect(balance.total.pending).toBe(0);
     const history = (await wallet(alice, ["history"])).out.trim().split("\n");
     expect(history.map((l) => l.split(/\s+/)[2])).toEqual(["withdraw", "send", "fund"]);
   });

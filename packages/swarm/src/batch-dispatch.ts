@@ -19,9 +19,11 @@ import {
   type AttemptFailure,
   type AttemptResult,
   type AttemptSpec,
+  assertFits,
   failureOf,
   runWithAck,
   startAttempt,
+  surelyUnsent,
 } from "./job-attempt.js";
 import { promptOf } from "./job-spec.js";
 import type { PaymentJob, PreparedPayment } from "./payment.js";
@@ -243,6 +245,7 @@ export class BatchDispatcher {
         ...(paid.extraParams === undefined ? {} : { extraParams: paid.extraParams }),
       });
       batch.requestId = request.id;
+      assertFits(request, ctx.limits, paid.cashuToken !== undefined);
       this.#options.onBatchSent(request, entry.pubkey);
       for (const item of items) item.ctx.onSent(request, entry.pubkey, `${request.id}:${item.id}`);
       const outcome = await runWithAck(ctx, request, remainingMs, controller.signal, (message) => {
@@ -285,10 +288,13 @@ export class BatchDispatcher {
       }
     } catch (error) {
       const failure = failureOf(error, abortedBy);
+      const unsent = surelyUnsent(error);
       failAll(failure.failure, failure.message);
       if (prepared) {
         const outcome = failure.failure === "aborted" ? "cancelled" : "failed";
-        await ctx.payment.settle(entry, job, { jobId: request?.id, outcome, owedMsats: 0 }).catch(() => 0);
+        // A batch no relay took never reached the provider: its deposit stays ours.
+        const jobId = unsent ? undefined : request?.id;
+        await ctx.payment.settle(entry, job, { jobId, outcome, owedMsats: 0 }).catch(() => 0);
       }
     }
   }

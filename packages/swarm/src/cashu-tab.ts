@@ -15,6 +15,7 @@ import { DepositBatcher, type DepositWallet } from "./deposit-batcher.js";
 import type { ProviderEntry } from "./directory.js";
 import type { PaymentBinding, PaymentJob, PaymentStrategy, PreparedPayment } from "./payment.js";
 import type { LockedDeposit } from "./reclaim.js";
+import { collectRefunds, type RefundCollection } from "./refund-collector.js";
 import {
   type CloseWallet,
   closeOpenTabs,
@@ -87,6 +88,15 @@ export interface CashuTabStrategy extends PaymentStrategy {
   readonly reclaimFeeSats: number;
   /** The tabs of this buyer at the mint, from the run store. */
   tabs(): TabSummary[];
+  /**
+   * Takes in every refund to this buyer the relays hold (expiry refunds, closes given up on), each once;
+   * refunds that settle this run's tabs count in `refundedSats`. `close()` does it too, last.
+   */
+  collectRefunds(): Promise<RefundCollection>;
+  /** Sats of deposits that were locked but never reached their provider (no relay took the request). */
+  readonly unsentSats: number;
+  /** Refunds of other runs' tabs (or of tabs the run store does not know) taken in by `collectRefunds`. */
+  readonly otherRefunds: { sats: number; feeSats: number };
 }
 
 export class TabBudgetError extends Error {}
@@ -161,6 +171,14 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
     return tab;
   };
 
+  /** An unsent deposit to `provider` big enough for a job of `needMsats` and not near its locktime. */
+  const unsentDeposit = (provider: string, needMsats: number): LockedDeposit | undefined => {
+    const soon = Math.floor(Date.now() / 1000) + 120;
+    return deposits.find(
+      (d) => !d.sent && d.token && d.provider === provider && d.msats > needMsats && d.locktime > soon,
+    );
+  };
+
   /** Jobs whose id the strategy learns only at settle: keyed by the job object until then. */
   const holds = new WeakMap<PaymentJob, { tab: Tab; hold: TabHold; locked?: LockedDeposit }>();
 
@@ -172,6 +190,20 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
     if (reserved) {
       holds.set(job, { tab, hold: reserved });
       return {};
+    }
+    // A deposit whose job no relay took is still ours and locked to this provider: send it again.
+    const resend = unsentDeposit(provider.pubkey, need);
+    if (resend?.token) {
+      resend.sent = true;
+      let releaseTab!: () => void;
+      tab.pending = new Promise<void>((resolve) => {
+        releaseTab = resolve;
+      });
+      record(provider.pubkey, "deposit", resend.msats, { token: resend.token });
+      const hold = creditDeposit(tab, resend.msats, need);
+      holds.set(job, { tab, hold, locked: resend });
+      tab.release = releaseTab;
+      return { cashuToken: resend.token, extraParams: { tab: "open" } };
     }
     // Open or top up: another deposit, within the budget.
     const wanted = options.policy ? options.policy.depositSats(provider, job) : (options.depositSats ?? 100);
@@ -251,6 +283,7 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
       wallet: options.wallet,
       closeTimeoutMs: options.closeTimeoutMs ?? 30_000,
       returned,
+      refunds: binding.store.refunds,
       record,
       closed: (provider) => {
         const tab = tabs.get(provider);
@@ -259,10 +292,37 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
     };
     const unclosed = (options.tabsAtClose ?? "refund") === "refund" ? await closeOpenTabs(ctx) : new Map();
     const problems = await reclaimExpired(ctx, deposits);
+    // Last: closes given up on above (or in an earlier run) may have been answered by now.
+    const collected = await collect();
+    problems.push(...collected.errors.map((e) => `collecting refunds: ${e}`));
     closedTabs = summaries();
     // A tab whose provider did not answer the close is settled all the same once its deposits came back.
     problems.unshift(...unsettledTabs(closedTabs, unclosed));
     if (problems.length > 0) throw new Error(`could not close every tab: ${problems.join("; ")}`);
+  };
+
+  const otherRefunds = { sats: 0, feeSats: 0 };
+  const collect = async (): Promise<RefundCollection> => {
+    const b = bound();
+    if (!b.pool || !b.secretKey) return { refunds: [], takenSats: 0, awaiting: 0, errors: [] };
+    const collection = await collectRefunds({
+      pool: b.pool,
+      secretKey: b.secretKey,
+      wallet: options.wallet,
+      store: b.store,
+      mint: options.mintUrl,
+    });
+    for (const refund of collection.refunds) {
+      if (refund.runId !== b.runId) {
+        otherRefunds.sats += refund.sats;
+        otherRefunds.feeSats += refund.feeSats;
+        continue;
+      }
+      returned.refundedSats += refund.sats;
+      const tab = tabs.get(refund.provider);
+      if (tab) markClosed(tab);
+    }
+    return collection;
   };
 
   return {
@@ -296,6 +356,13 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
       return returned.reclaimFeeSats;
     },
     tabs: () => closedTabs ?? summaries(),
+    collectRefunds: collect,
+    get otherRefunds() {
+      return { ...otherRefunds };
+    },
+    get unsentSats() {
+      return deposits.filter((d) => !d.sent).reduce((sum, d) => sum + d.msats, 0) / 1000;
+    },
   };
 }
 

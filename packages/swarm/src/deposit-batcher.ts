@@ -100,6 +100,7 @@ export class DepositBatcher {
           msats: want.sats * 1000,
           locktime: want.locktime,
           sent: true,
+          token,
         };
         want.resolve({ token, deposit });
       }

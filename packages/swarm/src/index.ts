@@ -4,7 +4,8 @@
  */
 
 // The backend: an rlm SubcallBackend over the market, its options (hedging, batching) and what it counted.
-export { createSwarm, type Swarm, type SwarmOptions } from "./swarm.js";
+export { batchCharsFor, createSwarm, type Swarm, type SwarmOptions } from "./swarm.js";
+export type { RequestLimits } from "./job-attempt.js";
 export type { HedgePolicy } from "./subcall-runner.js";
 export type { BatchOptions } from "./batch-dispatch.js";
 export type { SwarmCounters } from "./swarm-counters.js";
@@ -13,6 +14,7 @@ export type { SwarmCounters } from "./swarm-counters.js";
 export type { DirectoryOptions, ProviderDirectory, ProviderEntry } from "./directory.js";
 export type { HealthBook, HealthOptions, ProviderHealth } from "./health.js";
 export { type ListProvidersOptions, listProviders, type ProviderSummary } from "./provider-list.js";
+export { relayTrouble } from "./relay-trouble.js";
 
 // Paying providers: the strategy interface, and free providers only.
 export {
@@ -48,6 +50,20 @@ export {
   type TabRefundReceipt,
   watchTabRefunds,
 } from "./tab-refunds.js";
+
+// Every refund to the buyer on the relays (expiry refunds, closes given up on), taken in once each.
+export {
+  type CollectedRefund,
+  type CollectRefundsOptions,
+  collectRefunds,
+  type RefundCollection,
+  type RefundWallet,
+} from "./refund-collector.js";
+export type { RefundRow, RefundSource, RefundState, RefundStore } from "./refund-store.js";
+export { type UnclaimedRefunds, unclaimedRefunds } from "./unclaimed-refunds.js";
+
+// A run's money as its receipt says it: spent (measured on the wallet) = charged + fees + reclaimable.
+export { moneyAddsUp, type TabMoney, tabMoney, walletFeeSats } from "./run-money.js";
 
 // Run state: the SQLite run store (sub-calls, jobs, memo) and a sub-call's memo key.
 export {

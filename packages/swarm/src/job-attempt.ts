@@ -26,7 +26,15 @@ export type AttemptFailure =
 
 export type AttemptResult =
   | { ok: true; outcome: JobOutcome; latencyMs: number; costMsats: number; entry: ProviderEntry }
-  | { ok: false; failure: AttemptFailure; message: string; jobId: string | undefined; entry: ProviderEntry };
+  | {
+      ok: false;
+      failure: AttemptFailure;
+      message: string;
+      jobId: string | undefined;
+      entry: ProviderEntry;
+      /** Surely never reached a provider (refused by every relay, or too large to send): a deposit it carried did not leave. */
+      unsent?: true;
+    };
 
 export interface AttemptContext {
   client: JobClient;
@@ -42,6 +50,46 @@ export interface AttemptContext {
   onSent: (request: NostrEvent, provider: string, itemJobId?: string) => void;
   /** Called once when the attempt ends, with its job id if one was published. */
   onEnded: (jobId: string | undefined, result: AttemptResult) => void;
+  /** The write relays' limits (NIP-11): a request over them is not sent. Default: none known. */
+  limits?: RequestLimits;
+}
+
+/** What the write relays take at most (the smallest over them). */
+export interface RequestLimits {
+  /** A whole `["EVENT", …]` message, bytes (NIP-11 `max_message_length`). */
+  maxMessageBytes?: number;
+  /** An event's content, bytes (NIP-11 `max_content_length`). */
+  maxContentBytes?: number;
+}
+
+/**
+ * Throws a "not-published" JobError naming the limit when `request` is larger than the relays take
+ * (sending it would only collect refusals; a deposit it carries then stays the buyer's).
+ */
+export function assertFits(
+  request: NostrEvent,
+  limits: RequestLimits | undefined,
+  carriesDeposit: boolean,
+): void {
+  if (!limits) return;
+  const message = Buffer.byteLength(JSON.stringify(["EVENT", request]));
+  const content = Buffer.byteLength(request.content);
+  const over =
+    limits.maxMessageBytes !== undefined && message > limits.maxMessageBytes
+      ? `${message} bytes, over the relays' message limit of ${limits.maxMessageBytes} bytes`
+      : limits.maxContentBytes !== undefined && content > limits.maxContentBytes
+        ? `${content} bytes of content, over the relays' content limit of ${limits.maxContentBytes} bytes`
+        : undefined;
+  if (over === undefined) return;
+  const what = carriesDeposit ? "the request carrying the tab deposit" : "the request";
+  throw new JobError("not-published", `${what} is ${over}: not sent`, { jobId: request.id });
+}
+
+/** Whether a failed job surely never reached a provider: no relay took it and none timed out on it. */
+export function surelyUnsent(error: unknown): boolean {
+  if (!(error instanceof JobError) || error.code !== "not-published") return false;
+  // A publish that timed out may have been stored all the same.
+  return (error.publishResults ?? []).every((result) => !/timeout/i.test(result.reason ?? ""));
 }
 
 export interface Attempt {
@@ -80,12 +128,13 @@ export function startAttempt(ctx: AttemptContext, spec: AttemptSpec): Attempt {
   const run = async (): Promise<AttemptResult> => {
     let jobId: string | undefined;
     const started = performance.now();
-    const fail = (failure: AttemptFailure, message: string): AttemptResult => ({
+    const fail = (failure: AttemptFailure, message: string, unsent = false): AttemptResult => ({
       ok: false,
       failure,
       message,
       jobId,
       entry,
+      ...(unsent ? { unsent: true as const } : {}),
     });
     try {
       const paid = await ctx.payment.prepare(entry, job);
@@ -112,6 +161,7 @@ export function startAttempt(ctx: AttemptContext, spec: AttemptSpec): Attempt {
         }),
       );
       jobId = signed.id;
+      assertFits(signed, ctx.limits, paid.cashuToken !== undefined);
       ctx.onSent(signed, entry.pubkey);
       const outcome = await runWithAck(ctx, signed, remainingMs, controller.signal, (message) =>
         abort("no-ack", message),
@@ -127,14 +177,16 @@ export function startAttempt(ctx: AttemptContext, spec: AttemptSpec): Attempt {
       return { ok: true, outcome, latencyMs, costMsats, entry };
     } catch (error) {
       const { failure, message } = failureOf(error, abortReason);
-      return fail(failure, message);
+      return fail(failure, message, surelyUnsent(error));
     }
   };
 
   const done = run().then(async (result) => {
     if (!result.ok && (result.jobId !== undefined || prepared)) {
       const outcome = result.failure === "aborted" ? "cancelled" : "failed";
-      await ctx.payment.settle(entry, job, { jobId: result.jobId, outcome, owedMsats: 0 }).catch(() => 0);
+      // A request no relay took never reached the provider: settled as unpublished, its deposit stays ours.
+      const jobId = result.unsent ? undefined : result.jobId;
+      await ctx.payment.settle(entry, job, { jobId, outcome, owedMsats: 0 }).catch(() => 0);
     }
     ctx.onEnded(result.ok ? result.outcome.jobId : result.jobId, result);
     return result;

@@ -4,7 +4,7 @@
  * job ended, with what the provider charged. Free providers need nothing; Cashu tokens and tabs plug in
  * here (payments are being integrated into the provider; the swarm side follows).
  */
-import type { JobClient } from "@pylon/nostr";
+import type { JobClient, RelayPool } from "@pylon/nostr";
 import type { ProviderEntry } from "./directory.js";
 import type { RunStore } from "./run-store.js";
 
@@ -41,6 +41,9 @@ export interface PaymentBinding {
   client: JobClient;
   store: RunStore;
   runId: string;
+  /** The relays jobs go through, and the buyer key: to read refunds addressed to the buyer. */
+  pool?: RelayPool;
+  secretKey?: Uint8Array;
 }
 
 export interface PaymentStrategy {

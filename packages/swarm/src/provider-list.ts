@@ -4,6 +4,7 @@
  */
 import { initFastVerify, RelayPool } from "@pylon/nostr";
 import { type DirectoryOptions, ProviderDirectory, type ProviderEntry } from "./directory.js";
+import { relayTrouble } from "./relay-trouble.js";
 import { capacityOf } from "./selection.js";
 
 export interface ProviderSummary {
@@ -61,16 +62,20 @@ export interface ListProvidersOptions extends Omit<DirectoryOptions, "onChange">
   timeoutMs?: number;
   /** Include offline and stale providers. Default false. */
   all?: boolean;
+  /** Told which relays could not be read (URL and error, one line each), when any could not. */
+  onRelayTrouble?: (lines: string[]) => void;
 }
 
 /** Connects, reads every announcement the relays hold, and disconnects. Live providers first. */
 export async function listProviders(options: ListProvidersOptions): Promise<ProviderSummary[]> {
   await initFastVerify();
-  const { relays, timeoutMs, all, ...directoryOptions } = options;
+  const { relays, timeoutMs, all, onRelayTrouble, ...directoryOptions } = options;
   const pool = new RelayPool(relays, { connectTimeoutMs: timeoutMs ?? 5_000 });
   const directory = new ProviderDirectory(pool, directoryOptions);
   try {
     await directory.start({ eoseTimeoutMs: timeoutMs ?? 5_000 });
+    const trouble = relayTrouble(pool.status());
+    if (trouble.length > 0) onRelayTrouble?.(trouble);
     const now = Math.floor(Date.now() / 1000);
     return directory
       .all()

@@ -35,6 +35,8 @@ export interface LockedDeposit {
   locktime: number;
   /** False once we know the job carrying it was never published (the tab already took it off). */
   sent: boolean;
+  /** The token itself, to send again when its job never left. */
+  token?: string;
 }
 
 export interface ReclaimedDeposit {

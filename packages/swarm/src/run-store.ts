@@ -6,6 +6,7 @@
  * database (tab-store.ts).
  */
 import Database from "better-sqlite3";
+import { RefundStore } from "./refund-store.js";
 import { type StatementCache, statementCache } from "./statements.js";
 import { TabStore } from "./tab-store.js";
 
@@ -69,6 +70,8 @@ export class RunStore {
   readonly #statement: StatementCache;
   /** The buyer's tabs (same database). */
   readonly tabs: TabStore;
+  /** Refunds addressed to the buyer: awaited closes, and every refund taken in (same database). */
+  readonly refunds: RefundStore;
 
   /** Opens (creating) the database; ":memory:" for a run nobody resumes. */
   static open(file: string): RunStore {
@@ -81,6 +84,7 @@ export class RunStore {
     db.pragma("synchronous = NORMAL");
     db.exec(SCHEMA);
     this.tabs = new TabStore(db);
+    this.refunds = new RefundStore(db);
     this.#statement = statementCache(db);
   }
 

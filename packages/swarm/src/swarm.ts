@@ -4,12 +4,12 @@
  * state (see docs/swarm.md). Results come back in order, failures as values.
  */
 import { randomBytes, randomUUID } from "node:crypto";
-import { initFastVerify, JobClient, RelayPool } from "@pylon/nostr";
+import { initFastVerify, JobClient, RelayPool, type RelayStatus } from "@pylon/nostr";
 import { allWithItemSignals, type SubcallBackend, type SubcallRequest, type SubcallResult } from "@pylon/rlm";
 import { BatchDispatcher, type BatchOptions, servesBatches } from "./batch-dispatch.js";
 import { type DirectoryOptions, ProviderDirectory } from "./directory.js";
 import { HealthBook, type HealthOptions } from "./health.js";
-import { type AttemptContext, startAttempt } from "./job-attempt.js";
+import { type AttemptContext, type RequestLimits, startAttempt } from "./job-attempt.js";
 import { Notifier } from "./notifier.js";
 import { Pacer } from "./pacer.js";
 import { freeStrategy, type PaymentStrategy } from "./payment.js";
@@ -56,6 +56,12 @@ export interface SwarmOptions {
    * characters of prompts.
    */
   batch?: Partial<Pick<BatchOptions, "windowMs" | "maxItems" | "maxChars">> | false;
+  /**
+   * What the write relays take at most (the smallest over them; e.g. `pool.limits()`): batches are sized to
+   * fit with room for a tab deposit, and a request still over them is not sent (its sub-call fails naming
+   * the limit; a deposit it carried stays the buyer's). Default: none known (batches of 36,000 characters).
+   */
+  limits?: RequestLimits;
   /** Whole sub-call deadline, all attempts included, ms. Default 120,000. */
   deadlineMs?: number;
   /** Failed jobs (not counting `busy`) before a sub-call fails. Default 4. */
@@ -74,6 +80,8 @@ export interface Swarm extends SubcallBackend {
   readonly health: HealthBook;
   readonly store: RunStore;
   readonly counters: SwarmCounters;
+  /** Connection state of each relay (`pool.status()`): which are down, and why. */
+  relayStatus(): RelayStatus[];
   close(): Promise<void>;
 }
 
@@ -89,7 +97,8 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
   const ownsStore = !(options.store instanceof RunStore);
   const store =
     options.store instanceof RunStore ? options.store : RunStore.open(options.store ?? ":memory:");
-  const client = new JobClient(pool, options.secretKey ?? freshKey(), {
+  const secretKey = options.secretKey ?? freshKey();
+  const client = new JobClient(pool, secretKey, {
     timeoutMs: options.deadlineMs ?? 120_000,
   });
   const changed = new Notifier();
@@ -99,7 +108,7 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
   const selector = paymentAware(createSelector(directory, health), payment);
   const counters = emptyCounters();
   const runId = options.runId ?? randomUUID();
-  payment.bind?.({ client, store, runId });
+  payment.bind?.({ client, store, runId, pool, secretKey });
   const memoise = options.memoise ?? true;
   const deadlineMs = options.deadlineMs ?? 120_000;
   const ackTimeoutMs = options.ackTimeoutMs ?? 5_000;
@@ -119,6 +128,7 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
     model: options.model,
     ackTimeoutMs,
     pace: () => pacer?.take() ?? Promise.resolve(),
+    ...(options.limits ? { limits: options.limits } : {}),
     onSent: (request, provider, itemJobId) => {
       counters.jobsSent++;
       if (itemJobId === undefined)
@@ -137,7 +147,7 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
       : new BatchDispatcher({
           windowMs: options.batch?.windowMs ?? 2,
           maxItems: options.batch?.maxItems ?? 64,
-          maxChars: options.batch?.maxChars ?? 36_000,
+          maxChars: options.batch?.maxChars ?? batchCharsFor(options.limits),
           onBatchSent: (request) => {
             counters.batchesSent++;
             store.batchSent(request.id, JSON.stringify(request));
@@ -241,6 +251,7 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
     health,
     store,
     counters,
+    relayStatus: () => pool.status(),
     // A signal per sub-call (a shared one would collect thousands of listeners: quadratic to add to).
     complete: (requests, signal) =>
       allWithItemSignals(AbortSignal.any([signal, lifetime.signal]), requests, completeOne),
@@ -299,6 +310,19 @@ function paymentAware(selector: Selector, payment: PaymentStrategy): Selector {
       }
     },
   };
+}
+
+/** Bytes kept free in a batch for a tab deposit's token (a few locked proofs, encrypted) and the envelope. */
+const DEPOSIT_ROOM_BYTES = 4_096;
+const ENVELOPE_BYTES = 1_024;
+/** Message bytes per character of batch items: escaped once more inside the params, encrypted, base64. */
+const BYTES_PER_CHAR = 1.82;
+
+/** Most characters of items in one batch so that it fits the relays' limits with a deposit aboard. */
+export function batchCharsFor(limits: RequestLimits | undefined): number {
+  const bytes = Math.min(limits?.maxMessageBytes ?? Infinity, limits?.maxContentBytes ?? Infinity);
+  if (!Number.isFinite(bytes)) return 36_000;
+  return Math.max(256, Math.floor((bytes - ENVELOPE_BYTES - DEPOSIT_ROOM_BYTES) / BYTES_PER_CHAR));
 }
 
 /** 32 random bytes: a valid secp256k1 secret key with overwhelming probability (a fresh buyer identity). */

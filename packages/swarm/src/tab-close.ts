@@ -5,12 +5,14 @@
  */
 import { type JobClient, JobError, type JobOutcome } from "@pylon/nostr";
 import { type LockedDeposit, type ReclaimWallet, reclaimExpiredDeposits } from "./reclaim.js";
+import type { RefundStore } from "./refund-store.js";
 import { closingChargeMsats } from "./tab-ledger.js";
 import type { TabEventKind, TabStore } from "./tab-store.js";
 
 /** The wallet parts a close needs; without `reclaim` and `proofs`, expired deposits are left to the wallet. */
 export interface CloseWallet extends Partial<ReclaimWallet> {
-  receive(token: string): Promise<{ amount: number }>;
+  /** `amount`: what the wallet gained; `fee`: the mint's input fee (the token's face value less `amount`). */
+  receive(token: string): Promise<{ amount: number; fee?: number }>;
 }
 
 /** Sats a run's tabs gave back. */
@@ -27,6 +29,8 @@ export interface TabCloseContext {
   tabs: TabStore;
   mintUrl: string;
   wallet: CloseWallet;
+  /** Where each close job is recorded before it is sent, so a close given up on is read back later. */
+  refunds?: RefundStore;
   /** Timeout of each close job, ms. */
   closeTimeoutMs: number;
   returned: ReturnedSats;
@@ -58,14 +62,28 @@ async function closeTab(ctx: TabCloseContext, provider: string): Promise<void> {
   const { client } = ctx;
   const deadline = Date.now() + ctx.closeTimeoutMs;
   let outcome: JobOutcome;
+  let closeId: string;
   for (let attempt = 0; ; attempt++) {
+    const request = client.prepare({
+      prompt: "close",
+      provider,
+      encryption: "nip44",
+      extraParams: { tab: "close" },
+    });
+    closeId = request.id;
+    // Its result carries the refund: one that arrives after we stop waiting is collected later.
+    ctx.refunds?.awaitClose(client.pubkey, request.id, provider, ctx.mintUrl);
     try {
-      outcome = await client.submit(
-        { prompt: "close", provider, encryption: "nip44", extraParams: { tab: "close" } },
-        { timeoutMs: Math.max(1, deadline - Date.now()) },
-      );
+      outcome = await client.run(request, { timeoutMs: Math.max(1, deadline - Date.now()) });
       break;
     } catch (error) {
+      // A refused (or never published) close carries no refund: only a timed-out one is waited for.
+      if (!(error instanceof JobError && (error.code === "timeout" || error.code === "incomplete")))
+        ctx.refunds?.settle(
+          client.pubkey,
+          { id: request.id, source: "close", provider, mint: ctx.mintUrl },
+          { state: "failed", error: error instanceof Error ? error.message : String(error) },
+        );
       // "jobs on this tab are still running" (ones we gave up on, finishing there) and "please retry"
       // (its mint was briefly unreachable) pass: ask again until the close's deadline.
       const retryable = error instanceof JobError && /still running|retry/i.test(error.message);
@@ -76,7 +94,13 @@ async function closeTab(ctx: TabCloseContext, provider: string): Promise<void> {
   }
   const token = outcome.output.trim();
   let sats = 0;
+  // What the wallet gained: a provider's refund token carries the mint's fee for taking it in.
   if (token.startsWith("cashu")) sats = (await ctx.wallet.receive(token)).amount;
+  ctx.refunds?.settle(
+    client.pubkey,
+    { id: closeId, source: "close", provider, mint: ctx.mintUrl },
+    { state: "taken", sats },
+  );
   ctx.returned.refundedSats += sats;
   const rest = outcome.result.tabMsats ?? 0;
   const totals = ctx.tabs.list(client.pubkey, ctx.mintUrl).find((t) => t.provider === provider);

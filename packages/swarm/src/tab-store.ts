@@ -26,6 +26,8 @@ export interface TabEventRow {
   msats: number;
   jobId: string | null;
   runId: string;
+  /** When it was recorded, epoch ms. */
+  at: number;
 }
 
 export interface TabEvent {
@@ -132,7 +134,7 @@ export class TabStore {
   /** Every payment event of the buyer's tabs at `mint`, oldest first. */
   events(buyer: string, mint: string): TabEventRow[] {
     return this.#statement(
-      `SELECT provider, kind, msats, job_id AS jobId, run_id AS runId
+      `SELECT provider, kind, msats, job_id AS jobId, run_id AS runId, at
          FROM tab_events WHERE buyer = ? AND mint = ? ORDER BY rowid`,
     ).all(buyer, mint) as TabEventRow[];
   }

@@ -4,7 +4,7 @@
  * secret. Operations on one wallet run one at a time; other processes on the same file are safe (SQLite
  * transactions, and recovery leaves alone operations whose process is alive).
  */
-import { type Proof, setGlobalRequestOptions } from "@cashu/cashu-ts";
+import { Amount, type Proof, setGlobalRequestOptions } from "@cashu/cashu-ts";
 import { WalletError } from "./errors.js";
 import { deriveKeyPair, type P2PKKeyPair } from "./keys.js";
 import { canonicalMintUrl, MintSessions } from "./mint-session.js";
@@ -23,7 +23,9 @@ import { receive, swapIn } from "./ops/receive.js";
 import { checkPending, type PendingCheck, reclaim } from "./ops/reclaim.js";
 import { recoverOperation } from "./ops/recover.js";
 import { send } from "./ops/send.js";
+import { tokenOrigin } from "./ops/tokens.js";
 import { withdraw } from "./ops/withdraw.js";
+import { proofY } from "./proof-y.js";
 import { loadOrCreateSeed } from "./seed.js";
 import { SqliteCounterSource } from "./store/counters.js";
 import { type Db, openDatabase } from "./store/db.js";
@@ -229,6 +231,29 @@ export class PylonWallet {
   async checkStates(mintUrl: string, proofs: Proof[]): Promise<Map<string, InputState>> {
     const mint = canonicalMintUrl(mintUrl);
     return inputStates(await this.sessions.get(mint), mint, proofs);
+  }
+
+  /**
+   * Sats of a token (anyone's) that its mint still counts unspent (NUT-07): what its holder could still
+   * claim. 0 once it was received. The token's mint must answer; it need not be one of this wallet's.
+   */
+  async unclaimedSats(token: string): Promise<number> {
+    const origin = tokenOrigin(token);
+    if (!origin) throw new WalletError("malformed-token", "not a cashu token (expected cashuB…)");
+    const mint = await this.sessions.get(origin.mintUrl);
+    let proofs: Proof[];
+    try {
+      proofs = mint.decodeToken(token.trim()).proofs;
+    } catch (err) {
+      throw new WalletError(
+        "malformed-token",
+        `token does not decode: ${err instanceof Error ? err.message : err}`,
+      );
+    }
+    const states = await inputStates(mint, origin.mintUrl, proofs);
+    return proofs
+      .filter((p) => states.get(proofY(p.secret)) === "UNSPENT")
+      .reduce((sum, p) => sum + Amount.from(p.amount).toNumber(), 0);
   }
 
   /** Stored proofs, for inspection (state, lock, which operation made or spent them). */

@@ -28,7 +28,10 @@ describe("wallet against the real local mint", () => {
     expect(sent).toMatchObject({ kind: "send", state: "completed", amount: 300 });
     expect(alice.balance().total).toEqual({ unspent: 700, reserved: 0, pending: 300 });
 
+    // Anyone may ask the mint what of a token is still unclaimed (NUT-07); nothing is taken in.
+    expect(await bob.unclaimedSats(token)).toBe(300);
     const received = await bob.receive(token);
+    expect(await alice.unclaimedSats(token)).toBe(0);
     expect(received).toMatchObject({ kind: "receive", state: "completed", amount: 300, fee: 0 });
     expect(bob.balance().total.unspent).toBe(300);
     // The sender learns the token was claimed from the mint.

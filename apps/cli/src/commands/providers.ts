@@ -57,6 +57,9 @@ export function providersCommand(): Command {
         all: opts.all ?? false,
         ...(opts.allow ? { allow: opts.allow.map(providerKey) } : {}),
         ...(opts.block ? { block: opts.block.map(providerKey) } : {}),
+        onRelayTrouble: (lines) => {
+          for (const line of lines) console.error(`pylon: relay not connected: ${line}`);
+        },
       });
       if (opts.json) {
         console.log(JSON.stringify(providers, null, 2));

@@ -1,7 +1,8 @@
 import { join } from "node:path";
-import { type Operation, openWallet, type PylonWallet } from "@pylon/wallet";
+import { canonicalMintUrl, type Operation, openWallet, type PylonWallet } from "@pylon/wallet";
 import { Command } from "commander";
-import { dataDir, mintFrom, NETWORK_FLAG, parsePositiveInt } from "../options.js";
+import { collect, dataDir, mintFrom, NETWORK_FLAG, parsePositiveInt } from "../options.js";
+import type { RefundsCliOptions } from "./wallet-refunds.js";
 
 interface WalletCliOptions {
   mint?: string;
@@ -12,7 +13,7 @@ interface WalletCliOptions {
 /** `pylon wallet …`: the Cashu wallet under <data dir>/wallet/ (wallet.db + a 0600 seed file). */
 export function walletCommand(): Command {
   const wallet = new Command("wallet")
-    .description("Cashu ecash wallet (testnet): balance, fund, send, receive, withdraw, history")
+    .description("Cashu ecash wallet (testnet): balance, fund, send, receive, withdraw, refunds, history")
     .addHelpText(
       "after",
       "\nThe mint comes from --mint, else --network's, else $PYLON_MINT, else config.json's network, else the\n" +
@@ -32,6 +33,17 @@ export function walletCommand(): Command {
     "sats per mint: spendable, handed out and not yet claimed (pending), in flight (reserved)",
   ).action((opts: WalletCliOptions) =>
     withWallet(opts, false, async (w) => {
+      // Handed-out tokens the receiver claimed are spent, not pending: ask the mint (NUT-07).
+      for (const [mint, t] of Object.entries(w.balance().byMint)) {
+        if (t.pending === 0) continue;
+        await w
+          .checkPending({ mint })
+          .catch((error: unknown) =>
+            console.error(
+              `pylon wallet: could not ask ${mint} which pending tokens were claimed (shown as pending): ${(error as Error).message}`,
+            ),
+          );
+      }
       const b = w.balance();
       if (opts.json) return print(b);
       for (const [mint, t] of Object.entries(b.byMint)) {
@@ -104,6 +116,21 @@ export function walletCommand(): Command {
     (w, invoice) => w.withdraw(invoice),
     (op) => `paid ${op.amount} sats (fee ${op.fee}) from ${op.mintUrl}`,
   );
+
+  sub(
+    "refunds",
+    "take in the refunds to this data dir's buyer key on the relays (expired tabs, closes given up on) and list them",
+  )
+    .option("--relay <url>", "relay to read (repeatable; env: PYLON_RELAYS)", collect)
+    .option("--timeout <ms>", "how long to wait for each relay query", parsePositiveInt, 5_000)
+    .option("--swarm-db <file>", "the run store (default: <data dir>/swarm.db)")
+    .action((opts: WalletCliOptions & RefundsCliOptions) =>
+      withWallet(opts, true, async (w) => {
+        // Loaded only here: the swarm and the relay pool are heavy for the other wallet commands.
+        const { walletRefunds } = await import("./wallet-refunds.js");
+        await walletRefunds(w, canonicalMintUrl(mintFrom(opts.mint, opts.network) ?? w.mints[0]!), opts);
+      }),
+    );
 
   sub("history", "every operation with its amount and fee, newest first")
     .option("--limit <n>", "show at most n operations", parsePositiveInt)

@@ -1,5 +1,5 @@
 /** The demo's report: the data `--json` prints, and the text people read. */
-import type { SwarmCounters } from "@pylon/swarm";
+import type { SwarmCounters, TabMoney } from "@pylon/swarm";
 import type { Accounting } from "./accounting.js";
 
 export interface DemoProviderReport {
@@ -57,6 +57,8 @@ export interface DemoReport {
     depositSwaps: number;
     refundedSats: number;
     chargedMsats: number;
+    /** As `pylon run`'s receipt says it: spent (the wallet's outflow) = charged + fees + reclaimable. */
+    receipt: TabMoney & { spentSats: number; feeSats: number };
   };
   relay: string;
   mint: string;

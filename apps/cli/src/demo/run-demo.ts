@@ -18,7 +18,7 @@ import {
   SandboxPool,
 } from "@pylon/rlm";
 import { generateSniah } from "@pylon/rlm/tasks";
-import { cashuTabStrategy, createSwarm } from "@pylon/swarm";
+import { cashuTabStrategy, createSwarm, RunStore, tabMoney, walletFeeSats } from "@pylon/swarm";
 import { openWallet } from "@pylon/wallet";
 import { type ProviderMoney, settleAccounts } from "./accounting.js";
 import { demoRoot } from "./demo-root.js";
@@ -172,6 +172,13 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
       };
     });
     const accounting = await settleAccounts(wallet, market.mint, FUND_SATS, money);
+    const buyerStore = RunStore.open(join(dir, "buyer", "swarm.db"));
+    const receipt = {
+      spentSats: accounting.spentSats,
+      feeSats: walletFeeSats(wallet.history({ limit: 100_000 })),
+      ...tabMoney(buyerStore.tabs.events(swarm.pubkey, market.mint.url), payment.unsentSats),
+    };
+    buyerStore.close();
 
     const providers: DemoProviderReport[] = market.providers.map((node, i) => ({
       npub: node.npub,
@@ -222,6 +229,7 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
         depositSwaps: payment.depositSwaps,
         refundedSats: payment.refundedSats,
         chargedMsats: money.reduce((sum, p) => sum + p.chargedMsats, 0),
+        receipt,
       },
       relay: market.relay.url,
       mint: market.mint.url,

@@ -53,6 +53,7 @@ export async function executeRun(
           providers: opts.providers,
           ...(opts.mint ? { mint: opts.mint } : {}),
           ...(opts.budgetSats === undefined ? {} : { budgetSats: opts.budgetSats }),
+          ...(opts.quiet ? { quiet: true } : {}),
         })
       : undefined;
   const sub = market?.swarm ?? subcallsFor(opts);

@@ -4,8 +4,17 @@
  */
 import { join } from "node:path";
 import { loadOrCreateKey } from "@pylon/nostr";
-import { type CashuTabStrategy, cashuTabStrategy, createSwarm, RunStore, type Swarm } from "@pylon/swarm";
-import { openWallet, type PylonWallet } from "@pylon/wallet";
+import {
+  type CashuTabStrategy,
+  cashuTabStrategy,
+  createSwarm,
+  RunStore,
+  relayTrouble,
+  type Swarm,
+  tabMoney,
+  walletFeeSats,
+} from "@pylon/swarm";
+import { canonicalMintUrl, openWallet, type PylonWallet } from "@pylon/wallet";
 
 export interface MarketOptions {
   relays: string[];
@@ -21,19 +30,40 @@ export interface MarketOptions {
   mint?: string;
   /** Most sats locked in tab deposits. */
   budgetSats?: number;
+  /** Say nothing on stderr but errors. */
+  quiet?: boolean;
 }
 
-/** Money of one run id, from the run store's tab events (all its invocations) and this process's wallet. */
+/**
+ * Money of this invocation of a run (docs/payments.md, "What the receipt says"). `spentSats` is measured on
+ * the wallet; the rest come from the run store's tab events and the wallet's fees, and add up to it:
+ * spent = charged + fees + reclaimable (to the sat), where deposited = charged + refunded + reclaimable
+ * less the deposits that never left (`unsentSats`, part of reclaimable).
+ */
 export interface MarketPayments {
   mint: string;
+  /** The wallet's outflow: sats it held at the start less what it holds now, less refunds of other runs taken in. */
+  spentSats: number;
   depositedSats: number;
-  /** What providers charged (per-job estimates until the close settles each tab exactly). */
+  /** What the tabs charged (per-job estimates until a tab closes, then exact). */
   chargedSats: number;
+  /** Taken back from this run's tabs (closes, expiry refunds, reclaims), face value. */
   refundedSats: number;
-  /** Mint fees paid by this process's wallet operations (deposit swaps, refund receipts). */
+  /** Mint fees of this invocation's wallet operations (deposit swaps, refund receipts). */
   feeSats: number;
-  /** Sats locked in deposits by this process. */
+  /**
+   * Still the buyer's but not in the wallet: open tab balances (estimated until closed) and sub-sat rests,
+   * and deposits that never left (locked to their provider; sent again or reclaimed after their lock).
+   */
+  reclaimableSats: number;
+  /** Deposits locked but never delivered (no relay took their request), part of `reclaimableSats`. */
+  unsentSats: number;
+  /** Refunds of earlier runs' tabs this invocation found on the relays and took in (not in `spentSats`). */
+  recoveredSats: number;
+  /** Sats locked in deposits by this process (the budget's use). */
   lockedSats: number;
+  /** The run's tabs over all its invocations (a resumed run counts its earlier ones too). */
+  run: { depositedSats: number; chargedSats: number; refundedSats: number };
 }
 
 export interface Market {
@@ -53,7 +83,9 @@ export interface MarketClosed {
   error?: Error;
 }
 
-export async function openMarket(options: MarketOptions): Promise<Market> {
+export async function openMarket(given: MarketOptions): Promise<Market> {
+  // One spelling of the mint: the tabs and refunds in the run store are keyed by it.
+  const options = given.mint ? { ...given, mint: canonicalMintUrl(given.mint) } : given;
   // A kept buyer key: a resumed run can read results of jobs the interrupted one left in flight, and
   // its tabs (keyed by the buyer's pubkey) are found open again.
   const key = await loadOrCreateKey(join(options.dataDir, "swarm.key"));
@@ -88,7 +120,22 @@ export async function openMarket(options: MarketOptions): Promise<Market> {
       runId: options.runId,
       ...(options.maxPriceMsats === undefined ? {} : { maxPriceMsats: options.maxPriceMsats }),
     });
-    await swarm.directory.waitFor(options.providers, 10_000);
+    // Refunds to this buyer waiting on the relays (tabs that expired, closes given up on) come in first.
+    const connecting = swarm;
+    const [, collected] = await Promise.all([
+      connecting.directory.waitFor(options.providers, 10_000).catch((error: unknown) => {
+        const statuses = connecting.relayStatus();
+        const trouble = relayTrouble(statuses);
+        if (trouble.length === 0) throw error;
+        if (trouble.length === statuses.length)
+          throw new Error(`could not connect to any relay: ${trouble.join("; ")}`);
+        throw new Error(`${(error as Error).message}; relays not connected: ${trouble.join("; ")}`);
+      }),
+      strategy?.collectRefunds(),
+    ]);
+    for (const problem of collected?.errors ?? []) console.error(`pylon: refunds: ${problem}`);
+    if (collected && collected.takenSats > 0 && !options.quiet)
+      console.error(`pylon: ${collected.takenSats} sats of refunds from earlier runs taken into the wallet`);
   } catch (error) {
     await swarm?.close().catch(() => undefined);
     wallet?.close();
@@ -96,26 +143,34 @@ export async function openMarket(options: MarketOptions): Promise<Market> {
     throw error;
   }
   const opened = swarm;
+  // The baseline of the receipt's money: what the wallet held once earlier runs' refunds were in.
   const startedAt = Date.now();
+  const heldAtStart = wallet && options.mint ? heldSats(wallet, options.mint) : 0;
+  const otherAtStart = strategy?.otherRefunds ?? { sats: 0, feeSats: 0 };
 
   const payments = (): MarketPayments | undefined => {
-    if (!options.mint || !strategy) return undefined;
-    // By kind name: kinds this code does not know (added to the store later) are left out, not miscounted.
-    const totals = new Map<string, number>();
-    for (const event of store.tabs.events(opened.pubkey, options.mint)) {
-      if (event.runId === opened.runId) totals.set(event.kind, (totals.get(event.kind) ?? 0) + event.msats);
-    }
-    const msats = (kind: string) => totals.get(kind) ?? 0;
-    const fees = (wallet?.history({ limit: 100_000 }) ?? [])
-      .filter((op) => op.ownerPid === process.pid && op.createdAt >= startedAt)
-      .reduce((sum, op) => sum + op.fee, 0);
+    if (!options.mint || !strategy || !wallet) return undefined;
+    const events = store.tabs.events(opened.pubkey, options.mint).filter((e) => e.runId === opened.runId);
+    const run = tabMoney(events, 0);
+    const here = tabMoney(events, strategy.unsentSats, (event) => event.at >= startedAt);
+    const other = strategy.otherRefunds;
+    const fees = walletFeeSats(
+      wallet
+        .history({ limit: 100_000 })
+        .filter((op) => op.ownerPid === process.pid && op.createdAt >= startedAt),
+    );
     return {
       mint: options.mint,
-      depositedSats: msats("deposit") / 1000,
-      chargedSats: msats("charge") / 1000,
-      refundedSats: msats("refund") / 1000,
+      spentSats: heldAtStart - heldSats(wallet, options.mint) + (other.sats - otherAtStart.sats),
+      depositedSats: here.depositedSats,
+      chargedSats: here.chargedSats,
+      refundedSats: here.refundedSats,
       feeSats: fees,
+      reclaimableSats: here.reclaimableSats,
+      unsentSats: strategy.unsentSats,
+      recoveredSats: other.sats,
       lockedSats: strategy.lockedSats,
+      run: { depositedSats: run.depositedSats, chargedSats: run.chargedSats, refundedSats: run.refundedSats },
     };
   };
 
@@ -143,6 +198,12 @@ export async function openMarket(options: MarketOptions): Promise<Market> {
       return closed;
     },
   };
+}
+
+/** Sats the wallet holds at `mint`: spendable and reserved for an operation in flight (not handed out). */
+function heldSats(wallet: PylonWallet, mint: string): number {
+  const totals = wallet.balance().byMint[canonicalMintUrl(mint)];
+  return (totals?.unspent ?? 0) + (totals?.reserved ?? 0);
 }
 
 /** Deposits less refunds of one run id's tabs so far, in sats. */

@@ -36,14 +36,27 @@ export interface RunReceipt {
   };
   providers: { used: number; top: Array<{ provider: string; answered: number }> };
   usage: RlmResult["usage"];
-  /** `spent`: what the sub-calls reported they cost. With a mint, the tabs of this run (all invocations). */
+  /**
+   * Money (docs/payments.md, "What the receipt says"). With a mint, of this invocation: `spent` is the
+   * wallet's outflow, to the sat, and spent = charged + fees + reclaimable; `run` has the run's tabs over
+   * all its invocations. Without one, `spent` is what the sub-calls reported they cost.
+   */
   sats: {
     spent: number;
+    /** What the sub-calls' per-job cost estimates add up to (an estimate, not a payment). */
+    estimatedBySubcalls: number;
     deposited?: number;
     charged?: number;
     refunded?: number;
     fees?: number;
+    /** Still the buyer's outside the wallet (open tab balances, estimated until closed; undelivered deposits). */
+    reclaimable?: number;
+    /** Deposits that never reached their provider (part of `reclaimable`). */
+    unsent?: number;
+    /** Refunds of earlier runs taken in by this invocation (not part of `spent`). */
+    recovered?: number;
     mint?: string;
+    run?: { deposited: number; charged: number; refunded: number };
   };
   /** Kept for scripts reading the older receipt: the RLM's own money total. */
   cost: RlmResult["cost"];
@@ -99,14 +112,23 @@ export function buildReceipt(input: ReceiptInput): RunReceipt {
     providers: { used: meter.providers.size, top: topProviders(meter, TOP) },
     usage: result.usage,
     sats: {
-      spent: round(meter.spentSats),
+      spent: payments ? payments.spentSats : round(meter.spentSats),
+      estimatedBySubcalls: round(meter.spentSats),
       ...(payments
         ? {
             deposited: round(payments.depositedSats),
             charged: round(payments.chargedSats),
             refunded: round(payments.refundedSats),
             fees: payments.feeSats,
+            reclaimable: round(payments.reclaimableSats),
+            unsent: payments.unsentSats,
+            recovered: payments.recoveredSats,
             mint: payments.mint,
+            run: {
+              deposited: round(payments.run.depositedSats),
+              charged: round(payments.run.chargedSats),
+              refunded: round(payments.run.refundedSats),
+            },
           }
         : {}),
     },
@@ -156,12 +178,19 @@ function formatReceipt(r: RunReceipt): string {
   const s = r.sats;
   lines.push([
     "sats",
-    `${sats(s.spent)} spent by sub-calls` +
-      (s.deposited === undefined
-        ? ""
-        : `; tabs at ${s.mint}: ${sats(s.deposited)} deposited, ${sats(s.charged ?? 0)} charged, ` +
-          `${sats(s.refunded ?? 0)} refunded; ${s.fees ?? 0} in mint fees`),
+    s.deposited === undefined
+      ? `${sats(s.spent)} spent (sub-calls' own estimate)`
+      : `${sats(s.spent)} spent from the wallet = ${sats(s.charged ?? 0)} charged + ${s.fees ?? 0} mint fees + ` +
+        `${sats(s.reclaimable ?? 0)} reclaimable (open tabs, estimated until closed` +
+        `${s.unsent ? `; ${sats(s.unsent)} in deposits never delivered` : ""})`,
   ]);
+  if (s.deposited !== undefined) {
+    lines.push([
+      "tabs",
+      `at ${s.mint}: ${sats(s.deposited)} deposited, ${sats(s.refunded ?? 0)} refunded` +
+        `${s.recovered ? `; ${sats(s.recovered)} of earlier runs' refunds recovered` : ""}`,
+    ]);
+  }
   lines.push(["time", `${(r.wallMs / 1000).toFixed(1)} s (RLM ${(r.durationMs / 1000).toFixed(1)} s)`]);
   lines.push(["log", r.logPath ?? "(none)"]);
   const width = Math.max(...lines.map(([label]) => label.length));

@@ -1,0 +1,201 @@
+/**
+ * Collects every refund addressed to the buyer that the relays hold: expiry refunds (a provider's kind-7000
+ * feedback carrying a `cashuB…` token, see tab-refunds.ts) and the results of tab closes that were given up
+ * on before they arrived (their ids are `awaiting` in the refund store). Each token is taken into the
+ * wallet once: the refund store records it before anything else may count it, and the tab it settles gets
+ * its refund (and closing charge) in the tab store, under the run that last used that tab.
+ */
+import { getPublicKey, type NostrEvent, type RelayPool } from "@pylon/nostr";
+import { Kind, parseJobResult } from "@pylon/protocol";
+import type { RefundSource } from "./refund-store.js";
+import type { RunStore } from "./run-store.js";
+import { closingChargeMsats } from "./tab-ledger.js";
+import { readTabRefund } from "./tab-refunds.js";
+
+export interface RefundWallet {
+  receive(token: string): Promise<{ amount: number; fee?: number }>;
+}
+
+export interface CollectRefundsOptions {
+  pool: RelayPool;
+  secretKey: Uint8Array;
+  wallet: RefundWallet;
+  store: RunStore;
+  /** The mint the wallet's tabs are at (canonical URL). */
+  mint: string;
+  /** Bound on each relay query, ms. Default 5,000. */
+  timeoutMs?: number;
+  /** How far back expiry refunds are searched before the last search, seconds (clock skew). Default 600. */
+  overlapSec?: number;
+}
+
+export interface CollectedRefund {
+  /** Close job id (`close`) or the refund event's id (`expiry`). */
+  id: string;
+  source: RefundSource;
+  provider: string;
+  /** What the wallet gained, sats (the token's face value less `feeSats`, which it carried). */
+  sats: number;
+  /** Mint fee of taking it in. */
+  feeSats: number;
+  /** The run whose tab it settled, when the tab store knew the tab. */
+  runId: string | undefined;
+  /** Why it was not taken in. */
+  error?: string;
+}
+
+export interface RefundCollection {
+  refunds: CollectedRefund[];
+  /** Sats taken in by this collection. */
+  takenSats: number;
+  /** Tab closes whose result is still not on any relay. */
+  awaiting: number;
+  /** Why a relay search failed (the next collection searches again). */
+  errors: string[];
+}
+
+/** Finds the refunds to us on the relays and takes each new one into the wallet. Never throws for relay trouble. */
+export async function collectRefunds(options: CollectRefundsOptions): Promise<RefundCollection> {
+  const { pool, secretKey, store } = options;
+  const me = getPublicKey(secretKey);
+  const timeoutMs = options.timeoutMs ?? 5_000;
+  const collection: RefundCollection = { refunds: [], takenSats: 0, awaiting: 0, errors: [] };
+  const found: Array<{ id: string; source: RefundSource; provider: string; token: string; rest: number }> =
+    [];
+
+  // Expiry refunds published since the last search (less an overlap for clocks that disagree).
+  const startedAt = Math.floor(Date.now() / 1000);
+  const searched = store.refunds.searchedUntil(me);
+  try {
+    const events = await pool.query(
+      {
+        kinds: [Kind.JobFeedback],
+        "#p": [me],
+        ...(searched === undefined ? {} : { since: searched - (options.overlapSec ?? 600) }),
+      },
+      { timeoutMs },
+    );
+    for (const event of unique(events)) {
+      const refund = readTabRefund(event, secretKey);
+      if (refund)
+        found.push({
+          id: event.id,
+          source: "expiry",
+          provider: refund.provider,
+          token: refund.token,
+          rest: 0,
+        });
+    }
+    store.refunds.markSearched(me, startedAt);
+  } catch (error) {
+    collection.errors.push(`searching for expiry refunds: ${messageOf(error)}`);
+  }
+
+  // Closes given up on: their results carry the token.
+  const awaiting = store.refunds.list(me, "awaiting").filter((row) => row.mint === options.mint);
+  if (awaiting.length > 0) {
+    try {
+      const events = await pool.query(
+        {
+          "#e": awaiting.map((row) => row.id),
+          "#p": [me],
+          authors: [...new Set(awaiting.map((r) => r.provider))],
+        },
+        { timeoutMs },
+      );
+      for (const event of unique(events)) {
+        const close = readCloseResult(event, secretKey, awaiting);
+        if (close) found.push({ source: "close", ...close });
+      }
+    } catch (error) {
+      collection.errors.push(`searching for tab close results: ${messageOf(error)}`);
+    }
+  }
+
+  for (const refund of found) {
+    if (store.refunds.get(me, refund.id)?.state === "taken") continue;
+    const row = { id: refund.id, source: refund.source, provider: refund.provider, mint: options.mint };
+    const collected: CollectedRefund = { ...row, sats: 0, feeSats: 0, runId: undefined };
+    try {
+      const op = await options.wallet.receive(refund.token);
+      // What the wallet gained: a provider's refund token carries the mint's fee for taking it in.
+      collected.sats = op.amount;
+      collected.feeSats = op.fee ?? 0;
+      store.refunds.settle(me, row, { state: "taken", sats: collected.sats });
+      collected.runId = settleTab(
+        store,
+        me,
+        options.mint,
+        refund.provider,
+        collected.sats * 1000,
+        refund.rest,
+      );
+      collection.takenSats += collected.sats;
+    } catch (error) {
+      collected.error = messageOf(error);
+      store.refunds.settle(me, row, { state: "failed", error: collected.error });
+    }
+    collection.refunds.push(collected);
+  }
+  collection.awaiting = store.refunds.list(me, "awaiting").filter((r) => r.mint === options.mint).length;
+  return collection;
+}
+
+/** A close job's result to us: its refund token and the sub-sat rest the provider keeps. */
+function readCloseResult(
+  event: NostrEvent,
+  secretKey: Uint8Array,
+  awaiting: ReadonlyArray<{ id: string; provider: string }>,
+): { id: string; provider: string; token: string; rest: number } | undefined {
+  const parsed = parseJobResult(event, { secretKey });
+  if (!parsed.ok) return undefined;
+  const { result } = parsed;
+  const close = awaiting.find((row) => row.id === result.jobId && row.provider === result.provider);
+  const token = result.content.trim();
+  if (!close || !token.startsWith("cashu")) return undefined;
+  return { id: close.id, provider: close.provider, token, rest: result.tabMsats ?? 0 };
+}
+
+/**
+ * Writes a refund onto the buyer's tab at `provider`, under the run that last used it, with the closing
+ * charge (what the tab held beyond the recorded charges, this refund and the rest the provider keeps).
+ * Returns that run's id; undefined when the tab store has no such tab.
+ */
+function settleTab(
+  store: RunStore,
+  buyer: string,
+  mint: string,
+  provider: string,
+  refundMsats: number,
+  saidRestMsats: number | undefined,
+): string | undefined {
+  const tab = store.tabs.list(buyer, mint).find((t) => t.provider === provider);
+  const runId = store.tabs
+    .events(buyer, mint)
+    .filter((e) => e.provider === provider)
+    .at(-1)?.runId;
+  if (!tab || runId === undefined) return undefined;
+  const event = { buyer, provider, mint, runId };
+  // An expiry refund is the tab's whole sats; the sub-sat rest stays there. The balance the provider last
+  // reported (a tab expires idle) says what that rest is; without one, our per-job charges are taken as
+  // right but for that rest.
+  const unexplained = tab.depositedMsats - tab.chargedMsats - tab.refundedMsats - refundMsats;
+  const reported =
+    tab.balanceMsats !== null && tab.balanceMsats >= refundMsats ? tab.balanceMsats - refundMsats : undefined;
+  const restMsats = saidRestMsats ?? reported ?? ((unexplained % 1000) + 1000) % 1000;
+  if (tab.state === "open") {
+    const charge = closingChargeMsats(tab, refundMsats, restMsats);
+    if (charge !== 0) store.tabs.record({ ...event, kind: "charge", msats: charge, balanceMsats: restMsats });
+  }
+  store.tabs.record({ ...event, kind: "refund", msats: refundMsats, balanceMsats: restMsats });
+  return runId;
+}
+
+function unique(events: NostrEvent[]): NostrEvent[] {
+  const seen = new Set<string>();
+  return events.filter((event) => !seen.has(event.id) && seen.add(event.id));
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
