@@ -10,13 +10,14 @@ import {
   buildJobRequest,
   ConversationKeyCache,
   type EncryptionScheme,
+  type EventTemplate,
   type JobRequestSpec,
   type NostrEvent,
 } from "@pylon/protocol";
 import { type AwaitOptions, type JobOutcome, JobWatch } from "./job-watch.js";
 import type { RelayPool } from "./pool.js";
 import { ReplyInbox } from "./reply-inbox.js";
-import { signEvent } from "./sign.js";
+import { getPublicKey, signEvent } from "./sign.js";
 import type { PublishResult } from "./types.js";
 
 /** What to ask for: the request builder's spec without the clock, plus encryption. */
@@ -40,6 +41,7 @@ export interface JobClientOptions {
 export class JobClient {
   readonly pubkey: string;
   readonly #pool: RelayPool;
+  readonly #pubkey: string;
   readonly #keys: ConversationKeyCache;
   readonly #timeoutMs: number;
   readonly #publishTimeoutMs: number;
@@ -50,30 +52,56 @@ export class JobClient {
   constructor(pool: RelayPool, secretKey: Uint8Array | ConversationKeyCache, options: JobClientOptions = {}) {
     this.#pool = pool;
     this.#keys = secretKey instanceof ConversationKeyCache ? secretKey : new ConversationKeyCache(secretKey);
+    this.#pubkey = getPublicKey(this.#keys.secretKey);
     this.pubkey = this.#keys.pubkey;
     this.#timeoutMs = options.timeoutMs ?? 60_000;
     this.#publishTimeoutMs = options.publishTimeoutMs ?? 5_000;
     this.#missingPartsQueryMs = options.missingPartsQueryMs ?? 2_000;
   }
 
-  /** Builds and signs a request without publishing it. Throws on a spec the builders refuse. */
+  /**
+   * Builds and signs a request without publishing it. Throws on a spec the builders refuse. Does no proof of
+   * work: for relays that want some, use prepareForRelays.
+   */
   prepare(spec: JobSpec, now = Math.floor(Date.now() / 1000)): NostrEvent {
+    return signEvent(this.#template(spec, now), this.#keys.secretKey);
+  }
+
+  /**
+   * prepare(), signed through the pool when the pool holds this client's key: with the proof of work its
+   * relays require and `created_at` inside their window (see RelayPool.sign). Rejects with a PowError when the
+   * work is past the pool's cap.
+   */
+  prepareForRelays(spec: JobSpec, now = Math.floor(Date.now() / 1000)): Promise<NostrEvent> {
+    try {
+      return this.#signForRelays(this.#template(spec, now));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #template(spec: JobSpec, now: number): EventTemplate {
     const { encryption, cashuToken, ...rest } = spec;
     if (encryption === undefined && cashuToken !== undefined)
       throw new TypeError("a cashu token may only travel in an encrypted request");
-    if (encryption === undefined) return signEvent(buildJobRequest({ ...rest, now }), this.#keys.secretKey);
+    if (encryption === undefined) return buildJobRequest({ ...rest, now });
     if (rest.provider === undefined) throw new TypeError("an encrypted request needs a provider");
-    const template = buildEncryptedJobRequest(
+    return buildEncryptedJobRequest(
       { ...rest, provider: rest.provider, now, ...(cashuToken === undefined ? {} : { cashuToken }) },
       this.#keys,
       encryption,
     );
-    return signEvent(template, this.#keys.secretKey);
+  }
+
+  #signForRelays(template: EventTemplate): Promise<NostrEvent> {
+    if (this.#pool.pubkey !== undefined && this.#pool.pubkey === this.#pubkey)
+      return this.#pool.sign(template);
+    return Promise.resolve(signEvent(template, this.#keys.secretKey));
   }
 
   /** Builds, signs and publishes a request, then awaits its result. Rejects with a JobError. */
-  submit(spec: JobSpec, options: AwaitOptions = {}): Promise<JobOutcome> {
-    return this.run(this.prepare(spec), options);
+  async submit(spec: JobSpec, options: AwaitOptions = {}): Promise<JobOutcome> {
+    return this.run(await this.prepareForRelays(spec), options);
   }
 
   /**
@@ -108,8 +136,8 @@ export class JobClient {
       request,
       ...(reason === undefined ? {} : { reason }),
     });
-    return this.#pool.publish(signEvent(template, this.#keys.secretKey), {
-      timeoutMs: this.#publishTimeoutMs,
-    });
+    return this.#signForRelays(template).then((event) =>
+      this.#pool.publish(event, { timeoutMs: this.#publishTimeoutMs }),
+    );
   }
 }

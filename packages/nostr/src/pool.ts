@@ -65,6 +65,8 @@ export interface QueryOptions {
  */
 export class RelayPool {
   readonly relays: readonly string[];
+  /** The hex public key of the `signer`, when the pool has one (then `sign()` works). */
+  readonly pubkey: string | undefined;
   readonly #connections: RelayConnection[];
   readonly #subscriptions = new Set<PoolSubscription>();
   readonly #publishTimeoutMs: number;
@@ -94,7 +96,8 @@ export class RelayPool {
       ((err, where) => console.error(`[@pylon/nostr] ${where} callback threw:`, err));
     this.#connectTimeoutMs = positive(options.connectTimeoutMs, 5_000, "connectTimeoutMs");
     const initialDelayMs = positive(options.reconnect?.initialDelayMs, 500, "reconnect.initialDelayMs");
-    if (options.signer !== undefined) this.#pubkey = getPublicKey(options.signer); // validates the key
+    this.pubkey = options.signer === undefined ? undefined : getPublicKey(options.signer); // validates it
+    this.#pubkey = this.pubkey;
     this.#signer = options.signer;
     this.#maxPow = nonNegative(options.maxPowDifficulty, 24, "maxPowDifficulty");
     const connectionOptions: ConnectionOptions = {
