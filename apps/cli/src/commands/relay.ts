@@ -37,7 +37,7 @@ function writers(value: string, previous: string[] | true | undefined): string[]
 
 export function relayCommand(): Command {
   const command = new Command("relay").description(
-    "run a local Nostr relay (NIP-01, 09, 11, 40, 42) backed by SQLite",
+    "run a local Nostr relay (NIP-01, 09, 11, 13, 40, 42) backed by SQLite",
   );
   return addListenOptions(command, "relay", 7777)
     .option("--auth <mode>", `require NIP-42 AUTH to: ${AUTH_MODES.join(" | ")}`, oneOf(AUTH_MODES), "none")
