@@ -17,7 +17,7 @@ import {
 import { type AwaitOptions, type JobOutcome, JobWatch } from "./job-watch.js";
 import type { RelayPool } from "./pool.js";
 import { ReplyInbox } from "./reply-inbox.js";
-import { getPublicKey, signEvent } from "./sign.js";
+import { signEvent } from "./sign.js";
 import type { PublishResult } from "./types.js";
 
 /** What to ask for: the request builder's spec without the clock, plus encryption. */
@@ -41,7 +41,6 @@ export interface JobClientOptions {
 export class JobClient {
   readonly pubkey: string;
   readonly #pool: RelayPool;
-  readonly #pubkey: string;
   readonly #keys: ConversationKeyCache;
   readonly #timeoutMs: number;
   readonly #publishTimeoutMs: number;
@@ -52,7 +51,6 @@ export class JobClient {
   constructor(pool: RelayPool, secretKey: Uint8Array | ConversationKeyCache, options: JobClientOptions = {}) {
     this.#pool = pool;
     this.#keys = secretKey instanceof ConversationKeyCache ? secretKey : new ConversationKeyCache(secretKey);
-    this.#pubkey = getPublicKey(this.#keys.secretKey);
     this.pubkey = this.#keys.pubkey;
     this.#timeoutMs = options.timeoutMs ?? 60_000;
     this.#publishTimeoutMs = options.publishTimeoutMs ?? 5_000;
@@ -94,7 +92,7 @@ export class JobClient {
   }
 
   #signForRelays(template: EventTemplate): Promise<NostrEvent> {
-    if (this.#pool.pubkey !== undefined && this.#pool.pubkey === this.#pubkey)
+    if (this.#pool.pubkey !== undefined && this.#pool.pubkey === this.pubkey)
       return this.#pool.sign(template);
     return Promise.resolve(signEvent(template, this.#keys.secretKey));
   }

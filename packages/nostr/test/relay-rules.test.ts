@@ -5,6 +5,7 @@ import { Cleanup, unusedPort, waitFor } from "@pylon/testkit";
 import type { NostrEvent } from "nostr-tools/core";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type WebSocket, WebSocketServer } from "ws";
+import { JobClient } from "../src/job-client.js";
 import type { RelayPoolOptions } from "../src/pool.js";
 import { countLeadingZeroBits } from "../src/pow.js";
 import { describeRelayTrouble } from "../src/relay-trouble.js";
@@ -51,6 +52,30 @@ describe("NIP-42 AUTH", () => {
     expect(relay.metrics().auth.succeeded).toBe(1);
   });
 
+  it("answers a relay that asks for AUTH only when refusing a REQ, then subscribes again", async () => {
+    const authed = new WeakSet<WebSocket>();
+    const stored = note(newKey(), "members only");
+    const scripted = await scriptedRelay({
+      challengeOnConnect: false,
+      onAuth: (socket, event) => {
+        authed.add(socket);
+        send(socket, "OK", event.id, true, "");
+      },
+      onReq: (socket, subId) => {
+        if (!authed.has(socket)) {
+          send(socket, "CLOSED", subId, "auth-required: members only");
+          send(socket, "AUTH", "late-challenge");
+          return;
+        }
+        send(socket, "EVENT", subId, stored);
+        send(socket, "EOSE", subId);
+      },
+    });
+    const p = pool([scripted.url], { signer: newKey() });
+    expect((await p.query({ kinds: [1] })).map((e) => e.content)).toEqual(["members only"]);
+    expect(p.status()[0]?.auth).toBe("accepted");
+  });
+
   it("without a signer, says the relay requires AUTH and that there is no key to answer it", async () => {
     const relay = await testRelay(cleanup, { auth: { write: true } });
     const [result] = await pool([relay.url]).publish(note(newKey(), "anonymous"));
@@ -94,6 +119,16 @@ describe("NIP-13 proof of work", () => {
     expect((await p.publish(mined))[0]?.ok).toBe(true);
     const [lazy] = await p.publish(note(key, "no work"));
     expect(lazy).toMatchObject({ ok: false, reason: "pow: difficulty 8 required" });
+  });
+
+  it("JobClient signs through the pool that holds its key: requests and cancels carry the work", async () => {
+    const relay = await testRelay(cleanup, { limits: { minPowDifficulty: 8 } });
+    const key = newKey();
+    const client = new JobClient(pool([relay.url], { signer: key }), key);
+    const request = await client.prepareForRelays({ prompt: "mined", provider: getPublicKey(newKey()) });
+    expect(countLeadingZeroBits(request.id)).toBeGreaterThanOrEqual(8);
+    const [cancelled] = await client.cancel(request, "changed my mind");
+    expect(cancelled?.ok).toBe(true);
   });
 
   it("learns the difficulty from a pow: refusal when the relay publishes no NIP-11, and refuses past the cap", async () => {
@@ -235,6 +270,8 @@ describe("connection failures", () => {
 // A relay scripted per test: NIP-11 document when `info` is given (else HTTP 404), an AUTH challenge on connect.
 interface Script {
   info?: Record<string, unknown>;
+  /** Send the AUTH challenge as soon as a client connects. Default true. */
+  challengeOnConnect?: boolean;
   onAuth?: (socket: WebSocket, event: NostrEvent) => void;
   onEvent?: (socket: WebSocket, event: NostrEvent) => void;
   onReq?: (socket: WebSocket, subId: string, filters: unknown[]) => void;
@@ -254,7 +291,7 @@ async function scriptedRelay(script: Script): Promise<{ url: string }> {
   });
   const server = new WebSocketServer({ server: http });
   server.on("connection", (socket) => {
-    send(socket, "AUTH", "challenge-1");
+    if (script.challengeOnConnect !== false) send(socket, "AUTH", "challenge-1");
     socket.on("message", (data) => {
       const [type, ...rest] = JSON.parse(String(data)) as [string, ...unknown[]];
       if (type === "AUTH") {
