@@ -69,6 +69,8 @@ export class RelayConnection {
   #infoValue: RelayInformation | undefined;
   /** A relay's `blocked:`/`restricted:` answer: no more writes to it for the pool's life. */
   #writeRefusal: string | undefined;
+  /** Aborts the NIP-11 fetch when the pool closes, so it cannot hold the process open. */
+  readonly #closing = new AbortController();
 
   constructor(url: string, options: ConnectionOptions) {
     this.url = url;
@@ -105,10 +107,12 @@ export class RelayConnection {
 
   /** The relay's NIP-11 document, fetched once (undefined when it has none or did not answer in time). */
   info(): Promise<RelayInformation | undefined> {
-    this.#info ??= fetchRelayInfo(this.url, this.#options.infoTimeoutMs).then((info) => {
-      this.#infoValue = info;
-      return info;
-    });
+    this.#info ??= fetchRelayInfo(this.url, this.#options.infoTimeoutMs, this.#closing.signal).then(
+      (info) => {
+        this.#infoValue = info;
+        return info;
+      },
+    );
     return this.#info;
   }
 
@@ -211,7 +215,8 @@ export class RelayConnection {
     let rateLimited = 0;
     for (;;) {
       if (this.#writeRefusal !== undefined) {
-        return this.#failure(`not sent: the relay refused our writes earlier (${this.#writeRefusal})`);
+        // The relay's words first, so the reason reads (and classifies) as the relay's own refusal.
+        return this.#failure(`${this.#writeRefusal} (not sent again: the relay refused our writes earlier)`);
       }
       const relay = await this.whenOpen(deadline - Date.now());
       if (this.#isClosed()) return this.#failure("error: pool closed");
@@ -283,6 +288,7 @@ export class RelayConnection {
   close(): void {
     if (this.#state === "closed") return;
     this.#state = "closed";
+    this.#closing.abort();
     clearTimeout(this.#connectTimer);
     clearTimeout(this.#retryTimer);
     const relay = this.#relay;

@@ -80,11 +80,16 @@ const FLAG_FIELDS = {
 } as const;
 
 /** GETs the document with Accept: application/nostr+json; undefined when there is none or it is not JSON. */
-export async function fetchRelayInfo(url: string, timeoutMs: number): Promise<RelayInformation | undefined> {
+export async function fetchRelayInfo(
+  url: string,
+  timeoutMs: number,
+  signal?: AbortSignal,
+): Promise<RelayInformation | undefined> {
   try {
+    const timeout = AbortSignal.timeout(timeoutMs);
     const res = await fetch(url.replace(/^ws/i, "http"), {
       headers: { accept: "application/nostr+json" },
-      signal: AbortSignal.timeout(timeoutMs),
+      signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
     });
     if (!res.ok) {
       await res.body?.cancel();

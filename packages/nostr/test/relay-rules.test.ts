@@ -183,7 +183,9 @@ describe("OK and CLOSED prefixes", () => {
     const second = await p.publish(await p.sign(draft("two")));
     expect(second[1]).toMatchObject({
       ok: false,
-      reason: expect.stringMatching(/^not sent: the relay refused our writes earlier/),
+      reason: expect.stringMatching(
+        /^restricted: .*\(not sent again: the relay refused our writes earlier\)$/,
+      ),
     });
     expect(restricted.metrics().events.received).toBe(received);
     expect(describeRelayTrouble(p.status())[0]).toMatch(/refuses our events \(restricted: /);
