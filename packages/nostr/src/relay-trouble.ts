@@ -1,6 +1,6 @@
 /**
  * One line per relay that is not working as it should, for commands to print: "connection refused", a
- * refused AUTH, a relay that refuses our writes. Healthy relays give no line.
+ * refused AUTH, a relay that refuses our writes. Healthy relays, and ones still on their first try, give no line.
  */
 import type { RelayStatus } from "./types.js";
 
@@ -8,7 +8,8 @@ export function describeRelayTrouble(statuses: readonly RelayStatus[]): string[]
   const lines: string[] = [];
   for (const s of statuses) {
     const problems: string[] = [];
-    if (s.state !== "open" && s.state !== "idle") {
+    const firstTry = s.state === "connecting" && s.connects === 0 && s.lastError === undefined;
+    if (s.state !== "open" && s.state !== "idle" && !firstTry) {
       const why = s.lastError ? `: ${plainCause(s.lastError)}` : "";
       problems.push(
         s.connects === 0

@@ -58,7 +58,7 @@ export function relayCommand(): Command {
     )
     .option(
       "--events-per-second <n>",
-      "sustained EVENTs per second per connection (default 500)",
+      "EVENTs per second per connection, burst the same (default 500, burst 1000)",
       parsePositiveInt,
     )
     .option(
