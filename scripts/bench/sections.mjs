@@ -75,6 +75,23 @@ export const SECTIONS = {
     return table(["operation", "pure JS", "nostr-wasm", "speed-up"], rows);
   },
 
+  "nostr-pow"(d) {
+    const rows = d.rows.map((r) => [
+      String(r.difficulty),
+      num(r.expectedHashes),
+      `${num(r.meanMs, 1)} ms`,
+      `${num(r.p50Ms, 1)} ms`,
+      `${num(r.p99Ms, 1)} ms`,
+    ]);
+    return [
+      table(["difficulty", "expected hashes", "mean", "p50", "p99"], rows),
+      `${num(d.hashesPerSecond)} hashes/s on one thread. Mining moves to a worker thread above difficulty ` +
+        `${d.inlineMaxDifficulty}: there the expected main-thread stall (${num(d.inlineAtThresholdMs, 1)} ms) ` +
+        `reaches the cost of a worker round trip (${num(d.workerRoundTripMs, 1)} ms; ${num(d.workerStartMs, 0)} ms ` +
+        "to start the worker, once per process).",
+    ].join("\n\n");
+  },
+
   inference: inferenceSection,
   "inference-medium-q8": inferenceSection,
   "inference-medium-f32": inferenceSection,

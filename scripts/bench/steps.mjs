@@ -24,6 +24,7 @@ function tsxStep(id, script, args, timeoutSec) {
 export const STEPS = [
   tsxStep("relay", "packages/relay/bench/ingest.ts", [], 240),
   tsxStep("nostr", "packages/nostr/bench/verify.ts", [], 120),
+  tsxStep("nostr-pow", "packages/nostr/bench/pow.ts", ["--events", "20"], 360),
   inferenceStep("inference", "tiny"),
   inferenceStep("inference-medium-q8", "medium-q8"),
   inferenceStep("inference-medium-f32", "medium-f32"),

@@ -5,6 +5,17 @@
 // Relay pool: reconnect with resubscription, per-relay publish answers, subscriptions and queries
 export { type PublishOptions, type QueryOptions, RelayPool, type RelayPoolOptions } from "./pool.js";
 
+// Relays' own rules: NIP-11 limits, NIP-13 proof of work, how their OK/CLOSED answers are read
+export {
+  DEFAULT_WRITE_LIMITS,
+  type RelayInformation,
+  type RelayLimitation,
+  type WriteLimits,
+} from "./relay-info.js";
+export { countLeadingZeroBits, minePow, minePowAsync, type PowDraft, PowError } from "./pow.js";
+export { classifyRelayAnswer, type RelayAnswer } from "./relay-answers.js";
+export { describeRelayTrouble } from "./relay-trouble.js";
+
 // Job client (NIP-90 buyer): submit one request, await its feedback and result
 export { JobClient, type JobClientOptions, type JobSpec } from "./job-client.js";
 export { type AwaitOptions, JobError, type JobFailureCode, type JobOutcome } from "./job-watch.js";

@@ -10,6 +10,7 @@ import {
   buildJobRequest,
   ConversationKeyCache,
   type EncryptionScheme,
+  type EventTemplate,
   type JobRequestSpec,
   type NostrEvent,
 } from "@pylon/protocol";
@@ -56,24 +57,49 @@ export class JobClient {
     this.#missingPartsQueryMs = options.missingPartsQueryMs ?? 2_000;
   }
 
-  /** Builds and signs a request without publishing it. Throws on a spec the builders refuse. */
+  /**
+   * Builds and signs a request without publishing it. Throws on a spec the builders refuse. Does no proof of
+   * work: for relays that want some, use prepareForRelays.
+   */
   prepare(spec: JobSpec, now = Math.floor(Date.now() / 1000)): NostrEvent {
+    return signEvent(this.#template(spec, now), this.#keys.secretKey);
+  }
+
+  /**
+   * prepare(), signed through the pool when the pool holds this client's key: with the proof of work its
+   * relays require and `created_at` inside their window (see RelayPool.sign). Rejects with a PowError when the
+   * work is past the pool's cap.
+   */
+  prepareForRelays(spec: JobSpec, now = Math.floor(Date.now() / 1000)): Promise<NostrEvent> {
+    try {
+      return this.#signForRelays(this.#template(spec, now));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  #template(spec: JobSpec, now: number): EventTemplate {
     const { encryption, cashuToken, ...rest } = spec;
     if (encryption === undefined && cashuToken !== undefined)
       throw new TypeError("a cashu token may only travel in an encrypted request");
-    if (encryption === undefined) return signEvent(buildJobRequest({ ...rest, now }), this.#keys.secretKey);
+    if (encryption === undefined) return buildJobRequest({ ...rest, now });
     if (rest.provider === undefined) throw new TypeError("an encrypted request needs a provider");
-    const template = buildEncryptedJobRequest(
+    return buildEncryptedJobRequest(
       { ...rest, provider: rest.provider, now, ...(cashuToken === undefined ? {} : { cashuToken }) },
       this.#keys,
       encryption,
     );
-    return signEvent(template, this.#keys.secretKey);
+  }
+
+  #signForRelays(template: EventTemplate): Promise<NostrEvent> {
+    if (this.#pool.pubkey !== undefined && this.#pool.pubkey === this.pubkey)
+      return this.#pool.sign(template);
+    return Promise.resolve(signEvent(template, this.#keys.secretKey));
   }
 
   /** Builds, signs and publishes a request, then awaits its result. Rejects with a JobError. */
-  submit(spec: JobSpec, options: AwaitOptions = {}): Promise<JobOutcome> {
-    return this.run(this.prepare(spec), options);
+  async submit(spec: JobSpec, options: AwaitOptions = {}): Promise<JobOutcome> {
+    return this.run(await this.prepareForRelays(spec), options);
   }
 
   /**
@@ -108,8 +134,8 @@ export class JobClient {
       request,
       ...(reason === undefined ? {} : { reason }),
     });
-    return this.#pool.publish(signEvent(template, this.#keys.secretKey), {
-      timeoutMs: this.#publishTimeoutMs,
-    });
+    return this.#signForRelays(template).then((event) =>
+      this.#pool.publish(event, { timeoutMs: this.#publishTimeoutMs }),
+    );
   }
 }

@@ -3,8 +3,11 @@ import type { NostrEvent } from "nostr-tools/core";
 import type { Filter } from "nostr-tools/filter";
 import { PublishError, RelayError } from "./errors.js";
 import { EventStream, type StreamOptions } from "./event-stream.js";
+import { minePowAsync, PowError } from "./pow.js";
 import { type ConnectionOptions, RelayConnection } from "./relay-connection.js";
+import { type RelayInformation, smallestLimits, type WriteLimits, writeLimitsOf } from "./relay-info.js";
 import { normaliseRelayUrl } from "./relay-url.js";
+import { type EventDraft, getPublicKey, signEvent } from "./sign.js";
 import { PoolSubscription, type SubscribeParams, type SubscriptionHandle } from "./subscription.js";
 import type { PoolHooks, PublishResult, RelayStatus } from "./types.js";
 
@@ -33,6 +36,15 @@ export interface RelayPoolOptions extends PoolHooks {
   heartbeatMs?: number;
   /** Largest message accepted from a relay. Default 16 MiB. */
   maxMessageBytes?: number;
+  /**
+   * The secret key of this session: answers NIP-42 AUTH challenges (on every connection, again after each
+   * reconnect) and signs in `sign()`. Without it, a relay's `auth-required:` is a failure that says so.
+   */
+  signer?: Uint8Array;
+  /** Bound of each relay's NIP-11 document fetch. Default 3,000. */
+  infoTimeoutMs?: number;
+  /** Most NIP-13 proof of work `sign()` will do; past it, a PowError. Default 24. */
+  maxPowDifficulty?: number;
 }
 
 export interface PublishOptions {
@@ -53,6 +65,8 @@ export interface QueryOptions {
  */
 export class RelayPool {
   readonly relays: readonly string[];
+  /** The hex public key of the `signer`, when the pool has one (then `sign()` works). */
+  readonly pubkey: string | undefined;
   readonly #connections: RelayConnection[];
   readonly #subscriptions = new Set<PoolSubscription>();
   readonly #publishTimeoutMs: number;
@@ -61,6 +75,11 @@ export class RelayPool {
   readonly #overlapSec: number;
   readonly #dedupeCapacity: number;
   readonly #reportCallbackError: (err: unknown, where: string) => void;
+  readonly #signer: Uint8Array | undefined;
+  readonly #pubkey: string | undefined;
+  readonly #maxPow: number;
+  /** Difficulty relays asked for in `pow:` refusals, per relay (their NIP-11 may say less, or nothing). */
+  readonly #learnedPow = new Map<string, number>();
   #closed = false;
 
   constructor(relayUrls: readonly string[], options: RelayPoolOptions = {}) {
@@ -77,6 +96,10 @@ export class RelayPool {
       ((err, where) => console.error(`[@pylon/nostr] ${where} callback threw:`, err));
     this.#connectTimeoutMs = positive(options.connectTimeoutMs, 5_000, "connectTimeoutMs");
     const initialDelayMs = positive(options.reconnect?.initialDelayMs, 500, "reconnect.initialDelayMs");
+    this.pubkey = options.signer === undefined ? undefined : getPublicKey(options.signer); // validates it
+    this.#pubkey = this.pubkey;
+    this.#signer = options.signer;
+    this.#maxPow = nonNegative(options.maxPowDifficulty, 24, "maxPowDifficulty");
     const connectionOptions: ConnectionOptions = {
       connectTimeoutMs: this.#connectTimeoutMs,
       reconnect: {
@@ -92,6 +115,13 @@ export class RelayPool {
       hooks: {
         ...(options.onNotice ? { onNotice: options.onNotice } : {}),
         ...(options.onMalformed ? { onMalformed: options.onMalformed } : {}),
+      },
+      ...(options.signer ? { signer: options.signer } : {}),
+      infoTimeoutMs: positive(options.infoTimeoutMs, 3_000, "infoTimeoutMs"),
+      onPowRequired: (relay, difficulty) => {
+        // A `pow:` refusal naming no number teaches nothing; the caller still gets the relay's words.
+        const known = this.#learnedPow.get(relay) ?? 0;
+        this.#learnedPow.set(relay, Math.max(known, difficulty));
       },
     };
     this.#connections = this.relays.map((url) => new RelayConnection(url, connectionOptions));
@@ -195,6 +225,51 @@ export class RelayPool {
     });
   }
 
+  /** A relay's NIP-11 document (fetched once per pool); undefined when it has none or is not in this pool. */
+  async relayInfo(url: string): Promise<RelayInformation | undefined> {
+    const wanted = normaliseRelayUrl(url);
+    return this.#connections.find((c) => c.url === wanted)?.info();
+  }
+
+  /**
+   * What every relay this pool still writes to will accept: the smallest of their NIP-11 limits (conservative
+   * defaults for a relay that publishes none; see DEFAULT_WRITE_LIMITS), proof of work raised to what any of
+   * them asked for in a `pow:` refusal. Relays that refused our writes (`blocked:`/`restricted:`) are left out.
+   */
+  async limits(): Promise<WriteLimits> {
+    const writable = this.#connections.filter((c) => c.writeRefusal === undefined);
+    const infos = await Promise.all(writable.map((c) => c.info()));
+    const limits = smallestLimits(
+      infos.map((info, i) => {
+        const own = writeLimitsOf(info);
+        const learned = this.#learnedPow.get((writable[i] as RelayConnection).url) ?? 0;
+        return { ...own, minPowDifficulty: Math.max(own.minPowDifficulty, learned) };
+      }),
+    );
+    return limits;
+  }
+
+  /**
+   * Signs a draft with the pool's key so that every write relay takes it: NIP-13 proof of work mined to the
+   * largest difficulty they require (off the main thread when large), `created_at` moved inside their window.
+   * Throws PowError past `maxPowDifficulty`, and a TypeError when the pool has no signer.
+   */
+  async sign(draft: EventDraft): Promise<NostrEvent> {
+    const key = this.#signer;
+    const pubkey = this.#pubkey;
+    if (!key || !pubkey)
+      throw new TypeError("RelayPool.sign needs the pool's `signer` option (a secret key)");
+    const limits = await this.limits();
+    const difficulty = limits.minPowDifficulty;
+    if (difficulty > this.#maxPow) throw new PowError(difficulty, this.#maxPow);
+    const created_at = withinWindow(draft.created_at, limits);
+    const mined = await minePowAsync(
+      { pubkey, created_at, kind: draft.kind, tags: draft.tags, content: draft.content },
+      difficulty,
+    );
+    return signEvent({ kind: mined.kind, tags: mined.tags, content: mined.content, created_at }, key);
+  }
+
   /** Connection state and counters of every relay. */
   status(): RelayStatus[] {
     return this.#connections.map((connection) => connection.status());
@@ -213,6 +288,18 @@ export class RelayPool {
       .filter((c) => c.state !== "open")
       .map((c) => ({ relay: c.url, reason: c.status().lastError ?? c.state }));
   }
+}
+
+/** `created_at` (default now) moved inside the relays' window, a few seconds clear of its edges. */
+function withinWindow(createdAt: number | undefined, limits: WriteLimits): number {
+  const now = Math.floor(Date.now() / 1000);
+  let at = createdAt ?? now;
+  const margin = 5;
+  if (limits.createdAtUpperLimit !== undefined)
+    at = Math.min(at, now + Math.max(0, limits.createdAtUpperLimit - margin));
+  if (limits.createdAtLowerLimit !== undefined)
+    at = Math.max(at, now - Math.max(0, limits.createdAtLowerLimit - margin));
+  return at;
 }
 
 function assertSignedEvent(event: unknown): asserts event is NostrEvent {

@@ -2,6 +2,9 @@ import { AbstractRelay } from "nostr-tools/abstract-relay";
 import type { NostrEvent } from "nostr-tools/core";
 import { type BackoffOptions, backoffDelay } from "./backoff.js";
 import { describeEvent, guardMessages } from "./message-guard.js";
+import { classifyRelayAnswer } from "./relay-answers.js";
+import { type AuthState, RelayAuth } from "./relay-auth.js";
+import { fetchRelayInfo, type RelayInformation, type RelayLimitation } from "./relay-info.js";
 import { clearRelayTimers } from "./relay-internals.js";
 import type { PoolHooks, PublishResult, RelayState, RelayStatus } from "./types.js";
 import { verifyEvent } from "./verify.js";
@@ -17,7 +20,22 @@ export interface ConnectionOptions {
   heartbeatMs: number;
   maxMessageBytes: number;
   hooks: PoolHooks;
+  /** Secret key that answers NIP-42 AUTH challenges; without one, `auth-required:` is a plain failure. */
+  signer?: Uint8Array;
+  /** Bound of the NIP-11 document fetch. */
+  infoTimeoutMs: number;
+  /** A relay refused an event for too little proof of work and named (or not: 0) the difficulty it wants. */
+  onPowRequired?: (relay: string, difficulty: number) => void;
 }
+
+/**
+ * How long a write waits for the verdict on our AUTH before going out anyway: a relay that asks for AUTH it
+ * does not need, and is slow to answer, must not stall every publish.
+ */
+export const AUTH_FIRST_MS = 1_000;
+
+/** First wait before re-sending an event a relay refused as rate-limited; doubles per refusal. */
+const RATE_LIMIT_BACKOFF = { initialDelayMs: 250, maxDelayMs: 4_000 };
 
 /** Told about every connection coming up or going down (subscriptions use it to resubscribe). */
 export interface ConnectionObserver {
@@ -47,6 +65,13 @@ export class RelayConnection {
   #invalidEvents = 0;
   #droppedEvents = 0;
   #lastError: string | undefined;
+  #auth: RelayAuth | undefined;
+  #info: Promise<RelayInformation | undefined> | undefined;
+  #infoValue: RelayInformation | undefined;
+  /** A relay's `blocked:`/`restricted:` answer: no more writes to it for the pool's life. */
+  #writeRefusal: string | undefined;
+  /** Aborts the NIP-11 fetch when the pool closes, so it cannot hold the process open. */
+  readonly #closing = new AbortController();
 
   constructor(url: string, options: ConnectionOptions) {
     this.url = url;
@@ -76,7 +101,64 @@ export class RelayConnection {
       droppedEvents: this.#droppedEvents,
     };
     if (this.#lastError !== undefined) status.lastError = this.#lastError;
+    if (this.#writeRefusal !== undefined) status.writesRefused = this.#writeRefusal;
+    if (this.#auth && this.#auth.state !== "none") status.auth = this.#auth.state;
     return status;
+  }
+
+  /** The relay's NIP-11 document, fetched once (undefined when it has none or did not answer in time). */
+  info(): Promise<RelayInformation | undefined> {
+    this.#info ??= fetchRelayInfo(this.url, this.#options.infoTimeoutMs, this.#closing.signal).then(
+      (info) => {
+        this.#infoValue = info;
+        return info;
+      },
+    );
+    return this.#info;
+  }
+
+  /** The NIP-11 limitation if the document has arrived. */
+  get limitation(): RelayLimitation | undefined {
+    return this.#infoValue?.limitation;
+  }
+
+  /** Why this relay takes no more writes from us, if it refused them. */
+  get writeRefusal(): string | undefined {
+    return this.#writeRefusal;
+  }
+
+  /** Whether this pool can answer AUTH at all. */
+  get canAuthenticate(): boolean {
+    return this.#options.signer !== undefined;
+  }
+
+  /**
+   * Waits (until `deadline`) for the AUTH of the relay object `relay` to settle, the challenge included when
+   * `awaitChallenge`; undefined when `relay` is no longer the current one.
+   */
+  async authSettled(
+    relay: AbstractRelay,
+    deadline: number,
+    awaitChallenge = false,
+  ): Promise<AuthState | undefined> {
+    const auth = this.#auth;
+    if (relay !== this.#relay || !auth) return undefined;
+    const state = await auth.settled(deadline, awaitChallenge);
+    return relay === this.#relay ? state : undefined;
+  }
+
+  /** Whether our AUTH on the current connection is still waiting for the relay's answer. */
+  get authPending(): boolean {
+    return this.#auth?.state === "pending";
+  }
+
+  /** "relay refused our AUTH: …", or why AUTH could not happen, for a refused publish or subscription. */
+  authFailure(relayWords: string, state: AuthState | undefined): string {
+    if (!this.canAuthenticate) {
+      return `${relayWords} (the relay requires NIP-42 AUTH and this client has no key to answer it)`;
+    }
+    if (state === "refused") return `relay refused our AUTH: ${this.#auth?.refusal ?? "no reason given"}`;
+    return `${relayWords} (the relay sent no AUTH challenge, or did not answer ours, in time)`;
   }
 
   addObserver(observer: ConnectionObserver): void {
@@ -89,7 +171,10 @@ export class RelayConnection {
 
   /** Starts connecting if nothing has been tried yet; later calls are no-ops. */
   start(): void {
-    if (this.#state === "idle") this.#connect();
+    if (this.#state === "idle") {
+      void this.info();
+      this.#connect();
+    }
   }
 
   /** Resolves with the open relay, or undefined if none opened within timeoutMs (or the pool closed). */
@@ -127,11 +212,20 @@ export class RelayConnection {
   }
 
   async #publishUntil(event: NostrEvent, deadline: number): Promise<PublishResult> {
+    let authRetried = false;
+    let rateLimited = 0;
     for (;;) {
+      if (this.#writeRefusal !== undefined) {
+        // The relay's words first, so the reason reads (and classifies) as the relay's own refusal.
+        return this.#failure(`${this.#writeRefusal} (not sent again: the relay refused our writes earlier)`);
+      }
       const relay = await this.whenOpen(deadline - Date.now());
       if (this.#isClosed()) return this.#failure("error: pool closed");
       if (!relay) return this.#failure(this.#notConnectedReason());
       if (relay !== this.#relay) continue; // it went down while we were resuming: wait for the next one
+      // Our AUTH is on its way: let it land first, or the relay may refuse the event as auth-required.
+      if (this.authPending) await this.authSettled(relay, Math.min(deadline, Date.now() + AUTH_FIRST_MS));
+      if (relay !== this.#relay) continue;
       const remaining = deadline - Date.now();
       if (remaining <= 0) return this.#failure("error: timeout");
       // Read synchronously by relay.publish() when it arms its timer, so it bounds this one send.
@@ -143,7 +237,34 @@ export class RelayConnection {
         if (this.#isClosed()) return this.#failure("error: pool closed");
         if (relay !== this.#relay) continue; // the connection dropped mid-publish: try the next one
         const message = err instanceof Error ? err.message : String(err);
-        return this.#failure(message === "publish timed out" ? "error: timeout" : message);
+        if (message === "publish timed out") return this.#failure("error: timeout");
+        const answer = classifyRelayAnswer(message);
+        switch (answer.kind) {
+          case "duplicate":
+            return { relay: this.url, ok: true, reason: message };
+          case "rate-limited": {
+            const delay = backoffDelay(rateLimited++, RATE_LIMIT_BACKOFF);
+            if (Date.now() + delay >= deadline) return this.#failure(message);
+            await new Promise((resolve) => setTimeout(resolve, delay));
+            continue;
+          }
+          case "auth-required": {
+            if (!this.canAuthenticate || authRetried)
+              return this.#failure(this.authFailure(message, this.#auth?.state));
+            authRetried = true;
+            const state = await this.authSettled(relay, deadline, true);
+            if (state === undefined || state === "accepted") continue; // reconnected, or authenticated: resend
+            return this.#failure(this.authFailure(message, state));
+          }
+          case "pow":
+            this.#options.onPowRequired?.(this.url, answer.difficulty);
+            return this.#failure(message);
+          case "refuses-writes":
+            this.#writeRefusal = message;
+            return this.#failure(message);
+          default:
+            return this.#failure(message);
+        }
       }
     }
   }
@@ -168,6 +289,7 @@ export class RelayConnection {
   close(): void {
     if (this.#state === "closed") return;
     this.#state = "closed";
+    this.#closing.abort();
     clearTimeout(this.#connectTimer);
     clearTimeout(this.#retryTimer);
     const relay = this.#relay;
@@ -197,6 +319,10 @@ export class RelayConnection {
     });
     // Fires exactly once per relay object: on a failed attempt, on a drop, and when we close it.
     relay.onclose = () => this.#handleDown(relay);
+    this.#auth?.abandon();
+    this.#auth = new RelayAuth(relay, this.#options.signer, (reason) => {
+      if (relay === this.#relay) this.#lastError = `relay refused our AUTH: ${reason}`;
+    });
     this.#relay = relay;
     this.#state = "connecting";
     this.#connectTimer = setTimeout(() => {
@@ -205,7 +331,8 @@ export class RelayConnection {
       relay.close();
     }, this.#options.connectTimeoutMs);
     relay.connect().then(
-      () => this.#handleOpen(relay),
+      // Limits shape the first REQs, so the NIP-11 document (fetched beside the handshake) comes first.
+      () => this.info().then(() => this.#handleOpen(relay)),
       (err: unknown) => {
         this.#lastError ??= err instanceof Error ? err.message : String(err);
         this.#handleDown(relay);
@@ -219,7 +346,9 @@ export class RelayConnection {
     this.#state = "open";
     this.#openedAt = Date.now();
     this.#connects++;
-    this.#lastError = undefined;
+    // A refusal of our AUTH can arrive before the connection counts as open; it must not be wiped.
+    this.#lastError =
+      this.#auth?.state === "refused" ? `relay refused our AUTH: ${this.#auth.refusal}` : undefined;
     this.#wakeOpenWaiters();
     for (const observer of [...this.#observers]) observer.relayOpened(this, relay);
   }
@@ -234,6 +363,7 @@ export class RelayConnection {
     }
     if (wasOpen) this.#lastError ??= "connection closed";
     this.#relay = undefined;
+    this.#auth?.abandon();
     this.#state = "waiting";
     const delay = backoffDelay(this.#failedAttempts, this.#options.reconnect);
     this.#failedAttempts++;

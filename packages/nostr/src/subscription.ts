@@ -2,7 +2,8 @@ import type { AbstractRelay, Subscription } from "nostr-tools/abstract-relay";
 import type { NostrEvent } from "nostr-tools/core";
 import type { Filter } from "nostr-tools/filter";
 import { RecentIds } from "./recent-ids.js";
-import type { ConnectionObserver, RelayConnection } from "./relay-connection.js";
+import { classifyRelayAnswer } from "./relay-answers.js";
+import { AUTH_FIRST_MS, type ConnectionObserver, type RelayConnection } from "./relay-connection.js";
 import { clearSubscriptionTimer } from "./relay-internals.js";
 import { resumeFilters } from "./resume-filters.js";
 import type { RelayReason } from "./types.js";
@@ -66,11 +67,23 @@ interface RelaySide {
   pendingCursor?: number;
   /** The relay's CLOSED reason; a relay that refused is not asked again for this subscription. */
   refusal?: string;
+  /** The relay object an `auth-required:` CLOSED was answered on (once per connection). */
+  authRetriedOn?: AbstractRelay;
 }
 
 // nostr-tools arms a per-REQ EOSE timer and then treats its expiry as an EOSE; this pool keeps its own timer
 // and must only count real EOSEs (a timed-out REQ must not advance the cursor), so that timer never fires.
 const NEVER_MS = 2_147_483_647;
+
+/** How long a subscription waits for a relay's AUTH challenge and its verdict on our answer. */
+const AUTH_WAIT_MS = 5_000;
+
+/** Each filter's `limit` lowered to the relay's published max_limit. */
+function clampLimits(filters: Filter[], published: { maxLimit?: number }): Filter[] {
+  const max = published.maxLimit;
+  if (max === undefined || max <= 0) return filters;
+  return filters.map((f) => (f.limit !== undefined && f.limit > max ? { ...f, limit: max } : f));
+}
 
 /**
  * One subscription fanned out over every relay of a pool. It survives reconnects: whenever a relay comes
@@ -123,7 +136,7 @@ export class PoolSubscription implements ConnectionObserver, SubscriptionHandle 
       const relay = connection.openRelay;
       if (relay) {
         this.#awaitingEose.add(connection.url);
-        this.#attach(side, relay);
+        this.#attachWhenAuthSettled(side, relay);
       } else if (connection.state === "connecting") {
         this.#awaitingEose.add(connection.url);
       }
@@ -145,7 +158,7 @@ export class PoolSubscription implements ConnectionObserver, SubscriptionHandle 
     const side = this.#sides.get(connection.url);
     if (this.#closed || !side || side.refusal !== undefined) return;
     if (!this.#eoseFired) this.#awaitingEose.add(connection.url);
-    this.#attach(side, relay);
+    this.#attachWhenAuthSettled(side, relay);
   }
 
   relayDown(connection: RelayConnection): void {
@@ -157,10 +170,43 @@ export class PoolSubscription implements ConnectionObserver, SubscriptionHandle 
     this.#maybeFireEose();
   }
 
+  /** Our AUTH is on its way on this connection: a REQ sent now would only be refused as auth-required. */
+  #attachWhenAuthSettled(side: RelaySide, relay: AbstractRelay): void {
+    const { connection } = side;
+    if (!connection.authPending) {
+      this.#attach(side, relay);
+      return;
+    }
+    void connection.authSettled(relay, Date.now() + AUTH_FIRST_MS).then(() => {
+      if (this.#closed || side.sub || side.refusal !== undefined || connection.openRelay !== relay) return;
+      this.#attach(side, relay);
+    });
+  }
+
   #attach(side: RelaySide, relay: AbstractRelay): void {
     side.eosed = false;
     side.pendingCursor = undefined;
-    const filters = resumeFilters(this.filters, side.cursor, this.#context.overlapSec);
+    const published = side.connection.limitation ?? {};
+    const filters = clampLimits(
+      resumeFilters(this.filters, side.cursor, this.#context.overlapSec),
+      published,
+    );
+    // Within the relay's published limits, or a clear refusal from our side instead of the relay's.
+    const tooMany =
+      published.maxFilters !== undefined && published.maxFilters > 0 && filters.length > published.maxFilters
+        ? `too many filters for this relay (${filters.length}; its NIP-11 max_filters is ${published.maxFilters})`
+        : published.maxSubscriptions !== undefined &&
+            published.maxSubscriptions > 0 &&
+            relay.openSubs.size >= published.maxSubscriptions
+          ? `this relay allows ${published.maxSubscriptions} open subscriptions (NIP-11 max_subscriptions) and this client has that many`
+          : undefined;
+    if (tooMany !== undefined) {
+      // Not synchronously: start() runs before subscribe() has returned the handle.
+      queueMicrotask(() => {
+        if (!this.#closed && side.refusal === undefined) this.#refuse(side, `not subscribed: ${tooMany}`);
+      });
+      return;
+    }
     const label = this.#params.label?.slice(0, 40);
     const sub: Subscription = relay.subscribe(filters, {
       ...(label ? { label } : {}),
@@ -224,13 +270,43 @@ export class PoolSubscription implements ConnectionObserver, SubscriptionHandle 
     if (this.#closed || side.sub !== sub) return;
     side.sub = undefined;
     clearSubscriptionTimer(sub);
-    if (reason.startsWith("rate-limited:")) {
+    const answer = classifyRelayAnswer(reason);
+    if (answer.kind === "rate-limited") {
       // A pause, not a refusal: relays limit REQs per second, and a reconnect re-sends every subscription
       // at once. Ask again shortly (jittered, so they do not all come back together), from the cursor.
       this.#retryLater(side);
       return;
     }
-    side.refusal = reason || "closed by relay";
+    if (answer.kind === "auth-required") {
+      this.#retryAfterAuth(side, reason);
+      return;
+    }
+    this.#refuse(side, reason || "closed by relay");
+  }
+
+  /** NIP-42: once our AUTH is accepted on this connection, ask again; otherwise the refusal says why not. */
+  #retryAfterAuth(side: RelaySide, reason: string): void {
+    const { connection } = side;
+    const relay = connection.openRelay;
+    if (relay && side.authRetriedOn === relay) {
+      this.#refuse(side, `${reason} (again, after answering the relay's AUTH)`);
+      return;
+    }
+    if (!relay || !connection.canAuthenticate) {
+      this.#refuse(side, connection.authFailure(reason, undefined));
+      return;
+    }
+    side.authRetriedOn = relay;
+    void connection.authSettled(relay, Date.now() + AUTH_WAIT_MS, true).then((state) => {
+      if (this.#closed || side.sub || side.refusal !== undefined) return;
+      if (state === undefined) return; // reconnected meanwhile: relayOpened re-attaches
+      if (state === "accepted") this.#attach(side, relay);
+      else this.#refuse(side, connection.authFailure(reason, state));
+    });
+  }
+
+  #refuse(side: RelaySide, reason: string): void {
+    side.refusal = reason;
     this.#awaitingEose.delete(side.connection.url);
     const everyRelayRefused = [...this.#sides.values()].every((s) => s.refusal !== undefined);
     if (everyRelayRefused) this.#end("relays", "closed by relay");

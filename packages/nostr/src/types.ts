@@ -40,4 +40,8 @@ export interface RelayStatus {
   /** Events dropped for any reason (invalid, or not matching the subscription's filters). */
   droppedEvents: number;
   lastError?: string;
+  /** NIP-42 on the current connection: our AUTH on its way, or the relay's verdict on it. */
+  auth?: "pending" | "accepted" | "refused";
+  /** The relay answered a write with `blocked:`/`restricted:` (its words): no more writes go to it. */
+  writesRefused?: string;
 }

@@ -3,7 +3,7 @@
  * heartbeat and the current load (buyers treat a silent provider as gone), and replaced by an `offline`
  * one on shutdown.
  */
-import { type RelayPool, signEvent } from "@pylon/nostr";
+import { type EventTemplate, type RelayPool, signEvent } from "@pylon/nostr";
 import {
   type AnnouncementSpec,
   buildAnnouncement,
@@ -66,7 +66,15 @@ export class Announcer {
 
   /** Builds and publishes one announcement; true when some relay accepted it. Never rejects. */
   async publish(status: ProviderStatus): Promise<boolean> {
-    const event = this.build(status);
+    let event: NostrEvent;
+    try {
+      event = await this.#signed(status);
+    } catch (error) {
+      this.#o.log.warn(
+        `announcement (${status}) not signed: ${error instanceof Error ? error.message : String(error)}`,
+      );
+      return false;
+    }
     const results = await this.#o.pool.publish(event).catch(() => []);
     const accepted = results.some((result) => result.ok);
     if (!accepted) {
@@ -77,6 +85,17 @@ export class Announcer {
   }
 
   build(status: ProviderStatus): NostrEvent {
+    return signEvent(this.#template(status), this.#o.secretKey);
+  }
+
+  /** Through the pool when it holds the key: it mines the proof of work the relays ask for. */
+  #signed(status: ProviderStatus): Promise<NostrEvent> {
+    return this.#o.pool.pubkey
+      ? this.#o.pool.sign(this.#template(status))
+      : Promise.resolve(this.build(status));
+  }
+
+  #template(status: ProviderStatus): EventTemplate {
     const o = this.#o;
     // An addressable event replaces the previous one only with a later created_at: never reuse a second.
     const now = Math.max(Math.floor(Date.now() / 1000), this.#lastCreatedAt + 1);
@@ -105,6 +124,6 @@ export class Announcer {
       // Three missed refreshes and relays may drop it; buyers judge liveness by the heartbeat anyway.
       ttlSec: o.intervalSec * 3 + 60,
     };
-    return signEvent(buildAnnouncement(spec), o.secretKey);
+    return buildAnnouncement(spec);
   }
 }

@@ -105,6 +105,7 @@ export async function startProvider(
     closers.push(() => refusals.close());
     const pool = new RelayPool(config.relays, {
       connectTimeoutMs: 5_000,
+      signer: key.secretKey, // answers relays' AUTH; signs (with proof of work where asked) in pool.sign
       onNotice: (relay, message) => log.info(`notice from ${relay}: ${message}`),
       onCallbackError: (error, where) => log.error(`${where} handler failed: ${String(error)}`),
       onMalformed: (relay, reason) => {

@@ -16,6 +16,7 @@ import {
   serialiseForWire,
 } from "./event.js";
 import { type Filter, parseFilter } from "./filter.js";
+import { powDifficulty } from "./pow.js";
 import { TokenBucket } from "./token-bucket.js";
 
 export class Admission {
@@ -49,6 +50,14 @@ export class Admission {
     const shape = parseEventShape(message[1], limits.maxEventTags);
     if (!shape.ok) return `invalid: ${shape.reason}`;
     const event = shape.event;
+    if (options.writers && !options.writers.has(event.pubkey)) {
+      return options.writers.size === 0
+        ? "restricted: this relay does not accept events"
+        : "restricted: this relay only accepts events from its listed authors";
+    }
+    if (limits.minPowDifficulty > 0 && powDifficulty(event) < limits.minPowDifficulty) {
+      return `pow: difficulty ${limits.minPowDifficulty} required`;
+    }
     const raw = serialiseForWire(event);
     const size = Buffer.byteLength(raw, "utf8");
     if (size > limits.maxEventBytes)

@@ -1,5 +1,5 @@
 /**
- * @pylon/relay: a local Nostr relay (NIP-01, 09, 11, 40, 42) over WebSockets with SQLite storage.
+ * @pylon/relay: a local Nostr relay (NIP-01, 09, 11, 13, 40, 42) over WebSockets with SQLite storage.
  */
 
 // Starting and stopping a relay

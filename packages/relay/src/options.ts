@@ -41,6 +41,8 @@ export interface RelayLimits {
   maxQueuedEvents: number;
   /** A connection whose unsent output exceeds this many bytes is closed as a slow consumer. */
   maxBufferedBytes: number;
+  /** NIP-13: leading zero bits an event id must have (and its nonce tag commit to). 0 = no proof of work. */
+  minPowDifficulty: number;
 }
 
 export interface RelayOptions {
@@ -52,6 +54,11 @@ export interface RelayOptions {
   db?: string;
   /** NIP-42: require AUTH before reading (REQ) and/or writing (EVENT). Default: neither. */
   auth?: { read?: boolean; write?: boolean };
+  /**
+   * Refuse EVENTs with "restricted: …": `true` from everyone, a list of hex pubkeys from everyone else.
+   * Default: anyone may write (subject to `auth` and the limits).
+   */
+  restrictWrites?: true | readonly string[];
   /** Overrides of the default limits. */
   limits?: Partial<RelayLimits>;
   /** NIP-11 fields. */
@@ -88,6 +95,7 @@ export const DEFAULT_LIMITS: Readonly<RelayLimits> = Object.freeze({
   authWindowSeconds: 600,
   maxBufferedBytes: 16 * 1024 * 1024,
   maxQueuedEvents: 20_000,
+  minPowDifficulty: 0,
 });
 
 export interface ResolvedOptions {
@@ -96,6 +104,8 @@ export interface ResolvedOptions {
   db: string;
   authRead: boolean;
   authWrite: boolean;
+  /** Authors allowed to write when writes are restricted (empty set: nobody); undefined: unrestricted. */
+  writers?: ReadonlySet<string>;
   limits: RelayLimits;
   info: { name: string; description: string; pubkey?: string; contact?: string };
   verifier: "wasm" | "js";
@@ -116,6 +126,19 @@ export function resolveOptions(opts: RelayOptions = {}): ResolvedOptions {
     limits[key as keyof RelayLimits] = value;
   }
   if (limits.defaultLimit > limits.maxLimit) limits.defaultLimit = limits.maxLimit;
+  if (!Number.isInteger(limits.minPowDifficulty) || limits.minPowDifficulty > 256) {
+    throw new Error(
+      `relay limit "minPowDifficulty" must be an integer from 0 to 256, got ${limits.minPowDifficulty}`,
+    );
+  }
+  const restrict = opts.restrictWrites;
+  if (restrict !== undefined && restrict !== true && !Array.isArray(restrict)) {
+    throw new Error("restrictWrites must be true or a list of hex pubkeys");
+  }
+  for (const pubkey of Array.isArray(restrict) ? restrict : []) {
+    if (!/^[0-9a-f]{64}$/.test(pubkey))
+      throw new Error(`restrictWrites: "${pubkey}" is not a 64-character hex pubkey`);
+  }
 
   const port = opts.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65_535) throw new Error(`invalid port ${String(port)}`);
@@ -138,6 +161,7 @@ export function resolveOptions(opts: RelayOptions = {}): ResolvedOptions {
     db: opts.db ?? ":memory:",
     authRead: opts.auth?.read ?? false,
     authWrite: opts.auth?.write ?? false,
+    ...(restrict === undefined ? {} : { writers: new Set(restrict === true ? [] : restrict) }),
     limits,
     info: {
       name: opts.info?.name ?? "pylon relay",

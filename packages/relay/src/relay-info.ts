@@ -2,7 +2,7 @@
 import type { ResolvedOptions } from "./options.js";
 import { RELAY_SOFTWARE, RELAY_VERSION } from "./version.js";
 
-export const SUPPORTED_NIPS = [1, 9, 11, 40, 42] as const;
+export const SUPPORTED_NIPS = [1, 9, 11, 13, 40, 42] as const;
 
 export function relayInformation(options: ResolvedOptions): Record<string, unknown> {
   const { limits } = options;
@@ -23,10 +23,10 @@ export function relayInformation(options: ResolvedOptions): Record<string, unkno
       max_subid_length: limits.maxSubIdLength,
       max_event_tags: limits.maxEventTags,
       max_content_length: limits.maxEventBytes,
-      min_pow_difficulty: 0,
+      min_pow_difficulty: limits.minPowDifficulty,
       auth_required: options.authRead || options.authWrite,
       payment_required: false,
-      restricted_writes: options.authWrite,
+      restricted_writes: options.authWrite || options.writers !== undefined,
       created_at_upper_limit: limits.maxFutureSeconds,
     },
   };

@@ -22,7 +22,7 @@ describe("HTTP endpoints", () => {
       description: "for tests",
       pubkey,
       contact: "ops@example.invalid",
-      supported_nips: [1, 9, 11, 40, 42],
+      supported_nips: [1, 9, 11, 13, 40, 42],
       software: expect.any(String),
       version: expect.stringMatching(/^\d+\.\d+\.\d+/),
       limitation: {

@@ -2,6 +2,7 @@
  * A one-shot look at the market: the providers the relays announce, summarised for people and scripts
  * (`pylon providers`). Not for dispatch, which keeps a live ProviderDirectory instead.
  */
+import { randomBytes } from "node:crypto";
 import { initFastVerify, RelayPool } from "@pylon/nostr";
 import { type DirectoryOptions, ProviderDirectory, type ProviderEntry } from "./directory.js";
 import { relayTrouble } from "./relay-trouble.js";
@@ -70,7 +71,11 @@ export interface ListProvidersOptions extends Omit<DirectoryOptions, "onChange">
 export async function listProviders(options: ListProvidersOptions): Promise<ProviderSummary[]> {
   await initFastVerify();
   const { relays, timeoutMs, all, onRelayTrouble, ...directoryOptions } = options;
-  const pool = new RelayPool(relays, { connectTimeoutMs: timeoutMs ?? 5_000 });
+  // A throwaway key, only to answer the AUTH of relays that serve authenticated readers alone.
+  const pool = new RelayPool(relays, {
+    connectTimeoutMs: timeoutMs ?? 5_000,
+    signer: new Uint8Array(randomBytes(32)),
+  });
   const directory = new ProviderDirectory(pool, directoryOptions);
   try {
     await directory.start({ eoseTimeoutMs: timeoutMs ?? 5_000 });

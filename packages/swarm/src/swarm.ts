@@ -93,11 +93,13 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
   const ownsPool = options.pool === undefined;
   if (ownsPool && (options.relays ?? []).length === 0)
     throw new TypeError("the swarm needs relays or a pool");
-  const pool = options.pool ?? new RelayPool(options.relays ?? [], { connectTimeoutMs: 5_000 });
+  const secretKey = options.secretKey ?? freshKey();
+  // The pool answers relays' AUTH with the buyer's key and signs through it (proof of work where asked).
+  const pool =
+    options.pool ?? new RelayPool(options.relays ?? [], { connectTimeoutMs: 5_000, signer: secretKey });
   const ownsStore = !(options.store instanceof RunStore);
   const store =
     options.store instanceof RunStore ? options.store : RunStore.open(options.store ?? ":memory:");
-  const secretKey = options.secretKey ?? freshKey();
   const client = new JobClient(pool, secretKey, {
     timeoutMs: options.deadlineMs ?? 120_000,
   });

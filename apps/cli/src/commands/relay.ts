@@ -1,11 +1,12 @@
 import { startRelay } from "@pylon/relay";
-import { Command } from "commander";
+import { Command, InvalidArgumentError } from "commander";
 import { assertDbFolder } from "../db-folder.js";
 import {
   addListenOptions,
   type ListenCliOptions,
   listenAt,
   oneOf,
+  parseCount,
   parsePositiveInt,
   serverLog,
 } from "../options.js";
@@ -16,11 +17,27 @@ const AUTH_MODES = ["none", "read", "write", "all"] as const;
 interface RelayCliOptions extends ListenCliOptions {
   auth: (typeof AUTH_MODES)[number];
   metricsEvery?: number;
+  minPow?: number;
+  maxMessageBytes?: number;
+  eventsPerSecond?: number;
+  restrictWrites?: string[] | true;
+}
+
+/** `--restrict-writes` alone: nobody may write; with values: only those hex pubkeys (comma-separated). */
+function writers(value: string, previous: string[] | true | undefined): string[] {
+  const list = value
+    .split(",")
+    .map((v) => v.trim().toLowerCase())
+    .filter(Boolean);
+  for (const pubkey of list) {
+    if (!/^[0-9a-f]{64}$/.test(pubkey)) throw new InvalidArgumentError(`"${pubkey}" is not a hex pubkey.`);
+  }
+  return [...(Array.isArray(previous) ? previous : []), ...list];
 }
 
 export function relayCommand(): Command {
   const command = new Command("relay").description(
-    "run a local Nostr relay (NIP-01, 09, 11, 40, 42) backed by SQLite",
+    "run a local Nostr relay (NIP-01, 09, 11, 13, 40, 42) backed by SQLite",
   );
   return addListenOptions(command, "relay", 7777)
     .option("--auth <mode>", `require NIP-42 AUTH to: ${AUTH_MODES.join(" | ")}`, oneOf(AUTH_MODES), "none")
@@ -28,6 +45,26 @@ export function relayCommand(): Command {
       "--metrics-every <seconds>",
       "print a metrics snapshot to stderr every N seconds",
       parsePositiveInt,
+    )
+    .option(
+      "--min-pow <bits>",
+      "NIP-13: refuse events with less proof of work (leading zero bits)",
+      parseCount,
+    )
+    .option(
+      "--max-message-bytes <n>",
+      "largest message accepted, in bytes (default 131072)",
+      parsePositiveInt,
+    )
+    .option(
+      "--events-per-second <n>",
+      "EVENTs per second per connection, burst the same (default 500, burst 1000)",
+      parsePositiveInt,
+    )
+    .option(
+      "--restrict-writes [pubkeys]",
+      'refuse events with "restricted:" (from everyone, or from all but these comma-separated hex pubkeys)',
+      writers,
     )
     .option("--quiet", "do not log connections")
     .addHelpText(
@@ -43,6 +80,14 @@ export function relayCommand(): Command {
         auth: {
           read: opts.auth === "read" || opts.auth === "all",
           write: opts.auth === "write" || opts.auth === "all",
+        },
+        ...(opts.restrictWrites !== undefined ? { restrictWrites: opts.restrictWrites } : {}),
+        limits: {
+          ...(opts.minPow !== undefined ? { minPowDifficulty: opts.minPow } : {}),
+          ...(opts.maxMessageBytes !== undefined ? { maxMessageBytes: opts.maxMessageBytes } : {}),
+          ...(opts.eventsPerSecond !== undefined
+            ? { eventsPerSecond: opts.eventsPerSecond, eventBurst: opts.eventsPerSecond }
+            : {}),
         },
         log: relayLog(serverLog(opts)),
       });

@@ -2,7 +2,7 @@
  * Builds, signs and publishes a job's feedback and result. Replies of one job go out strictly in order
  * (so `processing` never lands after the result), each retried a few times until some relay accepts it.
  */
-import { type PublishResult, type RelayPool, signEvent } from "@pylon/nostr";
+import { classifyRelayAnswer, type PublishResult, type RelayPool, signEvent } from "@pylon/nostr";
 import {
   buildJobFeedback,
   buildJobResult,
@@ -190,17 +190,39 @@ export class ReplyPublisher {
     return this.#publish(template, target.event.id, target.relays, what);
   }
 
+  /** Through the pool when it holds the key: it mines the proof of work the relays ask for. */
+  #sign(template: EventTemplate): Promise<NostrEvent> {
+    return this.#pool.pubkey
+      ? this.#pool.sign(template)
+      : Promise.resolve(signEvent(template, this.#keys.secretKey));
+  }
+
   async #publish(
     template: EventTemplate,
     jobId: string,
     relays: readonly string[],
     what: string,
   ): Promise<boolean> {
-    const event = signEvent(template, this.#keys.secretKey);
+    let event: NostrEvent;
+    try {
+      event = await this.#sign(template);
+    } catch (error) {
+      this.#log.warn(`job ${short(jobId)}: its ${what} was not signed: ${errorText(error)}`);
+      return false;
+    }
     const extra = this.#requestRelays.extraFor(relays);
     let results: PublishResult[] = [];
     for (let attempt = 0; attempt <= this.#retryDelaysMs.length; attempt++) {
       if (attempt > 0) await sleep(this.#retryDelaysMs[attempt - 1] ?? 1_000);
+      // A relay that asked for more proof of work than the pool knew of: the pool has learned it, sign again.
+      if (results.some((r) => !r.ok && classifyRelayAnswer(r.reason ?? "").kind === "pow")) {
+        try {
+          event = await this.#sign(template);
+        } catch (error) {
+          this.#log.warn(`job ${short(jobId)}: its ${what} was not signed: ${errorText(error)}`);
+          return false;
+        }
+      }
       const [own, theirs] = await Promise.all([
         this.#pool.publish(event, { timeoutMs: this.#timeoutMs }),
         extra.length > 0 ? this.#requestRelays.publish(event, extra, this.#timeoutMs) : Promise.resolve([]),
@@ -240,4 +262,8 @@ function sleep(ms: number): Promise<void> {
 
 function truncate(text: string, max: number): string {
   return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
 }
