@@ -5,16 +5,14 @@
  * reading and writing, NIP-13 proof of work 8.
  */
 import { RelayPool } from "@pylon/nostr";
+import type { RelayLimits } from "@pylon/relay";
 import type { MarketRelayChoice } from "@pylon/testkit/market";
 
 export const RELAY_KINDS = ["pylon", "foreign", "strict"] as const;
 export type RelayKind = (typeof RELAY_KINDS)[number];
 
-/**
- * The strict relay's limits. `minPowDifficulty` is not in RelayLimits before the AUTH/PoW work of issue 14
- * is merged; it travels as an extra field until then (and is ignored by a relay that does not know it).
- */
-export const STRICT_LIMITS = {
+/** The strict relay's limits (with AUTH for reading and writing, below). */
+export const STRICT_LIMITS: Partial<RelayLimits> = {
   maxMessageBytes: 16_384,
   eventsPerSecond: 10,
   eventBurst: 10,

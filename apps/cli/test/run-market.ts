@@ -8,7 +8,7 @@ import type { Backend, GenerateRequest } from "@pylon/inference";
 import { createScriptedBackend } from "@pylon/inference/scripted";
 import type { RunningMint } from "@pylon/mint";
 import type { RunningProvider } from "@pylon/provider";
-import type { RunningRelay } from "@pylon/relay";
+import type { RelayOptions, RunningRelay } from "@pylon/relay";
 import { keywordSub } from "@pylon/rlm/scripted";
 import type { Cleanup } from "@pylon/testkit";
 import { MODEL, scriptedNode, startTestMint, startTestRelay } from "@pylon/testkit/market";
@@ -33,11 +33,13 @@ export interface PaidMarketSpec {
   inputFeePpk: number;
   /** The nodes' payment settings (e.g. short tab expiry). */
   payments?: { tabTtlSec?: number; tabSweepSec?: number };
+  /** The relay's options (e.g. AUTH, proof of work, small messages). Default: Pylon's relay as deployed. */
+  relay?: RelayOptions;
 }
 
 /** Relay, mint and paid nodes, all stopped at cleanup. */
 export async function startPaidMarket(cleanup: Cleanup, spec: PaidMarketSpec): Promise<PaidMarket> {
-  const relay = await startTestRelay(cleanup);
+  const relay = await startTestRelay(cleanup, spec.relay ?? {});
   const mint = await startTestMint(cleanup, spec.inputFeePpk);
   const nodes: PaidScriptedNode[] = [];
   for (let i = 0; i < spec.nodes; i++) {

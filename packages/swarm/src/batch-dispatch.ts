@@ -231,7 +231,7 @@ export class BatchDispatcher {
         failAll("timeout", "the sub-call's deadline passed before dispatch");
         return;
       }
-      request = ctx.client.prepare({
+      request = await ctx.client.prepareForRelays({
         inputs: [batchInput(items.map((item) => item.wire))],
         params: {
           ...(ctx.model === undefined ? {} : { model: ctx.model }),

@@ -148,7 +148,7 @@ export function startAttempt(ctx: AttemptContext, spec: AttemptSpec): Attempt {
       if (remainingMs <= 0) return fail("timeout", "the sub-call's deadline passed before dispatch");
       if (controller.signal.aborted)
         return fail(abortReason?.failure ?? "aborted", abortReason?.message ?? "aborted");
-      const signed = ctx.client.prepare(
+      const signed = await ctx.client.prepareForRelays(
         jobSpecFor({
           request,
           provider: entry.pubkey,

@@ -100,6 +100,8 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
   const ownsStore = !(options.store instanceof RunStore);
   const store =
     options.store instanceof RunStore ? options.store : RunStore.open(options.store ?? ":memory:");
+  // Requests and batches sized to what every write relay takes (their NIP-11 documents, or cautious defaults).
+  const limits: RequestLimits = options.limits ?? (await pool.limits());
   const client = new JobClient(pool, secretKey, {
     timeoutMs: options.deadlineMs ?? 120_000,
   });
@@ -130,7 +132,7 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
     model: options.model,
     ackTimeoutMs,
     pace: () => pacer?.take() ?? Promise.resolve(),
-    ...(options.limits ? { limits: options.limits } : {}),
+    limits,
     onSent: (request, provider, itemJobId) => {
       counters.jobsSent++;
       if (itemJobId === undefined)
@@ -149,7 +151,7 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
       : new BatchDispatcher({
           windowMs: options.batch?.windowMs ?? 2,
           maxItems: options.batch?.maxItems ?? 64,
-          maxChars: options.batch?.maxChars ?? batchCharsFor(options.limits),
+          maxChars: options.batch?.maxChars ?? batchCharsFor(limits),
           onBatchSent: (request) => {
             counters.batchesSent++;
             store.batchSent(request.id, JSON.stringify(request));

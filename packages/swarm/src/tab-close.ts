@@ -64,7 +64,7 @@ async function closeTab(ctx: TabCloseContext, provider: string): Promise<void> {
   let outcome: JobOutcome;
   let closeId: string;
   for (let attempt = 0; ; attempt++) {
-    const request = client.prepare({
+    const request = await client.prepareForRelays({
       prompt: "close",
       provider,
       encryption: "nip44",

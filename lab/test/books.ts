@@ -1,0 +1,71 @@
+/**
+ * The books of a paid market run, checked to the msat: every tab closed, each provider's books agree with the
+ * buyer's record, what the providers kept = what the tabs charged + the sub-sat rests a close cannot refund,
+ * and the buyer's outflow (funded − held) = the providers' ecash + mint fees + what is still reclaimable.
+ */
+import type { RunningMint } from "@pylon/mint";
+import type { cashuTabStrategy } from "@pylon/swarm";
+import type { ScriptedNode } from "@pylon/testkit/market";
+import type { PylonWallet } from "@pylon/wallet";
+import { expect } from "vitest";
+
+export interface Books {
+  spent: number;
+  earnedSats: number;
+  chargedMsats: number;
+  fees: number;
+  reclaimable: number;
+}
+
+export async function expectBalancedBooks(market: {
+  funded: number;
+  mint: RunningMint;
+  buyer: PylonWallet;
+  nodes: readonly ScriptedNode[];
+  strategy: ReturnType<typeof cashuTabStrategy>;
+}): Promise<Books> {
+  const { funded, mint, buyer, nodes, strategy } = market;
+  const tabs = strategy.tabs();
+  expect(tabs.every((t) => t.state === "closed")).toBe(true);
+  let earnedSats = 0;
+  let chargedMsats = 0;
+  for (const { node } of nodes) {
+    expect(node.status().jobs.paymentRequired).toBe(0);
+    await node.payments!.redeemNow();
+    const earnings = node.status().earnings!;
+    const totals = node.payments!.tabTotals();
+    expect(totals.reservedMsats).toBe(0);
+    expect(earnings.heldSats).toBe(0);
+    expect(earnings.lostSats).toBe(0);
+    expect(totals.depositedMsats).toBe(
+      totals.balanceMsats + totals.reservedMsats + totals.chargedMsats + totals.refundedMsats,
+    );
+    const mine = tabs.find((t) => t.provider === node.pubkey);
+    if (mine) {
+      expect(mine.depositedMsats).toBe(totals.depositedMsats);
+      expect(mine.chargedMsats).toBe(totals.chargedMsats);
+      expect(mine.refundedMsats).toBe(totals.refundedMsats);
+    } else expect(totals.depositedMsats).toBe(0);
+    expect(earnings.creditedSats * 1000).toBe(totals.depositedMsats);
+    earnedSats += earnings.walletSats;
+    chargedMsats += totals.chargedMsats;
+  }
+  // What the providers kept of the deposits (locked − refunded) = what the tabs charged + the sub-sat
+  // remainder a close cannot refund, to the msat; their ecash is that less their own swaps' mint fees.
+  const remainderMsats = tabs.reduce((sum, t) => sum + (t.balanceMsats ?? 0), 0);
+  for (const t of tabs) expect(t.balanceMsats ?? 0).toBeLessThan(1000);
+  expect(chargedMsats).toBeGreaterThan(0);
+  expect(strategy.lockedSats * 1000).toBe(tabs.reduce((sum, t) => sum + t.depositedMsats, 0));
+  expect((strategy.lockedSats - strategy.refundedSats) * 1000).toBe(chargedMsats + remainderMsats);
+  expect(earnedSats).toBeLessThanOrEqual(strategy.lockedSats - strategy.refundedSats);
+
+  // The buyer's outflow (funded − held) = providers' ecash + mint fees + still reclaimable, to the sat.
+  await buyer.checkPending();
+  const stats = mint.stats();
+  const balance = buyer.balance().total;
+  const spent = funded - balance.unspent - balance.reserved;
+  const fees = stats.inputFees + stats.lightningFees;
+  expect(stats.minted).toBe(funded);
+  expect(spent).toBe(earnedSats + fees + balance.pending);
+  return { spent, earnedSats, chargedMsats, fees, reclaimable: balance.pending };
+}
