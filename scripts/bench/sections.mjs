@@ -230,6 +230,31 @@ export const SECTIONS = {
     );
   },
 
+  "swarm-fanout-relays"(d, t) {
+    for (const r of d.rows.slice(1))
+      t.add(
+        "market",
+        `fan-out ${num(d.subcalls)} on the ${r.relay} relay: jobs/s, and to Pylon's relay`,
+        "—",
+        `${num(r.jobsPerSec, 1)}/s (${x(r.ratioToPylon, 2)})`,
+        undefined,
+      );
+    return [
+      `${d.providers} paid providers (each its own process), one \`llm_batch\` of ${num(d.subcalls)} sub-calls from a cold start, each relay in a fresh market in turn (same run, same machine). Strict: Pylon's relay with 16 KB messages, 10 events/s per connection (burst 10), NIP-42 AUTH for reading and writing and NIP-13 proof of work 8, as a paid public relay might be; foreign: @nostr-relay/core on SQLite.`,
+      table(
+        ["relay", "answered", "wall s", "jobs/s", "to Pylon's relay", "sub-call latency p50 / p99 ms"],
+        d.rows.map((r) => [
+          r.relay,
+          num(r.answered),
+          num(r.wallSec, 2),
+          num(r.jobsPerSec, 1),
+          x(r.ratioToPylon, 2),
+          `${num(r.latencyP50Ms, 0)} / ${num(r.latencyP99Ms, 0)}`,
+        ]),
+      ),
+    ].join("\n\n");
+  },
+
   "swarm-fanout"(d, t) {
     for (const r of d.rows) {
       t.add(

@@ -49,6 +49,12 @@ export const STEPS = [
     480,
   ),
   tsxStep(
+    "swarm-fanout-relays",
+    "lab/bench/fanout-relays.ts",
+    ["--subcalls", "1000", "--providers", "8", "--relays", "pylon,strict,foreign"],
+    540,
+  ),
+  tsxStep(
     "swarm-speedup",
     "lab/bench/speedup.ts",
     ["--subcalls", "1000", "--providers", "10", "--slots", "5", "--latency-ms", "200", "--sequential", "50"],
