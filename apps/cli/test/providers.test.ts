@@ -63,7 +63,9 @@ describe("pylon providers (scripted provider nodes)", () => {
     const listed = await harness.run(["providers", "--relay", "ws://127.0.0.1:1", "--timeout", "1000"], {
       env,
     });
-    expect(listed.stderr).toMatch(/relay not connected: ws:\/\/127\.0\.0\.1:1\/?: .*ECONNREFUSED/);
+    expect(listed.stderr).toMatch(
+      /relay trouble: ws:\/\/127\.0\.0\.1:1\/?: cannot connect: connection refused .*ECONNREFUSED/,
+    );
     const ran = await harness.run(
       ["run", "q", "--context", "-", "--root", "scripted", "--relay", "ws://127.0.0.1:1"],
       { env, stdin: "a context" },

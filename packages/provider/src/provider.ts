@@ -115,6 +115,7 @@ export async function startProvider(
     closers.push(() => pool.close());
     const requestRelays = new RequestRelays(config.relays, {
       allowPrivateHosts: deps.allowPrivateRequestRelays ?? false,
+      signer: key.secretKey,
     });
     closers.push(() => requestRelays.close());
 

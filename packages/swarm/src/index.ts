@@ -14,7 +14,6 @@ export type { SwarmCounters } from "./swarm-counters.js";
 export type { DirectoryOptions, ProviderDirectory, ProviderEntry } from "./directory.js";
 export type { HealthBook, HealthOptions, ProviderHealth } from "./health.js";
 export { type ListProvidersOptions, listProviders, type ProviderSummary } from "./provider-list.js";
-export { relayTrouble } from "./relay-trouble.js";
 
 // Paying providers: the strategy interface, and free providers only.
 export {

@@ -3,9 +3,8 @@
  * (`pylon providers`). Not for dispatch, which keeps a live ProviderDirectory instead.
  */
 import { randomBytes } from "node:crypto";
-import { initFastVerify, RelayPool } from "@pylon/nostr";
+import { describeRelayTrouble, initFastVerify, RelayPool } from "@pylon/nostr";
 import { type DirectoryOptions, ProviderDirectory, type ProviderEntry } from "./directory.js";
-import { relayTrouble } from "./relay-trouble.js";
 import { capacityOf } from "./selection.js";
 
 export interface ProviderSummary {
@@ -79,7 +78,7 @@ export async function listProviders(options: ListProvidersOptions): Promise<Prov
   const directory = new ProviderDirectory(pool, directoryOptions);
   try {
     await directory.start({ eoseTimeoutMs: timeoutMs ?? 5_000 });
-    const trouble = relayTrouble(pool.status());
+    const trouble = describeRelayTrouble(pool.status());
     if (trouble.length > 0) onRelayTrouble?.(trouble);
     const now = Math.floor(Date.now() / 1000);
     return directory

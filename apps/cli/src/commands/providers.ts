@@ -58,7 +58,7 @@ export function providersCommand(): Command {
         ...(opts.allow ? { allow: opts.allow.map(providerKey) } : {}),
         ...(opts.block ? { block: opts.block.map(providerKey) } : {}),
         onRelayTrouble: (lines) => {
-          for (const line of lines) console.error(`pylon: relay not connected: ${line}`);
+          for (const line of lines) console.error(`pylon: relay trouble: ${line}`);
         },
       });
       if (opts.json) {

@@ -5,8 +5,8 @@
  */
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { loadOrCreateKey, RelayPool } from "@pylon/nostr";
-import { collectRefunds, type RefundCollection, type RefundRow, RunStore, relayTrouble } from "@pylon/swarm";
+import { describeRelayTrouble, loadOrCreateKey, RelayPool } from "@pylon/nostr";
+import { collectRefunds, type RefundCollection, type RefundRow, RunStore } from "@pylon/swarm";
 import type { PylonWallet } from "@pylon/wallet";
 import { dataDir, relaysFrom } from "../options.js";
 
@@ -47,8 +47,7 @@ export async function walletRefunds(w: PylonWallet, mint: string, opts: RefundsC
       mint,
       timeoutMs: opts.timeout,
     });
-    for (const line of relayTrouble(pool.status()))
-      console.error(`pylon wallet: relay not connected: ${line}`);
+    for (const line of describeRelayTrouble(pool.status())) console.error(`pylon wallet: ${line}`);
     const report: RefundsReport = {
       buyer: key.pubkey,
       mint,

@@ -3,13 +3,12 @@
  * given, with its run state in <data dir>/swarm.db and a kept buyer key, so a run id can be resumed.
  */
 import { join } from "node:path";
-import { loadOrCreateKey } from "@pylon/nostr";
+import { describeRelayTrouble, loadOrCreateKey } from "@pylon/nostr";
 import {
   type CashuTabStrategy,
   cashuTabStrategy,
   createSwarm,
   RunStore,
-  relayTrouble,
   type Swarm,
   tabMoney,
   walletFeeSats,
@@ -125,7 +124,7 @@ export async function openMarket(given: MarketOptions): Promise<Market> {
     const [, collected] = await Promise.all([
       connecting.directory.waitFor(options.providers, 10_000).catch((error: unknown) => {
         const statuses = connecting.relayStatus();
-        const trouble = relayTrouble(statuses);
+        const trouble = describeRelayTrouble(statuses);
         if (trouble.length === 0) throw error;
         if (trouble.length === statuses.length)
           throw new Error(`could not connect to any relay: ${trouble.join("; ")}`);

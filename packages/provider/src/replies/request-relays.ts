@@ -14,14 +14,20 @@ export class RequestRelays {
   readonly #own: ReadonlySet<string>;
   readonly #pools = new Map<string, RelayPool>();
   readonly #allowPrivate: boolean;
+  readonly #signer: Uint8Array | undefined;
 
   /**
    * `allowPrivateHosts`: also dial loopback and private-network addresses. Off by default, so that a
-   * stranger's request cannot make the node probe its own network.
+   * stranger's request cannot make the node probe its own network. `signer`: the node's key, to answer those
+   * relays' NIP-42 AUTH as its own relays are answered.
    */
-  constructor(ownRelays: readonly string[], options: { allowPrivateHosts?: boolean } = {}) {
+  constructor(
+    ownRelays: readonly string[],
+    options: { allowPrivateHosts?: boolean; signer?: Uint8Array } = {},
+  ) {
     this.#own = new Set(ownRelays.map(normaliseRelayUrl));
     this.#allowPrivate = options.allowPrivateHosts ?? false;
+    this.#signer = options.signer;
   }
 
   /** The extra relays a request names that we would publish to. */
@@ -65,7 +71,11 @@ export class RequestRelays {
       this.#pools.set(url, existing);
       return existing;
     }
-    const pool = new RelayPool([url], { connectTimeoutMs: 3_000, heartbeatMs: 0 });
+    const pool = new RelayPool([url], {
+      connectTimeoutMs: 3_000,
+      heartbeatMs: 0,
+      ...(this.#signer ? { signer: this.#signer } : {}),
+    });
     this.#pools.set(url, pool);
     if (this.#pools.size > MAX_POOLS) {
       const [oldestUrl, oldest] = this.#pools.entries().next().value as [string, RelayPool];
