@@ -70,3 +70,39 @@ describe("outputs over the relay's event size limit", () => {
     });
   }
 });
+
+// A relay whose NIP-11 document says 16 KB messages (as small paid relays set): parts are sized to it.
+describe("outputs over a small relay's message limit (16 KB, from its NIP-11 document)", () => {
+  const cleanup = new Cleanup();
+  const LIMIT = 16_384;
+  const output = `${"a line of the answer, ünïcödé 😀\n".repeat(1_500)}the end`;
+  let relayUrl: string;
+  let node: RunningProvider;
+
+  beforeAll(async () => {
+    relayUrl = (await startTestRelay(cleanup, { limits: { maxMessageBytes: LIMIT } })).url;
+    node = await startNode(cleanup, {
+      relays: [relayUrl],
+      model: { type: "scripted", reply: output },
+      maxTokens: 100_000,
+    });
+  });
+  afterAll(() => cleanup.run());
+
+  for (const encryption of [undefined, "nip44", "nip04"] as const) {
+    it(`arrive whole, every message within 16 KB (${encryption ?? "plaintext"})`, async () => {
+      const { client, pool } = buyerClient(cleanup, relayUrl);
+      const outcome = await client.submit({
+        prompt: "write a lot",
+        provider: node.pubkey,
+        params: { maxTokens: 100_000 },
+        ...(encryption ? { encryption } : {}),
+      });
+      expect(outcome.output).toBe(output);
+      expect(outcome.parts).toBeGreaterThan(Math.floor(Buffer.byteLength(output) / LIMIT));
+      const stored = await pool.query({ kinds: [6050, 7000], "#e": [outcome.jobId] });
+      for (const event of stored)
+        expect(Buffer.byteLength(JSON.stringify(["EVENT", event]))).toBeLessThanOrEqual(LIMIT);
+    });
+  }
+});

@@ -2,7 +2,7 @@
  * Splitting an output too large for one event into parts (see docs/protocol.md). Parts never split a
  * character, and concatenating them in order gives back the output exactly.
  */
-import { jsonStringBytes, utf8Bytes } from "./event-size.js";
+import { DEFAULT_ROOM, jsonStringBytes, type ReplyRoom, utf8Bytes } from "./event-size.js";
 
 /**
  * Most bytes one part may take. Plaintext parts are measured as written in the event JSON (escapes
@@ -12,8 +12,19 @@ import { jsonStringBytes, utf8Bytes } from "./event-size.js";
 export const PLAINTEXT_PART_BYTES = 40_000;
 export const ENCRYPTED_PART_BYTES = 30_000;
 
-export function partBudget(encrypted: boolean): number {
-  return encrypted ? ENCRYPTED_PART_BYTES : PLAINTEXT_PART_BYTES;
+/** Room kept in every event for its tags (`e`, `p`, `amount`, `status`, a part's number…). */
+const TAGS_BYTES = 4_096;
+/** NIP-44 in the worst case: padding up to an eighth more, 67 bytes of framing, then base64 (4/3). */
+const NIP44_GROWTH = 1.5;
+const NIP44_FRAMING_BYTES = 128;
+/** A part never gets smaller than this, however little a relay takes (it then refuses the event, in its words). */
+const MIN_PART_BYTES = 512;
+
+/** Most bytes of output one event carries, within `room` (the write relays' limits). */
+export function partBudget(encrypted: boolean, room: ReplyRoom = DEFAULT_ROOM): number {
+  const content = Math.min(room.contentBytes, room.eventBytes - TAGS_BYTES);
+  const fits = encrypted ? Math.floor((content - NIP44_FRAMING_BYTES) / NIP44_GROWTH) : content;
+  return Math.max(MIN_PART_BYTES, Math.min(encrypted ? ENCRYPTED_PART_BYTES : PLAINTEXT_PART_BYTES, fits));
 }
 
 /** Splits `output` into parts of at most `maxBytes` each (measured as described above). */

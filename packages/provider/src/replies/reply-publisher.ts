@@ -15,7 +15,7 @@ import {
   outputPartTag,
 } from "@pylon/protocol";
 import { type Logger, shortId as short } from "../log.js";
-import { fitsInEvent } from "./event-size.js";
+import { fitsInEvent, type ReplyRoom, replyRoom } from "./event-size.js";
 import { partBudget, splitOutput } from "./output-parts.js";
 import type { RequestRelays } from "./request-relays.js";
 
@@ -115,7 +115,9 @@ export class ReplyPublisher {
     return this.#inOrder(target.event.id, async () => {
       let templates: EventTemplate[];
       try {
-        templates = this.#resultEvents(target, output, amountMsats);
+        // Parts sized to what every write relay takes: a 16 KB relay gets more, smaller parts.
+        const room = replyRoom(await this.#pool.limits());
+        templates = this.#resultEvents(target, output, amountMsats, room);
         templates.at(-1)?.tags.push(...tags);
       } catch (error) {
         this.#log.error(`job ${short(target.event.id)}: cannot build its result: ${String(error)}`);
@@ -139,7 +141,7 @@ export class ReplyPublisher {
     clearTimeout(timer);
   }
 
-  #resultEvents(target: ReplyTarget, output: string, amountMsats: number): EventTemplate[] {
+  #resultEvents(target: ReplyTarget, output: string, amountMsats: number, room: ReplyRoom): EventTemplate[] {
     const encrypted = target.encryption !== undefined;
     const build = (content: string, variant: ResultVariant, part?: [number, number]): EventTemplate => {
       const template = buildJobResult({
@@ -159,12 +161,12 @@ export class ReplyPublisher {
     const fitting = (content: string, part?: [number, number]): EventTemplate | undefined => {
       for (const variant of RESULT_VARIANTS) {
         const template = build(content, variant, part);
-        if (fitsInEvent(template)) return template;
+        if (fitsInEvent(template, room)) return template;
       }
       return undefined;
     };
 
-    const budget = partBudget(encrypted);
+    const budget = partBudget(encrypted, room);
     const whole = Buffer.byteLength(output, "utf8") <= budget || !encrypted ? fitting(output) : undefined;
     if (whole) return [whole];
 
