@@ -230,15 +230,7 @@ export const SECTIONS = {
     );
   },
 
-  "swarm-fanout-relays"(d, t) {
-    for (const r of d.rows.slice(1))
-      t.add(
-        "market",
-        `fan-out ${num(d.subcalls)} on the ${r.relay} relay: jobs/s, and to Pylon's relay`,
-        "—",
-        `${num(r.jobsPerSec, 1)}/s (${x(r.ratioToPylon, 2)})`,
-        undefined,
-      );
+  "swarm-fanout-relays"(d) {
     return [
       `${d.providers} paid providers (each its own process), one \`llm_batch\` of ${num(d.subcalls)} sub-calls from a cold start, each relay in a fresh market in turn (same run, same machine). Strict: Pylon's relay with 16 KB messages, 10 events/s per connection (burst 10), NIP-42 AUTH for reading and writing and NIP-13 proof of work 8, as a paid public relay might be; foreign: @nostr-relay/core on SQLite.`,
       table(
