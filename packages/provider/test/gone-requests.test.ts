@@ -33,7 +33,7 @@ async function setup(relays: number) {
 
 describe("GoneRequests", () => {
   it("reports a request once it is deleted from the relay it came from, once", async () => {
-    const { running, pool, gone, watcher, request, deletion } = await setup(1);
+    const { pool, gone, watcher, request, deletion } = await setup(1);
     watcher.seenOn(request.id, pool.relays[0] as string);
     watcher.watch([request.id]);
     await watcher.check();
