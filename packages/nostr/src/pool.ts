@@ -3,13 +3,20 @@ import type { NostrEvent } from "nostr-tools/core";
 import type { Filter } from "nostr-tools/filter";
 import { PublishError, RelayError } from "./errors.js";
 import { EventStream, type StreamOptions } from "./event-stream.js";
+import {
+  DEFAULT_MAX_PAGES,
+  DEFAULT_PAGE_SIZE,
+  mergeNewestFirst,
+  pageRelay,
+  type RelayPage,
+} from "./paged-query.js";
 import { minePowAsync, PowError } from "./pow.js";
 import { type ConnectionOptions, RelayConnection } from "./relay-connection.js";
 import { type RelayInformation, smallestLimits, type WriteLimits, writeLimitsOf } from "./relay-info.js";
 import { normaliseRelayUrl } from "./relay-url.js";
 import { type EventDraft, getPublicKey, signEvent } from "./sign.js";
 import { PoolSubscription, type SubscribeParams, type SubscriptionHandle } from "./subscription.js";
-import type { PoolHooks, PublishResult, RelayStatus } from "./types.js";
+import type { PoolHooks, PublishResult, RelayReason, RelayStatus } from "./types.js";
 
 export interface RelayPoolOptions extends PoolHooks {
   /** "lazy" (default): a relay is dialled on first use. "eager": all are dialled at construction. */
@@ -56,6 +63,26 @@ export interface QueryOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
   label?: string;
+}
+
+export interface QueryAllOptions {
+  /** Page size on a relay that publishes no NIP-11 `max_limit` (one that does gets pages of that size). Default 100. */
+  pageSize?: number;
+  /** Pages per filter per relay at most. Default 100. */
+  maxPages?: number;
+  /** Bound of the whole read, every page of every relay. Default 30,000 ms. */
+  timeoutMs?: number;
+  /** Bound of each page's wait for EOSE. Defaults to the pool's eoseTimeoutMs. */
+  pageTimeoutMs?: number;
+  signal?: AbortSignal;
+  label?: string;
+  /** Told about each relay whose read stopped short (no EOSE, a bound reached); what it sent is kept. */
+  onIncomplete?: (info: RelayReason) => void;
+}
+
+/** One relay's own answer to a query (see RelayPool.queryEach). */
+export interface RelayQueryAnswer extends RelayPage {
+  relay: string;
 }
 
 /**
@@ -169,8 +196,17 @@ export class RelayPool {
     if (this.#closed) throw new Error("RelayPool is closed");
     if (typeof params?.onevent !== "function")
       throw new TypeError("subscribe: params.onevent must be a function");
-    const subscription = new PoolSubscription(normaliseFilters(filters), params, {
-      connections: this.#connections,
+    return this.#subscribeOn(this.#connections, normaliseFilters(filters), params);
+  }
+
+  #subscribeOn(
+    connections: readonly RelayConnection[],
+    filters: Filter[],
+    params: SubscribeParams,
+  ): SubscriptionHandle {
+    if (this.#closed) throw new Error("RelayPool is closed");
+    const subscription = new PoolSubscription(filters, params, {
+      connections,
       overlapSec: this.#overlapSec,
       dedupeCapacity: this.#dedupeCapacity,
       defaultEoseTimeoutMs: this.#eoseTimeoutMs,
@@ -191,9 +227,90 @@ export class RelayPool {
   /**
    * Stored events matching the filters, collected until EOSE from every connected relay (or the timeout).
    * Rejects with a RelayError if no relay answered at all, or every relay refused the subscription.
+   * Relays cap what one query returns (NIP-11 max_limit; often 100 without a `limit`): to read everything
+   * that matches, use queryAll.
    */
   query(filters: Filter | readonly Filter[], options: QueryOptions = {}): Promise<NostrEvent[]> {
+    return this.#query(this.#connections, normaliseFilters(filters), options).then(({ events }) => events);
+  }
+
+  /**
+   * Every stored event matching the filters, however many: each relay is read on its own, page by page
+   * backwards in time (`until` the oldest event of the page before; see paged-query.ts), with pages of its
+   * NIP-11 max_limit or `pageSize`. Events come back once each, newest first. A relay that stops short (no
+   * EOSE, or a bound reached) is reported to `onIncomplete` and what it sent is kept; rejects with a
+   * RelayError only when no relay completed any page.
+   */
+  async queryAll(filters: Filter | readonly Filter[], options: QueryAllOptions = {}): Promise<NostrEvent[]> {
     const normalised = normaliseFilters(filters);
+    const deadline = Date.now() + positive(options.timeoutMs, 30_000, "timeoutMs");
+    const pageTimeoutMs = positive(options.pageTimeoutMs, this.#eoseTimeoutMs, "pageTimeoutMs");
+    const fallbackSize = positive(options.pageSize, DEFAULT_PAGE_SIZE, "pageSize");
+    const maxPages = positive(options.maxPages, DEFAULT_MAX_PAGES, "maxPages");
+    const reasons: RelayReason[] = [];
+    let answered = 0;
+    const perRelay = await Promise.all(
+      this.#connections.map(async (connection) => {
+        const published = (await connection.info())?.limitation.maxLimit;
+        const pageSize = published !== undefined && published > 0 ? published : fallbackSize;
+        const read = await pageRelay(normalised, { pageSize, maxPages, deadline }, async (filter, left) => {
+          const page = await this.#queryOne(connection, [filter], {
+            ...options,
+            timeoutMs: Math.min(pageTimeoutMs, left),
+          });
+          if (page.eose) answered++;
+          return page;
+        });
+        if (read.incomplete !== undefined) {
+          const info = { relay: connection.url, reason: read.incomplete };
+          reasons.push(info);
+          try {
+            options.onIncomplete?.(info);
+          } catch (err) {
+            this.#reportCallbackError(err, "onIncomplete");
+          }
+        }
+        return read.events;
+      }),
+    );
+    if (options.signal?.aborted) throw options.signal.reason;
+    const events = mergeNewestFirst(perRelay);
+    if (answered === 0 && events.length === 0) throw new RelayError("queryAll: no relay answered", reasons);
+    return events;
+  }
+
+  /**
+   * Each relay's own answer to one query: the events it sent and whether it ended them with EOSE (a relay
+   * that timed out, was down or refused says so in `reason`). For reads that must tell "this relay has no
+   * such event" from "this relay did not answer", e.g. whether a request is still stored anywhere.
+   */
+  queryEach(filters: Filter | readonly Filter[], options: QueryOptions = {}): Promise<RelayQueryAnswer[]> {
+    const normalised = normaliseFilters(filters);
+    return Promise.all(
+      this.#connections.map(async (connection) => ({
+        relay: connection.url,
+        ...(await this.#queryOne(connection, normalised, options)),
+      })),
+    );
+  }
+
+  /** One relay's answer; never rejects but for the caller's abort. */
+  async #queryOne(connection: RelayConnection, filters: Filter[], options: QueryOptions): Promise<RelayPage> {
+    try {
+      const { events, eosed } = await this.#query([connection], filters, options);
+      return eosed.length > 0 ? { events, eose: true } : { events, eose: false, reason: "timed out" };
+    } catch (error) {
+      if (options.signal?.aborted) throw options.signal.reason;
+      const reason = error instanceof RelayError ? error.message : String(error);
+      return { events: [], eose: false, reason };
+    }
+  }
+
+  #query(
+    connections: readonly RelayConnection[],
+    filters: Filter[],
+    options: QueryOptions,
+  ): Promise<{ events: NostrEvent[]; eosed: string[] }> {
     const timeoutMs = positive(options.timeoutMs, this.#eoseTimeoutMs, "timeoutMs");
     return new Promise((resolve, reject) => {
       const events: NostrEvent[] = [];
@@ -207,7 +324,7 @@ export class RelayPool {
           if (relays.length === 0 && events.length === 0) {
             reject(new RelayError(`query: no relay answered within ${timeoutMs} ms`, this.#downReasons()));
           } else {
-            resolve(events);
+            resolve({ events, eosed: relays });
           }
         },
         onclosed: ({ cause, reasons }) => {
@@ -216,12 +333,12 @@ export class RelayPool {
           if (cause === "relays" && events.length === 0) reject(new RelayError("query refused", reasons));
           else if (cause === "caller" && options.signal?.aborted) reject(options.signal.reason);
           else if (cause === "pool") reject(new Error("RelayPool closed during query"));
-          else resolve(events);
+          else resolve({ events, eosed: [] });
         },
       };
       if (options.signal) params.signal = options.signal;
       if (options.label !== undefined) params.label = options.label;
-      const handle = this.subscribe(normalised, params);
+      const handle = this.#subscribeOn(connections, filters, params);
     });
   }
 

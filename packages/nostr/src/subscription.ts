@@ -21,8 +21,11 @@ export interface ClosedInfo {
 }
 
 export interface SubscribeParams {
-  /** Each verified event, once per subscription however many relays send it (and across reconnects). */
-  onevent: (event: NostrEvent) => void;
+  /**
+   * Each verified event, once per subscription however many relays send it (and across reconnects), with
+   * the relay that sent it first.
+   */
+  onevent: (event: NostrEvent, relay: string) => void;
   /**
    * Once: when every relay that was connected (or connecting) sent EOSE, or after eoseTimeoutMs. Relays that
    * come up later still serve the subscription but are not waited for.
@@ -235,7 +238,7 @@ export class PoolSubscription implements ConnectionObserver, SubscriptionHandle 
     if (this.#seen.has(event.id)) return;
     this.#seen.add(event.id, event.created_at);
     try {
-      this.#params.onevent(event);
+      this.#params.onevent(event, side.connection.url);
     } catch (err) {
       this.#context.reportCallbackError(err, "onevent");
     }

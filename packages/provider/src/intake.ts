@@ -19,7 +19,8 @@ export interface IntakeOptions {
   /** Newest request `created_at` handled by a previous run. */
   cursor: number | undefined;
   maxAgeSec: number;
-  onRequest: (event: NostrEvent) => void;
+  /** Each request, with the relay it came from first. */
+  onRequest: (event: NostrEvent, relay: string) => void;
   onCancel: (event: NostrEvent) => void;
   log: Logger;
   /** Bound on waiting for stored events at start. Default 5,000 ms. */
@@ -74,7 +75,7 @@ export class Intake {
         pool.subscribe(requestFilter, {
           label: "jobs",
           eoseTimeoutMs,
-          onevent: (event) => this.#o.onRequest(event),
+          onevent: (event, relay) => this.#o.onRequest(event, relay),
           onclosed: onClosed("job request"),
         }),
       );

@@ -13,6 +13,7 @@ import { Announcer } from "./announcer.js";
 import { createBackendFor } from "./backend-factory.js";
 import { assertModelAvailable, parseProviderConfig } from "./config/load.js";
 import type { ProviderConfig, ProviderConfigInput } from "./config/schema.js";
+import { GoneRequests } from "./gone-requests.js";
 import { Intake } from "./intake.js";
 import { Admission } from "./jobs/admission.js";
 import { JobWorker } from "./jobs/job-worker.js";
@@ -149,7 +150,10 @@ export async function startProvider(
       slots: config.slots,
       maxQueue: config.queue,
       maxTokensCap: config.maxTokens,
-      onJobsChanged: (ids) => intake.watchJobs(ids),
+      onJobsChanged: (ids) => {
+        intake.watchJobs(ids);
+        goneRequests.watch(ids);
+      },
     });
     const admission = new Admission({
       keys,
@@ -169,13 +173,18 @@ export async function startProvider(
       maxBatch: config.maxBatch,
       refusals,
     });
+    // Cancellations on relays that drop kind-5 deletions: a running job's request gone from the relays.
+    const goneRequests = new GoneRequests({ pool, log, onGone: (id) => admission.handleGone(id) });
     const intake = new Intake({
       pool,
       pubkey: key.pubkey,
       serveOpen: config.serveOpen,
       cursor: store.cursor(),
       maxAgeSec: config.maxAgeSec,
-      onRequest: (event) => void admission.handleRequest(event),
+      onRequest: (event, relay) => {
+        goneRequests.seenOn(event.id, relay);
+        void admission.handleRequest(event);
+      },
       onCancel: (event) => admission.handleCancel(event),
       log,
     });
@@ -213,6 +222,8 @@ export async function startProvider(
     // Cancellations first, so that jobs resumed below see the ones made while the node was down.
     await intake.start();
     closers.push(() => intake.stop());
+    goneRequests.start();
+    closers.push(() => goneRequests.stop());
     admission.resume(interrupted);
     admission.resumeInvoices(quoted);
     await announcer.start();

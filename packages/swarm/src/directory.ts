@@ -47,18 +47,28 @@ export class ProviderDirectory {
     this.#block = new Set(options.block ?? []);
   }
 
-  /** Subscribes (stored announcements, then updates); resolves once the relays sent what they hold. */
+  /**
+   * Subscribes to new announcements and reads every stored one (paged: relays cap what one query returns,
+   * often at 100); resolves once that read is done, however it ended.
+   */
   start(options: { eoseTimeoutMs?: number } = {}): Promise<void> {
     if (this.#subscription) return Promise.resolve();
-    return new Promise((resolve) => {
-      this.#subscription = this.#pool.subscribe(announcementFilter(), {
-        label: "providers",
-        eoseTimeoutMs: options.eoseTimeoutMs ?? 5_000,
-        onevent: (event) => this.ingest(event),
-        oneose: () => resolve(),
-        onclosed: () => resolve(),
-      });
-    });
+    const eoseTimeoutMs = options.eoseTimeoutMs ?? 5_000;
+    // Live from a little before now (clocks differ); what is older comes from the paged read below.
+    const since = Math.floor(Date.now() / 1000) - 60;
+    this.#subscription = this.#pool.subscribe(
+      { ...announcementFilter(), since },
+      { label: "providers", eoseTimeoutMs, onevent: (event) => this.ingest(event) },
+    );
+    return this.#pool
+      .queryAll(announcementFilter(), { label: "providers-stored", pageTimeoutMs: eoseTimeoutMs })
+      .then(
+        (events) => {
+          // Oldest first, so each provider ends on its newest (ingest also keeps the newest).
+          for (const event of events.reverse()) this.ingest(event);
+        },
+        () => {}, // no relay answered: the subscription still fills the directory as they come back
+      );
   }
 
   stop(): void {

@@ -23,7 +23,7 @@ export interface CollectRefundsOptions {
   store: RunStore;
   /** The mint the wallet's tabs are at (canonical URL). */
   mint: string;
-  /** Bound on each relay query, ms. Default 5,000. */
+  /** Bound on each page of a relay read, ms (the whole read: six times it). Default 5,000. */
   timeoutMs?: number;
   /** How far back expiry refunds are searched before the last search, seconds (clock skew). Default 600. */
   overlapSec?: number;
@@ -67,13 +67,15 @@ export async function collectRefunds(options: CollectRefundsOptions): Promise<Re
   const startedAt = Math.floor(Date.now() / 1000);
   const searched = store.refunds.searchedUntil(me);
   try {
-    const events = await pool.query(
+    // Every one, however many: relays cap what one query returns (often the newest 100).
+    const incomplete: string[] = [];
+    const events = await pool.queryAll(
       {
         kinds: [Kind.JobFeedback],
         "#p": [me],
         ...(searched === undefined ? {} : { since: searched - (options.overlapSec ?? 600) }),
       },
-      { timeoutMs },
+      { ...paging(timeoutMs), onIncomplete: ({ relay, reason }) => incomplete.push(`${relay}: ${reason}`) },
     );
     for (const event of unique(events)) {
       const refund = readTabRefund(event, secretKey);
@@ -86,7 +88,9 @@ export async function collectRefunds(options: CollectRefundsOptions): Promise<Re
           rest: 0,
         });
     }
-    store.refunds.markSearched(me, startedAt);
+    // A relay read only in part is searched again next time from the same point.
+    if (incomplete.length === 0) store.refunds.markSearched(me, startedAt);
+    else collection.errors.push(`searching for expiry refunds: ${incomplete.join("; ")}`);
   } catch (error) {
     collection.errors.push(`searching for expiry refunds: ${messageOf(error)}`);
   }
@@ -95,13 +99,13 @@ export async function collectRefunds(options: CollectRefundsOptions): Promise<Re
   const awaiting = store.refunds.list(me, "awaiting").filter((row) => row.mint === options.mint);
   if (awaiting.length > 0) {
     try {
-      const events = await pool.query(
+      const events = await pool.queryAll(
         {
           "#e": awaiting.map((row) => row.id),
           "#p": [me],
           authors: [...new Set(awaiting.map((r) => r.provider))],
         },
-        { timeoutMs },
+        paging(timeoutMs),
       );
       for (const event of unique(events)) {
         const close = readCloseResult(event, secretKey, awaiting);
@@ -189,6 +193,11 @@ function settleTab(
   }
   store.tabs.record({ ...event, kind: "refund", msats: refundMsats, balanceMsats: restMsats });
   return runId;
+}
+
+/** Each page bounded like one query used to be; the whole read a few times that. */
+export function paging(pageTimeoutMs: number): { pageTimeoutMs: number; timeoutMs: number } {
+  return { pageTimeoutMs, timeoutMs: pageTimeoutMs * 6 };
 }
 
 function unique(events: NostrEvent[]): NostrEvent[] {

@@ -83,9 +83,12 @@ export async function receiveTabRefunds(
   wallet: PylonWallet,
   options: TabRefundOptions & { timeoutMs?: number },
 ): Promise<TabRefundReceipt[]> {
-  const events = await pool.query(
+  // All of them: relays cap what one query returns.
+  const events = await pool.queryAll(
     refundFilter(getPublicKey(secretKey), options),
-    options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs },
+    options.timeoutMs === undefined
+      ? {}
+      : { pageTimeoutMs: options.timeoutMs, timeoutMs: options.timeoutMs * 6 },
   );
   const receipts: TabRefundReceipt[] = [];
   const seen = new Set<string>();

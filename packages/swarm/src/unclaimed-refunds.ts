@@ -5,6 +5,7 @@
  */
 import { getPublicKey, type NostrEvent, type RelayPool } from "@pylon/nostr";
 import { Kind, parseJobResult } from "@pylon/protocol";
+import { paging } from "./refund-collector.js";
 import type { RunStore } from "./run-store.js";
 import { readTabRefund } from "./tab-refunds.js";
 
@@ -29,13 +30,16 @@ export async function unclaimedRefunds(options: {
   const out: UnclaimedRefunds = { sats: 0, tokens: 0, errors: [] };
   const tokens = new Set<string>();
   try {
-    for (const event of await pool.query({ kinds: [Kind.JobFeedback], "#p": [me] }, { timeoutMs })) {
+    for (const event of await pool.queryAll({ kinds: [Kind.JobFeedback], "#p": [me] }, paging(timeoutMs))) {
       const refund = readTabRefund(event, secretKey);
       if (refund) tokens.add(refund.token);
     }
     const closes = options.store.refunds.list(me).filter((row) => row.source === "close");
     if (closes.length > 0) {
-      const events = await pool.query({ "#e": closes.map((row) => row.id), "#p": [me] }, { timeoutMs });
+      const events = await pool.queryAll(
+        { "#e": closes.map((row) => row.id), "#p": [me] },
+        paging(timeoutMs),
+      );
       for (const event of events) {
         const token = closeToken(event, secretKey);
         if (token) tokens.add(token);

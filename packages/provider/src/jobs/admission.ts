@@ -107,6 +107,19 @@ export class Admission {
   }
 
   /**
+   * A job whose request is no longer stored on the relays that held it (see GoneRequests): its buyer deleted
+   * it (NIP-09), on relays that drop the deletion itself. Handled as the buyer's cancellation; an expired
+   * request is exempt (relays may drop expired events).
+   */
+  handleGone(jobId: string): void {
+    const { worker, store, log } = this.#o;
+    const stored = store.get(jobId);
+    if (!stored || isExpired(stored.request, Math.floor(Date.now() / 1000))) return;
+    if (worker.cancel(jobId, stored.buyer))
+      log.info(`job ${shortId(jobId)}: cancelled by its buyer (its request was deleted from the relays)`);
+  }
+
+  /**
    * Picks up what a previous run left unfinished: results not yet published are published; jobs that were
    * queued or running run again (from the start) unless they are too old, expired, or already interrupted
    * MAX_ATTEMPTS times, in which case their buyers get an error saying so. Nothing is dropped silently.

@@ -1,0 +1,77 @@
+/**
+ * Reading every stored event that matches a filter from a relay that caps its answers (NIP-11 `max_limit`;
+ * many public relays return at most 500, some 100 when no `limit` is given): pages backwards in time, each
+ * page `until` the oldest `created_at` of the one before (inclusive, since more events may share that second;
+ * repeats are dropped by id), until a page comes back short or brings nothing new.
+ */
+import type { NostrEvent } from "nostr-tools/core";
+import type { Filter } from "nostr-tools/filter";
+
+/** Page size for a relay that publishes no NIP-11 `max_limit`: the smallest cap seen on public relays. */
+export const DEFAULT_PAGE_SIZE = 100;
+/** Pages read per filter per relay before giving up on the rest (100 × 100 events with the default size). */
+export const DEFAULT_MAX_PAGES = 100;
+
+/** One relay's answer to one REQ: its events, and whether it ended with EOSE (not a timeout, refusal, drop). */
+export interface RelayPage {
+  events: NostrEvent[];
+  eose: boolean;
+  /** Why it did not end with EOSE. */
+  reason?: string;
+}
+
+export interface PagingBounds {
+  pageSize: number;
+  maxPages: number;
+  /** Date.now() value after which no page is asked for. */
+  deadline: number;
+}
+
+/**
+ * Pages one relay through each filter in turn. Returns what was read, and why it stopped short if it did
+ * (no EOSE, the page bound, the deadline). A caller's `limit` on a filter bounds what is read for it.
+ */
+export async function pageRelay(
+  filters: readonly Filter[],
+  bounds: PagingBounds,
+  ask: (filter: Filter, timeoutMs: number) => Promise<RelayPage>,
+): Promise<{ events: NostrEvent[]; incomplete?: string }> {
+  const byId = new Map<string, NostrEvent>();
+  for (const filter of filters) {
+    const wanted = filter.limit ?? Number.POSITIVE_INFINITY;
+    let read = 0;
+    let until = filter.until;
+    for (let page = 0; ; page++) {
+      const remainingMs = bounds.deadline - Date.now();
+      if (page >= bounds.maxPages || remainingMs <= 0) {
+        const why = page >= bounds.maxPages ? `${bounds.maxPages} pages` : "the time bound";
+        return { events: [...byId.values()], incomplete: `stopped after ${why}, with more events left` };
+      }
+      const limit = Math.min(bounds.pageSize, wanted - read);
+      const answer = await ask({ ...filter, limit, ...(until === undefined ? {} : { until }) }, remainingMs);
+      let fresh = 0;
+      let oldest = Number.POSITIVE_INFINITY;
+      for (const event of answer.events) {
+        oldest = Math.min(oldest, event.created_at);
+        if (byId.has(event.id)) continue;
+        byId.set(event.id, event);
+        fresh++;
+      }
+      read += fresh;
+      if (!answer.eose)
+        return { events: [...byId.values()], incomplete: answer.reason ?? "no end of stored events" };
+      // Short page: the relay has no more. No new id: more than a page of events share one second (the rest
+      // of that second cannot be reached by `until`) or the relay ignores `until`; either way, done.
+      if (answer.events.length < limit || fresh === 0 || read >= wanted) break;
+      until = oldest;
+    }
+  }
+  return { events: [...byId.values()] };
+}
+
+/** Events from several relays, each once, newest first. */
+export function mergeNewestFirst(lists: readonly NostrEvent[][]): NostrEvent[] {
+  const byId = new Map<string, NostrEvent>();
+  for (const list of lists) for (const event of list) byId.set(event.id, event);
+  return [...byId.values()].sort((a, b) => b.created_at - a.created_at || (a.id < b.id ? -1 : 1));
+}
