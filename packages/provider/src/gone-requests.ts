@@ -8,7 +8,9 @@
  *
  * A request counts as gone only when every relay it was seen on (the one it first came from, and any a
  * lookup found it on) has answered EOSE without it: a relay that timed out, was down or refused proves
- * nothing, and one that never held it has no say.
+ * nothing, and one that never held it has no say. The price of the rule: a relay that evicts a request
+ * within seconds of storing it, or forwards requests it never stores, makes that job look cancelled (the buyer
+ * then gets no result and asks another provider).
  */
 import type { RelayPool } from "@pylon/nostr";
 import type { Logger } from "./log.js";

@@ -32,6 +32,18 @@ async function setup(relays: number) {
 }
 
 describe("GoneRequests", () => {
+  it("a request no relay is known to hold (not seen arriving, never found stored) is never gone", async () => {
+    const { gone, watcher } = await setup(1);
+    const unknown = signEvent(
+      { kind: Kind.TextGeneration, tags: [], content: "not stored" },
+      generateSecretKey(),
+    );
+    watcher.watch([unknown.id]);
+    await watcher.check();
+    await watcher.check();
+    expect(gone).toEqual([]);
+  });
+
   it("reports a request once it is deleted from the relay it came from, once", async () => {
     const { pool, gone, watcher, request, deletion } = await setup(1);
     watcher.seenOn(request.id, pool.relays[0] as string);
