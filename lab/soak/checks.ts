@@ -192,11 +192,11 @@ export function checkSoak(input: CheckInput): SoakReport {
       `; mint outstanding ${input.mint.outstanding}`,
   );
   const r = input.receipt;
-  const adds = Math.round((r.chargedSats + r.feeSats + r.reclaimableSats) * 1000);
+  const adds = Math.round((r.chargedSats + r.restSats + r.feeSats + r.reclaimableSats) * 1000);
   check(
-    "receipt: spent (the wallet's outflow) = charged + fees + reclaimable, to the sat",
+    "receipt: spent (the wallet's outflow) = charged + rests + fees + reclaimable, to the sat",
     adds === r.spentSats * 1000,
-    `${r.spentSats} = ${r.chargedSats} + ${r.feeSats} + ${r.reclaimableSats}` +
+    `${r.spentSats} = ${r.chargedSats} + ${r.restSats} + ${r.feeSats} + ${r.reclaimableSats}` +
       (adds === r.spentSats * 1000 ? "" : ` (off by ${(r.spentSats * 1000 - adds) / 1000})`),
   );
   check(

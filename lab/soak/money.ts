@@ -19,6 +19,7 @@ export interface ReceiptMoney {
   depositedSats: number;
   chargedSats: number;
   refundedSats: number;
+  restSats: number;
   feeSats: number;
   reclaimableSats: number;
 }

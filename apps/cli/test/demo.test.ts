@@ -117,7 +117,9 @@ describe("pylon demo", () => {
     // The receipt's figures add up to the wallet's outflow, to the sat (docs/payments.md).
     const r = m.receipt;
     expect(r.spentSats).toBe(m.spentSats);
-    expect(Math.round((r.chargedSats + r.feeSats + r.reclaimableSats) * 1000)).toBe(r.spentSats * 1000);
+    expect(Math.round((r.chargedSats + r.restSats + r.feeSats + r.reclaimableSats) * 1000)).toBe(
+      r.spentSats * 1000,
+    );
 
     // Everything stopped: cleanly, ports refuse, no descendant process survives (the Pyodide REPL was one).
     expect(report.stopProblems).toEqual([]);

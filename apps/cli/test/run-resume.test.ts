@@ -132,6 +132,7 @@ describe("pylon run over a paid market, killed and resumed (SCRIPTED root and SC
       sats: {
         spent: number;
         charged: number;
+        rests: number;
         fees: number;
         reclaimable: number;
         run: { deposited: number; charged: number; refunded: number };
@@ -220,8 +221,8 @@ describe("pylon run over a paid market, killed and resumed (SCRIPTED root and SC
     expect(Math.round(receipt.sats.run.charged * 1000)).toBe(providersChargedMsats);
     expect(Math.round(receipt.sats.run.refunded * 1000)).toBe(providersRefundedMsats);
     // This invocation's receipt adds up to the wallet's outflow, to the sat (docs/payments.md).
-    const { spent, charged, fees, reclaimable } = receipt.sats;
-    expect(Math.round((charged + fees + reclaimable) * 1000)).toBe(spent * 1000);
+    const { spent, charged, rests, fees, reclaimable } = receipt.sats;
+    expect(Math.round((charged + rests + fees + reclaimable) * 1000)).toBe(spent * 1000);
     const buyer = await openBuyer(market, home);
     try {
       await buyer.checkPending();

@@ -65,15 +65,18 @@ describe("pylon run on a strict relay (SCRIPTED root and SCRIPTED provider backe
     const receipt = JSON.parse(run.stdout()) as {
       subcalls: number;
       jobs: { failed: number };
-      sats: { spent: number; charged: number; fees: number; reclaimable: number };
+      sats: { spent: number; charged: number; rests: number; fees: number; reclaimable: number };
     };
     expect(receipt.subcalls).toBeGreaterThanOrEqual(20);
     expect(receipt.jobs.failed).toBe(0);
     const refused = market.relay.metrics().events.refused;
     for (const reason of Object.keys(refused)) expect(reason).not.toMatch(/^(invalid|pow|auth-required)/);
 
-    const { spent, charged, fees, reclaimable } = receipt.sats;
-    expect(Math.round((charged + fees + reclaimable) * 1000)).toBe(Math.round(spent * 1000));
+    const { spent, charged, rests, fees, reclaimable } = receipt.sats;
+    expect(Math.round((charged + rests + fees + reclaimable) * 1000)).toBe(Math.round(spent * 1000));
+    // Every tab closed: nothing is left reclaimable, and each keeps less than a sat.
+    expect(reclaimable).toBe(0);
+    expect(rests).toBeLessThan(4);
     const buyer = await openBuyer(market, home);
     try {
       await buyer.checkPending();

@@ -126,12 +126,19 @@ describe("pylon wallet refunds (real relay, mint and paid nodes)", () => {
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toContain(`${refundSats} sats of refunds from earlier runs taken into the wallet`);
     const receipt = JSON.parse(run.stdout) as {
-      sats: { spent: number; charged: number; fees: number; reclaimable: number; recovered: number };
+      sats: {
+        spent: number;
+        charged: number;
+        rests: number;
+        fees: number;
+        reclaimable: number;
+        recovered: number;
+      };
     };
     expect(receipt.sats.recovered).toBe(refundSats);
-    const { spent, charged, fees, reclaimable } = receipt.sats;
+    const { spent, charged, rests, fees, reclaimable } = receipt.sats;
     expect(spent).toBeGreaterThan(0);
-    expect(Math.round((charged + fees + reclaimable) * 1000)).toBe(spent * 1000);
+    expect(Math.round((charged + rests + fees + reclaimable) * 1000)).toBe(spent * 1000);
     // Nothing is left for `pylon wallet refunds` to find.
     const after = await pylon(home, ["wallet", "refunds", "--relay", market.relay.url, "--json"]);
     expect((JSON.parse(after.stdout) as { collected: { takenSats: number } }).collected.takenSats).toBe(0);

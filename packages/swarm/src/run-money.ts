@@ -1,7 +1,7 @@
 /**
  * A run's money as its receipt reports it (docs/payments.md, "What the receipt says"): `spent` is measured
  * on the wallet, the rest comes from the run store's tab events and the wallet's operations, and
- * spent = charged + fees + reclaimable, to the sat.
+ * spent = charged + rests + fees + reclaimable, to the sat.
  */
 import type { Operation } from "@pylon/wallet";
 import type { TabEventRow } from "./tab-store.js";
@@ -11,7 +11,9 @@ export interface TabMoney {
   /** Per-job estimates until a tab closes, then exact. */
   chargedSats: number;
   refundedSats: number;
-  /** Open tab balances and sub-sat rests, and deposits that never left. */
+  /** What closed tabs could not return: a close refunds whole sats, the provider keeps the rest (< 1 sat). */
+  restSats: number;
+  /** Open tab balances (estimated until closed), and deposits that never left. */
   reclaimableSats: number;
 }
 
@@ -22,15 +24,29 @@ export function tabMoney(
   include: (event: TabEventRow) => boolean = () => true,
 ): TabMoney {
   const msats = { deposit: 0, charge: 0, refund: 0 };
-  for (const event of events) if (include(event) && event.kind in msats) msats[event.kind] += event.msats;
+  // Per provider: its tab's balance, and whether its last event closed it (a refund closes a tab).
+  const tabs = new Map<string, { balance: number; closed: boolean }>();
+  for (const event of events) {
+    if (!include(event) || !(event.kind in msats)) continue;
+    msats[event.kind] += event.msats;
+    const tab = tabs.get(event.provider) ?? { balance: 0, closed: false };
+    tab.balance += event.kind === "deposit" ? event.msats : -event.msats;
+    tab.closed = event.kind === "refund";
+    tabs.set(event.provider, tab);
+  }
+  let restMsats = 0;
+  for (const tab of tabs.values())
+    if (tab.closed && tab.balance >= 0 && tab.balance < 1000) restMsats += tab.balance;
   const depositedSats = msats.deposit / 1000;
   const chargedSats = msats.charge / 1000;
   const refundedSats = msats.refund / 1000;
+  const restSats = restMsats / 1000;
   return {
     depositedSats,
     chargedSats,
     refundedSats,
-    reclaimableSats: round3(depositedSats - chargedSats - refundedSats + unsentSats),
+    restSats,
+    reclaimableSats: round3(depositedSats - chargedSats - refundedSats - restSats + unsentSats),
   };
 }
 
@@ -54,16 +70,16 @@ function redeemFeeCarried(op: Operation): number {
   return Math.max(0, op.amount - asked);
 }
 
-/** Whether the figures add up: spent = charged + fees + reclaimable, to the msat. */
+/** Whether the figures add up: spent = charged + rests + fees + reclaimable, to the msat. */
 export function moneyAddsUp(m: {
   spentSats: number;
   chargedSats: number;
+  restSats: number;
   feeSats: number;
   reclaimableSats: number;
 }): boolean {
-  return (
-    Math.round((m.chargedSats + m.feeSats + m.reclaimableSats) * 1000) === Math.round(m.spentSats * 1000)
-  );
+  const right = m.chargedSats + m.restSats + m.feeSats + m.reclaimableSats;
+  return Math.round(right * 1000) === Math.round(m.spentSats * 1000);
 }
 
 function round3(value: number): number {

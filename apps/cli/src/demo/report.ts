@@ -57,7 +57,7 @@ export interface DemoReport {
     depositSwaps: number;
     refundedSats: number;
     chargedMsats: number;
-    /** As `pylon run`'s receipt says it: spent (the wallet's outflow) = charged + fees + reclaimable. */
+    /** As `pylon run`'s receipt says it: spent (the wallet's outflow) = charged + rests + fees + reclaimable. */
     receipt: TabMoney & { spentSats: number; feeSats: number };
   };
   relay: string;

@@ -36,8 +36,8 @@ export interface MarketOptions {
 /**
  * Money of this invocation of a run (docs/payments.md, "What the receipt says"). `spentSats` is measured on
  * the wallet; the rest come from the run store's tab events and the wallet's fees, and add up to it:
- * spent = charged + fees + reclaimable (to the sat), where deposited = charged + refunded + reclaimable
- * less the deposits that never left (`unsentSats`, part of reclaimable).
+ * spent = charged + rests + fees + reclaimable (to the sat), where deposited = charged + refunded + rests +
+ * reclaimable less the deposits that never left (`unsentSats`, part of reclaimable).
  */
 export interface MarketPayments {
   mint: string;
@@ -48,11 +48,13 @@ export interface MarketPayments {
   chargedSats: number;
   /** Taken back from this run's tabs (closes, expiry refunds, reclaims), face value. */
   refundedSats: number;
+  /** What closed tabs could not return (a close refunds whole sats; the provider keeps the rest, < 1 sat). */
+  restSats: number;
   /** Mint fees of this invocation's wallet operations (deposit swaps, refund receipts). */
   feeSats: number;
   /**
-   * Still the buyer's but not in the wallet: open tab balances (estimated until closed) and sub-sat rests,
-   * and deposits that never left (locked to their provider; sent again or reclaimed after their lock).
+   * Still the buyer's but not in the wallet: open tab balances (estimated until closed), and deposits that
+   * never left (locked to their provider; sent again or reclaimed after their lock).
    */
   reclaimableSats: number;
   /** Deposits locked but never delivered (no relay took their request), part of `reclaimableSats`. */
@@ -164,6 +166,7 @@ export async function openMarket(given: MarketOptions): Promise<Market> {
       depositedSats: here.depositedSats,
       chargedSats: here.chargedSats,
       refundedSats: here.refundedSats,
+      restSats: here.restSats,
       feeSats: fees,
       reclaimableSats: here.reclaimableSats,
       unsentSats: strategy.unsentSats,

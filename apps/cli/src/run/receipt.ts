@@ -38,7 +38,7 @@ export interface RunReceipt {
   usage: RlmResult["usage"];
   /**
    * Money (docs/payments.md, "What the receipt says"). With a mint, of this invocation: `spent` is the
-   * wallet's outflow, to the sat, and spent = charged + fees + reclaimable; `run` has the run's tabs over
+   * wallet's outflow, to the sat, and spent = charged + rests + fees + reclaimable; `run` has the run's tabs over
    * all its invocations. Without one, `spent` is what the sub-calls reported they cost.
    */
   sats: {
@@ -48,6 +48,8 @@ export interface RunReceipt {
     deposited?: number;
     charged?: number;
     refunded?: number;
+    /** What closed tabs could not return: whole sats come back, the provider keeps the rest (< 1 sat a tab). */
+    rests?: number;
     fees?: number;
     /** Still the buyer's outside the wallet (open tab balances, estimated until closed; undelivered deposits). */
     reclaimable?: number;
@@ -119,6 +121,7 @@ export function buildReceipt(input: ReceiptInput): RunReceipt {
             deposited: round(payments.depositedSats),
             charged: round(payments.chargedSats),
             refunded: round(payments.refundedSats),
+            rests: round(payments.restSats),
             fees: payments.feeSats,
             reclaimable: round(payments.reclaimableSats),
             unsent: payments.unsentSats,
@@ -180,7 +183,8 @@ function formatReceipt(r: RunReceipt): string {
     "sats",
     s.deposited === undefined
       ? `${sats(s.spent)} spent (sub-calls' own estimate)`
-      : `${sats(s.spent)} spent from the wallet = ${sats(s.charged ?? 0)} charged + ${s.fees ?? 0} mint fees + ` +
+      : `${sats(s.spent)} spent from the wallet = ${sats(s.charged ?? 0)} charged + ${sats(s.rests ?? 0)} sub-sat ` +
+        `rests of closed tabs + ${s.fees ?? 0} mint fees + ` +
         `${sats(s.reclaimable ?? 0)} reclaimable (open tabs, estimated until closed` +
         `${s.unsent ? `; ${sats(s.unsent)} in deposits never delivered` : ""})`,
   ]);
