@@ -17,6 +17,7 @@ import { GoneRequests } from "./gone-requests.js";
 import { Intake } from "./intake.js";
 import { Admission } from "./jobs/admission.js";
 import { JobWorker } from "./jobs/job-worker.js";
+import { releaseOrphanHolds } from "./jobs/orphan-holds.js";
 import { type Logger, quietLogger } from "./log.js";
 import type { Earnings } from "./payments/earnings.js";
 import { freePolicy, type PaymentPolicy, paymentRequiredPolicy } from "./payments/policy.js";
@@ -193,6 +194,7 @@ export async function startProvider(
         const nowSec = Math.floor(Date.now() / 1000);
         store.prune(nowSec - 2 * config.maxAgeSec - 3_600, Date.now() - JOB_HISTORY_MS);
         admission.resume(store.inStates(["finished"])); // results no relay took yet: try again
+        releaseOrphanHolds(store, policy, log); // reserves of ended jobs (a bug's, or an older version's)
       } catch (error) {
         log.error(`housekeeping failed: ${String(error)}`);
       }

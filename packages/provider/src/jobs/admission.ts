@@ -305,7 +305,13 @@ export class Admission {
       stats.count("cancelled");
       return;
     }
-    worker.accept({ job, quote, target, attempts: 0, abort: new AbortController() });
+    // Over the bound if need be: its place was checked before the payment, but jobs resumed after a restart
+    // may have taken it meanwhile (they are queued past the bound too), and a paid job is never left behind.
+    if (!worker.hasRoom(0, places))
+      log.info(
+        `job ${shortId(job.id)}: queued past the bound (its place was taken during its payment check)`,
+      );
+    worker.accept({ job, quote, target, attempts: 0, abort: new AbortController() }, false, true);
   }
 
   /**

@@ -4,6 +4,8 @@ import { isBackendError } from "@pylon/inference";
 export const SHUTDOWN_REASON = "provider shutting down; please retry (here later, or elsewhere)";
 export const CANCELLED_REASON = "cancelled by the buyer";
 export const EXPIRED_BEFORE_SLOT_REASON = "the request expired before a slot was free";
+export const BUSY_AFTER_PAYMENT_REASON =
+  "busy: no place was left for this job; nothing was charged, please retry";
 
 export function stopReasonText(reason: "cancelled" | "shutdown"): string {
   return reason === "cancelled" ? CANCELLED_REASON : SHUTDOWN_REASON;

@@ -14,6 +14,7 @@ import type { JobStore, StoredJob } from "../store/job-store.js";
 import { BatchItems } from "./batch-items.js";
 import { BatchRun } from "./batch-run.js";
 import {
+  BUSY_AFTER_PAYMENT_REASON,
   CANCELLED_REASON,
   describeFailure,
   EXPIRED_BEFORE_SLOT_REASON,
@@ -110,7 +111,9 @@ export class JobWorker {
   /**
    * Takes a job whose payment is settled: records it as queued, tells the buyer `processing` (once, for a
    * whole batch), and queues it (each item of a batch as its own unit of work). `resumed` jobs were accepted
-   * before a restart; they, and `overBound` ones (paid after they were quoted), may exceed the queue bound.
+   * before a restart; they, and `overBound` ones (paid after their place was checked), may exceed the queue
+   * bound. Any other job finding no room is failed at once (its payment freed): a job is never left recorded
+   * but not queued, holding its payment for good.
    */
   accept(accepted: AcceptedJob, resumed = false, overBound = resumed): void {
     const { store, replies } = this.#options;
@@ -121,6 +124,11 @@ export class JobWorker {
       return;
     }
     const items = accepted.job.batch;
+    const places = items?.length ?? 1;
+    if (!overBound && !this.#queue.hasRoom(0, places)) {
+      this.fail(id, accepted.target, BUSY_AFTER_PAYMENT_REASON);
+      return;
+    }
     if (items) accepted.batch = new BatchRun(items, accepted.quote.price);
     const units: WorkUnit[] = items ? items.map((_, item) => ({ accepted, item })) : [{ accepted }];
     const startsNow = this.#queue.active < this.#queue.slots && this.#queue.queued === 0;

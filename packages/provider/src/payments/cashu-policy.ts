@@ -103,6 +103,10 @@ export class CashuPolicy implements PaymentPolicy {
     this.#o.tabs?.settle(jobId, costMsats);
   }
 
+  openHolds(): string[] {
+    return this.#o.tabs?.heldJobs() ?? [];
+  }
+
   /**
    * A failed job costs nothing. Paid from a tab: `settle(jobId, 0)` has freed its reserve. Paid with a per-job
    * token: its credit goes onto the buyer's tab (no mint call now; the tab's own paths give it back).

@@ -55,6 +55,8 @@ export interface PaymentPolicy {
    * actually used (0 when it failed or never ran). Tabs charge this and free the rest of the reserve.
    */
   settle?(jobId: string, costMsats: number): void;
+  /** Jobs whose reserve (a tab's) is not settled yet: the node releases those whose job has ended. */
+  openHolds?(): string[];
   /**
    * Called after `settle(jobId, 0)` when an accepted job ends with an error (no result): such a job costs
    * nothing however it was paid (docs/payments.md, "A paid job that fails before generating"). Gives its

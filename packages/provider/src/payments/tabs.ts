@@ -39,6 +39,7 @@ const SCHEMA = `
     state          TEXT NOT NULL CHECK (state IN ('held', 'settled')),
     created_at     INTEGER NOT NULL
   );
+  CREATE INDEX IF NOT EXISTS tab_holds_held ON tab_holds (job_id) WHERE state = 'held';
   CREATE TABLE IF NOT EXISTS tab_returns (
     job_id     TEXT PRIMARY KEY,
     buyer      TEXT NOT NULL,
@@ -204,6 +205,14 @@ export class TabBook {
       })
       .immediate();
     return { ok: true, balance: this.balance(buyer)! };
+  }
+
+  /** Jobs holding a reserve not settled yet. */
+  heldJobs(): string[] {
+    const rows = this.#db.prepare("SELECT job_id FROM tab_holds WHERE state = 'held'").all() as {
+      job_id: string;
+    }[];
+    return rows.map((row) => row.job_id);
   }
 
   holds(jobId: string): boolean {

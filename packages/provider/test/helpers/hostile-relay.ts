@@ -23,6 +23,11 @@ export interface HostileRelay {
   push(event: unknown, kind?: number): number;
   /** Sends raw text to every connection (not even JSON, if the test likes). */
   pushRaw(text: string): void;
+  /**
+   * Answers the next REQ naming `kind` with its EOSE and, in the same tick (so the node reads both at once,
+   * as from a busy relay's stream), `event` to the subscriptions naming the event's kind.
+   */
+  afterEose(kind: number, event: NostrEvent): void;
 }
 
 export async function startHostileRelay(cleanup: Cleanup): Promise<HostileRelay> {
@@ -31,14 +36,27 @@ export async function startHostileRelay(cleanup: Cleanup): Promise<HostileRelay>
   await new Promise<void>((resolve) => server.once("listening", () => resolve()));
   const subs = new Map<string, Sub>();
   const published: NostrEvent[] = [];
+  const afterEose: Array<{ kind: number; event: NostrEvent }> = [];
+  const push = (event: unknown, kind = (event as { kind?: number }).kind): number => {
+    let sent = 0;
+    for (const sub of subs.values()) {
+      if (!sub.filters.some((f) => kind !== undefined && f.kinds?.includes(kind))) continue;
+      sub.socket.send(JSON.stringify(["EVENT", sub.id, event]));
+      sent++;
+    }
+    return sent;
+  };
   server.on("connection", (socket) => {
     socket.on("message", (data) => {
       const message = JSON.parse(String(data)) as unknown[];
       const [type, first] = message;
       if (type === "REQ") {
         const id = String(first);
-        subs.set(id, { socket, id, filters: message.slice(2) as Sub["filters"] });
+        const filters = message.slice(2) as Sub["filters"];
+        subs.set(id, { socket, id, filters });
         socket.send(JSON.stringify(["EOSE", id]));
+        const armed = afterEose.findIndex((a) => filters.some((f) => f.kinds?.includes(a.kind)));
+        if (armed >= 0) push(afterEose.splice(armed, 1)[0]?.event);
       } else if (type === "CLOSE") {
         subs.delete(String(first));
       } else if (type === "EVENT") {
@@ -62,17 +80,12 @@ export async function startHostileRelay(cleanup: Cleanup): Promise<HostileRelay>
   return {
     url: `ws://127.0.0.1:${port}`,
     published,
-    push(event, kind = (event as { kind?: number }).kind) {
-      let sent = 0;
-      for (const sub of subs.values()) {
-        if (!sub.filters.some((f) => kind !== undefined && f.kinds?.includes(kind))) continue;
-        sub.socket.send(JSON.stringify(["EVENT", sub.id, event]));
-        sent++;
-      }
-      return sent;
-    },
+    push,
     pushRaw(text) {
       for (const socket of server.clients) socket.send(text);
+    },
+    afterEose(kind, event) {
+      afterEose.push({ kind, event });
     },
   };
 }
