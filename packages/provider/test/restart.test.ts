@@ -196,4 +196,35 @@ describe("restart recovery of each stored state", () => {
     );
     expect(node.status().jobs).toMatchObject({ served: 2, failed: 2, resumed: 1 });
   });
+
+  it("a queued job its buyer cancelled while the node was down ends cancelled, not run (scripted backend)", async () => {
+    const relayUrl = (await startTestRelay(cleanup)).url;
+    const dataDir = await tempDir(cleanup);
+    const { client, pool } = buyerClient(cleanup, relayUrl);
+    const probe = await startNode(cleanup, {
+      relays: [relayUrl],
+      dataDir,
+      model: { type: "scripted", reply: "-" },
+    });
+    await probe.stop();
+    const request = client.prepare({ prompt: "cancelled while down", provider: probe.pubkey });
+    const store = JobStore.open(`${dataDir}/provider.db`);
+    store.recordRequest(request, Math.floor(Date.now() / 1000), {
+      buyer: client.pubkey,
+      event: request,
+      state: "queued",
+    });
+    store.close();
+    expect((await pool.publish(request)).every((r) => r.ok)).toBe(true);
+    expect((await client.cancel(request)).every((r) => r.ok)).toBe(true);
+
+    const node = await startNode(cleanup, {
+      relays: [relayUrl],
+      dataDir,
+      model: { type: "scripted", reply: "should not run" },
+    });
+    await waitFor(() => node.status().jobs.cancelled === 1, "the resumed job to end cancelled", 10_000);
+    await sleep(300);
+    expect(node.status().jobs).toMatchObject({ served: 0, cancelled: 1, resumed: 1 });
+  });
 });

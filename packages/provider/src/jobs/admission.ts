@@ -102,6 +102,9 @@ export class Admission {
         this.#rememberEarlyCancel(jobId, cancel.author);
       } else if (cancelsJob(cancel, { id: stored.id, pubkey: stored.buyer }) && stored.state === "unpaid") {
         store.update(jobId, { state: "cancelled", detail: "cancelled by the buyer", endedAt: Date.now() });
+      } else if (cancelsJob(cancel, { id: stored.id, pubkey: stored.buyer })) {
+        // A job of a previous run, cancelled while the node was down: read before resume() re-queues it.
+        this.#rememberEarlyCancel(jobId, cancel.author);
       }
     }
   }
@@ -167,6 +170,9 @@ export class Admission {
         },
         true,
       );
+      // Cancelled while the node was down: it ends as cancelled from the queue, its reserve released unspent.
+      if (this.#earlyCancels.get(job.id) === job.buyer && worker.cancel(job.id, job.buyer))
+        log.info(`job ${shortId(job.id)}: cancelled by its buyer while the node was down`);
     }
   }
 
