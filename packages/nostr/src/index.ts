@@ -3,15 +3,13 @@
  */
 
 // Relay pool: reconnect with resubscription, per-relay publish answers, subscriptions and queries
+export { type PublishOptions, type QueryOptions, RelayPool, type RelayPoolOptions } from "./pool.js";
 export {
-  type PublishOptions,
+  DEFAULT_PAGE_SIZE,
   type QueryAllOptions,
-  type QueryOptions,
-  RelayPool,
-  type RelayPoolOptions,
+  type RelayPage,
   type RelayQueryAnswer,
-} from "./pool.js";
-export { DEFAULT_PAGE_SIZE, type RelayPage } from "./paged-query.js";
+} from "./paged-query.js";
 
 // Relays' own rules: NIP-11 limits, NIP-13 proof of work, how their OK/CLOSED answers are read
 export {

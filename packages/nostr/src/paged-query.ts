@@ -6,6 +6,7 @@
  */
 import type { NostrEvent } from "nostr-tools/core";
 import type { Filter } from "nostr-tools/filter";
+import type { RelayReason } from "./types.js";
 
 /** Page size for a relay that publishes no NIP-11 `max_limit`: the smallest cap seen on public relays. */
 export const DEFAULT_PAGE_SIZE = 100;
@@ -74,4 +75,24 @@ export function mergeNewestFirst(lists: readonly NostrEvent[][]): NostrEvent[] {
   const byId = new Map<string, NostrEvent>();
   for (const list of lists) for (const event of list) byId.set(event.id, event);
   return [...byId.values()].sort((a, b) => b.created_at - a.created_at || (a.id < b.id ? -1 : 1));
+}
+
+export interface QueryAllOptions {
+  /** Page size on a relay that publishes no NIP-11 `max_limit` (one that does gets pages of that size). Default 100. */
+  pageSize?: number;
+  /** Pages per filter per relay at most. Default 100. */
+  maxPages?: number;
+  /** Bound of the whole read, every page of every relay. Default 30,000 ms. */
+  timeoutMs?: number;
+  /** Bound of each page's wait for EOSE. Defaults to the pool's eoseTimeoutMs. */
+  pageTimeoutMs?: number;
+  signal?: AbortSignal;
+  label?: string;
+  /** Told about each relay whose read stopped short (no EOSE, a bound reached); what it sent is kept. */
+  onIncomplete?: (info: RelayReason) => void;
+}
+
+/** One relay's own answer to a query (see RelayPool.queryEach). */
+export interface RelayQueryAnswer extends RelayPage {
+  relay: string;
 }

@@ -1,4 +1,3 @@
-import { isSignedEventShape } from "@pylon/protocol";
 import type { NostrEvent } from "nostr-tools/core";
 import type { Filter } from "nostr-tools/filter";
 import { PublishError, RelayError } from "./errors.js";
@@ -8,8 +7,11 @@ import {
   DEFAULT_PAGE_SIZE,
   mergeNewestFirst,
   pageRelay,
+  type QueryAllOptions,
   type RelayPage,
+  type RelayQueryAnswer,
 } from "./paged-query.js";
+import { assertSignedEvent, nonNegative, normaliseFilters, positive, withinWindow } from "./pool-args.js";
 import { minePowAsync, PowError } from "./pow.js";
 import { type ConnectionOptions, RelayConnection } from "./relay-connection.js";
 import { type RelayInformation, smallestLimits, type WriteLimits, writeLimitsOf } from "./relay-info.js";
@@ -63,26 +65,6 @@ export interface QueryOptions {
   timeoutMs?: number;
   signal?: AbortSignal;
   label?: string;
-}
-
-export interface QueryAllOptions {
-  /** Page size on a relay that publishes no NIP-11 `max_limit` (one that does gets pages of that size). Default 100. */
-  pageSize?: number;
-  /** Pages per filter per relay at most. Default 100. */
-  maxPages?: number;
-  /** Bound of the whole read, every page of every relay. Default 30,000 ms. */
-  timeoutMs?: number;
-  /** Bound of each page's wait for EOSE. Defaults to the pool's eoseTimeoutMs. */
-  pageTimeoutMs?: number;
-  signal?: AbortSignal;
-  label?: string;
-  /** Told about each relay whose read stopped short (no EOSE, a bound reached); what it sent is kept. */
-  onIncomplete?: (info: RelayReason) => void;
-}
-
-/** One relay's own answer to a query (see RelayPool.queryEach). */
-export interface RelayQueryAnswer extends RelayPage {
-  relay: string;
 }
 
 /**
@@ -405,49 +387,4 @@ export class RelayPool {
       .filter((c) => c.state !== "open")
       .map((c) => ({ relay: c.url, reason: c.status().lastError ?? c.state }));
   }
-}
-
-/** `created_at` (default now) moved inside the relays' window, a few seconds clear of its edges. */
-function withinWindow(createdAt: number | undefined, limits: WriteLimits): number {
-  const now = Math.floor(Date.now() / 1000);
-  let at = createdAt ?? now;
-  const margin = 5;
-  if (limits.createdAtUpperLimit !== undefined)
-    at = Math.min(at, now + Math.max(0, limits.createdAtUpperLimit - margin));
-  if (limits.createdAtLowerLimit !== undefined)
-    at = Math.max(at, now - Math.max(0, limits.createdAtLowerLimit - margin));
-  return at;
-}
-
-function assertSignedEvent(event: unknown): asserts event is NostrEvent {
-  if (!isSignedEventShape(event)) {
-    throw new TypeError(
-      "publish: expected a signed event (id, pubkey, sig as lowercase hex; kind, tags, content)",
-    );
-  }
-}
-
-function normaliseFilters(filters: Filter | readonly Filter[]): Filter[] {
-  const list = Array.isArray(filters) ? [...filters] : [filters as Filter];
-  if (list.length === 0) throw new TypeError("at least one filter is required");
-  for (const filter of list) {
-    if (typeof filter !== "object" || filter === null || Array.isArray(filter)) {
-      throw new TypeError(`a filter must be an object, got ${JSON.stringify(filter)}`);
-    }
-  }
-  return list;
-}
-
-function positive(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value <= 0)
-    throw new RangeError(`${name} must be a positive number, got ${value}`);
-  return value;
-}
-
-function nonNegative(value: number | undefined, fallback: number, name: string): number {
-  if (value === undefined) return fallback;
-  if (!Number.isFinite(value) || value < 0)
-    throw new RangeError(`${name} must be a non-negative number, got ${value}`);
-  return value;
 }

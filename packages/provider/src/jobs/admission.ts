@@ -4,6 +4,10 @@
  * run accepted. Order matters: capacity is checked before payment, so no one pays for work refused as busy.
  * A batched request is admitted as a whole or refused as a whole: its n items need n places, and its price
  * (the sum of its items' quotes) is paid before any item runs.
+ *
+ * Over 400 lines on purpose: the restart paths (resume, resumeInvoices) and the cancellation paths share the
+ * parse, the reservation count and the early-cancel memory with admission itself, and their order against it
+ * is what keeps a paid job from being lost (see tab-holds.test.ts); split, they would pass that state around.
  */
 import {
   amountTag,
