@@ -28,6 +28,12 @@ export interface TinyGgufOptions {
    * `embedding` and `ffn` to be multiples of 32. Default "f32".
    */
   weights?: GgmlTensorTypeName;
+  /**
+   * Spread of the output logits (the output projection's scale times sqrt(embedding)). Higher is a more
+   * confident model: near-ties between the two likeliest tokens get rarer, so greedy text depends less on
+   * floating-point order (batch composition, hardware), as with a trained model. Default 3.
+   */
+  logitScale?: number;
 }
 
 /** ChatML, so node-llama-cpp (and llama.cpp) recognise the template and pick their ChatML chat wrapper. */
@@ -123,7 +129,12 @@ function buildTensors(
   // embedding) makes a random model repeat its last token forever. The scale gives logits a spread of a few
   // units, so sampling at temperature 1 is varied and different seeds give different text. Byte-fallback
   // rows are zeroed so the babble is mostly words rather than stray bytes.
-  const output = matrix("output.weight", embedding, vocabularySize, 3 / Math.sqrt(embedding));
+  const output = matrix(
+    "output.weight",
+    embedding,
+    vocabularySize,
+    options.logitScale / Math.sqrt(embedding),
+  );
   for (const token of byteTokens) output.data.subarray(token * embedding, (token + 1) * embedding).fill(0);
   const tensors = [
     matrix("token_embd.weight", embedding, vocabularySize, 1),
@@ -157,6 +168,7 @@ function resolveOptions(options: TinyGgufOptions): ResolvedOptions {
     ffn: options.ffn ?? 128,
     contextLength: options.contextLength ?? 2048,
     weights: options.weights ?? "f32",
+    logitScale: options.logitScale ?? 3,
   };
   if (!Number.isInteger(resolved.seed)) throw new RangeError("seed must be an integer");
   for (const key of ["layers", "embedding", "heads", "kvHeads", "ffn", "contextLength"] as const) {
@@ -168,6 +180,8 @@ function resolveOptions(options: TinyGgufOptions): ResolvedOptions {
   if ((resolved.embedding / resolved.heads) % 2 !== 0)
     throw new RangeError("head size (embedding/heads) must be even");
   if (resolved.heads % resolved.kvHeads !== 0) throw new RangeError("kvHeads must divide heads");
+  if (!(resolved.logitScale > 0 && resolved.logitScale <= 1_000))
+    throw new RangeError(`logitScale must be a number above 0 and at most 1000, got ${resolved.logitScale}`);
   if (!(resolved.weights in FILE_TYPE)) throw new RangeError(`unknown weight type ${resolved.weights}`);
   if (resolved.weights.startsWith("q") && (resolved.embedding % 32 !== 0 || resolved.ffn % 32 !== 0))
     throw new RangeError(`${resolved.weights} weights need embedding and ffn to be multiples of 32`);

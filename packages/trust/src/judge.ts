@@ -1,0 +1,52 @@
+/**
+ * One spot check's answers → who passed and who struck. answers[0] is the checked (original) answer, the
+ * rest came from other providers running the same job. Answers are grouped by agreement (compare.ts); a
+ * reference group is one of at least two answers from distinct providers, larger than every other group.
+ * Members of the reference pass; answers outside it strike. Two answers that agree: both pass. Two that
+ * disagree, or three or more without a reference: more answers are needed (`needMore`); with no answer
+ * left to ask the check is inconclusive (nobody passes or strikes).
+ */
+import { type ComparisonRule, compareAnswers } from "./compare.js";
+
+export interface CheckAnswer {
+  provider: string;
+  jobId: string;
+  text: string;
+}
+
+export interface CheckVerdict {
+  /** A reference group exists. */
+  conclusive: boolean;
+  /** No reference yet: ask one more provider (when the check may still do so). */
+  needMore: boolean;
+  /** The reference group (the answers taken as right); empty when inconclusive. */
+  reference: CheckAnswer[];
+  passed: CheckAnswer[];
+  struck: CheckAnswer[];
+}
+
+export function judge(answers: readonly CheckAnswer[], rule: Partial<ComparisonRule> = {}): CheckVerdict {
+  const groups: CheckAnswer[][] = [];
+  for (const answer of answers) {
+    // An answer joins the first group whose first member it agrees with (greedy, in order: the original first).
+    const home = groups.find((group) => compareAnswers(group[0]!.text, answer.text, rule).agree);
+    if (home) home.push(answer);
+    else groups.push([answer]);
+  }
+  const providers = (group: CheckAnswer[]): number => new Set(group.map((a) => a.provider)).size;
+  const sorted = [...groups].sort((a, b) => providers(b) - providers(a));
+  const best = sorted[0];
+  const runnerUp = sorted[1];
+  const hasReference =
+    best !== undefined &&
+    providers(best) >= 2 &&
+    (runnerUp === undefined || providers(best) > providers(runnerUp));
+  if (!hasReference) return { conclusive: false, needMore: true, reference: [], passed: [], struck: [] };
+  return {
+    conclusive: true,
+    needMore: false,
+    reference: best,
+    passed: best,
+    struck: answers.filter((answer) => !best.includes(answer)),
+  };
+}
