@@ -26,6 +26,8 @@ export interface BatchItem {
   system?: string;
   maxTokens?: number;
   temperature?: number;
+  /** Sampling seed, uint32 (wire `seed`): with greedy decoding, the same answer again. */
+  seed?: number;
 }
 
 /**
@@ -136,13 +138,14 @@ function itemToWire(item: BatchItem): Record<string, unknown> {
   if (item.system !== undefined) wire.system = item.system;
   if (item.maxTokens !== undefined) wire.max_tokens = item.maxTokens;
   if (item.temperature !== undefined) wire.temperature = item.temperature;
+  if (item.seed !== undefined) wire.seed = item.seed;
   return wire;
 }
 
 /** The item, or why it is not one. Unknown fields are ignored (room for later additions). */
 function itemFromWire(raw: unknown): BatchItem | string {
   if (!isRecord(raw)) return "not a JSON object";
-  const { id, prompt, system, max_tokens: maxTokens, temperature } = raw;
+  const { id, prompt, system, max_tokens: maxTokens, temperature, seed } = raw;
   if (typeof id !== "string" || id.length === 0 || id.length > MAX_BATCH_ITEM_ID_CHARS)
     return `id must be a string of 1 to ${MAX_BATCH_ITEM_ID_CHARS} characters`;
   if (typeof prompt !== "string" || prompt.trim() === "") return "prompt must be a non-empty string";
@@ -160,6 +163,11 @@ function itemFromWire(raw: unknown): BatchItem | string {
     if (typeof temperature !== "number" || !(temperature >= 0 && temperature <= 2))
       return "temperature must be a number from 0 to 2";
     item.temperature = temperature;
+  }
+  if (seed !== undefined && seed !== null) {
+    if (!Number.isInteger(seed) || (seed as number) < 0 || (seed as number) > 0xffffffff)
+      return "seed must be an integer from 0 to 4294967295";
+    item.seed = seed as number;
   }
   return item;
 }

@@ -25,6 +25,8 @@ export interface GenerationParams {
   seed?: number;
   /** Stop sequences; each is its own `["param", "stop", s]` tag. */
   stop?: string[];
+  /** The model file's digest ("sha256:" + hex) the buyer requires (wire `model_digest`). */
+  modelDigest?: string;
 }
 
 type ScalarField = Exclude<keyof GenerationParams, "stop">;
@@ -72,6 +74,16 @@ const SCALARS: readonly ScalarSpec[] = [
   { key: "frequency_penalty", field: "frequencyPenalty", read: (raw) => readNumber(raw, -2, 2, false) },
   { key: "presence_penalty", field: "presencePenalty", read: (raw) => readNumber(raw, -2, 2, false) },
   { key: "seed", field: "seed", read: (raw) => readNumber(raw, 0, Number.MAX_SAFE_INTEGER, true) },
+  {
+    key: "model_digest",
+    field: "modelDigest",
+    read: (raw) => {
+      const digest = raw.trim().toLowerCase();
+      return /^sha256:[0-9a-f]{64}$/.test(digest)
+        ? { value: digest }
+        : { error: "model digest must be sha256: and 64 hex digits" };
+    },
+  },
 ];
 
 const SPEC_BY_KEY = new Map(SCALARS.map((spec) => [spec.key, spec]));

@@ -97,7 +97,7 @@ export class BatchDispatcher {
       resolve = r;
     });
     const id = (this.#nextId++).toString(36);
-    const wire = wireItem(id, request);
+    const wire = wireItem(id, request, ctx.seed);
     const item: Item = {
       ctx,
       request,
@@ -236,6 +236,7 @@ export class BatchDispatcher {
         params: {
           ...(ctx.model === undefined ? {} : { model: ctx.model }),
           maxTokens: Math.max(...items.map((item) => item.request.maxTokens)),
+          ...(ctx.modelDigest === undefined ? {} : { modelDigest: ctx.modelDigest }),
         },
         provider: entry.pubkey,
         expiration: Math.ceil(deadline / 1000) + 1,
@@ -300,7 +301,7 @@ export class BatchDispatcher {
   }
 }
 
-function wireItem(id: string, request: SubcallRequest): BatchItem {
+function wireItem(id: string, request: SubcallRequest, seed: number | undefined): BatchItem {
   const { prompt, systemPrompt } = promptOf(request);
   return {
     id,
@@ -308,6 +309,7 @@ function wireItem(id: string, request: SubcallRequest): BatchItem {
     ...(systemPrompt === undefined ? {} : { system: systemPrompt }),
     maxTokens: request.maxTokens,
     ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+    ...(seed === undefined ? {} : { seed }),
   };
 }
 

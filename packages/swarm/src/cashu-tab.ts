@@ -34,6 +34,7 @@ import {
   type TabHold,
   type TabLedger,
 } from "./tab-ledger.js";
+import { revokeTab } from "./tab-revoke.js";
 import type { TabEventKind } from "./tab-store.js";
 import { type TabSummary, tabSummaries, unsettledTabs } from "./tab-summaries.js";
 
@@ -97,6 +98,11 @@ export interface CashuTabStrategy extends PaymentStrategy {
   readonly unsentSats: number;
   /** Refunds of other runs' tabs (or of tabs the run store does not know) taken in by `collectRefunds`. */
   readonly otherRefunds: { sats: number; feeSats: number };
+  /** Closes `provider`'s tab now and pays it nothing more (caught cheating); see PaymentStrategy. */
+  revoke(provider: string): Promise<void>;
+  /** Providers revoked, and why a revocation's close failed (the run's close tries again). */
+  readonly revoked: ReadonlySet<string>;
+  readonly revokeErrors: readonly string[];
 }
 
 export class TabBudgetError extends Error {}
@@ -152,6 +158,7 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
       msats,
       ...extra,
     });
+    if (kind === "refund" && msats > 0) bound().onRefund?.(provider, msats);
   };
   const summaries = (): TabSummary[] => {
     const { client, store } = bound();
@@ -182,7 +189,12 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
   /** Jobs whose id the strategy learns only at settle: keyed by the job object until then. */
   const holds = new WeakMap<PaymentJob, { tab: Tab; hold: TabHold; locked?: LockedDeposit }>();
 
+  const revoked = new Set<string>();
+  const revokeErrors: string[] = [];
+
   const prepare = async (provider: ProviderEntry, job: PaymentJob): Promise<PreparedPayment> => {
+    if (revoked.has(provider.pubkey))
+      throw new Error(`provider ${provider.pubkey.slice(0, 8)} was caught cheating: it is paid nothing more`);
     const tab = tabOf(provider.pubkey);
     while (tab.pending) await tab.pending;
     const need = job.quoteMsats;
@@ -273,23 +285,36 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
    * The end of the run: open tabs are closed and refunded (or kept, `tabsAtClose`), then expired deposits
    * reclaimed. Throws, once all that is done, when a tab is left unsettled or a reclaim failed.
    */
+  const closeContext = (b: PaymentBinding): TabCloseContext => ({
+    client: b.client,
+    tabs: b.store.tabs,
+    mintUrl: options.mintUrl,
+    wallet: options.wallet,
+    closeTimeoutMs: options.closeTimeoutMs ?? 30_000,
+    returned,
+    refunds: b.store.refunds,
+    record,
+    closed: (provider) => {
+      const tab = tabs.get(provider);
+      if (tab) markClosed(tab);
+    },
+  });
+
+  const revoke = async (provider: string): Promise<void> => {
+    revoked.add(provider);
+    if (!binding) return;
+    const settled = async (): Promise<void> => {
+      const tab = tabs.get(provider);
+      while (tab?.pending) await tab.pending;
+    };
+    const error = await revokeTab(closeContext(binding), provider, settled);
+    if (error) revokeErrors.push(error);
+  };
+
   const close = async (): Promise<void> => {
     if (!binding) return;
     closedTabs = undefined;
-    const ctx: TabCloseContext = {
-      client: binding.client,
-      tabs: binding.store.tabs,
-      mintUrl: options.mintUrl,
-      wallet: options.wallet,
-      closeTimeoutMs: options.closeTimeoutMs ?? 30_000,
-      returned,
-      refunds: binding.store.refunds,
-      record,
-      closed: (provider) => {
-        const tab = tabs.get(provider);
-        if (tab) markClosed(tab);
-      },
-    };
+    const ctx = closeContext(binding);
     const unclosed = (options.tabsAtClose ?? "refund") === "refund" ? await closeOpenTabs(ctx) : new Map();
     const problems = await reclaimExpired(ctx, deposits);
     // Last: closes given up on above (or in an earlier run) may have been answered by now.
@@ -328,6 +353,7 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
   return {
     name: "cashu-tab",
     accepts: (provider) => {
+      if (revoked.has(provider.pubkey)) return false;
       const payment = provider.announcement.payment;
       if (!payment?.p2pkPubkey) return false;
       if (!payment.methods.some((m) => m.toLowerCase() === "cashu")) return false;
@@ -336,6 +362,9 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
     },
     prepare,
     settle,
+    revoke,
+    revoked,
+    revokeErrors,
     bind: (b) => {
       binding = b;
     },

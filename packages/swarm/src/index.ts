@@ -10,6 +10,18 @@ export type { HedgePolicy } from "./subcall-runner.js";
 export type { BatchOptions } from "./batch-dispatch.js";
 export type { SwarmCounters } from "./swarm-counters.js";
 
+// Trust: spot checks, the reputation book's part in selection, providers caught (docs/swarm.md).
+export type { CaughtProvider, TrustChecks, TrustOptions, TrustReport } from "./trust-types.js";
+export {
+  createSelector,
+  type JobNeeds,
+  NO_DIGEST_FACTOR,
+  offeredDigest,
+  type Selector,
+  type SelectionTrust,
+  selectionScore,
+} from "./selection.js";
+
 // Who may serve: the live provider directory and health book a swarm exposes, and `pylon providers`' listing.
 export type { DirectoryOptions, ProviderDirectory, ProviderEntry } from "./directory.js";
 export type { HealthBook, HealthOptions, ProviderHealth } from "./health.js";
@@ -73,7 +85,7 @@ export {
   type SubcallRow,
   type SubcallStatus,
 } from "./run-store.js";
-export { subcallKey } from "./subcall-key.js";
+export { seedOf, subcallKey } from "./subcall-key.js";
 
 // The run store's tabs (`RunStore.tabs`): a row per buyer, provider and mint, and the events that moved it.
 export type { TabEvent, TabEventKind, TabEventRow, TabRow, TabStore } from "./tab-store.js";

@@ -52,6 +52,10 @@ export interface AttemptContext {
   onEnded: (jobId: string | undefined, result: AttemptResult) => void;
   /** The write relays' limits (NIP-11): a request over them is not sent. Default: none known. */
   limits?: RequestLimits;
+  /** The sub-call's sampling seed (from its key: a check sends the very same job). */
+  seed?: number;
+  /** The model digest every request requires (`trust.modelDigest`). */
+  modelDigest?: string;
 }
 
 /** What the write relays take at most (the smallest over them). */
@@ -158,6 +162,8 @@ export function startAttempt(ctx: AttemptContext, spec: AttemptSpec): Attempt {
           bidMsats: job.quoteMsats > 0 ? job.quoteMsats : undefined,
           cashuToken: paid.cashuToken,
           extraParams: paid.extraParams,
+          seed: ctx.seed,
+          modelDigest: ctx.modelDigest,
         }),
       );
       jobId = signed.id;

@@ -25,6 +25,10 @@ export interface JobSpecInput {
   bidMsats: number | undefined;
   cashuToken: string | undefined;
   extraParams?: Record<string, string> | undefined;
+  /** Sampling seed (uint32): a spot check repeats the job exactly. */
+  seed?: number | undefined;
+  /** The model digest required (the provider refuses the job when it has another model). */
+  modelDigest?: string | undefined;
 }
 
 export function jobSpecFor(input: JobSpecInput): JobSpec {
@@ -35,6 +39,8 @@ export function jobSpecFor(input: JobSpecInput): JobSpec {
       ...(input.model === undefined ? {} : { model: input.model }),
       maxTokens: request.maxTokens,
       ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+      ...(input.seed === undefined ? {} : { seed: input.seed }),
+      ...(input.modelDigest === undefined ? {} : { modelDigest: input.modelDigest }),
     },
     provider: input.provider,
     expiration: input.expiration,

@@ -44,6 +44,8 @@ export interface PaymentBinding {
   /** The relays jobs go through, and the buyer key: to read refunds addressed to the buyer. */
   pool?: RelayPool;
   secretKey?: Uint8Array;
+  /** Told of each refund a provider gave back (the reputation book keeps it), msats. */
+  onRefund?(provider: string, msats: number): void;
 }
 
 export interface PaymentStrategy {
@@ -57,6 +59,11 @@ export interface PaymentStrategy {
   bind?(binding: PaymentBinding): void;
   /** Called by the swarm's close() after the last job ended (e.g. closes tabs, takes refunds in). */
   close?(): Promise<void>;
+  /**
+   * The provider was caught cheating: close its tab now, take the refund in, and pay it nothing more
+   * (`accepts` is false for it afterwards). Failures are reported, not thrown.
+   */
+  revoke?(provider: string): Promise<void>;
 }
 
 /** Only providers that ask nothing: announced price zero (or none) and no payment method required. */
@@ -74,4 +81,6 @@ export const freeStrategy: PaymentStrategy = {
   // A free provider owes nothing back and asks nothing; a non-zero `amount` would be a provider's claim we
   // never agreed to, so it is reported (as the cost) rather than hidden.
   settle: async (_provider, _job, settlement) => settlement.owedMsats,
+  // Nothing is held at a free provider: nothing to close.
+  revoke: async () => undefined,
 };

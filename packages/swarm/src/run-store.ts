@@ -188,6 +188,21 @@ export class RunStore {
     tx();
   }
 
+  /**
+   * Forgets every memoised answer of `provider` (caught cheating): a resumed run or a later question asks
+   * those sub-calls again instead of reusing them. Returns how many answers were dropped.
+   */
+  forgetProvider(provider: string): number {
+    const tx = this.#db.transaction(() => {
+      this.#statement(
+        `UPDATE subcalls SET status = 'pending', provider = NULL, job_id = NULL, updated_at = ?
+           WHERE status = 'answered' AND provider = ?`,
+      ).run(Date.now(), provider);
+      return this.#statement("DELETE FROM results WHERE provider = ?").run(provider).changes;
+    });
+    return tx();
+  }
+
   failed(runId: string, hash: string, error: string): void {
     this.#statement(
       `UPDATE subcalls SET status = 'failed', error = ?, updated_at = ?

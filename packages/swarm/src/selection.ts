@@ -1,9 +1,11 @@
 /**
- * Which provider gets the next job. Candidates must be live, not avoided, serve the model, fit the prompt
- * in their context, cost no more than the caller's ceiling, and have room: never more of our jobs in flight
- * at one provider than it announced it can hold (slots + queue). Among them the one expected to finish
- * soonest wins: its observed latency times how deep our jobs already stand in its slots, inflated by its
- * error rate.
+ * Which provider gets the next job. Candidates must be live, not avoided, not blocked by the reputation
+ * book, serve the model (and the required model digest), fit the prompt in their context, cost no more than
+ * the caller's ceiling, and have room: never more of our jobs in flight at one provider than it announced it
+ * can hold (slots + queue), nor, on probation, more unverified jobs than the schedule allows. Among them the
+ * lowest score wins: expected finish (observed latency times how deep our jobs already stand in its slots,
+ * inflated by its error rate) × price factor ÷ trust, × 1.25 for a provider announcing no model digest
+ * (docs/swarm.md, "Trust: spot checks and selection").
  */
 import { maxJobCostMsats, priceForModel } from "@pylon/protocol";
 import type { ProviderDirectory, ProviderEntry } from "./directory.js";
@@ -21,6 +23,31 @@ export interface JobNeeds {
   maxTokens: number;
   /** Most one job may cost, msats; providers without a price are skipped when set. */
   maxPriceMsats: number | undefined;
+  /** Only providers announcing this model digest for the model. */
+  digest?: string | undefined;
+  /** A spot check's job: the probation cap does not hold it back (checks are what end probation). */
+  check?: boolean;
+}
+
+/** What selection asks of the reputation book (trust-keeper.ts); absent: everyone is a stranger. */
+export interface SelectionTrust {
+  /** Blocked by the book: never eligible. */
+  blocked(pubkey: string): boolean;
+  /** trustScore of its record, 0–1. */
+  score(pubkey: string): number;
+  /** On probation with its quota of unverified jobs taken: no more for now. */
+  capped(pubkey: string): boolean;
+}
+
+/** The digest a provider announces for the model it would serve (read defensively: older announcements). */
+export function offeredDigest(entry: ProviderEntry, model: string | undefined): string | undefined {
+  const offer = offerFor(entry, model) as { digest?: unknown } | undefined;
+  return typeof offer?.digest === "string" ? offer.digest : undefined;
+}
+
+function offerFor(entry: ProviderEntry, model: string | undefined) {
+  const { models } = entry.announcement;
+  return model === undefined ? models[0] : models.find((o) => o.name.toLowerCase() === model.toLowerCase());
 }
 
 export function capacityOf(entry: ProviderEntry): { slots: number; maxQueue: number } {
@@ -42,11 +69,10 @@ export function serves(entry: ProviderEntry, needs: JobNeeds): boolean {
 /** Why `entry` cannot take a job with these needs at all, in a few words; undefined when it can. */
 export function refusal(entry: ProviderEntry, needs: JobNeeds): string | undefined {
   const { announcement } = entry;
-  const model =
-    needs.model === undefined
-      ? announcement.models[0]
-      : announcement.models.find((offer) => offer.name.toLowerCase() === needs.model!.toLowerCase());
+  const model = offerFor(entry, needs.model);
   if (needs.model !== undefined && !model) return `does not offer model ${needs.model}`;
+  if (needs.digest !== undefined && offeredDigest(entry, needs.model) !== needs.digest)
+    return `does not announce model digest ${needs.digest.slice(0, 19)}…`;
   if (model?.contextLength !== undefined && needs.inputTokens >= model.contextLength)
     return `the ${needs.inputTokens}-token prompt exceeds its ${model.contextLength}-token context window`;
   if (needs.maxPriceMsats === undefined) return undefined;
@@ -91,29 +117,45 @@ export interface Selector {
   whyNone(needs: JobNeeds, extra?: (entry: ProviderEntry) => string | undefined): string;
 }
 
-export function createSelector(directory: ProviderDirectory, health: HealthBook): Selector {
+/** A provider announcing no digest could be serving anything under the model's name: a little less wanted. */
+export const NO_DIGEST_FACTOR = 1.25;
+/** Trust below this counts as this (so a distrusted but unblocked provider still gets work when alone). */
+const MIN_TRUST = 0.05;
+
+export function createSelector(
+  directory: ProviderDirectory,
+  health: HealthBook,
+  trust?: SelectionTrust,
+): Selector {
   const eligible = (needs: JobNeeds, exclude: ReadonlySet<string>): ProviderEntry[] =>
-    directory.live().filter((entry) => !exclude.has(entry.pubkey) && serves(entry, needs));
+    directory
+      .live()
+      .filter((entry) => !exclude.has(entry.pubkey) && serves(entry, needs) && !trust?.blocked(entry.pubkey));
 
   return {
     eligible,
-    whyNone: (needs, extra) => noneServes(directory.live(), needs, extra),
+    whyNone: (needs, extra) =>
+      noneServes(directory.live(), needs, (entry) =>
+        trust?.blocked(entry.pubkey) ? "blocked by the reputation book" : extra?.(entry),
+      ),
     pick: (needs, exclude) => {
       const now = Date.now();
       const candidates = eligible(needs, exclude);
       // Avoided providers are a last resort: when every candidate is avoided, a doubtful one beats none.
       const allAvoided = candidates.every((entry) => health.isAvoided(entry.pubkey, now));
+      const cheapest = Math.min(...candidates.map((entry) => quoteMsats(entry, needs)));
       let best: ProviderEntry | undefined;
       let bestScore = Number.POSITIVE_INFINITY;
       for (const entry of candidates) {
         const state = health.of(entry.pubkey);
         if (state.inFlight >= maxInFlight(entry)) continue;
         if (!allAvoided && health.isAvoided(entry.pubkey, now)) continue;
-        const { slots } = capacityOf(entry);
-        const latency = state.latencyMs ?? UNKNOWN_LATENCY_MS;
-        // Expected finish: our jobs there run `slots` at a time, so this one waits for ⌊inFlight/slots⌋ rounds.
-        const rounds = Math.floor(state.inFlight / slots) + 1;
-        const score = (latency * rounds) / (1 - Math.min(0.9, health.errorRate(entry.pubkey)));
+        if (!needs.check && trust?.capped(entry.pubkey)) continue;
+        const score = selectionScore(entry, needs, state.latencyMs, state.inFlight, {
+          errorRate: health.errorRate(entry.pubkey),
+          cheapestMsats: cheapest,
+          trust: trust?.score(entry.pubkey) ?? 0.5,
+        });
         // Ties (e.g. at the start) go to the emptier provider, so work spreads instead of piling up.
         if (
           score < bestScore ||
@@ -126,4 +168,26 @@ export function createSelector(directory: ProviderDirectory, health: HealthBook)
       return best;
     },
   };
+}
+
+/**
+ * A candidate's score, lower is better: expected finish (latency × rounds of our jobs ahead in its slots,
+ * ÷ its success rate) × price factor (1 + (quote − cheapest) / max(cheapest, 1)) ÷ max(0.05, trust),
+ * × 1.25 when it announces no model digest.
+ */
+export function selectionScore(
+  entry: ProviderEntry,
+  needs: JobNeeds,
+  latencyMs: number | undefined,
+  inFlight: number,
+  weights: { errorRate: number; cheapestMsats: number; trust: number },
+): number {
+  const { slots } = capacityOf(entry);
+  // Expected finish: our jobs there run `slots` at a time, so this one waits for ⌊inFlight/slots⌋ rounds.
+  const rounds = Math.floor(inFlight / slots) + 1;
+  const finish = ((latencyMs ?? UNKNOWN_LATENCY_MS) * rounds) / (1 - Math.min(0.9, weights.errorRate));
+  const cheapest = Number.isFinite(weights.cheapestMsats) ? weights.cheapestMsats : 0;
+  const price = 1 + (quoteMsats(entry, needs) - cheapest) / Math.max(cheapest, 1);
+  const digest = offeredDigest(entry, needs.model) === undefined ? NO_DIGEST_FACTOR : 1;
+  return (finish * price * digest) / Math.max(MIN_TRUST, weights.trust);
 }

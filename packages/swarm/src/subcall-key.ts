@@ -15,6 +15,11 @@ export function subcallKey(request: SubcallRequest, model: string | undefined): 
   return createHash("sha256").update(canonical).digest("hex");
 }
 
+/** The sub-call's sampling seed, a uint32 from its key: the same question always carries the same seed. */
+export function seedOf(hash: string): number {
+  return Number.parseInt(hash.slice(0, 8), 16) >>> 0;
+}
+
 /** Rough prompt size in tokens: 4 characters a token, as the providers quote (plus a little per message). */
 export function estimateInputTokens(request: SubcallRequest): number {
   let total = 0;

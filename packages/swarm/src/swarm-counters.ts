@@ -22,6 +22,9 @@ export interface SwarmCounters {
   errors: number;
   /** Sub-calls that ended without an answer. */
   failed: number;
+  /** Spot checks run, and the jobs sent for them (also in `jobsSent`; not sub-calls). */
+  checks: number;
+  checkJobs: number;
 }
 
 export function emptyCounters(): SwarmCounters {
@@ -40,5 +43,7 @@ export function emptyCounters(): SwarmCounters {
     timeouts: 0,
     errors: 0,
     failed: 0,
+    checks: 0,
+    checkJobs: 0,
   };
 }

@@ -3,9 +3,9 @@
  * to a provider found in the live NIP-89 directory, with load balancing, retries, hedging and SQLite run
  * state (see docs/swarm.md). Results come back in order, failures as values.
  */
-import { randomBytes, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import { initFastVerify, JobClient, RelayPool, type RelayStatus } from "@pylon/nostr";
-import { allWithItemSignals, type SubcallBackend, type SubcallRequest, type SubcallResult } from "@pylon/rlm";
+import { allWithItemSignals, type SubcallBackend } from "@pylon/rlm";
 import { BatchDispatcher, type BatchOptions, servesBatches } from "./batch-dispatch.js";
 import { type DirectoryOptions, ProviderDirectory } from "./directory.js";
 import { HealthBook, type HealthOptions } from "./health.js";
@@ -13,12 +13,17 @@ import { type AttemptContext, type RequestLimits, startAttempt } from "./job-att
 import { Notifier } from "./notifier.js";
 import { Pacer } from "./pacer.js";
 import { freeStrategy, type PaymentStrategy } from "./payment.js";
-import { recoverAnswer } from "./recover.js";
-import { type MemoisedResult, RunStore } from "./run-store.js";
-import { createSelector, type JobNeeds, quoteMsats, type Selector } from "./selection.js";
-import { estimateInputTokens, subcallKey } from "./subcall-key.js";
-import { type HedgePolicy, runSubcall, type SubcallDeps, type SubcallSettings } from "./subcall-runner.js";
+import { RunStore } from "./run-store.js";
+import { createSelector, type JobNeeds, quoteMsats } from "./selection.js";
+import { createCompletion } from "./subcall-completion.js";
+import { estimateInputTokens, seedOf } from "./subcall-key.js";
+import type { HedgePolicy, SubcallDeps, SubcallSettings } from "./subcall-runner.js";
 import { emptyCounters, type SwarmCounters } from "./swarm-counters.js";
+import { batchCharsFor, freshKey, paymentAware } from "./swarm-parts.js";
+import { SwarmTrust } from "./swarm-trust.js";
+import type { TrustOptions, TrustReport } from "./trust-types.js";
+
+export { batchCharsFor } from "./swarm-parts.js";
 
 export interface SwarmOptions {
   /** Relays to discover providers on and send jobs through (ignored when `pool` is given). */
@@ -71,6 +76,11 @@ export interface SwarmOptions {
   /** Straggler duplicates; false disables. */
   hedge?: Partial<HedgePolicy> | false;
   health?: Omit<HealthOptions, "onRelease">;
+  /**
+   * The reputation book, spot checks and model identity (docs/swarm.md, "Trust: spot checks and selection").
+   * Default: checks on, with a throwaway (":memory:") book.
+   */
+  trust?: TrustOptions;
 }
 
 export interface Swarm extends SubcallBackend {
@@ -82,6 +92,8 @@ export interface Swarm extends SubcallBackend {
   readonly counters: SwarmCounters;
   /** Connection state of each relay (`pool.status()`): which are down, and why. */
   relayStatus(): RelayStatus[];
+  /** Spot checks, their cost, and the providers caught so far. */
+  trust(): TrustReport;
   close(): Promise<void>;
 }
 
@@ -109,42 +121,67 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
   const directory = new ProviderDirectory(pool, { ...options.directory, onChange: () => changed.notify() });
   const health = new HealthBook({ ...options.health, onRelease: () => changed.notify() });
   const payment = options.payment ?? freeStrategy;
-  const selector = paymentAware(createSelector(directory, health), payment);
   const counters = emptyCounters();
   const runId = options.runId ?? randomUUID();
-  payment.bind?.({ client, store, runId, pool, secretKey });
-  const memoise = options.memoise ?? true;
-  const deadlineMs = options.deadlineMs ?? 120_000;
   const ackTimeoutMs = options.ackTimeoutMs ?? 5_000;
   const openedAt = Date.now();
   const lifetime = new AbortController();
   const pacer = options.jobsPerSecond === undefined ? undefined : new Pacer(options.jobsPerSecond);
-  const inFlight = new Map<string, Promise<SubcallResult>>();
+  const trust = new SwarmTrust(options.trust, {
+    directory,
+    health,
+    store,
+    payment,
+    pool,
+    notify: () => changed.notify(),
+  });
+  const selector = paymentAware(createSelector(directory, health, trust.keeper), payment);
+  payment.bind?.({
+    client,
+    store,
+    runId,
+    pool,
+    secretKey,
+    onRefund: (provider, msats) => trust.keeper.book.recordRefund(provider, msats),
+  });
 
   const settings: SubcallSettings = {
     maxAttempts: options.maxAttempts ?? 4,
     backoff: options.backoff ?? { initialDelayMs: 100, maxDelayMs: 2_000 },
     hedge: options.hedge === false ? false : { ...DEFAULT_HEDGE, ...options.hedge },
   };
-  const attemptContext = (hash: string, hedge: boolean): AttemptContext => ({
-    client,
-    payment,
-    model: options.model,
-    ackTimeoutMs,
-    pace: () => pacer?.take() ?? Promise.resolve(),
-    limits,
-    onSent: (request, provider, itemJobId) => {
-      counters.jobsSent++;
-      if (itemJobId === undefined)
-        store.jobSent(runId, hash, request.id, provider, hedge, JSON.stringify(request));
-      else store.jobSent(runId, hash, itemJobId, provider, hedge, null);
-    },
-    onEnded: (jobId, result) => {
-      if (jobId === undefined) return;
-      if (result.ok) store.jobEnded(jobId, "answered");
-      else store.jobEnded(jobId, result.failure === "aborted" ? "cancelled" : "failed", result.message);
-    },
-  });
+  /** A check's jobs are stored under their own key: a resume never takes one for the sub-call's answer. */
+  const attemptContext = (hash: string, hedge: boolean, check: boolean): AttemptContext => {
+    const storeKey = check ? `${hash}:check` : hash;
+    return {
+      client,
+      payment,
+      model: options.model,
+      ackTimeoutMs,
+      pace: () => pacer?.take() ?? Promise.resolve(),
+      limits,
+      seed: seedOf(hash),
+      ...(options.trust?.modelDigest === undefined ? {} : { modelDigest: options.trust.modelDigest }),
+      onSent: (request, provider, itemJobId) => {
+        counters.jobsSent++;
+        if (check) counters.checkJobs++;
+        if (itemJobId === undefined)
+          store.jobSent(runId, storeKey, request.id, provider, hedge, JSON.stringify(request));
+        else store.jobSent(runId, storeKey, itemJobId, provider, hedge, null);
+      },
+      onEnded: (jobId, result) => {
+        trust.keeper.jobEnded(
+          result.entry.pubkey,
+          result.ok,
+          result.ok ? undefined : result.failure,
+          result.ok ? result.costMsats : 0,
+        );
+        if (jobId === undefined) return;
+        if (result.ok) store.jobEnded(jobId, "answered");
+        else store.jobEnded(jobId, result.failure === "aborted" ? "cancelled" : "failed", result.message);
+      },
+    };
+  };
   const batcher =
     options.batch === false
       ? undefined
@@ -157,91 +194,38 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
             store.batchSent(request.id, JSON.stringify(request));
           },
         });
-  const deps: SubcallDeps = {
+  const dispatch = (check: boolean): SubcallDeps => ({
     selector,
     health,
     counters,
     settings,
     changed: (ms) => changed.wait(ms),
-    attempt: attemptContext,
+    attempt: (hash, hedge) => attemptContext(hash, hedge, check),
     start: (ctx, spec) =>
       batcher && servesBatches(spec.entry) ? batcher.start(ctx, spec) : startAttempt(ctx, spec),
-  };
-
-  const completeOne = async (request: SubcallRequest, signal: AbortSignal): Promise<SubcallResult> => {
-    counters.subcalls++;
-    const model = request.model ?? options.model;
-    const hash = subcallKey(request, model);
-    store.begin(runId, hash);
-    const memo = memoise ? store.memoised(hash) : undefined;
-    if (memo) {
-      counters.memoHits++;
-      store.answered(runId, hash, memo);
-      return success(memo, 0, 0);
-    }
-    const shared = inFlight.get(hash);
-    if (shared) return shared;
-    const started = performance.now();
-    const needs: JobNeeds = {
-      model,
-      inputTokens: estimateInputTokens(request),
-      maxTokens: request.maxTokens,
-      maxPriceMsats: options.maxPriceMsats,
-    };
-    const work = (async (): Promise<SubcallResult> => {
-      const recovered = await recoverAnswer(client, store, runId, hash, openedAt, ackTimeoutMs, signal);
-      if (recovered) {
-        counters.recovered++;
-        const answer: MemoisedResult = {
-          text: recovered.output,
-          provider: recovered.provider,
-          model: model ?? directory.get(recovered.provider)?.announcement.models[0]?.name ?? "",
-          costMsats: recovered.result.amount?.msats ?? 0,
-          inputTokens: needs.inputTokens,
-          outputTokens: Math.ceil(recovered.output.length / 4),
-          jobId: recovered.jobId,
-        };
-        store.answered(runId, hash, answer);
-        return success(answer, performance.now() - started, answer.costMsats);
-      }
-      const outcome = await runSubcall(deps, request, needs, hash, Date.now() + deadlineMs, signal);
-      const latencyMs = performance.now() - started;
-      if (!outcome.ok) {
-        counters.failed++;
-        store.failed(runId, hash, outcome.error);
-        return {
-          ok: false,
-          error: outcome.error,
-          provider: outcome.provider,
-          model: model ?? "",
-          latencyMs,
-          costSats: 0,
-          usage: { inputTokens: 0, outputTokens: 0 },
-        };
-      }
-      const answer: MemoisedResult = {
-        text: outcome.outcome.output,
-        provider: outcome.entry.pubkey,
-        model: model ?? outcome.entry.announcement.models[0]?.name ?? "",
-        costMsats: outcome.costMsats,
-        inputTokens: needs.inputTokens,
-        outputTokens: Math.ceil(outcome.outcome.output.length / 4),
-        jobId: outcome.outcome.jobId,
-      };
-      store.answered(runId, hash, answer);
-      return success(answer, latencyMs, answer.costMsats);
-    })();
-    inFlight.set(hash, work);
-    try {
-      return await work;
-    } finally {
-      inFlight.delete(hash);
-    }
-  };
+  });
+  const completion = createCompletion({
+    client,
+    store,
+    runId,
+    directory,
+    deps: dispatch(false),
+    keeper: trust.keeper,
+    check: trust.checkContext(dispatch(true)),
+    model: options.model,
+    maxPriceMsats: options.maxPriceMsats,
+    modelDigest: options.trust?.modelDigest,
+    memoise: options.memoise ?? true,
+    deadlineMs: options.deadlineMs ?? 120_000,
+    ackTimeoutMs,
+    openedAt,
+  });
 
   try {
     await directory.start();
+    await trust.readLabels();
   } catch (error) {
+    trust.close();
     if (ownsStore) store.close();
     if (ownsPool) pool.close();
     throw error;
@@ -258,78 +242,31 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
     relayStatus: () => pool.status(),
     // A signal per sub-call (a shared one would collect thousands of listeners: quadratic to add to).
     complete: (requests, signal) =>
-      allWithItemSignals(AbortSignal.any([signal, lifetime.signal]), requests, completeOne),
+      allWithItemSignals(AbortSignal.any([signal, lifetime.signal]), requests, completion.complete),
+    trust: () => trust.report(counters),
     estimateCostSats: (request) => {
       const needs: JobNeeds = {
         model: request.model ?? options.model,
         inputTokens: estimateInputTokens(request),
         maxTokens: request.maxTokens,
         maxPriceMsats: options.maxPriceMsats,
+        ...(options.trust?.modelDigest === undefined ? {} : { digest: options.trust.modelDigest }),
       };
       const quotes = selector.eligible(needs, new Set()).map((entry) => quoteMsats(entry, needs));
       return Math.max(0, ...quotes) / 1000;
     },
     close: async () => {
       lifetime.abort();
-      await Promise.allSettled([...inFlight.values()]);
+      await Promise.allSettled(completion.running());
+      await trust.settle();
       try {
         await payment.close?.();
       } finally {
         directory.stop();
+        trust.close();
         if (ownsStore) store.close();
         if (ownsPool) pool.close();
       }
     },
   };
-}
-
-function success(answer: MemoisedResult, latencyMs: number, costMsats: number): SubcallResult {
-  return {
-    ok: true,
-    text: answer.text,
-    provider: answer.provider,
-    model: answer.model,
-    latencyMs,
-    costSats: costMsats / 1000,
-    usage: { inputTokens: answer.inputTokens, outputTokens: answer.outputTokens },
-  };
-}
-
-/** Only providers the payment strategy can pay are candidates. */
-function paymentAware(selector: Selector, payment: PaymentStrategy): Selector {
-  return {
-    eligible: (needs, exclude) => selector.eligible(needs, exclude).filter((entry) => payment.accepts(entry)),
-    whyNone: (needs) =>
-      selector.whyNone(needs, (entry) =>
-        payment.accepts(entry)
-          ? undefined
-          : "takes no payment this run can make (no mint given, or another mint)",
-      ),
-    pick: (needs, exclude) => {
-      const refused = new Set(exclude);
-      for (;;) {
-        const entry = selector.pick(needs, refused);
-        if (!entry || payment.accepts(entry)) return entry;
-        refused.add(entry.pubkey);
-      }
-    },
-  };
-}
-
-/** Bytes kept free in a batch for a tab deposit's token (a few locked proofs, encrypted) and the envelope. */
-const DEPOSIT_ROOM_BYTES = 4_096;
-const ENVELOPE_BYTES = 1_024;
-/** Message bytes per character of batch items: escaped once more inside the params, encrypted, base64. */
-const BYTES_PER_CHAR = 1.82;
-
-/** Most characters of items in one batch so that it fits the relays' limits with a deposit aboard. */
-export function batchCharsFor(limits: RequestLimits | undefined): number {
-  const bytes = Math.min(limits?.maxMessageBytes ?? Infinity, limits?.maxContentBytes ?? Infinity);
-  if (!Number.isFinite(bytes)) return 36_000;
-  return Math.max(256, Math.floor((bytes - ENVELOPE_BYTES - DEPOSIT_ROOM_BYTES) / BYTES_PER_CHAR));
-}
-
-/** 32 random bytes: a valid secp256k1 secret key with overwhelming probability (a fresh buyer identity). */
-function freshKey(): Uint8Array {
-  return new Uint8Array(randomBytes(32));
 }

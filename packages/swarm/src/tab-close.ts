@@ -58,7 +58,7 @@ export async function closeOpenTabs(ctx: TabCloseContext): Promise<Map<string, s
 }
 
 /** Closes one open tab: the provider returns its whole-sat balance as a token, which the wallet takes in. */
-async function closeTab(ctx: TabCloseContext, provider: string): Promise<void> {
+export async function closeTab(ctx: TabCloseContext, provider: string): Promise<void> {
   const { client } = ctx;
   const deadline = Date.now() + ctx.closeTimeoutMs;
   let outcome: JobOutcome;

@@ -1,0 +1,116 @@
+/**
+ * Trust as the swarm wires it (`SwarmOptions.trust`): the keeper over the reputation book, the spot-check
+ * context, what a catch sets off (memo forgotten, tab revoked, verdict published), labels read at start,
+ * and the report.
+ */
+import type { RelayPool } from "@pylon/nostr";
+import { DEFAULT_COMPARISON } from "@pylon/trust";
+import type { ProviderDirectory } from "./directory.js";
+import type { HealthBook } from "./health.js";
+import type { PaymentStrategy } from "./payment.js";
+import type { RunStore } from "./run-store.js";
+import type { SpotCheckContext } from "./spot-check.js";
+import type { SubcallDeps } from "./subcall-runner.js";
+import type { SwarmCounters } from "./swarm-counters.js";
+import { TrustKeeper } from "./trust-keeper.js";
+import type { CaughtProvider, TrustOptions, TrustReport } from "./trust-types.js";
+import { publishVerdictHook, readVerdictsHook } from "./verdict-hooks.js";
+
+/** Tie-breakers asked when a check's answers disagree. */
+const DEFAULT_MAX_REFEREES = 2;
+/** How long reading trusted buyers' labels may hold up the start, ms. */
+const LABELS_TIMEOUT_MS = 3_000;
+
+export interface SwarmTrustParts {
+  directory: ProviderDirectory;
+  health: HealthBook;
+  store: RunStore;
+  payment: PaymentStrategy;
+  pool: RelayPool;
+  /** Capacity changed (a provider left selection): waiting sub-calls look again. */
+  notify: () => void;
+}
+
+export class SwarmTrust {
+  readonly keeper: TrustKeeper;
+  readonly #options: TrustOptions;
+  readonly #parts: SwarmTrustParts;
+  /** Revocations and verdicts under way (close() waits for them). */
+  readonly #pending = new Set<Promise<unknown>>();
+
+  constructor(options: TrustOptions | undefined, parts: SwarmTrustParts) {
+    this.#options = options ?? {};
+    this.#parts = parts;
+    const checks = this.#options.checks === false ? undefined : (this.#options.checks ?? {});
+    this.keeper = new TrustKeeper({
+      book: this.#options.book,
+      checks,
+      inFlight: (pubkey) => parts.health.of(pubkey).inFlight,
+      nameOf: (pubkey) => parts.directory.get(pubkey)?.announcement.name ?? "",
+      onCaught: (caught) => this.#caught(caught),
+    });
+  }
+
+  /** The spot-check context over `deps` (check jobs' dispatch); undefined when checks are off. */
+  checkContext(deps: SubcallDeps): SpotCheckContext | undefined {
+    const checks = this.keeper.checks;
+    if (!checks) return undefined;
+    return {
+      keeper: this.keeper,
+      deps,
+      verifyLocal: this.#options.verifyLocal,
+      comparison: { ...DEFAULT_COMPARISON, ...checks.comparison },
+      maxReferees: checks.maxReferees ?? DEFAULT_MAX_REFEREES,
+    };
+  }
+
+  /** Labels from buyers the user trusts (`trustLabelsFrom`) into the book; a failed read changes nothing. */
+  async readLabels(): Promise<void> {
+    const authors = this.#options.trustLabelsFrom ?? [];
+    if (authors.length === 0) return;
+    try {
+      const reports = await readVerdictsHook(this.#parts.pool, authors, LABELS_TIMEOUT_MS);
+      for (const [provider, count] of reports) this.keeper.book.setReports(provider, count);
+    } catch {
+      // Labels are advice: without them the run goes on on our own evidence.
+    }
+  }
+
+  report(counters: SwarmCounters): TrustReport {
+    const report = this.keeper.report;
+    return {
+      ...report,
+      checks: counters.checks,
+      checkJobs: counters.checkJobs,
+      caught: report.caught.map((c) => ({ ...c, evidence: [...c.evidence] })),
+    };
+  }
+
+  /** Waits for revocations and verdicts under way. */
+  async settle(): Promise<void> {
+    await Promise.allSettled([...this.#pending]);
+  }
+
+  close(): void {
+    this.keeper.close();
+  }
+
+  #caught(caught: CaughtProvider): void {
+    const { store, payment, pool } = this.#parts;
+    // Its answers are not to be served again, here or on a resume.
+    store.forgetProvider(caught.pubkey);
+    this.#track(payment.revoke?.(caught.pubkey));
+    if (this.#options.publishVerdicts) {
+      const reason = `${caught.strikes} of ${caught.checks} spot checks struck`;
+      this.#track(publishVerdictHook(pool, { provider: caught.pubkey, jobIds: caught.evidence, reason }));
+    }
+    this.#parts.notify();
+  }
+
+  #track(work: Promise<unknown> | undefined): void {
+    if (!work) return;
+    const tracked = work.catch(() => undefined);
+    this.#pending.add(tracked);
+    void tracked.finally(() => this.#pending.delete(tracked));
+  }
+}
