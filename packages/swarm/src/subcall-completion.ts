@@ -109,13 +109,16 @@ export function createCompletion(ctx: CompletionContext): Completion {
         outputTokens: Math.ceil(outcome.outcome.output.length / 4),
         jobId: outcome.outcome.jobId,
       };
+      // The answer holds a place in the provider's probation quota (deps.answered) until its verdict.
       if (keeper.blocked(provider)) {
         // Caught while this job ran: its answer is not delivered; paid for nothing good.
+        keeper.awaiting(provider, -1);
         keeper.paidForBad(provider, outcome.costMsats);
         keeper.report.reasked++;
         continue;
       }
-      if (ctx.check && keeper.drawCheck(provider)) {
+      if (!ctx.check || !keeper.drawCheck(provider)) keeper.awaiting(provider, -1);
+      else {
         const verdict = await checked(ctx.check, request, needs, hash, outcome.entry, memo, signal);
         if (verdict.outcome === "struck") {
           keeper.report.reasked++;
@@ -143,8 +146,6 @@ export function createCompletion(ctx: CompletionContext): Completion {
   ): Promise<CheckResult> => {
     const provider = entry.pubkey;
     const waitStarted = performance.now();
-    // Until its verdict, the answer counts against the provider's probation quota.
-    keeper.awaiting(provider, 1);
     try {
       const subject = {
         entry,

@@ -52,6 +52,11 @@ export interface SubcallDeps {
   settings: SubcallSettings;
   /** Default: a plain job per attempt. */
   start?: StartAttempt;
+  /**
+   * The sub-call's answer came from `provider`: called before its place there is freed, so whatever the
+   * caller holds against the provider (an answer awaiting its check) is counted without a gap.
+   */
+  answered?: (provider: string) => void;
 }
 
 export type SubcallOutcome =
@@ -178,6 +183,7 @@ export async function runSubcall(
       }
       const { attempt, result } = ended;
       running.delete(attempt);
+      if (result.ok) deps.answered?.(attempt.entry.pubkey);
       health.ended(attempt.entry.pubkey);
       lastProvider = attempt.entry.pubkey;
       if (result.ok) {

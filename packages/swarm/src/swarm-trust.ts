@@ -48,6 +48,7 @@ export class SwarmTrust {
       inFlight: (pubkey) => parts.health.of(pubkey).inFlight,
       nameOf: (pubkey) => parts.directory.get(pubkey)?.announcement.name ?? "",
       onCaught: (caught) => this.#caught(caught),
+      onRelease: parts.notify,
     });
   }
 

@@ -203,6 +203,8 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
     attempt: (hash, hedge) => attemptContext(hash, hedge, check),
     start: (ctx, spec) =>
       batcher && servesBatches(spec.entry) ? batcher.start(ctx, spec) : startAttempt(ctx, spec),
+    // A sub-call's answer awaits its verdict (released by the completion); a check's answer does not.
+    ...(check ? {} : { answered: (provider: string) => trust.keeper.awaiting(provider, 1) }),
   });
   const completion = createCompletion({
     client,

@@ -31,6 +31,8 @@ export interface TrustKeeperOptions {
   nameOf: (pubkey: string) => string;
   /** Told once per provider caught (after the book blocked it). */
   onCaught: (caught: CaughtProvider) => void;
+  /** A verdict came: a provider held back by its probation quota may take work again. */
+  onRelease?: () => void;
 }
 
 /** How a failed attempt counts in the book; undefined: not the provider's doing, or no job at all. */
@@ -111,6 +113,7 @@ export class TrustKeeper implements SelectionTrust {
 
   awaiting(pubkey: string, delta: 1 | -1): void {
     this.#awaiting.set(pubkey, Math.max(0, (this.#awaiting.get(pubkey) ?? 0) + delta));
+    if (delta < 0) this.#options.onRelease?.();
   }
 
   delivered(pubkey: string): void {
