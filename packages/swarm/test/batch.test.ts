@@ -11,7 +11,7 @@ import { scriptedNode, startLocalMarket, startTestRelay } from "@pylon/testkit/m
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSwarm } from "../src/index.js";
-import { ask, startSwarm, stored } from "./harness.js";
+import { ask, NO_CHECKS, startSwarm, stored } from "./harness.js";
 
 const cleanup = new Cleanup();
 let relayUrl: string;
@@ -30,7 +30,7 @@ afterAll(() => cleanup.run());
 
 describe("batched dispatch (scripted providers)", () => {
   it("answers 400 sub-calls with a few batched requests, each item in its place", async () => {
-    const swarm = await createSwarm({ relays: [relayUrl], hedge: false, memoise: false });
+    const swarm = await createSwarm({ relays: [relayUrl], hedge: false, trust: NO_CHECKS, memoise: false });
     cleanup.add(() => swarm.close());
     await swarm.directory.waitFor(4);
     const prompts = Array.from({ length: 400 }, (_, i) => ask(`batched ${i}`));
@@ -51,7 +51,7 @@ describe("batched dispatch (scripted providers)", () => {
   it("keeps each batched request inside the relay's event size: long prompts are split over several", async () => {
     const own = await startTestRelay(cleanup);
     await scriptedNode(cleanup, { relays: [own.url], slots: 4, queue: 60 });
-    const swarm = await createSwarm({ relays: [own.url], hedge: false });
+    const swarm = await createSwarm({ relays: [own.url], hedge: false, trust: NO_CHECKS });
     cleanup.add(() => swarm.close());
     await swarm.directory.waitFor(1);
     const long = (i: number) => `${i} ${"context ".repeat(750)}end`; // ~6,000 characters each
@@ -76,7 +76,7 @@ describe("batched dispatch (scripted providers)", () => {
       queue: 20,
       config: { maxBatch: 0 },
     });
-    const swarm = await createSwarm({ relays: [own.url], hedge: false });
+    const swarm = await createSwarm({ relays: [own.url], hedge: false, trust: NO_CHECKS });
     cleanup.add(() => swarm.close());
     await swarm.directory.waitFor(1);
     expect(swarm.directory.get(plain.pubkey)?.announcement.capacity?.maxBatch).toBeUndefined();
@@ -88,7 +88,7 @@ describe("batched dispatch (scripted providers)", () => {
     expect(swarm.counters.batchesSent).toBe(0);
     expect(await stored(own.url, { kinds: [5050], authors: [swarm.pubkey] })).toHaveLength(12);
 
-    const unbatched = await createSwarm({ relays: [relayUrl], hedge: false, batch: false });
+    const unbatched = await createSwarm({ relays: [relayUrl], hedge: false, trust: NO_CHECKS, batch: false });
     cleanup.add(() => unbatched.close());
     await unbatched.directory.waitFor(4);
     const more = await unbatched.complete(
@@ -107,7 +107,14 @@ describe("batched dispatch (scripted providers)", () => {
     const file = path.join(await tempDir(cleanup), "batch-crash.db");
     const prompts = Array.from({ length: 8 }, (_, i) => ask(`in flight ${i}`));
     const pool = new RelayPool([own.url]);
-    const first = await createSwarm({ pool, store: file, runId: "crash", secretKey, hedge: false });
+    const first = await createSwarm({
+      pool,
+      store: file,
+      runId: "crash",
+      secretKey,
+      hedge: false,
+      trust: NO_CHECKS,
+    });
     await first.directory.waitFor(1);
     void first.complete(prompts, new AbortController().signal);
     await waitFor(() => first.counters.batchesSent === 1, "the batch to go out");
@@ -121,7 +128,7 @@ describe("batched dispatch (scripted providers)", () => {
 
     const resumed = await startSwarm(
       cleanup,
-      { relays: [own.url], store: file, runId: "crash", secretKey, hedge: false },
+      { relays: [own.url], store: file, runId: "crash", secretKey, hedge: false, trust: NO_CHECKS },
       1,
     );
     const results = await resumed.complete(prompts, new AbortController().signal);

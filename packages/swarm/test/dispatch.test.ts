@@ -8,7 +8,7 @@ import { MODEL, type ScriptedNode, startLocalMarket } from "@pylon/testkit/marke
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { createSwarm, Swarm } from "../src/index.js";
 import { maxInFlight } from "../src/selection.js";
-import { ask, startSwarm, stored } from "./harness.js";
+import { ask, NO_CHECKS, startSwarm, stored } from "./harness.js";
 
 const cleanup = new Cleanup();
 let relayUrl: string;
@@ -26,7 +26,7 @@ async function swarm(
   options: Parameters<typeof createSwarm>[0] = {},
   expected = nodes.length,
 ): Promise<Swarm> {
-  return startSwarm(cleanup, { relays: [relayUrl], ...options }, expected);
+  return startSwarm(cleanup, { relays: [relayUrl], trust: NO_CHECKS, ...options }, expected);
 }
 
 describe("swarm dispatch over real scripted providers", () => {
@@ -89,7 +89,7 @@ describe("swarm dispatch over real scripted providers", () => {
     expect(blocked.directory.live().map((e) => e.pubkey)).not.toContain(first.pubkey);
     const pinned = await startSwarm(
       cleanup,
-      { relays: [relayUrl], directory: { allow: [second.pubkey] } },
+      { relays: [relayUrl], directory: { allow: [second.pubkey] }, trust: NO_CHECKS },
       1,
     );
     expect(pinned.directory.all().map((e) => e.pubkey)).toEqual([second.pubkey]);

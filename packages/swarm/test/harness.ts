@@ -90,6 +90,12 @@ export async function paidMarket(cleanup: Cleanup, spec: Omit<LocalMarketSpec, "
 }
 export type PaidMarket = Awaited<ReturnType<typeof paidMarket>>;
 
+/**
+ * Spot checks off: for tests of dispatch mechanics that count jobs, deposits or requests exactly (checks add
+ * jobs of their own; they are tested in trust-*.test.ts).
+ */
+export const NO_CHECKS: SwarmOptions["trust"] = { checks: false };
+
 /** A swarm on `options`, closed at cleanup, once `providers` providers are live in its directory. */
 export async function startSwarm(cleanup: Cleanup, options: SwarmOptions, providers: number): Promise<Swarm> {
   const swarm = cleanup.use(await createSwarm(options), (s) => s.close());

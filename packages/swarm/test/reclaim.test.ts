@@ -9,6 +9,7 @@ import {
   ask,
   expectInvariant,
   expectTabAgrees,
+  NO_CHECKS,
   type PaidMarket,
   paidMarket,
 } from "./harness.js";
@@ -74,6 +75,7 @@ async function runWithDeadProvider(tabsAtClose: CashuTabOptions["tabsAtClose"]) 
     payment: strategy,
     directory: { allow: [node.node.pubkey, dead.pubkey] }, // not the earlier cases' dead providers
     hedge: false,
+    trust: NO_CHECKS,
     ackTimeoutMs: 1_000,
     backoff: { initialDelayMs: 10, maxDelayMs: 50 },
   });

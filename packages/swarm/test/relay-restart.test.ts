@@ -6,7 +6,7 @@ import { fundedWallet, type ScriptedNode, scriptedNode, startTestMint } from "@p
 import type { PylonWallet } from "@pylon/wallet";
 import { afterEach, describe, expect, it } from "vitest";
 import { cashuTabStrategy, createSwarm } from "../src/index.js";
-import { ask, expectInvariant, expectProvidersSettled } from "./harness.js";
+import { ask, expectInvariant, expectProvidersSettled, NO_CHECKS } from "./harness.js";
 
 // Per case: a real relay on a SQLite FILE (events survive its restart) on a fixed port, a real mint (HTTP,
 // input fee 100 ppk), 3 paid provider nodes whose scripted backends take 40 ms an answer, and a swarm
@@ -97,6 +97,7 @@ async function runAcrossRestart({ ackTimeoutMs, limitsAfter }: RestartCase): Pro
     payment: strategy,
     store: path.join(dir, "run.db"),
     hedge: false,
+    trust: NO_CHECKS,
     ackTimeoutMs,
     deadlineMs: 60_000,
   });

@@ -10,7 +10,7 @@ import { startLocalMarket } from "@pylon/testkit/market";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createSwarm, RunStore } from "../src/index.js";
-import { ask, startSwarm, stored } from "./harness.js";
+import { ask, NO_CHECKS, startSwarm, stored } from "./harness.js";
 
 const cleanup = new Cleanup();
 let relayUrl: string;
@@ -29,7 +29,13 @@ const prompts = Array.from({ length: 40 }, (_, i) => ask(`resume test ${i}`));
 describe("resuming a run from its SQLite state (scripted providers)", () => {
   it("re-sends only the sub-calls that were not answered before the interruption", async () => {
     // First run: interrupted (aborted, then closed) part-way through.
-    const first = await createSwarm({ relays: [relayUrl], store: dbFile, runId: "run-1", hedge: false });
+    const first = await createSwarm({
+      relays: [relayUrl],
+      store: dbFile,
+      runId: "run-1",
+      hedge: false,
+      trust: NO_CHECKS,
+    });
     await first.directory.waitFor(4);
     const controller = new AbortController();
     const batch = first.complete(prompts, controller.signal);
@@ -66,7 +72,7 @@ describe("resuming a run from its SQLite state (scripted providers)", () => {
     // Resumed: same run id, same database, a fresh buyer key so its requests can be counted on the relay.
     const second = await startSwarm(
       cleanup,
-      { relays: [relayUrl], store: dbFile, runId: "run-1", hedge: false },
+      { relays: [relayUrl], store: dbFile, runId: "run-1", hedge: false, trust: NO_CHECKS },
       4,
     );
     const results = await second.complete(prompts, new AbortController().signal);
@@ -90,7 +96,7 @@ describe("resuming a run from its SQLite state (scripted providers)", () => {
   });
 
   it("memoises identical sub-calls: asked twice in one batch, sent once", async () => {
-    const s = await startSwarm(cleanup, { relays: [relayUrl], hedge: false }, 4);
+    const s = await startSwarm(cleanup, { relays: [relayUrl], hedge: false, trust: NO_CHECKS }, 4);
     const same = ask("the same question");
     const results = await s.complete([same, same, ask("another")], new AbortController().signal);
     expect(results.map((r) => r.ok && r.text)).toEqual([
@@ -117,6 +123,7 @@ describe("resuming a run from its SQLite state (scripted providers)", () => {
       runId: "run-2",
       secretKey,
       hedge: false,
+      trust: NO_CHECKS,
     });
     await first.directory.waitFor(4);
     const [answered] = await first.complete([prompt], new AbortController().signal);
@@ -130,7 +137,7 @@ describe("resuming a run from its SQLite state (scripted providers)", () => {
 
     const resumed = await startSwarm(
       cleanup,
-      { relays: [relayUrl], store: file, runId: "run-2", secretKey, hedge: false },
+      { relays: [relayUrl], store: file, runId: "run-2", secretKey, hedge: false, trust: NO_CHECKS },
       4,
     );
     const [result] = await resumed.complete([prompt], new AbortController().signal);
