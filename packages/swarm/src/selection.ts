@@ -35,8 +35,11 @@ export interface SelectionTrust {
   blocked(pubkey: string): boolean;
   /** trustScore of its record, 0–1. */
   score(pubkey: string): number;
-  /** On probation with its quota of unverified jobs taken: no more for now. */
-  capped(pubkey: string): boolean;
+  /**
+   * On probation with its quota of unverified jobs taken: no more for now. `peers`: other providers that
+   * could serve the job (none: no check can end its probation, unless the buyer checks locally).
+   */
+  capped(pubkey: string, peers: number): boolean;
 }
 
 /** The digest a provider announces for the model it would serve (read defensively: older announcements). */
@@ -144,13 +147,14 @@ export function createSelector(
       // Avoided providers are a last resort: when every candidate is avoided, a doubtful one beats none.
       const allAvoided = candidates.every((entry) => health.isAvoided(entry.pubkey, now));
       const cheapest = Math.min(...candidates.map((entry) => quoteMsats(entry, needs)));
+      const peers = (exclude.size === 0 ? candidates : eligible(needs, new Set())).length - 1;
       let best: ProviderEntry | undefined;
       let bestScore = Number.POSITIVE_INFINITY;
       for (const entry of candidates) {
         const state = health.of(entry.pubkey);
         if (state.inFlight >= maxInFlight(entry)) continue;
         if (!allAvoided && health.isAvoided(entry.pubkey, now)) continue;
-        if (!needs.check && trust?.capped(entry.pubkey)) continue;
+        if (!needs.check && trust?.capped(entry.pubkey, peers)) continue;
         const score = selectionScore(entry, needs, state.latencyMs, state.inFlight, {
           errorRate: health.errorRate(entry.pubkey),
           cheapestMsats: cheapest,

@@ -49,6 +49,7 @@ export class SwarmTrust {
       nameOf: (pubkey) => parts.directory.get(pubkey)?.announcement.name ?? "",
       onCaught: (caught) => this.#caught(caught),
       onRelease: parts.notify,
+      checksLocally: this.#options.verifyLocal !== undefined,
     });
   }
 

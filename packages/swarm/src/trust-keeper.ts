@@ -31,6 +31,8 @@ export interface TrustKeeperOptions {
   nameOf: (pubkey: string) => string;
   /** Told once per provider caught (after the book blocked it). */
   onCaught: (caught: CaughtProvider) => void;
+  /** Checks compare against the buyer's own model (`verifyLocal`): a lone provider can be checked too. */
+  checksLocally?: boolean;
   /** A verdict came: a provider held back by its probation quota may take work again. */
   onRelease?: () => void;
 }
@@ -95,9 +97,12 @@ export class TrustKeeper implements SelectionTrust {
     return trustScore(this.record(pubkey));
   }
 
-  /** On probation and already holding its quota of unverified jobs (only while checks run). */
-  capped(pubkey: string): boolean {
-    if (!this.checks) return false;
+  /**
+   * On probation and already holding its quota of unverified jobs (only while checks run, and only where a
+   * check can end probation: another provider to check against, or the buyer's own model).
+   */
+  capped(pubkey: string, peers = 1): boolean {
+    if (!this.checks || (peers < 1 && !this.#options.checksLocally)) return false;
     const unverified = this.#options.inFlight(pubkey) + (this.#awaiting.get(pubkey) ?? 0);
     return (
       unverified >= this.#schedule.probationUnverified &&

@@ -131,11 +131,11 @@ describe("selection with trust", () => {
 
   it("holds a capped provider back from ordinary jobs but not from checks", () => {
     const capped: string[] = [];
-    const { selector, keys } = setup([{}], fakeTrust({}, [], capped));
-    capped.push(keys[0]!);
+    const { selector, keys } = setup([{}, {}], fakeTrust({}, [], capped));
+    capped.push(keys[0]!, keys[1]!);
     expect(selector.pick(needs(), new Set())).toBeUndefined();
-    expect(selector.eligible(needs(), new Set())).toHaveLength(1); // waiting helps: its checks will end
-    expect(selector.pick(needs({ check: true }), new Set())?.pubkey).toBe(keys[0]);
+    expect(selector.eligible(needs(), new Set())).toHaveLength(2); // waiting helps: their checks will end
+    expect(selector.pick(needs({ check: true }), new Set([keys[1]!]))?.pubkey).toBe(keys[0]);
   });
 
   it("the keeper on a real book: strikes lower trust, a block excludes, probation caps unverified jobs", () => {
@@ -158,13 +158,15 @@ describe("selection with trust", () => {
     expect(selector.pick(needs(), new Set())?.pubkey).toBe(a);
     // b is a suspect (on probation): 4 unverified jobs (in flight + awaiting a verdict) is its quota.
     inFlight.set(b, 3);
-    expect(keeper.capped(b)).toBe(false);
+    expect(keeper.capped(b, 1)).toBe(false);
     keeper.awaiting(b, 1);
-    expect(keeper.capped(b)).toBe(true);
+    expect(keeper.capped(b, 1)).toBe(true);
+    // Alone in the market nobody can check it: probation would only slow the run down.
+    expect(keeper.capped(b, 0)).toBe(false);
     keeper.awaiting(b, -1);
     // a left probation (5 passes): no cap.
     inFlight.set(a, 4);
-    expect(keeper.capped(a)).toBe(false);
+    expect(keeper.capped(a, 1)).toBe(false);
     book.block(b, "test", "user");
     // The keeper's cache refreshes on its own writes; a block written behind its back shows after a refresh.
     keeper.jobEnded(b, false, "error", 0);
