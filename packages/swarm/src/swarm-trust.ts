@@ -84,6 +84,7 @@ export class SwarmTrust {
       ...report,
       checks: counters.checks,
       checkJobs: counters.checkJobs,
+      checkWaitMs: Math.round(report.checkWaitMs),
       caught: report.caught.map((c) => ({ ...c, evidence: [...c.evidence] })),
     };
   }
