@@ -6,7 +6,7 @@ import { Cleanup, waitFor } from "@pylon/testkit";
 import { scriptedNode, startTestRelay } from "@pylon/testkit/market";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Swarm, SwarmOptions } from "../src/index.js";
-import { ask, phantomProvider, startSwarm, stored } from "./harness.js";
+import { ask, NO_CHECKS, phantomProvider, startSwarm, stored } from "./harness.js";
 
 let cleanup = new Cleanup();
 afterEach(async () => {
@@ -19,7 +19,7 @@ async function swarm(
   expected: number,
   options: Partial<SwarmOptions> = {},
 ): Promise<Swarm> {
-  return startSwarm(cleanup, { relays: [relayUrl], ...options }, expected);
+  return startSwarm(cleanup, { relays: [relayUrl], trust: NO_CHECKS, ...options }, expected);
 }
 
 const signal = () => new AbortController().signal;
