@@ -78,6 +78,10 @@ export {
   priceForModel,
 } from "./nip89.js";
 
+// Model identity: the model file's digest, size, architecture and quantisation a provider announces, and
+// the digest a request may require (`GenerationParams.modelDigest`)
+export { isModelDigest, type ModelIdentityFields } from "./model-identity.js";
+
 // What an announcement offers: models and their prices, capacity, load, payment options
 export type {
   AnnouncementContent,
