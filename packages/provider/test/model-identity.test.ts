@@ -9,11 +9,13 @@ import { readFile, stat } from "node:fs/promises";
 import path from "node:path";
 import { type Backend, type GenerateRequest, modelIdentity, writeTinyGguf } from "@pylon/inference";
 import { createScriptedBackend } from "@pylon/inference/scripted";
+import type { JobError, JobOutcome } from "@pylon/nostr";
 import { batchInput, parseAnnouncement } from "@pylon/protocol";
 import { tempDir } from "@pylon/testkit";
 import { PRICES } from "@pylon/testkit/market";
 import { beforeAll, describe, expect, it } from "vitest";
 import { MODEL_DIGESTS_FILE } from "../src/backend-factory.js";
+import { JobStore } from "../src/store/job-store.js";
 import { PAID_JOB, PAID_OUTPUT, PAID_PRICE_SATS, paidSuite } from "./helpers/cashu.js";
 import { buyerClient, failure, startNode, tinyModel } from "./helpers/harness.js";
 import { lockedTokenFor } from "./helpers/paid-job.js";
@@ -213,5 +215,37 @@ describe("a paid node refuses another digest before any payment", () => {
     expect(fromTab.message).toContain("model digest");
     expect(payments.tabTotals()).toEqual(totals);
     expect(calls).toBe(2);
+  });
+});
+
+describe("after a restart", () => {
+  it("a queued job naming another digest fails rather than run on the weights served now; one naming them runs", async () => {
+    const dataDir = await tempDir(cleanup);
+    const { client } = buyerClient(cleanup, market.relayUrl);
+    // The node's key, so the seeded requests can be addressed to it before it starts.
+    const probe = await startNode(cleanup, {
+      relays: [market.relayUrl],
+      dataDir,
+      model: { type: "scripted", reply: "-" },
+    });
+    await probe.stop();
+    const job = (modelDigest: string) =>
+      client.prepare({ prompt: "queued", provider: probe.pubkey, params: { maxTokens: 4, modelDigest } });
+    const requests = { other: job(otherDigest), ours: job(digest) };
+    const store = JobStore.open(path.join(dataDir, "provider.db"));
+    const now = Math.floor(Date.now() / 1000);
+    for (const event of Object.values(requests))
+      store.recordRequest(event, now, { buyer: client.pubkey, event, state: "queued" });
+    store.close();
+    const follow = (event: typeof requests.ours) =>
+      client.run(event, { timeoutMs: 15_000 }).catch((e: unknown) => e as JobError);
+    const outcomes = [follow(requests.other), follow(requests.ours)];
+
+    await startNode(cleanup, { relays: [market.relayUrl], dataDir, model: modelFile });
+    const [other, ours] = await Promise.all(outcomes);
+    expect((other as JobError).message).toContain(
+      `provider restarted with another model: model digest ${otherDigest} is not served here`,
+    );
+    expect((ours as JobOutcome).output.length).toBeGreaterThan(0);
   });
 });
