@@ -1,8 +1,7 @@
 import path from "node:path";
 import { type ChatWrapper, resolveChatWrapper } from "node-llama-cpp";
 import type { Backend, BackendInfo, GenerateOptions, GenerateRequest, GenerateResult } from "../backend.js";
-import { BackendError, rethrowAs } from "../errors.js";
-import { type ModelIdentity, modelIdentity } from "../gguf/identity.js";
+import { BackendError } from "../errors.js";
 import { type DecodeOutcome, type JobContext, runJob } from "../job.js";
 import { SlotScheduler } from "../scheduler.js";
 import { decodeOnSequence, type SamplingSettings, type SequenceSlot } from "./decode.js";
@@ -20,18 +19,7 @@ export const LLAMA_SAMPLING_DEFAULTS = { temperature: 0.8, topK: 40, topP: 0.95 
  */
 export async function createLlamaBackend(options: LlamaBackendOptions): Promise<Backend> {
   checkLlamaOptions(options);
-  const { llama, model, context, modelPath, threads } = await loadModelContext(options);
-  let identity: ModelIdentity;
-  try {
-    identity = await modelIdentity(
-      modelPath,
-      options.identityCache ? { cacheFile: options.identityCache } : {},
-    );
-  } catch (error) {
-    await context.dispose();
-    await model.dispose();
-    return rethrowAs("model-invalid", `cannot compute the identity of ${modelPath}`)(error);
-  }
+  const { llama, model, context, modelPath, threads, identity } = await loadModelContext(options);
 
   const modelName = options.modelName ?? path.basename(modelPath).replace(/\.gguf$/i, "");
   const maxQueue = options.maxQueue ?? LLAMA_DEFAULTS.maxQueue;
