@@ -19,6 +19,7 @@ export const MAX_VERDICT_JOBS = 50;
 /** Characters of the reason kept (NIP-32: labels are short). */
 export const MAX_VERDICT_REASON_CHARS = 500;
 
+/** What `buildVerdictLabel` labels. */
 export interface VerdictLabelSpec {
   /** The provider caught (hex pubkey). */
   provider: string;
@@ -30,11 +31,15 @@ export interface VerdictLabelSpec {
   now: number;
 }
 
+/** A verdict as `parseVerdictLabel` reads it. */
 export interface VerdictLabel {
   /** Who labelled (the label's signer). */
   author: string;
+  /** The provider it calls a cheater. */
   provider: string;
+  /** The evidence: request ids of struck jobs (valid ids only, at most MAX_VERDICT_JOBS). */
   jobIds: string[];
+  /** The content: why, in words. */
   reason: string;
   /** Unix seconds. */
   createdAt: number;

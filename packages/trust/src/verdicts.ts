@@ -16,6 +16,7 @@ import {
   VERDICT_NAMESPACE,
 } from "@pylon/protocol";
 
+/** A provider caught, as the buyer publishes it. */
 export interface Verdict {
   /** The provider caught (hex pubkey). */
   provider: string;
@@ -27,9 +28,11 @@ export interface Verdict {
   now?: number;
 }
 
+/** Bounds of `readVerdicts`. */
 export interface ReadVerdictsOptions {
   /** Bound on the whole read, all relays and pages. Default 10,000. */
   timeoutMs?: number;
+  /** Aborts the read (rejects with the signal's reason). */
   signal?: AbortSignal;
 }
 
