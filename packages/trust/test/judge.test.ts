@@ -66,6 +66,19 @@ describe("judge", () => {
     expect(judge([answer("A", HONEST), answer("A", HONEST)]).conclusive).toBe(false);
   });
 
+  it("never strikes an answer that agrees with a member of the reference (agreement is not transitive)", () => {
+    // X shares a start with H2; H1 is close to H2 in n-grams but shares nothing with X.
+    const x = answer("X", "abcdZZZZZZZZZZZZZZZZ");
+    const h1 = answer("H1", "Qbcdefghijklmnopqrstuvwxyz");
+    const h2 = answer("H2", "abcdefghijklmnopqrstuvwxyz");
+    const verdict = judge([x, h1, h2]);
+    expect(verdict.conclusive).toBe(true);
+    expect(verdict.passed).toEqual([x, h2]);
+    expect(verdict.struck).toEqual([]); // H1 agrees with H2: not blamed for disagreeing with X
+    // The same answers, the honest pair first: X agrees with H2, so it is not struck either.
+    expect(judge([h1, h2, x]).struck).toEqual([]);
+  });
+
   it("a tie between two groups of two providers needs more", () => {
     const verdict = judge([answer("A", JUNK), answer("B", JUNK), answer("C", HONEST), answer("D", HONEST)]);
     expect(verdict).toMatchObject({ conclusive: false, needMore: true });
