@@ -42,10 +42,9 @@ export interface SelectionTrust {
   capped(pubkey: string, peers: number): boolean;
 }
 
-/** The digest a provider announces for the model it would serve (read defensively: older announcements). */
+/** The digest a provider announces for the model it would serve (undefined: it announces none). */
 export function offeredDigest(entry: ProviderEntry, model: string | undefined): string | undefined {
-  const offer = offerFor(entry, model) as { digest?: unknown } | undefined;
-  return typeof offer?.digest === "string" ? offer.digest : undefined;
+  return offerFor(entry, model)?.digest;
 }
 
 function offerFor(entry: ProviderEntry, model: string | undefined) {

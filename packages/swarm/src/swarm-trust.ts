@@ -12,9 +12,9 @@ import type { RunStore } from "./run-store.js";
 import type { SpotCheckContext } from "./spot-check.js";
 import type { SubcallDeps } from "./subcall-runner.js";
 import type { SwarmCounters } from "./swarm-counters.js";
+import { publishCaught, readReports } from "./swarm-verdicts.js";
 import { TrustKeeper } from "./trust-keeper.js";
 import type { CaughtProvider, TrustOptions, TrustReport } from "./trust-types.js";
-import { publishVerdictHook, readVerdictsHook } from "./verdict-hooks.js";
 
 /** Tie-breakers asked when a check's answers disagree. */
 const DEFAULT_MAX_REFEREES = 2;
@@ -71,7 +71,7 @@ export class SwarmTrust {
     const authors = this.#options.trustLabelsFrom ?? [];
     if (authors.length === 0) return;
     try {
-      const reports = await readVerdictsHook(this.#parts.pool, authors, LABELS_TIMEOUT_MS);
+      const reports = await readReports(this.#parts.pool, authors, LABELS_TIMEOUT_MS);
       for (const [provider, count] of reports) this.keeper.book.setReports(provider, count);
     } catch {
       // Labels are advice: without them the run goes on on our own evidence.
@@ -105,7 +105,7 @@ export class SwarmTrust {
     this.#track(payment.revoke?.(caught.pubkey));
     if (this.#options.publishVerdicts) {
       const reason = `${caught.strikes} of ${caught.checks} spot checks struck`;
-      this.#track(publishVerdictHook(pool, { provider: caught.pubkey, jobIds: caught.evidence, reason }));
+      this.#track(publishCaught(pool, { provider: caught.pubkey, jobIds: caught.evidence, reason }));
     }
     this.#parts.notify();
   }

@@ -44,7 +44,7 @@ describe("spot checks (scripted LMs, real relay and provider nodes)", () => {
   it("catches an always-junk provider within 20 of its jobs; the caller only ever gets honest answers", async () => {
     const dir = await tempDir(cleanup);
     const bookFile = path.join(dir, "trust.db");
-    const swarm = await swarmOn({ trust: { book: bookFile } });
+    const swarm = await swarmOn({ trust: { book: bookFile, publishVerdicts: true } });
     const results = await run(swarm, "first", 60);
     results.forEach((r, i) => {
       expect(r.ok && r.text).toBe(`answer to: first ${i}`);
@@ -93,6 +93,15 @@ describe("spot checks (scripted LMs, real relay and provider nodes)", () => {
     expect(cheater.calls()).toBe(callsAtCatch);
     expect(again.trust().caught).toEqual([]);
     expect(again.trust().strikes).toBe(0);
+
+    // A buyer that trusts this one reads its NIP-32 verdict: the cheater is reported (checked on every job,
+    // trust halved), though its own book never caught it.
+    const fresh = ReputationBook.open(":memory:");
+    cleanup.add(() => fresh.close());
+    await swarmOn({ trust: { book: fresh, trustLabelsFrom: [swarm.pubkey] } });
+    expect(fresh.get(cheater.node.pubkey)?.reports).toBe(1);
+    expect(fresh.get(cheater.node.pubkey)?.blocked).toBeUndefined();
+    for (const n of honest) expect(fresh.get(n.node.pubkey)?.reports ?? 0).toBe(0);
   }, 120_000);
 
   it("with checks off the cheater is never caught and some junk reaches the caller", async () => {
