@@ -158,7 +158,8 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
       msats,
       ...extra,
     });
-    if (kind === "refund" && msats > 0) bound().onRefund?.(provider, msats);
+    // A provider's refund carries its token (a reclaimed deposit does not: that came back without it).
+    if (kind === "refund" && msats > 0 && extra.token) bound().onRefund?.(provider, msats);
   };
   const summaries = (): TabSummary[] => {
     const { client, store } = bound();
@@ -281,10 +282,6 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
     return costMsats + settlement.owedMsats;
   };
 
-  /**
-   * The end of the run: open tabs are closed and refunded (or kept, `tabsAtClose`), then expired deposits
-   * reclaimed. Throws, once all that is done, when a tab is left unsettled or a reclaim failed.
-   */
   const closeContext = (b: PaymentBinding): TabCloseContext => ({
     client: b.client,
     tabs: b.store.tabs,
@@ -300,6 +297,7 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
     },
   });
 
+  /** A caught provider: its tab closed now (after a deposit on its way), and nothing paid to it again. */
   const revoke = async (provider: string): Promise<void> => {
     revoked.add(provider);
     if (!binding) return;
@@ -311,6 +309,10 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
     if (error) revokeErrors.push(error);
   };
 
+  /**
+   * The end of the run: open tabs are closed and refunded (or kept, `tabsAtClose`), then expired deposits
+   * reclaimed. Throws, once all that is done, when a tab is left unsettled or a reclaim failed.
+   */
   const close = async (): Promise<void> => {
     if (!binding) return;
     closedTabs = undefined;
