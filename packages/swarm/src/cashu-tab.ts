@@ -367,6 +367,8 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
     revoke,
     revoked,
     revokeErrors,
+    budget: () =>
+      Number.isFinite(budget) ? { leftSats: Math.max(0, budget - lockedSats), totalSats: budget } : undefined,
     bind: (b) => {
       binding = b;
     },

@@ -64,6 +64,8 @@ export interface PaymentStrategy {
    * (`accepts` is false for it afterwards). Failures are reported, not thrown.
    */
   revoke?(provider: string): Promise<void>;
+  /** The budget, when there is one: sats it may still lock or pay, of how many in all. */
+  budget?(): { leftSats: number; totalSats: number } | undefined;
 }
 
 /** Only providers that ask nothing: announced price zero (or none) and no payment method required. */

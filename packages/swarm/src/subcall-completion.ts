@@ -33,6 +33,8 @@ export interface CompletionContext {
   ackTimeoutMs: number;
   /** When this swarm started (jobs sent before it are an interrupted run's). */
   openedAt: number;
+  /** The payment budget left (PaymentStrategy.budget): checks stop when it runs low. */
+  budget?: () => { leftSats: number; totalSats: number } | undefined;
 }
 
 /** Greedy by default while checks run: a check can only compare answers that do not depend on chance. */
@@ -117,7 +119,7 @@ export function createCompletion(ctx: CompletionContext): Completion {
         keeper.report.reasked++;
         continue;
       }
-      if (!ctx.check || !keeper.drawCheck(provider)) keeper.awaiting(provider, -1);
+      if (!ctx.check || !affordsCheck(ctx) || !keeper.drawCheck(provider)) keeper.awaiting(provider, -1);
       else {
         const verdict = await checked(ctx.check, request, needs, hash, outcome.entry, memo, signal);
         if (verdict.outcome === "struck") {
@@ -196,6 +198,15 @@ export function createCompletion(ctx: CompletionContext): Completion {
     }
   };
   return { complete, running: () => [...inFlight.values()] };
+}
+
+/** Below this share of the budget left, no more checks: the sub-calls' own work comes first. */
+const CHECK_BUDGET_RESERVE = 0.2;
+
+/** Whether the payment budget leaves room for a check (always, without a budget). */
+function affordsCheck(ctx: CompletionContext): boolean {
+  const budget = ctx.budget?.();
+  return budget === undefined || budget.leftSats > CHECK_BUDGET_RESERVE * budget.totalSats;
 }
 
 export function success(answer: MemoisedResult, latencyMs: number, costMsats: number): SubcallResult {

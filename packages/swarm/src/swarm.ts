@@ -221,6 +221,7 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
     deadlineMs: options.deadlineMs ?? 120_000,
     ackTimeoutMs,
     openedAt,
+    ...(payment.budget ? { budget: () => payment.budget?.() } : {}),
   });
 
   try {

@@ -6,7 +6,7 @@
 import { Cleanup } from "@pylon/testkit";
 import { startLocalMarket } from "@pylon/testkit/market";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSwarm, seedOf, subcallKey } from "../src/index.js";
+import { createSwarm, freeStrategy, seedOf, subcallKey } from "../src/index.js";
 import { ask } from "./harness.js";
 
 const cleanup = new Cleanup();
@@ -55,5 +55,28 @@ describe("deterministic jobs (scripted LMs that record their requests)", () => {
     const warm = { ...ask("warm", 16), temperature: 0.7 };
     await swarm.complete([warm], new AbortController().signal);
     expect(asked.filter((a) => a.prompt === "warm").every((a) => a.temperature === 0.7)).toBe(true);
+  }, 60_000);
+
+  it("draws no check once less than a fifth of the payment budget is left", async () => {
+    let left = 100;
+    const swarm = cleanup.use(
+      await createSwarm({
+        relays: [relayUrl],
+        hedge: false,
+        payment: { ...freeStrategy, budget: () => ({ leftSats: left, totalSats: 100 }) },
+        trust: { checks: { random: () => 0 } },
+      }),
+      (s) => s.close(),
+    );
+    await swarm.directory.waitFor(3);
+    await swarm.complete([ask("budget 1", 16), ask("budget 2", 16)], new AbortController().signal);
+    expect(swarm.trust().checks).toBe(2);
+    left = 20;
+    const low = await swarm.complete(
+      [ask("budget 3", 16), ask("budget 4", 16)],
+      new AbortController().signal,
+    );
+    expect(low.every((r) => r.ok)).toBe(true);
+    expect(swarm.trust().checks).toBe(2);
   }, 60_000);
 });
