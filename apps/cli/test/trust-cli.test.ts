@@ -3,7 +3,7 @@
  * book in a temp data dir (written through @pylon/trust's ReputationBook, as a run would), and a real relay
  * with a real provider node (scripted backend) for `pylon providers`.
  */
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RunningProvider } from "@pylon/provider";
 import type { RunningRelay } from "@pylon/relay";
@@ -154,6 +154,61 @@ describe("pylon trust", () => {
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toContain("is not in the reputation book");
     expect(unknown.stderr).toContain(nip19.npubEncode(stranger).slice(0, 17));
+  });
+});
+
+describe("trust settings of pylon run", () => {
+  it("config set trust.* validates and round-trips; a bad value is refused naming the key, exit 2", async () => {
+    const home = await harness.home();
+    const file = join(home, "config.json");
+    const buyer = getPublicKey(generateSecretKey());
+    for (const [key, value] of [
+      ["trust.checkRate", "0.05"],
+      ["trust.checks", "false"],
+      ["trust.trustLabelsFrom", `${nip19.npubEncode(buyer)}, ${buyer}`],
+    ] as const) {
+      const set = await pylon(home, ["config", "set", key, value]);
+      expect(set.code, set.stderr).toBe(0);
+    }
+    expect(JSON.parse(readFileSync(file, "utf8")).trust).toEqual({
+      checkRate: 0.05,
+      checks: false,
+      trustLabelsFrom: [nip19.npubEncode(buyer), buyer],
+    });
+    const show = await pylon(home, ["config", "show"]);
+    expect(JSON.parse(show.stdout).trust).toMatchObject({ value: { checkRate: 0.05 }, source: "file" });
+    const before = readFileSync(file, "utf8");
+    for (const [key, value, message] of [
+      ["trust.checkRate", "2", "trust.checkRate: must be a number from 0 to 1"],
+      ["trust.modelDigest", "sha256:beef", "trust.modelDigest: must be sha256: and 64 lower-case hex digits"],
+      [
+        "trust.trustLabelsFrom",
+        "npub1nope",
+        "trust.trustLabelsFrom[0]: must be an npub or a 64-digit hex public key",
+      ],
+    ] as const) {
+      const set = await pylon(home, ["config", "set", key, value]);
+      expect(set.code).toBe(2);
+      expect(set.stderr.trim()).toBe(`pylon: ${file}: ${message}`);
+    }
+    expect(readFileSync(file, "utf8")).toBe(before);
+  });
+
+  it("pylon run lists the trust flags and refuses a bad one naming it", async () => {
+    const home = await harness.home();
+    const help = await pylon(home, ["run", "--help"]);
+    for (const flag of [
+      "--model-digest",
+      "--check-rate",
+      "--no-checks",
+      "--verify-local",
+      "--publish-verdicts",
+      "--trust-labels-from",
+    ])
+      expect(help.stdout).toContain(flag);
+    const bad = await pylon(home, ["run", "q", "--root", "scripted", "--check-rate", "3"]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('"3" is not a check rate');
   });
 });
 
