@@ -13,7 +13,7 @@ import { addRlmOptions, applyConfigDefaults, SWARM } from "../rlm-options.js";
 import { executeRun, type RunCliOptions } from "../run/execute.js";
 import { printReceipt } from "../run/receipt.js";
 import { recordFinished, recordRun, resumeRun } from "../run/resume.js";
-import { addTrustOptions, applyTrustConfig } from "../trust/run-flags.js";
+import { addTrustOptions, applyTrustConfig, trustFlagsGiven } from "../trust/run-flags.js";
 
 /** Why `pylon run` stops before anything starts when no root model is named (none is assumed). */
 export const NO_ROOT =
@@ -89,6 +89,9 @@ export function runCommand(): Command {
         (rootSource !== undefined && rootSource !== "default") ||
         resumed?.manifest?.options.root !== undefined;
       if (!rootNamed) throw new InvalidArgumentError(NO_ROOT);
+      const ignored = opts.sub?.kind === "swarm" ? [] : trustFlagsGiven(command);
+      if (ignored.length > 0 && !opts.quiet)
+        console.error(`pylon: ${ignored.join(", ")}: for the market only (--sub swarm); ignored`);
 
       const run = await recordRun(home, {
         resumed,

@@ -90,3 +90,12 @@ export function applyTrustConfig(command: Command, opts: TrustCliOptions, loaded
     });
   }
 }
+
+/** The trust flags given on the command line: they apply to the market only (`--sub swarm`). */
+export function trustFlagsGiven(command: Command): string[] {
+  const keys = ["modelDigest", "checkRate", "checks", "verifyLocal", "publishVerdicts", "trustLabelsFrom"];
+  return command.options
+    .filter((option) => keys.includes(option.attributeName()))
+    .filter((option) => command.getOptionValueSource(option.attributeName()) === "cli")
+    .map((option) => option.long ?? option.flags);
+}
