@@ -186,12 +186,14 @@ export async function openMarket(given: MarketOptions): Promise<Market> {
   let closed: Promise<MarketClosed> | undefined;
   const close = async (): Promise<MarketClosed> => {
     let error: Error | undefined;
+    // Read before closing too: a swarm whose report does not outlive close still gives the run's.
+    const trustBefore = trustReportOf(opened);
     try {
       await opened.close(); // closes the tabs, takes the refunds into the wallet
     } catch (caught) {
       error = caught instanceof Error ? caught : new Error(String(caught));
     }
-    const trust = trustReportOf(opened);
+    const trust = trustReportOf(opened) ?? trustBefore;
     try {
       return { payments: payments(), ...(trust ? { trust } : {}), ...(error ? { error } : {}) };
     } finally {
@@ -237,5 +239,9 @@ function withTrust(trust: TrustOptions | undefined, options: SwarmOptions): Swar
 
 function trustReportOf(swarm: Swarm): TrustReport | undefined {
   const report = (swarm as Swarm & { trust?: () => TrustReport }).trust;
-  return typeof report === "function" ? report.call(swarm) : undefined;
+  try {
+    return typeof report === "function" ? report.call(swarm) : undefined;
+  } catch {
+    return undefined;
+  }
 }
