@@ -76,7 +76,7 @@ describe("receipt trust section", () => {
   it("prints a short block only when checks ran or someone was caught", () => {
     const lines = trustLines(receiptTrust(report)).map(([label, text]) => `${label} ${text}`);
     expect(lines[0]).toBe(
-      "checks 40 spot check(s): 36 passed, 3 struck, 1 inconclusive; 44 check job(s), 12.345 sats",
+      "checks 40 spot check(s), 1 inconclusive; answers: 36 agreed, 3 struck; 44 check job(s), 12.345 sats",
     );
     expect(lines[1]).toContain(nip19.npubEncode(cheater).slice(0, 17));
     expect(lines[1]).toContain("junk node after 7 job(s)");

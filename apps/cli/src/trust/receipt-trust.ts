@@ -7,6 +7,7 @@ import type { TrustReport } from "./contract.js";
 import { shortNpub } from "./keys.js";
 
 export interface ReceiptTrust {
+  /** Checks run and how many found no reference; answers (each check compares two or more) that agreed or struck. */
   checks: { run: number; passed: number; struck: number; inconclusive: number };
   /** The extra jobs checks sent (second and third opinions), what they cost and the time waited on them. */
   checkJobs: number;
@@ -65,8 +66,8 @@ export function trustLines(t: ReceiptTrust | undefined): Array<[string, string]>
   const lines: Array<[string, string]> = [
     [
       "checks",
-      `${t.checks.run} spot check(s): ${t.checks.passed} passed, ${t.checks.struck} struck, ` +
-        `${t.checks.inconclusive} inconclusive; ${t.checkJobs} check job(s), ${t.checkCostSats} sats`,
+      `${t.checks.run} spot check(s), ${t.checks.inconclusive} inconclusive; answers: ${t.checks.passed} agreed, ` +
+        `${t.checks.struck} struck; ${t.checkJobs} check job(s), ${t.checkCostSats} sats`,
     ],
   ];
   for (const c of t.caught) {
