@@ -104,6 +104,8 @@ describe("pylon run --sub swarm (scripted root, scripted provider nodes)", () =>
       "--subcall-chars",
       "8000",
       "--json",
+      // Spot checks add jobs of their own (test/trust-run.test.ts): off, so jobs sent = sub-calls.
+      "--no-checks",
     ];
     const run = await harness.run(args, { env: { PYLON_HOME: home } });
     expect(run.code, run.stderr).toBe(0);

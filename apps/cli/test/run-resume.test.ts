@@ -78,6 +78,9 @@ describe("pylon run over a paid market, killed and resumed (SCRIPTED root and SC
         "500",
         "--progress-interval",
         "100",
+        // Spot checks re-ask prompts by design (their cost is in the receipt's trust section): off here,
+        // where every generation must be one sub-call's job.
+        "--no-checks",
       ],
       { env: { PYLON_HOME: home } },
     );

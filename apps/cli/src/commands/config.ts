@@ -13,7 +13,7 @@ import { dataDir, NETWORK_FLAG } from "../options.js";
 /** `pylon config path|show|set|unset`: the user's config file, $PYLON_HOME/config.json. */
 export function configCommand(): Command {
   const config = new Command("config")
-    .description("the config file: named networks (relays, mints), default models and budget")
+    .description("the config file: named networks (relays, mints), default models, budget and trust settings")
     .addHelpText(
       "after",
       "\nBuilt-in networks: local (ws://127.0.0.1:7777, http://127.0.0.1:3338: `pylon relay` and `pylon mint`)\n" +
@@ -70,6 +70,7 @@ function effective(network: string | undefined): Record<string, unknown> {
     mints: resolveMints({ network }, loaded) ?? null,
     models: { root: fromFile(models?.root), sub: fromFile(models?.sub), node: fromFile(models?.node) },
     budget: { sats: fromFile(budget?.sats) },
+    trust: fromFile(loaded.config.trust),
     networks: allNetworks(loaded.config),
   };
 }

@@ -13,6 +13,7 @@ import { addRlmOptions, applyConfigDefaults, SWARM } from "../rlm-options.js";
 import { executeRun, type RunCliOptions } from "../run/execute.js";
 import { printReceipt } from "../run/receipt.js";
 import { recordFinished, recordRun, resumeRun } from "../run/resume.js";
+import { addTrustOptions, applyTrustConfig, trustFlagsGiven } from "../trust/run-flags.js";
 
 /** Why `pylon run` stops before anything starts when no root model is named (none is assumed). */
 export const NO_ROOT =
@@ -57,7 +58,7 @@ export function runCommand(): Command {
         .hideHelp(),
     );
   // No default root (help says so too): a real question is never answered by the scripted stand-in unless asked for.
-  addRlmOptions(command)
+  addTrustOptions(addRlmOptions(command))
     .options.find((option) => option.long === "--root")
     ?.default(undefined, "none: --root is required");
   return command
@@ -75,7 +76,11 @@ export function runCommand(): Command {
       const resumed = resumeRun(command, opts, home);
       question ??= resumed?.manifest?.question;
       if (question === undefined) throw new InvalidArgumentError("a question is needed (or --resume <run>)");
-      if (!resumed) applyConfigDefaults(command, opts, loadConfig(home));
+      if (!resumed) {
+        const loaded = loadConfig(home);
+        applyConfigDefaults(command, opts, loaded);
+        applyTrustConfig(command, opts, loaded);
+      }
       opts.mint = mintFrom(opts.mint, opts.network);
       opts.budgetSats = opts.budget ?? opts.budgetSats;
       opts.sub ??= relaysConfigured(opts.relay, opts.network) ? SWARM : undefined;
@@ -84,6 +89,9 @@ export function runCommand(): Command {
         (rootSource !== undefined && rootSource !== "default") ||
         resumed?.manifest?.options.root !== undefined;
       if (!rootNamed) throw new InvalidArgumentError(NO_ROOT);
+      const ignored = opts.sub?.kind === "swarm" ? [] : trustFlagsGiven(command);
+      if (ignored.length > 0 && !opts.quiet)
+        console.error(`pylon: ${ignored.join(", ")}: for the market only (--sub swarm); ignored`);
 
       const run = await recordRun(home, {
         resumed,

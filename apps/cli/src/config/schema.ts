@@ -4,6 +4,7 @@
  * never makes a setting vanish. The two built-in networks live here too.
  */
 import { z } from "zod";
+import { decodePublicKey } from "../trust/keys.js";
 
 const url = (schemes: readonly string[], what: string) =>
   z.string({ error: `must be ${what}` }).refine((value) => {
@@ -26,6 +27,36 @@ const networkName = z
 export const networkSchema = z.strictObject({
   relays: z.array(relayUrl, { error: "must be a list of ws:// or wss:// URLs" }).optional(),
   mints: z.array(mintUrl, { error: "must be a list of http:// or https:// URLs" }).optional(),
+});
+
+/** "sha256:" and 64 lower-case hex digits: a GGUF's digest as providers announce it. */
+export const MODEL_DIGEST = /^sha256:[0-9a-f]{64}$/;
+
+const trustSchema = z.strictObject({
+  /** `pylon run --model-digest`: only providers announcing this GGUF digest. */
+  modelDigest: z
+    .string({ error: "must be sha256: and 64 lower-case hex digits" })
+    .regex(MODEL_DIGEST, "must be sha256: and 64 lower-case hex digits")
+    .optional(),
+  /** `pylon run --check-rate`: the share of a long-known provider's answers spot-checked, 0–1. */
+  checkRate: z
+    .number({ error: "must be a number from 0 to 1" })
+    .min(0, "must be a number from 0 to 1")
+    .max(1, "must be a number from 0 to 1")
+    .optional(),
+  /** false: `pylon run --no-checks` (no spot checks; the book and its blocks still hold). */
+  checks: z.boolean({ error: "must be true or false" }).optional(),
+  /** `pylon run --publish-verdicts`: publish NIP-32 labels about providers caught. */
+  publishVerdicts: z.boolean({ error: "must be true or false" }).optional(),
+  /** `pylon run --trust-labels-from`: buyers (npub or hex) whose verdicts are read. */
+  trustLabelsFrom: z
+    .array(
+      z
+        .string({ error: "must be an npub or a 64-digit hex public key" })
+        .refine((key) => decodePublicKey(key) !== undefined, "must be an npub or a 64-digit hex public key"),
+      { error: "must be a list of npubs or hex public keys" },
+    )
+    .optional(),
 });
 
 export const configSchema = z.strictObject({
@@ -51,6 +82,8 @@ export const configSchema = z.strictObject({
       sats: z.number({ error: "must be a positive number" }).positive("must be a positive number").optional(),
     })
     .optional(),
+  /** `pylon run`'s spot checks and model identity (docs/trust.md), where the flags leave them unset. */
+  trust: trustSchema.optional(),
 });
 
 export type PylonConfig = z.infer<typeof configSchema>;

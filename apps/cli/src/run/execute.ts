@@ -11,8 +11,11 @@ import {
   type TrajectoryRecord,
 } from "@pylon/rlm";
 import { keywordSub, mapReduceRoot } from "@pylon/rlm/scripted";
-import { relaysFrom } from "../options.js";
+import { gpuSetting, relaysFrom } from "../options.js";
 import { modelSettings, type RlmCliOptions, rlmSettings, subcallsFor } from "../rlm-options.js";
+import type { TrustReport } from "../trust/contract.js";
+import type { TrustCliOptions } from "../trust/run-flags.js";
+import { openRunTrust, type RunTrust } from "../trust/run-trust.js";
 import { type MarketPayments, openMarket } from "./market.js";
 import { meteredSubcalls } from "./metered-subcalls.js";
 import { ProgressBar } from "./progress.js";
@@ -22,7 +25,7 @@ import type { RecordedRun, ResumeCliOptions } from "./resume.js";
 import { abortOnSignals } from "./signals.js";
 import { RootProgress, runSnapshot } from "./snapshot.js";
 
-export interface RunCliOptions extends RlmCliOptions, ResumeCliOptions {
+export interface RunCliOptions extends RlmCliOptions, ResumeCliOptions, TrustCliOptions {
   context?: string;
   relay?: string[];
   network?: string;
@@ -42,20 +45,31 @@ export async function executeRun(
   /** Called once the models (and the market) are open, when the run really starts: it can be resumed from here. */
   onStarted?: () => void,
 ): Promise<RunReceipt> {
-  const market =
-    opts.sub?.kind === "swarm"
-      ? await openMarket({
-          relays: relaysFrom(opts.relay, opts.network),
-          dataDir: home,
-          runId: run.runId,
-          ...(opts.swarmDb ? { store: opts.swarmDb } : {}),
-          ...(opts.maxPrice === undefined ? {} : { maxPriceMsats: Math.round(opts.maxPrice * 1000) }),
-          providers: opts.providers,
-          ...(opts.mint ? { mint: opts.mint } : {}),
-          ...(opts.budgetSats === undefined ? {} : { budgetSats: opts.budgetSats }),
-          ...(opts.quiet ? { quiet: true } : {}),
-        })
-      : undefined;
+  const onMarket = opts.sub?.kind === "swarm";
+  const trust: RunTrust | undefined = onMarket
+    ? await openRunTrust(opts, home, {
+        gpu: gpuSetting(opts.gpu),
+        ...(opts.threads ? { threads: opts.threads } : {}),
+        ...(opts.contextSize ? { contextSize: opts.contextSize } : {}),
+      })
+    : undefined;
+  const market = onMarket
+    ? await openMarket({
+        relays: relaysFrom(opts.relay, opts.network),
+        dataDir: home,
+        runId: run.runId,
+        ...(opts.swarmDb ? { store: opts.swarmDb } : {}),
+        ...(opts.maxPrice === undefined ? {} : { maxPriceMsats: Math.round(opts.maxPrice * 1000) }),
+        providers: opts.providers,
+        ...(opts.mint ? { mint: opts.mint } : {}),
+        ...(opts.budgetSats === undefined ? {} : { budgetSats: opts.budgetSats }),
+        ...(opts.quiet ? { quiet: true } : {}),
+        ...(trust ? { trust: trust.options } : {}),
+      }).catch(async (error: unknown) => {
+        await trust?.close();
+        throw error;
+      })
+    : undefined;
   const sub = market?.swarm ?? subcallsFor(opts);
   const scripted = {
     root: mapReduceRoot({
@@ -69,6 +83,7 @@ export async function executeRun(
   }
   const models = await openModels(opts.root, sub, modelSettings(opts, scripted)).catch(async (error) => {
     await market?.close();
+    await trust?.close();
     throw error;
   });
   onStarted?.();
@@ -91,6 +106,7 @@ export async function executeRun(
   const stopListening = abortOnSignals(controller);
   let result: RlmResult | undefined;
   let payments: MarketPayments | undefined;
+  let trustReport: TrustReport | undefined;
   try {
     result = await runRlm({
       ...rlmSettings(opts),
@@ -108,6 +124,8 @@ export async function executeRun(
     await models.close().catch((error: unknown) => console.error(`pylon: ${(error as Error).message}`));
     const closed = await market?.close();
     payments = closed?.payments;
+    trustReport = closed?.trust;
+    await trust?.close().catch((error: unknown) => console.error(`pylon: ${(error as Error).message}`));
     // The answer is still worth printing: a tab left open is reused and closed by the next run.
     if (closed?.error) console.error(`pylon: ${closed.error.message} (left open for the next run)`);
   }
@@ -119,6 +137,7 @@ export async function executeRun(
     meter: metered.meter,
     ...(market ? { counters: market.swarm.counters } : {}),
     ...(payments ? { payments } : {}),
+    ...(trustReport ? { trust: trustReport } : {}),
     wallMs: Date.now() - startedAt,
   });
 }

@@ -4,6 +4,8 @@
  */
 import type { RlmResult } from "@pylon/rlm";
 import type { SwarmCounters } from "@pylon/swarm";
+import type { TrustReport } from "../trust/contract.js";
+import { type ReceiptTrust, receiptTrust, trustLines } from "../trust/receipt-trust.js";
 import type { MarketPayments } from "./market.js";
 import { failureSummary, type SubcallMeter, topProviders } from "./metered-subcalls.js";
 import { sats } from "./progress.js";
@@ -60,6 +62,8 @@ export interface RunReceipt {
     mint?: string;
     run?: { deposited: number; charged: number; refunded: number };
   };
+  /** Market only: spot checks, their cost, and the providers caught cheating (docs/trust.md). */
+  trust?: ReceiptTrust;
   /** Kept for scripts reading the older receipt: the RLM's own money total. */
   cost: RlmResult["cost"];
   /** The RLM's own time, and the whole invocation's (market start-up and tab closing included). */
@@ -75,6 +79,7 @@ export interface ReceiptInput {
   meter: SubcallMeter;
   counters?: SwarmCounters;
   payments?: MarketPayments;
+  trust?: TrustReport;
   wallMs: number;
 }
 
@@ -135,6 +140,7 @@ export function buildReceipt(input: ReceiptInput): RunReceipt {
           }
         : {}),
     },
+    ...(input.trust ? { trust: receiptTrust(input.trust) } : {}),
     cost: result.cost,
     durationMs: Math.round(result.durationMs),
     wallMs: Math.round(input.wallMs),
@@ -152,7 +158,7 @@ function shortProvider(provider: string): string {
 }
 
 /** The human receipt: one labelled line per topic. */
-function formatReceipt(r: RunReceipt): string {
+export function formatReceipt(r: RunReceipt): string {
   const lines: Array<[string, string]> = [
     ["run", `${r.run} (resume: ${r.resume})`],
     [
@@ -195,6 +201,7 @@ function formatReceipt(r: RunReceipt): string {
         `${s.recovered ? `; ${sats(s.recovered)} of earlier runs' refunds recovered` : ""}`,
     ]);
   }
+  lines.push(...trustLines(r.trust));
   lines.push(["time", `${(r.wallMs / 1000).toFixed(1)} s (RLM ${(r.durationMs / 1000).toFixed(1)} s)`]);
   lines.push(["log", r.logPath ?? "(none)"]);
   const width = Math.max(...lines.map(([label]) => label.length));
