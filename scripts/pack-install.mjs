@@ -24,6 +24,7 @@ const SHIPPED = [
   "packages/mint",
   "packages/provider",
   "packages/rlm",
+  "packages/trust",
   "packages/swarm",
   "apps/cli",
 ];

@@ -1,11 +1,11 @@
 /** The receipt's trust section from a swarm TrustReport: JSON (sats, ISO times) and the short text block. */
 import type { RlmResult } from "@pylon/rlm";
+import type { TrustReport } from "@pylon/swarm";
 import * as nip19 from "nostr-tools/nip19";
 import { generateSecretKey, getPublicKey } from "nostr-tools/pure";
 import { describe, expect, it } from "vitest";
 import type { SubcallMeter } from "../src/run/metered-subcalls.js";
 import { buildReceipt, formatReceipt } from "../src/run/receipt.js";
-import type { TrustReport } from "../src/trust/contract.js";
 import { receiptTrust, trustLines } from "../src/trust/receipt-trust.js";
 
 const cheater = getPublicKey(generateSecretKey());

@@ -11,9 +11,9 @@ import {
   type TrajectoryRecord,
 } from "@pylon/rlm";
 import { keywordSub, mapReduceRoot } from "@pylon/rlm/scripted";
+import type { TrustReport } from "@pylon/swarm";
 import { gpuSetting, relaysFrom } from "../options.js";
 import { modelSettings, type RlmCliOptions, rlmSettings, subcallsFor } from "../rlm-options.js";
-import type { TrustReport } from "../trust/contract.js";
 import type { TrustCliOptions } from "../trust/run-flags.js";
 import { openRunTrust, type RunTrust } from "../trust/run-trust.js";
 import { type MarketPayments, openMarket } from "./market.js";

@@ -10,11 +10,12 @@ import {
   createSwarm,
   RunStore,
   type Swarm,
+  type TrustOptions,
+  type TrustReport,
   tabMoney,
   walletFeeSats,
 } from "@pylon/swarm";
 import { canonicalMintUrl, openWallet, type PylonWallet } from "@pylon/wallet";
-import type { TrustOptions, TrustReport } from "../trust/contract.js";
 
 export interface MarketOptions {
   relays: string[];
@@ -118,16 +119,15 @@ export async function openMarket(given: MarketOptions): Promise<Market> {
           : { maxSpendSats: Math.max(0, Math.floor(options.budgetSats - Math.max(0, earlier))) }),
       });
     }
-    swarm = await createSwarm(
-      withTrust(options.trust, {
-        ...(strategy ? { payment: strategy } : {}),
-        relays: options.relays,
-        secretKey: key.secretKey,
-        store,
-        runId: options.runId,
-        ...(options.maxPriceMsats === undefined ? {} : { maxPriceMsats: options.maxPriceMsats }),
-      }),
-    );
+    swarm = await createSwarm({
+      ...(strategy ? { payment: strategy } : {}),
+      relays: options.relays,
+      secretKey: key.secretKey,
+      store,
+      runId: options.runId,
+      ...(options.maxPriceMsats === undefined ? {} : { maxPriceMsats: options.maxPriceMsats }),
+      ...(options.trust ? { trust: options.trust } : {}),
+    });
     // Refunds to this buyer waiting on the relays (tabs that expired, closes given up on) come in first.
     const connecting = swarm;
     const [, collected] = await Promise.all([
@@ -186,16 +186,13 @@ export async function openMarket(given: MarketOptions): Promise<Market> {
   let closed: Promise<MarketClosed> | undefined;
   const close = async (): Promise<MarketClosed> => {
     let error: Error | undefined;
-    // Read before closing too: a swarm whose report does not outlive close still gives the run's.
-    const trustBefore = trustReportOf(opened);
     try {
       await opened.close(); // closes the tabs, takes the refunds into the wallet
     } catch (caught) {
       error = caught instanceof Error ? caught : new Error(String(caught));
     }
-    const trust = trustReportOf(opened) ?? trustBefore;
     try {
-      return { payments: payments(), ...(trust ? { trust } : {}), ...(error ? { error } : {}) };
+      return { payments: payments(), trust: opened.trust(), ...(error ? { error } : {}) };
     } finally {
       wallet?.close();
       store.close();
@@ -227,21 +224,4 @@ function netDepositedSats(store: RunStore, buyer: string, mint: string, runId: s
     else if (event.kind !== "charge") msats -= event.msats; // refunds (and reclaims) came back
   }
   return msats / 1000;
-}
-
-// The one wiring point of the swarm's trust API (TEMPORARY casts, see trust/contract.ts): once @pylon/swarm
-// exports it, `withTrust` is `{ ...options, trust }` and `trustReportOf` is `swarm.trust()`.
-type SwarmOptions = Parameters<typeof createSwarm>[0];
-
-function withTrust(trust: TrustOptions | undefined, options: SwarmOptions): SwarmOptions {
-  return trust ? ({ ...options, trust } as SwarmOptions) : options;
-}
-
-function trustReportOf(swarm: Swarm): TrustReport | undefined {
-  const report = (swarm as Swarm & { trust?: () => TrustReport }).trust;
-  try {
-    return typeof report === "function" ? report.call(swarm) : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -3,8 +3,7 @@
  * What the run answered, what it asked of the sub-call backend, what the market did, what it cost.
  */
 import type { RlmResult } from "@pylon/rlm";
-import type { SwarmCounters } from "@pylon/swarm";
-import type { TrustReport } from "../trust/contract.js";
+import type { SwarmCounters, TrustReport } from "@pylon/swarm";
 import { type ReceiptTrust, receiptTrust, trustLines } from "../trust/receipt-trust.js";
 import type { MarketPayments } from "./market.js";
 import { failureSummary, type SubcallMeter, topProviders } from "./metered-subcalls.js";

@@ -3,7 +3,7 @@
  * checking cost (extra jobs, sats, time waited), and each provider caught: after how many jobs, what it was
  * paid, and how much of that for answers that failed a check. Pure functions of the swarm's TrustReport.
  */
-import type { TrustReport } from "./contract.js";
+import type { TrustReport } from "@pylon/swarm";
 import { shortNpub } from "./keys.js";
 
 export interface ReceiptTrust {

@@ -5,8 +5,8 @@
  */
 import type { Backend, GpuSetting } from "@pylon/inference";
 import type { SubcallRequest } from "@pylon/rlm";
+import type { TrustOptions } from "@pylon/swarm";
 import { bookFile } from "./book-file.js";
-import type { TrustOptions } from "./contract.js";
 import type { TrustCliOptions } from "./run-flags.js";
 
 export interface RunTrust {
