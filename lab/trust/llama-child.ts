@@ -77,7 +77,8 @@ async function startNode(n: LlamaNodeSpec): Promise<void> {
   const node = await startProvider(
     {
       relays: [spec.relayUrl],
-      model: n.model,
+      // The announced file: a lying node names the honest GGUF whatever its backend really runs.
+      model: spec.honestModel,
       modelName: spec.modelName,
       free: false,
       prices: { ...PRICES },
