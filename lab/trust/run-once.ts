@@ -9,6 +9,7 @@ import path from "node:path";
 import { createPrng } from "@pylon/inference";
 import type { SubcallResult } from "@pylon/rlm";
 import { cashuTabStrategy, createSwarm } from "@pylon/swarm";
+import { ReputationBook } from "@pylon/trust";
 import Database from "better-sqlite3";
 import { swarmHasTrust, type TrustReportLike, trustReport, withTrust } from "./contract.js";
 import type { NodeSnapshot } from "./llama-child.js";
@@ -83,6 +84,10 @@ export async function runOnce(market: TrustMarket, spec: RunSpec): Promise<RunRe
     lockSeconds: 3_600,
   });
   const storeFile = path.join(market.dir, `run-${spec.label}.db`);
+  // Providers the book already blocks may never show in the directory: wait for the others only.
+  const book = ReputationBook.open(spec.book);
+  const blocked = market.nodes.filter((n) => book.isBlocked(n.pubkey)).length;
+  book.close();
   const swarm = await createSwarm(
     withTrust(
       {
@@ -105,7 +110,7 @@ export async function runOnce(market: TrustMarket, spec: RunSpec): Promise<RunRe
   );
   let closed = false;
   try {
-    await swarm.directory.waitFor(market.nodes.length);
+    await swarm.directory.waitFor(market.nodes.length - blocked, 30_000);
     const before = await market.books();
     const atCatch = new Map<string, NodeSnapshot & { at: number }>();
     // Catches as they happen: read the caught node's books at once (what it got after is in-flight work).
