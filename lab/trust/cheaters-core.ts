@@ -16,6 +16,8 @@ import { startTrustMarket } from "./trust-market.js";
 
 export interface CheatersOptions {
   subcalls: number;
+  /** Sub-calls of the checks-off run. Default: `subcalls`. */
+  subcallsOff?: number;
   /** Checks-on runs, seeds seed, seed+1, …; the checks-off run uses the first. */
   seeds: number;
   seed: number;
@@ -109,7 +111,7 @@ export async function runCheaters(partial: Partial<CheatersOptions> = {}): Promi
     // work), which would otherwise count against whichever mode runs first.
     await runOnce(market, {
       ...base,
-      subcalls: Math.min(200, o.subcalls),
+      subcalls: Math.max(40, Math.min(200, Math.round(o.subcalls / 10))),
       label: "warm-up",
       checks: false,
       seed: o.seed + 500,
@@ -117,8 +119,16 @@ export async function runCheaters(partial: Partial<CheatersOptions> = {}): Promi
     });
     if (o.checks !== "on") {
       const label = `off-s${o.seed}`;
+      const subcalls = o.subcallsOff ?? o.subcalls;
       runs.push(
-        await runOnce(market, { ...base, label, checks: false, seed: o.seed, book: bookFile(label) }),
+        await runOnce(market, {
+          ...base,
+          subcalls,
+          label,
+          checks: false,
+          seed: o.seed,
+          book: bookFile(label),
+        }),
       );
     }
     for (const seed of seeds) {
@@ -213,6 +223,19 @@ function checksOf(
           ? `after ${node.caught.jobsBeforeCaught} of its jobs`
           : `${node?.jobs ?? 0} jobs, not caught`,
       );
+    }
+    // Issue 15's detection targets, in jobs of the cheater's own.
+    for (const [cheat, most] of [
+      ["junk", 20],
+      ["junk10", 300],
+    ] as const) {
+      const caught = run.nodes.find((n) => n.cheat === cheat)?.caught;
+      if (caught)
+        check(
+          `${run.label}: ${cheat} caught within ${most} of its jobs`,
+          caught.jobsBeforeCaught <= most,
+          `after ${caught.jobsBeforeCaught}`,
+        );
     }
     const after = run.nodes.filter((n) => (n.caught?.jobsSentAfterCatch ?? 0) > 0);
     check(

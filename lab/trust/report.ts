@@ -14,7 +14,7 @@ function cheaterTable(runs: RunResult[]): string[] {
     for (const n of run.nodes.filter((n) => n.cheat)) {
       const c = n.caught;
       lines.push(
-        `| ${run.label} | ${n.cheat} | ${n.jobs} | ${n.cheated} | ${c ? "yes" : run.checksApplied ? "**no**" : "checks off"} | ` +
+        `| ${run.label} | ${n.cheat} | ${n.jobs} | ${n.cheated} | ${c ? "yes" : n.blockedAtStart ? "blocked before" : run.checksApplied ? "**no**" : "checks off"} | ` +
           `${c ? `${c.jobsBeforeCaught} (its own count: ${c.jobsAtCatch}, ${c.cheatedAtCatch} cheated)` : "–"} | ` +
           `${c?.strikes ?? "–"} | ${sats(n.chargedMsats)} | ${c ? sats(c.paidForBadMsats) : "–"} | ${n.badDelivered} | ` +
           `${c?.jobsSentAfterCatch ?? "–"} | ${c ? sats(c.chargedAfterCatchMsats) : "–"} |`,

@@ -40,6 +40,8 @@ export interface NodeRun {
   chargedMsats: number;
   /** Answers the RLM got from this node's cheated jobs. */
   badDelivered: number;
+  /** The book blocked it before this run (caught in an earlier one). */
+  blockedAtStart: boolean;
   /** Set when caught in this run. */
   caught?: {
     jobsBeforeCaught: number;
@@ -86,7 +88,7 @@ export async function runOnce(market: TrustMarket, spec: RunSpec): Promise<RunRe
   const storeFile = path.join(market.dir, `run-${spec.label}.db`);
   // Providers the book already blocks may never show in the directory: wait for the others only.
   const book = ReputationBook.open(spec.book);
-  const blocked = market.nodes.filter((n) => book.isBlocked(n.pubkey)).length;
+  const blockedAtStart = new Set(market.nodes.filter((n) => book.isBlocked(n.pubkey)).map((n) => n.pubkey));
   book.close();
   const swarm = await createSwarm(
     withTrust(
@@ -110,11 +112,12 @@ export async function runOnce(market: TrustMarket, spec: RunSpec): Promise<RunRe
   );
   let closed = false;
   try {
-    await swarm.directory.waitFor(market.nodes.length - blocked, 30_000);
+    await swarm.directory.waitFor(market.nodes.length - blockedAtStart.size, 30_000);
     const before = await market.books();
     const atCatch = new Map<string, NodeSnapshot & { at: number }>();
+    const readings: Array<Promise<unknown>> = [];
     // Catches as they happen: read the caught node's books at once (what it got after is in-flight work).
-    const watcher = setInterval(() => {
+    const notice = () => {
       for (const c of trustReport(swarm)?.caught ?? []) {
         if (atCatch.has(c.pubkey)) continue;
         const node = market.nodes.find((n) => n.pubkey === c.pubkey);
@@ -126,12 +129,14 @@ export async function runOnce(market: TrustMarket, spec: RunSpec): Promise<RunRe
           paymentRequired: 0,
           at: c.at,
         });
-        void node?.child.ask("snapshot").then((reply) => {
+        const reading = node?.child.ask("snapshot").then((reply) => {
           const now = (reply.nodes as NodeSnapshot[]).find((n) => n.pubkey === c.pubkey);
           if (now) atCatch.set(c.pubkey, { ...now, at: c.at });
         });
+        if (reading) readings.push(reading.catch(() => undefined));
       }
-    }, 100);
+    };
+    const watcher = setInterval(notice, 100);
     const prompts = trustPrompts(spec.subcalls, spec.seed);
     const results: Array<SubcallResult | undefined> = new Array(spec.subcalls);
     const cap = AbortSignal.timeout(spec.maxSeconds * 1000);
@@ -157,7 +162,8 @@ export async function runOnce(market: TrustMarket, spec: RunSpec): Promise<RunRe
     await Promise.all(Array.from({ length: spec.concurrentBatches }, worker));
     const wallSec = (performance.now() - started) / 1000;
     clearInterval(watcher);
-    await new Promise((resolve) => setTimeout(resolve, 300)); // the last catch snapshot's reply
+    notice(); // a catch in the last 100 ms
+    await Promise.all(readings); // every catch's books, read when it was noticed
     const trust = trustReport(swarm);
     const checksApplied = spec.checks && swarmHasTrust(swarm);
     const after = await market.books();
@@ -168,7 +174,7 @@ export async function runOnce(market: TrustMarket, spec: RunSpec): Promise<RunRe
       closeError = String(error);
     }
     closed = true;
-    const sentAfter = jobsSentAfter(storeFile, spec.label, atCatch);
+    const sentAfter = jobsSentAfter(storeFile, spec.label, atCatch, spec.log);
     const nodes = market.nodes.map((node): NodeRun => {
       const a = after.find((n) => n.pubkey === node.pubkey)!;
       const b = before.find((n) => n.pubkey === node.pubkey)!;
@@ -182,6 +188,7 @@ export async function runOnce(market: TrustMarket, spec: RunSpec): Promise<RunRe
         jobs: a.jobs - b.jobs,
         cheated: a.cheated - b.cheated,
         chargedMsats: (a.tabs?.chargedMsats ?? 0) - (b.tabs?.chargedMsats ?? 0),
+        blockedAtStart: blockedAtStart.has(node.pubkey),
         badDelivered: results.filter((r) => r?.ok && r.provider === node.pubkey && cheatedTexts.has(r.text))
           .length,
         ...(caught
@@ -224,14 +231,23 @@ function jobsSentAfter(
   storeFile: string,
   runId: string,
   caught: Map<string, { at: number }>,
+  log: (line: string) => void,
 ): Map<string, number> {
   const db = new Database(storeFile, { readonly: true });
   try {
-    const count = db.prepare(
-      "SELECT count(*) AS n FROM jobs WHERE run_id = ? AND provider = ? AND sent_at > ?",
+    const after = db.prepare(
+      "SELECT sent_at AS sentAt, status, request IS NULL AS item FROM jobs WHERE run_id = ? AND provider = ? AND sent_at > ?",
     );
     return new Map(
-      [...caught].map(([pubkey, { at }]) => [pubkey, (count.get(runId, pubkey, at) as { n: number }).n]),
+      [...caught].map(([pubkey, { at }]) => {
+        const rows = after.all(runId, pubkey, at) as Array<{ sentAt: number; status: string; item: number }>;
+        // Said when any: how long after the catch, the job's state, and whether it was a batch item.
+        for (const row of rows.slice(0, 5))
+          log(
+            `    job sent to ${pubkey.slice(0, 8)} ${row.sentAt - at} ms after its catch: ${row.status}${row.item ? " (batch item)" : ""}`,
+          );
+        return [pubkey, rows.length];
+      }),
     );
   } finally {
     db.close();
