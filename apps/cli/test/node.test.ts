@@ -1,4 +1,5 @@
-import { existsSync, statSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { unusedPort } from "@pylon/testkit";
 import { startTestMint, startTestRelay } from "@pylon/testkit/market";
@@ -137,9 +138,13 @@ describe("pylon node", () => {
       ],
       home,
     );
-    const [, npub] = (await node.waitFor(
-      /^pylon node (npub1[0-9a-z]+) serving tiny \(4 slots\) on .* for free$/m,
-    )) as unknown as [string, string];
+    const [, npub, digest] = (await node.waitFor(
+      /^pylon node (npub1[0-9a-z]+) serving tiny \[sha256:([0-9a-f]{12})\] \(4 slots\) on .* for free$/m,
+    )) as unknown as [string, string, string];
+    // The serving line shows the model file's digest, short.
+    expect(createHash("sha256").update(readFileSync(modelFile)).digest("hex")).toMatch(
+      new RegExp(`^${digest}`),
+    );
     expect(node.stderr()).toContain(`created key ${join(dataDir, "provider.key")} (mode 0600)`);
     expect(statSync(join(dataDir, "provider.key")).mode & 0o777).toBe(0o600);
     const decoded = decode(npub);

@@ -1,4 +1,5 @@
 import type { BackendError } from "./errors.js";
+import type { ModelIdentity } from "./gguf/identity.js";
 
 export type ChatRole = "system" | "user" | "assistant";
 
@@ -102,6 +103,11 @@ export interface BackendInfo {
  */
 export interface Backend {
   readonly kind: BackendKind;
+  /**
+   * The model file's identity (digest, size, architecture, quantisation), where the backend knows its file:
+   * the llama backend computes it at load. Absent for remote and scripted backends.
+   */
+  readonly identity?: ModelIdentity;
   info(): BackendInfo;
   generate(request: GenerateRequest, options?: GenerateOptions): Promise<GenerateResult>;
   /** Refuses queued and new jobs with code "closed", stops running ones, and releases the model. */

@@ -35,6 +35,14 @@ export type { DownloadProgress } from "./llama/model-source.js";
 // `pylon doctor`'s node checks: a model file's GGUF header (without loading it), the GPU llama.cpp finds,
 // and the decoding threads a node uses by default.
 export { type GgufSummary, GgufInspectError, inspectGguf } from "./gguf/inspect.js";
+
+// A model file's identity (sha256, size, architecture, quantisation), cached by path, size and mtime.
+export {
+  type ModelIdentity,
+  type ModelIdentityOptions,
+  modelIdentity,
+  quantisationName,
+} from "./gguf/identity.js";
 export { type ComputeBackend, detectComputeBackend } from "./llama/gpu-probe.js";
 export { defaultThreads } from "./llama/binding.js";
 

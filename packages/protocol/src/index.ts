@@ -78,6 +78,10 @@ export {
   priceForModel,
 } from "./nip89.js";
 
+// Model identity: the model file's digest, size, architecture and quantisation a provider announces, and
+// the digest a request may require (`GenerationParams.modelDigest`)
+export { isModelDigest, type ModelIdentityFields } from "./model-identity.js";
+
 // What an announcement offers: models and their prices, capacity, load, payment options
 export type {
   AnnouncementContent,
@@ -103,6 +107,19 @@ export { amountTag, cashuRequestTag, type PaymentAmount, TAB_PARAM, tabBalanceTa
 
 // Encryption of params and replies (NIP-44, NIP-04 accepted)
 export { ConversationKeyCache, type EncryptionScheme, type KeySource } from "./nip44.js";
+
+// Verdicts shared between buyers: NIP-32 labels (kind 1985) naming a provider caught cheating
+export {
+  buildVerdictLabel,
+  LABEL_KIND,
+  MAX_VERDICT_JOBS,
+  MAX_VERDICT_REASON_CHARS,
+  parseVerdictLabel,
+  VERDICT_LABEL,
+  VERDICT_NAMESPACE,
+  type VerdictLabel,
+  type VerdictLabelSpec,
+} from "./nip32.js";
 
 // Expiration (NIP-40)
 export { expirationTag, isExpired } from "./nip40.js";

@@ -7,7 +7,8 @@
  *   "name": "…", "about": "…", "picture": "https://…",
  *   "pylon": 1, "version": "pylon/0.1.0",
  *   "models": [{ "name": "qwen2.5-7b-instruct-q4", "context": 32768, "max_output": 4096,
- *                "price": { "unit": "msat", "input_per_1k": 50, "output_per_1k": 200, "min": 10 } }],
+ *                "price": { "unit": "msat", "input_per_1k": 50, "output_per_1k": 200, "min": 10 },
+ *                "digest": "sha256:…", "size": 4683073952, "arch": "qwen2", "quant": "Q4_K_M" }],
  *   "price": { "unit": "msat", "input_per_1k": 100, "output_per_1k": 300, "min": 0 },
  *   "capacity": { "slots": 2, "queue": 16, "max_batch": 64 },
  *   "load": { "active": 1, "queued": 3 },
@@ -17,18 +18,20 @@
  * }
  * ```
  *
+ * A model's `digest`/`size`/`arch`/`quant` (extension): its identity (model-identity.ts).
  * `capacity.max_batch` (extension): the most items one batched request may carry here (docs/protocol.md,
  * "Batched requests"); absent when the provider takes no batches.
  * `pylon` is the content schema version. A model's `price` overrides the top-level one. `unit` may be
  * `sat`, read as 1000 msat. Missing or malformed fields read as defaults with a warning, never as failure.
  */
 import { z } from "zod";
+import { identityJson, type ModelIdentityFields, readIdentityFields } from "./model-identity.js";
 import type { EncryptionScheme } from "./nip44.js";
 import type { TokenPrice } from "./price.js";
 
 export const ANNOUNCEMENT_SCHEMA_VERSION = 1;
 
-export interface ModelOffer {
+export interface ModelOffer extends ModelIdentityFields {
   name: string;
   /** Context window, tokens. */
   contextLength?: number;
@@ -112,8 +115,9 @@ const priceSchema = z
     "price too large",
   );
 
+/** A model entry, with the raw entry kept: its identity fields are read one by one afterwards. */
 const modelSchema = z.union([
-  text(256).transform((name): ModelOffer => ({ name })),
+  text(256).transform((name) => ({ model: { name } as ModelOffer, raw: {} })),
   z
     .object({
       name: text(256),
@@ -121,12 +125,13 @@ const modelSchema = z.union([
       max_output: count.optional(),
       price: priceSchema.optional(),
     })
-    .transform((raw): ModelOffer => {
+    .passthrough()
+    .transform((raw) => {
       const model: ModelOffer = { name: raw.name };
       if (raw.context !== undefined) model.contextLength = raw.context;
       if (raw.max_output !== undefined) model.maxOutputTokens = raw.max_output;
       if (raw.price !== undefined) model.price = raw.price;
-      return model;
+      return { model, raw: raw as Record<string, unknown> };
     }),
 ]);
 
@@ -203,7 +208,10 @@ export function readAnnouncementContent(content: string, warnings: string[]): An
       field(source, "name", text(256), warnings) ?? field(source, "display_name", text(256), warnings) ?? "",
     about: field(source, "about", z.string().max(4096), warnings) ?? "",
     isPylon: source.pylon !== undefined,
-    models: list(source.models, "models", modelSchema, MAX_MODELS, warnings),
+    models: list(source.models, "models", modelSchema, MAX_MODELS, warnings).map(({ model, raw }) => ({
+      ...model,
+      ...readIdentityFields(raw, warnings),
+    })),
     encryption: [...new Set(list(source.encryption, "encryption", schemeSchema, MAX_LIST, warnings))],
     payment: {
       methods: list(payment.methods, "payment methods", text(32).toLowerCase(), MAX_LIST, warnings),
@@ -254,7 +262,7 @@ export function writeAnnouncementContent(content: Omit<AnnouncementContent, "isP
     if (model.contextLength !== undefined) entry.context = model.contextLength;
     if (model.maxOutputTokens !== undefined) entry.max_output = model.maxOutputTokens;
     if (model.price) entry.price = priceJson(model.price);
-    return entry;
+    return { ...entry, ...identityJson(model) };
   });
   if (content.price) json.price = priceJson(content.price);
   if (content.capacity) {

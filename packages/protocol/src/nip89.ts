@@ -12,6 +12,7 @@
 import { z } from "zod";
 import { DEFAULT_MAX_EVENT_CHARS, type EventTemplate, readEnvelope } from "./event.js";
 import { isJobRequestKind, Kind } from "./kinds.js";
+import { assertIdentityFields } from "./model-identity.js";
 import { expirationOf, expirationTag } from "./nip40.js";
 import type { EncryptionScheme } from "./nip44.js";
 import {
@@ -69,6 +70,7 @@ export function buildAnnouncement(spec: AnnouncementSpec): EventTemplate {
   if (spec.name.trim() === "") throw new TypeError("name is empty");
   for (const price of [spec.price, ...spec.models.map((model) => model.price)])
     if (price) assertTokenPrice(price);
+  for (const model of spec.models) assertIdentityFields(model, model.name);
   if (spec.ttlSec !== undefined && (!Number.isSafeInteger(spec.ttlSec) || spec.ttlSec <= 0)) {
     throw new RangeError("ttlSec must be a positive integer");
   }

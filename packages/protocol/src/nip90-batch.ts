@@ -4,7 +4,8 @@
  * batch instead of one per prompt. See docs/protocol.md, "Batched requests".
  *
  * Request input: `["i", "<JSON array of items>", "pylon-batch"]`, the request's only input. An item on the
- * wire: `{"id":"0","prompt":"…","system":"…","max_tokens":64,"temperature":0.2}` (optional fields left out).
+ * wire: `{"id":"0","prompt":"…","system":"…","max_tokens":64,"temperature":0.2,"seed":7}` (optional fields
+ * left out).
  * Result content:
  * `{"items":[{"id":"0","output":"…","output_tokens":12,"msats":90},{"id":"1","error":"…","msats":0}]}`.
  */
@@ -18,6 +19,8 @@ export const MAX_BATCH_ITEMS = 1_000;
 export const MAX_BATCH_ITEM_ID_CHARS = 64;
 /** Largest max_tokens an item may name (a provider lowers it to its own cap). */
 const MAX_ITEM_TOKENS = 2 ** 31 - 1;
+/** Largest item seed: backends take unsigned 32-bit seeds. */
+const MAX_ITEM_SEED = 2 ** 32 - 1;
 
 /** One prompt of a batch. `id` is unique within the batch (short strings like "0","1",…). */
 export interface BatchItem {
@@ -26,6 +29,8 @@ export interface BatchItem {
   system?: string;
   maxTokens?: number;
   temperature?: number;
+  /** Sampler seed for this item (unsigned 32-bit): with temperature 0 or a seed, answers are reproducible. */
+  seed?: number;
 }
 
 /**
@@ -136,13 +141,14 @@ function itemToWire(item: BatchItem): Record<string, unknown> {
   if (item.system !== undefined) wire.system = item.system;
   if (item.maxTokens !== undefined) wire.max_tokens = item.maxTokens;
   if (item.temperature !== undefined) wire.temperature = item.temperature;
+  if (item.seed !== undefined) wire.seed = item.seed;
   return wire;
 }
 
 /** The item, or why it is not one. Unknown fields are ignored (room for later additions). */
 function itemFromWire(raw: unknown): BatchItem | string {
   if (!isRecord(raw)) return "not a JSON object";
-  const { id, prompt, system, max_tokens: maxTokens, temperature } = raw;
+  const { id, prompt, system, max_tokens: maxTokens, temperature, seed } = raw;
   if (typeof id !== "string" || id.length === 0 || id.length > MAX_BATCH_ITEM_ID_CHARS)
     return `id must be a string of 1 to ${MAX_BATCH_ITEM_ID_CHARS} characters`;
   if (typeof prompt !== "string" || prompt.trim() === "") return "prompt must be a non-empty string";
@@ -160,6 +166,11 @@ function itemFromWire(raw: unknown): BatchItem | string {
     if (typeof temperature !== "number" || !(temperature >= 0 && temperature <= 2))
       return "temperature must be a number from 0 to 2";
     item.temperature = temperature;
+  }
+  if (seed !== undefined && seed !== null) {
+    if (!Number.isInteger(seed) || (seed as number) < 0 || (seed as number) > MAX_ITEM_SEED)
+      return `seed must be an integer from 0 to ${MAX_ITEM_SEED}`;
+    item.seed = seed as number;
   }
   return item;
 }

@@ -2,12 +2,18 @@
  * Text-generation params (`["param", key, value]`) of kind 5050: the canonical keys we write, the foreign
  * spellings we read (`top-k`, `topP`, `max-tokens`, `max_new_tokens`…), and their valid ranges.
  */
+import { readModelDigest } from "./model-identity.js";
 import { type ParseFailure, parseFailure } from "./parse-result.js";
 import { CASHU_PARAM } from "./payment.js";
 import type { Tag } from "./tags.js";
 
 export interface GenerationParams {
   model?: string;
+  /**
+   * `model_digest`: serve only with the model file of this sha256 ("sha256:" + 64 lowercase hex); a provider
+   * serving other weights refuses the request (docs/protocol.md, "Model identity").
+   */
+  modelDigest?: string;
   maxTokens?: number;
   /** 0..2 */
   temperature?: number;
@@ -64,6 +70,16 @@ const SCALARS: readonly ScalarSpec[] = [
       return { value: name };
     },
   },
+  {
+    key: "model_digest",
+    field: "modelDigest",
+    read: (raw) => {
+      const digest = readModelDigest(raw);
+      return digest
+        ? { value: digest }
+        : { error: `"${raw.trim().slice(0, 80)}" is not "sha256:" and 64 hex digits` };
+    },
+  },
   { key: "max_tokens", field: "maxTokens", read: (raw) => readNumber(raw, 1, MAX_TOKENS_CEILING, true) },
   { key: "temperature", field: "temperature", read: (raw) => readNumber(raw, 0, 2, false) },
   { key: "top_k", field: "topK", read: (raw) => readNumber(raw, 0, MAX_TOKENS_CEILING, true) },
@@ -93,6 +109,7 @@ const ALIASES: Readonly<Record<string, string>> = {
   frequencypenalty: "frequency_penalty",
   presencepenalty: "presence_penalty",
   random_seed: "seed",
+  modeldigest: "model_digest",
   stop_sequence: "stop",
   stop_sequences: "stop",
   stops: "stop",
@@ -189,7 +206,7 @@ export function paramTags(params: GenerationParams): Tag[] {
     if ("error" in reading || typeof value !== typeof reading.value) {
       throw new RangeError(`param ${spec.key}: ${"error" in reading ? reading.error : "wrong type"}`);
     }
-    tags.push(["param", spec.key, typeof value === "string" ? value.trim() : text]);
+    tags.push(["param", spec.key, typeof value === "string" ? String(reading.value) : text]);
   }
   const stop = params.stop ?? [];
   if (stop.length > MAX_STOP_SEQUENCES) throw new RangeError(`at most ${MAX_STOP_SEQUENCES} stop sequences`);

@@ -3,6 +3,9 @@ import { type Backend, createLlamaBackend, type GenerateRequest } from "@pylon/i
 import { createScriptedBackend } from "@pylon/inference/scripted";
 import type { ProviderConfig, ScriptedModel } from "./config/schema.js";
 
+/** Where a node caches its model file's identity (hashing a big GGUF takes a while), in its data dir. */
+export const MODEL_DIGESTS_FILE = "model-digests.json";
+
 /**
  * The inference backend a config describes. The backend gets as many slots as the node and a queue as long
  * as the node's, so it never refuses what the node accepted (the node does its own admission control).
@@ -13,6 +16,7 @@ export async function createBackendFor(config: ProviderConfig): Promise<Backend>
   return await createLlamaBackend({
     model,
     modelsDir: path.join(config.dataDir, "models"),
+    identityCache: path.join(config.dataDir, MODEL_DIGESTS_FILE),
     slots: config.slots,
     maxQueue: config.queue,
     gpu: config.gpu,

@@ -5,9 +5,9 @@
  */
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import type { Backend } from "@pylon/inference";
+import type { Backend, ModelIdentity } from "@pylon/inference";
 import { initFastVerify, loadOrCreateKey, RelayPool } from "@pylon/nostr";
-import { ConversationKeyCache, type TokenPrice, tabBalanceTag } from "@pylon/protocol";
+import { ConversationKeyCache, type ModelOffer, type TokenPrice, tabBalanceTag } from "@pylon/protocol";
 import type { RedeemedBatch } from "@pylon/wallet";
 import { Announcer } from "./announcer.js";
 import { createBackendFor } from "./backend-factory.js";
@@ -69,6 +69,13 @@ export interface RunningProvider {
   status(): NodeStatus;
   /** Graceful shutdown (see JobWorker.shutdown); idempotent. */
   stop(): Promise<void>;
+}
+
+/** The model offer's identity fields (`digest`, `size`, `arch`, `quant`) from the backend's. */
+function identityOffer(identity: ModelIdentity | undefined): Partial<ModelOffer> {
+  if (!identity) return {};
+  const { digest, sizeBytes, architecture, quantisation } = identity;
+  return { digest, sizeBytes, architecture, quantisation };
 }
 
 /** Ended jobs are kept this long for the operator's records. */
@@ -164,7 +171,12 @@ export async function startProvider(
       stats,
       policy,
       log,
-      served: { name: info.model, aliases: config.modelAliases, serveAnyModel: config.serveAnyModel },
+      served: {
+        name: info.model,
+        aliases: config.modelAliases,
+        serveAnyModel: config.serveAnyModel,
+        ...(backend.identity ? { digest: backend.identity.digest } : {}),
+      },
       price,
       free: config.free,
       serveOpen: config.serveOpen,
@@ -205,7 +217,13 @@ export async function startProvider(
       handlerId: config.handlerId,
       name: config.name,
       about: config.about,
-      model: { name: info.model, contextLength: info.contextSize, maxOutputTokens: config.maxTokens, price },
+      model: {
+        name: info.model,
+        contextLength: info.contextSize,
+        maxOutputTokens: config.maxTokens,
+        price,
+        ...identityOffer(backend.identity),
+      },
       price,
       slots: config.slots,
       maxQueue: config.queue,
@@ -277,6 +295,7 @@ export async function startProvider(
         pubkey: key.pubkey,
         npub: key.npub,
         model: info.model,
+        ...(backend.identity ? { modelDigest: backend.identity.digest } : {}),
         payment: policy.name,
         startedAt: new Date(stats.startedAt).toISOString(),
         uptimeSec: Math.round((Date.now() - stats.startedAt) / 1000),

@@ -5,6 +5,8 @@ export interface NodeStatus {
   pubkey: string;
   npub: string;
   model: string;
+  /** The model file's sha256 ("sha256:…"), announced and required of requests naming one; absent when unknown. */
+  modelDigest?: string;
   payment: string;
   startedAt: string;
   uptimeSec: number;

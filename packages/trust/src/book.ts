@@ -103,8 +103,10 @@ export class ReputationBook {
   /** Opens (creating) the book at `file` (":memory:" for a throwaway one). */
   static open(file: string, options: ReputationBookOptions = {}): ReputationBook {
     const db = new Database(file);
-    db.pragma("journal_mode = WAL");
+    // Wait for another handle's write (a second buyer process on the same file) before switching to WAL,
+    // which itself needs the lock.
     db.pragma("busy_timeout = 5000");
+    db.pragma("journal_mode = WAL");
     db.exec(SCHEMA);
     return new ReputationBook(db, options);
   }
@@ -114,9 +116,9 @@ export class ReputationBook {
     return row ? recordOf(row) : undefined;
   }
 
-  /** Every provider in the book, most recently seen first. */
+  /** Every provider in the book, most recently seen first (then by pubkey). */
   list(): ProviderRecord[] {
-    const rows = this.#db.prepare("SELECT * FROM providers ORDER BY last_seen DESC").all() as Row[];
+    const rows = this.#db.prepare("SELECT * FROM providers ORDER BY last_seen DESC, pubkey").all() as Row[];
     return rows.map(recordOf);
   }
 
@@ -141,7 +143,7 @@ export class ReputationBook {
    * `paidForBadMsats`.
    */
   recordCheck(pubkey: string, jobId: string, result: "pass" | "strike", paidMsats = 0): void {
-    this.#db.transaction(() => {
+    this.#write(() => {
       this.#add(pubkey, {
         checksPassed: result === "pass" ? 1 : 0,
         checksFailed: result === "strike" ? 1 : 0,
@@ -150,7 +152,7 @@ export class ReputationBook {
       this.#db
         .prepare("INSERT INTO checks (pubkey, job_id, result, at) VALUES (?, ?, ?, ?)")
         .run(pubkey, jobId, result, this.#now());
-    })();
+    });
   }
 
   /** Job ids of `pubkey`'s struck answers (the evidence), oldest first. */
@@ -163,11 +165,13 @@ export class ReputationBook {
 
   /** Blocks `pubkey` until `clear` (kept when already blocked: the first reason stands). */
   block(pubkey: string, reason: string, by: BlockState["by"], evidence: string[] = []): void {
-    this.#add(pubkey, {});
     const state: BlockState = { reason, at: this.#now(), by, evidence };
-    this.#db
-      .prepare("UPDATE providers SET blocked = ? WHERE pubkey = ? AND blocked IS NULL")
-      .run(JSON.stringify(state), pubkey);
+    this.#write(() => {
+      this.#add(pubkey, {});
+      this.#db
+        .prepare("UPDATE providers SET blocked = ? WHERE pubkey = ? AND blocked IS NULL")
+        .run(JSON.stringify(state), pubkey);
+    });
   }
 
   isBlocked(pubkey: string): boolean {
@@ -180,7 +184,7 @@ export class ReputationBook {
    * Returns false when the book does not know `pubkey`.
    */
   clear(pubkey: string): boolean {
-    return this.#db.transaction(() => {
+    return this.#write(() => {
       const changed = this.#db
         .prepare(
           "UPDATE providers SET blocked = NULL, checks_passed = 0, checks_failed = 0, reports = 0 WHERE pubkey = ?",
@@ -188,20 +192,36 @@ export class ReputationBook {
         .run(pubkey).changes;
       this.#db.prepare("DELETE FROM checks WHERE pubkey = ?").run(pubkey);
       return changed > 0;
-    })();
+    });
   }
 
   /** How many buyers the user trusts labelled `pubkey` a cheater (replaces the last count). */
   setReports(pubkey: string, reports: number): void {
-    this.#add(pubkey, {});
-    this.#db.prepare("UPDATE providers SET reports = ? WHERE pubkey = ?").run(reports, pubkey);
+    this.#write(() => {
+      this.#add(pubkey, {});
+      this.#db.prepare("UPDATE providers SET reports = ? WHERE pubkey = ?").run(reports, pubkey);
+    });
   }
 
   close(): void {
     this.#db.close();
   }
 
+  /**
+   * Runs `fn` as one transaction that takes the write lock at BEGIN (IMMEDIATE): a deferred one that read
+   * first could not upgrade once another handle had written, and would fail with SQLITE_BUSY at once
+   * instead of waiting out busy_timeout. Nested calls become savepoints.
+   */
+  #write<T>(fn: () => T): T {
+    return this.#db.transaction(fn).immediate();
+  }
+
+  /** Creates the row if new, adds the deltas, stamps last_seen: one transaction (no half-counted job). */
   #add(pubkey: string, deltas: Partial<Record<keyof typeof COUNTERS, number>>): void {
+    this.#write(() => this.#addNow(pubkey, deltas));
+  }
+
+  #addNow(pubkey: string, deltas: Partial<Record<keyof typeof COUNTERS, number>>): void {
     const now = this.#now();
     const fields = Object.entries(deltas).filter(([, value]) => value !== 0) as Array<
       [keyof typeof COUNTERS, number]

@@ -32,11 +32,14 @@ export interface Comparison {
 
 export function compareAnswers(a: string, b: string, rule: Partial<ComparisonRule> = {}): Comparison {
   const { prefixChars, minSimilarity, gramSize } = { ...DEFAULT_COMPARISON, ...rule };
+  if (a === b) return { agree: true, reason: "identical", commonPrefix: [...a].length, similarity: 1 };
+  // Characters are code points: an emoji or a rare CJK character is one character, not two UTF-16 halves.
+  const left = [...a];
+  const right = [...b];
   let commonPrefix = 0;
-  const shorter = Math.min(a.length, b.length);
-  while (commonPrefix < shorter && a[commonPrefix] === b[commonPrefix]) commonPrefix++;
-  if (a === b) return { agree: true, reason: "identical", commonPrefix, similarity: 1 };
-  const similarity = diceSimilarity(a, b, gramSize);
+  const shorter = Math.min(left.length, right.length);
+  while (commonPrefix < shorter && left[commonPrefix] === right[commonPrefix]) commonPrefix++;
+  const similarity = diceOf(left, right, gramSize);
   // An empty answer agrees only with an empty one (above): "shares all of the shorter" must not rescue it.
   if (shorter > 0 && commonPrefix >= Math.min(prefixChars, shorter))
     return { agree: true, reason: "prefix", commonPrefix, similarity };
@@ -46,6 +49,10 @@ export function compareAnswers(a: string, b: string, rule: Partial<ComparisonRul
 
 /** Dice coefficient of the multisets of character n-grams (texts shorter than n compare as one gram). */
 export function diceSimilarity(a: string, b: string, n: number): number {
+  return diceOf([...a], [...b], n);
+}
+
+function diceOf(a: readonly string[], b: readonly string[], n: number): number {
   const left = grams(a, n);
   const right = grams(b, n);
   let shared = 0;
@@ -58,15 +65,16 @@ export function diceSimilarity(a: string, b: string, n: number): number {
   return total === 0 ? 1 : (2 * shared) / total;
 }
 
-function grams(text: string, n: number): Map<string, number> {
+/** Counts of the n-grams of a text given as code points. */
+function grams(chars: readonly string[], n: number): Map<string, number> {
   const counts = new Map<string, number>();
-  if (text.length === 0) return counts;
-  if (text.length < n) {
-    counts.set(text, 1);
+  if (chars.length === 0) return counts;
+  if (chars.length < n) {
+    counts.set(chars.join(""), 1);
     return counts;
   }
-  for (let i = 0; i + n <= text.length; i++) {
-    const gram = text.slice(i, i + n);
+  for (let i = 0; i + n <= chars.length; i++) {
+    const gram = chars.slice(i, i + n).join("");
     counts.set(gram, (counts.get(gram) ?? 0) + 1);
   }
   return counts;

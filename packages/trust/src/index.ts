@@ -39,3 +39,12 @@ export {
   ReputationBook,
   type ReputationBookOptions,
 } from "./book.js";
+
+// Verdicts shared between buyers who opt in: NIP-32 labels naming providers caught cheating.
+export {
+  type ProviderReports,
+  publishVerdict,
+  type ReadVerdictsOptions,
+  readVerdicts,
+  type Verdict,
+} from "./verdicts.js";

@@ -2,9 +2,12 @@
  * One spot check's answers → who passed and who struck. answers[0] is the checked (original) answer, the
  * rest came from other providers running the same job. Answers are grouped by agreement (compare.ts); a
  * reference group is one of at least two answers from distinct providers, larger than every other group.
- * Members of the reference pass; answers outside it strike. Two answers that agree: both pass. Two that
- * disagree, or three or more without a reference: more answers are needed (`needMore`); with no answer
- * left to ask the check is inconclusive (nobody passes or strikes).
+ * Members of the reference pass; answers outside it that agree with none of its members strike. Agreement
+ * is not transitive (a shared start with one, n-gram similarity with another), so an answer outside the
+ * reference that agrees with one of its members is left alone: it neither passes nor strikes, and an honest
+ * referee is never blamed because the answer it was grouped against was the cheater's. Two answers that
+ * agree: both pass. Two that disagree, or three or more without a reference: more answers are needed
+ * (`needMore`); with no answer left to ask the check is inconclusive (nobody passes or strikes).
  */
 import { type ComparisonRule, compareAnswers } from "./compare.js";
 
@@ -47,6 +50,10 @@ export function judge(answers: readonly CheckAnswer[], rule: Partial<ComparisonR
     needMore: false,
     reference: best,
     passed: best,
-    struck: answers.filter((answer) => !best.includes(answer)),
+    struck: answers.filter(
+      (answer) =>
+        !best.includes(answer) &&
+        !best.some((member) => compareAnswers(member.text, answer.text, rule).agree),
+    ),
   };
 }

@@ -177,10 +177,12 @@ async function runNode(opts: NodeCliOptions): Promise<void> {
   onShutdown(async (signal) => stopNode(node, signal, timer, report));
   // After the handlers: a signal sent as soon as scripts read this line must find them.
   // The one line scripts wait for: the node's identity and what it serves.
-  const { relays, model } = node.status();
+  const { relays, model, modelDigest } = node.status();
   for (const line of relayProblems(relays)) console.error(`pylon node: ${line}`);
+  // The digest's first 12 hex digits: enough to tell models apart at a glance (the announcement has it all).
+  const digest = modelDigest ? ` [${modelDigest.slice(0, "sha256:".length + 12)}]` : "";
   console.log(
-    `pylon node ${node.npub} serving ${model} (${config.slots} slots) on ${relayList(config.relays, relays)}` +
+    `pylon node ${node.npub} serving ${model}${digest} (${config.slots} slots) on ${relayList(config.relays, relays)}` +
       (config.free ? " for free" : " (payment required)"),
   );
 }

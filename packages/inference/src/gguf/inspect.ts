@@ -15,6 +15,8 @@ export interface GgufSummary {
   name?: string;
   /** `general.file_type` by its llama.cpp name, e.g. MOSTLY_Q4_0. */
   quantisation?: string;
+  /** `general.file_type` as stored (llama.cpp's `llama_ftype`). */
+  fileType?: number;
   contextLength?: number;
 }
 
@@ -74,7 +76,9 @@ export async function inspectGguf(path: string): Promise<GgufSummary> {
     tensorCount: Number(info.tensorCount),
     ...(general?.architecture ? { architecture: String(general.architecture) } : {}),
     ...(general?.name ? { name: String(general.name) } : {}),
-    ...(fileType !== undefined ? { quantisation: GgufFileType[fileType] ?? `file type ${fileType}` } : {}),
+    ...(fileType !== undefined
+      ? { quantisation: GgufFileType[fileType] ?? `file type ${fileType}`, fileType: Number(fileType) }
+      : {}),
     ...(typeof context === "number" ? { contextLength: context } : {}),
   };
 }

@@ -19,7 +19,7 @@ export const LLAMA_SAMPLING_DEFAULTS = { temperature: 0.8, topK: 40, topP: 0.95 
  */
 export async function createLlamaBackend(options: LlamaBackendOptions): Promise<Backend> {
   checkLlamaOptions(options);
-  const { llama, model, context, modelPath, threads } = await loadModelContext(options);
+  const { llama, model, context, modelPath, threads, identity } = await loadModelContext(options);
 
   const modelName = options.modelName ?? path.basename(modelPath).replace(/\.gguf$/i, "");
   const maxQueue = options.maxQueue ?? LLAMA_DEFAULTS.maxQueue;
@@ -61,6 +61,7 @@ export async function createLlamaBackend(options: LlamaBackendOptions): Promise<
 
   return {
     kind: "llama",
+    identity,
     info: (): BackendInfo => ({
       kind: "llama",
       name: `llama:${modelName}`,

@@ -1,7 +1,8 @@
 import os from "node:os";
 import path from "node:path";
 import { type Llama, type LlamaContext, type LlamaModel, readGgufFileInfo } from "node-llama-cpp";
-import { rethrowAs } from "../errors.js";
+import { BackendError, rethrowAs } from "../errors.js";
+import { type ModelIdentity, modelIdentity } from "../gguf/identity.js";
 import { defaultThreads, loadLlamaBinding } from "./binding.js";
 import { resolveModelSource } from "./model-source.js";
 import { LLAMA_DEFAULTS, type LlamaBackendOptions } from "./options.js";
@@ -13,6 +14,8 @@ export interface LoadedModel {
   context: LlamaContext;
   modelPath: string;
   threads: number;
+  /** The model file's identity, hashed while the model loads (a big file takes seconds to minutes). */
+  identity: ModelIdentity;
 }
 
 /** Finds (or downloads) the model file, loads it, and creates the shared multi-sequence context. */
@@ -32,6 +35,8 @@ export async function loadModelContext(options: LlamaBackendOptions): Promise<Lo
   await readGgufFileInfo(modelPath, { readTensorInfo: false, logWarnings: false }).catch(
     rethrowAs("model-invalid", `${modelPath} is not a readable GGUF model`),
   );
+  const hashing = modelIdentity(modelPath, options.identityCache ? { cacheFile: options.identityCache } : {});
+  hashing.catch(() => undefined); // awaited below; a load failing first must not leave it unhandled
 
   const llama = await loadLlamaBinding(gpu).catch(
     rethrowAs("internal", `cannot load the llama.cpp binding (gpu: ${String(gpu)})`),
@@ -50,9 +55,14 @@ export async function loadModelContext(options: LlamaBackendOptions): Promise<Lo
       ...(options.batchSize ? { batchSize: options.batchSize } : {}),
       ...(signal ? { createSignal: signal } : {}),
     });
-    return { llama, model, context, modelPath, threads };
+    const identity = await hashing.catch(async (error: unknown) => {
+      await context.dispose();
+      return rethrowAs("model-invalid", `cannot compute the identity of ${modelPath}`)(error);
+    });
+    return { llama, model, context, modelPath, threads, identity };
   } catch (error) {
     await model.dispose();
+    if (error instanceof BackendError) throw error;
     return rethrowAs("bad-request", `cannot create a context of ${slots} x ${contextSize} tokens`)(error);
   }
 }

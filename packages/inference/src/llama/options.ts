@@ -26,6 +26,11 @@ export interface LlamaBackendOptions {
   onDownloadProgress?: (progress: DownloadProgress) => void;
   /** Hugging Face mirror for `hf:` URIs. */
   huggingFaceEndpoint?: string;
+  /**
+   * JSON file caching the model file's identity (its sha256 takes a while for big files) by path, size and
+   * mtime. None: the file is hashed at every load.
+   */
+  identityCache?: string;
   /** Cancels a download or load in progress. */
   signal?: AbortSignal;
 }

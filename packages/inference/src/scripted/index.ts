@@ -26,3 +26,4 @@ export type {
   TokenUsage,
 } from "../backend.js";
 export type { BackendError, BackendErrorCode } from "../errors.js";
+export type { ModelIdentity } from "../gguf/identity.js";

@@ -30,7 +30,7 @@ import type { RefusalLimiter } from "../refusal-limiter.js";
 import type { ReplyPublisher, ReplyTarget } from "../replies/reply-publisher.js";
 import type { NodeStats } from "../stats.js";
 import type { JobStore, StoredJob } from "../store/job-store.js";
-import { modelMismatch, type ServedModel } from "./generate-request.js";
+import { digestMismatch, modelMismatch, type ServedModel } from "./generate-request.js";
 import type { JobWorker } from "./job-worker.js";
 
 /** A job interrupted by this many restarts is failed rather than tried again (it may be what crashes us). */
@@ -146,6 +146,12 @@ export class Admission {
         worker.redeliver(job, target);
         continue;
       }
+      // The node may serve other weights since it took the job: never run it on them.
+      const otherModel = digestMismatch(parsed.job, this.#o.served);
+      if (otherModel) {
+        worker.fail(job.id, target, `provider restarted with another model: ${otherModel}`);
+        continue;
+      }
       // Paid before the crash (its payment is on disk) but not yet queued: it runs like a queued job.
       const paidReceived = job.state === "received" && (this.#o.policy.isPaid?.(job.id) ?? false);
       const reason =
@@ -227,7 +233,8 @@ export class Admission {
       store.recordRequest(event, now);
       return;
     }
-    const mismatch = modelMismatch(job, this.#o.served);
+    // Before any payment: a buyer is never charged for a model it did not ask for.
+    const mismatch = modelMismatch(job, this.#o.served) ?? digestMismatch(job, this.#o.served);
     if (mismatch) {
       store.recordRequest(event, now);
       this.#refuse(target, mismatch);

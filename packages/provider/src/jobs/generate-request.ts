@@ -16,6 +16,8 @@ export interface ServedModel {
   name: string;
   aliases: readonly string[];
   serveAnyModel: boolean;
+  /** The model file's sha256 ("sha256:…"), when the backend knows it. */
+  digest?: string;
 }
 
 /** Undefined when the node serves the model the request names (or it names none); else why not. */
@@ -25,6 +27,19 @@ export function modelMismatch(job: JobRequest, served: ServedModel): string | un
   const wanted = asked.toLowerCase();
   if ([served.name, ...served.aliases].some((name) => name.toLowerCase() === wanted)) return undefined;
   return `model "${asked.slice(0, 64)}" is not served here; this node serves "${served.name}" (leave out the model param to accept it)`;
+}
+
+/**
+ * Undefined when the request names no model digest or this node's; else why not. Never waived (not even by
+ * serveAnyModel): a buyer naming a digest pays only for those exact weights. A node that does not know its
+ * model's digest (a remote or scripted backend) cannot vouch for any.
+ */
+export function digestMismatch(job: JobRequest, served: ServedModel): string | undefined {
+  const asked = job.params.modelDigest;
+  if (asked === undefined || asked === served.digest) return undefined;
+  if (served.digest === undefined)
+    return `model digest ${asked} cannot be vouched for here: this node does not know its model's digest (it announces none)`;
+  return `model digest ${asked} is not served here; this node serves model digest ${served.digest} (leave out the model_digest param to accept it)`;
 }
 
 export function toGenerateRequest(job: JobRequest, maxTokensCap: number): GenerateRequest {
@@ -53,13 +68,14 @@ function isTruthy(value: string | undefined): boolean {
 }
 
 /**
- * One item of a batch as the single job it stands for: the item's prompt, system prompt, max_tokens and
- * temperature, the request's other params. Pricing and generation then treat it like any job.
+ * One item of a batch as the single job it stands for: the item's prompt, system prompt, max_tokens,
+ * temperature and seed, the request's other params. Pricing and generation then treat it like any job.
  */
 export function itemAsJob(job: JobRequest, item: BatchItem): JobRequest {
   const params = { ...job.params };
   if (item.maxTokens !== undefined) params.maxTokens = item.maxTokens;
   if (item.temperature !== undefined) params.temperature = item.temperature;
+  if (item.seed !== undefined) params.seed = item.seed;
   const single: JobRequest = { ...job, prompt: item.prompt, params };
   delete single.batch;
   if (item.system !== undefined) single.systemPrompt = item.system;

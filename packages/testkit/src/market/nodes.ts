@@ -27,6 +27,8 @@ export function countingBackend(backend: Backend): { backend: Backend; calls: ()
   return {
     backend: {
       kind: backend.kind,
+      // The model's identity is announced: a wrapper that dropped it would make the node refuse every digest.
+      ...(backend.identity ? { identity: backend.identity } : {}),
       info: () => backend.info(),
       generate: (request, options) => {
         calls++;
