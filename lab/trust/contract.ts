@@ -1,21 +1,15 @@
 /**
- * The one place the lab meets what helpers "swarm" and "identity" are adding (issue 15's contracts), so
- * the integrator fixes names here only. Until they merge: the swarm ignores `trust` and has no `trust()`
- * (runs are then checks-off runs, said so in their output), and `modelIdentity` is missing (no digest is
- * claimed or required). Once merged, replace the local shapes with the packages' types.
+ * The one place the lab meets what helper "swarm" is adding (issue 15's contracts), so the integrator
+ * fixes names here only. Until it merges, the swarm ignores `trust` and has no `trust()`: runs are then
+ * checks-off runs, said so in their output. Once merged, replace the local shapes with the swarm's types.
  */
-import * as inference from "@pylon/inference";
+import { type ModelIdentity, modelIdentity } from "@pylon/inference";
 import type { SubcallRequest } from "@pylon/rlm";
 import type { Swarm, SwarmOptions } from "@pylon/swarm";
 import type { ReputationBook } from "@pylon/trust";
 
-/** inference's `ModelIdentity`. */
-export interface ModelIdentityLike {
-  digest: string;
-  sizeBytes: number;
-  architecture: string;
-  quantisation: string;
-}
+/** inference's `ModelIdentity` (merged). */
+export type ModelIdentityLike = ModelIdentity;
 
 /** swarm's `TrustOptions`. */
 export interface TrustOptionsLike {
@@ -70,10 +64,7 @@ export function swarmHasTrust(swarm: Swarm): boolean {
   return typeof (swarm as Swarm & { trust?: unknown }).trust === "function";
 }
 
-/** The GGUF's identity (inference's `modelIdentity`), or undefined where this build has none. */
-export async function modelIdentityOf(file: string): Promise<ModelIdentityLike | undefined> {
-  const compute = (inference as Record<string, unknown>).modelIdentity as
-    | ((path: string, options?: { cacheFile?: string }) => Promise<ModelIdentityLike>)
-    | undefined;
-  return compute ? await compute(file) : undefined;
+/** The GGUF's identity, as a provider serving it announces it. */
+export function modelIdentityOf(file: string): Promise<ModelIdentity> {
+  return modelIdentity(file);
 }

@@ -69,7 +69,7 @@ async function startNode(n: LlamaNodeSpec): Promise<void> {
     gpu: false,
     contextSize: 512,
   });
-  const honestIdentity = (llama as { identity?: typeof identity }).identity ?? identity;
+  const honestIdentity = llama.identity ?? identity;
   // Honest nodes go through the same wrapper (cheat undefined → never cheats, counts jobs): one code path.
   const backend = n.cheat
     ? cheatingBackend(llama, { cheat: n.cheat, seed: n.seed, modelName: spec.modelName, identity })
