@@ -108,8 +108,8 @@ export async function runCheaters(partial: Partial<CheatersOptions> = {}): Promi
     const runs: RunResult[] = [];
     const bookFile = (label: string) => path.join(market.dir, `book-${label}.db`);
     // Unreported: the first run pays for warming up (llama's first decodes, the relay's and wallet's first
-    // work), which would otherwise count against whichever mode runs first.
-    await runOnce(market, {
+    // work), which would otherwise count against whichever mode runs first. Its tabs are checked.
+    const warmUp = await runOnce(market, {
       ...base,
       subcalls: Math.max(40, Math.min(200, Math.round(o.subcalls / 10))),
       label: "warm-up",
@@ -177,7 +177,7 @@ export async function runCheaters(partial: Partial<CheatersOptions> = {}): Promi
       feeSats: mint.inputFees + mint.lightningFees,
       reclaimableSats: balance.pending,
     };
-    const checks = checksOf(o, runs, afterRestart, money, books, mint.minted);
+    const checks = checksOf(o, runs, warmUp, afterRestart, money, books, mint.minted);
     return {
       options: { ...o, log: undefined } as unknown as CheatersReport["options"],
       modelDigest,
@@ -197,6 +197,7 @@ export async function runCheaters(partial: Partial<CheatersOptions> = {}): Promi
 function checksOf(
   o: CheatersOptions,
   runs: RunResult[],
+  warmUp: RunResult,
   afterRestart: AfterRestart | undefined,
   money: CheatersReport["money"],
   books: NodeSnapshot[],
@@ -244,7 +245,7 @@ function checksOf(
       after.map((n) => `${n.label}: ${n.caught?.jobsSentAfterCatch}`).join(", "),
     );
   }
-  for (const run of runs) {
+  for (const run of [warmUp, ...runs]) {
     check(
       `${run.label}: every tab closed`,
       run.tabsOpen === 0 && !run.closeError,
