@@ -40,16 +40,12 @@ function runTable(runs: RunResult[]): string[] {
         : "–";
     lines.push(
       `| ${run.label} | ${run.checksApplied ? "on" : run.checks ? "asked, not in this build" : "off"} | ${run.answered}/${run.subcalls} | ` +
-        `${run.wallSec.toFixed(1)} | ${extra} | ${honest.filter((n) => n.caught).length} | ${t ? t.strikes - strikesOfCheaters(run) : "–"} | ` +
+        `${run.wallSec.toFixed(1)} | ${extra} | ${honest.filter((n) => n.caught).length} | ${t ? honest.reduce((sum, n) => sum + n.strikes, 0) : "–"} | ` +
         `${t?.checks ?? "–"} | ${t?.checkJobs ?? "–"} | ${t ? sats(t.checkCostMsats) : "–"} | ${paid(honest)} | ` +
         `${paid(run.nodes.filter((n) => n.cheat))} | ${t?.reasked ?? "–"} | ${t?.deliveredFromCaught ?? "–"} |`,
     );
   }
   return lines;
-}
-
-function strikesOfCheaters(run: RunResult): number {
-  return run.nodes.reduce((s, n) => s + (n.cheat ? (n.caught?.strikes ?? 0) : 0), 0);
 }
 
 export function formatCheaters(report: CheatersReport): string {

@@ -42,6 +42,8 @@ export interface NodeRun {
   badDelivered: number;
   /** The book blocked it before this run (caught in an earlier one). */
   blockedAtStart: boolean;
+  /** Its strikes in the book this run (checks where its answer was the odd one out), catch or not. */
+  strikes: number;
   /** Set when caught in this run. */
   caught?: {
     jobsBeforeCaught: number;
@@ -89,6 +91,7 @@ export async function runOnce(market: TrustMarket, spec: RunSpec): Promise<RunRe
   // Providers the book already blocks may never show in the directory: wait for the others only.
   const book = ReputationBook.open(spec.book);
   const blockedAtStart = new Set(market.nodes.filter((n) => book.isBlocked(n.pubkey)).map((n) => n.pubkey));
+  const strikesBefore = strikesOf(book);
   book.close();
   const swarm = await createSwarm(
     withTrust(
@@ -175,6 +178,9 @@ export async function runOnce(market: TrustMarket, spec: RunSpec): Promise<RunRe
     }
     closed = true;
     const sentAfter = jobsSentAfter(storeFile, spec.label, atCatch, spec.log);
+    const bookAfter = ReputationBook.open(spec.book);
+    const strikesAfter = strikesOf(bookAfter);
+    bookAfter.close();
     const nodes = market.nodes.map((node): NodeRun => {
       const a = after.find((n) => n.pubkey === node.pubkey)!;
       const b = before.find((n) => n.pubkey === node.pubkey)!;
@@ -189,6 +195,7 @@ export async function runOnce(market: TrustMarket, spec: RunSpec): Promise<RunRe
         cheated: a.cheated - b.cheated,
         chargedMsats: (a.tabs?.chargedMsats ?? 0) - (b.tabs?.chargedMsats ?? 0),
         blockedAtStart: blockedAtStart.has(node.pubkey),
+        strikes: (strikesAfter.get(node.pubkey) ?? 0) - (strikesBefore.get(node.pubkey) ?? 0),
         badDelivered: results.filter((r) => r?.ok && r.provider === node.pubkey && cheatedTexts.has(r.text))
           .length,
         ...(caught
@@ -252,4 +259,9 @@ function jobsSentAfter(
   } finally {
     db.close();
   }
+}
+
+/** Strikes per provider in the book (checks where its answer was the odd one out). */
+function strikesOf(book: ReputationBook): Map<string, number> {
+  return new Map(book.list().map((record) => [record.pubkey, record.checksFailed]));
 }

@@ -20,6 +20,7 @@ import {
   type AttemptResult,
   type AttemptSpec,
   assertFits,
+  assertNotBlocked,
   failureOf,
   runWithAck,
   startAttempt,
@@ -247,6 +248,7 @@ export class BatchDispatcher {
       });
       batch.requestId = request.id;
       assertFits(request, ctx.limits, paid.cashuToken !== undefined);
+      assertNotBlocked(ctx, entry.pubkey, request.id);
       this.#options.onBatchSent(request, entry.pubkey);
       for (const item of items) item.ctx.onSent(request, entry.pubkey, `${request.id}:${item.id}`);
       const outcome = await runWithAck(ctx, request, remainingMs, controller.signal, (message) => {

@@ -198,6 +198,9 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
       throw new Error(`provider ${provider.pubkey.slice(0, 8)} was caught cheating: it is paid nothing more`);
     const tab = tabOf(provider.pubkey);
     while (tab.pending) await tab.pending;
+    // Caught while this job waited for a deposit on its way: nothing reserved yet, nothing to undo.
+    if (revoked.has(provider.pubkey))
+      throw new Error(`provider ${provider.pubkey.slice(0, 8)} was caught cheating: it is paid nothing more`);
     const need = job.quoteMsats;
     const reserved = reserve(tab, need);
     if (reserved) {

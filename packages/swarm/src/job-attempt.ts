@@ -56,6 +56,11 @@ export interface AttemptContext {
   seed?: number;
   /** The model digest every request requires (`trust.modelDigest`). */
   modelDigest?: string;
+  /**
+   * Whether `provider` was blocked (caught) meanwhile: asked once more just before a request is published,
+   * since picking, paying and signing take time in which a check may catch it. Default: never.
+   */
+  blocked?: (provider: string) => boolean;
 }
 
 /** What the write relays take at most (the smallest over them). */
@@ -87,6 +92,18 @@ export function assertFits(
   if (over === undefined) return;
   const what = carriesDeposit ? "the request carrying the tab deposit" : "the request";
   throw new JobError("not-published", `${what} is ${over}: not sent`, { jobId: request.id });
+}
+
+/** Throws a "not-published" JobError (nothing sent, a deposit aboard stays ours) when `provider` was caught. */
+export function assertNotBlocked(ctx: AttemptContext, provider: string, jobId: string): void {
+  if (!ctx.blocked?.(provider)) return;
+  throw new JobError(
+    "not-published",
+    "the provider was caught cheating before the request went out: not sent",
+    {
+      jobId,
+    },
+  );
 }
 
 /** Whether a failed job surely never reached a provider: no relay took it and none timed out on it. */
@@ -168,6 +185,7 @@ export function startAttempt(ctx: AttemptContext, spec: AttemptSpec): Attempt {
       );
       jobId = signed.id;
       assertFits(signed, ctx.limits, paid.cashuToken !== undefined);
+      assertNotBlocked(ctx, entry.pubkey, signed.id);
       ctx.onSent(signed, entry.pubkey);
       const outcome = await runWithAck(ctx, signed, remainingMs, controller.signal, (message) =>
         abort("no-ack", message),

@@ -78,10 +78,14 @@ export async function spotCheck(
     check: true,
   };
   const answers: CheckedAnswer[] = [original];
-  let verdict = judge(answers, ctx.comparison);
+  const judgeOptions = { credible: (provider: string) => keeper.credible(provider) };
+  let verdict = judge(answers, ctx.comparison, judgeOptions);
   for (let asked = 0; verdict.needMore && asked < 1 + ctx.maxReferees && !signal.aborted; asked++) {
     const exclude = new Set(answers.map((a) => a.provider));
-    const deps = { ...ctx.deps, selector: excluding(ctx.deps.selector, exclude) };
+    const deps = {
+      ...ctx.deps,
+      selector: excluding(ctx.deps.selector, exclude, (provider) => keeper.suspect(provider)),
+    };
     const outcome = await runSubcall(deps, request, checkNeeds, hash, deadline, signal);
     if (!outcome.ok) break;
     keeper.report.checkCostMsats += outcome.costMsats;
@@ -91,7 +95,7 @@ export async function spotCheck(
       text: outcome.outcome.output,
       costMsats: outcome.costMsats,
     });
-    verdict = judge(answers, ctx.comparison);
+    verdict = judge(answers, ctx.comparison, judgeOptions);
   }
   if (!verdict.conclusive) {
     keeper.report.inconclusive++;
@@ -106,11 +110,25 @@ export async function spotCheck(
   return { outcome: "struck", reference: { ...reference, costMsats: costOf(reference) } };
 }
 
-/** `selector` without the providers in `exclude` (those that already answered this check). */
-function excluding(selector: Selector, exclude: ReadonlySet<string>): Selector {
+/**
+ * `selector` without the providers in `exclude` (those that already answered this check), and preferring
+ * providers that are not `suspect`: a suspect checks others only when nobody else can.
+ */
+function excluding(
+  selector: Selector,
+  exclude: ReadonlySet<string>,
+  suspect: (provider: string) => boolean,
+): Selector {
   const without = (set: ReadonlySet<string>): Set<string> => new Set([...set, ...exclude]);
   return {
-    pick: (needs, skip) => selector.pick(needs, without(skip)),
+    pick: (needs, skip) => {
+      const skipped = without(skip);
+      const suspects = selector
+        .eligible(needs, skipped)
+        .filter((entry) => suspect(entry.pubkey))
+        .map((entry) => entry.pubkey);
+      return selector.pick(needs, new Set([...skipped, ...suspects])) ?? selector.pick(needs, skipped);
+    },
     eligible: (needs, skip) => selector.eligible(needs, without(skip)),
     whyNone: (needs, extra) => selector.whyNone(needs, extra),
   };

@@ -162,6 +162,7 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
       limits,
       seed: seedOf(hash),
       ...(options.trust?.modelDigest === undefined ? {} : { modelDigest: options.trust.modelDigest }),
+      blocked: (provider) => trust.keeper.blocked(provider),
       onSent: (request, provider, itemJobId) => {
         counters.jobsSent++;
         if (check) counters.checkJobs++;

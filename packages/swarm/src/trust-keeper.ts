@@ -11,6 +11,7 @@ import {
   DEFAULT_SCHEDULE,
   type EvidenceRule,
   isCaught,
+  isSuspect,
   type JobEnd,
   onProbation,
   type ProviderRecord,
@@ -108,6 +109,16 @@ export class TrustKeeper implements SelectionTrust {
       unverified >= this.#schedule.probationUnverified &&
       onProbation(this.history(pubkey), this.#schedule, this.evidence)
     );
+  }
+
+  /** Its evidence leans towards cheating: checked on every job, and no referee while others can be. */
+  suspect(pubkey: string): boolean {
+    return isSuspect(this.history(pubkey), this.evidence);
+  }
+
+  /** In good standing: past probation, no suspect, not blocked. Its answer can carry a reference of two. */
+  credible(pubkey: string): boolean {
+    return !this.blocked(pubkey) && !onProbation(this.history(pubkey), this.#schedule, this.evidence);
   }
 
   /** Draws whether this answer of `pubkey` is checked (the schedule's rate for its history). */

@@ -13,7 +13,7 @@ export {
   DEFAULT_COMPARISON,
   diceSimilarity,
 } from "./compare.js";
-export { type CheckAnswer, type CheckVerdict, judge } from "./judge.js";
+export { type CheckAnswer, type CheckVerdict, type JudgeOptions, judge } from "./judge.js";
 export {
   type CheckTally,
   DEFAULT_EVIDENCE,

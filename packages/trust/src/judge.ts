@@ -8,6 +8,11 @@
  * referee is never blamed because the answer it was grouped against was the cheater's. Two answers that
  * agree: both pass. Two that disagree, or three or more without a reference: more answers are needed
  * (`needMore`); with no answer left to ask the check is inconclusive (nobody passes or strikes).
+ *
+ * A reference that would strike someone must be credible: three providers or more, or one of them in good
+ * standing (`credible`, e.g. past probation and no suspect). Two strangers' answers can agree by chance —
+ * two cheaters' short answers sharing a common first word — and must not outvote an honest one; such a
+ * check asks one more provider instead.
  */
 import { type ComparisonRule, compareAnswers } from "./compare.js";
 
@@ -28,7 +33,16 @@ export interface CheckVerdict {
   struck: CheckAnswer[];
 }
 
-export function judge(answers: readonly CheckAnswer[], rule: Partial<ComparisonRule> = {}): CheckVerdict {
+export interface JudgeOptions {
+  /** Whether a provider's answer may carry a two-answer reference that strikes another. Default: all. */
+  credible?: (provider: string) => boolean;
+}
+
+export function judge(
+  answers: readonly CheckAnswer[],
+  rule: Partial<ComparisonRule> = {},
+  options: JudgeOptions = {},
+): CheckVerdict {
   const groups: CheckAnswer[][] = [];
   for (const answer of answers) {
     // An answer joins the first group whose first member it agrees with (greedy, in order: the original first).
@@ -44,16 +58,20 @@ export function judge(answers: readonly CheckAnswer[], rule: Partial<ComparisonR
     best !== undefined &&
     providers(best) >= 2 &&
     (runnerUp === undefined || providers(best) > providers(runnerUp));
-  if (!hasReference) return { conclusive: false, needMore: true, reference: [], passed: [], struck: [] };
-  return {
-    conclusive: true,
-    needMore: false,
-    reference: best,
-    passed: best,
-    struck: answers.filter(
-      (answer) =>
-        !best.includes(answer) &&
-        !best.some((member) => compareAnswers(member.text, answer.text, rule).agree),
-    ),
+  const undecided: CheckVerdict = {
+    conclusive: false,
+    needMore: true,
+    reference: [],
+    passed: [],
+    struck: [],
   };
+  if (!hasReference) return undecided;
+  const struck = answers.filter(
+    (answer) =>
+      !best.includes(answer) && !best.some((member) => compareAnswers(member.text, answer.text, rule).agree),
+  );
+  const credible =
+    providers(best) >= 3 || options.credible === undefined || best.some((a) => options.credible!(a.provider));
+  if (struck.length > 0 && !credible) return undecided;
+  return { conclusive: true, needMore: false, reference: best, passed: best, struck };
 }

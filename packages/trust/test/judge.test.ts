@@ -88,4 +88,20 @@ describe("judge", () => {
     expect(judge([]).needMore).toBe(true);
     expect(judge([answer("A", HONEST)]).needMore).toBe(true);
   });
+
+  it("two strangers agreeing against an honest answer need a third before anyone strikes", () => {
+    // Two cheaters' answers can agree by chance; neither is in good standing, so they cannot outvote H.
+    const h = answer("H", HONEST);
+    const x = answer("X", JUNK);
+    const y = answer("Y", JUNK);
+    const strangers = { credible: (provider: string) => provider === "H" };
+    expect(judge([h, x, y], {}, strangers)).toMatchObject({ conclusive: false, needMore: true, struck: [] });
+    // A third agreeing provider makes the reference credible on numbers alone.
+    const z = answer("Z", JUNK);
+    expect(judge([h, x, y, z], {}, { credible: () => false }).struck).toEqual([h]);
+    // One member in good standing is enough for a reference of two.
+    expect(judge([h, x, y], {}, { credible: (provider) => provider === "Y" }).struck).toEqual([h]);
+    // Agreement that strikes nobody needs no credibility: both pass.
+    expect(judge([x, y], {}, { credible: () => false }).passed).toEqual([x, y]);
+  });
 });
