@@ -77,6 +77,26 @@ export async function spotCheck(
     digest: offeredDigest(subject.entry, model) ?? needs.digest,
     check: true,
   };
+  const held: string[] = [];
+  try {
+    return await judgeWithReferees(ctx, request, checkNeeds, hash, original, held, deadline, signal);
+  } finally {
+    for (const provider of held) keeper.awaiting(provider, -1);
+  }
+}
+
+/** Asks referees until the answers have a verdict (or none may be asked), then records and returns it. */
+async function judgeWithReferees(
+  ctx: SpotCheckContext,
+  request: SubcallRequest,
+  checkNeeds: JobNeeds,
+  hash: string,
+  original: CheckedAnswer,
+  held: string[],
+  deadline: number,
+  signal: AbortSignal,
+): Promise<CheckResult> {
+  const { keeper } = ctx;
   const answers: CheckedAnswer[] = [original];
   const judgeOptions = { credible: (provider: string) => keeper.credible(provider) };
   let verdict = judge(answers, ctx.comparison, judgeOptions);
@@ -88,6 +108,10 @@ export async function spotCheck(
     };
     const outcome = await runSubcall(deps, request, checkNeeds, hash, deadline, signal);
     if (!outcome.ok) break;
+    // A check's answer is unverified until the check ends: it holds a probation place (a provider that
+    // answers at once must not serve checks faster than they can be judged).
+    keeper.awaiting(outcome.entry.pubkey, 1);
+    held.push(outcome.entry.pubkey);
     keeper.report.checkCostMsats += outcome.costMsats;
     answers.push({
       provider: outcome.entry.pubkey,

@@ -29,6 +29,8 @@ export interface SwarmTrustParts {
   pool: RelayPool;
   /** Capacity changed (a provider left selection): waiting sub-calls look again. */
   notify: () => void;
+  /** Aborts the jobs under way at a provider (their sub-calls go elsewhere). */
+  abortAt?: (provider: string, reason: string) => void;
 }
 
 export class SwarmTrust {
@@ -102,6 +104,8 @@ export class SwarmTrust {
     const { store, payment, pool } = this.#parts;
     // Its answers are not to be served again, here or on a resume.
     store.forgetProvider(caught.pubkey);
+    // Its jobs under way are cancelled first (a cancelled job is not charged), then its tab is closed.
+    this.#parts.abortAt?.(caught.pubkey, "the provider was caught cheating");
     this.#track(payment.revoke?.(caught.pubkey));
     if (this.#options.publishVerdicts) {
       const reason = `${caught.strikes} of ${caught.checks} spot checks struck`;

@@ -10,6 +10,7 @@ import { BatchDispatcher, type BatchOptions, servesBatches } from "./batch-dispa
 import { type DirectoryOptions, ProviderDirectory } from "./directory.js";
 import { HealthBook, type HealthOptions } from "./health.js";
 import { type AttemptContext, type RequestLimits, startAttempt } from "./job-attempt.js";
+import { LiveAttempts } from "./live-attempts.js";
 import { Notifier } from "./notifier.js";
 import { Pacer } from "./pacer.js";
 import { freeStrategy, type PaymentStrategy } from "./payment.js";
@@ -127,6 +128,7 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
   const openedAt = Date.now();
   const lifetime = new AbortController();
   const pacer = options.jobsPerSecond === undefined ? undefined : new Pacer(options.jobsPerSecond);
+  const live = new LiveAttempts();
   const trust = new SwarmTrust(options.trust, {
     directory,
     health,
@@ -134,6 +136,7 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
     payment,
     pool,
     notify: () => changed.notify(),
+    abortAt: (provider, reason) => live.abortAt(provider, reason),
   });
   const selector = paymentAware(createSelector(directory, health, trust.keeper), payment);
   payment.bind?.({
@@ -203,7 +206,7 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
     changed: (ms) => changed.wait(ms),
     attempt: (hash, hedge) => attemptContext(hash, hedge, check),
     start: (ctx, spec) =>
-      batcher && servesBatches(spec.entry) ? batcher.start(ctx, spec) : startAttempt(ctx, spec),
+      live.track(batcher && servesBatches(spec.entry) ? batcher.start(ctx, spec) : startAttempt(ctx, spec)),
     // A sub-call's answer awaits its verdict (released by the completion); a check's answer does not.
     ...(check ? {} : { answered: (provider: string) => trust.keeper.awaiting(provider, 1) }),
   });
