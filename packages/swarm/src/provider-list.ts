@@ -13,7 +13,16 @@ export interface ProviderSummary {
   /** Online, unexpired and heard from recently: jobs may go there. */
   live: boolean;
   status: "online" | "offline";
-  models: { name: string; context?: number; maxOutput?: number }[];
+  /** Each model offered; `digest`, `size`, `arch`, `quant`: its GGUF's identity, where announced. */
+  models: {
+    name: string;
+    context?: number;
+    maxOutput?: number;
+    digest?: string;
+    size?: number;
+    arch?: string;
+    quant?: string;
+  }[];
   /** Msats per 1,000 input / output tokens and per-job minimum; null when it names no price. */
   price: { inputPer1k: number; outputPer1k: number; minimum: number } | null;
   /** Jobs it runs at once and holds waiting; null when it does not say (the swarm then sends one at a time). */
@@ -39,6 +48,10 @@ function summariseProvider(entry: ProviderEntry, live: boolean, nowSec: number):
       name: model.name,
       ...(model.contextLength === undefined ? {} : { context: model.contextLength }),
       ...(model.maxOutputTokens === undefined ? {} : { maxOutput: model.maxOutputTokens }),
+      ...(model.digest === undefined ? {} : { digest: model.digest }),
+      ...(model.sizeBytes === undefined ? {} : { size: model.sizeBytes }),
+      ...(model.architecture === undefined ? {} : { arch: model.architecture }),
+      ...(model.quantisation === undefined ? {} : { quant: model.quantisation }),
     })),
     price: price
       ? {

@@ -17,7 +17,7 @@ import { TrustKeeper } from "./trust-keeper.js";
 import type { CaughtProvider, TrustOptions, TrustReport } from "./trust-types.js";
 
 /** Tie-breakers asked when a check's answers disagree. */
-const DEFAULT_MAX_REFEREES = 2;
+const DEFAULT_MAX_REFEREES = 3;
 /** How long reading trusted buyers' labels may hold up the start, ms. */
 const LABELS_TIMEOUT_MS = 3_000;
 

@@ -15,7 +15,7 @@ export interface CheckSchedule {
   youngFactor: number;
   /** Passes before a provider leaves probation. Default 3. */
   probationPasses: number;
-  /** Jobs a provider on probation (or a suspect) may hold whose checks have not ended. Default 4. */
+  /** Jobs a provider on probation (or a suspect) may hold whose checks have not ended. Default 3. */
   probationUnverified: number;
 }
 
@@ -23,7 +23,7 @@ export const DEFAULT_SCHEDULE: CheckSchedule = {
   baseRate: 0.03,
   youngFactor: 3,
   probationPasses: 3,
-  probationUnverified: 4,
+  probationUnverified: 3,
 };
 
 export interface CheckHistory extends CheckTally {

@@ -2,6 +2,7 @@
  * The trust and digest columns of `pylon providers`: a provider's score in this buyer's reputation book (the
  * selection weight; 0.5 for a stranger) and the GGUF digest it announces for its model.
  */
+import type { ProviderSummary } from "@pylon/swarm";
 import { type ReputationBook, trustScore } from "@pylon/trust";
 
 export interface ProviderTrust {
@@ -25,12 +26,8 @@ export function trustOf(book: ReputationBook | undefined, pubkey: string): Provi
  * The digest a provider summary's models carry. Read defensively: a summary from a swarm without model
  * identity has none, and a malformed one is not shown.
  */
-export function announcedDigest(summary: { models: ReadonlyArray<object> }): string | null {
-  for (const model of summary.models) {
-    const digest = (model as { digest?: unknown }).digest;
-    if (typeof digest === "string" && /^sha256:[0-9a-f]{64}$/.test(digest)) return digest;
-  }
-  return null;
+export function announcedDigest(summary: ProviderSummary): string | null {
+  return summary.models.find((model) => model.digest !== undefined)?.digest ?? null;
 }
 
 /** The first 12 hex digits of a digest, "—" when there is none. */
