@@ -11,8 +11,8 @@ export class LiveAttempts {
   /** Keeps `attempt` until it ends; returns it. */
   track(attempt: Attempt): Attempt {
     const pubkey = attempt.entry.pubkey;
-    let live = this.#byProvider.get(pubkey);
-    if (!live) this.#byProvider.set(pubkey, (live = new Set()));
+    const live = this.#byProvider.get(pubkey) ?? new Set<Attempt>();
+    this.#byProvider.set(pubkey, live);
     live.add(attempt);
     void attempt.done.finally(() => {
       live.delete(attempt);
