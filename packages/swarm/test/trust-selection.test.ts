@@ -6,7 +6,7 @@
  */
 import { RelayPool } from "@pylon/nostr";
 import type { AnnouncementSpec } from "@pylon/protocol";
-import { ReputationBook } from "@pylon/trust";
+import { DEFAULT_SCHEDULE, ReputationBook } from "@pylon/trust";
 import { afterAll, describe, expect, it } from "vitest";
 import { ProviderDirectory, type ProviderEntry } from "../src/directory.js";
 import { HealthBook } from "../src/health.js";
@@ -156,8 +156,8 @@ describe("selection with trust", () => {
     expect(keeper.score(a)).toBeGreaterThan(0.8);
     expect(keeper.score(b)).toBeLessThan(0.1);
     expect(selector.pick(needs(), new Set())?.pubkey).toBe(a);
-    // b is a suspect (on probation): 4 unverified jobs (in flight + awaiting a verdict) is its quota.
-    inFlight.set(b, 3);
+    // b is a suspect (on probation): probationUnverified jobs (in flight + awaiting a verdict) is its quota.
+    inFlight.set(b, DEFAULT_SCHEDULE.probationUnverified - 1);
     expect(keeper.capped(b, 1)).toBe(false);
     keeper.awaiting(b, 1);
     expect(keeper.capped(b, 1)).toBe(true);
@@ -165,7 +165,7 @@ describe("selection with trust", () => {
     expect(keeper.capped(b, 0)).toBe(false);
     keeper.awaiting(b, -1);
     // a left probation (5 passes): no cap.
-    inFlight.set(a, 4);
+    inFlight.set(a, DEFAULT_SCHEDULE.probationUnverified + 1);
     expect(keeper.capped(a, 1)).toBe(false);
     book.block(b, "test", "user");
     // The keeper's cache refreshes on its own writes; a block written behind its back shows after a refresh.
