@@ -165,26 +165,6 @@ describe("llama backend", () => {
     }
   });
 
-  it("decodes concurrent jobs in shared batches: 4 jobs beat 1 job on aggregate tokens/s", async () => {
-    const throughput = async (jobs: number) => {
-      let best = 0;
-      for (let round = 0; round < 3; round++) {
-        const started = performance.now();
-        const results = await Promise.all(
-          Array.from({ length: jobs }, (_, job) => shared.generate(sampled(job, { maxTokens: 96 }))),
-        );
-        const tokens = results.reduce((sum, result) => sum + result.usage.outputTokens, 0);
-        best = Math.max(best, tokens / (performance.now() - started));
-      }
-      return best;
-    };
-    const single = await throughput(1);
-    const batched = await throughput(4);
-    // ~2-3x on an idle machine, 1.22x once under the full parallel test run on 2 cores; jobs decoded one
-    // by one give ~1x. The figure itself is the benchmark's (docs/benchmarks.md), not this test's.
-    expect(batched).toBeGreaterThan(single * 1.1);
-  });
-
   it("starts every job from a clean sequence", async () => {
     const single = await open({ slots: 1 });
     const before = await single.generate(sampled(21));
