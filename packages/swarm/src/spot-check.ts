@@ -102,9 +102,13 @@ async function judgeWithReferees(
   let verdict = judge(answers, ctx.comparison, judgeOptions);
   for (let asked = 0; verdict.needMore && asked < 1 + ctx.maxReferees && !signal.aborted; asked++) {
     const exclude = new Set(answers.map((a) => a.provider));
+    // The first check of a credible provider's answer goes to a suspect where one can take it: evidence on
+    // the suspect at no risk to the sub-call (a credible referee settles a disagreement), so a cheater that
+    // selection no longer trusts with work is still caught instead of merely starved.
+    const preferSuspects = answers.length === 1 && keeper.credible(original.provider);
     const deps = {
       ...ctx.deps,
-      selector: excluding(ctx.deps.selector, exclude, (provider) => keeper.suspect(provider)),
+      selector: excluding(ctx.deps.selector, exclude, (provider) => keeper.suspect(provider), preferSuspects),
     };
     const outcome = await runSubcall(deps, request, checkNeeds, hash, deadline, signal);
     if (!outcome.ok) break;
@@ -135,23 +139,28 @@ async function judgeWithReferees(
 }
 
 /**
- * `selector` without the providers in `exclude` (those that already answered this check), and preferring
- * providers that are not `suspect`: a suspect checks others only when nobody else can.
+ * `selector` without the providers in `exclude` (those that already answered this check). Suspects referee
+ * only when nobody else can; with `preferSuspects` (a credible answer's first check) a suspect goes first.
  */
 function excluding(
   selector: Selector,
   exclude: ReadonlySet<string>,
   suspect: (provider: string) => boolean,
+  preferSuspects: boolean,
 ): Selector {
   const without = (set: ReadonlySet<string>): Set<string> => new Set([...set, ...exclude]);
   return {
     pick: (needs, skip) => {
       const skipped = without(skip);
-      const suspects = selector
-        .eligible(needs, skipped)
-        .filter((entry) => suspect(entry.pubkey))
-        .map((entry) => entry.pubkey);
-      return selector.pick(needs, new Set([...skipped, ...suspects])) ?? selector.pick(needs, skipped);
+      const eligible = selector.eligible(needs, skipped);
+      const suspects = eligible.filter((entry) => suspect(entry.pubkey)).map((entry) => entry.pubkey);
+      const others = eligible.filter((entry) => !suspect(entry.pubkey)).map((entry) => entry.pubkey);
+      const [first, second] = preferSuspects ? [others, suspects] : [suspects, others];
+      return (
+        selector.pick(needs, new Set([...skipped, ...first])) ??
+        selector.pick(needs, new Set([...skipped, ...second])) ??
+        selector.pick(needs, skipped)
+      );
     },
     eligible: (needs, skip) => selector.eligible(needs, without(skip)),
     whyNone: (needs, extra) => selector.whyNone(needs, extra),

@@ -104,6 +104,29 @@ describe("spot checks (scripted LMs, real relay and provider nodes)", () => {
     for (const n of honest) expect(fresh.get(n.node.pubkey)?.reports ?? 0).toBe(0);
   }, 120_000);
 
+  it("a suspect that selection no longer trusts with work is still caught: it checks credible answers", async () => {
+    // The book already holds one strike against the junk node (a suspect: its trust is too low to win any
+    // work) and three passes for each honest node (credible). Sub-calls go one at a time to honest nodes; only
+    // the checks of their answers, routed to suspects first, can give the junk node jobs and catch it.
+    const book = ReputationBook.open(":memory:");
+    cleanup.add(() => book.close());
+    book.recordCheck(cheater.node.pubkey, "earlier", "strike");
+    for (const n of honest)
+      for (const k of [1, 2, 3]) book.recordCheck(n.node.pubkey, `earlier ${k}`, "pass");
+    const swarm = await swarmOn({ trust: { book } });
+    for (let i = 0; i < 60 && swarm.trust().caught.length === 0; i++) {
+      const [result] = await run(swarm, `one at a time ${i}`, 1);
+      expect(result?.ok && result.text).toBe(`answer to: one at a time ${i} 0`);
+      expect(result?.provider).not.toBe(cheater.node.pubkey);
+    }
+    const report = swarm.trust();
+    expect(report.caught.map((c) => c.pubkey)).toEqual([cheater.node.pubkey]);
+    // Its jobs were checks of others' answers: four more strikes, no answer of its own reached the caller.
+    expect(report.caught[0]!.strikes).toBe(5);
+    expect(report.deliveredFromCaught).toBe(0);
+    for (const n of honest) expect(book.get(n.node.pubkey)?.checksFailed).toBe(0);
+  }, 120_000);
+
   it("with checks off the cheater is never caught and some junk reaches the caller", async () => {
     const swarm = await swarmOn({ trust: { checks: false } });
     const results = await run(swarm, "unchecked", 40);
