@@ -77,6 +77,17 @@ export async function closeTab(ctx: TabCloseContext, provider: string): Promise<
       outcome = await client.run(request, { timeoutMs: Math.max(1, deadline - Date.now()) });
       break;
     } catch (error) {
+      // Less than a sat left: nothing can come back as ecash; the dust stays with the provider as the rest.
+      const dust = error instanceof JobError ? DUST.exec(error.message) : null;
+      if (dust) {
+        ctx.refunds?.settle(
+          client.pubkey,
+          { id: request.id, source: "close", provider, mint: ctx.mintUrl },
+          { state: "taken", sats: 0 },
+        );
+        settleClosed(ctx, provider, 0, Number(dust[1]));
+        return;
+      }
       // A refused (or never published) close carries no refund: only a timed-out one is waited for.
       if (!(error instanceof JobError && (error.code === "timeout" || error.code === "incomplete")))
         ctx.refunds?.settle(
@@ -102,12 +113,28 @@ export async function closeTab(ctx: TabCloseContext, provider: string): Promise<
     { state: "taken", sats },
   );
   ctx.returned.refundedSats += sats;
-  const rest = outcome.result.tabMsats ?? 0;
-  const totals = ctx.tabs.list(client.pubkey, ctx.mintUrl).find((t) => t.provider === provider);
+  settleClosed(ctx, provider, sats, outcome.result.tabMsats ?? 0, token);
+}
+
+/** A provider's refusal to close a tab holding less than a sat: "the tab holds 810 msats, less than 1 sat". */
+const DUST = /holds (\d+) msats, less than 1 sat/;
+
+/** Records a closed tab: what the close charged beyond the run's jobs, the refund, and the rest left there. */
+function settleClosed(
+  ctx: TabCloseContext,
+  provider: string,
+  sats: number,
+  rest: number,
+  token?: string,
+): void {
+  const totals = ctx.tabs.list(ctx.client.pubkey, ctx.mintUrl).find((t) => t.provider === provider);
   // The row adds up every run's tab with this provider: earlier refunds are not this close's charges.
   const charged = totals ? closingChargeMsats(totals, sats * 1000, rest) : 0;
   if (charged !== 0) ctx.record(provider, "charge", charged, { balanceMsats: rest });
-  ctx.record(provider, "refund", sats * 1000, { token, balanceMsats: rest });
+  ctx.record(provider, "refund", sats * 1000, {
+    ...(token === undefined ? {} : { token }),
+    balanceMsats: rest,
+  });
   ctx.closed(provider);
 }
 
