@@ -108,7 +108,7 @@ async function judgeWithReferees(
     const preferSuspects = answers.length === 1 && keeper.credible(original.provider);
     const deps = {
       ...ctx.deps,
-      selector: excluding(ctx.deps.selector, exclude, (provider) => keeper.suspect(provider), preferSuspects),
+      selector: excluding(ctx.deps.selector, exclude, keeper, preferSuspects),
     };
     const outcome = await runSubcall(deps, request, checkNeeds, hash, deadline, signal);
     if (!outcome.ok) break;
@@ -141,26 +141,29 @@ async function judgeWithReferees(
 /**
  * `selector` without the providers in `exclude` (those that already answered this check). Suspects referee
  * only when nobody else can; with `preferSuspects` (a credible answer's first check) a suspect goes first.
+ * A suspect takes a check only within its probation quota (check jobs are otherwise exempt from it, so that
+ * strangers checking each other cannot wait on one another): a junk node answering at once would else take
+ * a flood of checks before the first of them were judged.
  */
 function excluding(
   selector: Selector,
   exclude: ReadonlySet<string>,
-  suspect: (provider: string) => boolean,
+  keeper: TrustKeeper,
   preferSuspects: boolean,
 ): Selector {
   const without = (set: ReadonlySet<string>): Set<string> => new Set([...set, ...exclude]);
   return {
     pick: (needs, skip) => {
       const skipped = without(skip);
-      const eligible = selector.eligible(needs, skipped);
-      const suspects = eligible.filter((entry) => suspect(entry.pubkey)).map((entry) => entry.pubkey);
-      const others = eligible.filter((entry) => !suspect(entry.pubkey)).map((entry) => entry.pubkey);
-      const [first, second] = preferSuspects ? [others, suspects] : [suspects, others];
-      return (
-        selector.pick(needs, new Set([...skipped, ...first])) ??
-        selector.pick(needs, new Set([...skipped, ...second])) ??
-        selector.pick(needs, skipped)
-      );
+      const eligible = selector.eligible(needs, skipped).map((entry) => entry.pubkey);
+      const suspects = eligible.filter((pubkey) => keeper.suspect(pubkey));
+      const ready = new Set(suspects.filter((pubkey) => !keeper.capped(pubkey, 1)));
+      const others = eligible.filter((pubkey) => !keeper.suspect(pubkey));
+      const among = (chosen: Iterable<string>) => {
+        const allowed = new Set(chosen);
+        return selector.pick(needs, new Set([...skipped, ...eligible.filter((p) => !allowed.has(p))]));
+      };
+      return preferSuspects ? (among(ready) ?? among(others)) : (among(others) ?? among(ready));
     },
     eligible: (needs, skip) => selector.eligible(needs, without(skip)),
     whyNone: (needs, extra) => selector.whyNone(needs, extra),
