@@ -8,7 +8,9 @@
  * leaves them open for a later run), then reclaims this run's deposits whose lock expired unredeemed.
  * Deposits, charges, refunds and reclaims are written to the run store; a resumed run (same buyer key and
  * store) reuses its open tabs. The parts: tab-ledger.ts (the arithmetic), deposit-batcher.ts (one swap for
- * many deposits), tab-close.ts (close and reclaim), tab-summaries.ts, tab-store.ts.
+ * many deposits), tab-close.ts (close and reclaim), tab-revoke.ts (a caught provider's tab), tab-summaries.ts,
+ * tab-store.ts. Over 400 lines on purpose: what is left is one closure whose state (tabs, holds by job,
+ * revoked providers, the binding) prepare, settle, revoke and close share; split, they would pass it around.
  */
 import { canonicalMintUrl } from "@pylon/wallet";
 import { DepositBatcher, type DepositWallet } from "./deposit-batcher.js";
