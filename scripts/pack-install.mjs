@@ -25,6 +25,7 @@ const SHIPPED = [
   "packages/provider",
   "packages/rlm",
   "packages/trust",
+  "packages/gateway",
   "packages/swarm",
   "apps/cli",
 ];

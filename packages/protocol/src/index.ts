@@ -18,7 +18,15 @@ export {
 } from "./nip90-request-parse.js";
 
 // What a request carries: its inputs and generation params
-export { INPUT_TYPES, type InputType, type JobInput } from "./nip90-inputs.js";
+export {
+  type ChatTurn,
+  INPUT_TYPES,
+  type InputType,
+  isTurnMarker,
+  type JobInput,
+  TURN_MARKERS,
+  type TurnRole,
+} from "./nip90-inputs.js";
 export type { GenerationParams } from "./nip90-params.js";
 
 // Results (NIP-90 kinds 6xxx), outputs split into parts

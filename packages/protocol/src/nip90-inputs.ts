@@ -19,6 +19,23 @@ export interface JobInput {
 /** Marker that makes a text input the system prompt (our extension; other markers pass through). */
 export const SYSTEM_MARKER = "system";
 
+/**
+ * Markers that make text inputs the turns of a conversation, in tag order (our extension, docs/protocol.md
+ * "Conversations"): a request with any of them is a multi-turn chat, not one prompt.
+ */
+export const TURN_MARKERS = ["user", "assistant"] as const;
+export type TurnRole = (typeof TURN_MARKERS)[number];
+
+/** One message of a conversation sent as a job (`["i", content, "text", "", role]`). */
+export interface ChatTurn {
+  role: "system" | TurnRole;
+  content: string;
+}
+
+export function isTurnMarker(marker: string | undefined): marker is TurnRole {
+  return marker !== undefined && (TURN_MARKERS as readonly string[]).includes(marker);
+}
+
 export const inputTagSchema = z.tuple([
   z.literal("i"),
   z.string(),

@@ -9,7 +9,7 @@ import { Kind } from "./kinds.js";
 import { expirationOf, readTimestamp } from "./nip40.js";
 import { ConversationKeyCache, decryptParams, type EncryptionScheme, type KeySource } from "./nip44.js";
 import { type BatchItem, readBatchItems } from "./nip90-batch.js";
-import { type JobInput, readInputs, SYSTEM_MARKER } from "./nip90-inputs.js";
+import { type ChatTurn, isTurnMarker, type JobInput, readInputs, SYSTEM_MARKER } from "./nip90-inputs.js";
 import { type GenerationParams, readParams } from "./nip90-params.js";
 import { DEFAULT_OUTPUT_MIME } from "./nip90-request.js";
 import { type ParseFailure, parseFailure } from "./parse-result.js";
@@ -31,6 +31,12 @@ export interface JobRequest {
   prompt: string;
   /** Text inputs marked `system`, else `param system`. */
   systemPrompt?: string;
+  /**
+   * The conversation, when any text input is marked `user` or `assistant` (Pylon extension): the system
+   * prompt first (if any), then every other text input in tag order as a turn (unmarked ones as `user`).
+   * `prompt` still joins the turns' text, for pricing and for code that reads only `prompt`.
+   */
+  messages?: ChatTurn[];
   /** Every readable input, text ones included. */
   inputs: JobInput[];
   /**
@@ -179,6 +185,10 @@ export function parseJobRequest(raw: unknown, options: ParseJobRequestOptions): 
     event,
   };
   if (prompts.systemPrompt !== undefined) job.systemPrompt = prompts.systemPrompt;
+  if (!batch) {
+    const messages = conversationOf(inputs, prompts.systemPrompt);
+    if (messages) job.messages = messages;
+  }
   if (batch) job.batch = batch.items;
   if (bidMsats !== undefined) job.bidMsats = bidMsats;
   const expiration = requestExpiration(tags);
@@ -280,6 +290,19 @@ function assemblePrompts(
   return systemPrompt === undefined
     ? { ok: true, prompt, warnings }
     : { ok: true, prompt, systemPrompt, warnings };
+}
+
+/** The turns of a request whose text inputs carry role markers; undefined for a plain prompt. */
+function conversationOf(
+  inputs: readonly JobInput[],
+  systemPrompt: string | undefined,
+): ChatTurn[] | undefined {
+  const text = inputs.filter((input) => input.type === "text" && input.marker !== SYSTEM_MARKER);
+  if (!text.some((input) => isTurnMarker(input.marker))) return undefined;
+  const turns: ChatTurn[] = systemPrompt === undefined ? [] : [{ role: "system", content: systemPrompt }];
+  for (const input of text)
+    turns.push({ role: isTurnMarker(input.marker) ? input.marker : "user", content: input.data });
+  return turns;
 }
 
 /** A batch carries its prompts in its items: request-level prompt params have nothing to apply to. */

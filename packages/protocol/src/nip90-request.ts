@@ -8,7 +8,7 @@ import { isJobRequestKind, Kind } from "./kinds.js";
 import { expirationTag } from "./nip40.js";
 import { type EncryptionScheme, encryptParams, type KeySource } from "./nip44.js";
 import { BATCH_INPUT_TYPE } from "./nip90-batch.js";
-import { inputTag, inputTagSchema, type JobInput, SYSTEM_MARKER } from "./nip90-inputs.js";
+import { type ChatTurn, inputTag, inputTagSchema, type JobInput, SYSTEM_MARKER } from "./nip90-inputs.js";
 import { type GenerationParams, isReservedParamKey, paramTags } from "./nip90-params.js";
 import { bidTag, bidTagSchema, cashuParamTag } from "./payment.js";
 import { encryptedTagSchema, expirationTagSchema, pTagSchema, type Tag } from "./tags.js";
@@ -25,6 +25,11 @@ export interface JobRequestSpec {
   prompt?: string;
   /** Becomes `["i", text, "text", "", "system"]`. */
   systemPrompt?: string;
+  /**
+   * A conversation instead of `prompt` (Pylon extension): each message becomes
+   * `["i", content, "text", "", role]` in order, so roles and turns survive. Not with `prompt` or a batch.
+   */
+  messages?: ChatTurn[];
   /**
    * Further inputs, after the system prompt and prompt. A batch (`[batchInput(items)]`, Pylon extension)
    * must be the only input: no prompt, no system prompt beside it.
@@ -70,6 +75,16 @@ function inputAndParamTags(spec: JobRequestSpec): Tag[] {
     inputs.push({ data: spec.systemPrompt, type: "text", relay: "", marker: SYSTEM_MARKER });
   }
   if (spec.prompt !== undefined) inputs.push({ data: spec.prompt, type: "text" });
+  if (spec.messages !== undefined) {
+    if (spec.prompt !== undefined) throw new TypeError("a job request has a prompt or messages, not both");
+    if (!spec.messages.some((message) => message.role === "user"))
+      throw new TypeError("a conversation needs at least one user message");
+    for (const { role, content } of spec.messages) {
+      if (role !== "system" && role !== "user" && role !== "assistant")
+        throw new TypeError(`message role must be system, user or assistant, got "${String(role)}"`);
+      inputs.push({ data: content, type: "text", relay: "", marker: role });
+    }
+  }
   inputs.push(...(spec.inputs ?? []));
   if (!inputs.some((input) => input.marker !== SYSTEM_MARKER)) {
     throw new TypeError("a job request needs a prompt or at least one input");

@@ -304,7 +304,10 @@ export class BatchDispatcher {
 }
 
 function wireItem(id: string, request: SubcallRequest, seed: number | undefined): BatchItem {
-  const { prompt, systemPrompt } = promptOf(request);
+  const wire = promptOf(request);
+  // Conversations never reach the batcher (swarm.ts); this keeps the types honest.
+  if ("messages" in wire) throw new TypeError("a conversation cannot be a batch item");
+  const { prompt, systemPrompt } = wire;
   return {
     id,
     prompt,

@@ -1,18 +1,25 @@
 /**
- * A sub-call as a NIP-90 job: the system message becomes the system input, the rest the prompt (a
- * multi-turn conversation is written out with its roles, since a 5050 request carries text, not turns).
+ * A sub-call as a NIP-90 job: a system message and one user message become the system input and the
+ * prompt (plain 5050, for any provider); a longer conversation is sent as role-marked inputs
+ * (docs/protocol.md "Conversations"), so an RLM's root turns keep their roles.
  */
 import type { JobSpec } from "@pylon/nostr";
+import type { ChatTurn } from "@pylon/protocol";
 import type { SubcallRequest } from "@pylon/rlm";
 
-export function promptOf(request: SubcallRequest): { prompt: string; systemPrompt?: string } {
+export function promptOf(
+  request: SubcallRequest,
+): { prompt: string; systemPrompt?: string } | { messages: ChatTurn[] } {
+  if (isConversation(request)) return { messages: request.messages.map((m) => ({ ...m })) };
   const system = request.messages.filter((m) => m.role === "system").map((m) => m.content);
-  const turns = request.messages.filter((m) => m.role !== "system");
-  const prompt =
-    turns.length === 1 && turns[0]!.role === "user"
-      ? turns[0]!.content
-      : turns.map((m) => `${m.role}: ${m.content}`).join("\n\n");
+  const prompt = request.messages.find((m) => m.role === "user")?.content ?? "";
   return system.length > 0 ? { prompt, systemPrompt: system.join("\n\n") } : { prompt };
+}
+
+/** More than one turn (or a turn that is not the user's): sent as a conversation, never batched. */
+export function isConversation(request: SubcallRequest): boolean {
+  const turns = request.messages.filter((m) => m.role !== "system");
+  return turns.length !== 1 || turns[0]!.role !== "user";
 }
 
 export interface JobSpecInput {

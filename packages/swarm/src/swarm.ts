@@ -10,6 +10,7 @@ import { BatchDispatcher, type BatchOptions, servesBatches } from "./batch-dispa
 import { type DirectoryOptions, ProviderDirectory } from "./directory.js";
 import { HealthBook, type HealthOptions } from "./health.js";
 import { type AttemptContext, type RequestLimits, startAttempt } from "./job-attempt.js";
+import { isConversation } from "./job-spec.js";
 import { LiveAttempts } from "./live-attempts.js";
 import { Notifier } from "./notifier.js";
 import { Pacer } from "./pacer.js";
@@ -206,7 +207,11 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
     changed: (ms) => changed.wait(ms),
     attempt: (hash, hedge) => attemptContext(hash, hedge, check),
     start: (ctx, spec) =>
-      live.track(batcher && servesBatches(spec.entry) ? batcher.start(ctx, spec) : startAttempt(ctx, spec)),
+      live.track(
+        batcher && servesBatches(spec.entry) && !isConversation(spec.request)
+          ? batcher.start(ctx, spec)
+          : startAttempt(ctx, spec),
+      ),
     // A sub-call's answer awaits its verdict (released by the completion); a check's answer does not.
     ...(check ? {} : { answered: (provider: string) => trust.keeper.awaiting(provider, 1) }),
   });

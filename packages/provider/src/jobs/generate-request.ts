@@ -44,9 +44,15 @@ export function digestMismatch(job: JobRequest, served: ServedModel): string | u
 
 export function toGenerateRequest(job: JobRequest, maxTokensCap: number): GenerateRequest {
   const messages: ChatMessage[] = [];
-  if (job.systemPrompt !== undefined && job.systemPrompt.trim() !== "")
-    messages.push({ role: "system", content: job.systemPrompt });
-  messages.push({ role: "user", content: job.prompt });
+  if (job.messages) {
+    // A conversation (role-marked inputs): its turns as they came, empty system prompts left out.
+    for (const turn of job.messages)
+      if (turn.role !== "system" || turn.content.trim() !== "") messages.push({ ...turn });
+  } else {
+    if (job.systemPrompt !== undefined && job.systemPrompt.trim() !== "")
+      messages.push({ role: "system", content: job.systemPrompt });
+    messages.push({ role: "user", content: job.prompt });
+  }
   const { params } = job;
   const request: GenerateRequest = {
     messages,

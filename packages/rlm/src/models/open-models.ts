@@ -46,6 +46,8 @@ async function openBackend(spec: ModelSpec, role: "root" | "sub", settings: Mode
         ...(llama.slots === undefined ? {} : { slots: llama.slots }),
       });
     }
+    case "swarm":
+      throw new Error(`${spec.model ? `swarm:${spec.model}` : "swarm"} runs on the market: give relays`);
     case "scripted": {
       const responses = settings.scripted?.[role];
       if (!responses) throw new Error(`no scripted ${role} model is available for this command`);

@@ -16,6 +16,19 @@ export interface SubcallRequest {
   depth: number;
   /** The run whose code (or loop) made the call. */
   runId: string;
+  /**
+   * Calls with the same affinity prefer the provider that served the last of them (its KV cache holds the
+   * conversation so far) and move to another, with the whole conversation, when it fails. An RLM's root turns
+   * on the market share one. Backends without providers ignore it.
+   */
+  affinity?: string;
+  /** What the call is, for receipts and logs: a root turn of an RLM, or a sub-call (the default). */
+  purpose?: "root" | "subcall";
+  /**
+   * Receives the answer's text as it arrives, when the backend can stream (a provider that sends NIP-90
+   * `partial` feedback); the pieces concatenate to a prefix of the final text. Never called for a check.
+   */
+  onText?: (delta: string) => void;
 }
 
 export interface SubcallUsage {
