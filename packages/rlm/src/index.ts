@@ -5,7 +5,7 @@
 
 // Running an RLM: the root loop, its options, budget and result.
 export { type RlmResult, runRlm } from "./loop/run-rlm.js";
-export { RLM_DEFAULTS, type RlmOptions } from "./loop/settings.js";
+export { isBackend, RLM_DEFAULTS, type RlmOptions, type RootModel, rootName } from "./loop/settings.js";
 export type { BudgetTotals, RlmBudget } from "./budget/ledger.js";
 
 // REPLs shared across runs (each a sandboxed Pyodide child process).

@@ -2,10 +2,11 @@
  * One reply of an RLM's own model: the root Backend at depth 0, the SubcallBackend below (so child RLMs run
  * on the sub model, and on the market when the sub model is the swarm). Budgeted like any other call.
  */
-import type { ChatMessage } from "@pylon/inference";
+import type { Backend, ChatMessage } from "@pylon/inference";
 import type { Reservation } from "../budget/ledger.js";
-import type { SubcallRequest, SubcallUsage } from "../subcalls/types.js";
+import type { SubcallBackend, SubcallRequest, SubcallResult, SubcallUsage } from "../subcalls/types.js";
 import { estimateMessageTokens } from "../util/tokens.js";
+import { isBackend } from "./settings.js";
 import type { RlmTree, RunTotals } from "./tree.js";
 
 export interface TurnReply {
@@ -52,16 +53,19 @@ export async function modelTurn(
     depth,
     runId,
   };
+  const onMarket = depth === 0 && !isBackend(tree.root);
+  if (onMarket) Object.assign(request, { purpose: "root", affinity: `root:${runId}` });
+  const paidBy = depth > 0 ? tree.sub : isBackend(tree.root) ? undefined : tree.root;
   const reservation = tree.ledger.reserve({
     iterations: 1,
     subcalls: depth > 0 ? 1 : 0,
     tokens: estimateMessageTokens(messages) + settings.rootMaxTokens,
-    sats: depth > 0 ? (tree.sub.estimateCostSats?.(request) ?? 0) : 0,
+    sats: paidBy?.estimateCostSats?.(request) ?? 0,
   });
   if (!reservation.ok) return { ok: false, reason: "budget", message: reservation.message };
   totals.iterations++;
   if (depth > 0) totals.subcalls++;
-  const turn = depth === 0 ? rootTurn : subTurn;
+  const turn = depth > 0 ? subTurn : onMarket ? rootCallTurn : rootTurn;
   return await turn(tree, request, reservation, caller);
 }
 
@@ -75,8 +79,9 @@ type Turn = (
 
 const rootTurn: Turn = async (tree, request, reservation, { signal, totals }) => {
   const started = performance.now();
+  const root = tree.root as Backend;
   try {
-    const result = await tree.root.generate(
+    const result = await root.generate(
       {
         messages: request.messages,
         maxTokens: request.maxTokens,
@@ -100,7 +105,7 @@ const rootTurn: Turn = async (tree, request, reservation, { signal, totals }) =>
       usage: { ...result.usage },
       latencyMs: performance.now() - started,
       costSats: 0,
-      provider: tree.root.info().name,
+      provider: root.info().name,
       model: result.model,
     };
   } catch (error) {
@@ -110,33 +115,49 @@ const rootTurn: Turn = async (tree, request, reservation, { signal, totals }) =>
   }
 };
 
-const subTurn: Turn = async (tree, request, reservation, { signal, totals }) => {
+const subTurn: Turn = async (tree, request, reservation, caller) => {
   try {
-    await tree.subcallPermits.acquireUpTo(1, signal);
+    await tree.subcallPermits.acquireUpTo(1, caller.signal);
   } catch {
     reservation.cancel();
     return STOPPED;
   }
-  let result: Awaited<ReturnType<typeof tree.sub.complete>>[number] | undefined;
   try {
-    result = (await tree.sub.complete([request], signal))[0];
-  } catch (error) {
-    // The contract makes failures values; a backend that throws anyway fails this turn, not the tree.
-    reservation.settle({ tokens: 0, sats: 0 });
-    return { ok: false, reason: "error", message: `sub model failed: ${describe(error)}` };
+    return await callTurn(tree.sub, "sub model", request, reservation, caller);
   } finally {
     tree.subcallPermits.release(1);
   }
+};
+
+/** A root turn on a SubcallBackend (the market): one call, outside the sub-call permits. */
+const rootCallTurn: Turn = (tree, request, reservation, caller) =>
+  callTurn(tree.root as SubcallBackend, "root model", request, reservation, caller);
+
+async function callTurn(
+  backend: SubcallBackend,
+  what: string,
+  request: SubcallRequest,
+  reservation: Reservation,
+  { signal, totals }: TurnCaller,
+): Promise<TurnReply | TurnStop> {
+  let result: SubcallResult | undefined;
+  try {
+    result = (await backend.complete([request], signal))[0];
+  } catch (error) {
+    // The contract makes failures values; a backend that throws anyway fails this turn, not the tree.
+    reservation.settle({ tokens: 0, sats: 0 });
+    return { ok: false, reason: "error", message: `${what} failed: ${describe(error)}` };
+  }
   if (!result) {
     reservation.settle({ tokens: 0, sats: 0 });
-    return { ok: false, reason: "error", message: "sub model returned no result" };
+    return { ok: false, reason: "error", message: `${what} returned no result` };
   }
   reservation.settle({ tokens: result.usage.inputTokens + result.usage.outputTokens, sats: result.costSats });
   totals.addCall(result.usage, result.costSats);
   if (!result.ok) {
     if (signal.aborted) return STOPPED;
-    return { ok: false, reason: "error", message: `sub model failed: ${result.error}` };
+    return { ok: false, reason: "error", message: `${what} failed: ${result.error}` };
   }
   const { text, usage, latencyMs, costSats, provider, model } = result;
   return { ok: true, text, usage, latencyMs, costSats, provider, model };
-};
+}

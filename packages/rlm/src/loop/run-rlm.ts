@@ -7,7 +7,7 @@ import type { SubcallUsage } from "../subcalls/types.js";
 import { Limiter } from "../util/limiter.js";
 import { RlmNode } from "./rlm-node.js";
 import { SandboxPool } from "./sandbox-pool.js";
-import { type RlmOptions, resolveRlmSettings } from "./settings.js";
+import { type RlmOptions, resolveRlmSettings, rootName } from "./settings.js";
 import type { RlmTree } from "./tree.js";
 
 export interface RlmResult {
@@ -60,7 +60,7 @@ export async function runRlm(options: RlmOptions): Promise<RlmResult> {
     settings,
     root: options.root,
     sub: options.sub,
-    models: { root: options.root.info().name, sub: options.sub.name },
+    models: { root: rootName(options.root), sub: options.sub.name },
     ledger,
     log,
     pool,

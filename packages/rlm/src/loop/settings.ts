@@ -9,8 +9,11 @@ import type { PoolSandboxOptions, SandboxPool } from "./sandbox-pool.js";
 export interface RlmOptions {
   question: string;
   context: ContextValue;
-  /** The depth-0 model, which writes the code. */
-  root: Backend;
+  /**
+   * The depth-0 model, which writes the code: a Backend, or a SubcallBackend (e.g. the swarm, `swarm:MODEL`),
+   * whose turns are then sent with `purpose: "root"` and one affinity per run, and cost like sub-calls.
+   */
+  root: RootModel;
   /** Everything at depth ≥ 1: `llm_query` items and the turns of child RLMs. */
   sub: SubcallBackend;
   /** Deepest level of the tree. 1 (default): `rlm_query` is a plain sub-call, as in the paper. */
@@ -85,12 +88,24 @@ function integer(name: string, value: number | undefined, fallback: number, min:
   return value;
 }
 
+/** The root model: a Backend (local or API model), or a SubcallBackend (the market: each turn a paid job). */
+export type RootModel = Backend | SubcallBackend;
+
+export function isBackend(model: RootModel): model is Backend {
+  return typeof (model as Backend).generate === "function";
+}
+
+/** A root model's name for logs and receipts. */
+export function rootName(model: RootModel): string {
+  return isBackend(model) ? model.info().name : model.name;
+}
+
 export function resolveRlmSettings(options: RlmOptions): RlmSettings {
   if (typeof options.question !== "string" || options.question.trim() === "") {
     throw new TypeError("question must be a non-empty string");
   }
-  if (!options.root || typeof options.root.generate !== "function")
-    throw new TypeError("root must be a Backend");
+  if (!options.root || (!isBackend(options.root) && typeof options.root.complete !== "function"))
+    throw new TypeError("root must be a Backend or a SubcallBackend");
   if (!options.sub || typeof options.sub.complete !== "function") {
     throw new TypeError("sub must be a SubcallBackend");
   }

@@ -1,15 +1,14 @@
 /** What every RLM of one tree shares: models, the budget ledger, the log, REPLs, concurrency caps. */
-import type { Backend } from "@pylon/inference";
 import type { BudgetLedger } from "../budget/ledger.js";
 import type { TrajectoryLog } from "../log/trajectory-log.js";
 import type { SubcallBackend, SubcallUsage } from "../subcalls/types.js";
 import type { Limiter } from "../util/limiter.js";
 import type { SandboxPool } from "./sandbox-pool.js";
-import type { RlmSettings } from "./settings.js";
+import type { RlmSettings, RootModel } from "./settings.js";
 
 export interface RlmTree {
   settings: RlmSettings;
-  root: Backend;
+  root: RootModel;
   sub: SubcallBackend;
   models: { root: string; sub: string };
   ledger: BudgetLedger;
