@@ -2,14 +2,15 @@
  * Streamed sub-calls (`SubcallRequest.onText`) over a real relay and real provider nodes on a SCRIPTED model
  * that takes 10 ms per 4-character token: text arrives as it is generated and makes the answer; a provider
  * that does not stream gives no text; an attempt killed mid-stream is retried elsewhere and the text goes on
- * when the retry agrees, else the sub-call fails naming why.
+ * when the retry agrees, else the sub-call fails naming why; a paid job streams once paid from a Cashu tab.
  */
 import { createScriptedBackend } from "@pylon/inference/scripted";
 import type { SubcallRequest } from "@pylon/rlm";
 import { Cleanup } from "@pylon/testkit";
 import { MODEL, type ScriptedNode, scriptedNode, startTestRelay } from "@pylon/testkit/market";
 import { afterEach, describe, expect, it } from "vitest";
-import { ask, NO_CHECKS, startSwarm } from "./harness.js";
+import { cashuTabStrategy } from "../src/index.js";
+import { ask, NO_CHECKS, paidMarket, startSwarm } from "./harness.js";
 
 const cleanup = new Cleanup();
 afterEach(() => cleanup.run());
@@ -93,5 +94,32 @@ describe("swarm sub-calls with onText (scripted model, 10 ms/token)", () => {
     const forwarded = deltas.join("");
     expect(forwarded.length).toBeGreaterThan(0);
     expect(ANSWER.startsWith(forwarded) || OTHER.startsWith(forwarded)).toBe(true);
+  }, 30_000);
+
+  it("streams a paid job (a Cashu tab on a real mint) and charges it", async () => {
+    const market = await paidMarket(cleanup, {
+      providers: 1,
+      node: {
+        backend: createScriptedBackend({ responses: () => ANSWER, model: MODEL, tokenLatencyMs: 10 }),
+      },
+    });
+    const payment = cashuTabStrategy({
+      wallet: market.buyer,
+      mintUrl: market.mint.url,
+      depositSats: 20,
+      lockSeconds: 3_600,
+      maxSpendSats: 100,
+    });
+    const swarm = await startSwarm(
+      cleanup,
+      { relays: [market.relayUrl], payment, trust: NO_CHECKS, hedge: false },
+      1,
+    );
+    const { request, deltas } = streamed();
+    const [result] = await swarm.complete([request], new AbortController().signal);
+    expect(result?.ok && result.text).toBe(ANSWER);
+    expect(deltas.length).toBeGreaterThan(1);
+    expect(deltas.join("")).toBe(ANSWER);
+    expect(result?.costSats).toBeGreaterThan(0);
   }, 30_000);
 });
