@@ -23,7 +23,6 @@ import type { HedgePolicy, SubcallDeps, SubcallSettings } from "./subcall-runner
 import { emptyCounters, type SwarmCounters } from "./swarm-counters.js";
 import { batchCharsFor, freshKey, paymentAware } from "./swarm-parts.js";
 import { SwarmTrust } from "./swarm-trust.js";
-import { streamsFrom } from "./text-stream.js";
 import type { TrustOptions, TrustReport } from "./trust-types.js";
 
 export { batchCharsFor } from "./swarm-parts.js";
@@ -209,10 +208,7 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
     attempt: (hash, hedge) => attemptContext(hash, hedge, check),
     start: (ctx, spec) =>
       live.track(
-        batcher &&
-          servesBatches(spec.entry) &&
-          !isConversation(spec.request) &&
-          !streamsFrom(spec.request, spec.entry.announcement.streaming)
+        batcher && servesBatches(spec.entry) && !isConversation(spec.request)
           ? batcher.start(ctx, spec)
           : startAttempt(ctx, spec),
       ),

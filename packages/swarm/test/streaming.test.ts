@@ -55,6 +55,23 @@ describe("swarm sub-calls with onText (scripted model, 10 ms/token)", () => {
     expect(deltas.length).toBeGreaterThan(3);
     expect(deltas.join("")).toBe(ANSWER);
     expect(firstMs).toBeLessThan(totalMs / 2);
+
+    // Two at once to a provider that takes batches: each goes alone and streams (batches are not streamed).
+    const pair = [streamed(), streamed()];
+    // (New prompts: "say it" again would be answered from the memo, with no text streamed.)
+    pair.forEach((p, i) => {
+      p.request.messages = [{ role: "user", content: `say it, ${i}` }];
+    });
+    const results = await swarm.complete(
+      pair.map((p) => p.request),
+      new AbortController().signal,
+    );
+    expect(swarm.counters.batchesSent).toBe(0);
+    for (const [i, r] of results.entries()) {
+      expect(r.ok && r.text).toBe(ANSWER);
+      expect(pair[i]!.deltas.length).toBeGreaterThan(1);
+      expect(pair[i]!.deltas.join("")).toBe(ANSWER);
+    }
   });
 
   it("does not call onText when the provider does not stream (the caller sends the answer once)", async () => {
