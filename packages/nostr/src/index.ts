@@ -25,6 +25,7 @@ export { describeRelayTrouble } from "./relay-trouble.js";
 // Job client (NIP-90 buyer): submit one request, await its feedback and result
 export { JobClient, type JobClientOptions, type JobSpec } from "./job-client.js";
 export { type AwaitOptions, JobError, type JobFailureCode, type JobOutcome } from "./job-watch.js";
+export { StreamOrder } from "./stream-order.js";
 
 // What the pool reports: publish answers, relay states, the hooks that observe them
 export type { PoolHooks, PublishResult, RelayReason, RelayState, RelayStatus } from "./types.js";

@@ -8,6 +8,7 @@
  */
 import {
   type ConversationKeyCache,
+  isStreamPiece,
   type JobFeedback,
   type JobResult,
   Kind,
@@ -15,10 +16,12 @@ import {
   parseJobFeedback,
   parseJobResult,
   readOutputPart,
+  readStreamSeq,
   resultKindFor,
 } from "@pylon/protocol";
 import type { RelayPool } from "./pool.js";
 import type { ReplyInbox } from "./reply-inbox.js";
+import { StreamOrder } from "./stream-order.js";
 import type { PublishResult } from "./types.js";
 
 export interface AwaitOptions {
@@ -33,6 +36,13 @@ export interface AwaitOptions {
    * (for an open request, another provider may still answer).
    */
   stopOnRefusal?: boolean;
+  /**
+   * The answer's text as it is generated, for a request that asked for it (`stream: true`) from a provider
+   * that streams (docs/protocol.md "Streaming"): pieces in `seq` order, each call continuing the text of the
+   * last, from one provider only. They make a prefix of the output; the result stays authoritative. Such
+   * pieces are then not reported as feedback.
+   */
+  onPartial?: (text: string) => void;
 }
 
 export interface JobOutcome {
@@ -107,6 +117,8 @@ export class JobWatch {
   /** Output parts by provider, then by part number. */
   readonly #parts = new Map<string, Map<number, string>>();
   #pendingResult: { result: JobResult; total: number } | undefined;
+  /** The provider whose stream is read (the first to send a piece) and its pieces' order. */
+  #stream: { provider: string; order: StreamOrder } | undefined;
   #queriedParts = false;
   #published = false;
   #settle: ((outcome: JobOutcome | JobError) => void) | undefined;
@@ -219,6 +231,16 @@ export class JobWatch {
       this.#partsOf(feedback.provider).set(part.index, feedback.content);
       this.#tryComplete();
       return; // parts are output, not progress reports
+    }
+    const onPartial = this.#settings.options.onPartial;
+    if (feedback.status === "partial" && onPartial && isStreamPiece(event)) {
+      // The result is in (it has all the text); or the piece was unreadable: its gap is never filled, so
+      // nothing after it is delivered and the text stays a prefix of the output.
+      if (this.#pendingResult || feedback.content === "") return;
+      this.#stream ??= { provider: feedback.provider, order: new StreamOrder(onPartial) };
+      if (this.#stream.provider === feedback.provider)
+        this.#stream.order.push(readStreamSeq(event), feedback.content);
+      return;
     }
     this.#feedback.push(feedback);
     try {

@@ -1,6 +1,7 @@
 import {
   buildJobFeedback,
   buildJobResult,
+  buildStreamPartial,
   ConversationKeyCache,
   type EventTemplate,
   type JobRequest,
@@ -278,5 +279,50 @@ describe("JobClient", () => {
     );
     expect(error.code).toBe("not-published");
     expect(error.publishResults?.[0]?.ok).toBe(false);
+  });
+
+  it("puts stream pieces sent out of order back in seq order for onPartial; they are not feedback", async () => {
+    const { url } = await relay();
+    const provider = fakeProvider(url, async (job, p) => {
+      await p.publish(feedback(job, "processing"));
+      const encryption = job.encryption ? { encryption: { sender: p.keys, scheme: job.encryption } } : {};
+      for (const [seq, text] of [
+        [2, "c"],
+        [0, "a"],
+        [0, "a"],
+        [1, "b"],
+      ] as const)
+        await p.publish(buildStreamPartial({ now: now(), request: job.event, seq, text, ...encryption }));
+      await sleep(50);
+      await p.publish(result(job, p, "abcd"));
+    });
+    const pieces: string[] = [];
+    const outcome = await client(url).submit(
+      { prompt: "stream it", provider: provider.pubkey, encryption: "nip44", stream: true },
+      { onPartial: (text) => pieces.push(text) },
+    );
+    expect(provider.requests[0]?.stream).toBe(true);
+    expect(pieces).toEqual(["a", "b", "c"]);
+    expect(outcome.output).toBe("abcd");
+    expect(outcome.feedback.map((f) => f.status)).toEqual(["processing"]);
+  });
+
+  it("takes a foreign provider's pieces without seq in arrival order; without onPartial they stay feedback", async () => {
+    const { url } = await relay();
+    const provider = fakeProvider(url, async (job, p) => {
+      for (const content of ["x", "y"]) {
+        await p.publish(buildJobFeedback({ now: now(), request: job.event, status: "partial", content }));
+        await sleep(20);
+      }
+      await p.publish(result(job, p, "xyz"));
+    });
+    const pieces: string[] = [];
+    await client(url).submit(
+      { prompt: "one", provider: provider.pubkey, stream: true },
+      { onPartial: (text) => pieces.push(text) },
+    );
+    expect(pieces).toEqual(["x", "y"]);
+    const plain = await client(url).submit({ prompt: "two", provider: provider.pubkey });
+    expect(plain.feedback.map((f) => f.content)).toEqual(["x", "y"]);
   });
 });

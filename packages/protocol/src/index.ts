@@ -49,6 +49,17 @@ export {
 } from "./nip90-feedback.js";
 export { JOB_STATUSES, type JobStatus } from "./status.js";
 
+// Streaming: the answer as it is generated, in `partial` feedback numbered by `seq` (a Pylon extension)
+export {
+  buildStreamPartial,
+  isStreamPiece,
+  MAX_STREAM_SEQ,
+  readStreamSeq,
+  STREAM_PARAM,
+  STREAM_SEQ_TAG,
+  type StreamPartialSpec,
+} from "./nip90-stream.js";
+
 // What results and feedback share: the job they answer, how they are encrypted, how they are parsed
 export type { JobRef, ParseReplyOptions, ReplyEncryption } from "./nip90-reply.js";
 

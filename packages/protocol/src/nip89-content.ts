@@ -14,6 +14,7 @@
  *   "load": { "active": 1, "queued": 3 },
  *   "encryption": ["nip44", "nip04"],
  *   "payment": { "methods": ["cashu"], "mints": ["https://mint.example"], "p2pk": "02…" },
+ *   "streaming": true,
  *   "heartbeat": 1760000000
  * }
  * ```
@@ -21,6 +22,8 @@
  * A model's `digest`/`size`/`arch`/`quant` (extension): its identity (model-identity.ts).
  * `capacity.max_batch` (extension): the most items one batched request may carry here (docs/protocol.md,
  * "Batched requests"); absent when the provider takes no batches.
+ * `streaming` (extension): the provider sends `partial` feedback to buyers who ask (docs/protocol.md,
+ * "Streaming (partial feedback)"); absent or false: it does not.
  * `pylon` is the content schema version. A model's `price` overrides the top-level one. `unit` may be
  * `sat`, read as 1000 msat. Missing or malformed fields read as defaults with a warning, never as failure.
  */
@@ -78,6 +81,8 @@ export interface AnnouncementContent {
   /** Schemes the provider reads. Empty when it does not say: do not send it encrypted requests. */
   encryption: EncryptionScheme[];
   payment: PaymentOptions;
+  /** Sends the answer as `partial` feedback to buyers who ask (`["param", "stream", "true"]`). */
+  streaming?: boolean;
   /** When the provider last refreshed this, per its content (unix seconds). */
   heartbeat?: number;
 }
@@ -236,6 +241,7 @@ export function readAnnouncementContent(content: string, warnings: string[]): An
   }
   const load = field(source, "load", loadSchema, warnings);
   if (load) out.load = load;
+  if (field(source, "streaming", z.boolean(), warnings) === true) out.streaming = true;
   const heartbeat = field(source, "heartbeat", count, warnings);
   if (heartbeat !== undefined) out.heartbeat = heartbeat;
   return out;
@@ -275,6 +281,7 @@ export function writeAnnouncementContent(content: Omit<AnnouncementContent, "isP
   const payment: Record<string, unknown> = { methods: content.payment.methods, mints: content.payment.mints };
   if (content.payment.p2pkPubkey) payment.p2pk = content.payment.p2pkPubkey;
   json.payment = payment;
+  if (content.streaming) json.streaming = true;
   if (content.heartbeat !== undefined) json.heartbeat = content.heartbeat;
   return JSON.stringify(json);
 }

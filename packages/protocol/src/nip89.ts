@@ -49,6 +49,8 @@ export interface AnnouncementSpec {
   /** Schemes we read; both unless told. */
   encryption?: EncryptionScheme[];
   payment?: PaymentOptions;
+  /** Sends `partial` feedback to buyers who ask (docs/protocol.md "Streaming"). Off unless told. */
+  streaming?: boolean;
   status?: ProviderStatus;
   /** Seconds until relays may drop it; refresh well before. No expiration unless told. */
   ttlSec?: number;
@@ -94,6 +96,7 @@ export function buildAnnouncement(spec: AnnouncementSpec): EventTemplate {
   if (spec.price) content.price = spec.price;
   if (spec.capacity) content.capacity = spec.capacity;
   if (spec.load) content.load = spec.load;
+  if (spec.streaming) content.streaming = true;
   return {
     kind: Kind.HandlerInformation,
     created_at: spec.now,

@@ -95,6 +95,8 @@ const SPEC_BY_KEY = new Map(SCALARS.map((spec) => [spec.key, spec]));
 /** Keys with a meaning beyond generation settings, read by the request parser. */
 export const PROMPT_PARAM = "prompt";
 export const SYSTEM_PARAM = "system";
+/** `["param", "stream", "true"]`: the buyer reads partial feedback (nip90-stream.ts). */
+export const STREAM_PARAM = "stream";
 
 /** Foreign spellings (after lower-casing and `-`/space → `_`) mapped to our canonical keys. */
 const ALIASES: Readonly<Record<string, string>> = {
@@ -136,6 +138,8 @@ export interface ReadParams {
   prompt?: string;
   systemPrompt?: string;
   cashuToken?: string;
+  /** The buyer asked for partials (`stream` param true, 1 or yes). */
+  stream?: boolean;
   warnings: string[];
 }
 
@@ -173,6 +177,8 @@ export function readParams(paramTags: readonly Tag[]): { ok: true; value: ReadPa
       out.prompt = raw;
     } else if (key === SYSTEM_PARAM) {
       out.systemPrompt = raw;
+    } else if (key === STREAM_PARAM) {
+      if (["1", "true", "yes"].includes(raw.trim().toLowerCase())) out.stream = true;
     } else if (key === CASHU_PARAM) {
       out.cashuToken = raw.trim();
     } else {
@@ -227,6 +233,7 @@ export function isReservedParamKey(key: string): boolean {
     canonical === "stop" ||
     canonical === PROMPT_PARAM ||
     canonical === SYSTEM_PARAM ||
+    canonical === STREAM_PARAM ||
     canonical === CASHU_PARAM
   );
 }

@@ -56,6 +56,11 @@ export interface JobRequest {
   expiration?: number;
   /** Set when params arrived encrypted; replies must be encrypted with the same scheme. */
   encryption?: EncryptionScheme;
+  /**
+   * The buyer asked for the answer as it is generated (`["param", "stream", "true"]`, docs/protocol.md
+   * "Streaming"). Never set for a batch.
+   */
+  stream?: boolean;
   /** Reserved for the payments work (`["param","cashu",token]`). */
   cashuToken?: string;
   /** What was ignored or repaired while reading. */
@@ -195,6 +200,10 @@ export function parseJobRequest(raw: unknown, options: ParseJobRequestOptions): 
   if (expiration !== undefined) job.expiration = expiration;
   if (encryption) job.encryption = encryption;
   if (cashuToken) job.cashuToken = cashuToken;
+  if (read.value.stream) {
+    if (batch) warnings.push("param stream ignored: a batch is not streamed");
+    else job.stream = true;
+  }
   return { ok: true, job };
 }
 

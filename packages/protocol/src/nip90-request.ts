@@ -9,7 +9,7 @@ import { expirationTag } from "./nip40.js";
 import { type EncryptionScheme, encryptParams, type KeySource } from "./nip44.js";
 import { BATCH_INPUT_TYPE } from "./nip90-batch.js";
 import { type ChatTurn, inputTag, inputTagSchema, type JobInput, SYSTEM_MARKER } from "./nip90-inputs.js";
-import { type GenerationParams, isReservedParamKey, paramTags } from "./nip90-params.js";
+import { type GenerationParams, isReservedParamKey, paramTags, STREAM_PARAM } from "./nip90-params.js";
 import { bidTag, bidTagSchema, cashuParamTag } from "./payment.js";
 import { encryptedTagSchema, expirationTagSchema, pTagSchema, type Tag } from "./tags.js";
 import { assertHex64, assertRelayUrl, assertTimestamp } from "./validate.js";
@@ -38,6 +38,11 @@ export interface JobRequestSpec {
   params?: GenerationParams;
   /** Free-form params for keys we do not interpret; reserved keys are refused. */
   extraParams?: Record<string, string>;
+  /**
+   * Ask for the answer as it is generated (`["param", "stream", "true"]`, Pylon extension): providers that
+   * announce streaming send `partial` feedback pieces (nip90-stream.ts). Not with a batch.
+   */
+  stream?: boolean;
   /** Expected output MIME type; `text/plain` unless told. */
   output?: string;
   /** Most the buyer will pay, msats. */
@@ -94,11 +99,14 @@ function inputAndParamTags(spec: JobRequestSpec): Tag[] {
       "a batch input must be the request's only input (no prompt or other inputs beside it)",
     );
   }
+  if (spec.stream && inputs.some((input) => input.type === BATCH_INPUT_TYPE))
+    throw new TypeError("a batch is not streamed: leave out stream");
   const extras = Object.entries(spec.extraParams ?? {}).map(([key, value]): Tag => {
     if (isReservedParamKey(key)) throw new TypeError(`param "${key}" has a typed field; use params instead`);
     return ["param", key, value];
   });
-  return [...inputs.map(inputTag), ...paramTags(spec.params ?? {}), ...extras];
+  const stream: Tag[] = spec.stream ? [["param", STREAM_PARAM, "true"]] : [];
+  return [...inputs.map(inputTag), ...paramTags(spec.params ?? {}), ...stream, ...extras];
 }
 
 function checkCommon(spec: JobRequestSpec): number {

@@ -28,6 +28,8 @@ export interface AnnouncerOptions {
   maxQueue: number;
   /** Most items one batched request may carry; below 2 the node announces no batch support. */
   maxBatch: number;
+  /** Sends `partial` feedback to buyers who ask (announced as `"streaming": true`). */
+  streaming?: boolean;
   /** Mints accepted for payment; empty while the node takes none. */
   mints: string[];
   /** The payment key Cashu proofs must be locked to. */
@@ -120,6 +122,7 @@ export class Announcer {
         mints: o.mints,
         ...(o.p2pk ? { p2pkPubkey: o.p2pk } : {}),
       },
+      ...(o.streaming ? { streaming: true } : {}),
       status,
       // Three missed refreshes and relays may drop it; buyers judge liveness by the heartbeat anyway.
       ttlSec: o.intervalSec * 3 + 60,

@@ -158,6 +158,9 @@ export async function startProvider(
       slots: config.slots,
       maxQueue: config.queue,
       maxTokensCap: config.maxTokens,
+      ...(config.streaming.enabled
+        ? { streaming: { intervalMs: config.streaming.intervalMs, maxPieces: config.streaming.maxPieces } }
+        : {}),
       onJobsChanged: (ids) => {
         intake.watchJobs(ids);
         goneRequests.watch(ids);
@@ -228,6 +231,7 @@ export async function startProvider(
       slots: config.slots,
       maxQueue: config.queue,
       maxBatch: config.maxBatch,
+      streaming: config.streaming.enabled,
       mints: config.allowedMints,
       ...(payments ? { p2pk: payments.paymentKey } : {}),
       intervalSec: config.announceIntervalSec,

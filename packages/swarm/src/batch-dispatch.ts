@@ -29,6 +29,7 @@ import {
 import { promptOf } from "./job-spec.js";
 import type { PaymentJob, PreparedPayment } from "./payment.js";
 import { capacityOf } from "./selection.js";
+import { streamsFrom } from "./text-stream.js";
 
 export interface BatchOptions {
   /** How long items for one provider are gathered before their batch leaves, ms. Default 2. */
@@ -90,9 +91,13 @@ export class BatchDispatcher {
     this.#options = options;
   }
 
-  /** Queues one sub-call for `entry`'s next batch; the returned attempt behaves like a single job's. */
+  /**
+   * Queues one sub-call for `entry`'s next batch; the returned attempt behaves like a single job's. A sub-call
+   * whose text is streamed from `entry` goes alone: batches are not streamed (text-stream.ts).
+   */
   start(ctx: AttemptContext, spec: AttemptSpec): Attempt {
     const { entry, request, job } = spec;
+    if (streamsFrom(request, entry.announcement.streaming)) return startAttempt(ctx, spec);
     let resolve!: (result: AttemptResult) => void;
     const done = new Promise<AttemptResult>((r) => {
       resolve = r;

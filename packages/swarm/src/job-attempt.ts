@@ -9,6 +9,7 @@ import type { SubcallRequest } from "@pylon/rlm";
 import type { ProviderEntry } from "./directory.js";
 import { jobSpecFor } from "./job-spec.js";
 import type { PaymentJob, PaymentStrategy } from "./payment.js";
+import { attemptText } from "./text-stream.js";
 
 export type AttemptFailure =
   /** It said all its slots and queue places are taken: go elsewhere, not its fault. */
@@ -145,6 +146,7 @@ export function startAttempt(ctx: AttemptContext, spec: AttemptSpec): Attempt {
     abortReason ??= { failure, message };
     controller.abort();
   };
+  const text = attemptText(request, entry.announcement.streaming, spec.hedge);
 
   const run = async (): Promise<AttemptResult> => {
     let jobId: string | undefined;
@@ -181,14 +183,20 @@ export function startAttempt(ctx: AttemptContext, spec: AttemptSpec): Attempt {
           extraParams: paid.extraParams,
           seed: ctx.seed,
           modelDigest: ctx.modelDigest,
+          stream: text !== undefined,
         }),
       );
       jobId = signed.id;
       assertFits(signed, ctx.limits, paid.cashuToken !== undefined);
       assertNotBlocked(ctx, entry.pubkey, signed.id);
       ctx.onSent(signed, entry.pubkey);
-      const outcome = await runWithAck(ctx, signed, remainingMs, controller.signal, (message) =>
-        abort("no-ack", message),
+      const outcome = await runWithAck(
+        ctx,
+        signed,
+        remainingMs,
+        controller.signal,
+        (message) => abort("no-ack", message),
+        text?.push,
       );
       const latencyMs = performance.now() - started;
       const costMsats = await ctx.payment.settle(entry, job, {
@@ -206,6 +214,7 @@ export function startAttempt(ctx: AttemptContext, spec: AttemptSpec): Attempt {
   };
 
   const done = run().then(async (result) => {
+    text?.close();
     if (!result.ok && (result.jobId !== undefined || prepared)) {
       const outcome = result.failure === "aborted" ? "cancelled" : "failed";
       // A request no relay took never reached the provider: settled as unpublished, its deposit stays ours.
@@ -234,6 +243,7 @@ export async function runWithAck(
   timeoutMs: number,
   signal: AbortSignal,
   onNoAck: (message: string) => void,
+  onPartial?: (text: string) => void,
 ): Promise<JobOutcome> {
   let acked = false;
   const timer = setTimeout(() => {
@@ -247,6 +257,14 @@ export async function runWithAck(
       onFeedback: () => {
         acked = true;
       },
+      ...(onPartial
+        ? {
+            onPartial: (piece: string) => {
+              acked = true;
+              onPartial(piece);
+            },
+          }
+        : {}),
     });
   } finally {
     clearTimeout(timer);

@@ -36,6 +36,8 @@ export interface JobSpecInput {
   seed?: number | undefined;
   /** The model digest required (the provider refuses the job when it has another model). */
   modelDigest?: string | undefined;
+  /** Ask for the answer as `partial` feedback while it is generated (docs/protocol.md "Streaming"). */
+  stream?: boolean | undefined;
 }
 
 export function jobSpecFor(input: JobSpecInput): JobSpec {
@@ -52,6 +54,7 @@ export function jobSpecFor(input: JobSpecInput): JobSpec {
     provider: input.provider,
     expiration: input.expiration,
     ...(input.bidMsats ? { bidMsats: input.bidMsats } : {}),
+    ...(input.stream ? { stream: true } : {}),
     ...(input.encrypt ? { encryption: "nip44" as const } : {}),
     ...(input.cashuToken === undefined ? {} : { cashuToken: input.cashuToken }),
     ...(input.extraParams === undefined ? {} : { extraParams: input.extraParams }),

@@ -14,6 +14,7 @@ import type { JobNeeds } from "./selection.js";
 import { type CheckResult, type SpotCheckContext, spotCheck } from "./spot-check.js";
 import { estimateInputTokens, seedOf, subcallKey } from "./subcall-key.js";
 import { runSubcall, type SubcallDeps } from "./subcall-runner.js";
+import { streamedRequest, TextGate } from "./text-stream.js";
 import type { TrustKeeper } from "./trust-keeper.js";
 
 export interface CompletionContext {
@@ -94,8 +95,11 @@ export function createCompletion(ctx: CompletionContext): Completion {
       return deliver(hash, memo, started);
     }
     const deadline = Date.now() + ctx.deadlineMs;
+    // Streamed text goes through one gate for all of the sub-call's attempts (text-stream.ts).
+    const gate = request.onText ? new TextGate(request.onText) : undefined;
+    const dispatched = gate ? streamedRequest(request, gate) : request;
     for (;;) {
-      const outcome = await runSubcall(deps, request, needs, hash, deadline, signal);
+      const outcome = await runSubcall(deps, dispatched, needs, hash, deadline, signal);
       if (!outcome.ok) {
         counters.failed++;
         store.failed(runId, hash, outcome.error);
@@ -132,6 +136,13 @@ export function createCompletion(ctx: CompletionContext): Completion {
           keeper.report.reasked++;
           continue;
         }
+      }
+      const unstreamable = gate?.settle(memo.text, memo.provider);
+      if (unstreamable !== undefined) {
+        counters.failed++;
+        store.failed(runId, hash, unstreamable);
+        const failed = failure(unstreamable, memo.provider, model, performance.now() - started);
+        return { ...failed, costSats: memo.costMsats / 1000 }; // the answer was paid for all the same
       }
       return deliver(hash, memo, started);
     }

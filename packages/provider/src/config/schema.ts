@@ -77,6 +77,19 @@ export const providerConfigSchema = z
      * item takes a slot or queue place of its own. 0 or 1: batches are refused.
      */
     maxBatch: int(0, MAX_BATCH_ITEMS).default(64),
+    /**
+     * Send the answer as it is generated, as `partial` feedback, to buyers who ask (`["param", "stream",
+     * "true"]`; docs/protocol.md "Streaming"); announced as `"streaming": true`. Pieces are coalesced: at
+     * most one per `intervalMs` per job, at most `maxPieces` per job (the result then carries the rest).
+     */
+    streaming: z
+      .object({
+        enabled: z.boolean().default(true),
+        intervalMs: int(10, 60_000).default(100),
+        maxPieces: int(1, 10_000).default(500),
+      })
+      .strict()
+      .default({ enabled: true, intervalMs: 100, maxPieces: 500 }),
     /** CPU decode threads. Default: 1 for tiny models, else the core count. */
     threads: int(1, 1024).optional(),
     /** Tokens per job (prompt + output). Default: the model's, at most 4096. */

@@ -8,6 +8,7 @@ import { isExpired, type JobRequest } from "@pylon/protocol";
 import { describeError, type Logger, shortId } from "../log.js";
 import type { PaymentPolicy } from "../payments/policy.js";
 import type { PriceQuote } from "../pricing.js";
+import { PartialStream, type PartialStreamSettings } from "../replies/partial-stream.js";
 import type { ReplyPublisher, ReplyTarget } from "../replies/reply-publisher.js";
 import type { NodeStats } from "../stats.js";
 import type { JobStore, StoredJob } from "../store/job-store.js";
@@ -54,6 +55,8 @@ export interface JobWorkerOptions {
   slots: number;
   maxQueue: number;
   maxTokensCap: number;
+  /** Stream pieces to buyers who ask (`stream` param) this way; undefined: never stream. */
+  streaming?: PartialStreamSettings;
   /** Called with the ids of the jobs queued or running here whenever that set changes. */
   onJobsChanged?: (ids: readonly string[]) => void;
 }
@@ -257,10 +260,20 @@ export class JobWorker {
     store.update(job.id, { state: "running", startedAt: Date.now(), attempts: accepted.attempts + 1 });
     stats.jobStarted();
     let outputTokens = 0;
+    // Only accepted jobs get here, so no text leaves before the payment checks passed.
+    const stream =
+      job.stream && this.#options.streaming
+        ? new PartialStream(
+            (seq, text) => this.#options.replies.partial(accepted.target, seq, text),
+            this.#options.streaming,
+          )
+        : undefined;
     try {
       const result = await backend.generate(toGenerateRequest(job, maxTokensCap), {
         signal: accepted.abort.signal,
+        ...(stream ? { onToken: (text: string) => stream.push(text) } : {}),
       });
+      stream?.finish();
       outputTokens = result.usage.outputTokens;
       this.#forget(job.id);
       if (accepted.stopReason) this.#ends.stopped(accepted, result);
@@ -268,6 +281,7 @@ export class JobWorker {
         this.fail(job.id, accepted.target, `generation failed: ${result.error?.message ?? "unknown error"}`);
       else this.#ends.complete(accepted, result);
     } catch (error) {
+      stream?.finish();
       this.#forget(job.id);
       if (accepted.stopReason) this.#ends.stopped(accepted);
       else {

@@ -6,6 +6,7 @@ import { classifyRelayAnswer, type PublishResult, type RelayPool, signEvent } fr
 import {
   buildJobFeedback,
   buildJobResult,
+  buildStreamPartial,
   type ConversationKeyCache,
   type EncryptionScheme,
   type EventTemplate,
@@ -85,6 +86,24 @@ export class ReplyPublisher {
       });
       if (details.tags) template.tags.push(...details.tags);
       return await this.#send(template, target, `${status} feedback`);
+    });
+  }
+
+  /**
+   * Sends one piece of a streamed answer (`partial` feedback numbered `seq`, docs/protocol.md "Streaming"),
+   * in order with the job's other replies. One attempt, no retries: a lost piece only delays the text until
+   * the result, which carries all of it. Never rejects.
+   */
+  partial(target: ReplyTarget, seq: number, text: string): Promise<boolean> {
+    return this.#inOrder(target.event.id, async () => {
+      const template = buildStreamPartial({
+        now: nowSec(),
+        request: target.event,
+        seq,
+        text,
+        ...(target.encryption ? { encryption: { sender: this.#keys, scheme: target.encryption } } : {}),
+      });
+      return await this.#publish(template, target.event.id, target.relays, `stream piece ${seq}`, false);
     });
   }
 
@@ -204,6 +223,7 @@ export class ReplyPublisher {
     jobId: string,
     relays: readonly string[],
     what: string,
+    retry = true,
   ): Promise<boolean> {
     let event: NostrEvent;
     try {
@@ -214,7 +234,7 @@ export class ReplyPublisher {
     }
     const extra = this.#requestRelays.extraFor(relays);
     let results: PublishResult[] = [];
-    for (let attempt = 0; attempt <= this.#retryDelaysMs.length; attempt++) {
+    for (let attempt = 0; attempt <= (retry ? this.#retryDelaysMs.length : 0); attempt++) {
       if (attempt > 0) await sleep(this.#retryDelaysMs[attempt - 1] ?? 1_000);
       // A relay that asked for more proof of work than the pool knew of: the pool has learned it, sign again.
       if (results.some((r) => !r.ok && classifyRelayAnswer(r.reason ?? "").kind === "pow")) {
