@@ -97,4 +97,3 @@ describe("a scripted conversationRoot on a SubcallBackend", () => {
     expect(result.answer).toBeNull();
   });
 });
-

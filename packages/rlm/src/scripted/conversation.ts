@@ -19,7 +19,8 @@ export function lastUserMessage(request: GenerateRequest): string {
  * when the conversation has none.
  */
 export function questionOf(request: GenerateRequest): string | undefined {
-  const opening = request.messages?.find((message) => message.role === "user")?.content ?? request.prompt ?? "";
+  const opening =
+    request.messages?.find((message) => message.role === "user")?.content ?? request.prompt ?? "";
   const match = /(?:^|\n)Question: ([\s\S]*?)(?:\n\nYou have not looked at the context yet|$)/.exec(opening);
   const question = match?.[1]?.trim();
   return question ? question : undefined;
