@@ -209,7 +209,8 @@ describe("pylon run --root swarm:MODEL (the root a SCRIPTED stand-in served by t
     }
     console.log(
       `root swarm: ${receipt.iterations} root turns (${root.paid} paid, ${root.sats} sat, ` +
-        `${root.tokens.input + root.tokens.output} tokens), ${root.failovers} failover; ` +
+        `${root.tokens.input + root.tokens.output} tokens), ${root.failovers} failover; turn latencies ` +
+        `${turns.map((t) => Math.round(t.modelLatencyMs)).join(", ")} ms; ` +
         `spent ${spent} = charged ${charged} + rests ${rests} + fees ${fees} + reclaimable ${reclaimable}`,
     );
   }, 240_000);
