@@ -98,7 +98,7 @@ export async function executeRun(
     ? undefined
     : new ProgressBar({
         stream: process.stderr,
-        snapshot: runSnapshot(startedAt, root, metered.meter, market),
+        snapshot: runSnapshot(startedAt, root, metered.meter, market, rootTurns?.meter),
         ...(opts.progressInterval ? { intervalMs: opts.progressInterval } : {}),
       }).start();
   const onRecord = (record: TrajectoryRecord): void => {
