@@ -10,7 +10,6 @@ import {
   RLM_DEFAULTS,
   type RlmBudget,
   type RlmOptions,
-  type SubcallBackend,
 } from "@pylon/rlm";
 import { MAX_TASK_TOKENS, MIN_TASK_TOKENS } from "@pylon/rlm/tasks";
 import { type Command, InvalidArgumentError, Option } from "commander";
@@ -26,7 +25,7 @@ import {
   parsePositiveNumber,
 } from "./options.js";
 
-/** `--sub swarm`: sub-calls go to the market's providers (pylon run only). */
+/** `--sub swarm`: sub-calls go to the market's providers, any model (pylon run only; `swarm:MODEL` asks for MODEL). */
 export const SWARM = { kind: "swarm" } as const;
 
 export interface RlmCliOptions {
@@ -50,7 +49,7 @@ export interface RlmCliOptions {
   quiet?: boolean;
 }
 
-/** A model spec (openai:MODEL | llama:PATH | scripted), refused with commander's usage error. */
+/** A model spec (openai:MODEL | llama:PATH | swarm:MODEL | scripted), refused with commander's usage error. */
 function parseModel(value: string): ModelSpec {
   try {
     return parseModelSpec(value);
@@ -89,10 +88,14 @@ export function rootOption(help: string): Option {
 /** Adds the model, budget and log flags of an RLM run to `command`. */
 export function addRlmOptions(command: Command): Command {
   return command
-    .addOption(rootOption("root model: openai:MODEL | llama:PATH | scripted"))
+    .addOption(
+      rootOption(
+        "root model: openai:MODEL | llama:PATH | scripted | swarm:MODEL (pylon run: the market's providers)",
+      ),
+    )
     .option(
       "--sub <model>",
-      "sub-call model: openai:MODEL | llama:PATH | scripted | swarm (pylon run; its default when relays are set); default: the root model",
+      "sub-call model: openai:MODEL | llama:PATH | scripted | swarm (pylon run; its default when relays are set) | swarm:MODEL; default: the root model",
       parseSub,
     )
     .option(
@@ -166,8 +169,10 @@ export function rlmSettings(opts: RlmCliOptions): Omit<RlmOptions, "question" | 
   };
 }
 
-/** Where sub-calls go when they go to a model (`--sub swarm` is opened by `pylon run` itself). */
-export function subcallsFor(opts: RlmCliOptions): ModelSpec | SubcallBackend {
+/** Where sub-calls go when they go to a model (the market, for `swarm` specs, is opened by `pylon run`). */
+export function subcallsFor(opts: RlmCliOptions): ModelSpec {
+  if (opts.root.kind === "swarm")
+    throw new InvalidArgumentError("--root swarm:MODEL is available in pylon run only");
   if (opts.sub?.kind === "swarm")
     throw new InvalidArgumentError("--sub swarm is available in pylon run only");
   return opts.sub ?? opts.root;

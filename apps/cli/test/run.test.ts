@@ -238,7 +238,7 @@ describe("pylon run", () => {
   it("rejects an unknown model spec before doing any work", async () => {
     const { code, stderr } = await pylon(["run", "q", "--context", "-", "--root", "gpt-5"]);
     expect(code).not.toBe(0);
-    expect(stderr).toContain("openai:MODEL, llama:PATH or scripted");
+    expect(stderr).toContain("openai:MODEL, llama:PATH, swarm:MODEL (swarm: = any) or scripted");
   });
 });
 

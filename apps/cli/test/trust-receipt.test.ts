@@ -107,7 +107,10 @@ describe("receipt trust section", () => {
       failed: 0,
       reservedSats: 0,
       spentSats: 1,
+      paid: 10,
+      tokens: { input: 10, output: 10 },
       providers: new Map([[cheater, 4]]),
+      switches: 0,
       failures: new Map(),
     };
     const input = { result, run: "run-1", models: { root: "scripted", sub: "swarm" }, meter, wallMs: 2000 };

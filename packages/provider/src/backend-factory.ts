@@ -1,6 +1,7 @@
 import path from "node:path";
 import { type Backend, createLlamaBackend, type GenerateRequest } from "@pylon/inference";
-import { createScriptedBackend } from "@pylon/inference/scripted";
+import { createScriptedBackend, type ScriptedResponder } from "@pylon/inference/scripted";
+import { conversationRoot } from "@pylon/rlm/scripted";
 import type { ProviderConfig, ScriptedModel } from "./config/schema.js";
 
 /** Where a node caches its model file's identity (hashing a big GGUF takes a while), in its data dir. */
@@ -26,13 +27,23 @@ export async function createBackendFor(config: ProviderConfig): Promise<Backend>
   });
 }
 
+/** Characters per part of the scripted RLM root's map step, unless the config says. */
+const ROOT_CHUNK_CHARS = 100_000;
+/** The scripted RLM root reads whole RLM conversations: room for them, as a real root model would have. */
+const ROOT_CONTEXT_TOKENS = 131_072;
+
 function scriptedBackend(model: ScriptedModel, config: ProviderConfig): Backend {
+  const responses: ScriptedResponder = model.rlmRoot
+    ? conversationRoot({ chunkChars: model.chunkChars ?? ROOT_CHUNK_CHARS })
+    : (request: GenerateRequest) => (model.echo ? lastUserText(request) : (model.reply ?? ""));
+  const contextSize = config.contextSize ?? (model.rlmRoot ? ROOT_CONTEXT_TOKENS : undefined);
   return createScriptedBackend({
     name: "node",
     model: config.modelName ?? "scripted",
-    responses: (request: GenerateRequest) => (model.echo ? lastUserText(request) : (model.reply ?? "")),
+    responses,
     slots: config.slots,
     maxQueue: config.queue,
+    ...(contextSize === undefined ? {} : { contextSize }),
     ...(model.latencyMs === undefined ? {} : { latencyMs: model.latencyMs }),
     ...(model.tokenLatencyMs === undefined ? {} : { tokenLatencyMs: model.tokenLatencyMs }),
   });

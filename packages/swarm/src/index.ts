@@ -9,6 +9,7 @@ export type { RequestLimits } from "./job-attempt.js";
 export type { HedgePolicy } from "./subcall-runner.js";
 export type { BatchOptions } from "./batch-dispatch.js";
 export type { SwarmCounters } from "./swarm-counters.js";
+export type { Affinities } from "./affinities.js";
 
 // Trust: spot checks, the reputation book's part in selection, providers caught (docs/swarm.md).
 export type { CaughtProvider, TrustChecks, TrustOptions, TrustReport } from "./trust-types.js";

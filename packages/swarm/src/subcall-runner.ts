@@ -5,10 +5,13 @@
  *   and after a backoff the job goes to a provider not tried yet (or, when all were, any).
  * - a straggler (running longer than the market's observed tail latency) gets one duplicate elsewhere; the
  *   first answer wins and the other is cancelled with kind 5.
+ * - a request with an `affinity` goes first to the provider that answered that affinity last (when it is
+ *   still eligible and has room); whoever answers it becomes the preferred one (affinities.ts).
  * The sub-call ends at the first answer, after `maxAttempts` failed jobs, or at its deadline.
  */
 import { backoffDelay, type JobOutcome } from "@pylon/nostr";
 import type { SubcallRequest } from "@pylon/rlm";
+import type { Affinities } from "./affinities.js";
 import type { ProviderEntry } from "./directory.js";
 import type { HealthBook } from "./health.js";
 import {
@@ -57,6 +60,8 @@ export interface SubcallDeps {
    * caller holds against the provider (an answer awaiting its check) is counted without a gap.
    */
   answered?: (provider: string) => void;
+  /** Sticky providers for requests with an `affinity` (not for check jobs: they must go elsewhere). */
+  affinities?: Affinities;
 }
 
 export type SubcallOutcome =
@@ -96,7 +101,14 @@ export async function runSubcall(
   /** Providers with room, preferring ones this sub-call has not tried yet. */
   const pickFresh = (): ProviderEntry | undefined => selector.pick(needs, tried);
   const pickAny = (): ProviderEntry | undefined =>
-    pickFresh() ?? selector.pick(needs, new Set(runningProviders()));
+    pickPreferred() ?? pickFresh() ?? selector.pick(needs, new Set(runningProviders()));
+  /** The affinity's provider, through the same selector (eligible, not avoided, with room), others excluded. */
+  const pickPreferred = (): ProviderEntry | undefined => {
+    const pubkey = deps.affinities?.preferred(request.affinity);
+    if (pubkey === undefined || tried.has(pubkey) || health.isAvoided(pubkey, Date.now())) return undefined;
+    const others = selector.eligible(needs, tried).filter((entry) => entry.pubkey !== pubkey);
+    return selector.pick(needs, new Set([...tried, ...others.map((entry) => entry.pubkey)]));
+  };
   const runningProviders = (): string[] => [...running].map((attempt) => attempt.entry.pubkey);
 
   const hedgeAfterMs = (): number | undefined => {
@@ -189,6 +201,7 @@ export async function runSubcall(
       if (result.ok) {
         health.succeeded(attempt.entry.pubkey, result.latencyMs);
         if (attempt.hedge) counters.hedgeWins++;
+        deps.affinities?.answered(request.affinity, attempt.entry.pubkey);
         for (const loser of running) {
           loser.abort("another provider answered first");
           // It was at least this slow: let selection know, though it never answered.

@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { initFastVerify, JobClient, RelayPool, type RelayStatus } from "@pylon/nostr";
 import { allWithItemSignals, type SubcallBackend } from "@pylon/rlm";
+import { Affinities } from "./affinities.js";
 import { BatchDispatcher, type BatchOptions, servesBatches } from "./batch-dispatch.js";
 import { type DirectoryOptions, ProviderDirectory } from "./directory.js";
 import { HealthBook, type HealthOptions } from "./health.js";
@@ -92,6 +93,8 @@ export interface Swarm extends SubcallBackend {
   readonly health: HealthBook;
   readonly store: RunStore;
   readonly counters: SwarmCounters;
+  /** Which provider each affinity (e.g. a run's root turns) sticks to now. */
+  readonly affinities: Affinities;
   /** Connection state of each relay (`pool.status()`): which are down, and why. */
   relayStatus(): RelayStatus[];
   /** Spot checks, their cost, and the providers caught so far. */
@@ -120,6 +123,7 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
     timeoutMs: options.deadlineMs ?? 120_000,
   });
   const changed = new Notifier();
+  const affinities = new Affinities();
   const directory = new ProviderDirectory(pool, { ...options.directory, onChange: () => changed.notify() });
   const health = new HealthBook({ ...options.health, onRelease: () => changed.notify() });
   const payment = options.payment ?? freeStrategy;
@@ -213,7 +217,7 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
           : startAttempt(ctx, spec),
       ),
     // A sub-call's answer awaits its verdict (released by the completion); a check's answer does not.
-    ...(check ? {} : { answered: (provider: string) => trust.keeper.awaiting(provider, 1) }),
+    ...(check ? {} : { answered: (provider: string) => trust.keeper.awaiting(provider, 1), affinities }),
   });
   const completion = createCompletion({
     client,
@@ -251,6 +255,7 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
     health,
     store,
     counters,
+    affinities,
     relayStatus: () => pool.status(),
     // A signal per sub-call (a shared one would collect thousands of listeners: quadratic to add to).
     complete: (requests, signal) =>

@@ -179,12 +179,23 @@ async function runNode(opts: NodeCliOptions): Promise<void> {
   // The one line scripts wait for: the node's identity and what it serves.
   const { relays, model, modelDigest } = node.status();
   for (const line of relayProblems(relays)) console.error(`pylon node: ${line}`);
+  if (typeof config.model !== "string") console.error(`pylon node: ${standIn(config.model)}`);
   // The digest's first 12 hex digits: enough to tell models apart at a glance (the announcement has it all).
   const digest = modelDigest ? ` [${modelDigest.slice(0, "sha256:".length + 12)}]` : "";
   console.log(
     `pylon node ${node.npub} serving ${model}${digest} (${config.slots} slots) on ${relayList(config.relays, relays)}` +
       (config.free ? " for free" : " (payment required)"),
   );
+}
+
+/** Says plainly that a scripted model is no real model (buyers get what it scripts, not answers). */
+function standIn(model: Exclude<ProviderConfig["model"], string>): string {
+  const what = model.rlmRoot
+    ? "an RLM root that writes map-reduce code over the context's parts"
+    : model.echo
+      ? "it echoes each prompt"
+      : "it gives one fixed reply";
+  return `the model is a SCRIPTED stand-in (${what}); it answers no real question`;
 }
 
 /** The node's config from its flags, the node config file, PYLON_* variables and the network, validated. */

@@ -18,8 +18,8 @@ import { addTrustOptions, applyTrustConfig, trustFlagsGiven } from "../trust/run
 /** Why `pylon run` stops before anything starts when no root model is named (none is assumed). */
 export const NO_ROOT =
   "no root model: name one with --root openai:MODEL (an OpenAI-compatible endpoint: OPENAI_BASE_URL, " +
-  "OPENAI_API_KEY), --root llama:PATH (a local GGUF file) or --root scripted (a deterministic stand-in " +
-  "that answers no real question)";
+  "OPENAI_API_KEY), --root llama:PATH (a local GGUF file), --root swarm:MODEL (the market's providers of " +
+  "MODEL) or --root scripted (a deterministic stand-in that answers no real question)";
 
 export function runCommand(): Command {
   const command = new Command("run")
@@ -65,6 +65,8 @@ export function runCommand(): Command {
     .addHelpText(
       "after",
       "\nWith relays (--relay, --network, PYLON_RELAYS or config.json) and no --sub, sub-calls go to the market (--sub swarm).\n" +
+        "--root swarm:MODEL puts the root on the market too: each root turn is a paid job carrying the whole conversation,\n" +
+        "sent to the provider that served the turn before (its cache is warm) while it can, else to another.\n" +
         "openai models read OPENAI_BASE_URL (default https://api.openai.com/v1) and OPENAI_API_KEY.\n" +
         "The answer and then a receipt go to stdout (--json: the receipt as JSON; --quiet: the answer only),\n" +
         "progress to stderr; the exit code is 1 when the run ends without an answer or every sub-call failed.\n" +
@@ -89,9 +91,12 @@ export function runCommand(): Command {
         (rootSource !== undefined && rootSource !== "default") ||
         resumed?.manifest?.options.root !== undefined;
       if (!rootNamed) throw new InvalidArgumentError(NO_ROOT);
-      const ignored = opts.sub?.kind === "swarm" ? [] : trustFlagsGiven(command);
+      const onMarket = opts.sub?.kind === "swarm" || opts.root.kind === "swarm";
+      const ignored = onMarket ? [] : trustFlagsGiven(command);
       if (ignored.length > 0 && !opts.quiet)
-        console.error(`pylon: ${ignored.join(", ")}: for the market only (--sub swarm); ignored`);
+        console.error(
+          `pylon: ${ignored.join(", ")}: for the market only (--sub swarm, --root swarm:MODEL); ignored`,
+        );
 
       const run = await recordRun(home, {
         resumed,

@@ -4,6 +4,7 @@
  */
 import {
   formatModelSpec,
+  isBackend,
   openModels,
   RLM_DEFAULTS,
   type RlmResult,
@@ -45,7 +46,8 @@ export async function executeRun(
   /** Called once the models (and the market) are open, when the run really starts: it can be resumed from here. */
   onStarted?: () => void,
 ): Promise<RunReceipt> {
-  const onMarket = opts.sub?.kind === "swarm";
+  // The market opens when either model is on it (`--root swarm:MODEL`, `--sub swarm[:MODEL]`).
+  const onMarket = opts.sub?.kind === "swarm" || opts.root.kind === "swarm";
   const trust: RunTrust | undefined = onMarket
     ? await openRunTrust(opts, home, {
         gpu: gpuSetting(opts.gpu),
@@ -70,7 +72,7 @@ export async function executeRun(
         throw error;
       })
     : undefined;
-  const sub = market?.swarm ?? subcallsFor(opts);
+  const sub = market ? (opts.sub ?? opts.root) : subcallsFor(opts);
   const scripted = {
     root: mapReduceRoot({
       question: run.question,
@@ -78,22 +80,25 @@ export async function executeRun(
     }),
     sub: keywordSub,
   };
-  if (!opts.quiet && (opts.root.kind === "scripted" || ("kind" in sub && sub.kind === "scripted"))) {
+  if (!opts.quiet && (opts.root.kind === "scripted" || sub.kind === "scripted")) {
     console.error("pylon: scripted models are deterministic stand-ins, not language models");
   }
-  const models = await openModels(opts.root, sub, modelSettings(opts, scripted)).catch(async (error) => {
+  const settings = { ...modelSettings(opts, scripted), ...(market ? { swarm: market.swarm } : {}) };
+  const models = await openModels(opts.root, sub, settings).catch(async (error) => {
     await market?.close();
     await trust?.close();
     throw error;
   });
   onStarted?.();
   const metered = meteredSubcalls(models.sub);
+  // A root on the market is metered apart: its turns are paid jobs, counted in the receipt's `root`.
+  const rootTurns = isBackend(models.root) ? undefined : meteredSubcalls(models.root);
   const root = new RootProgress();
   const bar = opts.quiet
     ? undefined
     : new ProgressBar({
         stream: process.stderr,
-        snapshot: runSnapshot(startedAt, root, metered.meter, market),
+        snapshot: runSnapshot(startedAt, root, metered.meter, market, rootTurns?.meter),
         ...(opts.progressInterval ? { intervalMs: opts.progressInterval } : {}),
       }).start();
   const onRecord = (record: TrajectoryRecord): void => {
@@ -113,7 +118,7 @@ export async function executeRun(
       ...(opts.quiet ? {} : { onRecord }),
       question: run.question,
       context: run.context,
-      root: models.root,
+      root: rootTurns ?? models.root,
       sub: metered,
       logFile: run.logFile,
       signal: controller.signal,
@@ -133,8 +138,9 @@ export async function executeRun(
   return buildReceipt({
     result,
     run: run.runId,
-    models: { root: formatModelSpec(opts.root), sub: "kind" in sub ? formatModelSpec(sub) : sub.name },
+    models: { root: formatModelSpec(opts.root), sub: formatModelSpec(sub) },
     meter: metered.meter,
+    ...(rootTurns ? { rootMeter: rootTurns.meter } : {}),
     ...(market ? { counters: market.swarm.counters } : {}),
     ...(payments ? { payments } : {}),
     ...(trustReport ? { trust: trustReport } : {}),

@@ -1,7 +1,8 @@
 /**
  * A SubcallBackend wrapper that counts what the RLM asked of its sub-call backend, for the progress bar and
  * the receipt: slots dispatched / answered / failed, sats held for slots in flight (what the budget ledger
- * reserved for them: the backend's own estimate) and spent, and which providers answered.
+ * reserved for them: the backend's own estimate) and spent, tokens, and which providers answered (and how
+ * often the answer came from another provider than the one before: a root on the market failing over).
  */
 import type { SubcallBackend, SubcallRequest, SubcallResult } from "@pylon/rlm";
 
@@ -13,8 +14,14 @@ export interface SubcallMeter {
   reservedSats: number;
   /** Sats the slots reported they cost. */
   spentSats: number;
+  /** Answered slots that cost something (paid jobs, on the market). */
+  paid: number;
+  /** Tokens of the answered slots, as the backend reported them. */
+  tokens: { input: number; output: number };
   /** Answered slots per provider. */
   providers: Map<string, number>;
+  /** Answers from another provider than the answer before (in the order they came). */
+  switches: number;
   /** Failed slots per reason (the backend's own words). */
   failures: Map<string, number>;
 }
@@ -30,9 +37,13 @@ export function meteredSubcalls(inner: SubcallBackend): MeteredSubcalls {
     failed: 0,
     reservedSats: 0,
     spentSats: 0,
+    paid: 0,
+    tokens: { input: 0, output: 0 },
     providers: new Map(),
+    switches: 0,
     failures: new Map(),
   };
+  let last: string | undefined;
   const estimate = (request: SubcallRequest): number => inner.estimateCostSats?.(request) ?? 0;
   const count = (result: SubcallResult): void => {
     meter.spentSats += result.costSats;
@@ -43,8 +54,13 @@ export function meteredSubcalls(inner: SubcallBackend): MeteredSubcalls {
       return;
     }
     meter.done++;
-    if (result.provider)
-      meter.providers.set(result.provider, (meter.providers.get(result.provider) ?? 0) + 1);
+    if (result.costSats > 0) meter.paid++;
+    meter.tokens.input += result.usage.inputTokens;
+    meter.tokens.output += result.usage.outputTokens;
+    if (!result.provider) return;
+    meter.providers.set(result.provider, (meter.providers.get(result.provider) ?? 0) + 1);
+    if (last !== undefined && last !== result.provider) meter.switches++;
+    last = result.provider;
   };
   const wrapped: MeteredSubcalls = {
     name: inner.name,

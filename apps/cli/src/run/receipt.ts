@@ -36,6 +36,8 @@ export interface RunReceipt {
     memoHits: number;
   };
   providers: { used: number; top: Array<{ provider: string; answered: number }> };
+  /** A root on the market (`--root swarm:MODEL`): its turns as jobs, counted apart from the sub-calls. */
+  root?: RootTurns;
   usage: RlmResult["usage"];
   /**
    * Money (docs/payments.md, "What the receipt says"). With a mint, of this invocation: `spent` is the
@@ -44,7 +46,7 @@ export interface RunReceipt {
    */
   sats: {
     spent: number;
-    /** What the sub-calls' per-job cost estimates add up to (an estimate, not a payment). */
+    /** What the sub-calls' (and a market root's turns') per-job cost estimates add up to (an estimate, not a payment). */
     estimatedBySubcalls: number;
     deposited?: number;
     charged?: number;
@@ -71,11 +73,30 @@ export interface RunReceipt {
   logPath: string | null;
 }
 
+export interface RootTurns {
+  /** Root turns sent to the market: answered and failed. */
+  turns: number;
+  answered: number;
+  failed: number;
+  /** Answered turns that were paid jobs (cost more than 0). */
+  paid: number;
+  /** What the turns reported they cost (part of the money below, like the sub-calls'). */
+  sats: number;
+  tokens: { input: number; output: number };
+  /** Turns answered per provider, most first. */
+  providers: Array<{ provider: string; answered: number }>;
+  /** Turns answered by another provider than the turn before (the run failed over). */
+  failovers: number;
+  failures?: string;
+}
+
 export interface ReceiptInput {
   result: RlmResult;
   run: string;
   models: { root: string; sub: string };
   meter: SubcallMeter;
+  /** The root's turns, when the root is on the market. */
+  rootMeter?: SubcallMeter;
   counters?: SwarmCounters;
   payments?: MarketPayments;
   trust?: TrustReport;
@@ -85,7 +106,8 @@ export interface ReceiptInput {
 const TOP = 5;
 
 export function buildReceipt(input: ReceiptInput): RunReceipt {
-  const { result, meter, counters, payments } = input;
+  const { result, meter, rootMeter, counters, payments } = input;
+  const ownSats = meter.spentSats + (rootMeter?.spentSats ?? 0);
   return {
     answer: result.answer,
     stoppedBy: result.stoppedBy,
@@ -116,10 +138,11 @@ export function buildReceipt(input: ReceiptInput): RunReceipt {
         }
       : {}),
     providers: { used: meter.providers.size, top: topProviders(meter, TOP) },
+    ...(rootMeter ? { root: rootTurns(rootMeter) } : {}),
     usage: result.usage,
     sats: {
-      spent: payments ? payments.spentSats : round(meter.spentSats),
-      estimatedBySubcalls: round(meter.spentSats),
+      spent: payments ? payments.spentSats : round(ownSats),
+      estimatedBySubcalls: round(ownSats),
       ...(payments
         ? {
             deposited: round(payments.depositedSats),
@@ -144,6 +167,20 @@ export function buildReceipt(input: ReceiptInput): RunReceipt {
     durationMs: Math.round(result.durationMs),
     wallMs: Math.round(input.wallMs),
     logPath: result.logPath,
+  };
+}
+
+function rootTurns(meter: SubcallMeter): RootTurns {
+  return {
+    turns: meter.dispatched,
+    answered: meter.done,
+    failed: meter.failed,
+    paid: meter.paid,
+    sats: round(meter.spentSats),
+    tokens: { ...meter.tokens },
+    providers: topProviders(meter, Number.POSITIVE_INFINITY),
+    failovers: meter.switches,
+    ...(meter.failed > 0 ? { failures: failureSummary(meter) } : {}),
   };
 }
 
@@ -176,6 +213,15 @@ export function formatReceipt(r: RunReceipt): string {
       "jobs",
       `${j.sent} sent, ${j.redispatched} re-dispatched, ${j.hedged} hedged, ${j.failed} failed, ` +
         `${j.recovered} recovered from relays, ${j.memoHits} from memo`,
+    ]);
+  }
+  if (r.root) {
+    const t = r.root;
+    const by = t.providers.map((p) => `${shortProvider(p.provider)} ${p.answered}`).join(", ");
+    lines.push([
+      "root turns",
+      `${t.turns} on the market (${t.paid} paid jobs, ${sats(t.sats)} sat, ${t.tokens.input + t.tokens.output} tokens; ` +
+        `${t.failed} failed${t.failures ? `: ${t.failures}` : ""}); providers ${by || "none"}; ${t.failovers} failover(s)`,
     ]);
   }
   const top = r.providers.top.map((p) => `${shortProvider(p.provider)} ${p.answered}`).join(", ");

@@ -29,6 +29,8 @@ export function runSnapshot(
   root: RootProgress,
   meter: SubcallMeter,
   market: Market | undefined,
+  /** A root on the market: its turns' sats count with the sub-calls'. */
+  rootMeter?: SubcallMeter,
 ): () => RunProgress {
   return () => {
     const counters = market?.swarm.counters;
@@ -53,8 +55,8 @@ export function runSnapshot(
         ...(market ? { live: market.swarm.directory.live().length } : {}),
       },
       sats: {
-        reserved: meter.reservedSats,
-        spent: meter.spentSats,
+        reserved: meter.reservedSats + (rootMeter?.reservedSats ?? 0),
+        spent: meter.spentSats + (rootMeter?.spentSats ?? 0),
         ...(locked === undefined ? {} : { locked }),
       },
     };

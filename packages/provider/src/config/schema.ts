@@ -16,20 +16,27 @@ const httpUrl = z
   .trim()
   .regex(/^https?:\/\/\S+$/i, "must be an http(s):// URL");
 
-/** A deterministic stand-in model for tests and demos: replies with `reply`, or echoes the prompt. */
+/**
+ * A deterministic stand-in model for tests and demos: replies with `reply`, echoes the prompt, or (`rlmRoot`)
+ * plays an RLM's root, writing map-reduce REPL code over `chunkChars`-character parts for the question the
+ * run's conversation asks (@pylon/rlm/scripted conversationRoot).
+ */
 export const scriptedModelSchema = z
   .object({
     type: z.literal("scripted"),
     reply: z.string().optional(),
     echo: z.boolean().optional(),
+    rlmRoot: z.boolean().optional(),
+    /** Characters per part the scripted RLM root sends to one sub-call. Default 100,000. */
+    chunkChars: int(1, 100_000_000).optional(),
     /** Delay before the first token, ms. */
     latencyMs: int(0, 600_000).optional(),
     /** Delay between 4-character tokens, ms. */
     tokenLatencyMs: int(0, 60_000).optional(),
   })
   .strict()
-  .refine((model) => model.reply !== undefined || model.echo === true, {
-    message: 'a scripted model needs "reply" or "echo": true',
+  .refine((model) => model.reply !== undefined || model.echo === true || model.rlmRoot === true, {
+    message: 'a scripted model needs "reply", "echo": true or "rlmRoot": true',
   });
 
 /** A GGUF path, an `hf:user/repo:quant` URI or an https URL (downloaded into <dataDir>/models), or scripted. */

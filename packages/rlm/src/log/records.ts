@@ -60,6 +60,10 @@ export interface IterationRecord {
   modelOutput: string;
   usage: SubcallUsage;
   modelLatencyMs: number;
+  /** Who served the reply: a provider's key when the model is on the market (its turns are paid jobs). */
+  modelProvider?: string;
+  /** What the reply cost, sats (only when it cost something). */
+  modelCostSats?: number;
   codeBlocks: CodeBlockRecord[];
   subcalls: SubcallRecord[];
   final?: { content: string; source: string };

@@ -288,6 +288,8 @@ export class RlmNode {
       modelOutput: turn.text,
       usage: turn.usage,
       modelLatencyMs: turn.latencyMs,
+      ...(turn.provider ? { modelProvider: turn.provider } : {}),
+      ...(turn.costSats > 0 ? { modelCostSats: turn.costSats } : {}),
       codeBlocks,
       subcalls: this.records,
       ...(final ? { final } : {}),

@@ -14,6 +14,18 @@ export function lastUserMessage(request: GenerateRequest): string {
   return request.prompt ?? "";
 }
 
+/**
+ * The question an RLM run asks, from its opening message ("Question: …", loop/messages.ts), or undefined
+ * when the conversation has none.
+ */
+export function questionOf(request: GenerateRequest): string | undefined {
+  const opening =
+    request.messages?.find((message) => message.role === "user")?.content ?? request.prompt ?? "";
+  const match = /(?:^|\n)Question: ([\s\S]*?)(?:\n\nYou have not looked at the context yet|$)/.exec(opening);
+  const question = match?.[1]?.trim();
+  return question ? question : undefined;
+}
+
 /** True for the one call made after the iteration cap. */
 export function isForcedFinal(request: GenerateRequest): boolean {
   return lastUserMessage(request).includes("Give your final answer now");

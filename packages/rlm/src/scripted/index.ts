@@ -4,14 +4,19 @@
  */
 
 // Roots that write the REPL code: map-reduce over chunks, and label-then-aggregate.
-export { type MapReduceRootOptions, mapReduceRoot } from "./map-reduce-root.js";
+export {
+  type ConversationRootOptions,
+  conversationRoot,
+  type MapReduceRootOptions,
+  mapReduceRoot,
+} from "./map-reduce-root.js";
 export { type ClassifyRootOptions, classifyRoot } from "./classify-root.js";
 
 // A sub model that answers from keywords in the prompt.
 export { keywordSub } from "./keyword-sub.js";
 
 // Helpers for writing a scripted root.
-export { isForcedFinal, lastUserMessage, pyString, repl, replyIndex } from "./conversation.js";
+export { isForcedFinal, lastUserMessage, pyString, questionOf, repl, replyIndex } from "./conversation.js";
 
 // Types of @pylon/rlm/tasks that the signatures above use.
 export type { OolongQuestion } from "../tasks/oolong.js";

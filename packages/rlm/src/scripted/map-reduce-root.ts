@@ -1,10 +1,12 @@
 /**
  * A SCRIPTED root model that solves "find it somewhere in the context" questions the way the paper's models
  * do: probe the context, split it into parts, ask the sub-model about every part with llm_batch (retrying
- * failed items once), then aggregate. Deterministic; used by tests, offline benchmarks and `--root scripted`.
+ * failed items once), then aggregate. Deterministic; used by tests, offline benchmarks and `--root scripted`,
+ * and (conversationRoot) by provider nodes that serve a scripted root on the market.
  */
+import type { GenerateRequest } from "@pylon/inference";
 import type { ScriptedResponder } from "@pylon/inference/scripted";
-import { isForcedFinal, lastUserMessage, pyString, repl, replyIndex } from "./conversation.js";
+import { isForcedFinal, lastUserMessage, pyString, questionOf, repl, replyIndex } from "./conversation.js";
 
 export interface MapReduceRootOptions {
   question: string;
@@ -62,20 +64,40 @@ print("ANSWER:", best)`;
 }
 
 export function mapReduceRoot(options: MapReduceRootOptions): ScriptedResponder {
-  const finish = options.finish ?? "FINAL_VAR";
+  return (request) => mapReduceReply(request, options);
+}
+
+export interface ConversationRootOptions {
+  chunkChars: number;
+  finish?: MapReduceRootOptions["finish"];
+}
+
+/**
+ * mapReduceRoot for whatever question the conversation asks (the RLM's opening message, "Question: …"): a
+ * root a provider can serve to any buyer's run without being told the task.
+ */
+export function conversationRoot(options: ConversationRootOptions): ScriptedResponder {
   return (request) => {
-    if (isForcedFinal(request)) return "FINAL_VAR(best)";
-    switch (replyIndex(request)) {
-      case 0:
-        return `Let me look at the context first.\n\n${PROBE}`;
-      case 1:
-        return `I will ask the sub-model about every part.\n\n${mapStep(options.question, options.chunkChars)}`;
-      case 2:
-        return `Now I combine the answers.\n\n${reduceStep(finish)}`;
-      default: {
-        const answer = /^ANSWER: (.*)$/m.exec(lastUserMessage(request))?.[1];
-        return answer === undefined ? "FINAL(not found)" : `The REPL printed the answer.\n\nFINAL(${answer})`;
-      }
-    }
+    const question = questionOf(request);
+    if (question === undefined) return "FINAL(no question found in the conversation)";
+    return mapReduceReply(request, { ...options, question });
   };
+}
+
+/** The next reply of the map-reduce script, from how far the conversation has got. */
+function mapReduceReply(request: GenerateRequest, options: MapReduceRootOptions): string {
+  const finish = options.finish ?? "FINAL_VAR";
+  if (isForcedFinal(request)) return "FINAL_VAR(best)";
+  switch (replyIndex(request)) {
+    case 0:
+      return `Let me look at the context first.\n\n${PROBE}`;
+    case 1:
+      return `I will ask the sub-model about every part.\n\n${mapStep(options.question, options.chunkChars)}`;
+    case 2:
+      return `Now I combine the answers.\n\n${reduceStep(finish)}`;
+    default: {
+      const answer = /^ANSWER: (.*)$/m.exec(lastUserMessage(request))?.[1];
+      return answer === undefined ? "FINAL(not found)" : `The REPL printed the answer.\n\nFINAL(${answer})`;
+    }
+  }
 }
