@@ -66,7 +66,6 @@ export async function handleChat(
 
   const allowance = ctx.budget.hold();
   if (allowance <= 0) {
-    await ctx.budget.settle(0, 0);
     const reply = overBudget(
       `Today's budget of ${ctx.perDaySats} sats is spent (or held by running requests); it renews at 00:00 UTC.`,
     );
@@ -89,10 +88,13 @@ export async function handleChat(
     ...(stream ? { onText: (delta: string) => stream.text(delta) } : {}),
   };
 
-  const result = await ctx.service.complete(serviceRequest).then(
-    (completion) => ({ completion }),
-    (error: unknown) => ({ error }),
-  );
+  // Through a promise even if complete() throws synchronously: the heartbeat must always be stopped.
+  const result = await Promise.resolve()
+    .then(() => ctx.service.complete(serviceRequest))
+    .then(
+      (completion) => ({ completion }),
+      (error: unknown) => ({ error }),
+    );
   stream?.stopHeartbeat();
   if ("error" in result) {
     const costSats = costOfFailure(result.error);

@@ -8,7 +8,7 @@ import type { ModelService } from "../service.js";
 import { bearerCheck } from "./auth.js";
 import { DayBudget } from "./budget.js";
 import { type ChatContext, type ChatOutcome, handleChat } from "./chat.js";
-import { badApiKey, describeError, HttpError, toHttpError, tooBusy } from "./errors.js";
+import { badApiKey, describeError, HttpError, invalidRequest, toHttpError, tooBusy } from "./errors.js";
 import { sendError, sendJson } from "./http.js";
 import { listModels, retrieveModel } from "./models.js";
 
@@ -66,7 +66,14 @@ export async function startOpenAIServer(options: OpenAIServerOptions): Promise<R
     heartbeatMs: options.heartbeatMs ?? 15_000,
   };
   const authorised = bearerCheck(options.token);
-  const log = options.onRequest ?? (() => {});
+  const onRequest = options.onRequest ?? (() => {});
+  const log: typeof onRequest = (line) => {
+    try {
+      onRequest(line);
+    } catch {
+      // A failing logger must not become an unhandled rejection that stops the server.
+    }
+  };
   let running = 0;
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<ChatOutcome | undefined> => {
@@ -74,8 +81,8 @@ export async function startOpenAIServer(options: OpenAIServerOptions): Promise<R
     if (auth !== "ok") {
       throw badApiKey(
         auth === "missing"
-          ? "You didn't provide an API key. Send it as 'Authorization: Bearer <token>' (the token is in the file pylon serve printed)."
-          : "Incorrect API key provided. The token is in the file pylon serve printed at start.",
+          ? "You didn't provide an API key. Send the server's token as 'Authorization: Bearer <token>'."
+          : "Incorrect API key provided. Send the token from the server's token file.",
       );
     }
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -89,7 +96,14 @@ export async function startOpenAIServer(options: OpenAIServerOptions): Promise<R
     }
     if (url.pathname.startsWith("/v1/models/")) {
       allow(method, ["GET"], url);
-      const id = decodeURIComponent(url.pathname.slice("/v1/models/".length));
+      // The SDKs escape the id (`market/tiny` → `market%2Ftiny`); either form is accepted.
+      const raw = url.pathname.slice("/v1/models/".length);
+      let id: string;
+      try {
+        id = decodeURIComponent(raw);
+      } catch {
+        throw invalidRequest(`The model id in ${url.pathname} is not valid percent-encoding.`, "model");
+      }
       sendJson(res, 200, await retrieveModel(options.service, id, gone.signal));
       return undefined;
     }
@@ -111,29 +125,32 @@ export async function startOpenAIServer(options: OpenAIServerOptions): Promise<R
     throw new HttpError(404, `Invalid URL (${method} ${url.pathname})`, "invalid_request_error");
   };
 
-  const server = createServer((req, res) => {
-    const started = performance.now();
-    route(req, res).then(
-      (outcome) => {
-        if (outcome) log({ ...outcome, ms: Math.round(performance.now() - started) });
-      },
-      (error: unknown) => {
-        const reply = toHttpError(error);
-        sendError(req, res, reply);
-        if (reply.status === 401 || reply.status === 404 || reply.status === 405) return;
-        log({
-          id: "",
-          model: "",
-          status: reply.status,
-          costSats: 0,
-          ms: Math.round(performance.now() - started),
-          error: describeError(error),
-        });
-      },
-    );
-  });
   // Node's own bound on receiving a whole request, behind ours (body.ts answers first, with a 408 body).
-  server.requestTimeout = bodyTimeoutMs + 5_000;
+  const requestTimeout = bodyTimeoutMs + 5_000;
+  const server = createServer(
+    { requestTimeout, headersTimeout: Math.min(60_000, requestTimeout) },
+    (req, res) => {
+      const started = performance.now();
+      route(req, res).then(
+        (outcome) => {
+          if (outcome) log({ ...outcome, ms: Math.round(performance.now() - started) });
+        },
+        (error: unknown) => {
+          const reply = toHttpError(error);
+          sendError(req, res, reply);
+          if (reply.status === 401 || reply.status === 404 || reply.status === 405) return;
+          log({
+            id: "",
+            model: "",
+            status: reply.status,
+            costSats: 0,
+            ms: Math.round(performance.now() - started),
+            error: describeError(error),
+          });
+        },
+      );
+    },
+  );
   server.on("clientError", (_error, socket) => {
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
     else socket.destroy();
