@@ -60,7 +60,12 @@ describe("OpenAI-compatible API over a SCRIPTED service", () => {
     ]);
     expect(seen).toMatchObject({ maxTokens: 50, temperature: 0.3, stop: ["never-appears"], budgetSats: 100 });
     expect(lines).toEqual([
-      expect.objectContaining({ model: "market/scripted", status: 200, costSats: pylon.cost_sats }),
+      expect.objectContaining({
+        id: pylon.id,
+        model: "market/scripted",
+        status: 200,
+        costSats: pylon.cost_sats,
+      }),
     ]);
   });
 

@@ -22,7 +22,10 @@ export interface ChatContext {
   heartbeatMs: number;
 }
 
-/** What the request log gets. Status 499 (nginx's): the client went away before the reply. */
+/**
+ * What the request log gets: `id` is the service's (its receipt's name) when it answered, else the reply's
+ * `chatcmpl-…`. Status 499 (nginx's): the client went away before the reply was complete.
+ */
 export interface ChatOutcome {
   id: string;
   model: string;
@@ -107,7 +110,7 @@ export async function handleChat(
   const ledgerError = await settle(ctx, allowance, completion.costSats);
   if (stream) stream.finish(completion);
   else sendJson(res, 200, completionBody(head, completion));
-  return outcome(200, completion.costSats, ledgerError);
+  return { ...outcome(200, completion.costSats, ledgerError), id: completion.id };
 }
 
 /** Adds the cost to today's spend; a ledger that cannot be written is logged, never fails the reply. */

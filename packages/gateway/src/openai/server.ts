@@ -12,7 +12,9 @@ import { badApiKey, describeError, HttpError, invalidRequest, toHttpError, tooBu
 import { sendError, sendJson } from "./http.js";
 import { listModels, retrieveModel } from "./models.js";
 
+/** How `startOpenAIServer` serves: the service behind it, where it listens, its token and its limits. */
 export interface OpenAIServerOptions {
+  /** What answers: the market and the RLM (the CLI's), or local models (tests). */
   service: ModelService;
   /** Default "127.0.0.1": only this machine can reach it. */
   host?: string;
@@ -24,7 +26,11 @@ export interface OpenAIServerOptions {
   budgets: { perRequestSats: number; perDaySats: number; ledgerFile?: string };
   /** Chat completions running at once before 429; default 16. */
   maxConcurrent?: number;
-  /** One line per chat completion (and per failed request), after its reply. */
+  /**
+   * One line per chat completion and per other failed request (not 401/404/405), after its reply. `id`: the
+   * service's request id (receipt and log are named by it) when it answered, else the reply's `chatcmpl-…`;
+   * status 499: the client went away first; `error`: the real cause, even behind a generic 500.
+   */
   onRequest?: (line: {
     id: string;
     model: string;
@@ -41,6 +47,7 @@ export interface OpenAIServerOptions {
   heartbeatMs?: number;
 }
 
+/** A listening server. */
 export interface RunningOpenAIServer {
   /** e.g. "http://127.0.0.1:41234". */
   url: string;
@@ -50,6 +57,11 @@ export interface RunningOpenAIServer {
   close(): Promise<void>;
 }
 
+/**
+ * Serves OpenAI's chat-completions API (`GET /v1/models`, `GET /v1/models/{id}`, `POST /v1/chat/completions`,
+ * streamed or not) in front of `service`, on 127.0.0.1 unless `host` says otherwise. docs/serve.md describes
+ * the API, its extension fields and its errors.
+ */
 export async function startOpenAIServer(options: OpenAIServerOptions): Promise<RunningOpenAIServer> {
   const host = options.host ?? "127.0.0.1";
   const maxConcurrent = options.maxConcurrent ?? 16;
