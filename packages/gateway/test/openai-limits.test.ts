@@ -54,6 +54,27 @@ describe("budgets and limits over a SCRIPTED service", () => {
     expect(second.service.requests).toHaveLength(0);
   });
 
+  it("holds a running request's allowance: a request that finds the rest of the day held gets 429, not 402", async () => {
+    const { client, service } = await startScripted(cleanup, {
+      budgets: { perRequestSats: 60, perDaySats: 100 },
+      scripted: { tokenLatencyMs: 20 },
+    });
+    const slow = client.chat.completions.create({ model: "rlm", messages: ask("w".repeat(120)) });
+    await waitFor(() => service.requests.length === 1, "the first request to run", 5_000);
+    const second = client.chat.completions.create({ model: "rlm", messages: ask("v".repeat(60)) });
+    await waitFor(() => service.requests.length === 2, "the second request to run", 5_000);
+    expect(service.requests.map((r) => r.budgetSats)).toEqual([60, 40]);
+    const third = await failure(client.chat.completions.create({ model: "rlm", messages: ask("hi") }));
+    expect(third).toBeInstanceOf(OpenAI.RateLimitError);
+    expect(third!.message).toContain("held by running requests");
+    expect(service.requests).toHaveLength(2);
+    const [first] = await Promise.all([slow, second]);
+    // "echo: " + 120 characters is 32 scripted tokens, 16 sats; the second's 66 characters 17, 8.5 sats.
+    expect((first as unknown as { pylon: { cost_sats: number } }).pylon.cost_sats).toBe(16);
+    await client.chat.completions.create({ model: "rlm", messages: ask("hi") });
+    expect(service.requests[2]!.budgetSats).toBe(60); // 75.5 left, the per-request 60 is the lower
+  });
+
   it("adds what a failed request cost when the service reports it", async () => {
     const fail = () =>
       Object.assign(new ServiceError("market", "the provider vanished mid-job"), { costSats: 1.5 });

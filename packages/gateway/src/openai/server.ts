@@ -73,6 +73,7 @@ export async function startOpenAIServer(options: OpenAIServerOptions): Promise<R
   const chat: ChatContext = {
     service: options.service,
     budget: await DayBudget.open(options.budgets),
+    perRequestSats: options.budgets.perRequestSats,
     perDaySats: options.budgets.perDaySats,
     body: { maxBytes: options.maxBodyBytes ?? 32 * 1024 * 1024, timeoutMs: bodyTimeoutMs },
     heartbeatMs: options.heartbeatMs ?? 15_000,
