@@ -83,6 +83,20 @@ describe("OpenAI-compatible API over a SCRIPTED service", () => {
     expect(service.requests[0]!.context).toEqual(["doc one", "doc two"]);
   });
 
+  it("takes a large explicit context (megabytes of pylon_context) and listens on loopback by default", async () => {
+    const { client, service, server } = await startScripted(cleanup);
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(server.baseURL).toBe(`${server.url}/v1`);
+    const context = "a line of a long document\n".repeat(200_000); // 5.2 MB
+    await client.chat.completions.create({
+      model: "rlm",
+      messages: [{ role: "user", content: "what is in it" }],
+      // @ts-expect-error: Pylon's documented extension field
+      pylon_context: context,
+    });
+    expect(service.requests[0]!.context).toBe(context);
+  });
+
   it("refuses a wrong or missing token with 401 invalid_api_key, before the service is asked", async () => {
     const { server, service } = await startScripted(cleanup);
     const wrong = new OpenAI({ baseURL: server.baseURL, apiKey: `${TOKEN}x`, maxRetries: 0 });

@@ -1,6 +1,6 @@
 // Budgets, concurrency, the service's failures and abusive bodies, with the official `openai` client (and raw
 // sockets) over real HTTP, in front of a SCRIPTED model service.
-import { readFile, stat } from "node:fs/promises";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { connect } from "node:net";
 import { Cleanup, tempDir, waitFor } from "@pylon/testkit";
 import OpenAI, { type APIError } from "openai";
@@ -73,6 +73,14 @@ describe("budgets and limits over a SCRIPTED service", () => {
     expect((first as unknown as { pylon: { cost_sats: number } }).pylon.cost_sats).toBe(16);
     await client.chat.completions.create({ model: "rlm", messages: ask("hi") });
     expect(service.requests[2]!.budgetSats).toBe(60); // 75.5 left, the per-request 60 is the lower
+  });
+
+  it("refuses to start over a ledger it cannot read, rather than forget the day's spend", async () => {
+    const ledgerFile = `${await tempDir(cleanup)}/ledger.json`;
+    await writeFile(ledgerFile, "{ not json");
+    await expect(
+      startScripted(cleanup, { budgets: { perRequestSats: 1, perDaySats: 1, ledgerFile } }),
+    ).rejects.toThrow(`budget ledger ${ledgerFile} is not a {day, spentSats} JSON object`);
   });
 
   it("adds what a failed request cost when the service reports it", async () => {
