@@ -68,6 +68,7 @@ export async function handleChat(
   }
   head.model = request.model;
 
+  if (gone.signal.aborted) return outcome(499, 0, "the client went away before the request started");
   const allowance = ctx.budget.hold();
   if (allowance <= 0) {
     const reply = noAllowance(ctx);
