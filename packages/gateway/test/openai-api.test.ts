@@ -11,7 +11,7 @@ afterEach(() => cleanup.run());
 
 describe("OpenAI-compatible API over a SCRIPTED service", () => {
   it("lists and retrieves the service's models in OpenAI's shape, with the market's figures under pylon", async () => {
-    const { client } = await startScripted(cleanup);
+    const { client, server } = await startScripted(cleanup);
     const page = await client.models.list();
     expect(page.data.map((m) => m.id)).toEqual(SCRIPTED_MODELS.map((m) => m.id));
     const market = page.data[0] as OpenAI.Model & { pylon?: Record<string, unknown> };
@@ -20,6 +20,12 @@ describe("OpenAI-compatible API over a SCRIPTED service", () => {
 
     const one = await client.models.retrieve("market/scripted");
     expect(one.id).toBe("market/scripted");
+    for (const path of ["market/scripted", "market%2Fscripted"]) {
+      const res = await fetch(`${server.baseURL}/models/${path}`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      expect(((await res.json()) as { id: string }).id).toBe("market/scripted");
+    }
     const missing = await client.models.retrieve("market/nope").catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
     expect((missing as APIError).code).toBe("model_not_found");
