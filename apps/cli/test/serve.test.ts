@@ -4,9 +4,10 @@
  * not; rlm with the SCRIPTED map-reduce root as a declared stand-in and its sub-calls on the market), errors in
  * OpenAI's shape, receipts on disk, and every sat back in the wallet after SIGTERM but what was charged.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generateSniah } from "@pylon/rlm/tasks";
+import { unusedPort } from "@pylon/testkit";
 import { MODEL } from "@pylon/testkit/market";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -205,9 +206,20 @@ describe("pylon serve over a paid local market (SCRIPTED provider nodes, SCRIPTE
     }
   }, 180_000);
 
-  it("refuses with 402 when the day's budget cannot cover a request", async () => {
+  it("takes serve.* keys from the config file, and refuses with 402 when the day's budget cannot cover a request", async () => {
     const home = await harness.home("pylon-serve-budget-");
-    const { cli, baseURL } = await serve(home, ["--budget-day-sats", "1"]);
+    const port = await unusedPort();
+    // No --port, no --budget-day-sats: the file's serve.port and a 1-sat day budget.
+    writeFileSync(join(home, "config.json"), JSON.stringify({ serve: { port, budgetDaySats: 1 } }));
+    const cli = await harness.start(
+      ["serve", "--relay", market.relay.url, "--mint", market.mint.url, "--providers", "2", "--no-checks"],
+      { env: { PYLON_HOME: home } },
+    );
+    const [, baseURL] = (await cli.waitForStderr(/listening on (http:\/\/\S+\/v1)/, 30_000)) as unknown as [
+      string,
+      string,
+    ];
+    expect(baseURL).toBe(`http://127.0.0.1:${port}/v1`);
     const token = readFileSync(join(home, "serve", "token"), "utf8").trim();
     const client = new OpenAI({ baseURL, apiKey: token, maxRetries: 0 });
     const refused = await failure(
