@@ -247,13 +247,15 @@ describe("pylon serve over a paid local market (SCRIPTED provider nodes, SCRIPTE
     expect(taken.stderr).toContain(`port ${port}`);
     first.cli.child.kill("SIGTERM");
     expect((await first.cli.finished()).code).toBe(0);
+    // A host other than loopback is warned about at once (this one never binds: no relay answers first).
     const unreachable = await harness.run(
-      ["serve", "--port", "0", "--relay", "ws://127.0.0.1:1", "--no-checks"],
+      ["serve", "--host", "0.0.0.0", "--port", "0", "--relay", "ws://127.0.0.1:1", "--no-checks"],
       {
         env: { PYLON_HOME: home },
       },
     );
     expect(unreachable.code).not.toBe(0);
     expect(unreachable.stderr).toContain("could not connect to any relay");
+    expect(unreachable.stderr).toContain("the API is reachable from the network");
   }, 90_000);
 });
