@@ -7,12 +7,12 @@
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { generateSniah } from "@pylon/rlm/tasks";
-import { unusedPort } from "@pylon/testkit";
+import { unusedPort, waitFor } from "@pylon/testkit";
 import { MODEL } from "@pylon/testkit/market";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Cli, CliHarness } from "./run-cli.js";
-import { fundBuyer, openBuyer, type PaidMarket, startPaidMarket } from "./run-market.js";
+import { fundBuyer, generations, openBuyer, type PaidMarket, startPaidMarket } from "./run-market.js";
 
 const harness = new CliHarness();
 let market: PaidMarket;
@@ -25,16 +25,20 @@ beforeAll(async () => {
 afterAll(() => harness.cleanup.run(), 60_000);
 
 /** Starts `pylon serve` on a free port; resolves once it listens, with its base URL. */
-async function serve(home: string, extra: string[]): Promise<{ cli: Cli; baseURL: string }> {
+async function serve(
+  home: string,
+  extra: string[],
+  on: PaidMarket = market,
+): Promise<{ cli: Cli; baseURL: string }> {
   const cli = await harness.start(
     [
       "serve",
       "--port",
       "0",
       "--relay",
-      market.relay.url,
+      on.relay.url,
       "--mint",
-      market.mint.url,
+      on.mint.url,
       "--providers",
       "2",
       "--no-checks",
@@ -205,6 +209,58 @@ describe("pylon serve over a paid local market (SCRIPTED provider nodes, SCRIPTE
       buyer.close();
     }
   }, 180_000);
+
+  it("SIGTERM mid-request: the request fails, the server exits 0, and every sat is accounted for", async () => {
+    // A market of its own: its nodes' ecash and its mint's fees are this test's alone.
+    const own = await startPaidMarket(harness.cleanup, {
+      nodes: 2,
+      latencyMs: 150,
+      slots: 2,
+      inputFeePpk: 100,
+    });
+    const home = await harness.home("pylon-serve-sigterm-");
+    await fundBuyer(own, home, FUNDED);
+    const { cli, baseURL } = await serve(home, ["--root", "scripted", "--subcall-chars", "600"], own);
+    const token = readFileSync(join(home, "serve", "token"), "utf8").trim();
+    const client = new OpenAI({ baseURL, apiKey: token, maxRetries: 0 });
+    const task = generateSniah(8_000, 3); // ~55 sub-calls of 150 ms over 4 places: seconds of work
+    const answer = client.chat.completions.create({
+      model: "rlm",
+      messages: [{ role: "user", content: task.question }],
+      pylon_context: task.context,
+    } as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming);
+    const outcome = answer.then(
+      () => "answered",
+      () => "failed",
+    );
+    await waitFor(() => generations(own).size >= 4 || undefined, "sub-calls at the providers", 30_000);
+    cli.child.kill("SIGTERM");
+    expect(await outcome).toBe("failed");
+    const exit = await cli.finished();
+    expect(exit.code, exit.stderr).toBe(0);
+    expect(exit.stderr).toContain("SIGTERM: stopping");
+    let providersEcash = 0;
+    for (const { node } of own.nodes) {
+      await node.payments?.redeemNow();
+      const totals = node.payments!.tabTotals();
+      expect(totals.reservedMsats).toBe(0);
+      expect(totals.balanceMsats).toBeLessThan(1000); // closed: less than a sat stays
+      providersEcash += node.status().earnings!.walletSats;
+    }
+    const buyer = await openBuyer(own, home);
+    try {
+      await buyer.checkPending();
+      const balance = buyer.balance().total;
+      const stats = own.mint.stats();
+      const spent = FUNDED - balance.unspent - balance.reserved;
+      expect(spent).toBeGreaterThan(0);
+      expect(spent).toBe(providersEcash + stats.inputFees + stats.lightningFees + balance.pending);
+      const closing = /market closed: ([\d.]+) sats spent from the wallet/.exec(exit.stderr);
+      expect(Number(closing?.[1])).toBe(spent);
+    } finally {
+      buyer.close();
+    }
+  }, 120_000);
 
   it("takes serve.* keys from the config file, and refuses with 402 when the day's budget cannot cover a request", async () => {
     const home = await harness.home("pylon-serve-budget-");
