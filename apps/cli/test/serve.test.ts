@@ -4,78 +4,31 @@
  * not; rlm with the SCRIPTED map-reduce root as a declared stand-in and its sub-calls on the market), errors in
  * OpenAI's shape, receipts on disk, and every sat back in the wallet after SIGTERM but what was charged.
  */
-import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { generateSniah } from "@pylon/rlm/tasks";
-import { unusedPort, waitFor } from "@pylon/testkit";
+import { waitFor } from "@pylon/testkit";
 import { MODEL } from "@pylon/testkit/market";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Cli, CliHarness } from "./run-cli.js";
+import { CliHarness } from "./run-cli.js";
 import { fundBuyer, generations, openBuyer, type PaidMarket, startPaidMarket } from "./run-market.js";
+import { failure, SKY, serve, streamed } from "./serve-helpers.js";
 
 const harness = new CliHarness();
 let market: PaidMarket;
 const FUNDED = 1_000;
-const SKY = "What colour is the sky today?\n\nGrass is green. The sky is blue today. Snow is white.";
 
 beforeAll(async () => {
   market = await startPaidMarket(harness.cleanup, { nodes: 2, latencyMs: 20, slots: 4, inputFeePpk: 100 });
 }, 60_000);
 afterAll(() => harness.cleanup.run(), 60_000);
 
-/** Starts `pylon serve` on a free port; resolves once it listens, with its base URL. */
-async function serve(
-  home: string,
-  extra: string[],
-  on: PaidMarket = market,
-): Promise<{ cli: Cli; baseURL: string }> {
-  const cli = await harness.start(
-    [
-      "serve",
-      "--port",
-      "0",
-      "--relay",
-      on.relay.url,
-      "--mint",
-      on.mint.url,
-      "--providers",
-      "2",
-      "--no-checks",
-      ...extra,
-    ],
-    { env: { PYLON_HOME: home } },
-  );
-  const [, baseURL] = (await cli.waitForStderr(
-    /listening on (http:\/\/127\.0\.0\.1:\d+\/v1)/,
-    30_000,
-  )) as unknown as [string, string];
-  await cli.waitFor(/export OPENAI_API_KEY=/, 10_000); // stdout may trail stderr
-  return { cli, baseURL };
-}
-
-/** The error an openai client call rejected with: its status and OpenAI's error object. */
-async function failure(call: Promise<unknown>): Promise<{ status: number; error: Record<string, unknown> }> {
-  const error = await call.then(
-    () => undefined,
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(OpenAI.APIError);
-  const api = error as InstanceType<typeof OpenAI.APIError>;
-  return { status: api.status ?? 0, error: api.error as Record<string, unknown> };
-}
-
-async function streamed(stream: AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>): Promise<string> {
-  let text = "";
-  for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
-  return text;
-}
-
 describe("pylon serve over a paid local market (SCRIPTED provider nodes, SCRIPTED root)", () => {
   it("serves market/<model> and rlm to the openai client, refuses by OpenAI's rules, refunds on SIGTERM", async () => {
     const home = await harness.home("pylon-serve-");
     await fundBuyer(market, home, FUNDED);
-    const { cli, baseURL } = await serve(home, [
+    const { cli, baseURL } = await serve(harness, market, home, [
       "--root",
       "scripted",
       "--subcall-chars",
@@ -220,7 +173,12 @@ describe("pylon serve over a paid local market (SCRIPTED provider nodes, SCRIPTE
     });
     const home = await harness.home("pylon-serve-sigterm-");
     await fundBuyer(own, home, FUNDED);
-    const { cli, baseURL } = await serve(home, ["--root", "scripted", "--subcall-chars", "600"], own);
+    const { cli, baseURL } = await serve(harness, own, home, [
+      "--root",
+      "scripted",
+      "--subcall-chars",
+      "600",
+    ]);
     const token = readFileSync(join(home, "serve", "token"), "utf8").trim();
     const client = new OpenAI({ baseURL, apiKey: token, maxRetries: 0 });
     const task = generateSniah(8_000, 3); // ~55 sub-calls of 150 ms over 4 places: seconds of work
@@ -261,57 +219,4 @@ describe("pylon serve over a paid local market (SCRIPTED provider nodes, SCRIPTE
       buyer.close();
     }
   }, 120_000);
-
-  it("takes serve.* keys from the config file, and refuses with 402 when the day's budget cannot cover a request", async () => {
-    const home = await harness.home("pylon-serve-budget-");
-    const port = await unusedPort();
-    // No --port, no --budget-day-sats: the file's serve.port and a 1-sat day budget.
-    writeFileSync(join(home, "config.json"), JSON.stringify({ serve: { port, budgetDaySats: 1 } }));
-    const cli = await harness.start(
-      ["serve", "--relay", market.relay.url, "--mint", market.mint.url, "--providers", "2", "--no-checks"],
-      { env: { PYLON_HOME: home } },
-    );
-    const [, baseURL] = (await cli.waitForStderr(/listening on (http:\/\/\S+\/v1)/, 30_000)) as unknown as [
-      string,
-      string,
-    ];
-    expect(baseURL).toBe(`http://127.0.0.1:${port}/v1`);
-    const token = readFileSync(join(home, "serve", "token"), "utf8").trim();
-    const client = new OpenAI({ baseURL, apiKey: token, maxRetries: 0 });
-    const refused = await failure(
-      client.chat.completions.create({
-        model: `market/${MODEL}`,
-        messages: [{ role: "user", content: SKY }],
-        max_tokens: 500,
-      }),
-    );
-    expect(refused.status).toBe(402);
-    expect(refused.error).toMatchObject({ message: expect.stringContaining("sats") });
-    cli.child.kill("SIGTERM");
-    expect((await cli.finished()).code).toBe(0);
-  }, 60_000);
-
-  it("exits non-zero naming the cause when the port is taken or no relay answers", async () => {
-    const home = await harness.home("pylon-serve-fail-");
-    const first = await serve(home, []);
-    const port = new URL(first.baseURL).port;
-    const taken = await harness.run(
-      ["serve", "--port", port, "--relay", market.relay.url, "--mint", market.mint.url, "--no-checks"],
-      { env: { PYLON_HOME: await harness.home("pylon-serve-fail2-") } },
-    );
-    expect(taken.code).not.toBe(0);
-    expect(taken.stderr).toContain(`port ${port}`);
-    first.cli.child.kill("SIGTERM");
-    expect((await first.cli.finished()).code).toBe(0);
-    // A host other than loopback is warned about at once (this one never binds: no relay answers first).
-    const unreachable = await harness.run(
-      ["serve", "--host", "0.0.0.0", "--port", "0", "--relay", "ws://127.0.0.1:1", "--no-checks"],
-      {
-        env: { PYLON_HOME: home },
-      },
-    );
-    expect(unreachable.code).not.toBe(0);
-    expect(unreachable.stderr).toContain("could not connect to any relay");
-    expect(unreachable.stderr).toContain("the API is reachable from the network");
-  }, 90_000);
 });
