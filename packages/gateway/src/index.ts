@@ -13,3 +13,7 @@ export {
   ServiceError,
   type ServiceErrorCode,
 } from "./service.js";
+
+// The OpenAI-compatible HTTP API: the server, and the bearer token kept in a 0600 file.
+export { loadOrCreateToken } from "./openai/auth.js";
+export { type OpenAIServerOptions, type RunningOpenAIServer, startOpenAIServer } from "./openai/server.js";
