@@ -13,3 +13,8 @@ export {
   ServiceError,
   type ServiceErrorCode,
 } from "./service.js";
+
+// The MCP server of `pylon mcp`: tools rlm_query and market_models, file access confined to the allowed roots.
+export { createMcpServer } from "./mcp/server.js";
+export type { McpServerOptions } from "./mcp/options.js";
+export { serveMcpOverStdio } from "./mcp/stdio.js";
