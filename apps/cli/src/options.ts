@@ -25,7 +25,7 @@ function numbers(ok: (n: number) => boolean, what: string): (value: string) => n
 const integerIn = (min: number, max: number) => (n: number) => Number.isInteger(n) && n >= min && n <= max;
 
 /** A TCP port (0 means "any free port"). */
-const parsePort = numbers(integerIn(0, 65535), "a port number (0-65535)");
+export const parsePort = numbers(integerIn(0, 65535), "a port number (0-65535)");
 export const parsePositiveInt = numbers(integerIn(1, Number.POSITIVE_INFINITY), "a positive integer");
 const wholeNumber = numbers(integerIn(0, Number.POSITIVE_INFINITY), "a whole number");
 /** A whole number, 0 included; a negative one is told what is wrong with it, not that it is not whole. */

@@ -16,7 +16,10 @@ export function promptOf(
   return system.length > 0 ? { prompt, systemPrompt: system.join("\n\n") } : { prompt };
 }
 
-/** More than one turn (or a turn that is not the user's): sent as a conversation, never batched. */
+/**
+ * More than one turn (or a turn that is not the user's): sent as a conversation, never batched (nor is a
+ * request with stop sequences: batch items carry none).
+ */
 export function isConversation(request: SubcallRequest): boolean {
   const turns = request.messages.filter((m) => m.role !== "system");
   return turns.length !== 1 || turns[0]!.role !== "user";
@@ -46,6 +49,7 @@ export function jobSpecFor(input: JobSpecInput): JobSpec {
       ...(input.model === undefined ? {} : { model: input.model }),
       maxTokens: request.maxTokens,
       ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
+      ...(request.stop && request.stop.length > 0 ? { stop: [...request.stop] } : {}),
       ...(input.seed === undefined ? {} : { seed: input.seed }),
       ...(input.modelDigest === undefined ? {} : { modelDigest: input.modelDigest }),
     },

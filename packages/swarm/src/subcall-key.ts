@@ -1,6 +1,6 @@
 /**
  * The memo key of a sub-call: a hash of everything that determines its answer (model, messages, output
- * bound, sampling). Two calls with the same key are the same question; the swarm asks it once.
+ * bound, sampling, stop sequences). Two calls with the same key are the same question; the swarm asks it once.
  */
 import { createHash } from "node:crypto";
 import type { SubcallRequest } from "@pylon/rlm";
@@ -11,6 +11,8 @@ export function subcallKey(request: SubcallRequest, model: string | undefined): 
     request.messages.map((message) => [message.role, message.content]),
     request.maxTokens,
     request.temperature ?? null,
+    // Only when given, so the keys of requests without stop sequences (memos of earlier runs) stay as they were.
+    ...(request.stop && request.stop.length > 0 ? [request.stop] : []),
   ]);
   return createHash("sha256").update(canonical).digest("hex");
 }

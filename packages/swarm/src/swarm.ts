@@ -208,7 +208,7 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
     attempt: (hash, hedge) => attemptContext(hash, hedge, check),
     start: (ctx, spec) =>
       live.track(
-        batcher && servesBatches(spec.entry) && !isConversation(spec.request)
+        batcher && servesBatches(spec.entry) && !isConversation(spec.request) && !spec.request.stop?.length
           ? batcher.start(ctx, spec)
           : startAttempt(ctx, spec),
       ),

@@ -71,6 +71,7 @@ function effective(network: string | undefined): Record<string, unknown> {
     models: { root: fromFile(models?.root), sub: fromFile(models?.sub), node: fromFile(models?.node) },
     budget: { sats: fromFile(budget?.sats) },
     trust: fromFile(loaded.config.trust),
+    serve: fromFile(loaded.config.serve),
     networks: allNetworks(loaded.config),
   };
 }

@@ -59,6 +59,37 @@ const trustSchema = z.strictObject({
     .optional(),
 });
 
+const positive = z.number({ error: "must be a positive number" }).positive("must be a positive number");
+const positiveInt = z
+  .number({ error: "must be a positive integer" })
+  .int("must be a positive integer")
+  .positive("must be a positive integer");
+
+const serveSchema = z.strictObject({
+  /** `pylon serve --port`. */
+  port: z
+    .number({ error: "must be a port number (0-65535)" })
+    .int("must be a port number (0-65535)")
+    .min(0, "must be a port number (0-65535)")
+    .max(65535, "must be a port number (0-65535)")
+    .optional(),
+  /** `pylon serve --host`. */
+  host: z.string({ error: "must be an address" }).min(1, "must be an address").optional(),
+  /** `pylon serve --token-file`. */
+  tokenFile: z.string({ error: "must be a file path" }).min(1, "must be a file path").optional(),
+  /** `pylon serve --budget-request-sats`. */
+  budgetRequestSats: positive.optional(),
+  /** `pylon serve --budget-day-sats`. */
+  budgetDaySats: positive.optional(),
+  /** `pylon serve --root` / `--sub`: the RLM's models. */
+  root: z.string({ error: "must be a model spec" }).min(1, "must be a model spec").optional(),
+  sub: z.string({ error: "must be a model spec" }).min(1, "must be a model spec").optional(),
+  /** `pylon serve --concurrency`: requests served at once. */
+  concurrency: positiveInt.optional(),
+  /** `pylon serve --max-price`, sats. */
+  maxPrice: positive.optional(),
+});
+
 export const configSchema = z.strictObject({
   /** The network used when neither --network nor PYLON_NETWORK names one. */
   network: networkName.optional(),
@@ -84,6 +115,8 @@ export const configSchema = z.strictObject({
     .optional(),
   /** `pylon run`'s spot checks and model identity (docs/trust.md), where the flags leave them unset. */
   trust: trustSchema.optional(),
+  /** `pylon serve`'s settings where its flags leave them unset. */
+  serve: serveSchema.optional(),
 });
 
 export type PylonConfig = z.infer<typeof configSchema>;

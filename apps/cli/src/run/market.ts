@@ -35,6 +35,8 @@ export interface MarketOptions {
   quiet?: boolean;
   /** Spot checks, the reputation book, the required digest (run/trust flags). */
   trust?: TrustOptions;
+  /** Answer a request asked before from the store (default true; `pylon serve` asks every request afresh). */
+  memoise?: boolean;
 }
 
 /**
@@ -127,6 +129,7 @@ export async function openMarket(given: MarketOptions): Promise<Market> {
       runId: options.runId,
       ...(options.maxPriceMsats === undefined ? {} : { maxPriceMsats: options.maxPriceMsats }),
       ...(options.trust ? { trust: options.trust } : {}),
+      ...(options.memoise === undefined ? {} : { memoise: options.memoise }),
     });
     // Refunds to this buyer waiting on the relays (tabs that expired, closes given up on) come in first.
     const connecting = swarm;

@@ -10,6 +10,8 @@ export interface SubcallRequest {
   /** Upper bound on generated tokens (also what the budget reserves for the output). */
   maxTokens: number;
   temperature?: number;
+  /** Stop sequences: the answer ends before the first of them (a chat client's `stop`). */
+  stop?: string[];
   /** A model the calling code asked for (`llm_query(p, model="…")`); backends may ignore it. */
   model?: string;
   /** Depth in the RLM tree of the call: 1 for calls made by the root's code. */

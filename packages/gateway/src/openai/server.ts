@@ -1,0 +1,179 @@
+/**
+ * startOpenAIServer: the OpenAI-compatible HTTP API in front of a ModelService — routing, the bearer token,
+ * the concurrency cap and the request log. One bad request gets an error reply and never takes it down.
+ */
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import type { ModelService } from "../service.js";
+import { bearerCheck } from "./auth.js";
+import { DayBudget } from "./budget.js";
+import { type ChatContext, type ChatOutcome, handleChat } from "./chat.js";
+import { badApiKey, describeError, HttpError, toHttpError, tooBusy } from "./errors.js";
+import { sendError, sendJson } from "./http.js";
+import { listModels, retrieveModel } from "./models.js";
+
+export interface OpenAIServerOptions {
+  service: ModelService;
+  /** Default "127.0.0.1": only this machine can reach it. */
+  host?: string;
+  /** 0 = any free port. */
+  port: number;
+  /** The bearer token clients must send (see loadOrCreateToken). */
+  token: string;
+  /** ledgerFile: today's spend (UTC), kept across restarts; without it the day starts at 0 on every start. */
+  budgets: { perRequestSats: number; perDaySats: number; ledgerFile?: string };
+  /** Chat completions running at once before 429; default 16. */
+  maxConcurrent?: number;
+  /** One line per chat completion (and per failed request), after its reply. */
+  onRequest?: (line: {
+    id: string;
+    model: string;
+    status: number;
+    costSats: number;
+    ms: number;
+    error?: string;
+  }) => void;
+  /** Largest request body, bytes; default 32 MiB (an RLM's context can be large). */
+  maxBodyBytes?: number;
+  /** Time to receive a whole request body, ms; default 60 000. */
+  bodyTimeoutMs?: number;
+  /** Interval of `: keep-alive` comments on a stream with nothing else to send, ms; default 15 000. */
+  heartbeatMs?: number;
+}
+
+export interface RunningOpenAIServer {
+  /** e.g. "http://127.0.0.1:41234". */
+  url: string;
+  /** url + "/v1": what OpenAI clients take as `baseURL`. */
+  baseURL: string;
+  /** Stops listening and drops open connections (running requests are aborted); idempotent. */
+  close(): Promise<void>;
+}
+
+export async function startOpenAIServer(options: OpenAIServerOptions): Promise<RunningOpenAIServer> {
+  const host = options.host ?? "127.0.0.1";
+  const maxConcurrent = options.maxConcurrent ?? 16;
+  if (!(Number.isInteger(maxConcurrent) && maxConcurrent >= 1)) {
+    throw new Error(`maxConcurrent must be an integer ≥ 1 (got ${maxConcurrent})`);
+  }
+  if (options.token.trim() === "") throw new Error("the server needs a bearer token (see loadOrCreateToken)");
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? 60_000;
+  const chat: ChatContext = {
+    service: options.service,
+    budget: await DayBudget.open(options.budgets),
+    perDaySats: options.budgets.perDaySats,
+    body: { maxBytes: options.maxBodyBytes ?? 32 * 1024 * 1024, timeoutMs: bodyTimeoutMs },
+    heartbeatMs: options.heartbeatMs ?? 15_000,
+  };
+  const authorised = bearerCheck(options.token);
+  const log = options.onRequest ?? (() => {});
+  let running = 0;
+
+  const route = async (req: IncomingMessage, res: ServerResponse): Promise<ChatOutcome | undefined> => {
+    const auth = authorised(req.headers.authorization);
+    if (auth !== "ok") {
+      throw badApiKey(
+        auth === "missing"
+          ? "You didn't provide an API key. Send it as 'Authorization: Bearer <token>' (the token is in the file pylon serve printed)."
+          : "Incorrect API key provided. The token is in the file pylon serve printed at start.",
+      );
+    }
+    const url = new URL(req.url ?? "/", "http://localhost");
+    const method = req.method ?? "GET";
+    const gone = new AbortController();
+    res.on("close", () => gone.abort());
+    if (url.pathname === "/v1/models") {
+      allow(method, ["GET"], url);
+      sendJson(res, 200, await listModels(options.service, gone.signal));
+      return undefined;
+    }
+    if (url.pathname.startsWith("/v1/models/")) {
+      allow(method, ["GET"], url);
+      const id = decodeURIComponent(url.pathname.slice("/v1/models/".length));
+      sendJson(res, 200, await retrieveModel(options.service, id, gone.signal));
+      return undefined;
+    }
+    if (url.pathname === "/v1/chat/completions") {
+      allow(method, ["POST"], url);
+      if (running >= maxConcurrent) {
+        throw tooBusy(
+          `${running} requests are running (the most at once is ${maxConcurrent}); retry shortly.`,
+          1,
+        );
+      }
+      running++;
+      try {
+        return await handleChat(req, res, chat);
+      } finally {
+        running--;
+      }
+    }
+    throw new HttpError(404, `Invalid URL (${method} ${url.pathname})`, "invalid_request_error");
+  };
+
+  const server = createServer((req, res) => {
+    const started = performance.now();
+    route(req, res).then(
+      (outcome) => {
+        if (outcome) log({ ...outcome, ms: Math.round(performance.now() - started) });
+      },
+      (error: unknown) => {
+        const reply = toHttpError(error);
+        sendError(req, res, reply);
+        if (reply.status === 401 || reply.status === 404 || reply.status === 405) return;
+        log({
+          id: "",
+          model: "",
+          status: reply.status,
+          costSats: 0,
+          ms: Math.round(performance.now() - started),
+          error: describeError(error),
+        });
+      },
+    );
+  });
+  // Node's own bound on receiving a whole request, behind ours (body.ts answers first, with a 408 body).
+  server.requestTimeout = bodyTimeoutMs + 5_000;
+  server.on("clientError", (_error, socket) => {
+    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
+    else socket.destroy();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  let closing: Promise<void> | undefined;
+  return {
+    url,
+    baseURL: `${url}/v1`,
+    close() {
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }).then(() => chat.budget.flush());
+      return closing;
+    },
+  };
+}
+
+/** 405 for a known path asked with the wrong method. */
+function allow(method: string, methods: string[], url: URL): void {
+  if (!methods.includes(method)) {
+    throw new HttpError(
+      405,
+      `Invalid method for URL (${method} ${url.pathname})`,
+      "invalid_request_error",
+      null,
+      null,
+      {
+        allow: methods.join(", "),
+      },
+    );
+  }
+}
