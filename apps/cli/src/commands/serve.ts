@@ -4,7 +4,7 @@
  */
 import { join } from "node:path";
 import { loadOrCreateToken, type ModelService, startOpenAIServer } from "@pylon/gateway";
-import { Command } from "commander";
+import { Command, Option } from "commander";
 import { loadConfig } from "../config/resolve.js";
 import {
   collect,
@@ -69,17 +69,21 @@ export function serveCommand(): Command {
     )
     .option("--max-price <sats>", "most one job may cost, sats", parsePositiveNumber)
     .option("--providers <n>", "live providers to wait for before serving (0: do not wait)", parseCount, 1)
-    .option(
-      "--root <model>",
-      "rlm's root model: swarm:MODEL (swarm: = any market model) | openai:MODEL | llama:PATH | scripted (a stand-in)",
-      parseServeModel,
-      parseServeModel("swarm:"),
+    .addOption(
+      new Option(
+        "--root <model>",
+        "rlm's root model: swarm:MODEL (swarm: = any market model) | openai:MODEL | llama:PATH | scripted (a stand-in)",
+      )
+        .argParser(parseServeModel)
+        .default(parseServeModel("swarm:"), "swarm:"),
     )
-    .option(
-      "--sub <model>",
-      "rlm's sub-call model: swarm (the market) | swarm:MODEL | openai:MODEL | llama:PATH | scripted",
-      parseServeModel,
-      parseServeModel("swarm"),
+    .addOption(
+      new Option(
+        "--sub <model>",
+        "rlm's sub-call model: swarm (the market) | swarm:MODEL | openai:MODEL | llama:PATH | scripted",
+      )
+        .argParser(parseServeModel)
+        .default(parseServeModel("swarm"), "swarm"),
     )
     .option(
       "--concurrency <n>",
