@@ -134,6 +134,26 @@ describe("pylon mcp over stdio on a paid local market (SCRIPTED root and provide
     expect(run.stdout).toBe("");
   }, 60_000);
 
+  it("takes its folders and budget from config mcp.allow and mcp.budgetSats, and stops when stdin ends", async () => {
+    const home = await harness.home("pylon-mcp-home-");
+    const allowed = await tempDir(harness.cleanup, "pylon-mcp-allowed-");
+    for (const [key, value] of [
+      ["mcp.allow", allowed],
+      ["mcp.budgetSats", "7"],
+    ] as const) {
+      const set = await harness.run(["config", "set", key, value], { env: { PYLON_HOME: home } });
+      expect(set.code, set.stderr).toBe(0);
+    }
+    const run = await harness.run(["mcp", "--relay", market.relay.url, "--providers", "0"], {
+      env: { PYLON_HOME: home },
+      stdin: "",
+    });
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain(`rlm_query (at most 7 sats a call; reads ${allowed})`);
+    expect(run.stderr).toMatch(/pylon mcp: stopped\s*$/);
+    expect(run.stdout).toBe("");
+  }, 60_000);
+
   it("refuses an --allow folder that does not exist", async () => {
     const missing = path.join(await tempDir(harness.cleanup, "pylon-mcp-"), "nope");
     const run = await harness.run(["mcp", "--allow", missing, "--relay", market.relay.url]);
