@@ -90,11 +90,14 @@ describe("pylon's MCP tools, over a SCRIPTED RLM service", () => {
     );
   });
 
-  it("a call with neither paths nor text is refused before the service is asked", async () => {
+  it("a call with neither paths nor text, or malformed arguments, is refused before the service is asked", async () => {
     const { client, service } = await harness.connect();
     const result = await client.callTool({ name: "rlm_query", arguments: { question: "what is in it?" } });
     expect(result.isError).toBe(true);
     expect(textOf(result)).toMatch(/needs a context: give paths .* or text/);
+    const malformed = await client.callTool({ name: "rlm_query", arguments: { paths: 3 } });
+    expect(malformed.isError).toBe(true);
+    expect(textOf(malformed)).toMatch(/Input validation error: .*question[\s\S]*paths/);
     expect(service.requests).toHaveLength(0);
   });
 

@@ -2,7 +2,7 @@
  * The `rlm_query` tool: a question plus files, folders or text, answered by an RLM through the ModelService.
  * Anything that goes wrong (a path outside the roots, an unreadable file, the market failing) is a tool
  * result with `isError: true` naming the cause, as the MCP spec asks of tool execution errors, so the client's
- * model can read it and react; only malformed arguments are protocol errors (the SDK's input validation).
+ * model can read it and react (the SDK reports malformed arguments the same way, naming each wrong field).
  */
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
