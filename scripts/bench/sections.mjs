@@ -217,6 +217,63 @@ export const SECTIONS = {
     ].join("\n\n");
   },
 
+  serve(d, t) {
+    const o = d.overhead;
+    const r = d.throughput;
+    t.add(
+      "serve",
+      "latency `pylon serve` adds over a direct job, p50",
+      "≤ 20 ms",
+      `${num(o.addedP50Ms, 1)} ms`,
+      o.addedP50Ms <= 20,
+    );
+    return [
+      `${d.providers} free provider nodes (scripted, 5 ms a job), the CLI's ModelService and the OpenAI server in one process, the official \`openai\` client over HTTP; \`market/<model>\` requests of ${d.maxTokens} output tokens.`,
+      table(
+        ["path", "requests", "p50 ms", "p99 ms"],
+        [
+          [
+            "`pylon serve` (openai client → server → swarm)",
+            num(o.requests),
+            num(o.serverP50Ms, 1),
+            num(o.serverP99Ms, 1),
+          ],
+          ["direct (`swarm.complete`)", num(o.requests), num(o.directP50Ms, 1), num(o.directP99Ms, 1)],
+          ...(o.serverAloneP50Ms === undefined
+            ? []
+            : [
+                [
+                  "the server alone (openai client → server → an instant service)",
+                  num(o.requests),
+                  num(o.serverAloneP50Ms, 1),
+                  num(o.serverAloneP99Ms, 1),
+                ],
+              ]),
+          [
+            "**added** (per interleaved pair)",
+            "",
+            `**${num(o.addedP50Ms, 1)}**`,
+            `**${num(o.addedP99Ms, 1)}**`,
+          ],
+        ],
+        ["l", "r", "r", "r"],
+      ),
+      table(
+        ["clients", "wall s", "answered", "failed", "requests/s", "latency p50 / p99 ms"],
+        [
+          [
+            num(r.concurrency),
+            num(r.wallSec, 1),
+            num(r.answered),
+            num(r.failed),
+            `**${num(r.perSecond, 1)}**`,
+            `${num(r.latencyP50Ms, 0)} / ${num(r.latencyP99Ms, 0)}`,
+          ],
+        ],
+      ),
+    ].join("\n\n");
+  },
+
   "swarm-dispatch"(d) {
     return table(
       ["scenario", "answered", "wall", "rate", "latency p95"],

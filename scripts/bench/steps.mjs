@@ -60,6 +60,13 @@ export const STEPS = [
     ["--subcalls", "1000", "--providers", "10", "--slots", "5", "--latency-ms", "200", "--sequential", "50"],
     300,
   ),
+  // `pylon serve`: what the OpenAI-compatible server adds over a direct job, and the requests/s it sustains.
+  tsxStep(
+    "serve",
+    "apps/cli/bench/serve.ts",
+    ["--requests", "200", "--seconds", "10", "--concurrency", "32"],
+    120,
+  ),
 ];
 
 /** The soak is not part of `npm run bench` (it has its own 15 minutes); `npm run soak` leaves its JSON here. */

@@ -11,7 +11,7 @@ afterEach(() => cleanup.run());
 
 describe("OpenAI-compatible API over a SCRIPTED service", () => {
   it("lists and retrieves the service's models in OpenAI's shape, with the market's figures under pylon", async () => {
-    const { client } = await startScripted(cleanup);
+    const { client, server } = await startScripted(cleanup);
     const page = await client.models.list();
     expect(page.data.map((m) => m.id)).toEqual(SCRIPTED_MODELS.map((m) => m.id));
     const market = page.data[0] as OpenAI.Model & { pylon?: Record<string, unknown> };
@@ -20,6 +20,12 @@ describe("OpenAI-compatible API over a SCRIPTED service", () => {
 
     const one = await client.models.retrieve("market/scripted");
     expect(one.id).toBe("market/scripted");
+    for (const path of ["market/scripted", "market%2Fscripted"]) {
+      const res = await fetch(`${server.baseURL}/models/${path}`, {
+        headers: { authorization: `Bearer ${TOKEN}` },
+      });
+      expect(((await res.json()) as { id: string }).id).toBe("market/scripted");
+    }
     const missing = await client.models.retrieve("market/nope").catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(OpenAI.NotFoundError);
     expect((missing as APIError).code).toBe("model_not_found");
@@ -60,7 +66,12 @@ describe("OpenAI-compatible API over a SCRIPTED service", () => {
     ]);
     expect(seen).toMatchObject({ maxTokens: 50, temperature: 0.3, stop: ["never-appears"], budgetSats: 100 });
     expect(lines).toEqual([
-      expect.objectContaining({ model: "market/scripted", status: 200, costSats: pylon.cost_sats }),
+      expect.objectContaining({
+        id: pylon.id,
+        model: "market/scripted",
+        status: 200,
+        costSats: pylon.cost_sats,
+      }),
     ]);
   });
 
@@ -76,6 +87,20 @@ describe("OpenAI-compatible API over a SCRIPTED service", () => {
     expect(reply.choices[0]!.finish_reason).toBe("length");
     expect(reply.usage!.completion_tokens).toBe(2);
     expect(service.requests[0]!.context).toEqual(["doc one", "doc two"]);
+  });
+
+  it("takes a large explicit context (megabytes of pylon_context) and listens on loopback by default", async () => {
+    const { client, service, server } = await startScripted(cleanup);
+    expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(server.baseURL).toBe(`${server.url}/v1`);
+    const context = "a line of a long document\n".repeat(200_000); // 5.2 MB
+    await client.chat.completions.create({
+      model: "rlm",
+      messages: [{ role: "user", content: "what is in it" }],
+      // @ts-expect-error: Pylon's documented extension field
+      pylon_context: context,
+    });
+    expect(service.requests[0]!.context).toBe(context);
   });
 
   it("refuses a wrong or missing token with 401 invalid_api_key, before the service is asked", async () => {

@@ -27,6 +27,7 @@ export class DayBudget {
   #spent = 0;
   #held = 0;
   #writes: Promise<void> = Promise.resolve();
+  #queued: Promise<void> | undefined;
 
   private constructor(private readonly budgets: Budgets) {}
 
@@ -99,14 +100,18 @@ export class DayBudget {
   #save(): Promise<void> {
     const file = this.budgets.ledgerFile;
     if (file === undefined) return Promise.resolve();
-    // Writes in order, each with the figures as they are when it runs: the last one on disk is the newest.
+    // At most one write waits behind the running one, and it writes the figures as they are when it starts:
+    // it covers every settle that asked meanwhile, so busy servers do not queue a write per request.
+    if (this.#queued) return this.#queued;
     const next = this.#writes.then(async () => {
+      this.#queued = undefined;
       const temp = `${file}.${process.pid}.tmp`;
       const data: LedgerFile = { day: this.#day, spentSats: this.#spent };
       await writeFile(temp, `${JSON.stringify(data)}\n`, { mode: 0o600 });
       await rename(temp, file);
     });
-    // One failed write (reported to its caller) must not stop the ones after it.
+    this.#queued = next;
+    // One failed write (reported to its callers) must not stop the ones after it.
     this.#writes = next.catch(() => undefined);
     return next;
   }

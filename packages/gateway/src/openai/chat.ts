@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Completion, CompletionRequest, ModelService } from "../service.js";
 import { type BodyLimits, readJsonBody } from "./body.js";
 import type { DayBudget } from "./budget.js";
-import { costOfFailure, describeError, type HttpError, overBudget, toHttpError } from "./errors.js";
+import { costOfFailure, describeError, type HttpError, overBudget, toHttpError, tooBusy } from "./errors.js";
 import { sendError, sendJson } from "./http.js";
 import { completionBody, deltaChunk, finishChunk, type ReplyHead, usageChunk } from "./replies.js";
 import { type ChatRequest, parseChatRequest } from "./request.js";
@@ -17,12 +17,16 @@ import { SseStream } from "./sse.js";
 export interface ChatContext {
   service: ModelService;
   budget: DayBudget;
+  perRequestSats: number;
   perDaySats: number;
   body: BodyLimits;
   heartbeatMs: number;
 }
 
-/** What the request log gets. Status 499 (nginx's): the client went away before the reply. */
+/**
+ * What the request log gets: `id` is the service's (its receipt's name) when it answered, else the reply's
+ * `chatcmpl-…`. Status 499 (nginx's): the client went away before the reply was complete.
+ */
 export interface ChatOutcome {
   id: string;
   model: string;
@@ -64,12 +68,10 @@ export async function handleChat(
   }
   head.model = request.model;
 
+  if (gone.signal.aborted) return outcome(499, 0, "the client went away before the request started");
   const allowance = ctx.budget.hold();
   if (allowance <= 0) {
-    await ctx.budget.settle(0, 0);
-    const reply = overBudget(
-      `Today's budget of ${ctx.perDaySats} sats is spent (or held by running requests); it renews at 00:00 UTC.`,
-    );
+    const reply = noAllowance(ctx);
     sendError(req, res, reply);
     return outcome(reply.status, 0, reply.message);
   }
@@ -89,10 +91,13 @@ export async function handleChat(
     ...(stream ? { onText: (delta: string) => stream.text(delta) } : {}),
   };
 
-  const result = await ctx.service.complete(serviceRequest).then(
-    (completion) => ({ completion }),
-    (error: unknown) => ({ error }),
-  );
+  // Through a promise even if complete() throws synchronously: the heartbeat must always be stopped.
+  const result = await Promise.resolve()
+    .then(() => ctx.service.complete(serviceRequest))
+    .then(
+      (completion) => ({ completion }),
+      (error: unknown) => ({ error }),
+    );
   stream?.stopHeartbeat();
   if ("error" in result) {
     const costSats = costOfFailure(result.error);
@@ -105,7 +110,22 @@ export async function handleChat(
   const ledgerError = await settle(ctx, allowance, completion.costSats);
   if (stream) stream.finish(completion);
   else sendJson(res, 200, completionBody(head, completion));
-  return outcome(200, completion.costSats, ledgerError);
+  return { ...outcome(200, completion.costSats, ledgerError), id: completion.id };
+}
+
+/**
+ * Why a request gets nothing to spend: the budget is spent (402, until the day renews), or what is left is
+ * held by requests still running (429: some of it may come back when they finish).
+ */
+function noAllowance(ctx: ChatContext): HttpError {
+  if (ctx.perRequestSats <= 0)
+    return overBudget("The per-request budget is 0 sats: no request can be paid for.");
+  if (ctx.budget.spentSats >= ctx.perDaySats) {
+    return overBudget(
+      `Today's budget of ${ctx.perDaySats} sats is spent (${ctx.budget.spentSats} sats); it renews at 00:00 UTC.`,
+    );
+  }
+  return tooBusy("What is left of today's budget is held by running requests; retry when they finish.", 1);
 }
 
 /** Adds the cost to today's spend; a ledger that cannot be written is logged, never fails the reply. */

@@ -45,7 +45,7 @@ export const tooBusy = (message: string, retryAfterSeconds: number) =>
     "retry-after": String(retryAfterSeconds),
   });
 
-/** What the service's failure becomes on the wire; `retryAfter` is the 429's retry-after, seconds. */
+/** What each of the service's failures becomes on the wire (OpenAI's status, type and code). */
 const BY_CODE: Record<ServiceErrorCode, (message: string) => HttpError> = {
   "bad-request": (message) => invalidRequest(message),
   "unknown-model": modelNotFound,

@@ -8,11 +8,13 @@ import type { ModelService } from "../service.js";
 import { bearerCheck } from "./auth.js";
 import { DayBudget } from "./budget.js";
 import { type ChatContext, type ChatOutcome, handleChat } from "./chat.js";
-import { badApiKey, describeError, HttpError, toHttpError, tooBusy } from "./errors.js";
+import { badApiKey, describeError, HttpError, invalidRequest, toHttpError, tooBusy } from "./errors.js";
 import { sendError, sendJson } from "./http.js";
 import { listModels, retrieveModel } from "./models.js";
 
+/** How `startOpenAIServer` serves: the service behind it, where it listens, its token and its limits. */
 export interface OpenAIServerOptions {
+  /** What answers: the market and the RLM (the CLI's), or local models (tests). */
   service: ModelService;
   /** Default "127.0.0.1": only this machine can reach it. */
   host?: string;
@@ -24,7 +26,11 @@ export interface OpenAIServerOptions {
   budgets: { perRequestSats: number; perDaySats: number; ledgerFile?: string };
   /** Chat completions running at once before 429; default 16. */
   maxConcurrent?: number;
-  /** One line per chat completion (and per failed request), after its reply. */
+  /**
+   * One line per chat completion and per other failed request (not 401/404/405), after its reply. `id`: the
+   * service's request id (receipt and log are named by it) when it answered, else the reply's `chatcmpl-…`;
+   * status 499: the client went away first; `error`: the real cause, even behind a generic 500.
+   */
   onRequest?: (line: {
     id: string;
     model: string;
@@ -41,6 +47,7 @@ export interface OpenAIServerOptions {
   heartbeatMs?: number;
 }
 
+/** A listening server. */
 export interface RunningOpenAIServer {
   /** e.g. "http://127.0.0.1:41234". */
   url: string;
@@ -50,6 +57,11 @@ export interface RunningOpenAIServer {
   close(): Promise<void>;
 }
 
+/**
+ * Serves OpenAI's chat-completions API (`GET /v1/models`, `GET /v1/models/{id}`, `POST /v1/chat/completions`,
+ * streamed or not) in front of `service`, on 127.0.0.1 unless `host` says otherwise. docs/serve.md describes
+ * the API, its extension fields and its errors.
+ */
 export async function startOpenAIServer(options: OpenAIServerOptions): Promise<RunningOpenAIServer> {
   const host = options.host ?? "127.0.0.1";
   const maxConcurrent = options.maxConcurrent ?? 16;
@@ -61,12 +73,20 @@ export async function startOpenAIServer(options: OpenAIServerOptions): Promise<R
   const chat: ChatContext = {
     service: options.service,
     budget: await DayBudget.open(options.budgets),
+    perRequestSats: options.budgets.perRequestSats,
     perDaySats: options.budgets.perDaySats,
     body: { maxBytes: options.maxBodyBytes ?? 32 * 1024 * 1024, timeoutMs: bodyTimeoutMs },
     heartbeatMs: options.heartbeatMs ?? 15_000,
   };
   const authorised = bearerCheck(options.token);
-  const log = options.onRequest ?? (() => {});
+  const onRequest = options.onRequest ?? (() => {});
+  const log: typeof onRequest = (line) => {
+    try {
+      onRequest(line);
+    } catch {
+      // A failing logger must not become an unhandled rejection that stops the server.
+    }
+  };
   let running = 0;
 
   const route = async (req: IncomingMessage, res: ServerResponse): Promise<ChatOutcome | undefined> => {
@@ -74,8 +94,8 @@ export async function startOpenAIServer(options: OpenAIServerOptions): Promise<R
     if (auth !== "ok") {
       throw badApiKey(
         auth === "missing"
-          ? "You didn't provide an API key. Send it as 'Authorization: Bearer <token>' (the token is in the file pylon serve printed)."
-          : "Incorrect API key provided. The token is in the file pylon serve printed at start.",
+          ? "You didn't provide an API key. Send the server's token as 'Authorization: Bearer <token>'."
+          : "Incorrect API key provided. Send the token from the server's token file.",
       );
     }
     const url = new URL(req.url ?? "/", "http://localhost");
@@ -89,7 +109,14 @@ export async function startOpenAIServer(options: OpenAIServerOptions): Promise<R
     }
     if (url.pathname.startsWith("/v1/models/")) {
       allow(method, ["GET"], url);
-      const id = decodeURIComponent(url.pathname.slice("/v1/models/".length));
+      // The SDKs escape the id (`market/tiny` → `market%2Ftiny`); either form is accepted.
+      const raw = url.pathname.slice("/v1/models/".length);
+      let id: string;
+      try {
+        id = decodeURIComponent(raw);
+      } catch {
+        throw invalidRequest(`The model id in ${url.pathname} is not valid percent-encoding.`, "model");
+      }
       sendJson(res, 200, await retrieveModel(options.service, id, gone.signal));
       return undefined;
     }
@@ -111,29 +138,32 @@ export async function startOpenAIServer(options: OpenAIServerOptions): Promise<R
     throw new HttpError(404, `Invalid URL (${method} ${url.pathname})`, "invalid_request_error");
   };
 
-  const server = createServer((req, res) => {
-    const started = performance.now();
-    route(req, res).then(
-      (outcome) => {
-        if (outcome) log({ ...outcome, ms: Math.round(performance.now() - started) });
-      },
-      (error: unknown) => {
-        const reply = toHttpError(error);
-        sendError(req, res, reply);
-        if (reply.status === 401 || reply.status === 404 || reply.status === 405) return;
-        log({
-          id: "",
-          model: "",
-          status: reply.status,
-          costSats: 0,
-          ms: Math.round(performance.now() - started),
-          error: describeError(error),
-        });
-      },
-    );
-  });
   // Node's own bound on receiving a whole request, behind ours (body.ts answers first, with a 408 body).
-  server.requestTimeout = bodyTimeoutMs + 5_000;
+  const requestTimeout = bodyTimeoutMs + 5_000;
+  const server = createServer(
+    { requestTimeout, headersTimeout: Math.min(60_000, requestTimeout) },
+    (req, res) => {
+      const started = performance.now();
+      route(req, res).then(
+        (outcome) => {
+          if (outcome) log({ ...outcome, ms: Math.round(performance.now() - started) });
+        },
+        (error: unknown) => {
+          const reply = toHttpError(error);
+          sendError(req, res, reply);
+          if (reply.status === 401 || reply.status === 404 || reply.status === 405) return;
+          log({
+            id: "",
+            model: "",
+            status: reply.status,
+            costSats: 0,
+            ms: Math.round(performance.now() - started),
+            error: describeError(error),
+          });
+        },
+      );
+    },
+  );
   server.on("clientError", (_error, socket) => {
     if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n");
     else socket.destroy();

@@ -15,7 +15,7 @@ export class SseStream {
 
   /** Sends the 200 and the event-stream headers; the status can no longer change after this. */
   start(): void {
-    if (this.#started) return;
+    if (this.#started || this.res.destroyed) return; // nobody to write to: the client went away
     this.#started = true;
     this.res.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",
