@@ -45,6 +45,7 @@ async function serve(home: string, extra: string[]): Promise<{ cli: Cli; baseURL
     /listening on (http:\/\/127\.0\.0\.1:\d+\/v1)/,
     30_000,
   )) as unknown as [string, string];
+  await cli.waitFor(/export OPENAI_API_KEY=/, 10_000); // stdout may trail stderr
   return { cli, baseURL };
 }
 

@@ -16,6 +16,11 @@ export function marketFailure(reason: string, model: string, signal: AbortSignal
   return new ServiceError("market", `${model}: ${reason}`);
 }
 
+/** The error, carrying what the request still cost (paid jobs that failed): the day's ledger counts it. */
+export function costing(error: ServiceError, costSats: number): ServiceError {
+  return costSats > 0 ? Object.assign(error, { costSats }) : error;
+}
+
 /** The message of anything thrown, for errors that are not the service's own. */
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

@@ -5,7 +5,7 @@
 import { type Completion, type CompletionRequest, ServiceError } from "@pylon/gateway";
 import type { SubcallRequest } from "@pylon/rlm";
 import type { Swarm } from "@pylon/swarm";
-import { marketFailure } from "./failures.js";
+import { costing, marketFailure } from "./failures.js";
 import { writeReceipt } from "./files.js";
 import { MARKET_PREFIX, marketModels } from "./market-models.js";
 
@@ -67,7 +67,7 @@ export async function completeOnMarket(call: MarketCall, request: CompletionRequ
     timings: { startedAt: new Date(startedAt).toISOString(), ms, providerMs: Math.round(result.latencyMs) },
   };
   const receiptFile = writeReceipt(call.dir, call.id, receipt);
-  if (!result.ok) throw marketFailure(result.error, request.model, request.signal);
+  if (!result.ok) throw costing(marketFailure(result.error, request.model, request.signal), result.costSats);
   return {
     id: call.id,
     model: request.model,

@@ -18,7 +18,7 @@ import { openaiFromEnv } from "../options.js";
 import { meteredSubcalls } from "../run/metered-subcalls.js";
 import { buildReceipt } from "../run/receipt.js";
 import { rlmTask } from "./conversation.js";
-import { messageOf } from "./failures.js";
+import { costing, messageOf } from "./failures.js";
 import { createLogFile, writeReceipt } from "./files.js";
 
 export interface RlmRunSettings {
@@ -102,9 +102,8 @@ export async function completeWithRlm(call: RlmCall, request: CompletionRequest)
     startedAt: new Date(startedAt).toISOString(),
     ...fields,
   });
-  if (result.answer === null) {
-    if (result.stoppedBy !== "max-iterations") throw stopped(result, request.model);
-  }
+  if (result.answer === null && result.stoppedBy !== "max-iterations")
+    throw costing(stopped(result, request.model), costSats);
   return {
     id: call.id,
     model: request.model,
