@@ -13,6 +13,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   mint: async () => (await import("./commands/mint.js")).mintCommand(),
   run: async () => (await import("./commands/run.js")).runCommand(),
   serve: async () => (await import("./commands/serve.js")).serveCommand(),
+  mcp: async () => (await import("./commands/mcp.js")).mcpCommand(),
   providers: async () => (await import("./commands/providers.js")).providersCommand(),
   trust: async () => (await import("./commands/trust.js")).trustCommand(),
   wallet: async () => (await import("./commands/wallet.js")).walletCommand(),

@@ -17,3 +17,8 @@ export {
 // The OpenAI-compatible HTTP API: the server, and the bearer token kept in a 0600 file.
 export { loadOrCreateToken } from "./openai/auth.js";
 export { type OpenAIServerOptions, type RunningOpenAIServer, startOpenAIServer } from "./openai/server.js";
+
+// The MCP server of `pylon mcp`: tools rlm_query and market_models, file access confined to the allowed roots.
+export { createMcpServer } from "./mcp/server.js";
+export type { McpServerOptions } from "./mcp/options.js";
+export { serveMcpOverStdio } from "./mcp/stdio.js";

@@ -72,6 +72,7 @@ function effective(network: string | undefined): Record<string, unknown> {
     budget: { sats: fromFile(budget?.sats) },
     trust: fromFile(loaded.config.trust),
     serve: fromFile(loaded.config.serve),
+    mcp: fromFile(loaded.config.mcp),
     networks: allNetworks(loaded.config),
   };
 }

@@ -62,7 +62,10 @@ export function unknownNetwork(name: string, config: PylonConfig): string {
 export function parseValue(key: string, value: string): unknown {
   const trimmed = value.trim();
   const last = key.split(".").at(-1);
-  if ((last === "relays" || last === "mints" || last === "trustLabelsFrom") && !trimmed.startsWith("[")) {
+  if (
+    (last === "relays" || last === "mints" || last === "trustLabelsFrom" || last === "allow") &&
+    !trimmed.startsWith("[")
+  ) {
     return trimmed === "" ? [] : trimmed.split(",").map((item) => item.trim());
   }
   if (/^[[{]/.test(trimmed) || /^(-?\d+(\.\d+)?|true|false)$/.test(trimmed)) {

@@ -90,6 +90,20 @@ const serveSchema = z.strictObject({
   maxPrice: positive.optional(),
 });
 
+const mcpSchema = z.strictObject({
+  /** `pylon mcp --allow`: the folders rlm_query may read (used when no --allow is given). */
+  allow: z
+    .array(z.string({ error: "must be a folder path" }).min(1, "must be a folder path"), {
+      error: "must be a list of folder paths",
+    })
+    .optional(),
+  /** `pylon mcp --budget-sats`: most one rlm_query call may cost, sats. */
+  budgetSats: z
+    .number({ error: "must be a positive number" })
+    .positive("must be a positive number")
+    .optional(),
+});
+
 export const configSchema = z.strictObject({
   /** The network used when neither --network nor PYLON_NETWORK names one. */
   network: networkName.optional(),
@@ -117,6 +131,8 @@ export const configSchema = z.strictObject({
   trust: trustSchema.optional(),
   /** `pylon serve`'s settings where its flags leave them unset. */
   serve: serveSchema.optional(),
+  /** `pylon mcp`'s allowed folders and budget where its flags leave them unset. */
+  mcp: mcpSchema.optional(),
 });
 
 export type PylonConfig = z.infer<typeof configSchema>;
