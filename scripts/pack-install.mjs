@@ -27,6 +27,7 @@ const SHIPPED = [
   "packages/trust",
   "packages/gateway",
   "packages/swarm",
+  "apps/view",
   "apps/cli",
 ];
 /** Install scripts the install may run (the same policy as the root package.json's allowScripts). */

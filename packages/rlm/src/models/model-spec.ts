@@ -31,7 +31,7 @@ export function parseModelSpec(text: string): ModelSpec {
 export function formatModelSpec(spec: ModelSpec): string {
   if (spec.kind === "openai") return `openai:${spec.model}`;
   if (spec.kind === "llama") return `llama:${spec.path}`;
-  if (spec.kind === "swarm") return `swarm:${spec.model ?? ""}`;
+  if (spec.kind === "swarm") return spec.model === undefined ? "swarm" : `swarm:${spec.model}`;
   return "scripted";
 }
 
