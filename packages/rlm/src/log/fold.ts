@@ -44,7 +44,8 @@ export class RunFold {
 
   add(records: Iterable<TrajectoryRecord>): this {
     for (const record of records) {
-      if (record.type === "subcall") this.addSubcall(record, record.runId, record.iteration, record.endedAtMs);
+      if (record.type === "subcall")
+        this.addSubcall(record, record.runId, record.iteration, record.endedAtMs);
       else if (record.type === "iteration") this.addIteration(record);
       else if (record.type === "run") this.addRun(record);
       else if (record.type === "final") this.addFinal(record);
@@ -70,7 +71,12 @@ export class RunFold {
   }
 
   private addSubcall(call: SubcallRecord, runId: string, iteration: number, endedAtMs?: number): void {
-    const { type: _t, index: _i, endedAtMs: _e, ...fields } = call as SubcallRecord & Partial<Record<string, unknown>>;
+    const {
+      type: _t,
+      index: _i,
+      endedAtMs: _e,
+      ...fields
+    } = call as SubcallRecord & Partial<Record<string, unknown>>;
     const index = this.subcalls.length;
     const row: FoldedSubcall = {
       ...(fields as SubcallRecord),
@@ -107,7 +113,10 @@ export class RunFold {
     // Old logs carry the iteration's sub-calls inline; they become rows here, in iteration order.
     for (const call of record.subcalls) this.addSubcall(call, record.runId, record.iteration);
     const { type: _t, subcalls: _s, subcallRange: _r, ...fields } = record;
-    const iteration: FoldedIteration = { ...fields, subcalls: this.indicesOf(record.runId, record.iteration) };
+    const iteration: FoldedIteration = {
+      ...fields,
+      subcalls: this.indicesOf(record.runId, record.iteration),
+    };
     this.iterations.push(iteration);
     this.totals.iterations++;
     const run = this.runs.get(record.runId);
@@ -137,7 +146,8 @@ export class RunFold {
     if (record.error !== undefined) run.error = record.error;
     const { totals, durationMs, finishedAt, iterations } = record;
     run.final = { totals, durationMs, finishedAt, iterations };
-    if (this.roots.includes(run.runId)) this.totals.wallMs = Math.max(this.totals.wallMs, Math.round(durationMs));
+    if (this.roots.includes(run.runId))
+      this.totals.wallMs = Math.max(this.totals.wallMs, Math.round(durationMs));
   }
 
   private spend(own: OwnCounts | undefined, input: number, output: number, sats: number): void {
@@ -156,9 +166,15 @@ export class RunFold {
 
   private indicesOf(runId: string, iteration: number): number[] {
     let run = this.byIteration.get(runId);
-    if (!run) this.byIteration.set(runId, (run = new Map()));
+    if (!run) {
+      run = new Map();
+      this.byIteration.set(runId, run);
+    }
     let indices = run.get(iteration);
-    if (!indices) run.set(iteration, (indices = []));
+    if (!indices) {
+      indices = [];
+      run.set(iteration, indices);
+    }
     return indices;
   }
 

@@ -52,7 +52,9 @@ export class TrajectoryTail {
       filled += got;
     }
     this.offset += filled;
-    const bytes = this.pending.length ? Buffer.concat([...this.pending, fresh.subarray(0, filled)]) : fresh.subarray(0, filled);
+    const bytes = this.pending.length
+      ? Buffer.concat([...this.pending, fresh.subarray(0, filled)])
+      : fresh.subarray(0, filled);
     const end = bytes.lastIndexOf(0x0a) + 1;
     this.pending = end < bytes.length ? [Buffer.from(bytes.subarray(end))] : [];
     if (end === 0) return [];
