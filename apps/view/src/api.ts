@@ -164,9 +164,13 @@ export interface MarketProvider {
   models: Array<{ name: string; digest?: string }>;
   /** msats per 1,000 output tokens (cheapest model), when announced. */
   priceMsatsPer1kOutput?: number;
-  capacity?: { slots?: number; maxBatch?: number };
-  /** 0–1 when its heartbeat says. */
+  capacity?: { slots?: number; maxBatch?: number; queue?: number };
+  /** 0–1 when its heartbeat says: (running + queued) / (slots + queue). */
   load?: number;
+  /** Its heartbeat's counts. */
+  jobs?: { active: number; queued: number };
+  /** Online, unexpired and heard from recently: jobs may go there. */
+  live?: boolean;
   /** 0–1 from the reputation book; blocked providers say so. */
   trust?: number;
   blocked?: boolean;

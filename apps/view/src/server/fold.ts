@@ -100,7 +100,7 @@ export class RunFold {
       status: statusOf(root.final?.stoppedBy),
       subcalls: this.rows.length,
       failedSubcalls: this.failed,
-      sats: this.sats,
+      sats: toMsat(this.sats),
       startedAt: root.record.startedAt,
       durationMs: root.final ? root.final.durationMs : Math.max(0, now - startedAtMs),
       models: root.record.models,
@@ -116,7 +116,7 @@ export class RunFold {
       subcallsFailed: this.failed,
       inputTokens: this.inputTokens,
       outputTokens: this.outputTokens,
-      sats: this.sats,
+      sats: toMsat(this.sats),
       wallMs: this.summary(now).durationMs,
       providers: this.providers.size,
       ...(root.record.budget?.sats !== undefined ? { budgetSats: root.record.budget.sats } : {}),
@@ -128,7 +128,7 @@ export class RunFold {
   }
 
   providerTotals(): ProviderTotals[] {
-    return [...this.providers.values()].map((p) => ({ ...p })).sort((a, b) => b.jobs - a.jobs);
+    return [...this.providers.values()].map((p) => ({ ...p, sats: toMsat(p.sats) })).sort((a, b) => b.jobs - a.jobs);
   }
 
   detail(now = Date.now()): RunDetail {
@@ -286,8 +286,13 @@ export class RunFold {
       status: statusOf(run.final?.stoppedBy),
       iterations: run.iterations,
       subcalls: run.subcalls,
-      sats: run.sats + children.reduce((sum, child) => sum + child.sats, 0),
+      sats: toMsat(run.sats + children.reduce((sum, child) => sum + child.sats, 0)),
       children,
     };
   }
+}
+
+/** Sums of fractional sats, to the msat (floating-point sums otherwise show as 307.48999999999995). */
+function toMsat(sats: number): number {
+  return Math.round(sats * 1000) / 1000;
 }
