@@ -8,6 +8,7 @@ import path from "node:path";
 import Sqlite, { type Database } from "better-sqlite3";
 
 export interface NodeActivity {
+  /** Counted in items: a batched request of n prompts is n jobs, as its buyer counts them. */
   jobs: {
     received: number;
     queued: number;
@@ -63,7 +64,9 @@ export function readNodeActivity(dataDir: string, options: ActivityOptions = {})
 
 function readJobs(db: Database, options: ActivityOptions): Omit<NodeActivity, "tabs"> {
   const jobs = { received: 0, queued: 0, running: 0, done: 0, failed: 0, cancelled: 0 };
-  for (const row of db.prepare("SELECT state, COUNT(*) AS n FROM jobs GROUP BY state").all() as Array<{
+  for (const row of db
+    .prepare("SELECT state, SUM(COALESCE(batch_items, 1)) AS n FROM jobs GROUP BY state")
+    .all() as Array<{
     state: string;
     n: number;
   }>) {
@@ -73,7 +76,7 @@ function readJobs(db: Database, options: ActivityOptions): Omit<NodeActivity, "t
   }
   const charged = db
     .prepare(
-      "SELECT COALESCE(SUM(amount_msats), 0) AS msats, COUNT(*) AS n FROM jobs WHERE state IN ('finished', 'done') AND amount_msats IS NOT NULL",
+      "SELECT COALESCE(SUM(amount_msats), 0) AS msats, COALESCE(SUM(COALESCE(batch_items, 1)), 0) AS n FROM jobs WHERE state IN ('finished', 'done') AND amount_msats IS NOT NULL",
     )
     .get() as { msats: number; n: number };
   const last = db.prepare("SELECT COALESCE(MAX(updated_at), 0) AS at FROM jobs").get() as { at: number };

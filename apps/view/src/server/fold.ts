@@ -128,7 +128,9 @@ export class RunFold {
   }
 
   providerTotals(): ProviderTotals[] {
-    return [...this.providers.values()].map((p) => ({ ...p, sats: toMsat(p.sats) })).sort((a, b) => b.jobs - a.jobs);
+    return [...this.providers.values()]
+      .map((p) => ({ ...p, sats: toMsat(p.sats) }))
+      .sort((a, b) => b.jobs - a.jobs);
   }
 
   detail(now = Date.now()): RunDetail {
@@ -199,7 +201,8 @@ export class RunFold {
         : (record.subcallRange ?? this.ranges.get(key) ?? { first, count: 0 });
     this.ranges.delete(key);
     this.usage(record.usage, record.modelCostSats ?? 0, run);
-    if (record.modelProvider)
+    // A root on the market: its turns are paid jobs of a provider (a local root's model is no provider).
+    if (record.modelProvider && /^[0-9a-f]{64}$/.test(record.modelProvider))
       this.provider(record.modelProvider, true, record.modelCostSats ?? 0, record.usage);
     const view = iterationView(record, range, endedAtMs);
     this.iterations.push(view);
