@@ -129,7 +129,11 @@ export class RunFold {
 
   providerTotals(): ProviderTotals[] {
     return [...this.providers.values()]
-      .map((p) => ({ ...p, sats: toMsat(p.sats) }))
+      .map((p) => {
+        // Looked up each time: the market directory may learn a provider's name after the fold saw it.
+        const name = p.name ?? this.names(p.provider);
+        return { ...p, ...(name ? { name } : {}), sats: toMsat(p.sats) };
+      })
       .sort((a, b) => b.jobs - a.jobs);
   }
 
