@@ -7,6 +7,7 @@ import { writeFileSync } from "node:fs";
 import { request } from "node:http";
 import { join } from "node:path";
 import { generateSniah } from "@pylon/rlm/tasks";
+import { startTestRelay } from "@pylon/testkit/market";
 import { afterAll, describe, expect, it } from "vitest";
 import { CliHarness } from "./run-cli.js";
 
@@ -73,4 +74,36 @@ describe("pylon run --ui", () => {
     cli.child.kill("SIGINT");
     expect((await cli.exited).code).toBe(0);
   }, 90_000);
+});
+
+describe("pylon node --ui", () => {
+  it("serves the node page for the node it starts (SCRIPTED model), and both stop on SIGTERM", async () => {
+    const home = await harness.home("pylon-ui-node-");
+    const { url: relay } = await startTestRelay(harness.cleanup);
+    const config = join(home, "node.json");
+    writeFileSync(config, JSON.stringify({ model: { type: "scripted", reply: "hi" } }));
+    const cli = await harness.start(
+      ["node", "--config", config, "--relay", relay, "--free", "--data-dir", join(home, "node-data")].concat([
+        "--status-every",
+        "0",
+        "--ui",
+        "--no-open",
+      ]),
+      { env: { PYLON_HOME: home } },
+    );
+    await cli.waitFor(/^pylon node npub1[0-9a-z]+ serving/m, 30_000);
+    const [, href] = await cli.waitForStderr(/pylon node: viewer at (\S+)/, 30_000);
+    const url = new URL(href!);
+    expect(url.hostname).toBe("127.0.0.1");
+    expect(url.pathname).toBe("/node");
+    const token = url.searchParams.get("token")!;
+    expect((await get(`${url.origin}/api/node`)).status).toBe(401);
+    const reply = await get(`${url.origin}/api/node`, { Authorization: `Bearer ${token}` });
+    expect(reply.status, reply.body).toBe(200);
+    const snapshot = JSON.parse(reply.body) as { pubkey: string; jobs: { done: number } };
+    expect(snapshot.pubkey).toMatch(/^[0-9a-f]{64}$/);
+    expect(snapshot.jobs.done).toBe(0);
+    cli.child.kill("SIGTERM");
+    expect((await cli.exited).code).toBe(0);
+  }, 60_000);
 });
