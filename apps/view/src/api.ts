@@ -66,7 +66,10 @@ export interface IterationView {
   modelCostSats?: number;
   usage: { inputTokens: number; outputTokens: number };
   codeBlocks: CodeBlockView[];
-  /** The flat sub-call indices this iteration made: [first, first + count). */
+  /**
+   * The flat sub-call indices this iteration made lie in [first, first + count). In a depth > 1 run a child
+   * RLM's rows may sit between them: filter rows by runId and iteration.
+   */
   subcalls: { first: number; count: number };
   final?: { content: string; source: string };
   durationMs: number;
@@ -80,10 +83,18 @@ export interface ProviderTotals {
   name?: string;
   /** npub of the provider key, when it is a Nostr key. */
   npub?: string;
+  /** Sub-calls it answered or failed, plus root turns it served. */
   jobs: number;
   failed: number;
   sats: number;
   tokens: number;
+  /** Root turns among its jobs (a root on the market). */
+  rootTurns?: number;
+  /** Jobs sent for its sub-calls and hedges among them, when the swarm reported them. */
+  attempts?: number;
+  hedges?: number;
+  /** Mean latency of its answered sub-calls, ms. */
+  meanLatencyMs?: number;
 }
 
 export interface RunTotalsView {

@@ -29,11 +29,6 @@ export class RunEntry {
     return change;
   }
 
-  /** Bytes of the log folded so far. */
-  get position(): number {
-    return this.cursor.position;
-  }
-
   listen(listener: ChangeListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
