@@ -101,7 +101,7 @@ describe("the fold of a SCRIPTED run", () => {
     const records = await readTrajectory(logFile);
     const fresh = foldTrajectory(records);
     const old = foldTrajectory(oldFormat(records));
-    const strip = ({ endedAtMs: _e, index: _i, ...row }: (typeof fresh.subcalls)[number]) => row;
+    const strip = ({ endedAtMs: _e, index: _i, type: _t, ...row }: (typeof fresh.subcalls)[number]) => row;
     const byPrompt = (rows: typeof fresh.subcalls) =>
       rows.map(strip).sort((a, b) => a.prompt.localeCompare(b.prompt));
     expect(byPrompt(old.subcalls)).toEqual(byPrompt(fresh.subcalls));

@@ -7,6 +7,8 @@ export type RunStatus = "running" | StoppedBy;
 
 /** One sub-call, at its place in the flat list (finish order; old logs: iteration order). */
 export interface FoldedSubcall extends SubcallRecord {
+  /** "subcall" when the row is the log's own line (new logs). */
+  type?: "subcall";
   /** Position in the fold's `subcalls`. */
   index: number;
   /** The run whose code made it. */

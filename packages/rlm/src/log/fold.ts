@@ -1,7 +1,8 @@
 /**
  * A trajectory log folded into what people look at: the run tree, every iteration, the sub-calls flat in finish
  * order, totals and per-provider figures. Incremental: `add` takes the records a live log gained since the last
- * call (TrajectoryTail), so a viewer never folds the whole log twice; each record costs O(1).
+ * call (TrajectoryTail), so a viewer never folds the whole log twice; each record costs O(1). Subcall
+ * lines become rows as they are (not copied): the fold owns the records it is given.
  */
 import type {
   FoldedIteration,
@@ -11,7 +12,7 @@ import type {
   OwnCounts,
   ProviderFold,
 } from "./fold-types.js";
-import type { FinalRecord, IterationRecord, RunRecord, SubcallRecord, TrajectoryRecord } from "./records.js";
+import type { FinalRecord, IterationRecord, RunRecord, SubcallLine, TrajectoryRecord } from "./records.js";
 
 export class RunFold {
   /** Every RLM of the log by run id (a resumed run's log holds one tree per invocation). */
@@ -44,8 +45,7 @@ export class RunFold {
 
   add(records: Iterable<TrajectoryRecord>): this {
     for (const record of records) {
-      if (record.type === "subcall")
-        this.addSubcall(record, record.runId, record.iteration, record.endedAtMs);
+      if (record.type === "subcall") this.addRow(this.rowOf(record));
       else if (record.type === "iteration") this.addIteration(record);
       else if (record.type === "run") this.addRun(record);
       else if (record.type === "final") this.addFinal(record);
@@ -70,29 +70,25 @@ export class RunFold {
     else this.roots.push(run.runId);
   }
 
-  private addSubcall(call: SubcallRecord, runId: string, iteration: number, endedAtMs?: number): void {
-    const {
-      type: _t,
-      index: _i,
-      endedAtMs: _e,
-      ...fields
-    } = call as SubcallRecord & Partial<Record<string, unknown>>;
+  /**
+   * A subcall line is its own row (no copy: 100,000 of them must fold in well under a second), unless its
+   * tree-wide index is not its place in this fold (a log with several trees: a resumed run's).
+   */
+  private rowOf(line: SubcallLine): FoldedSubcall {
     const index = this.subcalls.length;
-    const row: FoldedSubcall = {
-      ...(fields as SubcallRecord),
-      index,
-      runId,
-      iteration,
-      ...(endedAtMs === undefined ? {} : { endedAtMs }),
-    };
+    return line.index === index ? line : { ...line, index };
+  }
+
+  private addRow(row: FoldedSubcall): void {
+    const { index, runId, endedAtMs } = row;
     this.subcalls.push(row);
-    this.indicesOf(runId, iteration).push(index);
+    this.indicesOf(runId, row.iteration).push(index);
     const run = this.runs.get(runId);
     run?.subcalls.push(index);
     this.totals.subcalls++;
     if (row.ok) this.totals.answered++;
     else this.totals.failed++;
-    if (endedAtMs !== undefined) this.advanceClock(endedAtMs);
+    if (endedAtMs !== undefined && endedAtMs > this.totals.wallMs) this.totals.wallMs = endedAtMs;
     if (run) count(run.own, row.ok, 1);
     if (row.kind === "rlm") return; // a child's tokens and sats come with the child's own lines
     this.spend(run?.own, row.usage.inputTokens, row.usage.outputTokens, row.costSats);
@@ -111,7 +107,9 @@ export class RunFold {
 
   private addIteration(record: IterationRecord): void {
     // Old logs carry the iteration's sub-calls inline; they become rows here, in iteration order.
-    for (const call of record.subcalls) this.addSubcall(call, record.runId, record.iteration);
+    for (const call of record.subcalls) {
+      this.addRow({ ...call, index: this.subcalls.length, runId: record.runId, iteration: record.iteration });
+    }
     const { type: _t, subcalls: _s, subcallRange: _r, ...fields } = record;
     const iteration: FoldedIteration = {
       ...fields,
@@ -123,7 +121,9 @@ export class RunFold {
     run?.iterations.push(iteration);
     const cost = record.modelCostSats ?? 0;
     this.spend(run?.own, record.usage.inputTokens, record.usage.outputTokens, cost);
-    if (record.endedAtMs !== undefined) this.advanceClock(record.endedAtMs);
+    if (record.endedAtMs !== undefined && record.endedAtMs > this.totals.wallMs) {
+      this.totals.wallMs = record.endedAtMs;
+    }
     if (!record.modelProvider) return;
     const provider = this.provider(record.modelProvider);
     const { inputTokens, outputTokens } = record.usage;
@@ -153,15 +153,11 @@ export class RunFold {
   private spend(own: OwnCounts | undefined, input: number, output: number, sats: number): void {
     this.totals.inputTokens += input;
     this.totals.outputTokens += output;
-    this.totals.sats += sats;
+    this.totals.sats = addSats(this.totals.sats, sats);
     if (!own) return;
     own.inputTokens += input;
     own.outputTokens += output;
-    own.sats += sats;
-  }
-
-  private advanceClock(ms: number): void {
-    if (ms > this.totals.wallMs) this.totals.wallMs = ms;
+    own.sats = addSats(own.sats, sats);
   }
 
   private indicesOf(runId: string, iteration: number): number[] {
@@ -209,7 +205,12 @@ function count(own: OwnCounts, ok: boolean, n: number): void {
 function addMoney(provider: ProviderFold, input: number, output: number, sats: number): void {
   provider.inputTokens += input;
   provider.outputTokens += output;
-  provider.sats += sats;
+  provider.sats = addSats(provider.sats, sats);
+}
+
+/** Sums at msat precision, so thousands of sub-calls' costs add up to what a receipt rounds to. */
+function addSats(sum: number, sats: number): number {
+  return sats === 0 ? sum : Math.round((sum + sats) * 1000) / 1000;
 }
 
 /** A run folded from its records: what the receipt, `pylon view` and resume need. */
