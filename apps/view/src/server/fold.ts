@@ -17,7 +17,9 @@ import type {
 import { iterationView, providerTotals, statusOf, subcallRow, toMsat, treeNode } from "./fold-views.js";
 
 export interface FoldChange {
-  rows: SubcallRow[];
+  /** New sub-call rows: [rowsFrom, rowsTo) of the flat list (made into rows only when someone listens). */
+  rowsFrom: number;
+  rowsTo: number;
   iterations: IterationView[];
   /** The root run ended with this batch. */
   ended: boolean;
@@ -49,12 +51,12 @@ export class RunFold {
       this.endsByIteration.set(`${iteration.runId}#${iteration.iteration}`, end);
       iterations.push(iterationView(iteration, end));
     }
-    const rows = this.page(this.seenRows, this.fold.subcalls.length);
+    const rowsFrom = this.seenRows;
     this.seenRows = this.fold.subcalls.length;
     const root = this.fold.root;
     const ended = !this.ended && root !== undefined && root.status !== "running";
     if (ended) this.ended = true;
-    return { rows, iterations, ended };
+    return { rowsFrom, rowsTo: this.seenRows, iterations, ended };
   }
 
   get started(): boolean {
