@@ -123,12 +123,7 @@ describe("pylon view", () => {
       answer: receipt.answer,
       status: "final",
     });
-    const detail = await api<{ providers: Array<{ provider: string; name?: string; jobs: number }> }>(
-      `/api/runs/${receipt.run}`,
-    );
-    expect(detail.providers.map((p) => p.provider)).toEqual([node.pubkey]);
-    expect(detail.providers[0]!.name).toBe("SCRIPTED view node");
-
+    // The market first: names come from its directory, which has read the relay once it answers.
     const market = await api<{
       relays: Array<{ url: string; connected: boolean }>;
       providers: Array<Record<string, unknown>>;
@@ -143,6 +138,12 @@ describe("pylon view", () => {
       live: true,
       trust: 0.5,
     });
+    const detail = await api<{ providers: Array<{ provider: string; name?: string; jobs: number }> }>(
+      `/api/runs/${receipt.run}`,
+    );
+    expect(detail.providers.map((p) => p.provider)).toEqual([node.pubkey]);
+    expect(detail.providers[0]!.name).toBe("SCRIPTED view node");
+
     expect(await api<{ market: boolean; node: boolean }>("/api/info")).toEqual({ market: true, node: false });
 
     cli.child.kill("SIGTERM");
