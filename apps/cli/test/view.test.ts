@@ -196,4 +196,16 @@ describe("pylon view", () => {
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain("holds no node's job database");
   }, 40_000);
+
+  it("says so when no browser can be opened, and keeps serving", async () => {
+    // No xdg-open/open on this PATH: the viewer says it could not open one and goes on.
+    const cli = await harness.start(["view"], {
+      env: { PYLON_HOME: home, PYLON_RELAYS: "", PATH: "/nonexistent" },
+    });
+    const [url] = await cli.waitFor(/^http:\/\/\S+$/m, 20_000);
+    await cli.waitForStderr(/could not open a browser/);
+    expect((await get(url)).status).toBe(303);
+    cli.child.kill("SIGINT");
+    expect((await cli.exited).code).toBe(0);
+  }, 30_000);
 });

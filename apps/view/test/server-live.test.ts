@@ -11,6 +11,8 @@ import { Cleanup, sleep, tempDir, waitFor } from "@pylon/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { LiveEvent, SubcallRow } from "../src/api.js";
 import { type RunningViewServer, startViewServer } from "../src/index.js";
+import { LogWatches } from "../src/server/live-watch.js";
+import { RunEntry } from "../src/server/run-entry.js";
 import { bearer, get, openEvents } from "./server-client.js";
 import { scriptedRun } from "./server-runs.js";
 
@@ -182,5 +184,36 @@ describe("a real run in progress", () => {
       status: "final",
       subcalls: 18,
     });
+  });
+});
+
+describe("watching", () => {
+  it("follows a log while someone listens and stops watching when the last one goes", async () => {
+    const file = join(runsDir, "watched.jsonl");
+    writeFileSync(file, `${source[0]}\n`);
+    const entry = new RunEntry("watched", file);
+    cleanup.add(() => entry.close());
+    const watches = new LogWatches();
+    cleanup.add(() => watches.closeAll());
+    entry.refresh();
+    let heard = 0;
+    const stopListening = entry.listen(() => heard++);
+    const first = watches.follow(entry);
+    const second = watches.follow(entry);
+    expect(watches.watching).toBe(1); // one watch however many follow
+    appendFileSync(file, `${source[1]}\n`);
+    await waitFor(() => heard === 1, "the appended line");
+    first();
+    first(); // releasing twice counts once
+    expect(watches.watching).toBe(1);
+    second();
+    expect(watches.watching).toBe(0);
+    // Still listening, but nothing watches the file any more: the new line goes unread until someone looks.
+    appendFileSync(file, `${source[2]}\n`);
+    await sleep(400);
+    expect(heard).toBe(1);
+    entry.refresh();
+    expect(heard).toBe(2);
+    stopListening();
   });
 });
