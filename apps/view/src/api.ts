@@ -31,6 +31,8 @@ export interface RunSummary {
   /** Wall time so far (running) or in all. */
   durationMs: number;
   models: { root: string; sub: string };
+  /** ISO time of the log's last write (in the list): a "running" run whose log went silent long ago crashed. */
+  updatedAt?: string;
 }
 
 /** One RLM of the tree (the root, or a child started by rlm_query). */

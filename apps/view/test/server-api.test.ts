@@ -79,6 +79,7 @@ describe("the runs list", () => {
     expect(second.failedSubcalls).toBe(1);
     expect(second.sats).toBe(results.second!.cost.sats);
     expect(second.models).toEqual({ root: "scripted-root", sub: "scripted-market" });
+    expect(Date.parse(second.updatedAt!)).toBeGreaterThanOrEqual(Date.parse(second.startedAt));
   });
 
   it("gives a run's page URL for a run id and for a log file", () => {

@@ -102,7 +102,8 @@ export class RunCatalog {
     if (known.summary && known.summary.status !== "running") return known.summary;
     // A running run's duration moves, so its summary is redone (from its kept fold, extended).
     const entry = this.open(known);
-    known.summary = entry.fold.started ? entry.fold.summary() : undefined;
+    const updatedAt = new Date(known.mtimeMs).toISOString();
+    known.summary = entry.fold.started ? { ...entry.fold.summary(), updatedAt } : undefined;
     return known.summary;
   }
 
