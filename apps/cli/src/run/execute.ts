@@ -8,6 +8,7 @@ import {
   openModels,
   RLM_DEFAULTS,
   type RlmResult,
+  RunFold,
   runRlm,
   type TrajectoryRecord,
 } from "@pylon/rlm";
@@ -21,7 +22,7 @@ import { type MarketPayments, openMarket } from "./market.js";
 import { meteredSubcalls } from "./metered-subcalls.js";
 import { ProgressBar } from "./progress.js";
 import { buildReceipt, type RunReceipt } from "./receipt.js";
-import { recordLine } from "./record-line.js";
+import { recordLines } from "./record-line.js";
 import type { RecordedRun, ResumeCliOptions } from "./resume.js";
 import { abortOnSignals } from "./signals.js";
 import { RootProgress, runSnapshot } from "./snapshot.js";
@@ -101,9 +102,15 @@ export async function executeRun(
         snapshot: runSnapshot(startedAt, root, metered.meter, market, rootTurns?.meter),
         ...(opts.progressInterval ? { intervalMs: opts.progressInterval } : {}),
       }).start();
+  const lineOf = recordLines();
+  // The receipt's per-provider lines come from the records as written: the same fold `pylon view` makes.
+  const fold = new RunFold({ rows: false }); // counts only: a long run's rows would fill the memory
   const onRecord = (record: TrajectoryRecord): void => {
+    fold.add([record]);
+    if (opts.quiet) return;
     root.onRecord(record);
-    bar?.log(recordLine(record));
+    const line = lineOf(record);
+    if (line !== undefined) bar?.log(line);
     bar?.update();
   };
 
@@ -115,7 +122,7 @@ export async function executeRun(
   try {
     result = await runRlm({
       ...rlmSettings(opts),
-      ...(opts.quiet ? {} : { onRecord }),
+      onRecord,
       question: run.question,
       context: run.context,
       root: rootTurns ?? models.root,
@@ -144,6 +151,7 @@ export async function executeRun(
     ...(market ? { counters: market.swarm.counters } : {}),
     ...(payments ? { payments } : {}),
     ...(trustReport ? { trust: trustReport } : {}),
+    fold,
     wallMs: Date.now() - startedAt,
   });
 }

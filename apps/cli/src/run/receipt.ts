@@ -2,12 +2,13 @@
  * The receipt `pylon run` prints at the end: as JSON (`--json`) or as a short table after the answer.
  * What the run answered, what it asked of the sub-call backend, what the market did, what it cost.
  */
-import type { RlmResult } from "@pylon/rlm";
+import type { RlmResult, RunFold } from "@pylon/rlm";
 import type { SwarmCounters, TrustReport } from "@pylon/swarm";
 import { type ReceiptTrust, receiptTrust, trustLines } from "../trust/receipt-trust.js";
 import type { MarketPayments } from "./market.js";
 import { failureSummary, type SubcallMeter, topProviders } from "./metered-subcalls.js";
 import { sats } from "./progress.js";
+import { type ProviderLine, providerLines } from "./receipt-providers.js";
 
 export interface RunReceipt {
   answer: string | null;
@@ -35,7 +36,12 @@ export interface RunReceipt {
     recovered: number;
     memoHits: number;
   };
-  providers: { used: number; top: Array<{ provider: string; answered: number }> };
+  providers: {
+    used: number;
+    top: Array<{ provider: string; answered: number }>;
+    /** Every provider's sub-calls in this invocation, as the trajectory log's fold (and `pylon view`) has them. */
+    each?: ProviderLine[];
+  };
   /** A root on the market (`--root swarm:MODEL`): its turns as jobs, counted apart from the sub-calls. */
   root?: RootTurns;
   usage: RlmResult["usage"];
@@ -100,6 +106,8 @@ export interface ReceiptInput {
   counters?: SwarmCounters;
   payments?: MarketPayments;
   trust?: TrustReport;
+  /** The invocation's trajectory records, folded as they were written. */
+  fold?: RunFold;
   wallMs: number;
 }
 
@@ -137,7 +145,11 @@ export function buildReceipt(input: ReceiptInput): RunReceipt {
           },
         }
       : {}),
-    providers: { used: meter.providers.size, top: topProviders(meter, TOP) },
+    providers: {
+      used: meter.providers.size,
+      top: topProviders(meter, TOP),
+      ...(input.fold ? { each: providerLines(input.fold) } : {}),
+    },
     ...(rootMeter ? { root: rootTurns(rootMeter) } : {}),
     usage: result.usage,
     sats: {
