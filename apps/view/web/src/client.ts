@@ -62,10 +62,24 @@ export const api = {
   node: (signal?: AbortSignal) => get<NodeSnapshot>("/api/node", signal),
 };
 
-/** Follows a running run: `record` events carry LiveEvents. EventSource cannot send headers: token in the URL. */
-export function live(id: string, onEvent: (event: LiveEvent) => void, onError: () => void): () => void {
+/**
+ * Follows a running run: `record` events carry LiveEvents. `since` says what the page already has (so the
+ * server replays what came after it, and a reconnect replays again: applying events is idempotent).
+ * EventSource cannot send headers: the token goes in the URL.
+ */
+export function live(
+  id: string,
+  since: { subcalls: number; iterations: number },
+  onEvent: (event: LiveEvent) => void,
+  onError: () => void,
+): () => void {
+  const query = new URLSearchParams({
+    subcalls: String(since.subcalls),
+    iterations: String(since.iterations),
+  });
   const t = token();
-  const source = new EventSource(`${run(id)}/live${t ? `?token=${encodeURIComponent(t)}` : ""}`);
+  if (t) query.set("token", t);
+  const source = new EventSource(`${run(id)}/live?${query}`);
   const handle = (message: MessageEvent<string>) => {
     try {
       onEvent(JSON.parse(message.data) as LiveEvent);

@@ -57,6 +57,7 @@ export function useRun(id: string): RunState {
         setLive("open");
         stop = live(
           id,
+          { subcalls: loaded.totals.subcalls, iterations: loaded.iterations.length },
           (event) => {
             setLive("open");
             setDetail((old) => (old ? applyLive(old, event, rows) : old));

@@ -43,7 +43,8 @@ export interface TableProps {
   query: TableQuery;
   setQuery: (q: TableQuery) => void;
   open: number | null;
-  onOpen: (index: number) => void;
+  /** Opens a row's full texts below the table; null closes them. */
+  onOpen: (index: number | null) => void;
 }
 
 interface CellsProps {
@@ -116,6 +117,11 @@ export function SubcallTable(props: TableProps) {
   useLayoutEffect(() => virtualizer._willUpdate());
 
   const indexAt = (pos: number) => (order ? order[pos] : pos);
+  // A new filter or sort starts at the top, where its first rows are.
+  useEffect(() => {
+    virtualizer.scrollToOffset(0);
+    setFocusPos(0);
+  }, [query, virtualizer]);
   const items = virtualizer.getVirtualItems();
   const first = items[0]?.index ?? 0;
   const last = items[items.length - 1]?.index ?? -1;
@@ -152,8 +158,9 @@ export function SubcallTable(props: TableProps) {
     else if (event.key === "End") moveTo(count - 1);
     else if (event.key === "Enter" || event.key === " ") {
       const index = indexAt(pos);
-      if (index !== undefined) onOpen(index);
-    } else return;
+      if (index !== undefined) onOpen(index === open ? null : index);
+    } else if (event.key === "Escape" && open !== null) onOpen(null);
+    else return;
     event.preventDefault();
   };
   const sortBy = (key: SortKey) =>
