@@ -20,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<Command>> = {
   bench: async () => (await import("./commands/bench.js")).benchCommand(),
   config: async () => (await import("./commands/config.js")).configCommand(),
   doctor: async () => (await import("./commands/doctor.js")).doctorCommand(),
+  view: async () => (await import("./commands/view.js")).viewCommand(),
 };
 
 /**

@@ -1,13 +1,16 @@
 /**
  * The viewer's JSON API: what the server (src/server/) answers and the web UI (web/) reads. Every route needs
  * the token (`?token=…` on the first page load, then the `pylon_view` cookie or an `Authorization: Bearer`
- * header); without it the server answers 401 and reveals nothing.
+ * header); without it the server answers 401 and reveals nothing. (The cookie is named `pylon_view_<port>`:
+ * browsers do not keep cookies apart by port.) Errors are JSON `{ error: "kebab-code", message }`.
  *
  *   GET /api/runs                      → RunSummary[]          newest first
  *   GET /api/runs/:id                  → RunDetail             (404 unknown)
  *   GET /api/runs/:id/subcalls?from&to → SubcallPage           rows [from, to) of the flat sub-call list
  *   GET /api/runs/:id/subcalls/:index  → SubcallFull           one sub-call's whole prompt and reply
- *   GET /api/runs/:id/live             → text/event-stream     `record` events (LiveEvent) as the log grows
+ *   GET /api/runs/:id/live             → text/event-stream     `record` events (LiveEvent) as the log grows;
+ *                                        ?subcalls=N&iterations=M: first what the page lacks beyond those counts
+ *   GET /api/info                      → ViewInfo              which of the market and node pages have data
  *   GET /api/market                    → MarketSnapshot        (404 when the viewer has no relays)
  *   GET /api/node                      → NodeSnapshot          (404 when the viewer shows no node)
  */
@@ -161,9 +164,13 @@ export interface MarketProvider {
   models: Array<{ name: string; digest?: string }>;
   /** msats per 1,000 output tokens (cheapest model), when announced. */
   priceMsatsPer1kOutput?: number;
-  capacity?: { slots?: number; maxBatch?: number };
-  /** 0–1 when its heartbeat says. */
+  capacity?: { slots?: number; maxBatch?: number; queue?: number };
+  /** 0–1 when its heartbeat says: (running + queued) / (slots + queue). */
   load?: number;
+  /** Its heartbeat's counts. */
+  jobs?: { active: number; queued: number };
+  /** Online, unexpired and heard from recently: jobs may go there. */
+  live?: boolean;
   /** 0–1 from the reputation book; blocked providers say so. */
   trust?: number;
   blocked?: boolean;
@@ -189,4 +196,10 @@ export interface NodeSnapshot {
   earnings: { sats: number; jobs: number };
   tabs: Array<{ buyer: string; balanceSats: number; chargedSats: number; openedAt: number }>;
   at: number;
+}
+
+/** What this viewer can show besides runs. */
+export interface ViewInfo {
+  market: boolean;
+  node: boolean;
 }

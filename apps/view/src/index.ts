@@ -2,3 +2,6 @@
 
 // The JSON API between the viewer's server and its web UI.
 export type * from "./api.js";
+
+// The viewer's server.
+export { type RunningViewServer, startViewServer, type ViewServerOptions } from "./server/start.js";

@@ -22,6 +22,7 @@ export { ConfigError } from "./config/errors.js";
 export type { NodeStatus } from "./stats.js";
 export type { ProviderPayments } from "./provider.js";
 export { type Earnings, readNodeEarnings } from "./payments/earnings.js";
+export { type ActivityOptions, type NodeActivity, readNodeActivity } from "./activity.js";
 export type { TabTotals } from "./payments/tabs.js";
 export type { TabRefund } from "./payments/tab-refunds.js";
 

@@ -27,6 +27,7 @@ export {
 export type { DirectoryOptions, ProviderDirectory, ProviderEntry } from "./directory.js";
 export type { HealthBook, HealthOptions, ProviderHealth } from "./health.js";
 export { type ListProvidersOptions, listProviders, type ProviderSummary } from "./provider-list.js";
+export { type ProviderWatch, type WatchProvidersOptions, watchProviders } from "./provider-watch.js";
 
 // Paying providers: the strategy interface, and free providers only.
 export {

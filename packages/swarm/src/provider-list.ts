@@ -35,7 +35,8 @@ export interface ProviderSummary {
   version: string | null;
 }
 
-function summariseProvider(entry: ProviderEntry, live: boolean, nowSec: number): ProviderSummary {
+/** A directory entry as `pylon providers` and `pylon view` show it. */
+export function summariseProvider(entry: ProviderEntry, live: boolean, nowSec: number): ProviderSummary {
   const a = entry.announcement;
   const price = a.price ?? a.models[0]?.price;
   const capacity = a.capacity ? capacityOf(entry) : undefined;
