@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Bundles the web UI (web/src/main.tsx and its CSS) with esbuild into dist/web/{index.html, app.js, app.css}:
+ * Bundles the web UI (web/src/main.tsx and its CSS) with esbuild into dist/web/{index.html, app.js, app.css} (and the favicon):
  * one script and one stylesheet from 'self', so the server's CSP (default-src 'self') holds and nothing is
  * fetched from a CDN. Runs after tsc in the package's `build` script.
  */
@@ -25,4 +25,4 @@ await build({
   legalComments: "linked",
   logLevel: "warning",
 });
-await copyFile(join(root, "web", "index.html"), join(out, "index.html"));
+for (const file of ["index.html", "favicon.svg"]) await copyFile(join(root, "web", file), join(out, file));

@@ -10,6 +10,7 @@ import type {
   RunSummary,
   SubcallFull,
   SubcallPage,
+  ViewInfo,
 } from "../../src/api.js";
 
 const KEY = "pylon-view-token";
@@ -58,6 +59,7 @@ export const api = {
     get<SubcallPage>(`${run(id)}/subcalls?from=${from}&to=${to}`, signal),
   subcall: (id: string, index: number, signal?: AbortSignal) =>
     get<SubcallFull>(`${run(id)}/subcalls/${index}`, signal),
+  info: (signal?: AbortSignal) => get<ViewInfo>("/api/info", signal),
   market: (signal?: AbortSignal) => get<MarketSnapshot>("/api/market", signal),
   node: (signal?: AbortSignal) => get<NodeSnapshot>("/api/node", signal),
 };

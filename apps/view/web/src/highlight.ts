@@ -23,9 +23,7 @@ const builtins = new Set(
   ).split(" "),
 );
 // The REPL's functions (see docs/rlm.md): worth telling apart from Python's own.
-const repl = new Set(
-  "llm_query llm_query_batched rlm_query rlm_query_batched FINAL FINAL_VAR SHOW_VARS context".split(" "),
-);
+const repl = new Set("llm_query llm_batch rlm_query rlm_batch FINAL FINAL_VAR SHOW_VARS context".split(" "));
 
 const patterns: Array<[TokenKind | "name", RegExp]> = [
   ["comment", /#[^\n]*/y],

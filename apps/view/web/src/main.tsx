@@ -2,24 +2,36 @@
 import "uplot/dist/uPlot.min.css";
 import "./styles.css";
 import { render } from "preact";
+import { api } from "./client.js";
 import { MarketPage } from "./pages/Market.js";
 import { NodePage } from "./pages/Node.js";
 import { RunPage } from "./pages/Run.js";
 import { RunsPage } from "./pages/Runs.js";
+import { usePoll } from "./poll.js";
 import { linkClick, type Route, useRoute } from "./router.js";
 import { initTheme, toggleTheme, useTheme } from "./theme.js";
 
+const loadInfo = (signal: AbortSignal) => api.info(signal);
+
 function Nav({ route }: { route: Route }) {
-  const item = (href: string, label: string, active: boolean) => (
-    <a href={href} onClick={linkClick} aria-current={active ? "page" : undefined}>
+  // Market and Node stay reachable, dimmed when this viewer has no relays or no node to show.
+  const { data: info } = usePoll(loadInfo, null);
+  const item = (href: string, label: string, active: boolean, has = true) => (
+    <a
+      href={href}
+      onClick={linkClick}
+      aria-current={active ? "page" : undefined}
+      class={has ? "" : "dim"}
+      title={has ? undefined : `This viewer has no ${label.toLowerCase()} to show`}
+    >
       {label}
     </a>
   );
   return (
     <nav aria-label="Pages">
       {item("/", "Runs", route.page === "runs" || route.page === "run")}
-      {item("/market", "Market", route.page === "market")}
-      {item("/node", "Node", route.page === "node")}
+      {item("/market", "Market", route.page === "market", info?.market ?? true)}
+      {item("/node", "Node", route.page === "node", info?.node ?? true)}
     </nav>
   );
 }

@@ -2,7 +2,7 @@
 import { useMemo } from "preact/hooks";
 import uPlot from "uplot";
 import type { ProviderTotals, SubcallRow } from "../../../src/api.js";
-import { fmtInt } from "../format.js";
+import { fmtInt, providerLabel } from "../format.js";
 import { type RowStore, useRows } from "../rows.js";
 import { axis, Chart, type ChartColours, fromZero } from "./Chart.js";
 
@@ -105,7 +105,10 @@ export function RunCharts({ store, providers }: { store: RowStore; providers: Pr
   const rows = useMemo(() => store.rows.filter((row): row is SubcallRow => row !== undefined), [key, store]);
   const histogram = useMemo(() => latencyHistogram(rows), [rows]);
   const timeline = useMemo(() => overTime(rows), [rows]);
-  const names = useMemo(() => providers.map((p) => p.name ?? p.provider.slice(0, 10)), [providers]);
+  const names = useMemo(() => {
+    const known = new Map(providers.map((p) => [p.provider, p]));
+    return providers.map((p) => providerLabel(p.provider, known));
+  }, [providers]);
   const byProvider = useMemo(() => providerOptions(names), [names]);
   const providerData = useMemo<uPlot.AlignedData>(
     () => [providers.map((_, i) => i), providers.map((p) => p.sats), providers.map((p) => p.jobs)],

@@ -15,6 +15,7 @@ import { TableFilters } from "./TableFilters.js";
 const ROW = 32;
 /** The sticky header row inside the scroller: the rows start below it. */
 const HEAD = 32;
+const MAX_HEIGHT = 480;
 /** performance.mark name set when the table first shows a loaded row. */
 export const FIRST_ROW_MARK = "pylon-view:first-row";
 
@@ -173,7 +174,13 @@ export function SubcallTable(props: TableProps) {
         {fmtInt(count)} {identity ? "sub-calls" : "matching"}
         {!store.complete && ` · ${fmtInt(store.loaded)} of ${fmtInt(store.total)} loaded`}
       </p>
-      <div class="vbody" ref={scroller} data-testid="subcalls-scroller" onScroll={() => store.busy()}>
+      <div
+        class="vbody"
+        ref={scroller}
+        data-testid="subcalls-scroller"
+        style={{ height: `${Math.min(MAX_HEIGHT, HEAD + Math.max(count, 3) * ROW + 2)}px` }}
+        onScroll={() => store.busy()}
+      >
         <table class="vtable" aria-rowcount={count + 1} aria-label="Sub-calls table">
           <thead>
             <tr class="vrow vhead">

@@ -55,7 +55,10 @@ export function MarketPage() {
               {data.providers.map((p) => (
                 <tr key={p.pubkey} class={p.blocked ? "failed" : ""}>
                   <td>
-                    <strong>{p.name}</strong>
+                    <strong>{p.name}</strong>{" "}
+                    {p.live !== undefined && (
+                      <span class={`badge ${p.live ? "ok" : "warn"}`}>{p.live ? "live" : "stale"}</span>
+                    )}
                     <div class="muted mono" title={p.npub}>
                       {shortKey(p.npub)}
                     </div>
@@ -67,9 +70,17 @@ export function MarketPage() {
                   <td class="num">{p.priceMsatsPer1kOutput ?? "—"}</td>
                   <td class="num">
                     {p.capacity?.slots !== undefined ? `${p.capacity.slots} slots` : "—"}
+                    {p.capacity?.queue !== undefined && ` · queue ${p.capacity.queue}`}
                     {p.capacity?.maxBatch !== undefined && ` · batch ${p.capacity.maxBatch}`}
                   </td>
-                  <td class="num">{pct(p.load)}</td>
+                  <td class="num">
+                    {pct(p.load)}
+                    {p.jobs && (
+                      <div class="muted">
+                        {p.jobs.active} running · {p.jobs.queued} queued
+                      </div>
+                    )}
+                  </td>
                   <td class="num">{p.blocked ? <span class="badge bad">blocked</span> : pct(p.trust)}</td>
                   <td>{fmtAgo(p.lastSeenAt, data.at)}</td>
                 </tr>
