@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { connect } from "node:net";
 import { dirname } from "node:path";
+import { foldTrajectory, readTrajectory } from "@pylon/rlm";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Cli, CliHarness } from "./run-cli.js";
 
@@ -130,20 +131,21 @@ describe("pylon demo", () => {
     const tempDir = dirname(cli.stderr().match(/model\s+(\S+tiny\.gguf)/)![1]!);
     expect(existsSync(tempDir)).toBe(false);
 
-    // The trajectory log survives, as JSONL: a run, its iterations with the sub-calls, the final answer.
+    // The trajectory log survives, as JSONL: a run, its sub-calls and iterations, the final answer; read
+    // back by the shared reader, its per-provider figures are the report's.
     expect(report.logPath.startsWith(home)).toBe(true);
-    const records = readFileSync(report.logPath, "utf8")
-      .trim()
-      .split("\n")
-      .map((line) => JSON.parse(line));
-    expect(records[0].type).toBe("run");
-    const subcalls = records
-      .filter((r) => r.type === "iteration")
-      .reduce((sum, r) => sum + r.subcalls.length, 0);
-    expect(subcalls).toBe(report.subcalls.total);
+    const records = await readTrajectory(report.logPath);
+    expect(records[0]?.type).toBe("run");
+    const fold = foldTrajectory(records);
+    expect(fold.subcalls.length).toBe(report.subcalls.total);
+    for (const p of report.providers) {
+      const folded = fold.providers.get(p.pubkey);
+      expect(folded?.answered ?? 0).toBe(p.subcallsAnswered);
+      expect(Math.round((folded?.sats ?? 0) * 1000) / 1000).toBe(p.subcallSats);
+    }
     const final = records.at(-1);
-    expect(final.type).toBe("final");
-    expect(final.answer).toBe(report.task.gold);
+    expect(final?.type).toBe("final");
+    expect(final?.type === "final" && final.answer).toBe(report.task.gold);
     console.log(
       `demo: ${report.subcalls.total} sub-calls, ${report.jobs.jobsSent} jobs, ${m.line}, ${report.wallMs} ms`,
     );

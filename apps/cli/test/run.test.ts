@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeTinyGguf } from "@pylon/inference";
+import { foldTrajectory, readTrajectory } from "@pylon/rlm";
 import { generateSniah } from "@pylon/rlm/tasks";
 import { Cleanup, tempDir } from "@pylon/testkit";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -107,6 +108,7 @@ describe("pylon run", () => {
       subcalls: number;
       stoppedBy: string;
       usage: { outputTokens: number };
+      items: { answered: number };
     }>([
       "What is the special magic number for teal-yak?",
       "--context",
@@ -125,14 +127,14 @@ describe("pylon run", () => {
     expect(receipt.subcalls).toBeGreaterThan(0);
     const lines = logLines(log);
     expect(lines[0]).toMatchObject({ context: { type: "list", parts: 2 } });
-    const subcalls = lines.flatMap(
-      (line) => (line.subcalls as Array<Record<string, unknown>> | undefined) ?? [],
-    );
-    expect(subcalls.length).toBe(receipt.subcalls);
-    for (const call of subcalls) {
+    // Read back through the shared reader: its sub-calls are the receipt's, answered by the same model.
+    const fold = foldTrajectory(await readTrajectory(log));
+    expect(fold.subcalls.length).toBe(receipt.subcalls);
+    for (const call of fold.subcalls) {
       expect(call).toMatchObject({ provider: "llama:tiny", ok: true, depth: 1 });
-      expect((call.usage as { outputTokens: number }).outputTokens).toBeGreaterThan(0);
+      expect(call.usage.outputTokens).toBeGreaterThan(0);
     }
+    expect(fold.providers.get("llama:tiny")?.answered).toBe(receipt.items.answered);
   }, 90_000);
 
   it("reads the context from stdin and prints only the answer on stdout", async () => {

@@ -35,10 +35,25 @@ export type {
   IterationRecord,
   RunRecord,
   StoppedBy,
+  SubcallLine,
   SubcallRecord,
   TrajectoryRecord,
 } from "./log/records.js";
 export type { RecordListener } from "./log/trajectory-log.js";
+
+// Reading a log back (the receipt, `pylon view`, resume): whole records, a live log's tail, and the fold.
+export { readTrajectory, TrajectoryFormatError } from "./log/read.js";
+export { TrajectoryTail, type TrajectoryTailOptions } from "./log/tail.js";
+export { foldTrajectory, RunFold } from "./log/fold.js";
+export type {
+  FoldedIteration,
+  FoldedRun,
+  FoldedSubcall,
+  FoldTotals,
+  OwnCounts,
+  ProviderFold,
+  RunStatus,
+} from "./log/fold-types.js";
 
 // Models by name ("llama:…", "openai:…", "scripted").
 export { formatModelSpec, type ModelSpec, ModelSpecError, parseModelSpec } from "./models/model-spec.js";

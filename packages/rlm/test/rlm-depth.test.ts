@@ -7,7 +7,7 @@ import { describe, expect, it } from "vitest";
 import type { IterationRecord, RunRecord, TrajectoryRecord } from "../src/log/records.js";
 import { mapReduceRoot } from "../src/scripted/map-reduce-root.js";
 import { generateSniah } from "../src/tasks/sniah.js";
-import { readLog, scriptedRoot, scriptedSub, useHarness } from "./rlm-harness.js";
+import { readLog, scriptedRoot, scriptedSub, subcallsOf, useHarness } from "./rlm-harness.js";
 
 const harness = useHarness();
 const task = generateSniah(65_536, 1);
@@ -36,7 +36,7 @@ function subModel() {
 function subcallsIn(log: TrajectoryRecord[]): number {
   const iterations = log.filter((r): r is IterationRecord => r.type === "iteration");
   const childTurns = iterations.filter((r) => r.depth > 0).length;
-  const plain = iterations.flatMap((r) => r.subcalls).filter((s) => s.childRunId === undefined).length;
+  const plain = subcallsOf(log, (s) => s.childRunId === undefined).length;
   return childTurns + plain;
 }
 
@@ -66,17 +66,13 @@ describe("depth 2", { timeout: 60_000 }, () => {
     ]);
     const [, first, second] = runs;
     expect(first!.context.totalChars + second!.context.totalChars).toBe(task.context.length);
-    const rootCalls = log
-      .filter((r): r is IterationRecord => r.type === "iteration" && r.runId === result.runId)
-      .flatMap((r) => r.subcalls);
+    const rootCalls = subcallsOf(log, (s) => s.runId === result.runId);
     expect(rootCalls.map((s) => [s.kind, s.childRunId])).toEqual([
       ["rlm", first!.runId],
       ["rlm", second!.runId],
     ]);
     expect(rootCalls.map((s) => s.response)).toEqual([task.gold, "not found"]);
-    const grandchildCalls = log
-      .filter((r): r is IterationRecord => r.type === "iteration" && r.depth === 1)
-      .flatMap((r) => r.subcalls);
+    const grandchildCalls = subcallsOf(log, (s) => s.depth === 2);
     expect(grandchildCalls.length).toBeGreaterThan(0);
     expect(grandchildCalls.every((s) => s.depth === 2 && s.kind === "llm")).toBe(true);
     // Children's turns and their sub-calls all count in the tree's totals.
@@ -123,7 +119,7 @@ describe("depth 1 (the paper's setting)", () => {
     expect(result.answer).toBe("hi");
     const log = readLog(logFile);
     expect(log.filter((r) => r.type === "run")).toHaveLength(1);
-    const call = log.filter((r): r is IterationRecord => r.type === "iteration")[0]!.subcalls[0]!;
+    const call = subcallsOf(log)[0]!;
     expect(call).toMatchObject({ kind: "rlm", depth: 1, provider: "scripted:sub", response: "hi" });
   });
 });

@@ -12,6 +12,8 @@ import {
 } from "@pylon/inference/scripted";
 import { Cleanup, tempDir } from "@pylon/testkit";
 import { afterAll, beforeAll } from "vitest";
+import { foldTrajectory } from "../src/log/fold.js";
+import type { FoldedSubcall } from "../src/log/fold-types.js";
 import type { TrajectoryRecord } from "../src/log/records.js";
 import { runRlm } from "../src/loop/run-rlm.js";
 import { SandboxPool } from "../src/loop/sandbox-pool.js";
@@ -86,6 +88,14 @@ export function readLog(file: string): TrajectoryRecord[] {
     .split("\n")
     .filter((line) => line.length > 0)
     .map((line) => JSON.parse(line) as TrajectoryRecord);
+}
+
+/** The log's sub-calls, flat in finish order; with `where`, only those matching it. */
+export function subcallsOf(
+  log: TrajectoryRecord[],
+  where: (call: FoldedSubcall) => boolean = () => true,
+): FoldedSubcall[] {
+  return foldTrajectory(log).subcalls.filter(where);
 }
 
 function expectWholeLines(text: string): void {

@@ -9,7 +9,15 @@ import { mapReduceRoot } from "../src/scripted/map-reduce-root.js";
 import { backendSubcalls } from "../src/subcalls/backend-subcalls.js";
 import type { SubcallBackend } from "../src/subcalls/types.js";
 import { generateSniah } from "../src/tasks/sniah.js";
-import { measuringPeak, promptOf, readLog, scriptedRoot, scriptedSub, useHarness } from "./rlm-harness.js";
+import {
+  measuringPeak,
+  promptOf,
+  readLog,
+  scriptedRoot,
+  scriptedSub,
+  subcallsOf,
+  useHarness,
+} from "./rlm-harness.js";
 
 const CHUNK = 100_000;
 const harness = useHarness();
@@ -100,7 +108,7 @@ describe("scripted root on a 1M-token S-NIAH context", () => {
     expect(mapOutput).toContain("2 failed items");
     expect(mapOutput).toMatch(/^Error: .*(upstream|rate)/m);
     expect(mapOutput).toContain("retried 2, still failing: 1");
-    const failed = iterations(readLog(logFile)).flatMap((r) => r.subcalls.filter((s) => !s.ok));
+    const failed = subcallsOf(readLog(logFile), (s) => !s.ok);
     expect(failed).toHaveLength(3);
     for (const item of failed) expect(item.response).toMatch(/^Error: /);
   });

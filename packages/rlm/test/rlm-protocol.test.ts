@@ -4,7 +4,13 @@
  */
 import type { GenerateRequest } from "@pylon/inference";
 import { describe, expect, it } from "vitest";
-import type { FinalRecord, IterationRecord, RunRecord, TrajectoryRecord } from "../src/log/records.js";
+import type {
+  FinalRecord,
+  IterationRecord,
+  RunRecord,
+  SubcallLine,
+  TrajectoryRecord,
+} from "../src/log/records.js";
 import { readLog, scriptedRoot, scriptedSub, useHarness } from "./rlm-harness.js";
 
 const harness = useHarness();
@@ -156,19 +162,34 @@ describe("trajectory log", () => {
       logFile,
       parentRunId: "job-123",
     });
-    expect(midRun.map((r) => r.type)).toEqual(["run", "iteration", "iteration"]);
+    // Each sub-call has its line the moment it finishes, before the iteration that made it.
+    expect(midRun.map((r) => r.type)).toEqual(["run", "subcall", "subcall", "iteration", "iteration"]);
 
     const log = readLog(logFile);
-    expect(log.map((r) => r.type)).toEqual(["run", "iteration", "iteration", "iteration", "final"]);
+    expect(log.map((r) => r.type)).toEqual([
+      "run",
+      "subcall",
+      "subcall",
+      "iteration",
+      "iteration",
+      "iteration",
+      "final",
+    ]);
     const run = log[0] as RunRecord;
     expect(run).toMatchObject({ runId: result.runId, parentRunId: "job-123", depth: 0, question: "q?" });
     expect(run.models.root).toContain("scripted");
     expect(run.context).toMatchObject({ type: "str", totalChars: 12 });
-    const first = log[1] as IterationRecord;
+    const first = log[3] as IterationRecord;
     expect(first.modelOutput).toContain("llm_batch");
     expect(first.codeBlocks[0]!.stdout).toContain("echo: one");
-    expect(first.subcalls).toHaveLength(2);
-    expect(first.subcalls[0]).toMatchObject({
+    expect(first.subcalls).toEqual([]);
+    expect(first.subcallRange).toEqual({ first: 0, count: 2 });
+    const calls = log.slice(1, 3) as SubcallLine[];
+    expect(calls[0]).toMatchObject({
+      type: "subcall",
+      runId: result.runId,
+      iteration: 1,
+      index: 0,
       kind: "llm",
       depth: 1,
       parentRunId: result.runId,
@@ -176,9 +197,12 @@ describe("trajectory log", () => {
       provider: "scripted:sub",
       costSats: 0,
     });
-    expect(first.subcalls.map((s) => s.prompt).sort()).toEqual(["one", "two"]);
-    expect(first.subcalls[0]!.latencyMs).toBeGreaterThanOrEqual(0);
-    const final = log[4] as FinalRecord;
+    expect(calls.map((s) => s.index)).toEqual([0, 1]);
+    expect(calls.map((s) => s.prompt).sort()).toEqual(["one", "two"]);
+    expect(calls[0]!.latencyMs).toBeGreaterThanOrEqual(0);
+    expect(calls[1]!.endedAtMs).toBeGreaterThanOrEqual(calls[0]!.endedAtMs);
+    expect(first.endedAtMs).toBeGreaterThanOrEqual(calls[1]!.endedAtMs);
+    const final = log[6] as FinalRecord;
     expect(final).toMatchObject({ answer: "done", stoppedBy: "final", iterations: 3 });
     expect(final.totals.subcalls).toBe(2);
     expect(final.totals.usage.inputTokens).toBe(result.usage.inputTokens);

@@ -98,12 +98,17 @@ export function createCompletion(ctx: CompletionContext): Completion {
     // Streamed text goes through one gate for all of the sub-call's attempts (text-stream.ts).
     const gate = request.onText ? new TextGate(request.onText) : undefined;
     const dispatched = gate ? streamedRequest(request, gate) : request;
+    // Jobs sent over every round (a blocked provider's answer sends the sub-call round again).
+    const sent = { attempts: 0, hedges: 0 };
+    const counted = (result: SubcallResult): SubcallResult => ({ ...result, ...sent });
     for (;;) {
       const outcome = await runSubcall(deps, dispatched, needs, hash, deadline, signal);
+      sent.attempts += outcome.attempts;
+      sent.hedges += outcome.hedges;
       if (!outcome.ok) {
         counters.failed++;
         store.failed(runId, hash, outcome.error);
-        return failure(outcome.error, outcome.provider, model, performance.now() - started);
+        return counted(failure(outcome.error, outcome.provider, model, performance.now() - started));
       }
       const provider = outcome.entry.pubkey;
       let memo: MemoisedResult = {
@@ -142,9 +147,9 @@ export function createCompletion(ctx: CompletionContext): Completion {
         counters.failed++;
         store.failed(runId, hash, unstreamable);
         const failed = failure(unstreamable, memo.provider, model, performance.now() - started);
-        return { ...failed, costSats: memo.costMsats / 1000 }; // the answer was paid for all the same
+        return counted({ ...failed, costSats: memo.costMsats / 1000 }); // paid for all the same
       }
-      return deliver(hash, memo, started);
+      return counted(deliver(hash, memo, started));
     }
   };
 

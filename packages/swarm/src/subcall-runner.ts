@@ -64,9 +64,17 @@ export interface SubcallDeps {
   affinities?: Affinities;
 }
 
-export type SubcallOutcome =
+/** Jobs the sub-call sent (first + re-dispatches + hedges), and of those the hedges. */
+export interface JobsSent {
+  attempts: number;
+  hedges: number;
+}
+
+export type SubcallOutcome = (
   | { ok: true; outcome: JobOutcome; costMsats: number; entry: ProviderEntry }
-  | { ok: false; error: string; provider: string };
+  | { ok: false; error: string; provider: string }
+) &
+  JobsSent;
 
 export async function runSubcall(
   deps: SubcallDeps,
@@ -82,6 +90,7 @@ export async function runSubcall(
   let failures = 0;
   let lastError = "no provider was available";
   let lastProvider = "";
+  const sent: JobsSent = { attempts: 0, hedges: 0 };
 
   const launch = (entry: ProviderEntry, hedge: boolean): void => {
     tried.add(entry.pubkey);
@@ -94,6 +103,8 @@ export async function runSubcall(
     health.started(entry.pubkey);
     if (tried.size > 1 && !hedge) counters.redispatches++;
     if (hedge) counters.hedges++;
+    sent.attempts++;
+    if (hedge) sent.hedges++;
     const start = deps.start ?? startAttempt;
     running.add(start(deps.attempt(hash, hedge), { entry, request, job, hedge, deadline }));
   };
@@ -126,10 +137,15 @@ export async function runSubcall(
     let hedgeWaitsForRoom = false;
     let launchedAt = 0;
     for (;;) {
-      if (signal.aborted) return { ok: false, error: "aborted", provider: lastProvider };
+      if (signal.aborted) return { ok: false, error: "aborted", provider: lastProvider, ...sent };
       if (Date.now() >= deadline) {
         for (const attempt of running) attempt.abort("the sub-call's deadline passed");
-        return { ok: false, error: `no answer before the deadline (${lastError})`, provider: lastProvider };
+        return {
+          ok: false,
+          error: `no answer before the deadline (${lastError})`,
+          provider: lastProvider,
+          ...sent,
+        };
       }
       if (running.size === 0) {
         if (failures >= settings.maxAttempts) {
@@ -137,6 +153,7 @@ export async function runSubcall(
             ok: false,
             error: `${failures} attempts failed; last: ${lastError}`,
             provider: lastProvider,
+            ...sent,
           };
         }
         const entry = pickAny();
@@ -146,7 +163,12 @@ export async function runSubcall(
               failures > 0
                 ? `${selector.whyNone(needs)}; last failure: ${lastError}`
                 : selector.whyNone(needs);
-            return { ok: false, error: `no live provider serves this request (${why})`, provider: "" };
+            return {
+              ok: false,
+              error: `no live provider serves this request (${why})`,
+              provider: "",
+              ...sent,
+            };
           }
           await deps.changed(Math.min(250, deadline - Date.now()));
           continue;
@@ -208,7 +230,13 @@ export async function runSubcall(
           health.lostRace(loser.entry.pubkey, Date.now() - loser.startedAt);
           counters.hedgeCancels++;
         }
-        return { ok: true, outcome: result.outcome, costMsats: result.costMsats, entry: result.entry };
+        return {
+          ok: true,
+          outcome: result.outcome,
+          costMsats: result.costMsats,
+          entry: result.entry,
+          ...sent,
+        };
       }
       lastError = `${result.failure}: ${result.message}`;
       recordFailure(deps, result);

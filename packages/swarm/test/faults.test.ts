@@ -53,6 +53,9 @@ describe("swarm faults with scripted providers", () => {
     const lost = jobsAtVictim.filter((job) => job.status !== "answered");
     expect(lost.length).toBeGreaterThan(0); // it had work when it stopped…
     expect(s.counters.redispatches).toBeGreaterThanOrEqual(lost.length); // …and all of it went elsewhere
+    // The results say so: a re-dispatched sub-call took more than one job.
+    expect(results.filter((r) => (r.attempts ?? 0) > 1).length).toBeGreaterThanOrEqual(lost.length);
+    expect(results.every((r) => r.hedges === 0)).toBe(true);
     for (const job of lost) {
       const row = s.store.subcalls(s.runId).find((sub) => sub.hash === job.hash);
       expect(row?.status).toBe("answered");

@@ -50,6 +50,13 @@ describe("hedging with a slow scripted provider", () => {
     expect(worst).toBeLessThan(SLOW_MS / 2);
     expect(s.counters.hedges).toBeGreaterThan(0);
     expect(s.counters.hedgeWins).toBeGreaterThan(0);
+    // Each result says what it took: the jobs sent for it, hedges among them, adding up to the counters.
+    const sum = (key: "attempts" | "hedges") => results.reduce((n, r) => n + (r[key] ?? 0), 0);
+    // (The counter also has the hedges of spot-check jobs, which are no sub-call's.)
+    expect(sum("hedges")).toBeGreaterThan(0);
+    expect(sum("hedges")).toBeLessThanOrEqual(s.counters.hedges);
+    expect(results.every((r) => (r.attempts ?? 0) >= 1 + (r.hedges ?? 0))).toBe(true);
+    expect(sum("attempts")).toBeGreaterThanOrEqual(results.length + sum("hedges"));
 
     const losers = s.store
       .jobs(s.runId)

@@ -11,7 +11,7 @@ import {
   subcallsFor,
 } from "../rlm-options.js";
 import { newLogFile } from "../run/manifest.js";
-import { printRecord } from "../run/record-line.js";
+import { printRecords } from "../run/record-line.js";
 import { abortOnSignals } from "../run/signals.js";
 
 const TASKS = ["sniah", "oolong", "pairs"] as const satisfies readonly TaskKind[];
@@ -74,7 +74,7 @@ function benchRlmCommand(): Command {
           models: modelSettings(opts, undefined),
           rlm: {
             ...rlmSettings(opts),
-            ...(opts.quiet ? {} : { onRecord: printRecord }),
+            ...(opts.quiet ? {} : { onRecord: printRecords() }),
             logFile,
             sandboxes,
             signal: controller.signal,

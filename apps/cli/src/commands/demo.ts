@@ -7,7 +7,7 @@ import { runDemo } from "../demo/run-demo.js";
 import { dataDir, openaiFromEnv, parsePositiveInt, parseSeed } from "../options.js";
 import { rootOption } from "../rlm-options.js";
 import { newLogFile } from "../run/manifest.js";
-import { printRecord } from "../run/record-line.js";
+import { printRecords } from "../run/record-line.js";
 import { abortOnSignals } from "../run/signals.js";
 
 interface DemoCliOptions {
@@ -57,7 +57,7 @@ export function demoCommand(): Command {
           seed: opts.seed ?? randomBytes(4).readUInt32BE() % 1_000_000,
           logFile: opts.log ?? newLogFile(dataDir(), "demo-"),
           say,
-          onRecord: printRecord,
+          onRecord: printRecords(),
           openai: openaiFromEnv(),
           signal: controller.signal,
         });

@@ -7,6 +7,8 @@ export interface DemoProviderReport {
   pubkey: string;
   /** Sub-calls of the run this provider answered (the answer that was used). */
   subcallsAnswered: number;
+  /** What its sub-calls reported they cost, sats (as the log and `pylon view` add them up). */
+  subcallSats: number;
   /** Results it published: its sub-calls, hedge losers that finished anyway, and the tab close. */
   jobsServed: number;
   chargedMsats: number;

@@ -183,7 +183,8 @@ export async function runDemo(opts: DemoOptions): Promise<DemoReport> {
     const providers: DemoProviderReport[] = market.providers.map((node, i) => ({
       npub: node.npub,
       pubkey: node.pubkey,
-      subcallsAnswered: tally.byProvider.get(node.pubkey) ?? 0,
+      subcallsAnswered: tally.provider(node.pubkey).answered,
+      subcallSats: tally.provider(node.pubkey).sats,
       jobsServed: served.get(node.pubkey) ?? 0,
       chargedMsats: money[i]?.chargedMsats ?? 0,
       earnedSats: money[i]?.earnedSats ?? 0,

@@ -1,30 +1,47 @@
-/** Counts the run's sub-calls from its trajectory records as they are written: answered, failed, by whom. */
-import type { TrajectoryRecord } from "@pylon/rlm";
+/**
+ * The run's sub-calls as its trajectory records are written, folded by the same reader `pylon view` uses
+ * (so the report's per-provider figures and the viewer's agree): answered, failed, by whom, and the needle.
+ */
+import { RunFold, type TrajectoryRecord } from "@pylon/rlm";
 
 export class SubcallTally {
-  total = 0;
-  answered = 0;
-  failed = 0;
-  namingGold = 0;
-  /** What the sub-call whose part held the needle replied (the first one, if retried). */
-  needlePartReply: string | undefined;
-  readonly byProvider = new Map<string, number>();
+  readonly fold = new RunFold();
 
   constructor(private readonly gold: string) {}
 
   readonly onRecord = (record: TrajectoryRecord): void => {
-    if (record.type !== "iteration") return;
-    for (const call of record.subcalls) {
-      this.total++;
-      if (!call.ok) {
-        this.failed++;
-        continue;
-      }
-      this.answered++;
-      if (this.needlePartReply === undefined && call.prompt.includes(this.gold))
-        this.needlePartReply = call.response;
-      if (call.response.includes(this.gold)) this.namingGold++;
-      this.byProvider.set(call.provider, (this.byProvider.get(call.provider) ?? 0) + 1);
-    }
+    this.fold.add([record]);
   };
+
+  get total(): number {
+    return this.fold.totals.subcalls;
+  }
+
+  get answered(): number {
+    return this.fold.totals.answered;
+  }
+
+  get failed(): number {
+    return this.fold.totals.failed;
+  }
+
+  /** Answered replies that contain the gold. */
+  get namingGold(): number {
+    return this.fold.subcalls.filter((call) => call.ok && call.response.includes(this.gold)).length;
+  }
+
+  /** What the sub-call whose part held the needle replied (the first one, if retried). */
+  get needlePartReply(): string | undefined {
+    return this.fold.subcalls.find((call) => call.ok && call.prompt.includes(this.gold))?.response;
+  }
+
+  /** Answered sub-calls and their sats, of one provider. */
+  provider(pubkey: string): { answered: number; sats: number } {
+    const found = this.fold.providers.get(pubkey);
+    return { answered: found?.answered ?? 0, sats: round(found?.sats ?? 0) };
+  }
+}
+
+function round(value: number): number {
+  return Math.round(value * 1000) / 1000;
 }

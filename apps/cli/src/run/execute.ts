@@ -21,7 +21,7 @@ import { type MarketPayments, openMarket } from "./market.js";
 import { meteredSubcalls } from "./metered-subcalls.js";
 import { ProgressBar } from "./progress.js";
 import { buildReceipt, type RunReceipt } from "./receipt.js";
-import { recordLine } from "./record-line.js";
+import { recordLines } from "./record-line.js";
 import type { RecordedRun, ResumeCliOptions } from "./resume.js";
 import { abortOnSignals } from "./signals.js";
 import { RootProgress, runSnapshot } from "./snapshot.js";
@@ -101,9 +101,11 @@ export async function executeRun(
         snapshot: runSnapshot(startedAt, root, metered.meter, market, rootTurns?.meter),
         ...(opts.progressInterval ? { intervalMs: opts.progressInterval } : {}),
       }).start();
+  const lineOf = recordLines();
   const onRecord = (record: TrajectoryRecord): void => {
     root.onRecord(record);
-    bar?.log(recordLine(record));
+    const line = lineOf(record);
+    if (line !== undefined) bar?.log(line);
     bar?.update();
   };
 

@@ -37,6 +37,25 @@ export interface SubcallRecord {
   provider: string;
   model: string;
   usage: SubcallUsage;
+  /** Jobs sent for it (1 + re-dispatches + hedges), when the backend reports them (the swarm does). */
+  attempts?: number;
+  /** Duplicate jobs sent to another provider because the first was slow, when the backend reports them. */
+  hedges?: number;
+}
+
+/**
+ * One sub-call, written the moment it finishes (so a live reader sees rows as they end). `runId` and
+ * `parentRunId` are both the run whose code made the call; `depth` is the call's (the caller's + 1).
+ */
+export interface SubcallLine extends SubcallRecord {
+  type: "subcall";
+  runId: string;
+  /** The caller's iteration in progress when the call finished. */
+  iteration: number;
+  /** Position in the run tree's sub-calls, in finish order: 0, 1, 2… across every RLM of the tree. */
+  index: number;
+  /** When it finished, ms since the tree's log was opened (the root run's start). */
+  endedAtMs: number;
 }
 
 export interface CodeBlockRecord {
@@ -65,10 +84,18 @@ export interface IterationRecord {
   /** What the reply cost, sats (only when it cost something). */
   modelCostSats?: number;
   codeBlocks: CodeBlockRecord[];
+  /**
+   * Logs written before the `subcall` line existed carry the iteration's sub-calls here; newer ones leave it
+   * empty and say `subcallRange` instead (the calls are on their own `subcall` lines).
+   */
   subcalls: SubcallRecord[];
+  /** Which of this RLM's own sub-calls (counted 0, 1, 2… per RLM, in finish order) the iteration made. */
+  subcallRange?: { first: number; count: number };
   final?: { content: string; source: string };
   note?: string;
   durationMs: number;
+  /** When it ended, ms since the tree's log was opened (absent in older logs). */
+  endedAtMs?: number;
 }
 
 export interface FinalRecord {
@@ -86,4 +113,4 @@ export interface FinalRecord {
   finishedAt: string;
 }
 
-export type TrajectoryRecord = RunRecord | IterationRecord | FinalRecord;
+export type TrajectoryRecord = RunRecord | IterationRecord | SubcallLine | FinalRecord;

@@ -5,12 +5,14 @@
  */
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import path from "node:path";
-import type { TrajectoryRecord } from "./records.js";
+import type { SubcallLine, TrajectoryRecord } from "./records.js";
 
 export type RecordListener = (record: TrajectoryRecord) => void;
 
 export class TrajectoryLog {
   private fd: number | undefined;
+  private subcalls = 0;
+  private readonly openedAt = performance.now();
 
   private constructor(
     readonly path: string | undefined,
@@ -36,6 +38,21 @@ export class TrajectoryLog {
         // A progress printer that fails must not end the run.
       }
     }
+  }
+
+  /** Writes a finished sub-call, numbered in finish order across the tree, with its time since the start. */
+  subcall(line: Omit<SubcallLine, "type" | "index" | "endedAtMs">): void {
+    this.write({
+      type: "subcall",
+      index: this.subcalls++,
+      endedAtMs: this.elapsedMs(),
+      ...line,
+    });
+  }
+
+  /** ms since the log was opened (the tree's start), whole. */
+  elapsedMs(): number {
+    return Math.round(performance.now() - this.openedAt);
   }
 
   close(): void {

@@ -3,7 +3,7 @@
  * conversation, its iteration cap and forced final call. Budget, log, models and caps come from the tree.
  */
 import type { ChatMessage } from "@pylon/inference";
-import type { CodeBlockRecord, StoppedBy, SubcallRecord } from "../log/records.js";
+import type { CodeBlockRecord, StoppedBy } from "../log/records.js";
 import type { CellResult, ContextValue, FinalAnswer } from "../sandbox/types.js";
 import { newRunId } from "../util/ids.js";
 import { headAndTail } from "../util/truncate.js";
@@ -44,8 +44,10 @@ class Stopped extends Error {}
 export class RlmNode {
   readonly runId = newRunId();
   readonly totals = new RunTotals();
-  /** Sub-calls of the iteration in progress (filled by the sub-call router). */
-  records: SubcallRecord[] = [];
+  /** The iteration in progress, and this RLM's sub-calls logged so far (the router counts them). */
+  iteration = 0;
+  subcallsLogged = 0;
+  private iterationFirstSubcall = 0;
   private lease: SandboxLease | undefined;
   private discardSandbox = false;
   private iterations = 0;
@@ -161,7 +163,7 @@ export class RlmNode {
     iterationsLeft: number,
   ): Promise<{ final?: string; feedback: string }> {
     const started = performance.now();
-    this.records = [];
+    this.beginIteration(iteration);
     const parsed = parseReply(turn.text);
     const runs: BlockRun[] = [];
     let final: FinalAnswer | undefined;
@@ -209,7 +211,7 @@ export class RlmNode {
     const started = performance.now();
     const last = messages[messages.length - 1]!;
     last.content = `${last.content}\n\n${forcedFinalMessage(this.tree.settings.maxIterations)}`;
-    this.records = [];
+    this.beginIteration(this.iterations + 1);
     const turn = await this.turn(messages);
     if (!turn.ok) return this.endFromTurn(turn);
     const parsed = parseReply(turn.text);
@@ -259,6 +261,11 @@ export class RlmNode {
     return this.tree.stopReason() ?? "aborted";
   }
 
+  private beginIteration(iteration: number): void {
+    this.iteration = iteration;
+    this.iterationFirstSubcall = this.subcallsLogged;
+  }
+
   private writeIteration(
     iteration: number,
     forced: boolean,
@@ -291,10 +298,15 @@ export class RlmNode {
       ...(turn.provider ? { modelProvider: turn.provider } : {}),
       ...(turn.costSats > 0 ? { modelCostSats: turn.costSats } : {}),
       codeBlocks,
-      subcalls: this.records,
+      subcalls: [],
+      subcallRange: {
+        first: this.iterationFirstSubcall,
+        count: this.subcallsLogged - this.iterationFirstSubcall,
+      },
       ...(final ? { final } : {}),
       ...(note ? { note } : {}),
       durationMs: performance.now() - started,
+      endedAtMs: this.tree.log.elapsedMs(),
     });
   }
 }

@@ -1,7 +1,7 @@
 /**
  * The host side of `llm_query` / `llm_batch` / `rlm_query` / `rlm_batch` for one RLM: reserves budget per
  * item, dispatches plain calls to the SubcallBackend under the tree's concurrency cap, starts child RLMs for
- * `rlm_*` when depth allows, logs every item, and always answers with one string per prompt.
+ * `rlm_*` when depth allows, logs every item as it finishes, and always answers with one string per prompt.
  */
 import type { Reservation } from "../budget/ledger.js";
 import type { SubcallRecord } from "../log/records.js";
@@ -17,8 +17,10 @@ export interface SubcallCaller {
   runId: string;
   depth: number;
   totals: RunTotals;
-  /** Records of the iteration in progress; the node writes them with its iteration line. */
-  records: SubcallRecord[];
+  /** The iteration in progress (its code makes the calls). */
+  iteration: number;
+  /** Sub-calls of this RLM logged so far (each is logged as it finishes). */
+  subcallsLogged: number;
 }
 
 export interface ChildOutcome {
@@ -135,6 +137,11 @@ async function plainCalls(
   return answers;
 }
 
+/**
+ * Sends a group of items, each as its own call to the backend (all in the same tick, so a backend that
+ * batches by time still batches them), so each is settled and logged the moment it finishes, not when the
+ * group's slowest one does: a live view sees rows as they end.
+ */
 async function sendGroup(
   tree: RlmTree,
   caller: SubcallCaller,
@@ -143,41 +150,39 @@ async function sendGroup(
   answers: string[],
   signal: AbortSignal,
 ): Promise<void> {
-  let results: SubcallResult[];
-  try {
-    results = await tree.sub.complete(
-      group.map((item) => item.request),
-      signal,
-    );
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    for (const item of group) {
-      item.reservation.settle({ tokens: 0, sats: 0 });
-      answers[item.index] = `Error: sub-call backend failed (${message})`;
-    }
-    return;
-  }
-  group.forEach((item, position) => {
-    const result: SubcallResult = results[position] ?? {
-      ok: false,
-      error: "the sub-call backend returned no result for this item",
-      provider: "",
-      model: "",
-      latencyMs: 0,
-      costSats: 0,
-      usage: { inputTokens: 0, outputTokens: 0 },
-    };
-    item.reservation.settle({
-      tokens: result.usage.inputTokens + result.usage.outputTokens,
-      sats: result.costSats,
-    });
-    caller.totals.subcalls++;
-    caller.totals.addCall(result.usage, result.costSats);
-    const text = result.ok ? result.text : `Error: ${result.error}`;
-    answers[item.index] = text;
-    logItem(tree, caller, kind, item.request.messages[0]?.content ?? "", text, result);
-  });
+  await Promise.all(
+    group.map(async (item) => {
+      let result: SubcallResult;
+      try {
+        result = (await tree.sub.complete([item.request], signal))[0] ?? NO_RESULT;
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        item.reservation.settle({ tokens: 0, sats: 0 });
+        answers[item.index] = `Error: sub-call backend failed (${message})`;
+        return;
+      }
+      item.reservation.settle({
+        tokens: result.usage.inputTokens + result.usage.outputTokens,
+        sats: result.costSats,
+      });
+      caller.totals.subcalls++;
+      caller.totals.addCall(result.usage, result.costSats);
+      const text = result.ok ? result.text : `Error: ${result.error}`;
+      answers[item.index] = text;
+      logItem(tree, caller, kind, item.request.messages[0]?.content ?? "", text, result);
+    }),
+  );
 }
+
+const NO_RESULT: SubcallResult = {
+  ok: false,
+  error: "the sub-call backend returned no result for this item",
+  provider: "",
+  model: "",
+  latencyMs: 0,
+  costSats: 0,
+  usage: { inputTokens: 0, outputTokens: 0 },
+};
 
 async function childRuns(
   tree: RlmTree,
@@ -244,7 +249,7 @@ function logItem(
   child?: ChildOutcome,
 ): void {
   const limit = tree.settings.logTextChars;
-  caller.records.push({
+  const record: SubcallRecord = {
     kind,
     depth: caller.depth + 1,
     parentRunId: caller.runId,
@@ -259,5 +264,9 @@ function logItem(
     provider: child ? "rlm" : (result?.provider ?? ""),
     model: child ? tree.models.sub : (result?.model ?? ""),
     usage: child ? child.totals.usage : (result?.usage ?? { inputTokens: 0, outputTokens: 0 }),
-  });
+    ...(result?.attempts === undefined ? {} : { attempts: result.attempts }),
+    ...(result?.hedges === undefined ? {} : { hedges: result.hedges }),
+  };
+  caller.subcallsLogged++;
+  tree.log.subcall({ runId: caller.runId, iteration: caller.iteration, ...record });
 }

@@ -46,6 +46,10 @@ export interface SubcallOutcomeBase {
   /** What this item cost, in sats (0 for local models). Charged even when the item failed, if it was paid. */
   costSats: number;
   usage: SubcallUsage;
+  /** Jobs sent for the item (1 + re-dispatches + hedges), for backends that retry or hedge (the swarm). */
+  attempts?: number;
+  /** Of those, duplicates sent because a job was slow (hedges). */
+  hedges?: number;
 }
 
 export interface SubcallSuccess extends SubcallOutcomeBase {
