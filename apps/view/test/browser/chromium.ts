@@ -72,6 +72,8 @@ const IMAGES = fileURLToPath(new URL("../../../../docs/images/", import.meta.url
 export async function screenshot(page: Page, name: string, fullPage = false): Promise<string> {
   await mkdir(IMAGES, { recursive: true });
   const path = `${IMAGES}view-${name}.png`;
+  // From the top, so the sticky header sits where it belongs in a full-page picture.
+  await page.evaluate(() => window.scrollTo(0, 0));
   await page.screenshot({ path, fullPage, animations: "disabled" });
   return path;
 }

@@ -2,11 +2,13 @@
 import type { ProviderTotals } from "../../src/api.js";
 
 const integer = new Intl.NumberFormat("en-GB");
+// Sats are summed at msat precision: up to three decimals, none when whole.
+const satsFormat = new Intl.NumberFormat("en-GB", { maximumFractionDigits: 3 });
 
 export const fmtInt = (n: number): string => integer.format(Math.round(n));
 
-export function fmtSats(sats: number): string {
-  return `${Number.isInteger(sats) ? integer.format(sats) : sats.toFixed(3)} sat`;
+export function fmtSats(value: number): string {
+  return `${satsFormat.format(value)} sat`;
 }
 
 export function fmtMs(ms: number): string {

@@ -107,7 +107,11 @@ export function RunCharts({ store, providers }: { store: RowStore; providers: Pr
   const timeline = useMemo(() => overTime(rows), [rows]);
   const names = useMemo(() => {
     const known = new Map(providers.map((p) => [p.provider, p]));
-    return providers.map((p) => providerLabel(p.provider, known));
+    // Axis labels are short: a name, else the npub's first characters.
+    return providers.map((p) => {
+      const label = providerLabel(p.provider, known);
+      return label.length > 12 ? `${label.slice(0, 10)}…` : label;
+    });
   }, [providers]);
   const byProvider = useMemo(() => providerOptions(names), [names]);
   const providerData = useMemo<uPlot.AlignedData>(

@@ -12,8 +12,16 @@ function Card({ label, value, sub }: { label: string; value: string; sub?: strin
   );
 }
 
-export function Stats({ detail }: { detail: RunDetail }) {
-  const t = detail.totals;
+/** Live totals lag the rows and iterations a little (the server sends them twice a second): take the larger. */
+function seen(detail: RunDetail, rows: number) {
+  return {
+    iterations: Math.max(detail.totals.iterations, detail.iterations.length),
+    subcalls: Math.max(detail.totals.subcalls, rows),
+  };
+}
+
+export function Stats({ detail, rows }: { detail: RunDetail; rows: number }) {
+  const t = { ...detail.totals, ...seen(detail, rows) };
   return (
     <section class="stats" aria-label="Totals">
       <Card label="Iterations" value={fmtInt(t.iterations)} />
@@ -43,9 +51,15 @@ export function Stats({ detail }: { detail: RunDetail }) {
   );
 }
 
-export function LiveBar({ detail, live }: { detail: RunDetail; live: "off" | "open" | "reconnecting" }) {
+export interface LiveBarProps {
+  detail: RunDetail;
+  rows: number;
+  live: "off" | "open" | "reconnecting";
+}
+
+export function LiveBar({ detail, rows, live }: LiveBarProps) {
   if (detail.summary.status !== "running") return null;
-  const t = detail.totals;
+  const t = { ...detail.totals, ...seen(detail, rows) };
   return (
     <div class="live" role="status" aria-live="polite">
       <span class="badge info">{live === "reconnecting" ? "reconnecting…" : "live"}</span>

@@ -105,7 +105,7 @@ export function SubcallTable(props: TableProps) {
     count,
     getScrollElement: () => scroller.current,
     estimateSize: () => ROW,
-    overscan: 12,
+    overscan: 6,
     scrollMargin: HEAD,
     observeElementRect,
     observeElementOffset,
@@ -164,12 +164,48 @@ export function SubcallTable(props: TableProps) {
     else return;
     event.preventDefault();
   };
-  const sortBy = (key: SortKey) =>
-    setQuery({ ...query, sort: key, descending: query.sort === key ? !query.descending : key !== "index" });
+  // The filters and the header row change with the query only: the same vnodes let scrolling skip them.
+  const filters = useMemo(
+    () => <TableFilters query={query} setQuery={setQuery} providers={props.providers} known={known} />,
+    [query, setQuery, props.providers, known],
+  );
+  const head = useMemo(() => {
+    const sortBy = (key: SortKey) =>
+      setQuery({ ...query, sort: key, descending: query.sort === key ? !query.descending : key !== "index" });
+    return (
+      <thead>
+        <tr class="vrow vhead">
+          {columns.map((column) => (
+            <th
+              key={column.label}
+              scope="col"
+              class={column.num ? "num" : ""}
+              aria-sort={
+                column.key && query.sort === column.key
+                  ? query.descending
+                    ? "descending"
+                    : "ascending"
+                  : undefined
+              }
+            >
+              {column.key ? (
+                <button type="button" class="sort" onClick={() => sortBy(column.key!)}>
+                  {column.label}
+                  {query.sort === column.key ? (query.descending ? " ▼" : " ▲") : ""}
+                </button>
+              ) : (
+                column.label
+              )}
+            </th>
+          ))}
+        </tr>
+      </thead>
+    );
+  }, [query, setQuery]);
 
   return (
     <section class="subcalls" aria-label="Sub-calls">
-      <TableFilters query={query} setQuery={setQuery} providers={props.providers} known={known} />
+      {filters}
       <p class="muted table-note" aria-live="polite">
         {fmtInt(count)} {identity ? "sub-calls" : "matching"}
         {!store.complete && ` · ${fmtInt(store.loaded)} of ${fmtInt(store.total)} loaded`}
@@ -182,33 +218,7 @@ export function SubcallTable(props: TableProps) {
         onScroll={() => store.busy()}
       >
         <table class="vtable" aria-rowcount={count + 1} aria-label="Sub-calls table">
-          <thead>
-            <tr class="vrow vhead">
-              {columns.map((column) => (
-                <th
-                  key={column.label}
-                  scope="col"
-                  class={column.num ? "num" : ""}
-                  aria-sort={
-                    column.key && query.sort === column.key
-                      ? query.descending
-                        ? "descending"
-                        : "ascending"
-                      : undefined
-                  }
-                >
-                  {column.key ? (
-                    <button type="button" class="sort" onClick={() => sortBy(column.key!)}>
-                      {column.label}
-                      {query.sort === column.key ? (query.descending ? " ▼" : " ▲") : ""}
-                    </button>
-                  ) : (
-                    column.label
-                  )}
-                </th>
-              ))}
-            </tr>
-          </thead>
+          {head}
           <tbody style={{ height: `${virtualizer.getTotalSize() - HEAD}px` }}>
             {items.map((item) => {
               const index = indexAt(item.index);

@@ -3,7 +3,9 @@
  * selected iteration, the sub-calls table and the charts; live while the run is running (run-state.ts).
  */
 import { useMemo, useState } from "preact/hooks";
+import type { RunDetail } from "../../../src/api.js";
 import { IterationPane } from "../components/Iteration.js";
+import { ProvidersTable } from "../components/Providers.js";
 import { RunCharts } from "../components/RunCharts.js";
 import { LiveBar, Stats } from "../components/Stats.js";
 import { RunStatusBadge } from "../components/Status.js";
@@ -12,8 +14,20 @@ import { SubcallTable } from "../components/SubcallTable.js";
 import { Timeline } from "../components/Timeline.js";
 import { Tree } from "../components/Tree.js";
 import { fmtTime } from "../format.js";
-import { useRun } from "../run-state.js";
+import { type RowStore, useRows } from "../rows.js";
+import { type RunState, useRun } from "../run-state.js";
 import { initialQuery, type TableQuery } from "../subcall-view.js";
+
+/** The live bar and stat cards, re-rendered as rows arrive (the rest of the page need not be). */
+function Totals({ detail, store, live }: { detail: RunDetail; store: RowStore; live: RunState["live"] }) {
+  useRows(store);
+  return (
+    <>
+      <LiveBar detail={detail} rows={store.total} live={live} />
+      <Stats detail={detail} rows={store.total} />
+    </>
+  );
+}
 
 export function RunPage({ id }: { id: string }) {
   const { detail, error, rows: store, live } = useRun(id);
@@ -31,8 +45,12 @@ export function RunPage({ id }: { id: string }) {
     () => (detail?.iterations ?? []).filter((it) => it.runId === runId),
     [detail?.iterations, runId],
   );
+  // By default the last iteration that ran code (a closing FINAL(...) turn alone says little).
   const iteration =
-    iterations.find((it) => it.iteration === selectedIteration) ?? iterations[iterations.length - 1] ?? null;
+    iterations.find((it) => it.iteration === selectedIteration) ??
+    iterations.findLast((it) => it.codeBlocks.length > 0) ??
+    iterations[iterations.length - 1] ??
+    null;
 
   if (error) return <p class="notice bad">{error}</p>;
   if (!detail) return <p class="notice">Loading run {id}…</p>;
@@ -61,8 +79,7 @@ export function RunPage({ id }: { id: string }) {
           {s.answer ?? (s.status === "running" ? "Running…" : `No answer (${s.status}).`)}
         </div>
       </section>
-      <LiveBar detail={detail} live={live} />
-      <Stats detail={detail} />
+      <Totals detail={detail} store={store} live={live} />
       <div class="split">
         <section class="card" aria-labelledby="tree-title">
           <h2 id="tree-title">Recursion tree</h2>
@@ -114,6 +131,10 @@ export function RunPage({ id }: { id: string }) {
             }}
           />
         )}
+      </section>
+      <section class="card" aria-labelledby="providers-title">
+        <h2 id="providers-title">Providers</h2>
+        <ProvidersTable providers={detail.providers} />
       </section>
       <section class="card" aria-labelledby="charts-title">
         <h2 id="charts-title">Charts</h2>
