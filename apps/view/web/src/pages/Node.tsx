@@ -11,11 +11,12 @@ const load = (signal: AbortSignal) => api.node(signal);
 const throughputOptions = (width: number, c: ChartColours): uPlot.Options => ({
   width,
   height: 220,
-  scales: { y: fromZero },
+  // One sample has no width of its own: show the minute around it.
+  scales: { x: { range: (_u, min, max) => (min === max ? [min - 60, max + 60] : [min, max]) }, y: fromZero },
   axes: [axis(c), axis(c, { label: "tokens/s" })],
   series: [
     {},
-    { label: "tokens/s", stroke: c.series[0], width: 2, fill: `${c.series[0]}33`, points: { show: false } },
+    { label: "tokens/s", stroke: c.series[0], width: 2, fill: `${c.series[0]}33`, points: { size: 5 } },
   ],
 });
 
