@@ -67,6 +67,14 @@ browserSuite("the runs and run pages on real runs", () => {
     await search.fill("");
     await expect.poll(() => rows.count()).toBe(3);
     await screenshot(page, "runs");
+    // Light and dark: the toggle flips the theme and the page's colours with it.
+    const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const light = await background();
+    await page.getByRole("button", { name: /Switch to dark theme/ }).click();
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe("dark");
+    expect(await background()).not.toBe(light);
+    await page.getByRole("button", { name: /Switch to light theme/ }).click();
+    expect(await background()).toBe(light);
     // Keyboard: Tab reaches a run's link, Enter opens it.
     await page.locator(`tr[data-run="${demo.id}"] a`).focus();
     await page.keyboard.press("Enter");
