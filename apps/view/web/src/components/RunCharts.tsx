@@ -107,10 +107,10 @@ export function RunCharts({ store, providers }: { store: RowStore; providers: Pr
   const timeline = useMemo(() => overTime(rows), [rows]);
   const names = useMemo(() => {
     const known = new Map(providers.map((p) => [p.provider, p]));
-    // Axis labels are short: a name, else the npub's first characters.
+    // Axis labels are short: a name, else the end of the npub (its start is always "npub1").
     return providers.map((p) => {
-      const label = providerLabel(p.provider, known);
-      return label.length > 12 ? `${label.slice(0, 10)}…` : label;
+      const label = p.name ?? p.npub ?? providerLabel(p.provider, known);
+      return label.length > 10 ? `…${label.slice(-7)}` : label;
     });
   }, [providers]);
   const byProvider = useMemo(() => providerOptions(names), [names]);
