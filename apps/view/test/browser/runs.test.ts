@@ -66,6 +66,7 @@ browserSuite("the runs and run pages on real runs", () => {
     expect(await rows.first().getAttribute("data-run")).toBe(failed.id);
     await search.fill("");
     await expect.poll(() => rows.count()).toBe(3);
+    await search.blur();
     await screenshot(page, "runs");
     // Light and dark: the toggle flips the theme and the page's colours with it.
     const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);

@@ -25,6 +25,10 @@ export function SubcallDetail({ runId, index, provider, onClose }: DetailProps) 
     });
     return () => controller.abort();
   }, [runId, index]);
+  // Opened from the iteration pane, it may be far below: bring it into view (no scroll when it is in view).
+  useEffect(() => {
+    if (full) box.current?.scrollIntoView({ block: "nearest" });
+  }, [full]);
   return (
     <section
       ref={box}
