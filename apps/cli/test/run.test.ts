@@ -109,6 +109,7 @@ describe("pylon run", () => {
       stoppedBy: string;
       usage: { outputTokens: number };
       items: { answered: number };
+      providers: { top: unknown[]; each: unknown[] };
     }>([
       "What is the special magic number for teal-yak?",
       "--context",
@@ -135,6 +136,16 @@ describe("pylon run", () => {
       expect(call.usage.outputTokens).toBeGreaterThan(0);
     }
     expect(fold.providers.get("llama:tiny")?.answered).toBe(receipt.items.answered);
+    // The receipt's per-provider lines are the log's fold, and agree with its meter.
+    expect(receipt.providers.each).toEqual([
+      expect.objectContaining({
+        provider: "llama:tiny",
+        answered: receipt.items.answered,
+        failed: 0,
+        sats: 0,
+      }),
+    ]);
+    expect(receipt.providers.top).toEqual([{ provider: "llama:tiny", answered: receipt.items.answered }]);
   }, 90_000);
 
   it("reads the context from stdin and prints only the answer on stdout", async () => {

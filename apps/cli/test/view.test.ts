@@ -123,12 +123,7 @@ describe("pylon view", () => {
       answer: receipt.answer,
       status: "final",
     });
-    const detail = await api<{ providers: Array<{ provider: string; name?: string; jobs: number }> }>(
-      `/api/runs/${receipt.run}`,
-    );
-    expect(detail.providers.map((p) => p.provider)).toEqual([node.pubkey]);
-    expect(detail.providers[0]!.name).toBe("SCRIPTED view node");
-
+    // The market first: names come from its directory, which has read the relay once it answers.
     const market = await api<{
       relays: Array<{ url: string; connected: boolean }>;
       providers: Array<Record<string, unknown>>;
@@ -143,6 +138,12 @@ describe("pylon view", () => {
       live: true,
       trust: 0.5,
     });
+    const detail = await api<{ providers: Array<{ provider: string; name?: string; jobs: number }> }>(
+      `/api/runs/${receipt.run}`,
+    );
+    expect(detail.providers.map((p) => p.provider)).toEqual([node.pubkey]);
+    expect(detail.providers[0]!.name).toBe("SCRIPTED view node");
+
     expect(await api<{ market: boolean; node: boolean }>("/api/info")).toEqual({ market: true, node: false });
 
     cli.child.kill("SIGTERM");
@@ -195,4 +196,16 @@ describe("pylon view", () => {
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toContain("holds no node's job database");
   }, 40_000);
+
+  it("says so when no browser can be opened, and keeps serving", async () => {
+    // No xdg-open/open on this PATH: the viewer says it could not open one and goes on.
+    const cli = await harness.start(["view"], {
+      env: { PYLON_HOME: home, PYLON_RELAYS: "", PATH: "/nonexistent" },
+    });
+    const [url] = await cli.waitFor(/^http:\/\/\S+$/m, 20_000);
+    await cli.waitForStderr(/could not open a browser/);
+    expect((await get(url)).status).toBe(303);
+    cli.child.kill("SIGINT");
+    expect((await cli.exited).code).toBe(0);
+  }, 30_000);
 });

@@ -31,6 +31,8 @@ export interface RunSummary {
   /** Wall time so far (running) or in all. */
   durationMs: number;
   models: { root: string; sub: string };
+  /** ISO time of the log's last write (in the list): a "running" run whose log went silent long ago crashed. */
+  updatedAt?: string;
 }
 
 /** One RLM of the tree (the root, or a child started by rlm_query). */
@@ -66,7 +68,10 @@ export interface IterationView {
   modelCostSats?: number;
   usage: { inputTokens: number; outputTokens: number };
   codeBlocks: CodeBlockView[];
-  /** The flat sub-call indices this iteration made: [first, first + count). */
+  /**
+   * The flat sub-call indices this iteration made lie in [first, first + count). In a depth > 1 run a child
+   * RLM's rows may sit between them: filter rows by runId and iteration.
+   */
   subcalls: { first: number; count: number };
   final?: { content: string; source: string };
   durationMs: number;
@@ -80,10 +85,18 @@ export interface ProviderTotals {
   name?: string;
   /** npub of the provider key, when it is a Nostr key. */
   npub?: string;
+  /** Sub-calls it answered or failed, plus root turns it served. */
   jobs: number;
   failed: number;
   sats: number;
   tokens: number;
+  /** Root turns among its jobs (a root on the market). */
+  rootTurns?: number;
+  /** Jobs sent for its sub-calls and hedges among them, when the swarm reported them. */
+  attempts?: number;
+  hedges?: number;
+  /** Mean latency of its answered sub-calls, ms. */
+  meanLatencyMs?: number;
 }
 
 export interface RunTotalsView {

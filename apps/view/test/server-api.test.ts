@@ -7,6 +7,7 @@ import { copyFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RlmResult } from "@pylon/rlm";
 import { SandboxPool } from "@pylon/rlm";
+import { repl } from "@pylon/rlm/scripted";
 import { Cleanup, tempDir } from "@pylon/testkit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunDetail, RunSummary, SubcallFull, SubcallPage } from "../src/api.js";
@@ -28,6 +29,14 @@ beforeAll(async () => {
   results.second = (
     await scriptedRun(runsDir, "scripted-second", pool, { parts: 12, budgetSats: 500 })
   ).result;
+  const child = repl('found = rlm_query("what does the child say?")\nprint(found)');
+  results.depth2 = (
+    await scriptedRun(runsDir, "scripted-depth2", pool, { maxDepth: 2, replies: [child, "FINAL_VAR(found)"] })
+  ).result;
+  const broken = [repl("print(1 / 0)"), repl("answers = llm_batch([f'part {i}' for i in range(12)])")];
+  results.failed = (
+    await scriptedRun(runsDir, "scripted-failed", pool, { replies: broken, budgetSats: 9 })
+  ).result;
   // A log outside the runs folder (`pylon view FILE`), and a file that is no log at all.
   outside = join(elsewhere, "copied.jsonl");
   copyFileSync(join(runsDir, "scripted-first.jsonl"), outside);
@@ -45,7 +54,13 @@ async function api<T>(path: string): Promise<T> {
 describe("the runs list", () => {
   it("lists every run's log, newest first, with what each run returned", async () => {
     const runs = await api<RunSummary[]>("/api/runs");
-    expect(runs.map((r) => r.id).sort()).toEqual(["copied", "scripted-first", "scripted-second"]);
+    expect(runs.map((r) => r.id).sort()).toEqual([
+      "copied",
+      "scripted-depth2",
+      "scripted-failed",
+      "scripted-first",
+      "scripted-second",
+    ]);
     expect(
       runs.find((r) => r.id === "scripted-second")!.startedAt >=
         runs.find((r) => r.id === "scripted-first")!.startedAt,
@@ -64,6 +79,7 @@ describe("the runs list", () => {
     expect(second.failedSubcalls).toBe(1);
     expect(second.sats).toBe(results.second!.cost.sats);
     expect(second.models).toEqual({ root: "scripted-root", sub: "scripted-market" });
+    expect(Date.parse(second.updatedAt!)).toBeGreaterThanOrEqual(Date.parse(second.startedAt));
   });
 
   it("gives a run's page URL for a run id and for a log file", () => {
@@ -133,6 +149,43 @@ describe("a run", () => {
     );
     expect(missing.status).toBe(404);
     expect(JSON.parse(missing.body).error).toBe("no-such-subcall");
+  });
+
+  it("nests a child RLM under its parent in the tree (depth 2)", async () => {
+    const detail = await api<RunDetail>("/api/runs/scripted-depth2");
+    expect(results.depth2!.answer).toBe("child answer");
+    expect(detail.tree.children).toHaveLength(1);
+    const child = detail.tree.children[0]!;
+    expect(child).toMatchObject({
+      depth: 1,
+      parentRunId: detail.tree.runId,
+      status: "final",
+      answer: "child answer",
+    });
+    expect(child.question).toContain("what does the child say?");
+    expect(detail.iterations.filter((i) => i.runId === child.runId)).toHaveLength(child.iterations);
+    const rows = await api<SubcallPage>("/api/runs/scripted-depth2/subcalls?from=0&to=10");
+    expect(rows.rows.map((r) => r.kind)).toEqual(["rlm"]);
+    expect(rows.rows[0]!.responsePreview).toBe("child answer");
+    // The child's turn cost 1 sat, counted once (not again through the rlm row).
+    expect(detail.totals.sats).toBe(results.depth2!.cost.sats);
+    expect(detail.tree.sats).toBe(results.depth2!.cost.sats);
+  });
+
+  it("shows a failed run's exception and why it stopped", async () => {
+    const detail = await api<RunDetail>("/api/runs/scripted-failed");
+    expect(detail.summary.status).toBe(results.failed!.stoppedBy);
+    expect(detail.summary.status).toBe("budget");
+    expect(detail.summary.answer).toBe(results.failed!.answer);
+    // The 9-sat budget let three 3-sat sub-calls through and the rest failed, saying why; then the run stopped.
+    expect(detail.totals.subcallsFailed).toBeGreaterThan(0);
+    const page = await api<SubcallPage>("/api/runs/scripted-failed/subcalls?from=0&to=12");
+    const refused = page.rows.filter((r) => !r.ok);
+    expect(refused.length).toBe(detail.totals.subcallsFailed);
+    expect(refused[0]!.error).toMatch(/budget/i);
+    expect(detail.iterations[0]!.codeBlocks[0]!.error?.type).toBe("ZeroDivisionError");
+    expect(detail.totals.sats).toBe(results.failed!.cost.sats);
+    expect(detail.totals.budgetSats).toBe(9);
   });
 
   it("serves a log named outside the runs folder", async () => {

@@ -53,6 +53,12 @@ export function scriptedMarket(delayMs = 0): SubcallBackend {
       return await Promise.all(
         requests.map(async (request): Promise<SubcallResult> => {
           const prompt = request.messages.map((m) => m.content).join("\n");
+          if (request.messages[0]?.role === "system") {
+            // A child RLM's turn (depth ≥ 1 runs on the sub model): it answers at once.
+            const usage = { inputTokens: 50, outputTokens: 5 };
+            const base = { provider: PROVIDERS[0]!, model: "scripted-sub", latencyMs: 2, costSats: 1, usage };
+            return { ...base, ok: true, text: "FINAL(child answer)" };
+          }
           if (delayMs > 0) await new Promise((r) => setTimeout(r, delayMs));
           const provider = PROVIDERS[createHash("sha256").update(prompt).digest()[0]! % PROVIDERS.length]!;
           const base = {
@@ -92,6 +98,8 @@ export async function scriptedRun(
     delayMs?: number;
     replies?: string[];
     budgetSats?: number;
+    maxDepth?: number;
+    maxIterations?: number;
     onRecord?: (record: TrajectoryRecord) => void;
   } = {},
 ): Promise<{ file: string; result: RlmResult }> {
@@ -105,6 +113,8 @@ export async function scriptedRun(
     sandboxes: pool,
     ...(options.budgetSats !== undefined ? { budget: { sats: options.budgetSats } } : {}),
     ...(options.onRecord ? { onRecord: options.onRecord } : {}),
+    ...(options.maxDepth !== undefined ? { maxDepth: options.maxDepth } : {}),
+    ...(options.maxIterations !== undefined ? { maxIterations: options.maxIterations } : {}),
   });
   return { file, result };
 }

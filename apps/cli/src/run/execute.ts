@@ -8,6 +8,7 @@ import {
   openModels,
   RLM_DEFAULTS,
   type RlmResult,
+  RunFold,
   runRlm,
   type TrajectoryRecord,
 } from "@pylon/rlm";
@@ -102,7 +103,11 @@ export async function executeRun(
         ...(opts.progressInterval ? { intervalMs: opts.progressInterval } : {}),
       }).start();
   const lineOf = recordLines();
+  // The receipt's per-provider lines come from the records as written: the same fold `pylon view` makes.
+  const fold = new RunFold();
   const onRecord = (record: TrajectoryRecord): void => {
+    fold.add([record]);
+    if (opts.quiet) return;
     root.onRecord(record);
     const line = lineOf(record);
     if (line !== undefined) bar?.log(line);
@@ -117,7 +122,7 @@ export async function executeRun(
   try {
     result = await runRlm({
       ...rlmSettings(opts),
-      ...(opts.quiet ? {} : { onRecord }),
+      onRecord,
       question: run.question,
       context: run.context,
       root: rootTurns ?? models.root,
@@ -146,6 +151,7 @@ export async function executeRun(
     ...(market ? { counters: market.swarm.counters } : {}),
     ...(payments ? { payments } : {}),
     ...(trustReport ? { trust: trustReport } : {}),
+    fold,
     wallMs: Date.now() - startedAt,
   });
 }

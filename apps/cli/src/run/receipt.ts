@@ -2,7 +2,7 @@
  * The receipt `pylon run` prints at the end: as JSON (`--json`) or as a short table after the answer.
  * What the run answered, what it asked of the sub-call backend, what the market did, what it cost.
  */
-import type { RlmResult } from "@pylon/rlm";
+import type { RlmResult, RunFold } from "@pylon/rlm";
 import type { SwarmCounters, TrustReport } from "@pylon/swarm";
 import { type ReceiptTrust, receiptTrust, trustLines } from "../trust/receipt-trust.js";
 import type { MarketPayments } from "./market.js";
@@ -35,7 +35,12 @@ export interface RunReceipt {
     recovered: number;
     memoHits: number;
   };
-  providers: { used: number; top: Array<{ provider: string; answered: number }> };
+  providers: {
+    used: number;
+    top: Array<{ provider: string; answered: number }>;
+    /** Every provider's sub-calls in this invocation, as the trajectory log's fold (and `pylon view`) has them. */
+    each?: ProviderLine[];
+  };
   /** A root on the market (`--root swarm:MODEL`): its turns as jobs, counted apart from the sub-calls. */
   root?: RootTurns;
   usage: RlmResult["usage"];
@@ -73,6 +78,18 @@ export interface RunReceipt {
   logPath: string | null;
 }
 
+export interface ProviderLine {
+  provider: string;
+  answered: number;
+  failed: number;
+  /** What its sub-calls reported they cost. */
+  sats: number;
+  tokens: { input: number; output: number };
+  /** Jobs sent to it for them, and hedges among those (market only). */
+  attempts?: number;
+  hedges?: number;
+}
+
 export interface RootTurns {
   /** Root turns sent to the market: answered and failed. */
   turns: number;
@@ -100,6 +117,8 @@ export interface ReceiptInput {
   counters?: SwarmCounters;
   payments?: MarketPayments;
   trust?: TrustReport;
+  /** The invocation's trajectory records, folded as they were written. */
+  fold?: RunFold;
   wallMs: number;
 }
 
@@ -137,7 +156,11 @@ export function buildReceipt(input: ReceiptInput): RunReceipt {
           },
         }
       : {}),
-    providers: { used: meter.providers.size, top: topProviders(meter, TOP) },
+    providers: {
+      used: meter.providers.size,
+      top: topProviders(meter, TOP),
+      ...(input.fold ? { each: providerLines(input.fold) } : {}),
+    },
     ...(rootMeter ? { root: rootTurns(rootMeter) } : {}),
     usage: result.usage,
     sats: {
@@ -182,6 +205,21 @@ function rootTurns(meter: SubcallMeter): RootTurns {
     failovers: meter.switches,
     ...(meter.failed > 0 ? { failures: failureSummary(meter) } : {}),
   };
+}
+
+/** Providers that served sub-calls (root turns are in `root`), most answered first. */
+function providerLines(fold: RunFold): ProviderLine[] {
+  return [...fold.providers.values()]
+    .filter((p) => p.subcalls > 0)
+    .sort((a, b) => b.answered - a.answered || a.provider.localeCompare(b.provider))
+    .map((p) => ({
+      provider: p.provider,
+      answered: p.answered,
+      failed: p.failed,
+      sats: round(p.sats),
+      tokens: { input: p.inputTokens, output: p.outputTokens },
+      ...(p.attempts > 0 ? { attempts: p.attempts, hedges: p.hedges } : {}),
+    }));
 }
 
 function round(value: number): number {

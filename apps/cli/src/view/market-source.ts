@@ -16,13 +16,26 @@ export interface MarketSource {
   close: () => void;
 }
 
+/** Starts watching at once but does not wait for the relays: the viewer is up while they answer. */
 export async function marketSource(relays: string[], home: string): Promise<MarketSource> {
   const { watchProviders } = await import("@pylon/swarm");
-  const watch: ProviderWatch = await watchProviders({ relays, timeoutMs: 5_000 });
+  const watching = watchProviders({ relays, timeoutMs: 5_000 });
+  let watch: ProviderWatch | undefined;
+  watching.then(
+    (started) => {
+      watch = started;
+    },
+    () => {}, // each look reports it
+  );
   return {
-    snapshot: async () => snapshotOf(watch, home),
-    name: (pubkey) => watch.providers().find((p) => p.pubkey === pubkey)?.name,
-    close: () => watch.close(),
+    snapshot: async () => snapshotOf(await watching, home),
+    name: (pubkey) => watch?.providers().find((p) => p.pubkey === pubkey)?.name,
+    close: () => {
+      void watching.then(
+        (started) => started.close(),
+        () => {},
+      );
+    },
   };
 }
 

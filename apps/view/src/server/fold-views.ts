@@ -1,8 +1,7 @@
-/** Turning log records into the API's rows and views (no state). */
-
-import type { SubcallRecord } from "@pylon/rlm";
-import type { IterationView, RunStatus, SubcallRow } from "../api.js";
-import type { IterationLine, SubcallLine } from "./log-records.js";
+/** Turning @pylon/rlm's folded runs into the API's rows, iterations, tree nodes and provider totals. */
+import type { FoldedIteration, FoldedRun, FoldedSubcall, ProviderFold } from "@pylon/rlm";
+import type { IterationView, ProviderTotals, RunStatus, SubcallRow, TreeNode } from "../api.js";
+import { npubOf } from "./npub.js";
 
 export const PREVIEW_CHARS = 200;
 
@@ -10,41 +9,41 @@ export function preview(text: string): string {
   return text.length <= PREVIEW_CHARS ? text : text.slice(0, PREVIEW_CHARS);
 }
 
-/** A sub-call as a table row; `place` says where it sits (its index, the run and iteration, when it ended). */
-export function subcallRow(
-  record: SubcallRecord & Partial<Pick<SubcallLine, "attempts" | "hedges">>,
-  place: { index: number; runId: string; iteration: number; endedAtMs: number },
-): SubcallRow {
-  const usage = record.usage ?? { inputTokens: 0, outputTokens: 0 };
+/** Sums of fractional sats, to the msat (floating-point sums otherwise show as 307.48999999999995). */
+export function toMsat(sats: number): number {
+  return Math.round(sats * 1000) / 1000;
+}
+
+/** A sub-call as a table row; `endedAtMs` for old logs, whose rows do not say when they ended. */
+export function subcallRow(call: FoldedSubcall, endedAtMs: number): SubcallRow {
+  const usage = call.usage ?? { inputTokens: 0, outputTokens: 0 };
   return {
-    index: place.index,
-    runId: place.runId,
-    iteration: place.iteration,
-    depth: record.depth,
-    kind: record.kind,
-    ok: record.ok,
-    promptPreview: preview(record.prompt ?? ""),
-    responsePreview: preview(record.response ?? ""),
-    promptChars: record.promptChars ?? (record.prompt ?? "").length,
-    responseChars: record.responseChars ?? (record.response ?? "").length,
-    provider: record.provider ?? "",
-    model: record.model ?? "",
-    ...(record.attempts !== undefined ? { attempts: record.attempts } : {}),
-    ...(record.hedges !== undefined ? { hedges: record.hedges } : {}),
-    latencyMs: record.latencyMs ?? 0,
+    index: call.index,
+    runId: call.runId,
+    iteration: call.iteration,
+    depth: call.depth,
+    kind: call.kind,
+    ok: call.ok,
+    promptPreview: preview(call.prompt ?? ""),
+    responsePreview: preview(call.response ?? ""),
+    promptChars: call.promptChars ?? (call.prompt ?? "").length,
+    responseChars: call.responseChars ?? (call.response ?? "").length,
+    provider: call.provider ?? "",
+    model: call.model ?? "",
+    ...(call.attempts !== undefined ? { attempts: call.attempts } : {}),
+    ...(call.hedges !== undefined ? { hedges: call.hedges } : {}),
+    latencyMs: call.latencyMs ?? 0,
     inputTokens: usage.inputTokens,
     outputTokens: usage.outputTokens,
-    costSats: record.costSats ?? 0,
-    endedAtMs: place.endedAtMs,
-    ...(record.ok ? {} : { error: preview(record.response ?? "") }),
+    costSats: call.costSats ?? 0,
+    endedAtMs: Math.round(call.endedAtMs ?? endedAtMs),
+    ...(call.ok ? {} : { error: preview(call.response ?? "") }),
   };
 }
 
-export function iterationView(
-  record: IterationLine,
-  subcalls: { first: number; count: number },
-  endedAtMs: number,
-): IterationView {
+export function iterationView(record: FoldedIteration, endedAtMs: number): IterationView {
+  const indices = record.subcalls;
+  const first = indices[0];
   return {
     runId: record.runId,
     iteration: record.iteration,
@@ -61,25 +60,63 @@ export function iterationView(
       ...(block.error ? { error: block.error } : {}),
       durationMs: block.durationMs,
     })),
-    subcalls,
+    // The span holding its sub-calls (a child RLM's rows may sit between them: filter by runId/iteration).
+    subcalls:
+      first === undefined
+        ? { first: 0, count: 0 }
+        : { first, count: indices[indices.length - 1]! - first + 1 },
     ...(record.final ? { final: record.final } : {}),
     durationMs: record.durationMs ?? 0,
-    endedAtMs,
+    endedAtMs: Math.round(record.endedAtMs ?? endedAtMs),
   };
 }
 
-export function statusOf(stoppedBy: string | undefined): RunStatus {
-  switch (stoppedBy) {
-    case undefined:
-      return "running";
+export function statusOf(status: string): RunStatus {
+  switch (status) {
+    case "running":
     case "final":
     case "max-iterations":
     case "budget":
     case "timeout":
     case "aborted":
     case "error":
-      return stoppedBy;
+      return status;
     default:
       return "error";
   }
+}
+
+export function treeNode(runs: ReadonlyMap<string, FoldedRun>, runId: string): TreeNode {
+  const run = runs.get(runId)!;
+  const children = run.children.filter((child) => runs.has(child)).map((child) => treeNode(runs, child));
+  return {
+    runId,
+    parentRunId: run.parentRunId,
+    depth: run.depth,
+    question: run.question,
+    answer: run.answer,
+    status: statusOf(run.status),
+    iterations: run.iterations.length,
+    subcalls: run.own.subcalls,
+    sats: toMsat(run.own.sats + children.reduce((sum, child) => sum + child.sats, 0)),
+    children,
+  };
+}
+
+/** Providers worth a row: those that served sub-calls, and market keys that served root turns. */
+export function providerTotals(provider: ProviderFold, name: string | undefined): ProviderTotals | undefined {
+  const npub = npubOf(provider.provider);
+  if (provider.subcalls === 0 && !npub) return undefined; // a local root model is no provider
+  return {
+    provider: provider.provider,
+    ...(name ? { name } : {}),
+    ...(npub ? { npub } : {}),
+    jobs: provider.subcalls + provider.rootTurns,
+    failed: provider.failed,
+    sats: toMsat(provider.sats),
+    tokens: provider.inputTokens + provider.outputTokens,
+    ...(provider.rootTurns > 0 ? { rootTurns: provider.rootTurns } : {}),
+    ...(provider.attempts > 0 ? { attempts: provider.attempts, hedges: provider.hedges } : {}),
+    ...(provider.answered > 0 ? { meanLatencyMs: Math.round(provider.latencyMs / provider.answered) } : {}),
+  };
 }

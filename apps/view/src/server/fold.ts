@@ -1,10 +1,9 @@
 /**
- * A run folded from its log, incrementally: `apply` takes the records appended since the last call and says
- * what changed (new sub-call rows, iterations, the end), so the detail, the pages and the live stream all come
- * from one state that grows with the file instead of a re-read.
+ * A run as the API shows it, over @pylon/rlm's incremental RunFold (the same fold the CLI's receipt reads):
+ * `apply` adds the records a growing log gained and says what changed (new sub-call rows, iterations, the
+ * end), so the detail, the pages and the live stream all come from one state that is never re-read.
  */
-
-import type { FinalRecord, RunRecord, SubcallRecord } from "@pylon/rlm";
+import { RunFold as LogFold, type TrajectoryRecord } from "@pylon/rlm";
 import type {
   IterationView,
   ProviderTotals,
@@ -15,131 +14,126 @@ import type {
   SubcallRow,
   TreeNode,
 } from "../api.js";
-import { iterationView, statusOf, subcallRow } from "./fold-views.js";
-import type { IterationLine, LogRecord, SubcallLine } from "./log-records.js";
-import { npubOf } from "./npub.js";
-
-interface RunState {
-  record: RunRecord;
-  final?: FinalRecord;
-  /** ms between the root's start and this run's. */
-  offsetMs: number;
-  /** Sum of its iterations' durations so far: when its last iteration ended, relative to its start. */
-  elapsedMs: number;
-  iterations: number;
-  subcalls: number;
-  /** Its own spending: its turns and its plain sub-calls (children count their own). */
-  sats: number;
-  children: string[];
-}
+import { iterationView, providerTotals, statusOf, subcallRow, toMsat, treeNode } from "./fold-views.js";
 
 export interface FoldChange {
-  rows: SubcallRow[];
+  /** New sub-call rows: [rowsFrom, rowsTo) of the flat list (made into rows only when someone listens). */
+  rowsFrom: number;
+  rowsTo: number;
   iterations: IterationView[];
   /** The root run ended with this batch. */
   ended: boolean;
 }
 
 export class RunFold {
-  private rootId: string | undefined;
-  private readonly runs = new Map<string, RunState>();
-  private readonly iterations: IterationView[] = [];
-  private readonly rows: SubcallRow[] = [];
-  private readonly texts: Array<{ prompt: string; response: string }> = [];
-  private readonly providers = new Map<string, ProviderTotals>();
-  /** Sub-calls of the new format seen per run and iteration, before their iteration line. */
-  private readonly ranges = new Map<string, { first: number; count: number }>();
-  private inputTokens = 0;
-  private outputTokens = 0;
-  private sats = 0;
-  private failed = 0;
+  private readonly fold = new LogFold();
+  /** When each iteration ended (ms since the tree's start), parallel to fold.iterations. */
+  private readonly iterationEnds: number[] = [];
+  /** The same by run and iteration, for old logs' rows, which carry no time of their own. */
+  private readonly endsByIteration = new Map<string, number>();
+  /** Sum of each run's iteration durations so far: the estimate for logs that do not say when. */
+  private readonly elapsed = new Map<string, number>();
+  private seenRows = 0;
+  private ended = false;
 
   constructor(
     readonly id: string,
     private readonly names: (pubkey: string) => string | undefined = () => undefined,
   ) {}
 
-  apply(records: LogRecord[]): FoldChange {
-    const change: FoldChange = { rows: [], iterations: [], ended: false };
-    for (const record of records) {
-      if (record.type === "run") this.run(record);
-      else if (record.type === "subcall") change.rows.push(this.subcallLine(record));
-      else if (record.type === "iteration") this.iteration(record, change);
-      else if (record.type === "final") {
-        const run = this.runs.get(record.runId);
-        if (run) run.final = record;
-        if (record.runId === this.rootId) change.ended = true;
-      }
+  apply(records: TrajectoryRecord[]): FoldChange {
+    this.fold.add(records);
+    const iterations: IterationView[] = [];
+    for (let i = this.iterationEnds.length; i < this.fold.iterations.length; i++) {
+      const iteration = this.fold.iterations[i]!;
+      const end = iteration.endedAtMs ?? this.estimateEnd(iteration.runId, iteration.durationMs ?? 0);
+      this.iterationEnds.push(end);
+      this.endsByIteration.set(`${iteration.runId}#${iteration.iteration}`, end);
+      iterations.push(iterationView(iteration, end));
     }
-    return change;
+    const rowsFrom = this.seenRows;
+    this.seenRows = this.fold.subcalls.length;
+    const root = this.fold.root;
+    const ended = !this.ended && root !== undefined && root.status !== "running";
+    if (ended) this.ended = true;
+    return { rowsFrom, rowsTo: this.seenRows, iterations, ended };
   }
 
   get started(): boolean {
-    return this.rootId !== undefined;
+    return this.fold.root !== undefined;
   }
 
   get subcallCount(): number {
-    return this.rows.length;
+    return this.fold.subcalls.length;
   }
 
   get iterationCount(): number {
-    return this.iterations.length;
+    return this.fold.iterations.length;
   }
 
   iterationsFrom(index: number): IterationView[] {
-    return this.iterations.slice(Math.max(0, index));
+    const views: IterationView[] = [];
+    for (let i = Math.max(0, index); i < this.fold.iterations.length; i++) {
+      views.push(iterationView(this.fold.iterations[i]!, this.iterationEnds[i] ?? 0));
+    }
+    return views;
   }
 
   summary(now = Date.now()): RunSummary {
     const root = this.root();
-    const startedAtMs = Date.parse(root.record.startedAt);
+    const { totals } = this.fold;
     return {
       id: this.id,
-      question: root.record.question,
-      answer: root.final?.answer ?? null,
-      status: statusOf(root.final?.stoppedBy),
-      subcalls: this.rows.length,
-      failedSubcalls: this.failed,
-      sats: toMsat(this.sats),
-      startedAt: root.record.startedAt,
-      durationMs: root.final ? root.final.durationMs : Math.max(0, now - startedAtMs),
-      models: root.record.models,
+      question: root.question,
+      answer: root.answer,
+      status: statusOf(root.status),
+      subcalls: totals.subcalls,
+      failedSubcalls: totals.failed,
+      sats: toMsat(totals.sats),
+      startedAt: root.startedAt,
+      durationMs: root.final ? root.final.durationMs : Math.max(0, now - Date.parse(root.startedAt)),
+      models: root.models,
     };
   }
 
   totals(now = Date.now()): RunTotalsView {
     const root = this.root();
+    const { totals } = this.fold;
     return {
-      iterations: this.iterations.length,
-      subcalls: this.rows.length,
-      subcallsAnswered: this.rows.length - this.failed,
-      subcallsFailed: this.failed,
-      inputTokens: this.inputTokens,
-      outputTokens: this.outputTokens,
-      sats: toMsat(this.sats),
+      iterations: totals.iterations,
+      subcalls: totals.subcalls,
+      subcallsAnswered: totals.answered,
+      subcallsFailed: totals.failed,
+      inputTokens: totals.inputTokens,
+      outputTokens: totals.outputTokens,
+      sats: toMsat(totals.sats),
       wallMs: this.summary(now).durationMs,
-      providers: this.providers.size,
-      ...(root.record.budget?.sats !== undefined ? { budgetSats: root.record.budget.sats } : {}),
+      providers: totals.providers,
+      ...(root.budget?.sats !== undefined ? { budgetSats: root.budget.sats } : {}),
     };
   }
 
   tree(): TreeNode {
-    return this.node(this.rootId!);
+    return treeNode(this.fold.runs, this.root().runId);
   }
 
   providerTotals(): ProviderTotals[] {
-    return [...this.providers.values()]
-      .map((p) => ({ ...p, sats: toMsat(p.sats) }))
-      .sort((a, b) => b.jobs - a.jobs);
+    const shown: ProviderTotals[] = [];
+    for (const provider of this.fold.providers.values()) {
+      // Looked up each time: the market directory may learn a provider's name after the fold saw it.
+      const row = providerTotals(provider, this.names(provider.provider));
+      if (row) shown.push(row);
+    }
+    return shown.sort((a, b) => b.jobs - a.jobs || a.provider.localeCompare(b.provider));
   }
 
   detail(now = Date.now()): RunDetail {
-    const context = this.root().record.context;
+    const context = this.root().context;
     return {
       summary: this.summary(now),
       totals: this.totals(now),
       tree: this.tree(),
-      iterations: this.iterations.slice(),
+      iterations: this.iterationsFrom(0),
       providers: this.providerTotals(),
       context: {
         type: context?.type ?? "str",
@@ -150,152 +144,37 @@ export class RunFold {
   }
 
   page(from: number, to: number): SubcallRow[] {
-    return this.rows.slice(Math.max(0, from), Math.max(0, Math.min(to, this.rows.length)));
+    const rows: SubcallRow[] = [];
+    const end = Math.min(to, this.fold.subcalls.length);
+    for (let i = Math.max(0, from); i < end; i++) {
+      const call = this.fold.subcalls[i]!;
+      rows.push(subcallRow(call, this.endsByIteration.get(`${call.runId}#${call.iteration}`) ?? 0));
+    }
+    return rows;
   }
 
   full(index: number): SubcallFull | undefined {
-    const row = this.rows[index];
-    const text = this.texts[index];
-    return row && text ? { ...row, ...text } : undefined;
+    const call = this.fold.subcalls[index];
+    if (!call) return undefined;
+    const [row] = this.page(index, index + 1);
+    return { ...row!, prompt: call.prompt ?? "", response: call.response ?? "" };
   }
 
-  private root(): RunState {
-    const root = this.rootId === undefined ? undefined : this.runs.get(this.rootId);
+  private root() {
+    const root = this.fold.root;
     if (!root) throw new Error(`run ${this.id} has no run record yet`);
     return root;
   }
 
-  private run(record: RunRecord): void {
-    if (this.runs.has(record.runId)) return; // a resumed run writes its run line again
-    const root = this.rootId === undefined ? undefined : this.runs.get(this.rootId);
-    const offsetMs = root ? Math.max(0, Date.parse(record.startedAt) - Date.parse(root.record.startedAt)) : 0;
-    this.runs.set(record.runId, {
-      record,
-      offsetMs,
-      elapsedMs: 0,
-      iterations: 0,
-      subcalls: 0,
-      sats: 0,
-      children: [],
-    });
-    if (this.rootId === undefined && record.parentRunId === null) this.rootId = record.runId;
-    else if (this.rootId === undefined) this.rootId = record.runId;
-    if (record.parentRunId) this.runs.get(record.parentRunId)?.children.push(record.runId);
+  /** Old logs: the run's start (relative to its tree's) plus its iterations' durations so far. */
+  private estimateEnd(runId: string, durationMs: number): number {
+    const elapsed = (this.elapsed.get(runId) ?? 0) + durationMs;
+    this.elapsed.set(runId, elapsed);
+    const run = this.fold.runs.get(runId);
+    let tree = run;
+    while (tree?.parentRunId && this.fold.runs.has(tree.parentRunId))
+      tree = this.fold.runs.get(tree.parentRunId);
+    const offset = run && tree ? Math.max(0, Date.parse(run.startedAt) - Date.parse(tree.startedAt)) : 0;
+    return offset + elapsed;
   }
-
-  private iteration(record: IterationLine, change: FoldChange): void {
-    const run = this.runs.get(record.runId);
-    if (run) {
-      run.iterations++;
-      run.elapsedMs += record.durationMs ?? 0;
-    }
-    const endedAtMs = Math.round((run?.offsetMs ?? 0) + (run?.elapsedMs ?? 0));
-    const first = this.rows.length;
-    for (const sub of record.subcalls) {
-      change.rows.push(this.addRow(sub, { runId: record.runId, iteration: record.iteration, endedAtMs }));
-    }
-    const key = `${record.runId}#${record.iteration}`;
-    const range =
-      record.subcalls.length > 0
-        ? { first, count: record.subcalls.length }
-        : (record.subcallRange ?? this.ranges.get(key) ?? { first, count: 0 });
-    this.ranges.delete(key);
-    this.usage(record.usage, record.modelCostSats ?? 0, run);
-    // A root on the market: its turns are paid jobs of a provider (a local root's model is no provider).
-    if (record.modelProvider && /^[0-9a-f]{64}$/.test(record.modelProvider))
-      this.provider(record.modelProvider, true, record.modelCostSats ?? 0, record.usage);
-    const view = iterationView(record, range, endedAtMs);
-    this.iterations.push(view);
-    change.iterations.push(view);
-  }
-
-  private subcallLine(record: SubcallLine): SubcallRow {
-    const key = `${record.runId}#${record.iteration}`;
-    const range = this.ranges.get(key) ?? { first: this.rows.length, count: 0 };
-    range.count++;
-    this.ranges.set(key, range);
-    return this.addRow(record, {
-      runId: record.runId,
-      iteration: record.iteration,
-      endedAtMs: record.endedAtMs,
-    });
-  }
-
-  private addRow(
-    record: SubcallRecord,
-    place: { runId: string; iteration: number; endedAtMs: number },
-  ): SubcallRow {
-    const row = subcallRow(record, { index: this.rows.length, ...place });
-    this.rows.push(row);
-    this.texts.push({ prompt: record.prompt ?? "", response: record.response ?? "" });
-    if (!row.ok) this.failed++;
-    const run = this.runs.get(place.runId);
-    if (run) run.subcalls++;
-    // A child RLM's item repeats its whole tree's totals, which its own lines already count.
-    if (record.kind === "llm") {
-      this.usage(record.usage, row.costSats, run);
-      if (row.provider) this.provider(row.provider, row.ok, row.costSats, record.usage);
-    }
-    return row;
-  }
-
-  private usage(
-    usage: { inputTokens: number; outputTokens: number } | undefined,
-    sats: number,
-    run?: RunState,
-  ): void {
-    this.inputTokens += usage?.inputTokens ?? 0;
-    this.outputTokens += usage?.outputTokens ?? 0;
-    this.sats += sats;
-    if (run) run.sats += sats;
-  }
-
-  private provider(
-    key: string,
-    ok: boolean,
-    sats: number,
-    usage?: { inputTokens: number; outputTokens: number },
-  ): void {
-    let totals = this.providers.get(key);
-    if (!totals) {
-      const name = this.names(key);
-      const npub = npubOf(key);
-      totals = {
-        provider: key,
-        ...(name ? { name } : {}),
-        ...(npub ? { npub } : {}),
-        jobs: 0,
-        failed: 0,
-        sats: 0,
-        tokens: 0,
-      };
-      this.providers.set(key, totals);
-    }
-    totals.jobs++;
-    if (!ok) totals.failed++;
-    totals.sats += sats;
-    totals.tokens += (usage?.inputTokens ?? 0) + (usage?.outputTokens ?? 0);
-  }
-
-  private node(runId: string): TreeNode {
-    const run = this.runs.get(runId)!;
-    const children = run.children.map((child) => this.node(child));
-    return {
-      runId,
-      parentRunId: run.record.parentRunId,
-      depth: run.record.depth,
-      question: run.record.question,
-      answer: run.final?.answer ?? null,
-      status: statusOf(run.final?.stoppedBy),
-      iterations: run.iterations,
-      subcalls: run.subcalls,
-      sats: toMsat(run.sats + children.reduce((sum, child) => sum + child.sats, 0)),
-      children,
-    };
-  }
-}
-
-/** Sums of fractional sats, to the msat (floating-point sums otherwise show as 307.48999999999995). */
-function toMsat(sats: number): number {
-  return Math.round(sats * 1000) / 1000;
 }

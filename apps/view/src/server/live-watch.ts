@@ -36,6 +36,11 @@ export class LogWatches {
     };
   }
 
+  /** Runs being watched now. */
+  get watching(): number {
+    return this.watches.size;
+  }
+
   closeAll(): void {
     for (const watch of this.watches.values()) watch.stop();
     this.watches.clear();

@@ -68,7 +68,8 @@ export function serveLive(
   };
 
   const onChange = (change: FoldChange): void => {
-    rows.rows.push(...change.rows);
+    // A loop, not a spread: a batch can hold more rows than a call takes arguments.
+    for (const row of entry.fold.page(change.rowsFrom, change.rowsTo)) rows.rows.push(row);
     if (change.iterations.length > 0 || change.ended) {
       // An iteration's rows before it; the end after everything.
       flushRows();
@@ -90,7 +91,7 @@ export function serveLive(
     entry.refresh();
     const { fold } = entry;
     if (since.subcalls !== undefined && since.subcalls < fold.subcallCount) {
-      rows.rows.push(...fold.page(since.subcalls, fold.subcallCount));
+      for (const row of fold.page(since.subcalls, fold.subcallCount)) rows.rows.push(row);
       flushRows();
     }
     for (const iteration of fold.iterationsFrom(since.iterations ?? fold.iterationCount)) {

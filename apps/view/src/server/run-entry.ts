@@ -9,6 +9,8 @@ export class RunEntry {
   readonly fold: RunFold;
   private readonly cursor: LogCursor;
   private readonly listeners = new Set<ChangeListener>();
+  /** The log's size when last looked at by the catalog. */
+  size = 0;
 
   constructor(
     readonly id: string,
@@ -23,15 +25,10 @@ export class RunEntry {
   refresh(): FoldChange {
     const records = this.cursor.read();
     const change = this.fold.apply(records);
-    if (change.rows.length + change.iterations.length > 0 || change.ended || records.length > 0) {
+    if (records.length > 0) {
       for (const listener of this.listeners) listener(change);
     }
     return change;
-  }
-
-  /** Bytes of the log folded so far. */
-  get position(): number {
-    return this.cursor.position;
   }
 
   listen(listener: ChangeListener): () => void {

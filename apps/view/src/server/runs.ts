@@ -2,14 +2,17 @@
  * The runs the viewer knows: every `*.jsonl` in the runs folder (and the logs `.run.json` manifests or the
  * caller name elsewhere). Summaries are cached by (path, size, mtime) so a listing of a thousand runs is a
  * thousand stats; a run's fold is kept (a few at a time, those with live viewers always) and extended as the
- * log grows.
+ * log grows. Folds are kept while their logs add up to KEPT_BYTES (the last KEPT_FOLDS always, and every run
+ * someone watches live), so opening a run just listed costs nothing.
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import type { RunSummary } from "../api.js";
 import { RunEntry } from "./run-entry.js";
 
+/** Folds kept whatever their size, and the log bytes beyond which older ones are let go. */
 const KEPT_FOLDS = 4;
+const KEPT_BYTES = 256 * 1024 * 1024;
 
 interface Known {
   id: string;
@@ -49,12 +52,7 @@ export class RunCatalog {
       known = this.known.get(id);
       if (!known) return undefined;
     }
-    let entry = this.folds.get(id);
-    if (entry) this.folds.delete(id);
-    else entry = new RunEntry(id, known.file, this.names);
-    this.folds.set(id, entry);
-    entry.refresh();
-    this.evict();
+    const entry = this.open(known);
     return entry.fold.started ? entry : undefined;
   }
 
@@ -71,30 +69,41 @@ export class RunCatalog {
     this.folds.clear();
   }
 
+  /** The fold of `known`, made most recent, extended to the log's end. */
+  private open(known: Known): RunEntry {
+    let entry = this.folds.get(known.id);
+    // Another file under the id, or this one truncated or replaced: fold it afresh.
+    if (entry && (entry.file !== known.file || known.size < entry.size)) {
+      entry.close();
+      entry = undefined;
+    }
+    if (entry) this.folds.delete(known.id);
+    else entry = new RunEntry(known.id, known.file, this.names);
+    this.folds.set(known.id, entry);
+    entry.size = known.size;
+    entry.refresh();
+    this.evict();
+    return entry;
+  }
+
   private evict(): void {
+    let bytes = 0;
+    for (const id of this.folds.keys()) bytes += this.known.get(id)?.size ?? 0;
     for (const [id, entry] of this.folds) {
-      if (this.folds.size <= KEPT_FOLDS) break;
+      if (this.folds.size <= KEPT_FOLDS || bytes <= KEPT_BYTES) break;
       if (entry.watched) continue;
+      bytes -= this.known.get(id)?.size ?? 0;
       entry.close();
       this.folds.delete(id);
     }
   }
 
   private summaryOf(known: Known): RunSummary | undefined {
-    const live = this.folds.get(known.id);
-    if (live) {
-      live.refresh();
-      return live.fold.started ? live.fold.summary() : undefined;
-    }
     if (known.summary && known.summary.status !== "running") return known.summary;
-    // Folded once and let go: only the summary stays (a running run's duration moves, so it is redone).
-    const entry = new RunEntry(known.id, known.file, this.names);
-    try {
-      entry.refresh();
-      known.summary = entry.fold.started ? entry.fold.summary() : undefined;
-    } finally {
-      entry.close();
-    }
+    // A running run's duration moves, so its summary is redone (from its kept fold, extended).
+    const entry = this.open(known);
+    const updatedAt = new Date(known.mtimeMs).toISOString();
+    known.summary = entry.fold.started ? { ...entry.fold.summary(), updatedAt } : undefined;
     return known.summary;
   }
 
