@@ -76,9 +76,10 @@ describe("fixtures of SCRIPTED runs", { timeout: 120_000 }, () => {
     }
   });
 
-  it("a 100,000-sub-call run is made in about a minute and folds in well under a second", async () => {
+  it("a 100,000-sub-call run is made in under a minute and folds in well under a second", async () => {
     const made = await makeBigRun(runsDir, 100_000, { sandboxes });
     expect(made.result.answer).toBe("every item was read");
+    expect(made.ms).toBeLessThan(60_000); // 4–9 s on 2 busy cores
     const readStarted = performance.now();
     const records = await readTrajectory(made.logPath);
     const readMs = performance.now() - readStarted;

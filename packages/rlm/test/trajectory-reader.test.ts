@@ -109,14 +109,38 @@ describe("the fold of a SCRIPTED run", () => {
     expect(old.root!.iterations.map((i) => i.subcalls.length)).toEqual([5, 2, 0]);
   });
 
-  it("folds records one at a time as it folds them all at once", async () => {
+  it("folds records one at a time as it folds them all at once, with or without the rows", async () => {
     const logFile = harness.logFile("incremental");
     const live = new RunFold();
-    await scriptedRun(logFile, (record) => live.add([record]));
+    const counts = new RunFold({ rows: false }); // what a receipt keeps: no prompts or replies
+    await scriptedRun(logFile, (record) => {
+      live.add([record]);
+      counts.add([record]);
+    });
     const whole = foldTrajectory(await readTrajectory(logFile));
     expect(live.totals).toEqual(whole.totals);
     expect(live.subcalls).toEqual(whole.subcalls);
     expect([...live.providers.values()]).toEqual([...whole.providers.values()]);
+    expect(counts.subcalls).toEqual([]);
+    expect(counts.totals).toEqual(whole.totals);
+    expect([...counts.providers.values()]).toEqual([...whole.providers.values()]);
+    expect(counts.root!.iterations.map((i) => i.subcalls)).toEqual(
+      whole.root!.iterations.map((i) => i.subcalls),
+    );
+  });
+});
+
+describe("a log of two invocations (a resumed run appends to its log)", () => {
+  it("folds two trees: the latest is the root, rows numbered on across both, wall time summed", async () => {
+    const logFile = harness.logFile("resumed");
+    const first = await scriptedRun(logFile);
+    const second = await scriptedRun(logFile);
+    const fold = foldTrajectory(await readTrajectory(logFile));
+    expect(fold.roots).toEqual([first.runId, second.runId]);
+    expect(fold.root!.runId).toBe(second.runId);
+    expect(fold.subcalls.map((s) => s.index)).toEqual([...Array(14).keys()]);
+    expect(fold.runs.get(second.runId)!.subcalls).toEqual([7, 8, 9, 10, 11, 12, 13]);
+    expect(fold.totals.wallMs).toBe(Math.round(first.durationMs) + Math.round(second.durationMs));
   });
 });
 

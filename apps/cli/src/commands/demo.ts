@@ -9,8 +9,9 @@ import { rootOption } from "../rlm-options.js";
 import { newLogFile } from "../run/manifest.js";
 import { printRecords } from "../run/record-line.js";
 import { abortOnSignals } from "../run/signals.js";
+import { addUiOptions, type OpenUi, startUi, type UiCliOptions } from "../view/ui-flag.js";
 
-interface DemoCliOptions {
+interface DemoCliOptions extends UiCliOptions {
   providers: number;
   root: ModelSpec;
   model?: string;
@@ -23,7 +24,7 @@ interface DemoCliOptions {
 const EXIT_WATCHDOG_MS = 5_000;
 
 export function demoCommand(): Command {
-  return new Command("demo")
+  const command = new Command("demo")
     .description(
       "the whole market offline in one process tree: local relay and testnet mint, paid providers, and an RLM run over them",
     )
@@ -35,7 +36,8 @@ export function demoCommand(): Command {
     )
     .option("--seed <n>", "seed of the generated S-NIAH task (default: random)", parseSeed)
     .option("--log <file>", "trajectory log, JSONL (default: <data dir>/runs/demo-<time>.jsonl)")
-    .option("--json", "print the report as JSON")
+    .option("--json", "print the report as JSON");
+  return addUiOptions(command, "the demo's run, live")
     .addHelpText(
       "after",
       "\nEverything runs on 127.0.0.1 (free ports) and in a temp folder, and stops when the demo ends; only the\n" +
@@ -48,14 +50,19 @@ export function demoCommand(): Command {
       const controller = new AbortController();
       const stopListening = abortOnSignals(controller);
       const say = (line: string) => console.error(`demo: ${line}`);
+      const logFile = opts.log ?? newLogFile(dataDir(), "demo-");
+      let ui: OpenUi | undefined;
       try {
+        if (opts.ui) {
+          ui = await startUi({ home: dataDir(), logFile, name: "pylon demo", open: opts.open !== false });
+        }
         const report = await runDemo({
           providers: opts.providers,
           root: opts.root,
           model: opts.model,
           modelsDir: join(dataDir(), "models"),
           seed: opts.seed ?? randomBytes(4).readUInt32BE() % 1_000_000,
-          logFile: opts.log ?? newLogFile(dataDir(), "demo-"),
+          logFile,
           say,
           onRecord: printRecords(),
           openai: openaiFromEnv(),
@@ -64,11 +71,17 @@ export function demoCommand(): Command {
         console.log(opts.json ? JSON.stringify(report, null, 2) : renderReport(report));
         if (!report.ok) process.exitCode = 1;
       } catch (error) {
+        await ui?.close();
+        ui = undefined;
         if (!controller.signal.aborted) throw error;
         say("interrupted; everything it started has been stopped");
         process.exitCode = 130;
       } finally {
         stopListening();
+      }
+      if (ui) {
+        ui.keepOpen("pylon demo"); // the watchdog below would count the viewer as a leak
+        return;
       }
       setTimeout(() => {
         console.error(

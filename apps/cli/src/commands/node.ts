@@ -26,12 +26,13 @@ import {
 } from "../options.js";
 import { serviceCommands } from "../service/subcommands.js";
 import { onShutdown } from "../shutdown.js";
+import { addUiOptions, type OpenUi, startUi, type UiCliOptions } from "../view/ui-flag.js";
 import { relayList, relayProblems, relaySummary } from "./node-relays.js";
 
 /** Written into the data dir on every status line, read by `pylon node status`. */
 const STATUS_FILE = "node-status.json";
 
-interface NodeCliOptions {
+interface NodeCliOptions extends UiCliOptions {
   config?: string;
   relay?: string[];
   network?: string;
@@ -127,6 +128,7 @@ export function nodeCommand(): Command {
         "status line. Without --free the node quotes every job (payment-required) and does no work.",
     )
     .action(async (opts: NodeCliOptions) => runNode(opts));
+  addUiOptions(node, "this node (jobs, tokens/s, earnings, tabs)");
   node
     .command("status")
     .description("print the last status a node wrote to its data dir (takes the node's --data-dir)")
@@ -174,7 +176,11 @@ async function runNode(opts: NodeCliOptions): Promise<void> {
   };
   const timer = opts.statusEvery > 0 ? setInterval(() => void report(), opts.statusEvery * 1000) : undefined;
   process.on("SIGUSR2", () => void report());
-  onShutdown(async (signal) => stopNode(node, signal, timer, report));
+  let ui: OpenUi | undefined;
+  onShutdown(async (signal) => {
+    await ui?.close();
+    await stopNode(node, signal, timer, report);
+  });
   // After the handlers: a signal sent as soon as scripts read this line must find them.
   // The one line scripts wait for: the node's identity and what it serves.
   const { relays, model, modelDigest } = node.status();
@@ -186,6 +192,15 @@ async function runNode(opts: NodeCliOptions): Promise<void> {
     `pylon node ${node.npub} serving ${model}${digest} (${config.slots} slots) on ${relayList(config.relays, relays)}` +
       (config.free ? " for free" : " (payment required)"),
   );
+  if (opts.ui) {
+    await saveStatus(statusFile, node.status()); // the node page reads its identity and model from it
+    ui = await startUi({
+      home: dataDir(),
+      nodeDir: config.dataDir,
+      name: "pylon node",
+      open: opts.open !== false,
+    });
+  }
 }
 
 /** Says plainly that a scripted model is no real model (buyers get what it scripts, not answers). */

@@ -14,6 +14,7 @@ import { executeRun, type RunCliOptions } from "../run/execute.js";
 import { printReceipt } from "../run/receipt.js";
 import { recordFinished, recordRun, resumeRun } from "../run/resume.js";
 import { addTrustOptions, applyTrustConfig, trustFlagsGiven } from "../trust/run-flags.js";
+import { addUiOptions, type OpenUi, startUi, type UiCliOptions } from "../view/ui-flag.js";
 
 /** Why `pylon run` stops before anything starts when no root model is named (none is assumed). */
 export const NO_ROOT =
@@ -58,7 +59,7 @@ export function runCommand(): Command {
         .hideHelp(),
     );
   // No default root (help says so too): a real question is never answered by the scripted stand-in unless asked for.
-  addTrustOptions(addRlmOptions(command))
+  addUiOptions(addTrustOptions(addRlmOptions(command)), "this run, live")
     .options.find((option) => option.long === "--root")
     ?.default(undefined, "none: --root is required");
   return command
@@ -72,7 +73,7 @@ export function runCommand(): Command {
         "progress to stderr; the exit code is 1 when the run ends without an answer or every sub-call failed.\n" +
         "--root has no default: name the root model (--root scripted is a stand-in that answers no real question).",
     )
-    .action(async (question: string | undefined, opts: RunCliOptions) => {
+    .action(async (question: string | undefined, opts: RunCliOptions & UiCliOptions) => {
       const startedAt = Date.now();
       const home = dataDir();
       const resumed = resumeRun(command, opts, home);
@@ -113,8 +114,15 @@ export function runCommand(): Command {
           `pylon: run ${run.runId}${resumed ? " resumed" : ""} (resume with: pylon run --resume ${run.runId})`,
         );
       };
-      const receipt = await executeRun(run, opts, home, startedAt, started);
+      const ui: OpenUi | undefined = opts.ui
+        ? await startUi({ home, logFile: run.logFile, name: "pylon run", open: opts.open !== false })
+        : undefined;
+      const receipt = await executeRun(run, opts, home, startedAt, started).catch(async (error: unknown) => {
+        await ui?.close();
+        throw error;
+      });
       recordFinished(home, run);
       printReceipt(receipt, run.logFile, opts);
+      ui?.keepOpen("pylon run");
     });
 }

@@ -104,7 +104,7 @@ export async function executeRun(
       }).start();
   const lineOf = recordLines();
   // The receipt's per-provider lines come from the records as written: the same fold `pylon view` makes.
-  const fold = new RunFold();
+  const fold = new RunFold({ rows: false }); // counts only: a long run's rows would fill the memory
   const onRecord = (record: TrajectoryRecord): void => {
     fold.add([record]);
     if (opts.quiet) return;

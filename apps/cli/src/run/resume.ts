@@ -19,7 +19,17 @@ import {
 } from "./manifest.js";
 
 /** Flags that only change what is printed: never taken from a resumed run's manifest. */
-const NOT_RESUMED = new Set(["context", "resume", "swarmRun", "json", "quiet", "log", "progressInterval"]);
+const NOT_RESUMED = new Set([
+  "context",
+  "resume",
+  "swarmRun",
+  "json",
+  "quiet",
+  "log",
+  "progressInterval",
+  "ui",
+  "open",
+]);
 
 export interface ResumeCliOptions {
   resume?: string;

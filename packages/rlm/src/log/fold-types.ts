@@ -90,7 +90,7 @@ export interface FoldTotals {
   inputTokens: number;
   outputTokens: number;
   sats: number;
-  /** The root's duration once it ended, else the latest time a line reports. */
+  /** The root's duration once it ended, else the latest time a line reports (a resumed run's: summed). */
   wallMs: number;
   /** Providers that answered at least one sub-call. */
   providers: number;

@@ -21,6 +21,7 @@ export class RunFold {
   readonly roots: string[] = [];
   /** Every iteration, in log order. */
   readonly iterations: FoldedIteration[] = [];
+  /** The sub-call rows, flat (empty with `rows: false`; the indices elsewhere still count them). */
   readonly subcalls: FoldedSubcall[] = [];
   readonly providers = new Map<string, ProviderFold>();
   readonly totals: FoldTotals = {
@@ -34,8 +35,21 @@ export class RunFold {
     wallMs: 0,
     providers: 0,
   };
+  private rowCount = 0;
+  /** Wall time of the trees that ended, and the latest time the running tree's lines report. */
+  private endedTreesMs = 0;
+  private treeClockMs = 0;
+  private readonly keepRows: boolean;
   /** Sub-call indices per run and iteration, filled before (new logs) or with (old logs) the iteration line. */
   private readonly byIteration = new Map<string, Map<number, number[]>>();
+
+  /**
+   * `rows: false` keeps the counts, trees and indices but not the rows themselves (their prompts and replies):
+   * for a receipt of a long run, whose rows could take gigabytes.
+   */
+  constructor(options: { rows?: boolean } = {}) {
+    this.keepRows = options.rows ?? true;
+  }
 
   /** The latest tree's root: what the log answered last (undefined before its first line). */
   get root(): FoldedRun | undefined {
@@ -67,7 +81,12 @@ export class RunFold {
     this.runs.set(run.runId, run);
     const parent = record.parentRunId === null ? undefined : this.runs.get(record.parentRunId);
     if (parent) parent.children.push(run.runId);
-    else this.roots.push(run.runId);
+    else {
+      // A new tree (a resumed run's next invocation): one that never ended counts until its last line.
+      this.endedTreesMs += this.treeClockMs;
+      this.treeClockMs = 0;
+      this.roots.push(run.runId);
+    }
   }
 
   /**
@@ -75,20 +94,21 @@ export class RunFold {
    * tree-wide index is not its place in this fold (a log with several trees: a resumed run's).
    */
   private rowOf(line: SubcallLine): FoldedSubcall {
-    const index = this.subcalls.length;
+    const index = this.rowCount;
     return line.index === index ? line : { ...line, index };
   }
 
   private addRow(row: FoldedSubcall): void {
     const { index, runId, endedAtMs } = row;
-    this.subcalls.push(row);
+    this.rowCount++;
+    if (this.keepRows) this.subcalls.push(row);
     this.indicesOf(runId, row.iteration).push(index);
     const run = this.runs.get(runId);
     run?.subcalls.push(index);
     this.totals.subcalls++;
     if (row.ok) this.totals.answered++;
     else this.totals.failed++;
-    if (endedAtMs !== undefined && endedAtMs > this.totals.wallMs) this.totals.wallMs = endedAtMs;
+    if (endedAtMs !== undefined) this.tick(endedAtMs);
     if (run) count(run.own, row.ok, 1);
     if (row.kind === "rlm") return; // a child's tokens and sats come with the child's own lines
     this.spend(run?.own, row.usage.inputTokens, row.usage.outputTokens, row.costSats);
@@ -108,7 +128,7 @@ export class RunFold {
   private addIteration(record: IterationRecord): void {
     // Old logs carry the iteration's sub-calls inline; they become rows here, in iteration order.
     for (const call of record.subcalls) {
-      this.addRow({ ...call, index: this.subcalls.length, runId: record.runId, iteration: record.iteration });
+      this.addRow({ ...call, index: this.rowCount, runId: record.runId, iteration: record.iteration });
     }
     const { type: _t, subcalls: _s, subcallRange: _r, ...fields } = record;
     const iteration: FoldedIteration = {
@@ -121,9 +141,7 @@ export class RunFold {
     run?.iterations.push(iteration);
     const cost = record.modelCostSats ?? 0;
     this.spend(run?.own, record.usage.inputTokens, record.usage.outputTokens, cost);
-    if (record.endedAtMs !== undefined && record.endedAtMs > this.totals.wallMs) {
-      this.totals.wallMs = record.endedAtMs;
-    }
+    if (record.endedAtMs !== undefined) this.tick(record.endedAtMs);
     if (!record.modelProvider) return;
     const provider = this.provider(record.modelProvider);
     const { inputTokens, outputTokens } = record.usage;
@@ -146,8 +164,18 @@ export class RunFold {
     if (record.error !== undefined) run.error = record.error;
     const { totals, durationMs, finishedAt, iterations } = record;
     run.final = { totals, durationMs, finishedAt, iterations };
-    if (this.roots.includes(run.runId))
-      this.totals.wallMs = Math.max(this.totals.wallMs, Math.round(durationMs));
+    if (this.roots.includes(run.runId)) {
+      // A tree's own duration, once it ended; a resumed run's log adds up its invocations.
+      this.endedTreesMs += Math.round(durationMs);
+      this.treeClockMs = 0;
+      this.totals.wallMs = this.endedTreesMs;
+    }
+  }
+
+  private tick(ms: number): void {
+    if (ms <= this.treeClockMs) return;
+    this.treeClockMs = ms;
+    this.totals.wallMs = this.endedTreesMs + ms;
   }
 
   private spend(own: OwnCounts | undefined, input: number, output: number, sats: number): void {
