@@ -1,6 +1,6 @@
 /** The selected iteration: the root's reply, each code block with its output and exception, its sub-calls. */
 import { useEffect } from "preact/hooks";
-import type { IterationView, ProviderTotals } from "../../../src/api.js";
+import type { IterationView, ProviderTotals, SubcallRow } from "../../../src/api.js";
 import { fmtInt, fmtMs, fmtSats, oneLine, providerLabel } from "../format.js";
 import { type RowStore, useRows } from "../rows.js";
 import { CodeBlock, Scroll } from "./Code.js";
@@ -14,12 +14,24 @@ export interface IterationProps {
 }
 
 const LISTED = 50;
+/** How far into the range the pane looks; the table holds the rest. */
+const SPAN = 5_000;
 
 export function IterationPane({ iteration: it, store, known, onOpen, onShowInTable }: IterationProps) {
   useRows(store);
+  // The range spans this iteration's rows; in a depth > 1 run a child's rows may sit between them.
   const { first, count } = it.subcalls;
-  useEffect(() => void store.ensure(first, first + Math.min(count, LISTED)), [store, first, count]);
-  const listed = Array.from({ length: Math.min(count, LISTED) }, (_, i) => store.rows[first + i]);
+  const span = Math.min(count, SPAN);
+  useEffect(() => void store.ensure(first, first + span), [store, first, span]);
+  const own: SubcallRow[] = [];
+  let loaded = true;
+  for (let i = first; i < first + span; i++) {
+    const row = store.rows[i];
+    if (!row) loaded = false;
+    else if (row.runId === it.runId && row.iteration === it.iteration) own.push(row);
+  }
+  const made = loaded && span === count ? own.length : null;
+  const listed = own.slice(0, LISTED);
   return (
     <section class="iteration-pane" aria-label={`Iteration ${it.iteration}`}>
       <header class="pane-head">
@@ -44,7 +56,7 @@ export function IterationPane({ iteration: it, store, known, onOpen, onShowInTab
         </div>
       )}
       <h4>
-        Sub-calls made ({fmtInt(count)})
+        Sub-calls made ({made === null ? `up to ${fmtInt(count)}` : fmtInt(made)})
         {count > 0 && (
           <button type="button" class="link" onClick={onShowInTable}>
             show in the table
@@ -53,27 +65,24 @@ export function IterationPane({ iteration: it, store, known, onOpen, onShowInTab
       </h4>
       {count > 0 && (
         <ul class="mini-subcalls">
-          {listed.map((row, i) => (
-            <li key={first + i}>
-              <button type="button" class={row && !row.ok ? "failed" : ""} onClick={() => onOpen(first + i)}>
-                <span class="num">#{first + i}</span>
-                {row ? (
-                  <>
-                    <span>{oneLine(row.promptPreview, 70)}</span>
-                    <span class={row.ok ? "muted" : "bad-text"}>
-                      → {oneLine(row.ok ? row.responsePreview : (row.error ?? "failed"), 50)}
-                    </span>
-                    <span class="muted">
-                      {providerLabel(row.provider, known)} · {fmtSats(row.costSats)}
-                    </span>
-                  </>
-                ) : (
-                  <span class="muted">loading…</span>
-                )}
+          {listed.map((row) => (
+            <li key={row.index}>
+              <button type="button" class={row.ok ? "" : "failed"} onClick={() => onOpen(row.index)}>
+                <span class="num">#{row.index}</span>
+                <span>{oneLine(row.promptPreview, 70)}</span>
+                <span class={row.ok ? "muted" : "bad-text"}>
+                  → {oneLine(row.ok ? row.responsePreview : (row.error ?? "failed"), 50)}
+                </span>
+                <span class="muted">
+                  {providerLabel(row.provider, known)} · {fmtSats(row.costSats)}
+                </span>
               </button>
             </li>
           ))}
-          {count > LISTED && <li class="muted">… and {fmtInt(count - LISTED)} more in the table below.</li>}
+          {!loaded && <li class="muted">loading…</li>}
+          {own.length > LISTED && (
+            <li class="muted">… and {fmtInt(own.length - LISTED)} more in the table below.</li>
+          )}
         </ul>
       )}
     </section>

@@ -15,6 +15,13 @@ function matches(run: RunSummary, words: string[]): boolean {
   return words.every((word) => lower.includes(word));
 }
 
+/** A "running" run whose log has said nothing for a minute most likely crashed: say so. */
+function silent(run: RunSummary): boolean {
+  return (
+    run.status === "running" && run.updatedAt !== undefined && Date.now() - Date.parse(run.updatedAt) > 60_000
+  );
+}
+
 export function RunsPage() {
   const { data, error } = usePoll(load, 3000);
   const [query, setQuery] = useState("");
@@ -75,6 +82,14 @@ export function RunsPage() {
                 <td class="muted">{run.answer === null ? "—" : oneLine(run.answer, 80)}</td>
                 <td>
                   <RunStatusBadge status={run.status} />
+                  {silent(run) && (
+                    <>
+                      {" "}
+                      <span class="badge bad" title={`no log line since ${fmtTime(run.updatedAt!)}`}>
+                        silent
+                      </span>
+                    </>
+                  )}
                 </td>
                 <td class="num">
                   {fmtInt(run.subcalls)}
