@@ -8,15 +8,20 @@ import { axis, Chart, type ChartColours, fromZero } from "./Chart.js";
 
 const bars = uPlot.paths.bars;
 
+/** 30 bins from the fastest to the slowest sub-call (not from 0: a tight spread stays readable). */
 function latencyHistogram(rows: SubcallRow[]): uPlot.AlignedData {
   if (rows.length === 0) return [[], []];
+  let min = Number.POSITIVE_INFINITY;
   let max = 0;
-  for (const row of rows) max = Math.max(max, row.latencyMs);
+  for (const row of rows) {
+    min = Math.min(min, row.latencyMs);
+    max = Math.max(max, row.latencyMs);
+  }
   const bins = 30;
-  const width = Math.max(1, Math.ceil(max / bins));
+  const width = Math.max(1, (max - min) / bins);
   const counts = new Array<number>(bins + 1).fill(0);
-  for (const row of rows) counts[Math.floor(row.latencyMs / width)]! += 1;
-  return [counts.map((_, i) => (i * width) / 1000), counts];
+  for (const row of rows) counts[Math.min(bins, Math.floor((row.latencyMs - min) / width))]! += 1;
+  return [counts.map((_, i) => (min + i * width) / 1000), counts];
 }
 
 function overTime(rows: SubcallRow[]): uPlot.AlignedData {
