@@ -42,6 +42,18 @@ browserSuite("a 100,000-sub-call run", () => {
     await page.keyboard.press("Enter");
     await page.getByRole("region", { name: "Sub-call 0" }).locator("pre.text").first().waitFor();
     const interactiveMs = await page.evaluate(() => performance.now());
+    // The keyboard walks the virtualised rows: down three, then End to the very last of 100,000.
+    await first.focus();
+    for (let i = 0; i < 3; i++) await page.keyboard.press("ArrowDown");
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("data-index"))).toBe("3");
+    await page.keyboard.press("End");
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.getAttribute("data-index")))
+      .toBe(String(SUBCALLS - 1));
+    await page.keyboard.press("Home");
+    await expect
+      .poll(() => page.evaluate(() => document.activeElement?.getAttribute("data-index")))
+      .toBe("0");
     console.log(
       `100,000 sub-calls: first row ${openMs.toFixed(0)} ms after navigation, a row opened at ${interactiveMs.toFixed(0)} ms`,
     );

@@ -9,11 +9,11 @@ import { readNodeActivity } from "@pylon/provider";
 import { cashuTabStrategy, createSwarm, type ProviderWatch, watchProviders } from "@pylon/swarm";
 import { Cleanup, tempDir, waitFor } from "@pylon/testkit";
 import { MODEL, scriptedNode, startLocalMarket } from "@pylon/testkit/market";
-import * as nip19 from "nostr-tools/nip19";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import type { MarketSnapshot, NodeSnapshot } from "../../src/api.js";
 import { type RunningViewServer, startViewServer } from "../../src/index.js";
+import { npubOf } from "../../src/server/npub.js";
 import { browserSuite, launchChromium, newPage, screenshot } from "./chromium.js";
 
 const cleanup = new Cleanup();
@@ -31,7 +31,7 @@ function marketSnapshot(): MarketSnapshot {
     relays: relays.map((r) => ({ url: r.relay, connected: r.state === "open" })),
     providers: watch.providers().map((p) => ({
       pubkey: p.pubkey,
-      npub: nip19.npubEncode(p.pubkey),
+      npub: npubOf(p.pubkey)!,
       name: p.name,
       models: p.models.map((m) => ({ name: m.name, ...(m.digest ? { digest: m.digest } : {}) })),
       ...(p.price ? { priceMsatsPer1kOutput: p.price.outputPer1k } : {}),
@@ -127,7 +127,7 @@ browserSuite("the market and node pages", () => {
     const text = (await page.locator("table.grid").textContent()) ?? "";
     for (const p of watch.providers()) {
       expect(text).toContain(p.name);
-      expect(text).toContain(nip19.npubEncode(p.pubkey).slice(0, 12));
+      expect(text).toContain(npubOf(p.pubkey)!.slice(0, 12));
     }
     expect(text).toContain(MODEL);
     expect(await page.locator(".relays").textContent()).toContain(relayUrl);

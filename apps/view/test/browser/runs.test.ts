@@ -128,6 +128,22 @@ browserSuite("the runs and run pages on real runs", () => {
     await page.locator('tbody tr[data-index="0"]').focus();
     await page.keyboard.press("Escape");
     await expect.poll(() => detail.count()).toBe(0);
+    // Sorting by cost (header button), then filtering by provider: the rows follow.
+    await page.getByRole("button", { name: "Cost" }).click();
+    const costs = await page
+      .locator("tbody tr[data-index]")
+      .evaluateAll((rows) =>
+        rows.map((row) => Number(row.querySelectorAll("td")[9]!.textContent!.replace(/[^\d.]/g, ""))),
+      );
+    expect(costs.length).toBeGreaterThan(1);
+    expect(costs).toEqual([...costs].sort((a, b) => b - a));
+    const top = demo.receipt.providers[0]!;
+    const provider = await page
+      .locator(`table.providers tr[data-npub="${top.npub}"]`)
+      .getAttribute("data-provider");
+    await page.getByRole("combobox", { name: "Provider" }).selectOption(provider!);
+    const expected = fold.subcalls.filter((s) => s.provider === provider).length;
+    await expect.poll(() => page.locator(".table-note").textContent()).toBe(`${expected} matching`);
     expect(problems).toEqual([]);
   });
 
