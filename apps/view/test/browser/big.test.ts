@@ -63,33 +63,47 @@ browserSuite("a 100,000-sub-call run", () => {
       `${SUBCALLS.toLocaleString("en-GB")} sub-calls`,
     );
 
-    // Scroll 8 px per ms of frame time (8,000 px/s, 250 rows a second) for 2 s; every frame's delta counts.
-    const frames = await page.evaluate(async () => {
-      const scroller = document.querySelector<HTMLElement>('[data-testid="subcalls-scroller"]')!;
-      scroller.scrollIntoView();
-      const deltas: number[] = [];
-      await new Promise<void>((resolve) => {
-        let last = performance.now();
-        const end = last + 2_000;
-        const step = (now: number) => {
-          deltas.push(now - last);
-          scroller.scrollTop += (now - last) * 8;
-          last = now;
-          if (now < end) requestAnimationFrame(step);
-          else resolve();
-        };
-        requestAnimationFrame(step);
-      });
-      return { deltas, scrollTop: scroller.scrollTop };
-    });
-    const total = frames.deltas.reduce((sum, d) => sum + d, 0);
-    const fps = frames.deltas.length / (total / 1000);
-    const sorted = [...frames.deltas].sort((a, b) => a - b);
-    const p95 = sorted[Math.floor(sorted.length * 0.95)]!;
+    // Scroll 8 px per ms of frame time (8,000 px/s, 250 rows a second) for 1.5 s, three times (down, up,
+    // down); every frame's delta counts. The median pass is judged, so one burst of work elsewhere on a
+    // shared machine does not decide it; all three are printed.
+    const passes = [];
+    for (const direction of [1, -1, 1]) {
+      passes.push(
+        await page.evaluate(async (sign) => {
+          const scroller = document.querySelector<HTMLElement>('[data-testid="subcalls-scroller"]')!;
+          scroller.scrollIntoView();
+          const deltas: number[] = [];
+          await new Promise<void>((resolve) => {
+            let last = performance.now();
+            const end = last + 1_500;
+            const step = (now: number) => {
+              deltas.push(now - last);
+              scroller.scrollTop += sign * (now - last) * 8;
+              last = now;
+              if (now < end) requestAnimationFrame(step);
+              else resolve();
+            };
+            requestAnimationFrame(step);
+          });
+          const total = deltas.reduce((sum, d) => sum + d, 0);
+          const sorted = [...deltas].sort((a, b) => a - b);
+          return {
+            fps: deltas.length / (total / 1000),
+            frames: deltas.length,
+            p95: sorted[Math.floor(sorted.length * 0.95)]!,
+            scrollTop: scroller.scrollTop,
+          };
+        }, direction),
+      );
+    }
+    const fps = [...passes].sort((a, b) => a.fps - b.fps)[1]!.fps;
     console.log(
-      `scrolling: ${fps.toFixed(1)} fps over ${frames.deltas.length} frames, p95 frame ${p95.toFixed(1)} ms, to ${frames.scrollTop} px`,
+      `scrolling: median ${fps.toFixed(1)} fps; passes ${passes
+        .map((p) => `${p.fps.toFixed(1)} fps (${p.frames} frames, p95 frame ${p.p95.toFixed(1)} ms)`)
+        .join(", ")}`,
     );
     expect(fps).toBeGreaterThan(30);
+    const frames = passes.at(-1)!;
     expect(frames.scrollTop).toBeGreaterThan(8_000);
     // Where it stopped, real rows are drawn (fetched on demand when not loaded yet).
     const row = Math.floor(frames.scrollTop / 32);
