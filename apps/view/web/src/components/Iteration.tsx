@@ -17,6 +17,16 @@ const LISTED = 50;
 /** How far into the range the pane looks; the table holds the rest. */
 const SPAN = 5_000;
 
+/**
+ * The reply without its runnable fences (```repl, ```python, ```py, as the RLM runs them; shown highlighted
+ * below): each becomes "[code block N below]". An unclosed fence was not run, so it stays.
+ */
+export function proseOf(reply: string, blocks: number): string {
+  if (blocks === 0) return reply;
+  let n = 0;
+  return reply.replace(/```(?:repl|python|py)[ \t]*\n[\s\S]*?```/g, () => `[code block ${++n} below]`).trim();
+}
+
 export function IterationPane({ iteration: it, store, known, onOpen, onShowInTable }: IterationProps) {
   useRows(store);
   // The range spans this iteration's rows; in a depth > 1 run a child's rows may sit between them.
@@ -45,7 +55,7 @@ export function IterationPane({ iteration: it, store, known, onOpen, onShowInTab
         {it.forced && <span class="badge warn">forced answer</span>}
       </header>
       <h4>Root reply</h4>
-      <Scroll class="text reply">{it.modelOutput}</Scroll>
+      <Scroll class="text reply">{proseOf(it.modelOutput, it.codeBlocks.length)}</Scroll>
       {it.codeBlocks.map((block, i) => (
         <CodeBlock key={i} block={block} n={i + 1} />
       ))}
