@@ -76,6 +76,45 @@ describe("pylon run --ui", () => {
   }, 90_000);
 });
 
+describe("pylon demo --ui", () => {
+  it("serves the demo's run from before its first sub-call to after its report, until SIGINT", async () => {
+    const home = await harness.home("pylon-ui-demo-");
+    const cli = await harness.start(["demo", "--json", "--seed", "7", "--ui", "--no-open"], {
+      env: { PYLON_HOME: home },
+    });
+    const [, href] = await cli.waitForStderr(/pylon demo: viewer at (\S+)/, 30_000);
+    expect(cli.stderr()).not.toMatch(/iteration 1:/); // the URL comes before the run
+    const url = new URL(href!);
+    const token = url.searchParams.get("token")!;
+    await cli.waitForStderr(/the viewer stays open at/, 120_000);
+    const report = JSON.parse(cli.stdout()) as {
+      ok: boolean;
+      answer: string;
+      logPath: string;
+      subcalls: { total: number };
+    };
+    expect(report.ok).toBe(true);
+    expect(url.pathname).toBe(
+      `/runs/${report.logPath
+        .split("/")
+        .at(-1)!
+        .replace(/\.jsonl$/, "")}`,
+    );
+    const reply = await get(`${url.origin}${url.pathname.replace("/runs/", "/api/runs/")}`, {
+      Authorization: `Bearer ${token}`,
+    });
+    expect(reply.status, reply.body).toBe(200);
+    const run = JSON.parse(reply.body) as { summary: { answer: string; subcalls: number; status: string } };
+    expect(run.summary).toMatchObject({
+      answer: report.answer,
+      subcalls: report.subcalls.total,
+      status: "final",
+    });
+    cli.child.kill("SIGINT");
+    expect((await cli.exited).code).toBe(0);
+  }, 150_000);
+});
+
 describe("pylon node --ui", () => {
   it("serves the node page for the node it starts (SCRIPTED model), and both stop on SIGTERM", async () => {
     const home = await harness.home("pylon-ui-node-");

@@ -8,6 +8,7 @@ import { type ReceiptTrust, receiptTrust, trustLines } from "../trust/receipt-tr
 import type { MarketPayments } from "./market.js";
 import { failureSummary, type SubcallMeter, topProviders } from "./metered-subcalls.js";
 import { sats } from "./progress.js";
+import { type ProviderLine, providerLines } from "./receipt-providers.js";
 
 export interface RunReceipt {
   answer: string | null;
@@ -76,18 +77,6 @@ export interface RunReceipt {
   durationMs: number;
   wallMs: number;
   logPath: string | null;
-}
-
-export interface ProviderLine {
-  provider: string;
-  answered: number;
-  failed: number;
-  /** What its sub-calls reported they cost. */
-  sats: number;
-  tokens: { input: number; output: number };
-  /** Jobs sent to it for them, and hedges among those (market only). */
-  attempts?: number;
-  hedges?: number;
 }
 
 export interface RootTurns {
@@ -205,21 +194,6 @@ function rootTurns(meter: SubcallMeter): RootTurns {
     failovers: meter.switches,
     ...(meter.failed > 0 ? { failures: failureSummary(meter) } : {}),
   };
-}
-
-/** Providers that served sub-calls (root turns are in `root`), most answered first. */
-function providerLines(fold: RunFold): ProviderLine[] {
-  return [...fold.providers.values()]
-    .filter((p) => p.subcalls > 0)
-    .sort((a, b) => b.answered - a.answered || a.provider.localeCompare(b.provider))
-    .map((p) => ({
-      provider: p.provider,
-      answered: p.answered,
-      failed: p.failed,
-      sats: round(p.sats),
-      tokens: { input: p.inputTokens, output: p.outputTokens },
-      ...(p.attempts > 0 ? { attempts: p.attempts, hedges: p.hedges } : {}),
-    }));
 }
 
 function round(value: number): number {

@@ -1,7 +1,9 @@
 /**
- * Writes trajectory records as JSON lines while the run goes. Each line is one write(2) on a file opened for
- * appending, so a reader sees whole lines only, in order, and the log is valid JSONL at every moment — also
- * when child RLMs of one tree write to the same file.
+ * Writes trajectory records as JSON lines while the run goes, on a file opened for appending; every write(2)
+ * holds whole lines only, so a reader sees whole lines, in order, and the log is valid JSONL at every moment
+ * (also when child RLMs of one tree write to the same file). Sub-call lines that finish in the same turn of
+ * the event loop go out in one write at its end (100,000 sub-calls must not cost 100,000 system calls); any
+ * other record first writes what is pending, so the order holds.
  */
 import { closeSync, mkdirSync, openSync, writeSync } from "node:fs";
 import path from "node:path";
@@ -13,6 +15,9 @@ export class TrajectoryLog {
   private fd: number | undefined;
   private subcalls = 0;
   private readonly openedAt = performance.now();
+  /** Sub-call lines not written yet (until the end of this turn of the event loop). */
+  private pending: string[] = [];
+  private flushing: NodeJS.Immediate | undefined;
 
   private constructor(
     readonly path: string | undefined,
@@ -30,24 +35,26 @@ export class TrajectoryLog {
   }
 
   write(record: TrajectoryRecord): void {
-    if (this.fd !== undefined) writeWhole(this.fd, Buffer.from(`${JSON.stringify(record)}\n`, "utf8"));
-    for (const listener of this.listeners) {
-      try {
-        listener(record);
-      } catch {
-        // A progress printer that fails must not end the run.
-      }
+    if (this.fd !== undefined) {
+      this.pending.push(`${JSON.stringify(record)}\n`);
+      this.flush();
     }
+    this.tell(record);
   }
 
   /** Writes a finished sub-call, numbered in finish order across the tree, with its time since the start. */
   subcall(line: Omit<SubcallLine, "type" | "index" | "endedAtMs">): void {
-    this.write({
+    const record: SubcallLine = {
       type: "subcall",
       index: this.subcalls++,
       endedAtMs: this.elapsedMs(),
       ...line,
-    });
+    };
+    if (this.fd !== undefined) {
+      this.pending.push(`${JSON.stringify(record)}\n`);
+      this.flushing ??= setImmediate(() => this.flush());
+    }
+    this.tell(record);
   }
 
   /** ms since the log was opened (the tree's start), whole. */
@@ -56,9 +63,29 @@ export class TrajectoryLog {
   }
 
   close(): void {
+    this.flush();
     if (this.fd === undefined) return;
     closeSync(this.fd);
     this.fd = undefined;
+  }
+
+  private flush(): void {
+    if (this.flushing) clearImmediate(this.flushing);
+    this.flushing = undefined;
+    if (this.fd === undefined || this.pending.length === 0) return;
+    const text = this.pending.length === 1 ? this.pending[0]! : this.pending.join("");
+    this.pending = [];
+    writeWhole(this.fd, Buffer.from(text, "utf8"));
+  }
+
+  private tell(record: TrajectoryRecord): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(record);
+      } catch {
+        // A progress printer that fails must not end the run.
+      }
+    }
   }
 }
 
