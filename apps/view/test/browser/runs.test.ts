@@ -152,6 +152,11 @@ browserSuite("the runs and run pages on real runs", () => {
     const root = fold.root!;
     await runPage(depth2.id);
     expect(await page.locator('button.tree-node[data-depth="0"]').count()).toBe(1);
+    // The root's timeline counts its own sub-calls (its children's rows sit inside its range).
+    const rootFirst = root.iterations[0]!;
+    await expect
+      .poll(() => page.locator(`.timeline button[data-iteration="${rootFirst.iteration}"]`).textContent())
+      .toContain(`${rootFirst.subcalls.length} sub`);
     // Each child sits in the list under the root's node.
     const children = page.locator(".tree > li > ul > li > button.tree-node");
     expect(await children.count()).toBe(root.children.length);

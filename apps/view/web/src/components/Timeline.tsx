@@ -4,14 +4,32 @@
  */
 import type { IterationView } from "../../../src/api.js";
 import { fmtMs } from "../format.js";
+import { type RowStore, useRows } from "../rows.js";
 
 export interface TimelineProps {
   iterations: IterationView[];
+  store: RowStore;
   selected: number | null;
   onSelect: (iteration: number) => void;
 }
 
-export function Timeline({ iterations, selected, onSelect }: TimelineProps) {
+/**
+ * The sub-calls an iteration made: its range spans them, but in a depth > 1 run a child's rows may sit
+ * between, so they are counted once the range is loaded ("≤ N" until then).
+ */
+function made(it: IterationView, store: RowStore): string {
+  const { first, count } = it.subcalls;
+  let own = 0;
+  for (let i = first; i < first + count; i++) {
+    const row = store.rows[i];
+    if (!row) return `≤ ${count}`;
+    if (row.runId === it.runId && row.iteration === it.iteration) own++;
+  }
+  return String(own);
+}
+
+export function Timeline({ iterations, store, selected, onSelect }: TimelineProps) {
+  useRows(store);
   if (iterations.length === 0) return <p class="muted">No iteration finished yet.</p>;
   const total = iterations.reduce((sum, it) => sum + Math.max(1, it.durationMs), 0);
   return (
@@ -19,6 +37,7 @@ export function Timeline({ iterations, selected, onSelect }: TimelineProps) {
       {iterations.map((it) => {
         const failed = it.codeBlocks.some((block) => block.error !== undefined);
         const share = Math.max(1, it.durationMs) / total;
+        const subcalls = made(it, store);
         return (
           <li key={it.iteration} style={{ flexGrow: share * 100 }}>
             <button
@@ -27,11 +46,11 @@ export function Timeline({ iterations, selected, onSelect }: TimelineProps) {
               aria-pressed={it.iteration === selected}
               data-iteration={it.iteration}
               onClick={() => onSelect(it.iteration)}
-              title={`Iteration ${it.iteration}: ${fmtMs(it.durationMs)}, ${it.subcalls.count} sub-calls`}
+              title={`Iteration ${it.iteration}: ${fmtMs(it.durationMs)}, ${subcalls} sub-calls`}
             >
               <strong>{it.iteration}</strong>
               <span>{fmtMs(it.durationMs)}</span>
-              <span>{it.subcalls.count} sub</span>
+              <span>{subcalls} sub</span>
               {failed && <span class="mark">error</span>}
               {it.final && <span class="mark">final</span>}
             </button>

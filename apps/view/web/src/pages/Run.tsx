@@ -89,6 +89,7 @@ export function RunPage({ id }: { id: string }) {
           <h2 id="timeline-title">Iterations</h2>
           <Timeline
             iterations={iterations}
+            store={store}
             selected={iteration?.iteration ?? null}
             onSelect={(n) => setSelectedIteration(n)}
           />
