@@ -1,6 +1,10 @@
 /** The web UI of `pylon view`: a shell (header, navigation, theme toggle) around four client-side pages. */
 import "uplot/dist/uPlot.min.css";
-import "./styles.css";
+import "./styles/theme.css";
+import "./styles/base.css";
+import "./styles/run.css";
+import "./styles/subcalls.css";
+import "./styles/charts.css";
 import { render } from "preact";
 import { api } from "./client.js";
 import { MarketPage } from "./pages/Market.js";
