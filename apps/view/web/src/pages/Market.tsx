@@ -1,6 +1,6 @@
 /** The live providers on the configured relays, refreshed every few seconds. */
 import { api } from "../client.js";
-import { fmtAgo, shortKey } from "../format.js";
+import { fmtAgo, fmtInt, shortKey } from "../format.js";
 import { usePoll } from "../poll.js";
 
 const load = (signal: AbortSignal) => api.market(signal);
@@ -67,7 +67,9 @@ export function MarketPage() {
                   <td class="mono">
                     {p.models.map((m) => (m.digest ? m.digest.slice(0, 12) : "—")).join(", ")}
                   </td>
-                  <td class="num">{p.priceMsatsPer1kOutput ?? "—"}</td>
+                  <td class="num">
+                    {p.priceMsatsPer1kOutput === undefined ? "—" : fmtInt(p.priceMsatsPer1kOutput)}
+                  </td>
                   <td class="num">
                     {p.capacity?.slots !== undefined ? `${p.capacity.slots} slots` : "—"}
                     {p.capacity?.queue !== undefined && ` · queue ${p.capacity.queue}`}
