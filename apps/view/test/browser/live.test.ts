@@ -1,7 +1,8 @@
 /**
  * A run in progress in real Chromium (a real run on SCRIPTED models writing its log as it goes, see
- * ../fixtures/make-runs.ts): sub-call rows appear in the table as sub-calls finish, and the final answer is on
- * the page within 1 s of the log's last line. Writes docs/images/view-live.png.
+ * ../fixtures/make-runs.ts): sub-call rows appear in the table as sub-calls finish, each within 0.5 s of its
+ * log line, and the final answer is on the page within 1 s of the log's last line. Writes
+ * docs/images/view-live.png.
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
@@ -19,15 +20,18 @@ let server: RunningViewServer;
 let runsDir: string;
 let sandboxes: SandboxPool;
 
-/** The root's final line, once the log has it. */
-function rootFinal(logPath: string): boolean {
+/** What the log holds now: its sub-call lines, and whether the root's final line is there. */
+function logState(logPath: string): { subcalls: number; final: boolean } {
+  let lines: string[] = [];
   try {
-    return readFileSync(logPath, "utf8")
-      .split("\n")
-      .some((line) => line.includes('"type":"final"') && line.includes('"depth":0'));
+    lines = readFileSync(logPath, "utf8").split("\n");
   } catch {
-    return false;
+    // not written yet
   }
+  return {
+    subcalls: lines.filter((line) => line.includes('"type":"subcall"')).length,
+    final: lines.some((line) => line.includes('"type":"final"') && line.includes('"depth":0')),
+  };
 }
 
 browserSuite("a live run", () => {
@@ -39,7 +43,7 @@ browserSuite("a live run", () => {
   }, 120_000);
   afterAll(() => cleanup.run());
 
-  it("shows rows as sub-calls finish and the final answer within 1 s of the log's last line", async () => {
+  it("shows rows within 0.5 s of their log lines and the final answer within 1 s of the last", async () => {
     const { page, problems } = await newPage(browser);
     const live = startLiveRun(runsDir, { sandboxes, iterations: 4, perIteration: 12, subLatencyMs: 250 });
     cleanup.add(() => live.abort());
@@ -50,10 +54,16 @@ browserSuite("a live run", () => {
 
     // Sample the table's count and the log's final line until the answer shows.
     const rowCounts: number[] = [];
-    // The log watched on its own timer, every 10 ms: when did its final line land?
+    // When the page first showed each row count (until the screenshot, which holds the sampling up).
+    const pageRowAt: number[] = [];
+    // The log watched on its own timer, every 10 ms: when did each sub-call line, and the final line, land?
     let logFinalAt = 0;
+    const logRowAt: number[] = [];
     const watch = setInterval(() => {
-      if (!logFinalAt && rootFinal(live.logPath)) logFinalAt = Date.now();
+      const now = Date.now();
+      const state = logState(live.logPath);
+      while (logRowAt.length < state.subcalls) logRowAt.push(now);
+      if (!logFinalAt && state.final) logFinalAt = now;
     }, 10);
     cleanup.add(() => clearInterval(watch));
     let answerAt = 0;
@@ -62,7 +72,9 @@ browserSuite("a live run", () => {
     const deadline = Date.now() + 60_000;
     while (!answerAt && Date.now() < deadline) {
       const note = (await page.locator(".table-note").textContent()) ?? "";
-      rowCounts.push(Number(note.replace(/[^\d].*$/s, "").replace(/,/g, "")) || 0);
+      const shown = Number(note.replace(/[^\d].*$/s, "").replace(/,/g, "")) || 0;
+      rowCounts.push(shown);
+      while (!shot && pageRowAt.length < shown) pageRowAt.push(Date.now());
       const status = await page.locator(".qa .badge").first().textContent();
       if (status !== "running") {
         await page.getByTestId("answer").waitFor();
@@ -78,15 +90,22 @@ browserSuite("a live run", () => {
     clearInterval(watch);
     expect(await page.getByTestId("answer").textContent()).toBe(made.result.answer);
     const lagMs = answerAt - logFinalAt;
+    // Each row's delay from its log line to the page (sampling every ~50 ms adds to it).
+    // (A row the 10 ms watcher has not counted yet reached the page at once: no delay.)
+    const rowLags = pageRowAt.map((at, i) => at - (logRowAt[i] ?? at));
+    const rowLagMs = Math.max(...rowLags);
     const steps = new Set(rowCounts.filter((n) => n > 0 && n < total));
     console.log(
-      `live: rows seen at counts ${[...steps].join(", ")}; final answer ${lagMs} ms after the log's line`,
+      `live: rows seen at counts ${[...steps].join(", ")}, each at most ${rowLagMs} ms after its log line; ` +
+        `final answer ${lagMs} ms after the log's line`,
     );
     // Rows arrived in steps while the run went on, not all at the end.
     expect(steps.size).toBeGreaterThanOrEqual(2);
     expect(rowCounts.at(-1)).toBe(total);
     expect(logFinalAt).toBeGreaterThan(0);
     expect(lagMs).toBeLessThan(1_000);
+    expect(rowLags.length).toBeGreaterThanOrEqual(12);
+    expect(rowLagMs).toBeLessThan(500);
     expect(shot).toBe(true);
     expect(problems).toEqual([]);
   });
