@@ -105,6 +105,7 @@ describe("appending to a log", () => {
       }
       await sleep(100);
     }
+    console.info(`old format: slowest iteration or final to the page ${Math.max(...delays)} ms`);
     expect(Math.max(...delays)).toBeLessThan(500);
     expect(rowsOf(stream).map((r) => r.index)).toEqual([...Array(20).keys()]);
     const final = records(stream).find((e) => e.type === "final")!;
@@ -129,6 +130,7 @@ describe("appending to a log", () => {
       }
     }
     expect(delays.length).toBe(20);
+    console.info(`subcall lines: slowest of 20 to the page ${Math.max(...delays)} ms`);
     expect(Math.max(...delays)).toBeLessThan(500);
     const written = source.map((l) => JSON.parse(l) as TrajectoryRecord).filter((r) => r.type === "subcall");
     expect(rowsOf(stream)[3]).toMatchObject({ index: 3, endedAtMs: Math.round(written[3]!.endedAtMs) });
@@ -177,6 +179,10 @@ describe("a real run in progress", () => {
     }
     expect(timed).toBeGreaterThanOrEqual(12); // rounds 2 and 3 at least, written after the page connected
     const finalWritten = written.find((w) => w.record.type === "final")!.at;
+    const finalAt = stream.events.find((e) => (e.data as LiveEvent).type === "final")!.at;
+    console.info(
+      `real run: ${timed} sub-calls timed, the final answer ${finalAt - finalWritten} ms after its line`,
+    );
     const finalSeen = stream.events.find((e) => (e.data as LiveEvent).type === "final")!;
     expect(finalSeen.at - finalWritten).toBeLessThan(1_000);
     expect((finalSeen.data as LiveEvent & { type: "final" }).summary).toMatchObject({
