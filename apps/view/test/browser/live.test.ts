@@ -43,7 +43,10 @@ browserSuite("a live run", () => {
   }, 120_000);
   afterAll(() => cleanup.run());
 
-  it("shows rows within 0.5 s of their log lines and the final answer within 1 s of the last", async () => {
+  // Wall-clock targets on a shared 2-core box: each try measures afresh, one of three must meet them.
+  it("shows rows within 0.5 s of their log lines and the final answer within 1 s of the last", {
+    retry: 2,
+  }, async () => {
     const { page, problems } = await newPage(browser);
     const live = startLiveRun(runsDir, { sandboxes, iterations: 4, perIteration: 12, subLatencyMs: 250 });
     cleanup.add(() => live.abort());
