@@ -9,6 +9,11 @@ export interface TestConfigOptions {
   serial?: boolean;
   /** Files run before any test file (e.g. a build the tests start as a child process). */
   globalSetup?: string[];
+  /**
+   * How long `expect.poll` waits by default, ms (vitest: 1,000). Browser suites wait for pages that load in the
+   * background on a loaded machine; a poll that states its own timeout keeps it.
+   */
+  pollTimeoutMs?: number;
   /** Benchmarks run by `vitest bench`. */
   bench?: string[];
 }

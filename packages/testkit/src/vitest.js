@@ -16,6 +16,7 @@ export function defineTestConfig(options = {}) {
       hookTimeout: options.hookTimeoutMs ?? timeout,
       ...(options.serial ? { fileParallelism: false } : { maxWorkers: 2 }),
       ...(options.globalSetup ? { globalSetup: options.globalSetup } : {}),
+      ...(options.pollTimeoutMs ? { expect: { poll: { timeout: options.pollTimeoutMs } } } : {}),
     },
     ...(options.bench ? { bench: { include: options.bench } } : {}),
   });
