@@ -102,8 +102,12 @@ export class RunCatalog {
     if (known.summary && known.summary.status !== "running") return known.summary;
     // A running run's duration moves, so its summary is redone (from its kept fold, extended).
     const entry = this.open(known);
-    const updatedAt = new Date(known.mtimeMs).toISOString();
-    known.summary = entry.fold.started ? { ...entry.fold.summary(), updatedAt } : undefined;
+    if (entry.fold.started) {
+      const summary = entry.fold.summary();
+      // The file system's clock is coarse (a few ms behind the wall clock): never before the run's start.
+      const updatedAt = new Date(Math.max(known.mtimeMs, Date.parse(summary.startedAt) || 0)).toISOString();
+      known.summary = { ...summary, updatedAt };
+    } else known.summary = undefined;
     return known.summary;
   }
 
