@@ -63,9 +63,10 @@ describe("pylon serve starting (SCRIPTED provider nodes)", () => {
     expect(taken.stderr).toContain(`port ${port}`);
     first.cli.child.kill("SIGTERM");
     expect((await first.cli.finished()).code).toBe(0);
-    // A host other than loopback is warned about at once (this one never binds: no relay answers first).
+    // A host other than loopback is warned about at once (192.0.2.1 is a documentation address, and it never
+    // binds: no relay answers first).
     const unreachable = await harness.run(
-      ["serve", "--host", "0.0.0.0", "--port", "0", "--relay", "ws://127.0.0.1:1", "--no-checks"],
+      ["serve", "--host", "192.0.2.1", "--port", "0", "--relay", "ws://127.0.0.1:1", "--no-checks"],
       {
         env: { PYLON_HOME: home },
       },
