@@ -34,6 +34,7 @@ export {
   freeStrategy,
   type PaymentBinding,
   type PaymentJob,
+  type PaymentReadiness,
   type PaymentSettlement,
   type PaymentStrategy,
   type PreparedPayment,

@@ -46,6 +46,22 @@ export interface PaymentBinding {
   secretKey?: Uint8Array;
   /** Told of each refund a provider gave back (the reputation book keeps it), msats. */
   onRefund?(provider: string, msats: number): void;
+  /**
+   * Wakes sub-calls waiting for a provider with room: call it when a job may now be paid where it could not
+   * before (a deposit confirmed, the opening window grew).
+   */
+  notify?(): void;
+}
+
+/**
+ * How soon a job to a provider could be paid for and sent (lazy tabs): selection adds `waitMs` to the
+ * provider's expected finish and skips it while `mayStart` is false.
+ */
+export interface PaymentReadiness {
+  /** Expected wait before a job there is paid for, ms: 0 with an open tab that covers it. */
+  waitMs: number;
+  /** False while no new payment may be started there (e.g. the window of tabs being opened is full). */
+  mayStart: boolean;
 }
 
 export interface PaymentStrategy {
@@ -53,6 +69,8 @@ export interface PaymentStrategy {
   /** Whether jobs may go to this provider at all (e.g. it takes a mint we hold tokens of). */
   accepts(provider: ProviderEntry): boolean;
   prepare(provider: ProviderEntry, job: PaymentJob): Promise<PreparedPayment>;
+  /** How soon a job could be paid at `provider` (absent: at once, everywhere). Cheap: called per candidate. */
+  readiness?(provider: ProviderEntry, job: PaymentJob): PaymentReadiness;
   /** Called once per published job when it ends; resolves with what the job cost in all, msats. */
   settle(provider: ProviderEntry, job: PaymentJob, settlement: PaymentSettlement): Promise<number>;
   /** Called once by createSwarm before any job. */
