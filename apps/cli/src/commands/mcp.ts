@@ -4,22 +4,13 @@
  * inside the folders given with --allow; `market_models` lists the market. stdout carries the protocol only.
  */
 import { statSync } from "node:fs";
-import { type ModelService, serveMcpOverStdio } from "@pylon/gateway";
-import { Command, Option } from "commander";
+import { serveMcpOverStdio } from "@pylon/gateway";
+import { Command } from "commander";
 import { loadConfig } from "../config/resolve.js";
 import { applyMcpConfig, type McpCliOptions, resolveAllowed } from "../mcp/mcp-options.js";
-import {
-  collect,
-  dataDir,
-  mintFrom,
-  NETWORK_FLAG,
-  parseCount,
-  parsePositiveInt,
-  parsePositiveNumber,
-  relaysFrom,
-} from "../options.js";
-import { DEFAULT_REQUEST_SATS, parseServeModel } from "../serve/serve-options.js";
-import { openModelService } from "../serve/service.js";
+import { collect, dataDir, parsePositiveNumber } from "../options.js";
+import { addMarketServiceOptions, openMarketService } from "../serve/market-flags.js";
+import { DEFAULT_REQUEST_SATS } from "../serve/serve-options.js";
 import { onShutdown } from "../shutdown.js";
 import { addTrustOptions, applyTrustConfig } from "../trust/run-flags.js";
 import { version } from "../version.js";
@@ -37,39 +28,8 @@ export function mcpCommand(): Command {
       `most one rlm_query call may cost, sats (default: config mcp.budgetSats, else ${DEFAULT_REQUEST_SATS})`,
       parsePositiveNumber,
     )
-    .option("--relay <url>", "relay of the market (repeatable; env: PYLON_RELAYS)", collect)
-    .option(...NETWORK_FLAG)
-    .option(
-      "--mint <url>",
-      "pay providers through Cashu tabs from <data dir>/wallet at this mint (env: PYLON_MINT)",
-    )
-    .option("--max-price <sats>", "most one job may cost, sats", parsePositiveNumber)
-    .option("--providers <n>", "live providers to wait for before serving (0: do not wait)", parseCount, 1)
-    .addOption(
-      new Option(
-        "--root <model>",
-        "the RLM's root model: swarm:MODEL (swarm: = any market model) | openai:MODEL | llama:PATH | scripted (a stand-in)",
-      )
-        .argParser(parseServeModel)
-        .default(parseServeModel("swarm:"), "swarm:"),
-    )
-    .addOption(
-      new Option(
-        "--sub <model>",
-        "the RLM's sub-call model: swarm (the market) | swarm:MODEL | openai:MODEL | llama:PATH | scripted",
-      )
-        .argParser(parseServeModel)
-        .default(parseServeModel("swarm"), "swarm"),
-    )
-    .option(
-      "--subcall-chars <n>",
-      "characters per sub-call prompt the model is told to stay under",
-      parsePositiveInt,
-    )
-    .option("--sub-max-tokens <n>", "max tokens per sub-call", parsePositiveInt)
-    .option("--timeout <seconds>", "wall-clock limit of one rlm_query run", parsePositiveNumber)
     .option("--quiet", "no log lines on stderr but errors");
-  return addTrustOptions(command)
+  return addTrustOptions(addMarketServiceOptions(command, "one rlm_query run"))
     .addHelpText(
       "after",
       "\nRegister it with an MCP client, e.g. Claude Code: claude mcp add pylon -- pylon mcp --allow ~/docs\n" +
@@ -94,30 +54,7 @@ async function serveMcp(opts: McpCliOptions, home: string): Promise<void> {
   for (const root of roots)
     if (!statSync(root, { throwIfNoEntry: false })?.isDirectory())
       throw new Error(`--allow ${root}: no such folder`);
-  const relays = relaysFrom(opts.relay, opts.network);
-  const mint = mintFrom(opts.mint, opts.network);
-  if (!mint && !opts.quiet) say("no mint: only free providers can serve (pass --mint or --network to pay)");
-  let service: ModelService;
-  try {
-    service = await openModelService({
-      home,
-      relays,
-      ...(mint ? { mint } : {}),
-      ...(opts.maxPrice === undefined ? {} : { maxPriceMsats: Math.round(opts.maxPrice * 1000) }),
-      providers: opts.providers,
-      root: opts.root,
-      sub: opts.sub,
-      ...(opts.quiet ? { quiet: true } : {}),
-      trust: opts,
-      rlm: {
-        ...(opts.subcallChars ? { subcallChars: opts.subcallChars } : {}),
-        ...(opts.subMaxTokens ? { subMaxTokens: opts.subMaxTokens } : {}),
-        ...(opts.timeout ? { timeoutMs: opts.timeout * 1000 } : {}),
-      },
-    });
-  } catch (error) {
-    throw new Error(`the market on ${relays.join(", ")} could not be opened: ${(error as Error).message}`);
-  }
+  const service = await openMarketService(opts, home, say);
   const budgetSats = opts.budgetSats ?? DEFAULT_REQUEST_SATS;
   const stop = async (why: string) => {
     say(`${why}: stopping (calls in flight are aborted, the tabs closed)`);

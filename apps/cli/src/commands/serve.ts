@@ -3,21 +3,12 @@
  * the server's life; every request a paid job or an RLM run, within per-request and per-day budgets.
  */
 import { join } from "node:path";
-import { loadOrCreateToken, type ModelService, startOpenAIServer } from "@pylon/gateway";
-import { Command, Option } from "commander";
+import { loadOrCreateToken, startOpenAIServer } from "@pylon/gateway";
+import { Command } from "commander";
 import { loadConfig } from "../config/resolve.js";
-import {
-  collect,
-  dataDir,
-  mintFrom,
-  NETWORK_FLAG,
-  parseCount,
-  parsePort,
-  parsePositiveInt,
-  parsePositiveNumber,
-  relaysFrom,
-} from "../options.js";
+import { dataDir, parsePort, parsePositiveInt, parsePositiveNumber } from "../options.js";
 import { serveDir } from "../serve/files.js";
+import { addMarketServiceOptions, openMarketService } from "../serve/market-flags.js";
 import {
   applyServeConfig,
   DEFAULT_CONCURRENCY,
@@ -25,11 +16,9 @@ import {
   DEFAULT_PORT,
   DEFAULT_REQUEST_SATS,
   isLoopback,
-  parseServeModel,
   type ServeCliOptions,
   tokenFileOf,
 } from "../serve/serve-options.js";
-import { openModelService } from "../serve/service.js";
 import { onShutdown } from "../shutdown.js";
 import { addTrustOptions, applyTrustConfig } from "../trust/run-flags.js";
 
@@ -61,45 +50,14 @@ export function serveCommand(): Command {
       parsePositiveNumber,
       DEFAULT_DAY_SATS,
     )
-    .option("--relay <url>", "relay of the market (repeatable; env: PYLON_RELAYS)", collect)
-    .option(...NETWORK_FLAG)
-    .option(
-      "--mint <url>",
-      "pay providers through Cashu tabs from <data dir>/wallet at this mint (env: PYLON_MINT)",
-    )
-    .option("--max-price <sats>", "most one job may cost, sats", parsePositiveNumber)
-    .option("--providers <n>", "live providers to wait for before serving (0: do not wait)", parseCount, 1)
-    .addOption(
-      new Option(
-        "--root <model>",
-        "rlm's root model: swarm:MODEL (swarm: = any market model) | openai:MODEL | llama:PATH | scripted (a stand-in)",
-      )
-        .argParser(parseServeModel)
-        .default(parseServeModel("swarm:"), "swarm:"),
-    )
-    .addOption(
-      new Option(
-        "--sub <model>",
-        "rlm's sub-call model: swarm (the market) | swarm:MODEL | openai:MODEL | llama:PATH | scripted",
-      )
-        .argParser(parseServeModel)
-        .default(parseServeModel("swarm"), "swarm"),
-    )
     .option(
       "--concurrency <n>",
       "requests served at once (more get 429)",
       parsePositiveInt,
       DEFAULT_CONCURRENCY,
     )
-    .option(
-      "--subcall-chars <n>",
-      "rlm: characters per sub-call prompt the model is told to stay under",
-      parsePositiveInt,
-    )
-    .option("--sub-max-tokens <n>", "rlm: max tokens per sub-call", parsePositiveInt)
-    .option("--timeout <seconds>", "rlm: wall-clock limit of one run", parsePositiveNumber)
     .option("--quiet", "no request lines on stderr");
-  return addTrustOptions(command)
+  return addTrustOptions(addMarketServiceOptions(command, "one RLM run"))
     .addHelpText(
       "after",
       "\nClients: OPENAI_BASE_URL=http://HOST:PORT/v1 and OPENAI_API_KEY=<the token file's content>.\n" +
@@ -124,30 +82,7 @@ async function serve(opts: ServeCliOptions, home: string): Promise<void> {
     );
   const tokenFile = tokenFileOf(opts, home);
   const token = await loadOrCreateToken(tokenFile);
-  const relays = relaysFrom(opts.relay, opts.network);
-  const mint = mintFrom(opts.mint, opts.network);
-  if (!mint) say("no mint: only free providers can serve (pass --mint or --network to pay)");
-  let service: ModelService;
-  try {
-    service = await openModelService({
-      home,
-      relays,
-      ...(mint ? { mint } : {}),
-      ...(opts.maxPrice === undefined ? {} : { maxPriceMsats: Math.round(opts.maxPrice * 1000) }),
-      providers: opts.providers,
-      root: opts.root,
-      sub: opts.sub,
-      ...(opts.quiet ? { quiet: true } : {}),
-      trust: opts,
-      rlm: {
-        ...(opts.subcallChars ? { subcallChars: opts.subcallChars } : {}),
-        ...(opts.subMaxTokens ? { subMaxTokens: opts.subMaxTokens } : {}),
-        ...(opts.timeout ? { timeoutMs: opts.timeout * 1000 } : {}),
-      },
-    });
-  } catch (error) {
-    throw new Error(`the market on ${relays.join(", ")} could not be opened: ${(error as Error).message}`);
-  }
+  const service = await openMarketService(opts, home, say);
   const server = await startOpenAIServer({
     service,
     host: opts.host,

@@ -4,25 +4,13 @@
  */
 import { homedir } from "node:os";
 import { join, resolve } from "node:path";
-import type { ModelSpec } from "@pylon/rlm";
 import type { Command } from "commander";
 import type { LoadedConfig } from "../config/resolve.js";
-import type { TrustCliOptions } from "../trust/run-flags.js";
+import type { MarketCliOptions } from "../serve/market-flags.js";
 
-export interface McpCliOptions extends TrustCliOptions {
+export interface McpCliOptions extends MarketCliOptions {
   allow?: string[];
   budgetSats?: number;
-  relay?: string[];
-  network?: string;
-  mint?: string;
-  maxPrice?: number;
-  providers: number;
-  root: ModelSpec;
-  sub: ModelSpec;
-  subcallChars?: number;
-  subMaxTokens?: number;
-  timeout?: number;
-  quiet?: boolean;
 }
 
 export function applyMcpConfig(command: Command, opts: McpCliOptions, loaded: LoadedConfig): void {

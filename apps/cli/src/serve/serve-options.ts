@@ -7,32 +7,21 @@ import { type ModelSpec, parseModelSpec } from "@pylon/rlm";
 import { type Command, InvalidArgumentError } from "commander";
 import { ConfigFileError } from "../config/file.js";
 import type { LoadedConfig } from "../config/resolve.js";
-import type { TrustCliOptions } from "../trust/run-flags.js";
+import type { MarketCliOptions } from "./market-flags.js";
 
 export const DEFAULT_PORT = 8080;
 export const DEFAULT_REQUEST_SATS = 100;
 export const DEFAULT_DAY_SATS = 1_000;
 export const DEFAULT_CONCURRENCY = 16;
 
-export interface ServeCliOptions extends TrustCliOptions {
+export interface ServeCliOptions extends MarketCliOptions {
   port: number;
   host: string;
   tokenFile?: string;
   showToken?: boolean;
   budgetRequestSats: number;
   budgetDaySats: number;
-  relay?: string[];
-  network?: string;
-  mint?: string;
-  maxPrice?: number;
-  providers: number;
-  root: ModelSpec;
-  sub: ModelSpec;
   concurrency: number;
-  subcallChars?: number;
-  subMaxTokens?: number;
-  timeout?: number;
-  quiet?: boolean;
 }
 
 /** A model spec flag value (openai:MODEL | llama:PATH | swarm:MODEL | swarm | scripted). */
