@@ -312,6 +312,23 @@ export class TabBook {
     if (op?.state === "prepared") {
       await wallet.recover();
       op = wallet.operation(opId);
+      // Still unresolved (the mint unreachable): sending again under the same id is not possible, and a
+      // new id could pay twice. The write-ahead record stays; the next close or sweep resolves it.
+      if (op?.state === "prepared")
+        return {
+          ok: false,
+          reason: "the mint is unreachable (the last refund attempt is unresolved); try again",
+        };
+    }
+    if (op?.state === "failed") {
+      // The last attempt was refused before anything was spent: a fresh operation, written ahead again.
+      const fresh = randomUUID();
+      const moved = this.#db
+        .prepare("UPDATE tabs SET closing_op = ?, updated_at = ? WHERE buyer = ? AND closing_op = ?")
+        .run(fresh, this.#now(), buyer, opId);
+      if (moved.changes !== 1) return { ok: false, reason: "the tab changed meanwhile; try again" };
+      opId = fresh;
+      op = undefined;
     }
     if (op?.state !== "completed") {
       if ((wallet.balance().byMint[tab.mint_url]?.unspent ?? 0) < sats + 2) await this.#o.redeem();
