@@ -14,7 +14,9 @@
  */
 import { canonicalMintUrl } from "@pylon/wallet";
 import { DepositBatcher, type DepositWallet } from "./deposit-batcher.js";
+import { DepositTiming } from "./deposit-timing.js";
 import type { ProviderEntry } from "./directory.js";
+import { OpeningWindow } from "./opening-window.js";
 import type { PaymentBinding, PaymentJob, PaymentStrategy, PreparedPayment } from "./payment.js";
 import type { LockedDeposit } from "./reclaim.js";
 import { collectRefunds, type RefundCollection } from "./refund-collector.js";
@@ -26,16 +28,19 @@ import {
   type TabCloseContext,
 } from "./tab-close.js";
 import {
+  confirmDeposit,
   creditDeposit,
   depositSatsFor,
   endHold,
   estimateCostMsats,
   markClosed,
   newLedger,
+  oneOutputSats,
   reserve,
   type TabHold,
   type TabLedger,
 } from "./tab-ledger.js";
+import { tabReadiness } from "./tab-readiness.js";
 import { revokeTab } from "./tab-revoke.js";
 import type { TabEventKind } from "./tab-store.js";
 import { type TabSummary, tabSummaries, unsettledTabs } from "./tab-summaries.js";
@@ -64,8 +69,20 @@ export interface CashuTabOptions {
   lockSeconds?: number | ((provider: ProviderEntry) => number);
   /** Most this strategy locks in deposits, in all (sats). Default: no limit. */
   maxSpendSats?: number;
-  /** How long deposits wanted at about once are gathered into one swap, ms. Default 25. */
+  /** How long the first deposits wanted at about once are gathered into one swap, ms. Default 25. */
   batchWindowMs?: number;
+  /**
+   * Deposits in flight (requested, not yet confirmed by their job's acknowledgement) before any tab is open;
+   * the window then grows to the number of tabs open, up to twice `maxDepositsPerSwap`. Default 4.
+   */
+  openingWindow?: number;
+  /** Most deposits one swap carries. Default 16 (~0.3 s of curve math). */
+  maxDepositsPerSwap?: number;
+  /**
+   * Round each deposit up to one proof (a power of two, less the mint's redeem fee) when the budget allows:
+   * a third of the curve math of e.g. 250 sats (six proofs). Default true.
+   */
+  roundDeposits?: boolean;
   /** Timeout of each close job, ms. Default 30,000. */
   closeTimeoutMs?: number;
   /**
@@ -105,15 +122,27 @@ export interface CashuTabStrategy extends PaymentStrategy {
   /** Providers revoked, and why a revocation's close failed (the run's close tries again). */
   readonly revoked: ReadonlySet<string>;
   readonly revokeErrors: readonly string[];
+  /**
+   * The opening window (Lazy tabs): deposits allowed in flight now, in flight (requested, not yet
+   * confirmed), and the most ever in flight at once.
+   */
+  depositWindow(): { size: number; inFlight: number; peak: number };
 }
 
 export class TabBudgetError extends Error {}
 
-/** A tab's ledger, plus the deposit on its way (the job carrying it not yet ended), which others wait for. */
+/** A tab's ledger, plus the deposit on its way (not yet acknowledged by its provider), which others wait for. */
 interface Tab extends TabLedger {
-  pending: Promise<void> | undefined;
-  /** Ends `pending`. */
-  release: (() => void) | undefined;
+  opening: Opening | undefined;
+}
+
+/** A deposit on its way to a tab. */
+interface Opening {
+  done: Promise<void>;
+  /** When it is expected to be confirmed, epoch ms. */
+  confirmAt: number;
+  /** Ends it once (`opened`: it opened a tab that was not open): waiting jobs go on. */
+  finish(opened: boolean): void;
 }
 
 export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
@@ -127,10 +156,19 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
   const deposits: LockedDeposit[] = [];
   /** The tabs as they were at close (the swarm may close its store right after). */
   let closedTabs: TabSummary[] | undefined;
+  const timing = new DepositTiming();
+  const perSwap = Math.max(1, options.maxDepositsPerSwap ?? 16);
+  const window = new OpeningWindow({
+    initial: Math.max(1, options.openingWindow ?? 4),
+    max: 2 * perSwap,
+    onRoom: () => binding?.notify?.(),
+  });
   const batcher = new DepositBatcher({
     wallet: options.wallet,
     mintUrl: options.mintUrl,
     windowMs: options.batchWindowMs ?? 25,
+    maxPerSwap: () => Math.min(perSwap, window.size),
+    timing,
     lockSeconds: (provider) => {
       const lock = options.lockSeconds ?? 3_600;
       return typeof lock === "function" ? lock(provider) : lock;
@@ -171,14 +209,17 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
   const tabOf = (pubkey: string): Tab => {
     let tab = tabs.get(pubkey);
     if (!tab) {
-      // A resumed run: an open tab from before is reused (its last reported balance), never deposited twice.
-      const row = binding?.store.tabs
-        .list(binding.client.pubkey, options.mintUrl)
-        .find((t) => t.provider === pubkey && t.state === "open");
-      tab = { ...newLedger(row && (row.balanceMsats ?? 0)), pending: undefined, release: undefined };
+      tab = { ...newLedger(), opening: undefined };
       tabs.set(pubkey, tab);
     }
     return tab;
+  };
+  /** A resumed run: open tabs from before are reused (their last reported balance), never deposited twice. */
+  const loadOpenTabs = (b: PaymentBinding): void => {
+    for (const row of b.store.tabs.list(b.client.pubkey, options.mintUrl)) {
+      if (row.state === "open" && !tabs.has(row.provider))
+        tabs.set(row.provider, { ...newLedger(row.balanceMsats ?? 0), opening: undefined });
+    }
   };
 
   /** An unsent deposit to `provider` big enough for a job of `needMsats` and not near its locktime. */
@@ -190,7 +231,42 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
   };
 
   /** Jobs whose id the strategy learns only at settle: keyed by the job object until then. */
-  const holds = new WeakMap<PaymentJob, { tab: Tab; hold: TabHold; locked?: LockedDeposit }>();
+  const holds = new WeakMap<
+    PaymentJob,
+    { tab: Tab; hold: TabHold; locked?: LockedDeposit; opening?: Opening; opens?: boolean }
+  >();
+
+  /** A deposit on its way to `tab` (holding a place in the opening window when `placed`). */
+  const startOpening = (tab: Tab, placed: boolean): Opening => {
+    let resolve!: () => void;
+    let finished = false;
+    const opening: Opening = {
+      done: new Promise<void>((r) => {
+        resolve = r;
+      }),
+      confirmAt: Date.now() + batcher.etaMs() + timing.confirmMs,
+      finish: (opened) => {
+        if (finished) return;
+        finished = true;
+        if (tab.opening === opening) tab.opening = undefined;
+        if (placed) window.release(opened);
+        else binding?.notify?.();
+        resolve();
+      },
+    };
+    tab.opening = opening;
+    return opening;
+  };
+
+  /** The provider took the deposit (acknowledged its job): the tab serves the jobs waiting for it. */
+  const accepted = (tab: Tab, opening: Opening, sentAt: number): (() => void) => {
+    const opens = !tab.open;
+    return () => {
+      timing.confirmed(Date.now() - sentAt);
+      confirmDeposit(tab);
+      opening.finish(opens);
+    };
+  };
 
   const revoked = new Set<string>();
   const revokeErrors: string[] = [];
@@ -199,7 +275,7 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
     if (revoked.has(provider.pubkey))
       throw new Error(`provider ${provider.pubkey.slice(0, 8)} was caught cheating: it is paid nothing more`);
     const tab = tabOf(provider.pubkey);
-    while (tab.pending) await tab.pending;
+    while (tab.opening) await tab.opening.done;
     // Caught while this job waited for a deposit on its way: nothing reserved yet, nothing to undo.
     if (revoked.has(provider.pubkey))
       throw new Error(`provider ${provider.pubkey.slice(0, 8)} was caught cheating: it is paid nothing more`);
@@ -213,44 +289,54 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
     const resend = unsentDeposit(provider.pubkey, need);
     if (resend?.token) {
       resend.sent = true;
-      let releaseTab!: () => void;
-      tab.pending = new Promise<void>((resolve) => {
-        releaseTab = resolve;
-      });
+      const opening = startOpening(tab, false);
+      const opens = !tab.open;
       record(provider.pubkey, "deposit", resend.msats, { token: resend.token });
       const hold = creditDeposit(tab, resend.msats, need);
-      holds.set(job, { tab, hold, locked: resend });
-      tab.release = releaseTab;
-      return { cashuToken: resend.token, extraParams: { tab: "open" } };
+      holds.set(job, { tab, hold, locked: resend, opening, opens });
+      const cashuToken = resend.token;
+      return { cashuToken, extraParams: { tab: "open" }, accepted: accepted(tab, opening, Date.now()) };
     }
-    // Open or top up: another deposit, within the budget.
-    const wanted = options.policy ? options.policy.depositSats(provider, job) : (options.depositSats ?? 100);
-    const sats = depositSatsFor(wanted, job.quoteMsats);
-    if (lockedSats + sats > budget) {
-      throw new TabBudgetError(
-        `payment budget exhausted: ${lockedSats} of ${budget} sats locked; a deposit of ${sats} sats to ` +
-          `${provider.pubkey.slice(0, 8)} would exceed it`,
-      );
-    }
-    lockedSats += sats;
-    let releaseTab!: () => void;
-    tab.pending = new Promise<void>((resolve) => {
-      releaseTab = resolve;
-    });
+    // Open or top up: another deposit, within the budget, once the opening window has room (others to
+    // this provider wait behind it meanwhile, so it gets one deposit at a time).
+    const opening = startOpening(tab, true);
+    await window.acquire();
+    let sats = 0;
     try {
+      if (revoked.has(provider.pubkey))
+        throw new Error(
+          `provider ${provider.pubkey.slice(0, 8)} was caught cheating: it is paid nothing more`,
+        );
+      const wanted = options.policy
+        ? options.policy.depositSats(provider, job)
+        : (options.depositSats ?? 100);
+      const minimum = depositSatsFor(wanted, job.quoteMsats);
+      const rounded = options.roundDeposits === false ? minimum : oneOutputSats(minimum, batcher.feeSats);
+      sats = lockedSats + rounded <= budget ? rounded : minimum;
+      if (lockedSats + sats > budget) {
+        throw new TabBudgetError(
+          `payment budget exhausted: ${lockedSats} of ${budget} sats locked; a deposit of ${sats} sats to ` +
+            `${provider.pubkey.slice(0, 8)} would exceed it`,
+        );
+      }
+      lockedSats += sats;
+      opening.confirmAt = Date.now() + batcher.etaMs() + timing.confirmMs;
       const { token, deposit } = await batcher.lock(provider, sats);
       if (deposit) deposits.push(deposit);
       // Written before the token leaves the process: a crash after this still knows it was locked.
       record(provider.pubkey, "deposit", sats * 1000, { token });
+      const opens = !tab.open;
       const hold = creditDeposit(tab, sats * 1000, need);
-      holds.set(job, { tab, hold, ...(deposit ? { locked: deposit } : {}) });
-      // The tab is usable by others once this job's result confirms the deposit (see settle).
-      tab.release = releaseTab;
-      return { cashuToken: token, extraParams: { tab: "open" } };
+      holds.set(job, { tab, hold, ...(deposit ? { locked: deposit } : {}), opening, opens });
+      opening.confirmAt = Date.now() + timing.confirmMs;
+      // Others use the tab once the provider acknowledged this job (it took the deposit), or it ended.
+      return {
+        cashuToken: token,
+        extraParams: { tab: "open" },
+        accepted: accepted(tab, opening, Date.now()),
+      };
     } catch (error) {
-      tab.pending = undefined;
-      tab.release = undefined;
-      releaseTab();
+      opening.finish(false);
       throw error;
     }
   };
@@ -279,11 +365,8 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
       record(provider.pubkey, "deposit", -hold.depositMsats);
       if (held.locked) held.locked.sent = false;
     }
-    if (hold.depositMsats > 0) {
-      tab.pending = undefined;
-      tab.release?.();
-      tab.release = undefined;
-    }
+    // Not acknowledged before it ended (or ended first): the deposit's fate is known now.
+    held.opening?.finish(Boolean(held.opens) && tab.open);
     return costMsats + settlement.owedMsats;
   };
 
@@ -308,7 +391,7 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
     if (!binding) return;
     const settled = async (): Promise<void> => {
       const tab = tabs.get(provider);
-      while (tab?.pending) await tab.pending;
+      while (tab?.opening) await tab.opening.done;
     };
     const error = await revokeTab(closeContext(binding), provider, settled);
     if (error) revokeErrors.push(error);
@@ -368,6 +451,14 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
       return payment.mints.some((m) => sameMint(m, mint));
     },
     prepare,
+    readiness: (provider, job) =>
+      tabReadiness({
+        tab: tabs.get(provider.pubkey),
+        quoteMsats: job.quoteMsats,
+        windowFull: window.full,
+        depositMs: batcher.etaMs() + timing.confirmMs,
+        now: Date.now(),
+      }),
     settle,
     revoke,
     revoked,
@@ -376,7 +467,9 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
       Number.isFinite(budget) ? { leftSats: Math.max(0, budget - lockedSats), totalSats: budget } : undefined,
     bind: (b) => {
       binding = b;
+      loadOpenTabs(b);
     },
+    depositWindow: () => ({ size: window.size, inFlight: window.inFlight, peak: window.peak }),
     close,
     get lockedSats() {
       return lockedSats;
