@@ -67,7 +67,7 @@ async function startSwarm(options: SwarmOptions, providers: number) {
   await swarm.directory.waitFor(providers);
   const close = async (): Promise<void> => {
     closed = true;
-    await close();
+    await swarm.close();
   };
   return { swarm, close };
 }
