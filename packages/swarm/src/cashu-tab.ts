@@ -7,28 +7,26 @@
  * settles the run: it closes every open tab and receives the refunds (or, with `tabsAtClose: "keep"`,
  * leaves them open for a later run), then reclaims this run's deposits whose lock expired unredeemed.
  * Deposits, charges, refunds and reclaims are written to the run store; a resumed run (same buyer key and
- * store) reuses its open tabs. The parts: tab-ledger.ts (the arithmetic), deposit-batcher.ts (one swap for
- * many deposits), tab-close.ts (close and reclaim), tab-revoke.ts (a caught provider's tab), tab-summaries.ts,
- * tab-store.ts. Over 400 lines on purpose: what is left is one closure whose state (tabs, holds by job,
- * revoked providers, the binding) prepare, settle, revoke and close share; split, they would pass it around.
+ * store) reuses its open tabs. Tabs open lazily (docs/payments.md, Lazy tabs): a few deposits at a time
+ * through the opening window, each one proof, and a tab serves other jobs from its deposit job's
+ * acknowledgement; `readiness` tells selection how soon a job could be paid where. The parts: tab-ledger.ts
+ * (the arithmetic), deposit-batcher.ts (pipelined swaps of many deposits), opening-window.ts,
+ * tab-opening.ts, deposit-timing.ts, tab-readiness.ts, tab-close.ts (close and reclaim), tab-revoke.ts (a
+ * caught provider's tab), tab-summaries.ts, tab-store.ts, cashu-tab-options.ts. Over 300 lines on purpose:
+ * what is left is one closure whose state (tabs, holds by job, revoked providers, the binding) prepare,
+ * settle, revoke and close share; split, they would pass it around.
  */
 import { canonicalMintUrl } from "@pylon/wallet";
-import { DepositBatcher, type DepositWallet } from "./deposit-batcher.js";
+import { type CashuTabOptions, type CashuTabStrategy, TabBudgetError } from "./cashu-tab-options.js";
+import { DepositBatcher } from "./deposit-batcher.js";
 import { DepositTiming } from "./deposit-timing.js";
 import type { ProviderEntry } from "./directory.js";
 import { OpeningWindow } from "./opening-window.js";
 import type { PaymentBinding, PaymentJob, PaymentStrategy, PreparedPayment } from "./payment.js";
 import type { LockedDeposit } from "./reclaim.js";
 import { collectRefunds, type RefundCollection } from "./refund-collector.js";
+import { closeOpenTabs, type ReturnedSats, reclaimExpired, type TabCloseContext } from "./tab-close.js";
 import {
-  type CloseWallet,
-  closeOpenTabs,
-  type ReturnedSats,
-  reclaimExpired,
-  type TabCloseContext,
-} from "./tab-close.js";
-import {
-  confirmDeposit,
   creditDeposit,
   depositSatsFor,
   endHold,
@@ -38,112 +36,20 @@ import {
   oneOutputSats,
   reserve,
   type TabHold,
-  type TabLedger,
 } from "./tab-ledger.js";
+import { type Opening, openings, type Tab } from "./tab-opening.js";
 import { tabReadiness } from "./tab-readiness.js";
 import { revokeTab } from "./tab-revoke.js";
 import type { TabEventKind } from "./tab-store.js";
 import { type TabSummary, tabSummaries, unsettledTabs } from "./tab-summaries.js";
 
-/** The parts of a `PylonWallet` (@pylon/wallet) the strategy uses. */
-export interface TabWallet extends DepositWallet, CloseWallet {}
-
-export interface TabDepositPolicy {
-  /** Sats to deposit when a tab is opened or topped up, given the job that needs it (its quote, msats). */
-  depositSats(provider: ProviderEntry, job: PaymentJob): number;
-}
-
-export interface CashuTabOptions {
-  wallet: TabWallet;
-  /** The mint the wallet holds ecash of; only providers listing it are paid. */
-  mintUrl: string;
-  /** Deposit per opening / top-up, sats (at least what the job needing it may cost). Default 100. */
-  depositSats?: number;
-  /** Or decide each deposit's size. */
-  policy?: TabDepositPolicy;
-  /**
-   * Deposit lock, seconds: the wallet may take a deposit back after now + this, and `close()` does for
-   * deposits still unredeemed then. Default 3,600. Per provider when a function (nodes refuse a deposit
-   * locked for less than their `payments.minLockSec`, default 600).
-   */
-  lockSeconds?: number | ((provider: ProviderEntry) => number);
-  /** Most this strategy locks in deposits, in all (sats). Default: no limit. */
-  maxSpendSats?: number;
-  /** How long the first deposits wanted at about once are gathered into one swap, ms. Default 25. */
-  batchWindowMs?: number;
-  /**
-   * Deposits in flight (requested, not yet confirmed by their job's acknowledgement) before any tab is open;
-   * the window then grows to the number of tabs open, up to twice `maxDepositsPerSwap`. Default 4.
-   */
-  openingWindow?: number;
-  /** Most deposits one swap carries. Default 16 (~0.3 s of curve math). */
-  maxDepositsPerSwap?: number;
-  /**
-   * Round each deposit up to one proof (a power of two, less the mint's redeem fee) when the budget allows:
-   * a third of the curve math of e.g. 250 sats (six proofs). Default true.
-   */
-  roundDeposits?: boolean;
-  /** Timeout of each close job, ms. Default 30,000. */
-  closeTimeoutMs?: number;
-  /**
-   * Tabs still open at `close()`: "refund" (default) closes each and takes its balance back; "keep" leaves
-   * them open for a later run with the same buyer key and run store (the provider refunds a tab on
-   * its own once it expires, see `receiveTabRefunds`).
-   */
-  tabsAtClose?: "refund" | "keep";
-}
-
-export interface CashuTabStrategy extends PaymentStrategy {
-  /** Sats locked in deposits so far (this strategy's budget use). */
-  readonly lockedSats: number;
-  /** Wallet swaps made for deposits. */
-  readonly depositSwaps: number;
-  /** Sats taken back into the wallet from closed tabs. */
-  readonly refundedSats: number;
-  /**
-   * Sats of this run's deposits reclaimed at close (lock expired, never redeemed): face value; the wallet
-   * gained this less `reclaimFeeSats` (the mint's input fee for the reclaim swap).
-   */
-  readonly reclaimedSats: number;
-  readonly reclaimFeeSats: number;
-  /** The tabs of this buyer at the mint, from the run store. */
-  tabs(): TabSummary[];
-  /**
-   * Takes in every refund to this buyer the relays hold (expiry refunds, closes given up on), each once;
-   * refunds that settle this run's tabs count in `refundedSats`. `close()` does it too, last.
-   */
-  collectRefunds(): Promise<RefundCollection>;
-  /** Sats of deposits that were locked but never reached their provider (no relay took the request). */
-  readonly unsentSats: number;
-  /** Refunds of other runs' tabs (or of tabs the run store does not know) taken in by `collectRefunds`. */
-  readonly otherRefunds: { sats: number; feeSats: number };
-  /** Closes `provider`'s tab now and pays it nothing more (caught cheating); see PaymentStrategy. */
-  revoke(provider: string): Promise<void>;
-  /** Providers revoked, and why a revocation's close failed (the run's close tries again). */
-  readonly revoked: ReadonlySet<string>;
-  readonly revokeErrors: readonly string[];
-  /**
-   * The opening window (Lazy tabs): deposits allowed in flight now, in flight (requested, not yet
-   * confirmed), and the most ever in flight at once.
-   */
-  depositWindow(): { size: number; inFlight: number; peak: number };
-}
-
-export class TabBudgetError extends Error {}
-
-/** A tab's ledger, plus the deposit on its way (not yet acknowledged by its provider), which others wait for. */
-interface Tab extends TabLedger {
-  opening: Opening | undefined;
-}
-
-/** A deposit on its way to a tab. */
-interface Opening {
-  done: Promise<void>;
-  /** When it is expected to be confirmed, epoch ms. */
-  confirmAt: number;
-  /** Ends it once (`opened`: it opened a tab that was not open): waiting jobs go on. */
-  finish(opened: boolean): void;
-}
+export {
+  type CashuTabOptions,
+  type CashuTabStrategy,
+  TabBudgetError,
+  type TabDepositPolicy,
+  type TabWallet,
+} from "./cashu-tab-options.js";
 
 export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
   const mint = canonicalMintUrl(options.mintUrl);
@@ -163,6 +69,7 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
     max: 2 * perSwap,
     onRoom: () => binding?.notify?.(),
   });
+  const opened = openings(window, timing, () => binding?.notify?.());
   const batcher = new DepositBatcher({
     wallet: options.wallet,
     mintUrl: options.mintUrl,
@@ -236,38 +143,6 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
     { tab: Tab; hold: TabHold; locked?: LockedDeposit; opening?: Opening; opens?: boolean }
   >();
 
-  /** A deposit on its way to `tab` (holding a place in the opening window when `placed`). */
-  const startOpening = (tab: Tab, placed: boolean): Opening => {
-    let resolve!: () => void;
-    let finished = false;
-    const opening: Opening = {
-      done: new Promise<void>((r) => {
-        resolve = r;
-      }),
-      confirmAt: Date.now() + batcher.etaMs() + timing.confirmMs,
-      finish: (opened) => {
-        if (finished) return;
-        finished = true;
-        if (tab.opening === opening) tab.opening = undefined;
-        if (placed) window.release(opened);
-        else binding?.notify?.();
-        resolve();
-      },
-    };
-    tab.opening = opening;
-    return opening;
-  };
-
-  /** The provider took the deposit (acknowledged its job): the tab serves the jobs waiting for it. */
-  const accepted = (tab: Tab, opening: Opening, sentAt: number): (() => void) => {
-    const opens = !tab.open;
-    return () => {
-      timing.confirmed(Date.now() - sentAt);
-      confirmDeposit(tab);
-      opening.finish(opens);
-    };
-  };
-
   const revoked = new Set<string>();
   const revokeErrors: string[] = [];
 
@@ -289,17 +164,17 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
     const resend = unsentDeposit(provider.pubkey, need);
     if (resend?.token) {
       resend.sent = true;
-      const opening = startOpening(tab, false);
+      const opening = opened.start(tab, false, timing.confirmMs);
       const opens = !tab.open;
       record(provider.pubkey, "deposit", resend.msats, { token: resend.token });
       const hold = creditDeposit(tab, resend.msats, need);
       holds.set(job, { tab, hold, locked: resend, opening, opens });
       const cashuToken = resend.token;
-      return { cashuToken, extraParams: { tab: "open" }, accepted: accepted(tab, opening, Date.now()) };
+      return { cashuToken, extraParams: { tab: "open" }, accepted: opened.accepted(tab, opening) };
     }
     // Open or top up: another deposit, within the budget, once the opening window has room (others to
     // this provider wait behind it meanwhile, so it gets one deposit at a time).
-    const opening = startOpening(tab, true);
+    const opening = opened.start(tab, true, batcher.etaMs() + timing.confirmMs);
     await window.acquire();
     let sats = 0;
     try {
@@ -333,7 +208,7 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
       return {
         cashuToken: token,
         extraParams: { tab: "open" },
-        accepted: accepted(tab, opening, Date.now()),
+        accepted: opened.accepted(tab, opening),
       };
     } catch (error) {
       opening.finish(false);
