@@ -33,8 +33,9 @@ export interface CashuTabOptions {
   /** How long the first deposits wanted at about once are gathered into one swap, ms. Default 25. */
   batchWindowMs?: number;
   /**
-   * Deposits in flight (requested, not yet confirmed by their job's acknowledgement) before any tab is open;
-   * the window then grows to the number of tabs open, up to twice `maxDepositsPerSwap`. Default 4.
+   * Lazy tabs' slow start: deposits per swap before any tab is open (then as many as tabs are open, up to
+   * `maxDepositsPerSwap`); at most two swaps' worth are in flight (requested, not yet confirmed by their
+   * job's acknowledgement) at once. Default 4.
    */
   openingWindow?: number;
   /** Most deposits one swap carries. Default 16 (~0.3 s of curve math). */

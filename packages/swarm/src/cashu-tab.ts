@@ -63,10 +63,9 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
   /** The tabs as they were at close (the swarm may close its store right after). */
   let closedTabs: TabSummary[] | undefined;
   const timing = new DepositTiming();
-  const perSwap = Math.max(1, options.maxDepositsPerSwap ?? 16);
   const window = new OpeningWindow({
-    initial: Math.max(1, options.openingWindow ?? 4),
-    max: 2 * perSwap,
+    initial: options.openingWindow ?? 4,
+    maxSwap: Math.max(1, options.maxDepositsPerSwap ?? 16),
     onRoom: () => binding?.notify?.(),
   });
   const opened = openings(window, timing, () => binding?.notify?.());
@@ -74,7 +73,7 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
     wallet: options.wallet,
     mintUrl: options.mintUrl,
     windowMs: options.batchWindowMs ?? 25,
-    maxPerSwap: () => Math.min(perSwap, window.size),
+    maxPerSwap: () => window.swapSize,
     timing,
     lockSeconds: (provider) => {
       const lock = options.lockSeconds ?? 3_600;

@@ -1,14 +1,14 @@
 /**
- * Slow start for tab deposits (docs/payments.md, Lazy tabs): at most `size` deposits requested and not yet
- * confirmed at once, `size` starting small (so the first swap is a few outputs, ~0.1 s, and a run starts on
- * its first tabs at once) and growing with the tabs confirmed, up to a cap (two swaps' worth: one running,
- * one gathering; more would only queue behind them). Deposits past the window wait here, first come first.
+ * Slow start for tab deposits (docs/payments.md, Lazy tabs). A swap carries `swapSize` deposits: `initial` at
+ * first (a few outputs, ~0.1 s, so a run starts on its first tabs at once), then as many as tabs are open,
+ * up to `maxSwap`. At most two swaps' worth are requested and not yet confirmed at once (one swap running,
+ * the next gathering behind it; more would only queue). Deposits past that wait here, first come first.
  */
 export interface OpeningWindowOptions {
-  /** Deposits in flight allowed before any tab is confirmed. */
+  /** Deposits per swap before any tab is open. */
   initial: number;
-  /** Never more than this in flight. */
-  max: number;
+  /** Never more deposits in one swap. */
+  maxSwap: number;
   /** A place freed up or the window grew: waiting sub-calls may re-pick. */
   onRoom: () => void;
 }
@@ -25,19 +25,20 @@ export class OpeningWindow {
     this.#options = options;
   }
 
-  /** Deposits allowed in flight now: max(initial, tabs opened), at most `max`. */
+  /** Deposits one swap carries now: max(initial, tabs opened), at most `maxSwap`. */
+  get swapSize(): number {
+    const { initial, maxSwap } = this.#options;
+    return Math.max(1, Math.min(maxSwap, Math.max(initial, this.#opened)));
+  }
+
+  /** Deposits allowed in flight now: two swaps' worth. */
   get size(): number {
-    return Math.max(1, Math.min(this.#options.max, Math.max(this.#options.initial, this.#opened)));
+    return 2 * this.swapSize;
   }
 
   /** Deposits requested and not yet confirmed (or given up). */
   get inFlight(): number {
     return this.#inFlight;
-  }
-
-  /** Deposits waiting for a place. */
-  get waiting(): number {
-    return this.#waiting.length;
   }
 
   /** No new deposit may start without waiting. */
