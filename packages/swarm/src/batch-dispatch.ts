@@ -256,10 +256,18 @@ export class BatchDispatcher {
       assertNotBlocked(ctx, entry.pubkey, request.id);
       this.#options.onBatchSent(request, entry.pubkey);
       for (const item of items) item.ctx.onSent(request, entry.pubkey, `${request.id}:${item.id}`);
-      const outcome = await runWithAck(ctx, request, remainingMs, controller.signal, (message) => {
-        abortedBy = { failure: "no-ack", message };
-        controller.abort();
-      });
+      const outcome = await runWithAck(
+        ctx,
+        request,
+        remainingMs,
+        controller.signal,
+        (message) => {
+          abortedBy = { failure: "no-ack", message };
+          controller.abort();
+        },
+        undefined,
+        paid.accepted,
+      );
       const results = decodeBatchResults(outcome.output);
       const byId = new Map((results ?? []).map((result) => [result.id, result]));
       const answered = items.filter((item) => byId.get(item.id)?.output !== undefined);

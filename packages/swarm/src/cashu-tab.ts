@@ -7,24 +7,25 @@
  * settles the run: it closes every open tab and receives the refunds (or, with `tabsAtClose: "keep"`,
  * leaves them open for a later run), then reclaims this run's deposits whose lock expired unredeemed.
  * Deposits, charges, refunds and reclaims are written to the run store; a resumed run (same buyer key and
- * store) reuses its open tabs. The parts: tab-ledger.ts (the arithmetic), deposit-batcher.ts (one swap for
- * many deposits), tab-close.ts (close and reclaim), tab-revoke.ts (a caught provider's tab), tab-summaries.ts,
- * tab-store.ts. Over 400 lines on purpose: what is left is one closure whose state (tabs, holds by job,
- * revoked providers, the binding) prepare, settle, revoke and close share; split, they would pass it around.
+ * store) reuses its open tabs. Tabs open lazily (docs/payments.md, Lazy tabs): a few deposits at a time
+ * through the opening window, each one proof, and a tab serves other jobs from its deposit job's
+ * acknowledgement; `readiness` tells selection how soon a job could be paid where. The parts: tab-ledger.ts
+ * (the arithmetic), deposit-batcher.ts (pipelined swaps of many deposits), opening-window.ts,
+ * tab-opening.ts, deposit-timing.ts, tab-readiness.ts, tab-close.ts (close and reclaim), tab-revoke.ts (a
+ * caught provider's tab), tab-summaries.ts, tab-store.ts, cashu-tab-options.ts. Over 300 lines on purpose:
+ * what is left is one closure whose state (tabs, holds by job, revoked providers, the binding) prepare,
+ * settle, revoke and close share; split, they would pass it around.
  */
 import { canonicalMintUrl } from "@pylon/wallet";
-import { DepositBatcher, type DepositWallet } from "./deposit-batcher.js";
+import { type CashuTabOptions, type CashuTabStrategy, TabBudgetError } from "./cashu-tab-options.js";
+import { DepositBatcher } from "./deposit-batcher.js";
+import { DepositTiming } from "./deposit-timing.js";
 import type { ProviderEntry } from "./directory.js";
+import { OpeningWindow } from "./opening-window.js";
 import type { PaymentBinding, PaymentJob, PaymentStrategy, PreparedPayment } from "./payment.js";
 import type { LockedDeposit } from "./reclaim.js";
 import { collectRefunds, type RefundCollection } from "./refund-collector.js";
-import {
-  type CloseWallet,
-  closeOpenTabs,
-  type ReturnedSats,
-  reclaimExpired,
-  type TabCloseContext,
-} from "./tab-close.js";
+import { closeOpenTabs, type ReturnedSats, reclaimExpired, type TabCloseContext } from "./tab-close.js";
 import {
   creditDeposit,
   depositSatsFor,
@@ -32,89 +33,23 @@ import {
   estimateCostMsats,
   markClosed,
   newLedger,
+  oneOutputSats,
   reserve,
   type TabHold,
-  type TabLedger,
 } from "./tab-ledger.js";
+import { type Opening, openings, type Tab } from "./tab-opening.js";
+import { tabReadiness } from "./tab-readiness.js";
 import { revokeTab } from "./tab-revoke.js";
 import type { TabEventKind } from "./tab-store.js";
 import { type TabSummary, tabSummaries, unsettledTabs } from "./tab-summaries.js";
 
-/** The parts of a `PylonWallet` (@pylon/wallet) the strategy uses. */
-export interface TabWallet extends DepositWallet, CloseWallet {}
-
-export interface TabDepositPolicy {
-  /** Sats to deposit when a tab is opened or topped up, given the job that needs it (its quote, msats). */
-  depositSats(provider: ProviderEntry, job: PaymentJob): number;
-}
-
-export interface CashuTabOptions {
-  wallet: TabWallet;
-  /** The mint the wallet holds ecash of; only providers listing it are paid. */
-  mintUrl: string;
-  /** Deposit per opening / top-up, sats (at least what the job needing it may cost). Default 100. */
-  depositSats?: number;
-  /** Or decide each deposit's size. */
-  policy?: TabDepositPolicy;
-  /**
-   * Deposit lock, seconds: the wallet may take a deposit back after now + this, and `close()` does for
-   * deposits still unredeemed then. Default 3,600. Per provider when a function (nodes refuse a deposit
-   * locked for less than their `payments.minLockSec`, default 600).
-   */
-  lockSeconds?: number | ((provider: ProviderEntry) => number);
-  /** Most this strategy locks in deposits, in all (sats). Default: no limit. */
-  maxSpendSats?: number;
-  /** How long deposits wanted at about once are gathered into one swap, ms. Default 25. */
-  batchWindowMs?: number;
-  /** Timeout of each close job, ms. Default 30,000. */
-  closeTimeoutMs?: number;
-  /**
-   * Tabs still open at `close()`: "refund" (default) closes each and takes its balance back; "keep" leaves
-   * them open for a later run with the same buyer key and run store (the provider refunds a tab on
-   * its own once it expires, see `receiveTabRefunds`).
-   */
-  tabsAtClose?: "refund" | "keep";
-}
-
-export interface CashuTabStrategy extends PaymentStrategy {
-  /** Sats locked in deposits so far (this strategy's budget use). */
-  readonly lockedSats: number;
-  /** Wallet swaps made for deposits. */
-  readonly depositSwaps: number;
-  /** Sats taken back into the wallet from closed tabs. */
-  readonly refundedSats: number;
-  /**
-   * Sats of this run's deposits reclaimed at close (lock expired, never redeemed): face value; the wallet
-   * gained this less `reclaimFeeSats` (the mint's input fee for the reclaim swap).
-   */
-  readonly reclaimedSats: number;
-  readonly reclaimFeeSats: number;
-  /** The tabs of this buyer at the mint, from the run store. */
-  tabs(): TabSummary[];
-  /**
-   * Takes in every refund to this buyer the relays hold (expiry refunds, closes given up on), each once;
-   * refunds that settle this run's tabs count in `refundedSats`. `close()` does it too, last.
-   */
-  collectRefunds(): Promise<RefundCollection>;
-  /** Sats of deposits that were locked but never reached their provider (no relay took the request). */
-  readonly unsentSats: number;
-  /** Refunds of other runs' tabs (or of tabs the run store does not know) taken in by `collectRefunds`. */
-  readonly otherRefunds: { sats: number; feeSats: number };
-  /** Closes `provider`'s tab now and pays it nothing more (caught cheating); see PaymentStrategy. */
-  revoke(provider: string): Promise<void>;
-  /** Providers revoked, and why a revocation's close failed (the run's close tries again). */
-  readonly revoked: ReadonlySet<string>;
-  readonly revokeErrors: readonly string[];
-}
-
-export class TabBudgetError extends Error {}
-
-/** A tab's ledger, plus the deposit on its way (the job carrying it not yet ended), which others wait for. */
-interface Tab extends TabLedger {
-  pending: Promise<void> | undefined;
-  /** Ends `pending`. */
-  release: (() => void) | undefined;
-}
+export {
+  type CashuTabOptions,
+  type CashuTabStrategy,
+  TabBudgetError,
+  type TabDepositPolicy,
+  type TabWallet,
+} from "./cashu-tab-options.js";
 
 export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
   const mint = canonicalMintUrl(options.mintUrl);
@@ -127,10 +62,19 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
   const deposits: LockedDeposit[] = [];
   /** The tabs as they were at close (the swarm may close its store right after). */
   let closedTabs: TabSummary[] | undefined;
+  const timing = new DepositTiming();
+  const window = new OpeningWindow({
+    initial: options.openingWindow ?? 4,
+    maxSwap: Math.max(1, options.maxDepositsPerSwap ?? 16),
+    onRoom: () => binding?.notify?.(),
+  });
+  const opened = openings(window, timing, () => binding?.notify?.());
   const batcher = new DepositBatcher({
     wallet: options.wallet,
     mintUrl: options.mintUrl,
     windowMs: options.batchWindowMs ?? 25,
+    maxPerSwap: () => window.swapSize,
+    timing,
     lockSeconds: (provider) => {
       const lock = options.lockSeconds ?? 3_600;
       return typeof lock === "function" ? lock(provider) : lock;
@@ -171,14 +115,17 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
   const tabOf = (pubkey: string): Tab => {
     let tab = tabs.get(pubkey);
     if (!tab) {
-      // A resumed run: an open tab from before is reused (its last reported balance), never deposited twice.
-      const row = binding?.store.tabs
-        .list(binding.client.pubkey, options.mintUrl)
-        .find((t) => t.provider === pubkey && t.state === "open");
-      tab = { ...newLedger(row && (row.balanceMsats ?? 0)), pending: undefined, release: undefined };
+      tab = { ...newLedger(), opening: undefined };
       tabs.set(pubkey, tab);
     }
     return tab;
+  };
+  /** A resumed run: open tabs from before are reused (their last reported balance), never deposited twice. */
+  const loadOpenTabs = (b: PaymentBinding): void => {
+    for (const row of b.store.tabs.list(b.client.pubkey, options.mintUrl)) {
+      if (row.state === "open" && !tabs.has(row.provider))
+        tabs.set(row.provider, { ...newLedger(row.balanceMsats ?? 0), opening: undefined });
+    }
   };
 
   /** An unsent deposit to `provider` big enough for a job of `needMsats` and not near its locktime. */
@@ -190,7 +137,10 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
   };
 
   /** Jobs whose id the strategy learns only at settle: keyed by the job object until then. */
-  const holds = new WeakMap<PaymentJob, { tab: Tab; hold: TabHold; locked?: LockedDeposit }>();
+  const holds = new WeakMap<
+    PaymentJob,
+    { tab: Tab; hold: TabHold; locked?: LockedDeposit; opening?: Opening; opens?: boolean }
+  >();
 
   const revoked = new Set<string>();
   const revokeErrors: string[] = [];
@@ -199,7 +149,7 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
     if (revoked.has(provider.pubkey))
       throw new Error(`provider ${provider.pubkey.slice(0, 8)} was caught cheating: it is paid nothing more`);
     const tab = tabOf(provider.pubkey);
-    while (tab.pending) await tab.pending;
+    while (tab.opening) await tab.opening.done;
     // Caught while this job waited for a deposit on its way: nothing reserved yet, nothing to undo.
     if (revoked.has(provider.pubkey))
       throw new Error(`provider ${provider.pubkey.slice(0, 8)} was caught cheating: it is paid nothing more`);
@@ -213,44 +163,54 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
     const resend = unsentDeposit(provider.pubkey, need);
     if (resend?.token) {
       resend.sent = true;
-      let releaseTab!: () => void;
-      tab.pending = new Promise<void>((resolve) => {
-        releaseTab = resolve;
-      });
+      const opening = opened.start(tab, false, timing.confirmMs);
+      const opens = !tab.open;
       record(provider.pubkey, "deposit", resend.msats, { token: resend.token });
       const hold = creditDeposit(tab, resend.msats, need);
-      holds.set(job, { tab, hold, locked: resend });
-      tab.release = releaseTab;
-      return { cashuToken: resend.token, extraParams: { tab: "open" } };
+      holds.set(job, { tab, hold, locked: resend, opening, opens });
+      const cashuToken = resend.token;
+      return { cashuToken, extraParams: { tab: "open" }, accepted: opened.accepted(tab, opening) };
     }
-    // Open or top up: another deposit, within the budget.
-    const wanted = options.policy ? options.policy.depositSats(provider, job) : (options.depositSats ?? 100);
-    const sats = depositSatsFor(wanted, job.quoteMsats);
-    if (lockedSats + sats > budget) {
-      throw new TabBudgetError(
-        `payment budget exhausted: ${lockedSats} of ${budget} sats locked; a deposit of ${sats} sats to ` +
-          `${provider.pubkey.slice(0, 8)} would exceed it`,
-      );
-    }
-    lockedSats += sats;
-    let releaseTab!: () => void;
-    tab.pending = new Promise<void>((resolve) => {
-      releaseTab = resolve;
-    });
+    // Open or top up: another deposit, within the budget, once the opening window has room (others to
+    // this provider wait behind it meanwhile, so it gets one deposit at a time).
+    const opening = opened.start(tab, true, batcher.etaMs() + timing.confirmMs);
+    await window.acquire();
+    let sats = 0;
     try {
+      if (revoked.has(provider.pubkey))
+        throw new Error(
+          `provider ${provider.pubkey.slice(0, 8)} was caught cheating: it is paid nothing more`,
+        );
+      const wanted = options.policy
+        ? options.policy.depositSats(provider, job)
+        : (options.depositSats ?? 100);
+      const minimum = depositSatsFor(wanted, job.quoteMsats);
+      const rounded = options.roundDeposits === false ? minimum : oneOutputSats(minimum, batcher.feeSats);
+      sats = lockedSats + rounded <= budget ? rounded : minimum;
+      if (lockedSats + sats > budget) {
+        throw new TabBudgetError(
+          `payment budget exhausted: ${lockedSats} of ${budget} sats locked; a deposit of ${sats} sats to ` +
+            `${provider.pubkey.slice(0, 8)} would exceed it`,
+        );
+      }
+      lockedSats += sats;
+      opening.confirmAt = Date.now() + batcher.etaMs() + timing.confirmMs;
       const { token, deposit } = await batcher.lock(provider, sats);
       if (deposit) deposits.push(deposit);
       // Written before the token leaves the process: a crash after this still knows it was locked.
       record(provider.pubkey, "deposit", sats * 1000, { token });
+      const opens = !tab.open;
       const hold = creditDeposit(tab, sats * 1000, need);
-      holds.set(job, { tab, hold, ...(deposit ? { locked: deposit } : {}) });
-      // The tab is usable by others once this job's result confirms the deposit (see settle).
-      tab.release = releaseTab;
-      return { cashuToken: token, extraParams: { tab: "open" } };
+      holds.set(job, { tab, hold, ...(deposit ? { locked: deposit } : {}), opening, opens });
+      opening.confirmAt = Date.now() + timing.confirmMs;
+      // Others use the tab once the provider acknowledged this job (it took the deposit), or it ended.
+      return {
+        cashuToken: token,
+        extraParams: { tab: "open" },
+        accepted: opened.accepted(tab, opening),
+      };
     } catch (error) {
-      tab.pending = undefined;
-      tab.release = undefined;
-      releaseTab();
+      opening.finish(false);
       throw error;
     }
   };
@@ -279,11 +239,8 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
       record(provider.pubkey, "deposit", -hold.depositMsats);
       if (held.locked) held.locked.sent = false;
     }
-    if (hold.depositMsats > 0) {
-      tab.pending = undefined;
-      tab.release?.();
-      tab.release = undefined;
-    }
+    // Not acknowledged before it ended (or ended first): the deposit's fate is known now.
+    held.opening?.finish(Boolean(held.opens) && tab.open);
     return costMsats + settlement.owedMsats;
   };
 
@@ -308,7 +265,7 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
     if (!binding) return;
     const settled = async (): Promise<void> => {
       const tab = tabs.get(provider);
-      while (tab?.pending) await tab.pending;
+      while (tab?.opening) await tab.opening.done;
     };
     const error = await revokeTab(closeContext(binding), provider, settled);
     if (error) revokeErrors.push(error);
@@ -368,6 +325,14 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
       return payment.mints.some((m) => sameMint(m, mint));
     },
     prepare,
+    readiness: (provider, job) =>
+      tabReadiness({
+        tab: tabs.get(provider.pubkey),
+        quoteMsats: job.quoteMsats,
+        windowFull: window.full,
+        depositMs: batcher.etaMs() + timing.confirmMs,
+        now: Date.now(),
+      }),
     settle,
     revoke,
     revoked,
@@ -376,7 +341,9 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
       Number.isFinite(budget) ? { leftSats: Math.max(0, budget - lockedSats), totalSats: budget } : undefined,
     bind: (b) => {
       binding = b;
+      loadOpenTabs(b);
     },
+    depositWindow: () => ({ size: window.size, inFlight: window.inFlight, peak: window.peak }),
     close,
     get lockedSats() {
       return lockedSats;

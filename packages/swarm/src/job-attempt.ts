@@ -197,6 +197,7 @@ export function startAttempt(ctx: AttemptContext, spec: AttemptSpec): Attempt {
         controller.signal,
         (message) => abort("no-ack", message),
         text?.push,
+        paid.accepted,
       );
       const latencyMs = performance.now() - started;
       const costMsats = await ctx.payment.settle(entry, job, {
@@ -244,6 +245,7 @@ export async function runWithAck(
   signal: AbortSignal,
   onNoAck: (message: string) => void,
   onPartial?: (text: string) => void,
+  onAccepted?: () => void,
 ): Promise<JobOutcome> {
   let acked = false;
   const timer = setTimeout(() => {
@@ -254,8 +256,9 @@ export async function runWithAck(
       timeoutMs,
       signal,
       stopOnRefusal: true,
-      onFeedback: () => {
+      onFeedback: (feedback) => {
         acked = true;
+        if (feedback.status === "processing") onAccepted?.();
       },
       ...(onPartial
         ? {

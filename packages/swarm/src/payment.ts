@@ -22,6 +22,11 @@ export interface PreparedPayment {
   cashuToken?: string;
   /** Extra params for the request (e.g. `tab: "open"`), sent encrypted with the rest. */
   extraParams?: Record<string, string>;
+  /**
+   * Called once when the provider acknowledged the job (`processing`: a node says it only once the payment
+   * is settled, so a tab deposit aboard is credited): lets other jobs use a tab before this one's result.
+   */
+  accepted?(): void;
 }
 
 export interface PaymentSettlement {

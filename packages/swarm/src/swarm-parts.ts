@@ -2,9 +2,9 @@
 import { randomBytes } from "node:crypto";
 import type { RequestLimits } from "./job-attempt.js";
 import type { PaymentStrategy } from "./payment.js";
-import type { Selector } from "./selection.js";
+import { quoteMsats, type Selector } from "./selection.js";
 
-/** Only providers the payment strategy can pay are candidates. */
+/** Only providers the payment strategy can pay are candidates (and, lazy tabs, may start a payment now). */
 export function paymentAware(selector: Selector, payment: PaymentStrategy): Selector {
   return {
     eligible: (needs, exclude) => selector.eligible(needs, exclude).filter((entry) => payment.accepts(entry)),
@@ -18,7 +18,10 @@ export function paymentAware(selector: Selector, payment: PaymentStrategy): Sele
       const refused = new Set(exclude);
       for (;;) {
         const entry = selector.pick(needs, refused);
-        if (!entry || payment.accepts(entry)) return entry;
+        if (!entry) return entry;
+        // LAZYTABS-WIRING (minimal, for measurement; helper dispatch wires readiness into the score):
+        const job = { quoteMsats: quoteMsats(entry, needs), ...needs };
+        if (payment.accepts(entry) && payment.readiness?.(entry, job).mayStart !== false) return entry;
         refused.add(entry.pubkey);
       }
     },

@@ -151,6 +151,7 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
     pool,
     secretKey,
     onRefund: (provider, msats) => trust.keeper.book.recordRefund(provider, msats),
+    notify: () => changed.notify(), // LAZYTABS-WIRING
   });
 
   const settings: SubcallSettings = {

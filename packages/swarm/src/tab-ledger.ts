@@ -105,6 +105,22 @@ export function depositSatsFor(wantedSats: number, quoteMsats: number): number {
 }
 
 /**
+ * The deposit of at least `sats` that the wallet locks as ONE proof: a power of two less the fee it adds to
+ * redeem one proof (`feeSats`). Each proof is a blind-signed output (~20 ms of curve math on each side), so
+ * e.g. 256 sats cost a third of 250 (six outputs); the sats locked beyond the need come back at close.
+ */
+export function oneOutputSats(sats: number, feeSats: number): number {
+  let power = 1;
+  while (power - feeSats < sats) power *= 2;
+  return power - feeSats;
+}
+
+/** A deposit is confirmed (its job acknowledged: the provider took it): the tab takes jobs from now on. */
+export function confirmDeposit(tab: TabLedger): void {
+  tab.open = true;
+}
+
+/**
  * What one job cost: its price for the tokens it used (input as quoted, output as answered), at most its
  * reserve. An estimate per job (see the header); unknown price or output: the reserve.
  */

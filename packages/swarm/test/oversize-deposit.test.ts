@@ -30,7 +30,8 @@ describe("a deposit no relay takes (real relay with a 2,600-byte event limit, re
     const { relay, mint, wallet, node } = await smallRelayMarket();
     const secretKey = new Uint8Array(randomBytes(32));
     const store = cleanup.use(RunStore.open(":memory:"), (s) => s.close());
-    const strategy = cashuTabStrategy({ wallet, mintUrl: mint.url, depositSats: 20 });
+    // Two proofs (16 + 4, not rounded to one): the request carrying them is over the limit.
+    const strategy = cashuTabStrategy({ wallet, mintUrl: mint.url, depositSats: 20, roundDeposits: false });
     const swarm = await createSwarm({
       relays: [relay.url],
       payment: strategy,
@@ -66,7 +67,8 @@ describe("a deposit no relay takes (real relay with a 2,600-byte event limit, re
 
   it("with the relays' limit known, is not sent at all, and the error names the limit", async () => {
     const { relay, mint, wallet } = await smallRelayMarket();
-    const strategy = cashuTabStrategy({ wallet, mintUrl: mint.url, depositSats: 20 });
+    // Two proofs (16 + 4, not rounded to one): the request carrying them is over the limit.
+    const strategy = cashuTabStrategy({ wallet, mintUrl: mint.url, depositSats: 20, roundDeposits: false });
     const swarm = await createSwarm({
       relays: [relay.url],
       payment: strategy,

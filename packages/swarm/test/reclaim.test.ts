@@ -66,6 +66,7 @@ async function runWithDeadProvider(tabsAtClose: CashuTabOptions["tabsAtClose"]) 
     wallet: buyer,
     mintUrl: theMint.url,
     depositSats: DEPOSIT_SATS,
+    roundDeposits: false, // the figures below are for exactly DEPOSIT_SATS
     lockSeconds: (provider) => (provider.pubkey === dead.pubkey ? DEAD_LOCK_SEC : 3_600),
     closeTimeoutMs: 5_000, // the live node redeems before it refunds: give it time on a loaded machine
     ...(tabsAtClose ? { tabsAtClose } : {}),
