@@ -80,7 +80,7 @@ export class TabStore {
 
   /**
    * One payment event with the tab's running totals, in one transaction: a deposit (re)opens the tab, a
-   * refund closes it.
+   * refund closes it, and so does a withdrawn deposit (never sent) that leaves nothing at the provider.
    */
   record(event: TabEvent): void {
     const now = Date.now();
@@ -106,7 +106,9 @@ export class TabStore {
            VALUES (?, ?, ?, ?, ?, ?, ?)
            ON CONFLICT (buyer, provider, mint) DO UPDATE SET
              ${column} = ${column} + excluded.${column},
-             state = CASE WHEN ? = 'charge' THEN state ELSE excluded.state END,
+             state = CASE WHEN ? = 'charge' THEN state
+               WHEN excluded.deposited_msats < 0 AND deposited_msats + excluded.deposited_msats <= refunded_msats
+                 THEN 'closed' ELSE excluded.state END,
              balance_msats = COALESCE(excluded.balance_msats, balance_msats),
              updated_at = excluded.updated_at`,
       ).run(

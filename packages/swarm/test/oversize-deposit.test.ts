@@ -58,6 +58,8 @@ describe("a deposit no relay takes (real relay with a 2,600-byte event limit, re
     const buyer = getPublicKey(secretKey);
     const tab = store.tabs.list(buyer, mint.url)[0];
     expect(tab?.depositedMsats ?? 0).toBe(0);
+    // Nothing reached the provider: the tab is not left open for the run's close to ask it back.
+    expect(tab?.state).toBe("closed");
     expect(node.payments?.tabTotals().depositedMsats).toBe(0);
     // Its proofs are the buyer's still: pending (locked to the provider until the lock passes, then reclaimable).
     await wallet.checkPending();
