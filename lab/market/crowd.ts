@@ -67,6 +67,8 @@ export interface CrowdProviderReport extends ProviderBooks {
   pubkey: string;
   /** Generations started over every life of its pack (with `countGenerations`). */
   generated?: number;
+  /** Most generations its backend held at once (running or waiting for a slot) in this life of its pack. */
+  peakInFlight?: number;
 }
 
 /** A child process's resident memory (bytes) and CPU (µs, user + system) so far; zeros while `down`. */
@@ -110,6 +112,8 @@ export interface Crowd {
   usage(): Promise<{ relays: ProcUsage[]; packs: ProcUsage[]; mint: ProcUsage }>;
   /** @pylon/mint's stats. */
   mintStats(): Promise<MintStats>;
+  /** Process ids of every child started (relays, mint, packs; the latest life of each), to check none is left. */
+  pids(): number[];
   /** Swarms from `swarm()` closed, packs stopped (SIGKILL after 10 s), relays and mint stopped, files gone. */
   close(): Promise<void>;
 }
@@ -274,6 +278,7 @@ export async function startCrowd(spec: CrowdSpec): Promise<Crowd> {
         return { mint: mintUsage!, relays: rest.slice(0, relays.length), packs: rest.slice(relays.length) };
       },
       mintStats: async () => (await mint.ask("stats")).stats as MintStats,
+      pids: () => [mint, ...relays, ...packs].flatMap((c) => (c.pid === undefined ? [] : [c.pid])),
       close: () => cleanup.run(),
     };
   } catch (error) {
