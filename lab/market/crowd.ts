@@ -114,11 +114,23 @@ export interface Crowd {
   mintStats(): Promise<MintStats>;
   /** Process ids of every child started (relays, mint, packs; the latest life of each), to check none is left. */
   pids(): number[];
-  /** Swarms from `swarm()` closed, packs stopped (SIGKILL after 10 s), relays and mint stopped, files gone. */
+  /**
+   * Swarms from `swarm()` closed (given 30 s), packs stopped (SIGKILL after 5 s), relays and mint stopped,
+   * files gone; every step runs whatever the others did, and their errors are thrown together at the end.
+   */
   close(): Promise<void>;
 }
 
 const RELAY_KINDS = ["pylon", "pylon", "foreign"] as const;
+
+/** `work`, or an error naming `what` after `ms`: a close that hangs must not keep the processes alive. */
+function bounded(work: Promise<unknown>, ms: number, what: string): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not done in ${ms} ms`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
 
 export async function startCrowd(spec: CrowdSpec): Promise<Crowd> {
   const perPack = spec.perPack ?? 50;
@@ -186,7 +198,7 @@ export async function startCrowd(spec: CrowdSpec): Promise<Crowd> {
       // A pack of 50 loads the market through tsx and opens 50 nodes: minutes on a busy 2-core machine.
       return new Child(`pack-${i}`, childScript("pack"), packSpec, onMessage, log, 300_000);
     });
-    cleanup.add(() => Promise.allSettled(packs.map((p) => p.stop(10_000))));
+    cleanup.add(() => Promise.allSettled(packs.map((p) => p.stop(5_000))));
     const started = performance.now();
     const ready = await Promise.all(packs.map((p) => p.start()));
     const startMs = performance.now() - started;
@@ -244,7 +256,7 @@ export async function startCrowd(spec: CrowdSpec): Promise<Crowd> {
         const closeOnce = swarm.close.bind(swarm);
         let closing: Promise<void> | undefined;
         swarm.close = () => (closing ??= closeOnce());
-        cleanup.add(() => swarm.close());
+        cleanup.add(() => bounded(swarm.close(), 30_000, "closing a crowd swarm (its tabs)"));
         await swarm.directory.waitFor(o.waitFor ?? providers.length, 60_000);
         return { swarm, strategy, discoveryMs: performance.now() - began };
       },

@@ -11,7 +11,7 @@ import { question } from "../market/jobs.js";
 import { expectBalancedReports } from "./books.js";
 
 const PROVIDERS = 100;
-const SUBCALLS = 400;
+const SUBCALLS = 200;
 const SLOTS = 2;
 const QUEUE = 2;
 const FUNDED = 6_000;
