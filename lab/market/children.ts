@@ -144,3 +144,12 @@ export class Child {
     clearTimeout(timer);
   }
 }
+
+/** `work`, or an error naming `what` after `ms`: a close that hangs must not keep the processes alive. */
+export function bounded(work: Promise<unknown>, ms: number, what: string): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not done in ${ms} ms`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}

@@ -18,7 +18,7 @@ import { Cleanup, tempDir, unusedPort } from "@pylon/testkit";
 import { fundedWallet } from "@pylon/testkit/market";
 import type { PylonWallet } from "@pylon/wallet";
 import type { ProviderBooks } from "../soak/checks.js";
-import { Child, childScript } from "./children.js";
+import { bounded, Child, childScript } from "./children.js";
 import { planCrowd } from "./crowd-plan.js";
 import { checkLatency, type LatencySpec } from "./latency.js";
 import type { SwarmSpec } from "./market.js";
@@ -122,15 +122,6 @@ export interface Crowd {
 }
 
 const RELAY_KINDS = ["pylon", "pylon", "foreign"] as const;
-
-/** `work`, or an error naming `what` after `ms`: a close that hangs must not keep the processes alive. */
-function bounded(work: Promise<unknown>, ms: number, what: string): Promise<unknown> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${what}: not done in ${ms} ms`)), ms);
-  });
-  return Promise.race([work, late]).finally(() => clearTimeout(timer));
-}
 
 export async function startCrowd(spec: CrowdSpec): Promise<Crowd> {
   const perPack = spec.perPack ?? 50;
