@@ -87,6 +87,8 @@ export interface CrowdSwarmSpec extends SwarmSpec {
   /** Live providers to wait for (default all). */
   waitFor?: number;
   maxPriceMsats?: number;
+  /** SwarmOptions' (default 5,000 ms): longer on a crowded machine whose packs answer late. */
+  ackTimeoutMs?: number;
 }
 
 export interface Crowd {
@@ -242,6 +244,7 @@ export async function startCrowd(spec: CrowdSpec): Promise<Crowd> {
           ...(o.jobsPerSecond ? { jobsPerSecond: o.jobsPerSecond } : {}),
           ...(o.secretKey ? { secretKey: o.secretKey } : {}),
           ...(o.maxPriceMsats !== undefined ? { maxPriceMsats: o.maxPriceMsats } : {}),
+          ...(o.ackTimeoutMs !== undefined ? { ackTimeoutMs: o.ackTimeoutMs } : {}),
         });
         // Closed at the crowd's close unless the caller did (once: a second close would find it closed).
         const closeOnce = swarm.close.bind(swarm);

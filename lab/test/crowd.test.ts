@@ -52,7 +52,7 @@ describe("the crowd: 100 provider identities in 4 packs over 3 relays", () => {
       expect(crowd.providers.filter((p) => p.relays.includes(url)).length).toBeGreaterThanOrEqual(33);
 
     // A power of two: one blind signature per deposit (100 tabs open at once).
-    const { swarm, strategy, discoveryMs } = await crowd.swarm({ depositSats: 32 });
+    const { swarm, strategy, discoveryMs } = await crowd.swarm({ depositSats: 32, ackTimeoutMs: 15_000 });
     const live = new Set(swarm.directory.live().map((e) => e.pubkey));
     expect(crowd.providers.filter((p) => !live.has(p.pubkey))).toEqual([]);
 
