@@ -1,5 +1,5 @@
 /**
- * The lab's child processes (provider nodes, the relay, the mint): started with IPC, waited for until
+ * The lab's child processes (provider nodes, packs of them, the relays, the mint): started with IPC, waited for until
  * ready, SIGKILLed for real, restarted with the same data, and all killed on the way out whatever happened.
  * Each is a TypeScript entry point next to this module, run by node with the tsx loader.
  */
@@ -8,7 +8,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 /** The entry point `<name>-child.ts` next to this module. */
-export function childScript(name: "provider" | "relay" | "mint"): string {
+export function childScript(name: "provider" | "relay" | "mint" | "pack"): string {
   return fileURLToPath(new URL(`./${name}-child.ts`, import.meta.url));
 }
 
@@ -33,6 +33,11 @@ export class Child {
     // Generous: eight children loading the market through tsx at once on a busy 2-core machine.
     private readonly readyTimeoutMs = 90_000,
   ) {}
+
+  /** The running process's id (undefined before the first start). */
+  get pid(): number | undefined {
+    return this.#process?.pid;
+  }
 
   get alive(): boolean {
     return (
@@ -138,4 +143,13 @@ export class Child {
     await gone;
     clearTimeout(timer);
   }
+}
+
+/** `work`, or an error naming `what` after `ms`: a close that hangs must not keep the processes alive. */
+export function bounded(work: Promise<unknown>, ms: number, what: string): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not done in ${ms} ms`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
 }
