@@ -1,20 +1,32 @@
 /**
  * Which provider gets the next job. Candidates must be live, not avoided, not blocked by the reputation
  * book, serve the model (and the required model digest), fit the prompt in their context, cost no more than
- * the caller's ceiling, and have room: never more of our jobs in flight at one provider than it announced it
- * can hold (slots + queue), nor, on probation, more unverified jobs than the schedule allows. Among them the
- * lowest score wins: expected finish (observed latency times how deep our jobs already stand in its slots,
- * inflated by its error rate) × price factor ÷ trust, × 1.25 for a provider announcing no model digest
- * (docs/swarm.md, "Trust: spot checks and selection").
+ * the caller's ceiling, be payable by the payment strategy, and have room: never more of our jobs in flight
+ * at one provider than it announced it can hold (slots + queue), nor, on probation, more unverified jobs than
+ * the schedule allows, nor while the strategy's readiness says `mayStart: false`.
+ *
+ * The rule (docs/swarm.md, "Selection and load balancing"): concentrate when prices differ, spread when
+ * they are equal.
+ * 1. Price tiers: candidates sorted by quote; a tier holds the quotes within `priceTolerance` (10%) of its
+ *    cheapest. A dearer tier gets a job only when no provider of every cheaper tier can take it now (full,
+ *    avoided, capped by probation, or not payable yet).
+ * 2. Within a tier the lowest score wins: expected finish (payment wait + latency × rounds of our jobs ahead
+ *    in its slots ÷ its success rate) × price factor inside the tier × 1.25 without a model digest ÷ trust.
+ *    A provider not heard from yet is assumed as fast as the market's median answer (1 s before any).
+ * 3. Ties go to the provider with fewer of our jobs in flight: equal providers fill evenly.
+ * Candidates are cached per job shape and directory version (candidates.ts), so a pick is one pass over the
+ * cheapest tier with room, with no filtering, sorting or allocation.
  */
 import { maxJobCostMsats, priceForModel } from "@pylon/protocol";
+import { type Candidate, CandidateCache } from "./candidates.js";
 import type { ProviderDirectory, ProviderEntry } from "./directory.js";
-import type { HealthBook } from "./health.js";
+import { errorRateOf, type HealthBook } from "./health.js";
+import type { PaymentStrategy } from "./payment.js";
 
 /** Capacity assumed for a provider that does not announce one (foreign nodes): one job at a time. */
 export const DEFAULT_CAPACITY = { slots: 1, maxQueue: 0 };
 /** Latency assumed before anything was observed, ms. */
-const UNKNOWN_LATENCY_MS = 1_000;
+export const UNKNOWN_LATENCY_MS = 1_000;
 
 export interface JobNeeds {
   /** Model name to match (case-insensitive); any model when undefined. */
@@ -88,7 +100,7 @@ export function refusal(entry: ProviderEntry, needs: JobNeeds): string | undefin
 
 /** Why none of `live` can take a job with these needs: each refusal with how many providers gave it. */
 export function noneServes(
-  live: ProviderEntry[],
+  live: readonly ProviderEntry[],
   needs: JobNeeds,
   extra?: (entry: ProviderEntry) => string | undefined,
 ): string {
@@ -117,6 +129,8 @@ export interface Selector {
   eligible(needs: JobNeeds, exclude: ReadonlySet<string>): ProviderEntry[];
   /** Why no live provider can serve `needs`, counted by reason (`extra`: a further refusal of the caller's). */
   whyNone(needs: JobNeeds, extra?: (entry: ProviderEntry) => string | undefined): string;
+  /** Something the candidates depend on changed (a provider became payable or not): re-filter on next use. */
+  invalidate?(): void;
 }
 
 /** A provider announcing no digest could be serving anything under the model's name: a little less wanted. */
@@ -124,53 +138,113 @@ export const NO_DIGEST_FACTOR = 1.25;
 /** Trust below this counts as this (so a distrusted but unblocked provider still gets work when alone). */
 const MIN_TRUST = 0.05;
 
+export interface SelectorOptions {
+  /** Only providers it can pay are candidates; its `readiness` delays or holds back a candidate. */
+  payment?: PaymentStrategy;
+  /** Quotes within this share of a tier's cheapest count as the same price. Default 0.1 (10%). */
+  priceTolerance?: number;
+  /**
+   * Latency assumed for a provider not yet heard from, ms, or "market": the market's median answer time
+   * once known (UNKNOWN_LATENCY_MS before any answer). Default "market".
+   */
+  unknownLatencyMs?: number | "market";
+}
+
+/** The default `priceTolerance`: 10% dearer is still the same price. */
+export const PRICE_TOLERANCE = 0.1;
+
 export function createSelector(
   directory: ProviderDirectory,
   health: HealthBook,
   trust?: SelectionTrust,
+  options: SelectorOptions = {},
 ): Selector {
-  const eligible = (needs: JobNeeds, exclude: ReadonlySet<string>): ProviderEntry[] =>
-    directory
-      .live()
-      .filter((entry) => !exclude.has(entry.pubkey) && serves(entry, needs) && !trust?.blocked(entry.pubkey));
+  const payment = options.payment;
+  const accepts = payment ? (entry: ProviderEntry) => payment.accepts(entry) : undefined;
+  const cache = new CandidateCache(directory, health, accepts, options.priceTolerance ?? PRICE_TOLERANCE);
+  const readiness = payment?.readiness?.bind(payment);
+  const prior = options.unknownLatencyMs ?? "market";
+
+  /** The best candidate of `tier` with room now, or undefined (lowest score; ties to fewer of our jobs). */
+  const bestOf = (tier: Candidate[], needs: JobNeeds, exclude: ReadonlySet<string>, ctx: PickContext) => {
+    let best: Candidate | undefined;
+    let bestScore = Number.POSITIVE_INFINITY;
+    for (const c of tier) {
+      const h = c.health;
+      // Cheapest refusals first: this loop runs over every candidate of a tier.
+      if (h.inFlight >= c.maxInFlight || exclude.has(c.pubkey)) continue;
+      if (!ctx.avoidedToo && h.avoidUntil > ctx.now) continue;
+      if (trust?.blocked(c.pubkey)) continue;
+      if (!needs.check && trust?.capped(c.pubkey, ctx.peers)) continue;
+      let waitMs = 0;
+      if (readiness) {
+        const ready = readiness(c.entry, c.job);
+        if (!ready.mayStart) continue;
+        waitMs = Math.max(0, ready.waitMs);
+      }
+      const rounds = Math.floor(h.inFlight / capacityOf(c.entry).slots) + 1;
+      const finish = waitMs + ((h.latencyMs ?? ctx.priorMs) * rounds) / (1 - Math.min(0.9, errorRateOf(h)));
+      const score =
+        (finish * c.priceFactor * c.digestFactor) / Math.max(MIN_TRUST, trust?.score(c.pubkey) ?? 0.5);
+      if (score < bestScore || (score === bestScore && best && h.inFlight < best.health.inFlight)) {
+        best = c;
+        bestScore = score;
+      }
+    }
+    return best;
+  };
+
+  const eligible = (needs: JobNeeds, exclude: ReadonlySet<string>): ProviderEntry[] => {
+    const out: ProviderEntry[] = [];
+    for (const c of cache.get(needs).all)
+      if (!exclude.has(c.pubkey) && !trust?.blocked(c.pubkey)) out.push(c.entry);
+    return out;
+  };
 
   return {
     eligible,
+    invalidate: () => cache.invalidate(),
     whyNone: (needs, extra) =>
-      noneServes(directory.live(), needs, (entry) =>
-        trust?.blocked(entry.pubkey) ? "blocked by the reputation book" : extra?.(entry),
-      ),
+      noneServes(directory.live(), needs, (entry) => {
+        if (trust?.blocked(entry.pubkey)) return "blocked by the reputation book";
+        if (payment && !payment.accepts(entry))
+          return "takes no payment this run can make (no mint given, or another mint)";
+        return extra?.(entry);
+      }),
     pick: (needs, exclude) => {
-      const now = Date.now();
-      const candidates = eligible(needs, exclude);
-      // Avoided providers are a last resort: when every candidate is avoided, a doubtful one beats none.
-      const allAvoided = candidates.every((entry) => health.isAvoided(entry.pubkey, now));
-      const cheapest = Math.min(...candidates.map((entry) => quoteMsats(entry, needs)));
-      const peers = (exclude.size === 0 ? candidates : eligible(needs, new Set())).length - 1;
-      let best: ProviderEntry | undefined;
-      let bestScore = Number.POSITIVE_INFINITY;
-      for (const entry of candidates) {
-        const state = health.of(entry.pubkey);
-        if (state.inFlight >= maxInFlight(entry)) continue;
-        if (!allAvoided && health.isAvoided(entry.pubkey, now)) continue;
-        if (!needs.check && trust?.capped(entry.pubkey, peers)) continue;
-        const score = selectionScore(entry, needs, state.latencyMs, state.inFlight, {
-          errorRate: health.errorRate(entry.pubkey),
-          cheapestMsats: cheapest,
-          trust: trust?.score(entry.pubkey) ?? 0.5,
-        });
-        // Ties (e.g. at the start) go to the emptier provider, so work spreads instead of piling up.
-        if (
-          score < bestScore ||
-          (score === bestScore && best && state.inFlight < health.of(best.pubkey).inFlight)
-        ) {
-          best = entry;
-          bestScore = score;
-        }
+      const { all, tiers } = cache.get(needs);
+      const ctx: PickContext = {
+        now: Date.now(),
+        peers: all.length - 1,
+        avoidedToo: false,
+        priorMs: (prior === "market" ? health.medianLatencyMs() : prior) ?? UNKNOWN_LATENCY_MS,
+      };
+      // A dearer tier only when no provider of a cheaper one can take the job now.
+      for (const tier of tiers) {
+        const best = bestOf(tier, needs, exclude, ctx);
+        if (best) return best.entry;
       }
-      return best;
+      // Avoided providers are a last resort: when every candidate is avoided, a doubtful one beats none.
+      const allAvoided = all.every((c) => exclude.has(c.pubkey) || c.health.avoidUntil > ctx.now);
+      if (!allAvoided) return undefined;
+      ctx.avoidedToo = true;
+      for (const tier of tiers) {
+        const best = bestOf(tier, needs, exclude, ctx);
+        if (best) return best.entry;
+      }
+      return undefined;
     },
   };
+}
+
+interface PickContext {
+  now: number;
+  /** Other providers that could serve the job (the probation cap needs one to check against). */
+  peers: number;
+  /** Avoided providers count too (every candidate is avoided). */
+  avoidedToo: boolean;
+  /** Latency of a provider not heard from yet, ms. */
+  priorMs: number;
 }
 
 /**

@@ -21,6 +21,7 @@ import {
   type AttemptResult,
   startAttempt,
 } from "./job-attempt.js";
+import type { Wake } from "./notifier.js";
 import type { PaymentJob } from "./payment.js";
 import { type JobNeeds, quoteMsats, type Selector } from "./selection.js";
 import type { SwarmCounters } from "./swarm-counters.js";
@@ -50,8 +51,12 @@ export interface SubcallDeps {
   health: HealthBook;
   counters: SwarmCounters;
   attempt: (hash: string, hedge: boolean) => AttemptContext;
-  /** Resolves when capacity may have freed up (a job ended, the directory changed), or after `ms`. */
-  changed: (ms: number) => Promise<void>;
+  /**
+   * Resolves when capacity may have freed up (a job ended, the directory changed), or after `ms`; with the
+   * wake, when it was a freed place (see Notifier): one the sub-call did not use is handed on with `pass`.
+   */
+  changed: (ms: number, signal?: AbortSignal) => Promise<Wake | undefined | void>;
+  pass?: (wake: Wake) => void;
   settings: SubcallSettings;
   /** Default: a plain job per attempt. */
   start?: StartAttempt;
@@ -131,6 +136,16 @@ export async function runSubcall(
   const onAbort = (): void => {
     for (const attempt of running) attempt.abort("aborted by the caller");
   };
+  /** The freed place that woke us, until we used it or handed it on. */
+  let woke: Wake | undefined;
+  let finished = false;
+  /** Waits in a row that ended with nothing to pick: the safety-net timeout grows (250 ms to 1 s). */
+  let idleWaits = 0;
+  /** Hands `woke` on unless the sub-call just took the place it announced. */
+  const settleWake = (taken: ProviderEntry | undefined): void => {
+    if (woke && taken?.pubkey !== woke.provider) deps.pass?.(woke);
+    woke = undefined;
+  };
   signal.addEventListener("abort", onAbort, { once: true });
   try {
     let hedged = false;
@@ -157,6 +172,7 @@ export async function runSubcall(
           };
         }
         const entry = pickAny();
+        settleWake(entry);
         if (!entry) {
           if (selector.eligible(needs, new Set()).length === 0) {
             const why =
@@ -170,9 +186,12 @@ export async function runSubcall(
               ...sent,
             };
           }
-          await deps.changed(Math.min(250, deadline - Date.now()));
+          const bound = Math.min(250 * 2 ** Math.min(idleWaits, 2), deadline - Date.now());
+          woke = (await deps.changed(bound)) || undefined;
+          idleWaits = woke === undefined ? idleWaits + 1 : 0;
           continue;
         }
+        idleWaits = 0;
         launch(entry, false);
         hedged = false;
         launchedAt = Date.now();
@@ -194,11 +213,16 @@ export async function runSubcall(
       // and thousands of them left pending would hold memory and keep the process alive.
       const waking = new AbortController();
       const wake = hedgeWaitsForRoom
-        ? deps.changed(Math.min(250, waitMs))
+        ? deps.changed(Math.min(250, waitMs), waking.signal)
         : sleep(waitMs, signal, waking.signal);
       const ended = await Promise.race([
         ...[...running].map((attempt) => attempt.done.then((result) => ({ attempt, result }))),
-        wake.then(() => undefined),
+        wake.then((why) => {
+          // Woken just as the sub-call ended: the place is someone else's.
+          if (why && finished) deps.pass?.(why);
+          else woke = why || undefined;
+          return undefined;
+        }),
       ]);
       waking.abort();
       if (!ended) {
@@ -206,6 +230,7 @@ export async function runSubcall(
         hedgeWaitsForRoom = false;
         if (due && !signal.aborted && Date.now() < deadline) {
           const other = pickFresh();
+          settleWake(other);
           if (other) {
             hedged = true; // one duplicate per straggler
             launch(other, true);
@@ -213,8 +238,10 @@ export async function runSubcall(
             hedgeWaitsForRoom = true;
           }
         }
+        settleWake(undefined);
         continue;
       }
+      settleWake(undefined);
       const { attempt, result } = ended;
       running.delete(attempt);
       if (result.ok) deps.answered?.(attempt.entry.pubkey);
@@ -250,6 +277,8 @@ export async function runSubcall(
       }
     }
   } finally {
+    finished = true;
+    settleWake(undefined);
     signal.removeEventListener("abort", onAbort);
     for (const attempt of running) {
       attempt.abort("the sub-call ended");

@@ -22,7 +22,7 @@ import { createCompletion } from "./subcall-completion.js";
 import { estimateInputTokens, seedOf } from "./subcall-key.js";
 import type { HedgePolicy, SubcallDeps, SubcallSettings } from "./subcall-runner.js";
 import { emptyCounters, type SwarmCounters } from "./swarm-counters.js";
-import { batchCharsFor, freshKey, paymentAware } from "./swarm-parts.js";
+import { batchCharsFor, freshKey } from "./swarm-parts.js";
 import { SwarmTrust } from "./swarm-trust.js";
 import type { TrustOptions, TrustReport } from "./trust-types.js";
 
@@ -44,6 +44,11 @@ export interface SwarmOptions {
   model?: string;
   /** Most one job may cost, msats (the provider's announced worst case). Default: no ceiling. */
   maxPriceMsats?: number;
+  /**
+   * Quotes within this share of the cheapest count as one price tier; a dearer tier gets jobs only when the
+   * cheaper ones are full (docs/swarm.md, "Selection and load balancing"). Default 0.1.
+   */
+  priceTolerance?: number;
   payment?: PaymentStrategy;
   /** SQLite file of run state and the memo, or an open store (caller's). Default ":memory:". */
   store?: string | RunStore;
@@ -125,7 +130,8 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
   const changed = new Notifier();
   const affinities = new Affinities();
   const directory = new ProviderDirectory(pool, { ...options.directory, onChange: () => changed.notify() });
-  const health = new HealthBook({ ...options.health, onRelease: () => changed.notify() });
+  // A job's end frees one place: it wakes one waiting sub-call (it hands the wake on if it cannot use it).
+  const health = new HealthBook({ ...options.health, onRelease: (provider) => changed.release(provider) });
   const payment = options.payment ?? freeStrategy;
   const counters = emptyCounters();
   const runId = options.runId ?? randomUUID();
@@ -140,11 +146,20 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
     store,
     payment,
     pool,
-    notify: () => changed.notify(),
+    notify: () => everyone(),
     abortAt: (provider, reason) => live.abortAt(provider, reason),
   });
-  const selector = paymentAware(createSelector(directory, health, trust.keeper), payment);
+  const selector = createSelector(directory, health, trust.keeper, {
+    payment,
+    ...(options.priceTolerance === undefined ? {} : { priceTolerance: options.priceTolerance }),
+  });
+  /** Who is payable or trusted may have changed: candidates re-filtered, every waiting sub-call looks again. */
+  function everyone(): void {
+    selector.invalidate?.();
+    changed.notify();
+  }
   payment.bind?.({
+    notify: everyone,
     client,
     store,
     runId,
@@ -208,7 +223,8 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
     health,
     counters,
     settings,
-    changed: (ms) => changed.wait(ms),
+    changed: (ms, signal) => changed.wait(ms, signal),
+    pass: (wake) => changed.pass(wake),
     attempt: (hash, hedge) => attemptContext(hash, hedge, check),
     start: (ctx, spec) =>
       live.track(
