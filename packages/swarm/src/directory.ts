@@ -134,7 +134,7 @@ export class ProviderDirectory {
     const live: ProviderEntry[] = [];
     let until = Number.POSITIVE_INFINITY;
     for (const entry of this.#entries.values()) {
-      if (!this.isLive(entry)) continue;
+      if (!isProviderLive(entry.announcement, now, maxSilence)) continue;
       live.push(entry);
       const { heartbeat, expiration } = entry.announcement;
       until = Math.min(until, heartbeat + maxSilence + 1, expiration ?? Number.POSITIVE_INFINITY);

@@ -45,6 +45,9 @@ export class HealthBook {
   /** #recent sorted, until the next answer (hedging asks for the tail on every look). */
   #sorted: number[] | undefined;
 
+  /** Told of every change to a provider's record (the selector re-ranks it). */
+  readonly #watchers = new Set<(provider: string) => void>();
+
   constructor(options: HealthOptions = {}) {
     this.#options = {
       failureThreshold: options.failureThreshold ?? 2,
@@ -72,6 +75,16 @@ export class HealthBook {
     return health;
   }
 
+  /** Calls `listener` with the provider after each change to its record; returns the unsubscribe. */
+  watch(listener: (provider: string) => void): () => void {
+    this.#watchers.add(listener);
+    return () => this.#watchers.delete(listener);
+  }
+
+  #changed(provider: string): void {
+    for (const listener of this.#watchers) listener(provider);
+  }
+
   snapshot(): Map<string, ProviderHealth> {
     return new Map([...this.#byProvider].map(([key, value]) => [key, { ...value }]));
   }
@@ -80,11 +93,13 @@ export class HealthBook {
     const health = this.of(provider);
     health.inFlight++;
     health.peakInFlight = Math.max(health.peakInFlight, health.inFlight);
+    this.#changed(provider);
   }
 
   ended(provider: string): void {
     const health = this.of(provider);
     health.inFlight = Math.max(0, health.inFlight - 1);
+    this.#changed(provider);
     this.#onRelease?.(provider);
   }
 
@@ -93,6 +108,7 @@ export class HealthBook {
     health.successes++;
     health.consecutiveFailures = 0;
     health.latencyMs = health.latencyMs === undefined ? latencyMs : 0.8 * health.latencyMs + 0.2 * latencyMs;
+    this.#changed(provider);
     if (this.#recent.length < LATENCY_WINDOW) this.#recent.push(latencyMs);
     else this.#recent[this.#next] = latencyMs;
     this.#next = (this.#next + 1) % LATENCY_WINDOW;
@@ -112,6 +128,7 @@ export class HealthBook {
   lostRace(provider: string, elapsedMs: number): void {
     const health = this.of(provider);
     health.latencyMs = Math.max(health.latencyMs ?? 0, elapsedMs);
+    this.#changed(provider);
   }
 
   /** A failure of the provider's making (error, no ack, timeout): counts towards avoidance. */
@@ -124,12 +141,14 @@ export class HealthBook {
       health.avoidances++;
       health.consecutiveFailures = 0;
     }
+    this.#changed(provider);
   }
 
   /** It said it is full: not a fault, but do not knock again at once. */
   busy(provider: string, now = Date.now()): void {
     const health = this.of(provider);
     health.avoidUntil = Math.max(health.avoidUntil, now + this.#options.busyCooldownMs);
+    this.#changed(provider);
   }
 
   isAvoided(provider: string, now = Date.now()): boolean {

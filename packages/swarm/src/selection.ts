@@ -18,10 +18,7 @@
  * cheapest tier with room, with no filtering, sorting or allocation.
  */
 import { maxJobCostMsats, priceForModel } from "@pylon/protocol";
-import { type Candidate, CandidateCache } from "./candidates.js";
-import type { ProviderDirectory, ProviderEntry } from "./directory.js";
-import { errorRateOf, type HealthBook } from "./health.js";
-import type { PaymentStrategy } from "./payment.js";
+import type { ProviderEntry } from "./directory.js";
 
 /** Capacity assumed for a provider that does not announce one (foreign nodes): one job at a time. */
 export const DEFAULT_CAPACITY = { slots: 1, maxQueue: 0 };
@@ -131,121 +128,16 @@ export interface Selector {
   whyNone(needs: JobNeeds, extra?: (entry: ProviderEntry) => string | undefined): string;
   /** Something the candidates depend on changed (a provider became payable or not): re-filter on next use. */
   invalidate?(): void;
+  /** `pubkey` alone, when it can take the job now (as `pick` would judge it): an affinity's provider. */
+  choose?(needs: JobNeeds, pubkey: string): ProviderEntry | undefined;
 }
 
 /** A provider announcing no digest could be serving anything under the model's name: a little less wanted. */
 export const NO_DIGEST_FACTOR = 1.25;
 /** Trust below this counts as this (so a distrusted but unblocked provider still gets work when alone). */
-const MIN_TRUST = 0.05;
+export const MIN_TRUST = 0.05;
 
-export interface SelectorOptions {
-  /** Only providers it can pay are candidates; its `readiness` delays or holds back a candidate. */
-  payment?: PaymentStrategy;
-  /** Quotes within this share of a tier's cheapest count as the same price. Default 0.1 (10%). */
-  priceTolerance?: number;
-  /**
-   * Latency assumed for a provider not yet heard from, ms, or "market": the market's median answer time
-   * once known (UNKNOWN_LATENCY_MS before any answer). Default "market".
-   */
-  unknownLatencyMs?: number | "market";
-}
-
-/** The default `priceTolerance`: 10% dearer is still the same price. */
-export const PRICE_TOLERANCE = 0.1;
-
-export function createSelector(
-  directory: ProviderDirectory,
-  health: HealthBook,
-  trust?: SelectionTrust,
-  options: SelectorOptions = {},
-): Selector {
-  const payment = options.payment;
-  const accepts = payment ? (entry: ProviderEntry) => payment.accepts(entry) : undefined;
-  const cache = new CandidateCache(directory, health, accepts, options.priceTolerance ?? PRICE_TOLERANCE);
-  const readiness = payment?.readiness?.bind(payment);
-  const prior = options.unknownLatencyMs ?? "market";
-
-  /** The best candidate of `tier` with room now, or undefined (lowest score; ties to fewer of our jobs). */
-  const bestOf = (tier: Candidate[], needs: JobNeeds, exclude: ReadonlySet<string>, ctx: PickContext) => {
-    let best: Candidate | undefined;
-    let bestScore = Number.POSITIVE_INFINITY;
-    for (const c of tier) {
-      const h = c.health;
-      // Cheapest refusals first: this loop runs over every candidate of a tier.
-      if (h.inFlight >= c.maxInFlight || exclude.has(c.pubkey)) continue;
-      if (!ctx.avoidedToo && h.avoidUntil > ctx.now) continue;
-      if (trust?.blocked(c.pubkey)) continue;
-      if (!needs.check && trust?.capped(c.pubkey, ctx.peers)) continue;
-      let waitMs = 0;
-      if (readiness) {
-        const ready = readiness(c.entry, c.job);
-        if (!ready.mayStart) continue;
-        waitMs = Math.max(0, ready.waitMs);
-      }
-      const rounds = Math.floor(h.inFlight / capacityOf(c.entry).slots) + 1;
-      const finish = waitMs + ((h.latencyMs ?? ctx.priorMs) * rounds) / (1 - Math.min(0.9, errorRateOf(h)));
-      const score =
-        (finish * c.priceFactor * c.digestFactor) / Math.max(MIN_TRUST, trust?.score(c.pubkey) ?? 0.5);
-      if (score < bestScore || (score === bestScore && best && h.inFlight < best.health.inFlight)) {
-        best = c;
-        bestScore = score;
-      }
-    }
-    return best;
-  };
-
-  const eligible = (needs: JobNeeds, exclude: ReadonlySet<string>): ProviderEntry[] => {
-    const out: ProviderEntry[] = [];
-    for (const c of cache.get(needs).all)
-      if (!exclude.has(c.pubkey) && !trust?.blocked(c.pubkey)) out.push(c.entry);
-    return out;
-  };
-
-  return {
-    eligible,
-    invalidate: () => cache.invalidate(),
-    whyNone: (needs, extra) =>
-      noneServes(directory.live(), needs, (entry) => {
-        if (trust?.blocked(entry.pubkey)) return "blocked by the reputation book";
-        if (payment && !payment.accepts(entry))
-          return "takes no payment this run can make (no mint given, or another mint)";
-        return extra?.(entry);
-      }),
-    pick: (needs, exclude) => {
-      const { all, tiers } = cache.get(needs);
-      const ctx: PickContext = {
-        now: Date.now(),
-        peers: all.length - 1,
-        avoidedToo: false,
-        priorMs: (prior === "market" ? health.medianLatencyMs() : prior) ?? UNKNOWN_LATENCY_MS,
-      };
-      // A dearer tier only when no provider of a cheaper one can take the job now.
-      for (const tier of tiers) {
-        const best = bestOf(tier, needs, exclude, ctx);
-        if (best) return best.entry;
-      }
-      // Avoided providers are a last resort: when every candidate is avoided, a doubtful one beats none.
-      const allAvoided = all.every((c) => exclude.has(c.pubkey) || c.health.avoidUntil > ctx.now);
-      if (!allAvoided) return undefined;
-      ctx.avoidedToo = true;
-      for (const tier of tiers) {
-        const best = bestOf(tier, needs, exclude, ctx);
-        if (best) return best.entry;
-      }
-      return undefined;
-    },
-  };
-}
-
-interface PickContext {
-  now: number;
-  /** Other providers that could serve the job (the probation cap needs one to check against). */
-  peers: number;
-  /** Avoided providers count too (every candidate is avoided). */
-  avoidedToo: boolean;
-  /** Latency of a provider not heard from yet, ms. */
-  priorMs: number;
-}
+export { createSelector, PRICE_TOLERANCE, type SelectorOptions, SPREAD_TOLERANCE } from "./selector.js";
 
 /**
  * A candidate's score, lower is better: expected finish (latency × rounds of our jobs ahead in its slots,

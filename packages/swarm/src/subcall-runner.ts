@@ -55,7 +55,7 @@ export interface SubcallDeps {
    * Resolves when capacity may have freed up (a job ended, the directory changed), or after `ms`; with the
    * wake, when it was a freed place (see Notifier): one the sub-call did not use is handed on with `pass`.
    */
-  changed: (ms: number, signal?: AbortSignal) => Promise<Wake | undefined | void>;
+  changed: (ms: number, signal?: AbortSignal) => Promise<Wake | undefined>;
   pass?: (wake: Wake) => void;
   settings: SubcallSettings;
   /** Default: a plain job per attempt. */
@@ -122,6 +122,7 @@ export async function runSubcall(
   const pickPreferred = (): ProviderEntry | undefined => {
     const pubkey = deps.affinities?.preferred(request.affinity);
     if (pubkey === undefined || tried.has(pubkey) || health.isAvoided(pubkey, Date.now())) return undefined;
+    if (selector.choose) return selector.choose(needs, pubkey);
     const others = selector.eligible(needs, tried).filter((entry) => entry.pubkey !== pubkey);
     return selector.pick(needs, new Set([...tried, ...others.map((entry) => entry.pubkey)]));
   };
@@ -172,9 +173,12 @@ export async function runSubcall(
           };
         }
         const entry = pickAny();
+        const wokeBy = woke;
         settleWake(entry);
         if (!entry) {
-          if (selector.eligible(needs, new Set()).length === 0) {
+          // A freed place elsewhere changes nobody's eligibility: only a broadcast, a timeout or the first miss can.
+          const mayBeNone = wokeBy?.provider === undefined;
+          if (mayBeNone && selector.eligible(needs, new Set()).length === 0) {
             const why =
               failures > 0
                 ? `${selector.whyNone(needs)}; last failure: ${lastError}`
