@@ -69,7 +69,10 @@ async function scenario(
 async function selection(relayUrl: string): Promise<Array<SimResult & { scenario: string }>> {
   const rows: Array<SimResult & { scenario: string }> = [];
   const fresh = () => createSwarm({ relays: [relayUrl] });
-  for (const providers of values.sizes.split(",").map(Number)) {
+  for (const providers of values.sizes
+    .split(",")
+    .map(Number)
+    .filter((n) => n > 0)) {
     const equal = announcements(providers, { slots: 4, queue: 4 });
     const tiered = announcements(providers, { slots: 4, queue: 4, priceFactor: (i) => (i % 2 ? 2 : 1) });
     // Outstanding sub-calls: 2 places per provider (a quarter of the market's), so the cheaper tier has room.
