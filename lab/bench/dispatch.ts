@@ -116,7 +116,7 @@ async function selection(relayUrl: string): Promise<Array<SimResult & { scenario
       const row = { scenario, ...(await simulate(fresh, events, spec)) };
       rows.push(row);
       console.log(
-        `selection, ${providers} providers, ${scenario}: ${row.pickUs.toFixed(2)} µs/pick over ${row.picks} picks; ` +
+        `selection, ${providers} providers, ${scenario}: ${row.pickUs.toFixed(2)} µs/pick over ${row.picks} picks (median ${row.pickMedianUs.toFixed(2)}); ` +
           `max/mean jobs ${row.maxOverMean.toFixed(2)} (${row.providersUsed} used); cheaper tier ${(100 * row.cheapShare).toFixed(1)}%; ` +
           `mean job ${row.meanLatencyMs.toFixed(0)} ms` +
           (row.newcomerShare === undefined

@@ -48,6 +48,10 @@ export class ProviderDirectory {
   /** Unix seconds at which the first live provider stops being live (stale heartbeat or expiration). */
   #liveUntil = Number.POSITIVE_INFINITY;
   #version = 0;
+  /** The live set last computed (kept after a change, to tell whether membership moved). */
+  #lastLive: ProviderEntry[] = [];
+  /** An announcement changed what a provider offers (models, prices, capacity, payment…). */
+  #offerChanged = false;
   readonly #waiters = new Set<() => void>();
 
   constructor(pool: RelayPool, options: DirectoryOptions = {}) {
@@ -97,11 +101,17 @@ export class ProviderDirectory {
     if (known && known.announcement.createdAt > announcement.createdAt) return;
     const entry = { pubkey: announcement.pubkey, announcement, receivedAt: this.#now() };
     this.#entries.set(announcement.pubkey, entry);
+    // A heartbeat that changes nothing a selector reads (thousands of providers refresh every 2 minutes)
+    // leaves the version alone unless it changes who is live.
+    if (!known || offerOf(known.announcement) !== offerOf(announcement)) this.#offerChanged = true;
     this.#changed();
     this.#options.onChange?.(entry);
   }
 
-  /** Grows whenever the live set may have changed (an announcement, or a deadline passed). */
+  /**
+   * Grows whenever who is live, or what a live provider offers, changed (an announcement, or a heartbeat
+   * or expiration deadline passed); a refresh that changes neither leaves it.
+   */
   get version(): number {
     this.live(); // a passed deadline counts as a change
     return this.#version;
@@ -128,7 +138,7 @@ export class ProviderDirectory {
   /** The live providers (a shared array, rebuilt only on a change: do not modify it). */
   live(): readonly ProviderEntry[] {
     if (this.#live !== undefined && this.#now() < this.#liveUntil) return this.#live;
-    if (this.#live !== undefined) this.#version++; // a deadline passed: someone went stale
+    const before = this.#live ?? this.#lastLive;
     const now = this.#now();
     const maxSilence = this.#options.maxSilenceSec ?? DEFAULT_MAX_SILENCE_SEC;
     const live: ProviderEntry[] = [];
@@ -139,7 +149,10 @@ export class ProviderDirectory {
       const { heartbeat, expiration } = entry.announcement;
       until = Math.min(until, heartbeat + maxSilence + 1, expiration ?? Number.POSITIVE_INFINITY);
     }
+    if (this.#offerChanged || !samePubkeys(before, live)) this.#version++;
+    this.#offerChanged = false;
     this.#live = live;
+    this.#lastLive = live;
     this.#liveUntil = until;
     return live;
   }
@@ -171,7 +184,6 @@ export class ProviderDirectory {
 
   #changed(): void {
     this.#live = undefined;
-    this.#version++;
     for (const check of [...this.#waiters]) check();
   }
 
@@ -183,4 +195,16 @@ export class ProviderDirectory {
   #now(): number {
     return this.#options.now?.() ?? Math.floor(Date.now() / 1000);
   }
+}
+
+/** What a selector reads of an announcement: everything but its id, times, load and warnings. */
+function offerOf(announcement: ProviderAnnouncement): string {
+  const { id, createdAt, heartbeat, expiration, load, warnings, ...offer } = announcement;
+  return JSON.stringify(offer);
+}
+
+function samePubkeys(a: readonly ProviderEntry[], b: readonly ProviderEntry[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i]?.pubkey !== b[i]?.pubkey) return false;
+  return true;
 }

@@ -140,21 +140,23 @@ export const MIN_TRUST = 0.05;
 export { createSelector, PRICE_TOLERANCE, type SelectorOptions, SPREAD_TOLERANCE } from "./selector.js";
 
 /**
- * A candidate's score, lower is better: expected finish (latency × rounds of our jobs ahead in its slots,
- * ÷ its success rate) × price factor (1 + (quote − cheapest) / max(cheapest, 1)) ÷ max(0.05, trust),
- * × 1.25 when it announces no model digest.
+ * A candidate's score as the selector computes it, lower is better: expected finish (payment wait + latency
+ * × (1 + our jobs there / slots) ÷ its success rate) × price factor (1 + (quote − cheapest) / max(cheapest, 1))
+ * ÷ max(0.05, trust), × 1.25 when it announces no model digest. (The selector compares scores in steps of
+ * its spread tolerance, inside a price tier: see selector.ts.)
  */
 export function selectionScore(
   entry: ProviderEntry,
   needs: JobNeeds,
   latencyMs: number | undefined,
   inFlight: number,
-  weights: { errorRate: number; cheapestMsats: number; trust: number },
+  weights: { errorRate: number; cheapestMsats: number; trust: number; waitMs?: number },
 ): number {
   const { slots } = capacityOf(entry);
-  // Expected finish: our jobs there run `slots` at a time, so this one waits for ⌊inFlight/slots⌋ rounds.
-  const rounds = Math.floor(inFlight / slots) + 1;
-  const finish = ((latencyMs ?? UNKNOWN_LATENCY_MS) * rounds) / (1 - Math.min(0.9, weights.errorRate));
+  const load = 1 + inFlight / slots;
+  const finish =
+    (weights.waitMs ?? 0) +
+    ((latencyMs ?? UNKNOWN_LATENCY_MS) * load) / (1 - Math.min(0.9, weights.errorRate));
   const cheapest = Number.isFinite(weights.cheapestMsats) ? weights.cheapestMsats : 0;
   const price = 1 + (quoteMsats(entry, needs) - cheapest) / Math.max(cheapest, 1);
   const digest = offeredDigest(entry, needs.model) === undefined ? NO_DIGEST_FACTOR : 1;

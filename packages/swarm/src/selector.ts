@@ -21,11 +21,12 @@ import {
 } from "./selection.js";
 import { before, type TierHeap } from "./tier-heap.js";
 
+/** How the selector weighs price and load (docs/swarm.md, "Selection and load balancing"). */
 export interface SelectorOptions {
   /** Only providers it can pay are candidates; its `readiness` delays or holds back a candidate. */
   payment?: PaymentStrategy;
   /** Quotes within this share of a tier's cheapest count as the same price. Default 0.1 (10%). */
-  priceTolerance?: number;
+  priceTolerance?: number | undefined;
   /** Expected finishes are compared in steps of this share; within a step, fewer of our jobs wins. Default 0.25. */
   spreadTolerance?: number;
   /**

@@ -14,16 +14,11 @@ import type { SubcallRequest } from "@pylon/rlm";
 import type { Affinities } from "./affinities.js";
 import type { ProviderEntry } from "./directory.js";
 import type { HealthBook } from "./health.js";
-import {
-  type Attempt,
-  type AttemptContext,
-  type AttemptFailure,
-  type AttemptResult,
-  startAttempt,
-} from "./job-attempt.js";
+import { type Attempt, type AttemptContext, startAttempt } from "./job-attempt.js";
 import type { Wake } from "./notifier.js";
 import type { PaymentJob } from "./payment.js";
 import { type JobNeeds, quoteMsats, type Selector } from "./selection.js";
+import { recordFailure, sleep } from "./subcall-faults.js";
 import type { SwarmCounters } from "./swarm-counters.js";
 
 export interface HedgePolicy {
@@ -270,7 +265,7 @@ export async function runSubcall(
         };
       }
       lastError = `${result.failure}: ${result.message}`;
-      recordFailure(deps, result);
+      recordFailure(health, counters, result);
       if (result.failure === "aborted") continue; // our own doing (caller or deadline): the loop ends it
       if (result.failure !== "busy") failures++;
       if (running.size === 0 && result.failure !== "busy" && failures < settings.maxAttempts) {
@@ -290,39 +285,4 @@ export async function runSubcall(
       void attempt.done.finally(() => health.ended(attempt.entry.pubkey));
     }
   }
-}
-
-/** The counter each failure a provider is to blame for (or `busy`) adds to. */
-const FAILURE_COUNTERS: Partial<Record<AttemptFailure, keyof SwarmCounters>> = {
-  busy: "busy",
-  "no-ack": "noAck",
-  timeout: "timeouts",
-  error: "errors",
-};
-
-function recordFailure(deps: SubcallDeps, result: Extract<AttemptResult, { ok: false }>): void {
-  const { failure, entry } = result;
-  // "not-published" and "aborted" are our side's doing: nothing to count against the provider.
-  const counter = FAILURE_COUNTERS[failure];
-  if (counter === undefined) return;
-  deps.counters[counter]++;
-  if (failure === "busy") deps.health.busy(entry.pubkey);
-  else deps.health.failed(entry.pubkey);
-}
-
-/** Resolves after `ms`, or as soon as any of the signals aborts (its timer then cleared). */
-function sleep(ms: number, ...signals: AbortSignal[]): Promise<void> {
-  return new Promise((resolve) => {
-    if (ms <= 0 || signals.some((signal) => signal.aborted)) {
-      resolve();
-      return;
-    }
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      for (const signal of signals) signal.removeEventListener("abort", done);
-      resolve();
-    }
-    for (const signal of signals) signal.addEventListener("abort", done, { once: true });
-  });
 }

@@ -44,10 +44,7 @@ export interface SwarmOptions {
   model?: string;
   /** Most one job may cost, msats (the provider's announced worst case). Default: no ceiling. */
   maxPriceMsats?: number;
-  /**
-   * Quotes within this share of the cheapest count as one price tier; a dearer tier gets jobs only when the
-   * cheaper ones are full (docs/swarm.md, "Selection and load balancing"). Default 0.1.
-   */
+  /** Quotes within this share of a tier's cheapest are one price (docs/swarm.md, "Selection…"). Default 0.1. */
   priceTolerance?: number;
   payment?: PaymentStrategy;
   /** SQLite file of run state and the memo, or an open store (caller's). Default ":memory:". */
@@ -149,15 +146,13 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
     notify: () => everyone(),
     abortAt: (provider, reason) => live.abortAt(provider, reason),
   });
-  const selector = createSelector(directory, health, trust.keeper, {
-    payment,
-    ...(options.priceTolerance === undefined ? {} : { priceTolerance: options.priceTolerance }),
-  });
+  const tiers = { payment, priceTolerance: options.priceTolerance };
+  const selector = createSelector(directory, health, trust.keeper, tiers);
   /** Who is payable or trusted may have changed: candidates re-filtered, every waiting sub-call looks again. */
-  function everyone(): void {
+  const everyone = (): void => {
     selector.invalidate?.();
     changed.notify();
-  }
+  };
   payment.bind?.({
     notify: everyone,
     client,

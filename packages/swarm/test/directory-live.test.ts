@@ -42,17 +42,24 @@ describe("the directory's live set", () => {
     expect(directory.all()).toHaveLength(3); // listed, not usable
   });
 
-  it("grows its version on an accepted announcement only", () => {
+  it("grows its version when who is live or what they offer changes, not on a mere heartbeat", () => {
     const directory = new ProviderDirectory(pool);
     const key = new Uint8Array(randomBytes(32));
     const now = Math.floor(Date.now() / 1000);
     directory.ingest(signedAnnouncement({ now }, key));
     const version = directory.version;
-    directory.ingest(signedAnnouncement({ now: now + 1 }, key)); // a refresh: accepted, a change
-    expect(directory.version).toBe(version + 1);
+    directory.ingest(signedAnnouncement({ now: now + 1 }, key)); // a heartbeat: same offer
+    expect(directory.version).toBe(version);
+    expect(directory.live()[0]?.announcement.heartbeat).toBe(now + 1); // still read by live()
+    directory.ingest(
+      signedAnnouncement({ now: now + 2, price: { inputMsatsPer1k: 5, outputMsatsPer1k: 5 } }, key),
+    );
+    expect(directory.version).toBe(version + 1); // a new price
     directory.ingest(signedAnnouncement({ now: now - 100 }, key)); // a replayed older one: ignored
-    directory.ingest(signedAnnouncement({ now, models: [{ name: "m", contextLength: 10 }], kinds: [5000] }));
+    directory.ingest(signedAnnouncement({ now, kinds: [5000] })); // serves another kind: ignored
     expect(directory.version).toBe(version + 1);
+    directory.ingest(signedAnnouncement({ now: now + 3, status: "offline" }, key));
+    expect(directory.version).toBe(version + 2); // gone
   });
 
   it("wakes waitFor on the announcement that completes the count, and times out with the count", async () => {

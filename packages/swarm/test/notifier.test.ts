@@ -13,7 +13,12 @@ describe("Notifier", () => {
   it("wakes one waiter per freed place, first come first served", async () => {
     const notifier = new Notifier();
     const woken: number[] = [];
-    const waits = [0, 1, 2].map((i) => notifier.wait(10_000).then((wake) => woken.push(i) && wake));
+    const waits = [0, 1, 2].map((i) =>
+      notifier.wait(10_000).then((wake) => {
+        woken.push(i);
+        return wake;
+      }),
+    );
     notifier.release("p");
     await settle();
     expect(woken).toEqual([0]);
