@@ -6,7 +6,7 @@
  * run with `node --expose-gc --import tsx` for exact heap figures). Prints one line per scenario; with
  * `--json FILE` also writes the figures as JSON.
  *
- *   tsx lab/bench/dispatch.ts [--sizes 8,100,1000] [--jobs 10000] [--memory 20000] [--json FILE]
+ *   tsx lab/bench/dispatch.ts [--sizes 8,100,1000] [--jobs 10000] [--memory 20000] [--spread 0.25] [--json FILE]
  */
 import path from "node:path";
 import type { SubcallRequest } from "@pylon/rlm";
@@ -16,7 +16,7 @@ import { benchArgs, machine, percentile, writeBenchJson } from "@pylon/testkit/b
 import { type ScriptedNode, scriptedNode, startTestRelay } from "@pylon/testkit/market";
 import { announcements, type SimResult, simulate } from "./selection-sim.js";
 
-const { values, json } = benchArgs({ sizes: "8,100,1000", jobs: 10_000, memory: 20_000 });
+const { values, json } = benchArgs({ sizes: "8,100,1000", jobs: 10_000, memory: 20_000, spread: 0 });
 const scenarios: Array<Record<string, unknown>> = [];
 const cleanup = new Cleanup();
 
@@ -86,6 +86,8 @@ async function selection(relayUrl: string): Promise<Array<SimResult & { scenario
       medianMs: 200,
       sigma: 0.5,
       speedSigma: 0,
+      // 0: the selector's default (SPREAD_TOLERANCE).
+      ...(values.spread > 0 ? { spreadTolerance: values.spread } : {}),
     };
     const runs: Array<[string, ReturnType<typeof announcements>, Parameters<typeof simulate>[2]]> = [
       ["equal prices", equal, { ...base, unknownLatencyMs: "market" }],
