@@ -45,6 +45,8 @@ export interface Shape {
   /** Price tiers, cheapest first; each non-empty. */
   tiers: Array<TierHeap<Candidate>>;
   byPubkey: Map<string, Candidate>;
+  /** The highest quote among eligible candidates, per exact prompt size (budget reservations ask per sub-call). */
+  maxQuotes: Map<number, number>;
 }
 
 /** Shapes kept (least recently used dropped first). */
@@ -147,6 +149,7 @@ export class CandidateCache {
       all,
       tiers: groups.map((group) => new TierHeap(group)),
       byPubkey: new Map(all.map((c) => [c.pubkey, c])),
+      maxQuotes: new Map(),
     };
   }
 }

@@ -130,6 +130,8 @@ export interface Selector {
   invalidate?(): void;
   /** `pubkey` alone, when it can take the job now (as `pick` would judge it): an affinity's provider. */
   choose?(needs: JobNeeds, pubkey: string): ProviderEntry | undefined;
+  /** The dearest quote among providers eligible for `needs`, msats (0 when none), cached per job shape. */
+  maxQuote?(needs: JobNeeds): number;
 }
 
 /** A provider announcing no digest could be serving anything under the model's name: a little less wanted. */

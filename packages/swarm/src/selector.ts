@@ -14,6 +14,7 @@ import {
   type JobNeeds,
   MIN_TRUST,
   noneServes,
+  quoteMsats,
   type SelectionTrust,
   type Selector,
   serves,
@@ -189,9 +190,25 @@ export function createSelector(
     return mayStart ? c.entry : undefined;
   };
 
+  /** The dearest eligible quote for `needs`, msats (0 when none): what a budget reserves for a sub-call. */
+  const maxQuote = (needs: JobNeeds): number => {
+    const shape = cache.get(needs);
+    let max = shape.maxQuotes.get(needs.inputTokens);
+    if (max === undefined) {
+      max = 0;
+      for (const c of shape.all)
+        if (!trust?.blocked(c.pubkey) && serves(c.entry, needs))
+          max = Math.max(max, quoteMsats(c.entry, needs));
+      if (shape.maxQuotes.size >= 256) shape.maxQuotes.clear();
+      shape.maxQuotes.set(needs.inputTokens, max);
+    }
+    return max;
+  };
+
   return {
     eligible,
     choose,
+    maxQuote,
     invalidate: () => cache.invalidate(),
     whyNone: (needs, extra) =>
       noneServes(directory.live(), needs, (entry) => {

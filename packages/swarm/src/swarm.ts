@@ -17,7 +17,7 @@ import { Notifier } from "./notifier.js";
 import { Pacer } from "./pacer.js";
 import { freeStrategy, type PaymentStrategy } from "./payment.js";
 import { RunStore } from "./run-store.js";
-import { createSelector, type JobNeeds, quoteMsats } from "./selection.js";
+import { createSelector, type JobNeeds } from "./selection.js";
 import { createCompletion } from "./subcall-completion.js";
 import { estimateInputTokens, seedOf } from "./subcall-key.js";
 import type { HedgePolicy, SubcallDeps, SubcallSettings } from "./subcall-runner.js";
@@ -280,8 +280,7 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
         maxPriceMsats: options.maxPriceMsats,
         ...(options.trust?.modelDigest === undefined ? {} : { digest: options.trust.modelDigest }),
       };
-      const quotes = selector.eligible(needs, new Set()).map((entry) => quoteMsats(entry, needs));
-      return Math.max(0, ...quotes) / 1000;
+      return (selector.maxQuote?.(needs) ?? 0) / 1000;
     },
     close: async () => {
       lifetime.abort();

@@ -114,6 +114,16 @@ describe("selection by price tiers", () => {
     expect(selector.pick(needs, new Set())?.pubkey).toBe(keys[1]);
   });
 
+  it("reserves the dearest eligible quote for a sub-call's budget, for its exact prompt", () => {
+    const small = { ...priced(9000), models: [{ name: "m", contextLength: 110 }] };
+    const { selector } = market([priced(1000), priced(3000), small]);
+    // 100 in + 100 out at 9,000 msats per 1k tokens each way: 1,800 msats (the prompt fits its 110 tokens).
+    expect(selector.maxQuote?.(needs)).toBe(1800);
+    // 120 tokens do not fit it: the dearest left is 3,000 per 1k: 220 × 3 = 660 msats (same cached shape).
+    expect(selector.maxQuote?.({ ...needs, inputTokens: 120 })).toBe(660);
+    expect(selector.maxQuote?.({ ...needs, model: "other" })).toBe(0);
+  });
+
   it("assumes a newcomer as fast as the market's median, so it is neither shunned nor flooded", () => {
     const { keys, selector, health, directory } = market([priced(1000), priced(1000), priced(1000)]);
     for (const key of keys) health.succeeded(key, 50);
