@@ -1,7 +1,7 @@
 /**
  * Wakes sub-calls waiting for room. Two kinds of wake:
  * - `release(provider)`: one place was freed (a job of ours ended). It wakes the longest-waiting waiter only
- *   (FIFO, so nobody starves); a waiter that cannot use the place hands the wake on with `pass`, to the next
+ *   (FIFO, so nobody starves; `urgent` waiters first: a straggler's hedge bounds the tail); a waiter that cannot use the place hands the wake on with `pass`, to the next
  *   one that was already waiting when the place was freed (so a wake visits each waiter at most once and never
  *   circles). Waking everyone on each job end made dispatch O(jobs × waiters × providers).
  * - `notify()`: something that may help anyone changed (the directory, a payment became possible, a
@@ -28,11 +28,14 @@ interface Waiter {
 export class Notifier {
   /** Waiters in arrival order (a Map keeps insertion order: the FIFO, with O(1) removal). */
   readonly #waiters = new Map<number, Waiter>();
+  /** Urgent waiters (hedges for stragglers), offered a freed place before the others. */
+  readonly #urgent = new Map<number, Waiter>();
   #seq = 0;
 
   /** Wakes every waiter. */
   notify(): void {
-    const waiters = [...this.#waiters.values()];
+    const waiters = [...this.#urgent.values(), ...this.#waiters.values()];
+    this.#urgent.clear();
     this.#waiters.clear();
     for (const waiter of waiters) waiter.wake(BROADCAST);
   }
@@ -49,14 +52,15 @@ export class Notifier {
 
   /** Waiting now (tests, figures). */
   get waiting(): number {
-    return this.#waiters.size;
+    return this.#waiters.size + this.#urgent.size;
   }
 
   /**
    * Resolves with the wake that ended the wait (a release or a notify), or undefined after `ms` or once
    * `signal` aborts (the waiter is then gone at once: no later release is lost on it).
    */
-  wait(ms: number, signal?: AbortSignal): Promise<Wake | undefined> {
+  wait(ms: number, signal?: AbortSignal, urgent = false): Promise<Wake | undefined> {
+    const queue = urgent ? this.#urgent : this.#waiters;
     return new Promise((resolve) => {
       if (signal?.aborted) {
         resolve(undefined);
@@ -66,21 +70,24 @@ export class Notifier {
       const wake = (why: Wake | undefined): void => {
         clearTimeout(timer);
         signal?.removeEventListener("abort", timedOut);
-        this.#waiters.delete(seq);
+        queue.delete(seq);
         resolve(why);
       };
       const timedOut = (): void => wake(undefined);
       const timer = setTimeout(timedOut, Math.max(0, ms));
       signal?.addEventListener("abort", timedOut, { once: true });
-      this.#waiters.set(seq, { seq, wake });
+      queue.set(seq, { seq, wake });
     });
   }
 
   #offer(wake: Wake): void {
-    for (const waiter of this.#waiters.values()) {
-      if (waiter.seq > wake.upTo) return; // only later arrivals left: they looked after the place was freed
-      waiter.wake(wake);
-      return;
+    for (const queue of [this.#urgent, this.#waiters]) {
+      const first = queue.values().next().value;
+      // Later arrivals looked after the place was freed: they need no wake.
+      if (first !== undefined && first.seq <= wake.upTo) {
+        first.wake(wake);
+        return;
+      }
     }
   }
 }

@@ -50,7 +50,7 @@ export interface SubcallDeps {
    * Resolves when capacity may have freed up (a job ended, the directory changed), or after `ms`; with the
    * wake, when it was a freed place (see Notifier): one the sub-call did not use is handed on with `pass`.
    */
-  changed: (ms: number, signal?: AbortSignal) => Promise<Wake | undefined>;
+  changed: (ms: number, signal?: AbortSignal, urgent?: boolean) => Promise<Wake | undefined>;
   pass?: (wake: Wake) => void;
   settings: SubcallSettings;
   /** Default: a plain job per attempt. */
@@ -212,7 +212,7 @@ export async function runSubcall(
       // and thousands of them left pending would hold memory and keep the process alive.
       const waking = new AbortController();
       const wake = hedgeWaitsForRoom
-        ? deps.changed(Math.min(250, waitMs), waking.signal)
+        ? deps.changed(Math.min(250, waitMs), waking.signal, true) // a straggler's hedge goes first
         : sleep(waitMs, signal, waking.signal);
       const ended = await Promise.race([
         ...[...running].map((attempt) => attempt.done.then((result) => ({ attempt, result }))),

@@ -218,7 +218,7 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
     health,
     counters,
     settings,
-    changed: (ms, signal) => changed.wait(ms, signal),
+    changed: (ms, signal, urgent) => changed.wait(ms, signal, urgent),
     pass: (wake) => changed.pass(wake),
     attempt: (hash, hedge) => attemptContext(hash, hedge, check),
     start: (ctx, spec) =>

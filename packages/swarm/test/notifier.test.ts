@@ -56,6 +56,18 @@ describe("Notifier", () => {
     expect(await stillWaiting).toBeUndefined();
   });
 
+  it("offers a freed place to an urgent waiter (a straggler's hedge) before older ordinary ones", async () => {
+    const notifier = new Notifier();
+    const order: string[] = [];
+    const ordinary = notifier.wait(10_000).then(() => order.push("ordinary"));
+    const hedge = notifier.wait(10_000, undefined, true).then(() => order.push("hedge"));
+    notifier.release("p");
+    await hedge;
+    notifier.release("p");
+    await ordinary;
+    expect(order).toEqual(["hedge", "ordinary"]);
+  });
+
   it("wakes everyone on notify, and ends a wait at its timeout or abort", async () => {
     const notifier = new Notifier();
     const all = [notifier.wait(10_000), notifier.wait(10_000)];
