@@ -274,17 +274,74 @@ export const SECTIONS = {
     ].join("\n\n");
   },
 
-  "swarm-dispatch"(d) {
-    return table(
-      ["scenario", "answered", "wall", "rate", "latency p95"],
-      d.scenarios.map((s) => [
-        s.label,
-        `${s.answered}/${s.subcalls}`,
-        `${num(s.wallSec, 2)} s`,
-        `${num(s.perSecond, 1)}/s`,
-        `${num(s.latencyP95Ms / 1000, 1)} s`,
-      ]),
-    );
+  "swarm-dispatch"(d, t) {
+    const parts = [
+      table(
+        ["scenario", "answered", "wall", "rate", "latency p95"],
+        d.scenarios.map((s) => [
+          s.label,
+          `${s.answered}/${s.subcalls}`,
+          `${num(s.wallSec, 2)} s`,
+          `${num(s.perSecond, 1)}/s`,
+          `${num(s.latencyP95Ms / 1000, 1)} s`,
+        ]),
+      ),
+    ];
+    const selection = d.selection ?? [];
+    if (selection.length > 0) {
+      parts.push(
+        `Selection alone (selection-sim.ts: signed announcements in a real directory and health book, a simulated clock, ${num(selection[0].jobs)} jobs of log-normal latency around 200 ms, slots 4 + queue 4 per provider; µs per pick include the re-ranking each job's start and end causes):`,
+        table(
+          [
+            "providers",
+            "scenario",
+            "µs / pick",
+            "max / mean jobs",
+            "providers used",
+            "to the cheaper tier",
+            "newcomers' share",
+          ],
+          selection.map((r) => [
+            num(r.providers),
+            r.scenario,
+            `${num(r.pickUs, 1)}, ${num(r.pickMedianUs ?? Number.NaN, 1)}`,
+            num(r.maxOverMean, 2),
+            num(r.providersUsed),
+            pct(r.cheapShare),
+            r.newcomerShare === undefined ? "" : x(r.newcomerShare, 2),
+          ]),
+        ),
+      );
+      const largest = Math.max(...selection.map((r) => r.providers));
+      const equal = selection.find((r) => r.providers === largest && r.scenario === "equal prices");
+      const tiers = selection.find((r) => r.providers === largest && r.scenario === "two tiers (x1, x2)");
+      if (equal)
+        t.add(
+          "market",
+          `load spread at equal prices, ${num(largest)} providers (max / mean jobs)`,
+          "≤ 2",
+          num(equal.maxOverMean, 2),
+          equal.maxOverMean <= 2,
+        );
+      if (tiers)
+        t.add(
+          "market",
+          `jobs to the cheaper of two price tiers while it has room, ${num(largest)} providers`,
+          "≥ 90%",
+          pct(tiers.cheapShare),
+          tiers.cheapShare >= 0.9,
+        );
+    }
+    const memory = d.memory ?? [];
+    if (memory.length > 0)
+      parts.push(
+        "The buyer's memory over many sub-calls (4 scripted providers, relay and buyer in one process; heap after a GC):",
+        table(
+          ["sub-calls", "heap MB", "RSS MB", "sub-calls/s"],
+          memory.map((m) => [num(m.subcalls), num(m.heapMb, 1), num(m.rssMb, 1), num(m.perSecond, 0)]),
+        ),
+      );
+    return parts.join("\n\n");
   },
 
   "swarm-fanout-relays"(d) {

@@ -41,7 +41,8 @@ export const STEPS = [
     300,
   ),
   // The market benchmarks start the whole market (relay, mint, provider processes, buyer): they live in lab/.
-  tsxStep("swarm-dispatch", "lab/bench/dispatch.ts", [], 180),
+  // Also selection at 8, 100 and 1,000 providers (simulated clock) and the buyer's memory over 20,000 sub-calls.
+  tsxStep("swarm-dispatch", "lab/bench/dispatch.ts", ["--memory", "20000"], 420),
   tsxStep(
     "swarm-fanout",
     "lab/bench/fanout.ts",

@@ -1,3 +1,6 @@
+/** Affinities remembered at most (least recently answered forgotten first): a long-lived swarm serves many runs. */
+const MAX_AFFINITIES = 10_000;
+
 /**
  * Which provider last answered each affinity (e.g. `root:<runId>`, an RLM run's root turns): the next request
  * with that affinity goes there first, where the conversation's prefix is still in its KV cache. Only a
@@ -14,7 +17,11 @@ export class Affinities {
 
   /** `provider` answered a request with `affinity`: it is preferred from now on. */
   answered(affinity: string | undefined, provider: string): void {
-    if (affinity !== undefined) this.#preferred.set(affinity, provider);
+    if (affinity === undefined) return;
+    this.#preferred.delete(affinity); // re-inserted last: the map's order is recency
+    this.#preferred.set(affinity, provider);
+    if (this.#preferred.size > MAX_AFFINITIES)
+      this.#preferred.delete(this.#preferred.keys().next().value as string);
   }
 
   /** Affinities and their providers now (for reports and tests). */

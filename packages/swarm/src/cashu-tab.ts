@@ -68,7 +68,7 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
     maxSwap: Math.max(1, options.maxDepositsPerSwap ?? 16),
     onRoom: () => binding?.notify?.(),
   });
-  const opened = openings(window, timing, () => binding?.notify?.());
+  const opened = openings(window, timing, (provider) => binding?.notify?.(provider));
   const batcher = new DepositBatcher({
     wallet: options.wallet,
     mintUrl: options.mintUrl,
@@ -163,7 +163,7 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
     const resend = unsentDeposit(provider.pubkey, need);
     if (resend?.token) {
       resend.sent = true;
-      const opening = opened.start(tab, false, timing.confirmMs);
+      const opening = opened.start(tab, provider.pubkey, false, timing.confirmMs);
       const opens = !tab.open;
       record(provider.pubkey, "deposit", resend.msats, { token: resend.token });
       const hold = creditDeposit(tab, resend.msats, need);
@@ -173,7 +173,7 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
     }
     // Open or top up: another deposit, within the budget, once the opening window has room (others to
     // this provider wait behind it meanwhile, so it gets one deposit at a time).
-    const opening = opened.start(tab, true, batcher.etaMs() + timing.confirmMs);
+    const opening = opened.start(tab, provider.pubkey, true, batcher.etaMs() + timing.confirmMs);
     await window.acquire();
     let sats = 0;
     try {

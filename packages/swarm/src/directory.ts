@@ -2,6 +2,10 @@
  * A live directory of the market's providers: every NIP-89 announcement (kind 31990, k 5050) the relays
  * hold, kept current by a subscription. A provider's newest announcement wins; one that went offline,
  * expired or stopped refreshing its heartbeat is listed but not usable.
+ *
+ * The live set is kept, not recomputed per call: it changes on an accepted announcement, or when the
+ * earliest heartbeat or expiration deadline among live providers passes (checked lazily against the clock,
+ * so no timer is needed). `version` grows on every change, so selectors cache what they derive from it.
  */
 import type { RelayPool, SubscriptionHandle } from "@pylon/nostr";
 import {
@@ -39,6 +43,16 @@ export class ProviderDirectory {
   readonly #allow: Set<string> | undefined;
   readonly #block: Set<string>;
   #subscription: SubscriptionHandle | undefined;
+  /** The live entries as of `#version`; undefined: to be recomputed. */
+  #live: ProviderEntry[] | undefined;
+  /** Unix seconds at which the first live provider stops being live (stale heartbeat or expiration). */
+  #liveUntil = Number.POSITIVE_INFINITY;
+  #version = 0;
+  /** The live set last computed (kept after a change, to tell whether membership moved). */
+  #lastLive: ProviderEntry[] = [];
+  /** An announcement changed what a provider offers (models, prices, capacity, payment…). */
+  #offerChanged = false;
+  readonly #waiters = new Set<() => void>();
 
   constructor(pool: RelayPool, options: DirectoryOptions = {}) {
     this.#pool = pool;
@@ -87,7 +101,20 @@ export class ProviderDirectory {
     if (known && known.announcement.createdAt > announcement.createdAt) return;
     const entry = { pubkey: announcement.pubkey, announcement, receivedAt: this.#now() };
     this.#entries.set(announcement.pubkey, entry);
+    // A heartbeat that changes nothing a selector reads (thousands of providers refresh every 2 minutes)
+    // leaves the version alone unless it changes who is live.
+    if (!known || offerOf(known.announcement) !== offerOf(announcement)) this.#offerChanged = true;
+    this.#changed();
     this.#options.onChange?.(entry);
+  }
+
+  /**
+   * Grows whenever who is live, or what a live provider offers, changed (an announcement, or a heartbeat
+   * or expiration deadline passed); a refresh that changes neither leaves it.
+   */
+  get version(): number {
+    this.live(); // a passed deadline counts as a change
+    return this.#version;
   }
 
   /** Every provider seen (blocked and unlisted ones excluded), usable or not. */
@@ -108,20 +135,56 @@ export class ProviderDirectory {
     );
   }
 
-  live(): ProviderEntry[] {
-    return this.all().filter((entry) => this.isLive(entry));
+  /** The live providers (a shared array, rebuilt only on a change: do not modify it). */
+  live(): readonly ProviderEntry[] {
+    if (this.#live !== undefined && this.#now() < this.#liveUntil) return this.#live;
+    const before = this.#live ?? this.#lastLive;
+    const now = this.#now();
+    const maxSilence = this.#options.maxSilenceSec ?? DEFAULT_MAX_SILENCE_SEC;
+    const live: ProviderEntry[] = [];
+    let until = Number.POSITIVE_INFINITY;
+    for (const entry of this.#entries.values()) {
+      if (!isProviderLive(entry.announcement, now, maxSilence)) continue;
+      live.push(entry);
+      const { heartbeat, expiration } = entry.announcement;
+      until = Math.min(until, heartbeat + maxSilence + 1, expiration ?? Number.POSITIVE_INFINITY);
+    }
+    if (this.#offerChanged || !samePubkeys(before, live)) this.#version++;
+    this.#offerChanged = false;
+    this.#live = live;
+    this.#lastLive = live;
+    this.#liveUntil = until;
+    return live;
   }
 
   /** Resolves once at least `count` live providers are known, or rejects after `timeoutMs`. */
-  async waitFor(count: number, timeoutMs = 10_000): Promise<ProviderEntry[]> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const live = this.live();
-      if (live.length >= count) return live;
-      if (Date.now() > deadline)
-        throw new Error(`only ${live.length} of ${count} providers announced within ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
+  waitFor(count: number, timeoutMs = 10_000): Promise<ProviderEntry[]> {
+    if (this.live().length >= count) return Promise.resolve([...this.live()]);
+    // Woken by each accepted announcement (no polling scan); the timer only ends the wait.
+    return new Promise((resolve, reject) => {
+      const check = (): void => {
+        const live = this.live();
+        if (live.length < count) return;
+        done();
+        resolve([...live]);
+      };
+      const done = (): void => {
+        clearTimeout(timer);
+        this.#waiters.delete(check);
+      };
+      const timer = setTimeout(() => {
+        done();
+        reject(
+          new Error(`only ${this.live().length} of ${count} providers announced within ${timeoutMs} ms`),
+        );
+      }, timeoutMs);
+      this.#waiters.add(check);
+    });
+  }
+
+  #changed(): void {
+    this.#live = undefined;
+    for (const check of [...this.#waiters]) check();
   }
 
   #admitted(pubkey: string): boolean {
@@ -132,4 +195,16 @@ export class ProviderDirectory {
   #now(): number {
     return this.#options.now?.() ?? Math.floor(Date.now() / 1000);
   }
+}
+
+/** What a selector reads of an announcement: everything but its id, times, load and warnings. */
+function offerOf(announcement: ProviderAnnouncement): string {
+  const { id, createdAt, heartbeat, expiration, load, warnings, ...offer } = announcement;
+  return JSON.stringify(offer);
+}
+
+function samePubkeys(a: readonly ProviderEntry[], b: readonly ProviderEntry[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i]?.pubkey !== b[i]?.pubkey) return false;
+  return true;
 }

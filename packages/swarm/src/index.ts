@@ -18,8 +18,11 @@ export {
   type JobNeeds,
   NO_DIGEST_FACTOR,
   offeredDigest,
+  PRICE_TOLERANCE,
   type Selector,
   type SelectionTrust,
+  type SelectorOptions,
+  SPREAD_TOLERANCE,
   selectionScore,
 } from "./selection.js";
 

@@ -53,9 +53,10 @@ export interface PaymentBinding {
   onRefund?(provider: string, msats: number): void;
   /**
    * Wakes sub-calls waiting for a provider with room: call it when a job may now be paid where it could not
-   * before (a deposit confirmed, the opening window grew).
+   * before. With `provider`: that provider's readiness changed (its deposit confirmed), and selection ranks
+   * it again; without: payments may start more widely (the opening window grew).
    */
-  notify?(): void;
+  notify?(provider?: string): void;
 }
 
 /**

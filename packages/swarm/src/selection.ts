@@ -1,20 +1,29 @@
 /**
  * Which provider gets the next job. Candidates must be live, not avoided, not blocked by the reputation
  * book, serve the model (and the required model digest), fit the prompt in their context, cost no more than
- * the caller's ceiling, and have room: never more of our jobs in flight at one provider than it announced it
- * can hold (slots + queue), nor, on probation, more unverified jobs than the schedule allows. Among them the
- * lowest score wins: expected finish (observed latency times how deep our jobs already stand in its slots,
- * inflated by its error rate) × price factor ÷ trust, × 1.25 for a provider announcing no model digest
- * (docs/swarm.md, "Trust: spot checks and selection").
+ * the caller's ceiling, be payable by the payment strategy, and have room: never more of our jobs in flight
+ * at one provider than it announced it can hold (slots + queue), nor, on probation, more unverified jobs than
+ * the schedule allows, nor while the strategy's readiness says `mayStart: false`.
+ *
+ * The rule (docs/swarm.md, "Selection and load balancing"): concentrate when prices differ, spread when
+ * they are equal.
+ * 1. Price tiers: candidates sorted by quote; a tier holds the quotes within `priceTolerance` (10%) of its
+ *    cheapest. A dearer tier gets a job only when no provider of every cheaper tier can take it now (full,
+ *    avoided, capped by probation, or not payable yet).
+ * 2. Within a tier the lowest score wins: expected finish (payment wait + latency × rounds of our jobs ahead
+ *    in its slots ÷ its success rate) × price factor inside the tier × 1.25 without a model digest ÷ trust.
+ *    A provider not heard from yet is assumed as fast as the market's median answer (1 s before any).
+ * 3. Ties go to the provider with fewer of our jobs in flight: equal providers fill evenly.
+ * Candidates are cached per job shape and directory version (candidates.ts), so a pick is one pass over the
+ * cheapest tier with room, with no filtering, sorting or allocation.
  */
 import { maxJobCostMsats, priceForModel } from "@pylon/protocol";
-import type { ProviderDirectory, ProviderEntry } from "./directory.js";
-import type { HealthBook } from "./health.js";
+import type { ProviderEntry } from "./directory.js";
 
 /** Capacity assumed for a provider that does not announce one (foreign nodes): one job at a time. */
 export const DEFAULT_CAPACITY = { slots: 1, maxQueue: 0 };
 /** Latency assumed before anything was observed, ms. */
-const UNKNOWN_LATENCY_MS = 1_000;
+export const UNKNOWN_LATENCY_MS = 1_000;
 
 export interface JobNeeds {
   /** Model name to match (case-insensitive); any model when undefined. */
@@ -88,7 +97,7 @@ export function refusal(entry: ProviderEntry, needs: JobNeeds): string | undefin
 
 /** Why none of `live` can take a job with these needs: each refusal with how many providers gave it. */
 export function noneServes(
-  live: ProviderEntry[],
+  live: readonly ProviderEntry[],
   needs: JobNeeds,
   extra?: (entry: ProviderEntry) => string | undefined,
 ): string {
@@ -117,78 +126,41 @@ export interface Selector {
   eligible(needs: JobNeeds, exclude: ReadonlySet<string>): ProviderEntry[];
   /** Why no live provider can serve `needs`, counted by reason (`extra`: a further refusal of the caller's). */
   whyNone(needs: JobNeeds, extra?: (entry: ProviderEntry) => string | undefined): string;
+  /** Something the candidates depend on changed (a provider became payable or not): re-filter on next use. */
+  invalidate?(): void;
+  /** `pubkey`'s standing changed without a health event (its payment readiness): rank it again now. */
+  rerank?(pubkey: string): void;
+  /** `pubkey` alone, when it can take the job now (as `pick` would judge it): an affinity's provider. */
+  choose?(needs: JobNeeds, pubkey: string): ProviderEntry | undefined;
+  /** The dearest quote among providers eligible for `needs`, msats (0 when none), cached per job shape. */
+  maxQuote?(needs: JobNeeds): number;
 }
 
 /** A provider announcing no digest could be serving anything under the model's name: a little less wanted. */
 export const NO_DIGEST_FACTOR = 1.25;
 /** Trust below this counts as this (so a distrusted but unblocked provider still gets work when alone). */
-const MIN_TRUST = 0.05;
+export const MIN_TRUST = 0.05;
 
-export function createSelector(
-  directory: ProviderDirectory,
-  health: HealthBook,
-  trust?: SelectionTrust,
-): Selector {
-  const eligible = (needs: JobNeeds, exclude: ReadonlySet<string>): ProviderEntry[] =>
-    directory
-      .live()
-      .filter((entry) => !exclude.has(entry.pubkey) && serves(entry, needs) && !trust?.blocked(entry.pubkey));
-
-  return {
-    eligible,
-    whyNone: (needs, extra) =>
-      noneServes(directory.live(), needs, (entry) =>
-        trust?.blocked(entry.pubkey) ? "blocked by the reputation book" : extra?.(entry),
-      ),
-    pick: (needs, exclude) => {
-      const now = Date.now();
-      const candidates = eligible(needs, exclude);
-      // Avoided providers are a last resort: when every candidate is avoided, a doubtful one beats none.
-      const allAvoided = candidates.every((entry) => health.isAvoided(entry.pubkey, now));
-      const cheapest = Math.min(...candidates.map((entry) => quoteMsats(entry, needs)));
-      const peers = (exclude.size === 0 ? candidates : eligible(needs, new Set())).length - 1;
-      let best: ProviderEntry | undefined;
-      let bestScore = Number.POSITIVE_INFINITY;
-      for (const entry of candidates) {
-        const state = health.of(entry.pubkey);
-        if (state.inFlight >= maxInFlight(entry)) continue;
-        if (!allAvoided && health.isAvoided(entry.pubkey, now)) continue;
-        if (!needs.check && trust?.capped(entry.pubkey, peers)) continue;
-        const score = selectionScore(entry, needs, state.latencyMs, state.inFlight, {
-          errorRate: health.errorRate(entry.pubkey),
-          cheapestMsats: cheapest,
-          trust: trust?.score(entry.pubkey) ?? 0.5,
-        });
-        // Ties (e.g. at the start) go to the emptier provider, so work spreads instead of piling up.
-        if (
-          score < bestScore ||
-          (score === bestScore && best && state.inFlight < health.of(best.pubkey).inFlight)
-        ) {
-          best = entry;
-          bestScore = score;
-        }
-      }
-      return best;
-    },
-  };
-}
+export { createSelector, PRICE_TOLERANCE, type SelectorOptions, SPREAD_TOLERANCE } from "./selector.js";
 
 /**
- * A candidate's score, lower is better: expected finish (latency × rounds of our jobs ahead in its slots,
- * ÷ its success rate) × price factor (1 + (quote − cheapest) / max(cheapest, 1)) ÷ max(0.05, trust),
- * × 1.25 when it announces no model digest.
+ * A candidate's score as the selector computes it, lower is better: expected finish (payment wait + latency
+ * × (1 + our jobs there / slots) ÷ its success rate) × price factor (1 + (quote − cheapest) / max(cheapest, 1))
+ * ÷ max(0.05, trust), × 1.25 when it announces no model digest. (The selector compares scores in steps of
+ * its spread tolerance, inside a price tier: see selector.ts.)
  */
 export function selectionScore(
   entry: ProviderEntry,
   needs: JobNeeds,
   latencyMs: number | undefined,
   inFlight: number,
-  weights: { errorRate: number; cheapestMsats: number; trust: number },
+  weights: { errorRate: number; cheapestMsats: number; trust: number; waitMs?: number },
 ): number {
   const { slots } = capacityOf(entry);
-  // Expected finish: our jobs there run `slots` at a time, so this one waits for ⌊inFlight/slots⌋ rounds.
-  const rounds = Math.floor(inFlight / slots) + 1;
-  const finish = ((latencyMs ?? UNKNOWN_LATENCY_MS) * rounds) / (1 - Math.min(0.9, weights.errorRate));
+  const load = 1 + inFlight / slots;
+  const finish =
+    (weights.waitMs ?? 0) +
+    ((latencyMs ?? UNKNOWN_LATENCY_MS) * load) / (1 - Math.min(0.9, weights.errorRate));
   const cheapest = Number.isFinite(weights.cheapestMsats) ? weights.cheapestMsats : 0;
   const price = 1 + (quoteMsats(entry, needs) - cheapest) / Math.max(cheapest, 1);
   const digest = offeredDigest(entry, needs.model) === undefined ? NO_DIGEST_FACTOR : 1;

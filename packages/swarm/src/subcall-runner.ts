@@ -14,15 +14,11 @@ import type { SubcallRequest } from "@pylon/rlm";
 import type { Affinities } from "./affinities.js";
 import type { ProviderEntry } from "./directory.js";
 import type { HealthBook } from "./health.js";
-import {
-  type Attempt,
-  type AttemptContext,
-  type AttemptFailure,
-  type AttemptResult,
-  startAttempt,
-} from "./job-attempt.js";
+import { type Attempt, type AttemptContext, startAttempt } from "./job-attempt.js";
+import type { Wake } from "./notifier.js";
 import type { PaymentJob } from "./payment.js";
 import { type JobNeeds, quoteMsats, type Selector } from "./selection.js";
+import { recordFailure, sleep } from "./subcall-faults.js";
 import type { SwarmCounters } from "./swarm-counters.js";
 
 export interface HedgePolicy {
@@ -50,8 +46,12 @@ export interface SubcallDeps {
   health: HealthBook;
   counters: SwarmCounters;
   attempt: (hash: string, hedge: boolean) => AttemptContext;
-  /** Resolves when capacity may have freed up (a job ended, the directory changed), or after `ms`. */
-  changed: (ms: number) => Promise<void>;
+  /**
+   * Resolves when capacity may have freed up (a job ended, the directory changed), or after `ms`; with the
+   * wake, when it was a freed place (see Notifier): one the sub-call did not use is handed on with `pass`.
+   */
+  changed: (ms: number, signal?: AbortSignal, urgent?: boolean) => Promise<Wake | undefined>;
+  pass?: (wake: Wake) => void;
   settings: SubcallSettings;
   /** Default: a plain job per attempt. */
   start?: StartAttempt;
@@ -117,6 +117,7 @@ export async function runSubcall(
   const pickPreferred = (): ProviderEntry | undefined => {
     const pubkey = deps.affinities?.preferred(request.affinity);
     if (pubkey === undefined || tried.has(pubkey) || health.isAvoided(pubkey, Date.now())) return undefined;
+    if (selector.choose) return selector.choose(needs, pubkey);
     const others = selector.eligible(needs, tried).filter((entry) => entry.pubkey !== pubkey);
     return selector.pick(needs, new Set([...tried, ...others.map((entry) => entry.pubkey)]));
   };
@@ -130,6 +131,16 @@ export async function runSubcall(
 
   const onAbort = (): void => {
     for (const attempt of running) attempt.abort("aborted by the caller");
+  };
+  /** The freed place that woke us, until we used it or handed it on. */
+  let woke: Wake | undefined;
+  let finished = false;
+  /** Waits in a row that ended with nothing to pick: the safety-net timeout grows (250 ms to 1 s). */
+  let idleWaits = 0;
+  /** Hands `woke` on unless the sub-call just took the place it announced. */
+  const settleWake = (taken: ProviderEntry | undefined): void => {
+    if (woke && taken?.pubkey !== woke.provider) deps.pass?.(woke);
+    woke = undefined;
   };
   signal.addEventListener("abort", onAbort, { once: true });
   try {
@@ -157,8 +168,12 @@ export async function runSubcall(
           };
         }
         const entry = pickAny();
+        const wokeBy = woke;
+        settleWake(entry);
         if (!entry) {
-          if (selector.eligible(needs, new Set()).length === 0) {
+          // A freed place elsewhere changes nobody's eligibility: only a broadcast, a timeout or the first miss can.
+          const mayBeNone = wokeBy?.provider === undefined;
+          if (mayBeNone && selector.eligible(needs, new Set()).length === 0) {
             const why =
               failures > 0
                 ? `${selector.whyNone(needs)}; last failure: ${lastError}`
@@ -170,9 +185,12 @@ export async function runSubcall(
               ...sent,
             };
           }
-          await deps.changed(Math.min(250, deadline - Date.now()));
+          const bound = Math.min(250 * 2 ** Math.min(idleWaits, 2), deadline - Date.now());
+          woke = (await deps.changed(bound)) || undefined;
+          idleWaits = woke === undefined ? idleWaits + 1 : 0;
           continue;
         }
+        idleWaits = 0;
         launch(entry, false);
         hedged = false;
         launchedAt = Date.now();
@@ -194,11 +212,16 @@ export async function runSubcall(
       // and thousands of them left pending would hold memory and keep the process alive.
       const waking = new AbortController();
       const wake = hedgeWaitsForRoom
-        ? deps.changed(Math.min(250, waitMs))
+        ? deps.changed(Math.min(250, waitMs), waking.signal, true) // a straggler's hedge goes first
         : sleep(waitMs, signal, waking.signal);
       const ended = await Promise.race([
         ...[...running].map((attempt) => attempt.done.then((result) => ({ attempt, result }))),
-        wake.then(() => undefined),
+        wake.then((why) => {
+          // Woken just as the sub-call ended: the place is someone else's.
+          if (why && finished) deps.pass?.(why);
+          else woke = why || undefined;
+          return undefined;
+        }),
       ]);
       waking.abort();
       if (!ended) {
@@ -206,6 +229,7 @@ export async function runSubcall(
         hedgeWaitsForRoom = false;
         if (due && !signal.aborted && Date.now() < deadline) {
           const other = pickFresh();
+          settleWake(other);
           if (other) {
             hedged = true; // one duplicate per straggler
             launch(other, true);
@@ -213,8 +237,10 @@ export async function runSubcall(
             hedgeWaitsForRoom = true;
           }
         }
+        settleWake(undefined);
         continue;
       }
+      settleWake(undefined);
       const { attempt, result } = ended;
       running.delete(attempt);
       if (result.ok) deps.answered?.(attempt.entry.pubkey);
@@ -239,7 +265,7 @@ export async function runSubcall(
         };
       }
       lastError = `${result.failure}: ${result.message}`;
-      recordFailure(deps, result);
+      recordFailure(health, counters, result);
       if (result.failure === "aborted") continue; // our own doing (caller or deadline): the loop ends it
       if (result.failure !== "busy") failures++;
       if (running.size === 0 && result.failure !== "busy" && failures < settings.maxAttempts) {
@@ -250,6 +276,8 @@ export async function runSubcall(
       }
     }
   } finally {
+    finished = true;
+    settleWake(undefined);
     signal.removeEventListener("abort", onAbort);
     for (const attempt of running) {
       attempt.abort("the sub-call ended");
@@ -257,39 +285,4 @@ export async function runSubcall(
       void attempt.done.finally(() => health.ended(attempt.entry.pubkey));
     }
   }
-}
-
-/** The counter each failure a provider is to blame for (or `busy`) adds to. */
-const FAILURE_COUNTERS: Partial<Record<AttemptFailure, keyof SwarmCounters>> = {
-  busy: "busy",
-  "no-ack": "noAck",
-  timeout: "timeouts",
-  error: "errors",
-};
-
-function recordFailure(deps: SubcallDeps, result: Extract<AttemptResult, { ok: false }>): void {
-  const { failure, entry } = result;
-  // "not-published" and "aborted" are our side's doing: nothing to count against the provider.
-  const counter = FAILURE_COUNTERS[failure];
-  if (counter === undefined) return;
-  deps.counters[counter]++;
-  if (failure === "busy") deps.health.busy(entry.pubkey);
-  else deps.health.failed(entry.pubkey);
-}
-
-/** Resolves after `ms`, or as soon as any of the signals aborts (its timer then cleared). */
-function sleep(ms: number, ...signals: AbortSignal[]): Promise<void> {
-  return new Promise((resolve) => {
-    if (ms <= 0 || signals.some((signal) => signal.aborted)) {
-      resolve();
-      return;
-    }
-    const timer = setTimeout(done, ms);
-    function done(): void {
-      clearTimeout(timer);
-      for (const signal of signals) signal.removeEventListener("abort", done);
-      resolve();
-    }
-    for (const signal of signals) signal.addEventListener("abort", done, { once: true });
-  });
 }

@@ -1,32 +1,6 @@
-/** Small parts of createSwarm: the payment-aware selector, batch sizing for the relays' limits, a fresh key. */
+/** Small parts of createSwarm: batch sizing for the relays' limits, a fresh key. */
 import { randomBytes } from "node:crypto";
 import type { RequestLimits } from "./job-attempt.js";
-import type { PaymentStrategy } from "./payment.js";
-import { quoteMsats, type Selector } from "./selection.js";
-
-/** Only providers the payment strategy can pay are candidates (and, lazy tabs, may start a payment now). */
-export function paymentAware(selector: Selector, payment: PaymentStrategy): Selector {
-  return {
-    eligible: (needs, exclude) => selector.eligible(needs, exclude).filter((entry) => payment.accepts(entry)),
-    whyNone: (needs) =>
-      selector.whyNone(needs, (entry) =>
-        payment.accepts(entry)
-          ? undefined
-          : "takes no payment this run can make (no mint given, or another mint)",
-      ),
-    pick: (needs, exclude) => {
-      const refused = new Set(exclude);
-      for (;;) {
-        const entry = selector.pick(needs, refused);
-        if (!entry) return entry;
-        // LAZYTABS-WIRING (minimal, for measurement; helper dispatch wires readiness into the score):
-        const job = { quoteMsats: quoteMsats(entry, needs), ...needs };
-        if (payment.accepts(entry) && payment.readiness?.(entry, job).mayStart !== false) return entry;
-        refused.add(entry.pubkey);
-      }
-    },
-  };
-}
 
 /** Bytes kept free in a batch for a tab deposit's token (a few locked proofs, encrypted) and the envelope. */
 const DEPOSIT_ROOM_BYTES = 4_096;

@@ -17,12 +17,12 @@ import { Notifier } from "./notifier.js";
 import { Pacer } from "./pacer.js";
 import { freeStrategy, type PaymentStrategy } from "./payment.js";
 import { RunStore } from "./run-store.js";
-import { createSelector, type JobNeeds, quoteMsats } from "./selection.js";
+import { createSelector, type JobNeeds } from "./selection.js";
 import { createCompletion } from "./subcall-completion.js";
 import { estimateInputTokens, seedOf } from "./subcall-key.js";
 import type { HedgePolicy, SubcallDeps, SubcallSettings } from "./subcall-runner.js";
 import { emptyCounters, type SwarmCounters } from "./swarm-counters.js";
-import { batchCharsFor, freshKey, paymentAware } from "./swarm-parts.js";
+import { batchCharsFor, freshKey } from "./swarm-parts.js";
 import { SwarmTrust } from "./swarm-trust.js";
 import type { TrustOptions, TrustReport } from "./trust-types.js";
 
@@ -44,6 +44,8 @@ export interface SwarmOptions {
   model?: string;
   /** Most one job may cost, msats (the provider's announced worst case). Default: no ceiling. */
   maxPriceMsats?: number;
+  /** Quotes within this share of a tier's cheapest are one price (docs/swarm.md, "Selection…"). Default 0.1. */
+  priceTolerance?: number;
   payment?: PaymentStrategy;
   /** SQLite file of run state and the memo, or an open store (caller's). Default ":memory:". */
   store?: string | RunStore;
@@ -125,7 +127,8 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
   const changed = new Notifier();
   const affinities = new Affinities();
   const directory = new ProviderDirectory(pool, { ...options.directory, onChange: () => changed.notify() });
-  const health = new HealthBook({ ...options.health, onRelease: () => changed.notify() });
+  // A job's end frees one place: it wakes one waiting sub-call (it hands the wake on if it cannot use it).
+  const health = new HealthBook({ ...options.health, onRelease: (provider) => changed.release(provider) });
   const payment = options.payment ?? freeStrategy;
   const counters = emptyCounters();
   const runId = options.runId ?? randomUUID();
@@ -140,18 +143,28 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
     store,
     payment,
     pool,
-    notify: () => changed.notify(),
+    notify: () => everyone(),
     abortAt: (provider, reason) => live.abortAt(provider, reason),
   });
-  const selector = paymentAware(createSelector(directory, health, trust.keeper), payment);
+  const tiers = { payment, priceTolerance: options.priceTolerance };
+  const selector = createSelector(directory, health, trust.keeper, tiers);
+  /** Who is payable or trusted may have changed: candidates re-filtered, every waiting sub-call looks again. */
+  const everyone = (): void => {
+    selector.invalidate?.();
+    changed.notify();
+  };
   payment.bind?.({
+    // A deposit confirmed re-ranks its provider alone (a full re-filter costs ms at 1,000 providers).
+    notify: (provider) => {
+      if (provider !== undefined) selector.rerank?.(provider);
+      changed.notify();
+    },
     client,
     store,
     runId,
     pool,
     secretKey,
     onRefund: (provider, msats) => trust.keeper.book.recordRefund(provider, msats),
-    notify: () => changed.notify(), // LAZYTABS-WIRING
   });
 
   const settings: SubcallSettings = {
@@ -209,7 +222,8 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
     health,
     counters,
     settings,
-    changed: (ms) => changed.wait(ms),
+    changed: (ms, signal, urgent) => changed.wait(ms, signal, urgent),
+    pass: (wake) => changed.pass(wake),
     attempt: (hash, hedge) => attemptContext(hash, hedge, check),
     start: (ctx, spec) =>
       live.track(
@@ -270,8 +284,7 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
         maxPriceMsats: options.maxPriceMsats,
         ...(options.trust?.modelDigest === undefined ? {} : { digest: options.trust.modelDigest }),
       };
-      const quotes = selector.eligible(needs, new Set()).map((entry) => quoteMsats(entry, needs));
-      return Math.max(0, ...quotes) / 1000;
+      return (selector.maxQuote?.(needs) ?? 0) / 1000;
     },
     close: async () => {
       lifetime.abort();

@@ -23,15 +23,20 @@ export interface Tab extends TabLedger {
 }
 
 export interface Openings {
-  /** A deposit on its way to `tab`, expected in `etaMs` (holding a window place when `placed`). */
-  start(tab: Tab, placed: boolean, etaMs: number): Opening;
+  /** A deposit on its way to `provider`'s `tab`, expected in `etaMs` (holding a window place when `placed`). */
+  start(tab: Tab, provider: string, placed: boolean, etaMs: number): Opening;
   /** What the job carrying it calls at its acknowledgement: the tab serves the jobs waiting for it. */
   accepted(tab: Tab, opening: Opening): () => void;
 }
 
-export function openings(window: OpeningWindow, timing: DepositTiming, notify: () => void): Openings {
+export function openings(
+  window: OpeningWindow,
+  timing: DepositTiming,
+  /** `provider`'s tab became usable (or its deposit failed): selection looks at it again. */
+  notify: (provider: string) => void,
+): Openings {
   return {
-    start: (tab, placed, etaMs) => {
+    start: (tab, provider, placed, etaMs) => {
       let resolve!: () => void;
       let finished = false;
       const opening: Opening = {
@@ -44,7 +49,7 @@ export function openings(window: OpeningWindow, timing: DepositTiming, notify: (
           finished = true;
           if (tab.opening === opening) tab.opening = undefined;
           if (placed) window.release(opened);
-          else notify();
+          notify(provider);
           resolve();
         },
       };
