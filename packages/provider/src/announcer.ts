@@ -44,6 +44,9 @@ export interface AnnouncerOptions {
 export class Announcer {
   readonly #o: AnnouncerOptions;
   #timer: NodeJS.Timeout | undefined;
+  /** A sooner try after an announcement no relay took, and how many in a row failed. */
+  #retry: NodeJS.Timeout | undefined;
+  #misses = 0;
   #lastCreatedAt = 0;
 
   constructor(options: AnnouncerOptions) {
@@ -53,16 +56,35 @@ export class Announcer {
   /** Publishes the first announcement and starts refreshing it. Resolves whether or not a relay accepted it. */
   async start(): Promise<boolean> {
     this.#timer = setInterval(() => {
-      void this.publish("online").finally(() => this.#o.onTick?.());
+      void this.#online().finally(() => this.#o.onTick?.());
     }, this.#o.intervalSec * 1000);
     this.#timer.unref();
-    return await this.publish("online");
+    return await this.#online();
+  }
+
+  /**
+   * Publishes `online`; when no relay took it (a timeout, a relay restarting), tries again after 1, 2, 4… s
+   * (at most half the interval) rather than leave buyers without it until the next refresh.
+   */
+  async #online(): Promise<boolean> {
+    clearTimeout(this.#retry);
+    this.#retry = undefined;
+    const accepted = await this.publish("online");
+    if (accepted) this.#misses = 0;
+    else if (this.#timer !== undefined && this.#retry === undefined) {
+      const delayMs = Math.min((this.#o.intervalSec * 1000) / 2, 1000 * 2 ** this.#misses++);
+      this.#retry = setTimeout(() => void this.#online(), delayMs);
+      this.#retry.unref();
+    }
+    return accepted;
   }
 
   /** Stops refreshing and publishes `offline`. */
   async stop(): Promise<boolean> {
     clearInterval(this.#timer);
+    clearTimeout(this.#retry);
     this.#timer = undefined;
+    this.#retry = undefined;
     return await this.publish("offline");
   }
 

@@ -1,5 +1,5 @@
 import { isProviderLive, type ProviderAnnouncement, parseAnnouncement } from "@pylon/protocol";
-import { Cleanup, sleep } from "@pylon/testkit";
+import { Cleanup, sleep, unusedPort, waitFor } from "@pylon/testkit";
 import { startTestRelay } from "@pylon/testkit/market";
 import { afterAll, describe, expect, it } from "vitest";
 import { buyerClient, startNode, tinyModel } from "./helpers/harness.js";
@@ -72,4 +72,31 @@ describe("NIP-89 announcement", () => {
     expect(last.createdAt).toBeGreaterThan(refreshed.createdAt);
     expect(isProviderLive(last, Math.floor(Date.now() / 1000))).toBe(false);
   });
+});
+
+describe("an announcement no relay took", () => {
+  it("is published again within seconds once a relay is up, not at the next refresh", async () => {
+    const model = await tinyModel(cleanup);
+    const port = await unusedPort();
+    // Nothing listens yet: the first announcement reaches no relay.
+    const node = await startNode(cleanup, {
+      relays: [`ws://127.0.0.1:${port}`],
+      model,
+      name: "late relay node",
+      announceIntervalSec: 600,
+    });
+    await sleep(500);
+    const relayUrl = (await startTestRelay(cleanup, { port })).url;
+    const { pool } = buyerClient(cleanup, relayUrl);
+    const found = await waitFor(
+      async () => {
+        const events = await pool.query({ kinds: [31990], authors: [node.pubkey] });
+        return events.length > 0 ? events : undefined;
+      },
+      "the announcement on the relay that came up",
+      20_000,
+      250,
+    );
+    expect(parseAnnouncement(found[0]).ok).toBe(true);
+  }, 40_000);
 });
