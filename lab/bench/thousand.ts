@@ -11,7 +11,7 @@
  *  - stragglers: 5% of jobs at 10× their 200 ms, hedging on: sub-call latency p99 / p50.
  *
  *   tsx lab/bench/thousand.ts [--providers 1000] [--subcalls 10000] [--phases eight,main,tiers,speedup,stragglers]
- *     [--json FILE] (every size has a flag: see `defaults` below)
+ *     [--settle 0] [--json FILE] (every size has a flag: see benchArgs below)
  *
  * Deposits are rounded up to a power of two (one denomination: one blind signature per tab) unless
  * --pow2-deposits 0. Markdown on stdout; progress on stderr. A phase that fails is reported (its error in the
@@ -48,6 +48,9 @@ const { values, json } = benchArgs({
   "straggler-share": 0.05,
   "straggler-factor": 10,
   "pow2-deposits": 1,
+  // Settling 1,000 tabs (a close job, a redeem and a refund each) is mint-bound: minutes on 2 cores. The
+  // eight and tiers phases settle theirs; per provider it costs the same.
+  settle: 0,
 });
 const phases = new Set(values.phases.split(",").filter(Boolean));
 const deposit = (jobs: number, providers: number, factor = 1) => {
@@ -95,11 +98,15 @@ async function phase<T>(
   }
 }
 
-/** Cold (fresh key, tabs kept) then warm (the same key and store: its tabs are open) on one crowd. */
+/**
+ * Cold (fresh key, tabs kept) then warm (the same key and store: its tabs are open) on one crowd; the warm
+ * run's close settles every tab unless `settle` is false (then they stay open, as a buyer keeping its tabs).
+ */
 async function coldAndWarm(
   crowd: Awaited<ReturnType<typeof startCrowd>>,
   subcalls: number,
   providers: number,
+  settle = true,
 ) {
   const secretKey = new Uint8Array(randomBytes(32));
   const store = path.join(crowd.dir, "buyer.db");
@@ -113,10 +120,18 @@ async function coldAndWarm(
     secretKey,
     keepTabs: true,
   });
-  const warm = await measuredRun(crowd, { label: "warm", subcalls, depositSats, store, secretKey });
+  const warm = await measuredRun(crowd, {
+    label: "warm",
+    subcalls,
+    depositSats,
+    store,
+    secretKey,
+    keepTabs: !settle,
+  });
   const pubkeys = crowd.providers.map((p) => p.pubkey);
   return {
     depositSats,
+    settled: settle,
     cold: cold.figures,
     warm: warm.figures,
     coldToWarm: cold.figures.jobsPerSec / warm.figures.jobsPerSec,
@@ -156,7 +171,7 @@ await phase(
     fundSats: deposit(values.subcalls * 3, values.providers) * values.providers * 2 + 2_000,
   },
   async (crowd) => {
-    const figures = await coldAndWarm(crowd, values.subcalls, values.providers);
+    const figures = await coldAndWarm(crowd, values.subcalls, values.providers, values.settle !== 0);
     const usage = await crowd.usage();
     return { ...figures, buyerRssMb: rss.sample() / 2 ** 20, usage };
   },

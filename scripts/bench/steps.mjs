@@ -60,6 +60,8 @@ export const STEPS = [
     ["--subcalls", "1000", "--providers", "10", "--slots", "5", "--latency-ms", "200", "--sequential", "50"],
     300,
   ),
+  // A thousand providers (issue 18): the crowd lab, five phases in one run (lab/bench/thousand.ts), ~5 minutes.
+  tsxStep("thousand", "lab/bench/thousand.ts", ["--providers", "1000", "--subcalls", "10000"], 600),
   // `pylon serve`: what the OpenAI-compatible server adds over a direct job, and the requests/s it sustains.
   tsxStep(
     "serve",
