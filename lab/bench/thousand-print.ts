@@ -49,7 +49,8 @@ export function printReport(report: Any): void {
   if (main) {
     const rf = relayFigures(main.cold);
     out.push(
-      `\ndiscovery of ${main.providers}: ${f(main.cold.discoveryMs / 1000, 2)} s; crowd start ${f(main.startMs / 1000, 1)} s ` +
+      `\ndiscovery of ${main.providers}: 99% ${f(main.cold.discoveryMs / 1000, 2)} s, all ` +
+        `${main.cold.discoveryAllMs === undefined ? `— (${main.cold.live} live)` : `${f(main.cold.discoveryAllMs / 1000, 2)} s`}; crowd start ${f(main.startMs / 1000, 1)} s ` +
         `(${main.packs} packs); cold/warm ${f(main.coldToWarm, 2)}; spread max/mean ${f(main.spread.maxToMean, 2)} ` +
         `(${main.spread.used} used, max ${main.spread.max}); buyer CPU ${f(rf.buyerCpuMsPerJob, 3)} ms/job; ` +
         `relay ${f(rf.eventsPerSubcall, 3)} events in and ${f(rf.fanoutPerSubcall, 3)} out per sub-call, ` +

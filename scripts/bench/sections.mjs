@@ -596,6 +596,12 @@ function mintPerProvider(p, d) {
   };
 }
 
+/** Seconds to every provider live, or how many were live when the run began without them all. */
+const discovered = (p) =>
+  p.cold.discoveryAllMs !== undefined
+    ? `${num(p.cold.discoveryAllMs / 1000, 2)} s`
+    : `${num(p.cold.live ?? Number.NaN)} live after ${num((p.cold.discoveryMs + 5_000) / 1000, 1)} s`;
+
 function thousandTargets(d, t) {
   const m = d.main;
   const e = d.eight;
@@ -604,8 +610,8 @@ function thousandTargets(d, t) {
   add(
     `discovery: all ${n(m)} providers live`,
     "< 5 s",
-    m ? `${num(m.cold.discoveryMs / 1000, 2)} s` : "—",
-    m ? m.cold.discoveryMs < 5_000 : undefined,
+    m ? discovered(m) : "—",
+    m ? m.cold.discoveryAllMs !== undefined && m.cold.discoveryAllMs < 5_000 : undefined,
   );
   for (const [p, label] of [
     [m, `${num(m?.cold.subcalls ?? d.options?.subcalls)} sub-calls over ${n(m)} providers`],
@@ -713,8 +719,8 @@ SECTIONS.thousand = (d, t) => {
     const r = relayPerSubcall(m.cold);
     const w = relayPerSubcall(m.warm);
     facts.push([
-      `discovery: swarm start → all ${num(m.providers)} live in its directory`,
-      `${num(m.cold.discoveryMs / 1000, 2)} s`,
+      `discovery: swarm start → 99% / all ${num(m.providers)} live in its directory`,
+      `${num(m.cold.discoveryMs / 1000, 2)} s / ${discovered(m)}`,
     ]);
     facts.push([
       "load spread, cold run: max / mean answered per provider (min, max, providers used)",
