@@ -56,7 +56,8 @@ export function printReport(report: Any): void {
         `relay ${f(rf.eventsPerSubcall, 3)} events in and ${f(rf.fanoutPerSubcall, 3)} out per sub-call, ` +
         `${f(rf.cpuUsPerEvent, 0)} µs CPU per event`,
     );
-    const ops = (r: RunFigures) => r.dispatch.mintOps.ecash + r.close.mintOps.ecash;
+    const ops = (r: RunFigures | undefined) =>
+      r ? r.dispatch.mintOps.ecash + r.close.mintOps.ecash : Number.NaN;
     out.push(
       `mint ecash operations: cold ${ops(main.cold)}, warm + settlement ${ops(main.warm)} ` +
         `(${f((ops(main.cold) + ops(main.warm)) / Math.max(1, main.cold.providersUsed), 2)} per provider used)`,

@@ -51,7 +51,10 @@ const { values, json } = benchArgs({
   // Settling 1,000 tabs (a close job, a redeem and a refund each) is mint-bound: minutes on 2 cores. The
   // eight and tiers phases settle theirs; per provider it costs the same.
   settle: 0,
+  // Phases still to start once this much has passed are skipped (npm run bench's hard timeout is 600 s).
+  "budget-sec": 420,
 });
+const benchStarted = performance.now();
 const phases = new Set(values.phases.split(",").filter(Boolean));
 const deposit = (jobs: number, providers: number, factor = 1) => {
   const sats = depositFor(jobs * factor, providers);
@@ -73,6 +76,13 @@ async function phase<T>(
   body: (crowd: Awaited<ReturnType<typeof startCrowd>>) => Promise<T>,
 ) {
   if (!phases.has(name)) return;
+  const elapsedSec = (performance.now() - benchStarted) / 1000;
+  if (elapsedSec > values["budget-sec"]) {
+    // Past the budget: what was measured is written rather than lost to the step's hard timeout.
+    (report.errors as Record<string, string>)[name] =
+      `skipped: ${Math.round(elapsedSec)} s used of the ${values["budget-sec"]} s budget`;
+    return;
+  }
   console.error(`\n▶ ${name}: ${spec.providers} providers`);
   const started = performance.now();
   try {
@@ -94,6 +104,10 @@ async function phase<T>(
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     (report.errors as Record<string, string>)[name] = message;
+    // What a failed phase did measure (e.g. the cold run that failed) is kept with the error.
+    const partial = (error as { partial?: object }).partial;
+    if (partial)
+      report[name] = { providers: spec.providers, slots: spec.slots, queue: spec.queue, ...partial };
     console.error(`✗ ${name}: ${message}`);
   }
 }
@@ -120,6 +134,26 @@ async function coldAndWarm(
     secretKey,
     keepTabs: true,
   });
+  // A cold run that mostly failed says what there is to say; running it again would only double the wait.
+  if (cold.figures.answered < subcalls * 0.9) {
+    const failed = cold.results.find((r) => !r.ok);
+    throw Object.assign(
+      new Error(
+        `the cold run answered ${cold.figures.answered} of ${subcalls} in ${cold.figures.wallSec.toFixed(0)} s` +
+          `${failed && !failed.ok ? ` (first failure: ${failed.error})` : ""}`,
+      ),
+      {
+        partial: {
+          depositSats,
+          cold: cold.figures,
+          spread: spread(
+            cold.results,
+            crowd.providers.map((p) => p.pubkey),
+          ),
+        },
+      },
+    );
+  }
   const warm = await measuredRun(crowd, {
     label: "warm",
     subcalls,

@@ -717,7 +717,7 @@ SECTIONS.thousand = (d, t) => {
   const facts = [];
   if (m) {
     const r = relayPerSubcall(m.cold);
-    const w = relayPerSubcall(m.warm);
+    const w = m.warm ? relayPerSubcall(m.warm) : {};
     facts.push([
       `discovery: swarm start → 99% / all ${num(m.providers)} live in its directory`,
       `${num(m.cold.discoveryMs / 1000, 2)} s / ${discovered(m)}`,
@@ -728,7 +728,7 @@ SECTIONS.thousand = (d, t) => {
     ]);
     facts.push([
       "buyer CPU per sub-call, cold / tabs open",
-      `${num(m.cold.dispatch.buyerCpuMs / m.cold.subcalls, 3)} / ${num(m.warm.dispatch.buyerCpuMs / m.warm.subcalls, 3)} ms`,
+      `${num(m.cold.dispatch.buyerCpuMs / m.cold.subcalls, 3)} / ${num(m.warm ? m.warm.dispatch.buyerCpuMs / m.warm.subcalls : Number.NaN, 3)} ms`,
     ]);
     facts.push([
       "events each Pylon relay took in / sent out per sub-call, cold (tabs open)",
@@ -739,15 +739,16 @@ SECTIONS.thousand = (d, t) => {
       `${num(r.cpuUsPerEvent)} µs`,
     ]);
     facts.push(["bytes per message a relay received", num(r.bytesPerMessage)]);
-    for (const relay of m.warm.close.relays)
+    for (const relay of (m.warm ?? m.cold).close.relays)
       facts.push([`${relay.label} RSS at the end`, `${num(relay.rssMb)} MB`]);
     const ops = (r) =>
       `${num(ecashOps(r))} (${num(r.dispatch.blindSignatures + r.close.blindSignatures)} blind signatures)`;
     facts.push(["mint ecash operations: cold run (opening the tabs)", ops(m.cold)]);
-    facts.push([
-      `mint ecash operations: tabs-open run${m.settled !== false ? " + settlement of every tab" : " (tabs left open)"}`,
-      ops(m.warm),
-    ]);
+    if (m.warm)
+      facts.push([
+        `mint ecash operations: tabs-open run${m.settled !== false ? " + settlement of every tab" : " (tabs left open)"}`,
+        ops(m.warm),
+      ]);
   }
   for (const p of [m, d.eight]) {
     const f = mintPerProvider(p, d);
