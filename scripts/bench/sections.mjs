@@ -683,10 +683,11 @@ SECTIONS.thousand = (d, t) => {
           `**${num(r.jobsPerSec, 1)}**`,
           `${num(r.latencyP50Ms)} / ${num(r.latencyP99Ms)}`,
           num(r.providersUsed),
+          num(r.checkJobs),
           num(r.depositSwaps),
           num(r.closeSec, 1),
         ]
-      : [label, "—", "—", "—", "—", "—", "—", "—"];
+      : [label, "—", "—", "—", "—", "—", "—", "—", "—"];
   const rows = [];
   for (const [p, name] of [
     [d.main, `${num(d.main?.providers ?? d.options.providers)} providers`],
@@ -697,7 +698,7 @@ SECTIONS.thousand = (d, t) => {
   }
   if (m)
     parts.push(
-      `${num(m.providers)} provider identities in ${m.packs} processes (${num(m.providers / m.packs)} each; crowd up in ${num(m.startMs / 1000, 1)} s), each with its own key, data dir, announcement, heartbeat, intake subscription and tab book, on two Pylon relays and the foreign one (20% of providers on two); instant scripted backends, ${m.slots} slots + ${m.queue} queue; the mint and every relay in its own process. The ${num(d.eight?.providers ?? 8)}-provider crowd runs each provider in its own process (as \`swarm-fanout\`), after an unmeasured warm-up. Cold: a fresh buyer key, so every tab is opened inside the run (deposits of one denomination: ${num(m.depositSats)} sats per tab); tabs open: the same buyer again, its tabs kept by the cold run. Hedging off.`,
+      `${num(m.providers)} provider identities in ${m.packs} processes (${num(m.providers / m.packs)} each; crowd up in ${num(m.startMs / 1000, 1)} s), each with its own key, data dir, announcement, heartbeat, intake subscription and tab book, on two Pylon relays and the foreign one (20% of providers on two); instant scripted backends, ${m.slots} slots + ${m.queue} queue; the mint and every relay in its own process. The ${num(d.eight?.providers ?? 8)}-provider crowd runs each provider in its own process (as \`swarm-fanout\`), after an unmeasured warm-up. Cold: a fresh buyer key, so every tab is opened inside the run (deposits of one denomination: ${num(m.depositSats)} sats per tab); tabs open: the same buyer again, its tabs kept by the cold run. Hedging off; spot checks at the swarm's default (a fresh book each run, so every provider is a stranger), their jobs counted apart.`,
     );
   parts.push(
     table(
@@ -708,6 +709,7 @@ SECTIONS.thousand = (d, t) => {
         "jobs/s",
         "sub-call p50 / p99 ms",
         "providers used",
+        "spot-check jobs",
         "deposit swaps",
         "close s",
       ],

@@ -1,5 +1,5 @@
 // Every benchmark `npm run bench` runs, in order, with FIXED arguments (sizes chosen so the whole run
-// stays under 15 minutes on the 2-core development machine). Each writes its figures to `<id>.json`.
+// stays under 20 minutes on the 2-core development machine). Each writes its figures to `<id>.json`.
 // `shown` is the command a reader can run for the same figures (the generated doc prints it).
 
 /** @typedef {{ id: string, argv: (json: string) => string[], shown: string, timeoutSec: number }} BenchStep */
