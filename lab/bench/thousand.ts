@@ -85,16 +85,14 @@ async function phase<T>(
   }
   console.error(`\n▶ ${name}: ${spec.providers} providers`);
   const started = performance.now();
+  const about: Record<string, number> = { providers: spec.providers, slots: spec.slots, queue: spec.queue };
   try {
     const crowd = await startCrowd(spec);
+    Object.assign(about, { packs: crowd.packs, startMs: crowd.startMs });
     try {
       const figures = await body(crowd);
       report[name] = {
-        providers: spec.providers,
-        packs: crowd.packs,
-        startMs: crowd.startMs,
-        slots: spec.slots,
-        queue: spec.queue,
+        ...about,
         ...figures,
         phaseSec: (performance.now() - started) / 1000,
       };
@@ -106,8 +104,7 @@ async function phase<T>(
     (report.errors as Record<string, string>)[name] = message;
     // What a failed phase did measure (e.g. the cold run that failed) is kept with the error.
     const partial = (error as { partial?: object }).partial;
-    if (partial)
-      report[name] = { providers: spec.providers, slots: spec.slots, queue: spec.queue, ...partial };
+    if (partial) report[name] = { ...about, ...partial };
     console.error(`✗ ${name}: ${message}`);
   }
 }
