@@ -72,6 +72,17 @@ function registerMissing(id, targets) {
     ],
     "swarm-speedup": [["market", "parallel speed-up, 1,000 × 200 ms over 50 places", "≥ 40×"]],
     soak: [["soak", "every soak check (10,000 sub-calls with faults)", "pass"]],
+    thousand: [
+      ["thousand", "discovery: all 1,000 providers live", "< 5 s"],
+      ["thousand", "10,000 sub-calls over 1,000 providers from cold: jobs/s", "≥ 1,000/s"],
+      ["thousand", "cold / tabs open", "≥ 0.8"],
+      ["thousand", "speed-up, 1,000 × 200 ms over 50 places from cold", "≥ 45×"],
+      ["thousand", "5% stragglers at 10×, hedging on: p99 / p50", "≤ 2.5"],
+      ["thousand", "load spread at equal prices: max / mean jobs", "≤ 2"],
+      ["thousand", "two price tiers: jobs to the cheaper one", "≥ 90%"],
+      ["thousand", "mint operations per provider per run", "grow with providers, not jobs"],
+      ["thousand", "buyer peak RSS", "≤ 500 MB"],
+    ],
   }[id];
   for (const [group, figure, target] of expected ?? []) targets.add(group, figure, target, "—", undefined);
 }

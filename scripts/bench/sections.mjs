@@ -1,11 +1,13 @@
 // One renderer per benchmark: its JSON (as the bench wrote it) → tables and targets for docs/benchmarks.md.
 import { num, Targets, table } from "./format.mjs";
+import { thousandSection } from "./section-thousand.mjs";
 
 const pct = (v) => `${num(v * 100, 1)}%`;
 const x = (v, d = 2) => `${num(v, d)}×`;
 
 /** @type {Record<string, (d: any, t: Targets) => string>} */
 export const SECTIONS = {
+  thousand: thousandSection,
   relay(d, t) {
     const cpus = d.machine?.cpus ?? 2;
     const defaultThreads = Math.min(cpus, 4);

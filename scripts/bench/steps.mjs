@@ -1,5 +1,5 @@
 // Every benchmark `npm run bench` runs, in order, with FIXED arguments (sizes chosen so the whole run
-// stays under 15 minutes on the 2-core development machine). Each writes its figures to `<id>.json`.
+// stays under 20 minutes on the 2-core development machine). Each writes its figures to `<id>.json`.
 // `shown` is the command a reader can run for the same figures (the generated doc prints it).
 
 /** @typedef {{ id: string, argv: (json: string) => string[], shown: string, timeoutSec: number }} BenchStep */
@@ -61,6 +61,8 @@ export const STEPS = [
     ["--subcalls", "1000", "--providers", "10", "--slots", "5", "--latency-ms", "200", "--sequential", "50"],
     300,
   ),
+  // A thousand providers (issue 18): the crowd lab, five phases in one run (lab/bench/thousand.ts), ~5 minutes.
+  tsxStep("thousand", "lab/bench/thousand.ts", ["--providers", "1000", "--subcalls", "10000"], 600),
   // `pylon serve`: what the OpenAI-compatible server adds over a direct job, and the requests/s it sustains.
   tsxStep(
     "serve",

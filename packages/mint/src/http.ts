@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { MintError } from "./errors.js";
-import { MAX_BODY_BYTES } from "./options.js";
+import { MAX_BODY_BYTES, type MintOperations } from "./options.js";
 import type { Route } from "./routes.js";
 
 class HttpError extends Error {
@@ -48,8 +48,10 @@ async function readJson(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-export function requestHandler(table: Route[], log: (line: string) => void) {
+/** `counts` (when given) gains one per request that reaches an endpoint, and one `refused` per error answer. */
+export function requestHandler(table: Route[], log: (line: string) => void, counts?: MintOperations) {
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    let counted = false;
     try {
       const path = new URL(req.url ?? "/", "http://mint").pathname.replace(/\/+$/, "");
       if (req.method === "OPTIONS") {
@@ -67,10 +69,13 @@ export function requestHandler(table: Route[], log: (line: string) => void) {
         if (matches.length) throw new HttpError(405, `${req.method} not allowed on ${path}`);
         throw new HttpError(404, `no endpoint ${path}`);
       }
+      if (counts) counts[route.op]++;
+      counted = true;
       const params = route.path.exec(path)?.slice(1) ?? [];
       const body = route.method === "POST" ? await readJson(req) : undefined;
       send(res, 200, route.handle(params, body));
     } catch (err) {
+      if (counts && counted) counts.refused++;
       if (err instanceof MintError) return send(res, 400, err.toJSON());
       if (err instanceof HttpError) return send(res, err.status, { detail: err.detail, code: 0 });
       log(`pylon mint: internal error on ${req.method} ${req.url}: ${(err as Error)?.stack ?? String(err)}`);

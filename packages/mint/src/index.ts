@@ -8,7 +8,14 @@
 export { type RunningMint, startMint } from "./mint.js";
 
 // Options, totals, and the units a mint can issue
-export { type MintOptions, type MintStats, type MintUnit, SUPPORTED_UNITS } from "./options.js";
+export {
+  MINT_OPERATIONS,
+  type MintOperations,
+  type MintOptions,
+  type MintStats,
+  type MintUnit,
+  SUPPORTED_UNITS,
+} from "./options.js";
 
 // Lightning invoices the fake Lightning pays, for melting (withdrawing) in tests and the demo
 export { type FakeInvoice, type FakeInvoiceOptions, fakeInvoice } from "./bolt11.js";

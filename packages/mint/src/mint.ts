@@ -10,7 +10,15 @@ import { mintInfo, TESTNET_WARNING } from "./info.js";
 import { Keysets, loadSeed } from "./keysets.js";
 import { Ledger } from "./ledger.js";
 import { FakeLightning } from "./lightning.js";
-import { DEFAULTS, type MintOptions, type MintStats, type MintUnit, SUPPORTED_UNITS } from "./options.js";
+import {
+  DEFAULTS,
+  MINT_OPERATIONS,
+  type MintOperations,
+  type MintOptions,
+  type MintStats,
+  type MintUnit,
+  SUPPORTED_UNITS,
+} from "./options.js";
 import { routes } from "./routes.js";
 import { Store } from "./store.js";
 
@@ -81,7 +89,10 @@ export async function startMint(opts: MintOptions = {}): Promise<RunningMint> {
       quoteTtlSeconds: opts.quoteTtlSeconds ?? DEFAULTS.quoteTtlSeconds,
     });
     const info = () => mintInfo(seed, units, maxQuoteAmount);
-    const server = createServer(requestHandler(routes(ledger, keysets, info), log));
+    const counts = { refused: 0 } as MintOperations;
+    for (const op of MINT_OPERATIONS) counts[op] = 0;
+    const stats = (unit: string): MintStats => ({ ...store.stats(unit), operations: { ...counts } });
+    const server = createServer(requestHandler(routes(ledger, keysets, info), log, counts));
     // Long (the load balancers' usual 65 s, not 5): closing an idle keep-alive socket races the client's next
     // request on it, and the server loses whenever a big swap held its event loop for a second or two (the
     // timer runs before the waiting request is read): the client gets ECONNRESET mid-payment. Seen with 100
@@ -107,13 +118,13 @@ export async function startMint(opts: MintOptions = {}): Promise<RunningMint> {
       url,
       port,
       keysetIds: keysets.active().map((k) => k.id),
-      stats: (unit = units[0] as string) => final?.get(unit) ?? store.stats(unit),
+      stats: (unit = units[0] as string) => final?.get(unit) ?? stats(unit),
       payMintQuote: (quoteId) => ledger.payMintQuote(quoteId),
       payInvoice: (invoice) => ledger.payInvoice(invoice),
       close() {
         closing ??= new Promise<void>((resolve) => {
           server.close(() => {
-            final = new Map(units.map((u) => [u, store.stats(u)]));
+            final = new Map(units.map((u) => [u, stats(u)]));
             openDbHandle.close();
             log("pylon mint: stopped");
             resolve();

@@ -56,7 +56,54 @@ export interface MintStats {
   outstanding: number;
   /** Number of spent proofs recorded. */
   spentProofs: number;
+  /** Number of blind signatures issued (each a k·B_ and a DLEQ proof: the mint's curve-math cost). */
+  blindSignatures: number;
+  /**
+   * HTTP requests this mint process has handled since it started, by operation, for every unit together
+   * (in memory: a restart starts them at zero). What a market costs its mint, counted by round trip.
+   */
+  operations: MintOperations;
 }
+
+/** Requests by NUT endpoint since the mint started; `refused` counts those of them that were refused. */
+export interface MintOperations {
+  /** GET /v1/info (NUT-06). */
+  info: number;
+  /** GET /v1/keys and /v1/keys/{id} (NUT-01). */
+  keys: number;
+  /** GET /v1/keysets (NUT-02). */
+  keysets: number;
+  /** POST /v1/mint/quote/bolt11 and GET …/{id} (NUT-04). */
+  mintQuote: number;
+  /** POST /v1/mint/bolt11: ecash issued against a paid quote. */
+  mint: number;
+  /** POST /v1/melt/quote/bolt11 and GET …/{id} (NUT-05). */
+  meltQuote: number;
+  /** POST /v1/melt/bolt11. */
+  melt: number;
+  /** POST /v1/swap (NUT-03): deposits locked, tokens received, tabs redeemed. */
+  swap: number;
+  /** POST /v1/checkstate (NUT-07). */
+  checkState: number;
+  /** POST /v1/restore (NUT-09). */
+  restore: number;
+  /** Of the requests above, those answered with an error (a NUT refusal, a bad request, an internal error). */
+  refused: number;
+}
+
+/** Every operation name, in the order stats report them. */
+export const MINT_OPERATIONS = [
+  "info",
+  "keys",
+  "keysets",
+  "mintQuote",
+  "mint",
+  "meltQuote",
+  "melt",
+  "swap",
+  "checkState",
+  "restore",
+] as const satisfies ReadonlyArray<keyof MintOperations>;
 
 export const DEFAULTS = {
   host: "127.0.0.1",

@@ -108,7 +108,9 @@ export class Store {
           (SELECT COALESCE(SUM(p.amount), 0) FROM spent_proofs p JOIN keysets k ON k.id = p.keyset_id
             WHERE k.unit = @unit) AS redeemed,
           (SELECT COUNT(*) FROM spent_proofs p JOIN keysets k ON k.id = p.keyset_id
-            WHERE k.unit = @unit) AS spentProofs`),
+            WHERE k.unit = @unit) AS spentProofs,
+          (SELECT COUNT(*) FROM signatures s JOIN keysets k ON k.id = s.keyset_id
+            WHERE k.unit = @unit) AS blindSignatures`),
     };
   }
 
@@ -195,8 +197,9 @@ export class Store {
     if (amount > 0) this.s.addInputFee.run(unit, amount);
   }
 
-  stats(unit: string): MintStats {
-    const row = this.s.stats.get({ unit }) as Omit<MintStats, "unit" | "outstanding">;
+  /** The unit's accounting from SQLite (operation counts are the process's, added by the caller). */
+  stats(unit: string): Omit<MintStats, "operations"> {
+    const row = this.s.stats.get({ unit }) as Omit<MintStats, "unit" | "outstanding" | "operations">;
     return { unit, ...row, outstanding: row.signed - row.redeemed };
   }
 }

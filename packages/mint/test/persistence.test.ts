@@ -39,7 +39,8 @@ describe("restart persistence", () => {
 
     const second = await mintForTest({ db });
     expect(second.keysetIds).toEqual(keysetIds);
-    expect(second.stats()).toEqual(before);
+    // The accounting persists; the operation counts are the process's (operations.test.ts).
+    expect({ ...second.stats(), operations: undefined }).toEqual({ ...before, operations: undefined });
     // Same keys: a wallet that only knew the old process's keys redeems its proofs on the new one.
     const again = await walletFor(second);
     expect(total(await again.receive(send))).toBe(10);
