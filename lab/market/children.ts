@@ -1,5 +1,5 @@
 /**
- * The lab's child processes (provider nodes, the relay, the mint): started with IPC, waited for until
+ * The lab's child processes (provider nodes, packs of them, the relays, the mint): started with IPC, waited for until
  * ready, SIGKILLed for real, restarted with the same data, and all killed on the way out whatever happened.
  * Each is a TypeScript entry point next to this module, run by node with the tsx loader.
  */
@@ -8,7 +8,7 @@ import { createRequire } from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 /** The entry point `<name>-child.ts` next to this module. */
-export function childScript(name: "provider" | "relay" | "mint"): string {
+export function childScript(name: "provider" | "relay" | "mint" | "pack"): string {
   return fileURLToPath(new URL(`./${name}-child.ts`, import.meta.url));
 }
 

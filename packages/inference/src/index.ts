@@ -50,7 +50,11 @@ export { defaultThreads } from "./llama/binding.js";
 export { createOpenAIBackend, type OpenAIBackendOptions } from "./openai/openai-backend.js";
 
 // The scripted stand-in's options, for a `type: "scripted"` config (the backend: @pylon/inference/scripted).
-export type { ScriptedBackendOptions, ScriptedResponder } from "./scripted/scripted-backend.js";
+export type {
+  ScriptedBackendOptions,
+  ScriptedLatency,
+  ScriptedResponder,
+} from "./scripted/scripted-backend.js";
 
 // Token counts before a model has seen the text (price quotes).
 export { estimateTokens } from "./token-estimate.js";

@@ -70,6 +70,27 @@ describe("scripted backend", () => {
     await backend.close();
   });
 
+  it("draws the latency per call when given a function of the request", async () => {
+    const asked: Array<[string | undefined, number]> = [];
+    const backend = createScriptedBackend({
+      responses: () => "drawn",
+      latencyMs: (request, call) => {
+        asked.push([request.prompt, call]);
+        return request.prompt === "slow" ? 80 : 0;
+      },
+    });
+    const fast = await backend.generate({ prompt: "fast" });
+    const slow = await backend.generate({ prompt: "slow" });
+    expect(asked).toEqual([
+      ["fast", 0],
+      ["slow", 1],
+    ]);
+    expect(slow.timings.totalMs).toBeGreaterThanOrEqual(75);
+    expect(fast.timings.totalMs).toBeLessThan(slow.timings.totalMs);
+    expect(slow.text).toBe("drawn");
+    await backend.close();
+  });
+
   it("injects failures by call", async () => {
     const backend = createScriptedBackend({
       responses: () => "fine",

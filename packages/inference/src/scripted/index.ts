@@ -7,6 +7,7 @@
 export {
   createScriptedBackend,
   type ScriptedBackendOptions,
+  type ScriptedLatency,
   type ScriptedResponder,
 } from "./scripted-backend.js";
 

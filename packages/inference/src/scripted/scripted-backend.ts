@@ -8,6 +8,9 @@ import { CHARS_PER_ESTIMATED_TOKEN, estimateTokens } from "../token-estimate.js"
 
 export type ScriptedResponder = (request: GenerateRequest, callIndex: number) => string | Promise<string>;
 
+/** Delay before the first token, ms: fixed, or drawn per call (a latency distribution, stragglers). */
+export type ScriptedLatency = number | ((request: GenerateRequest, callIndex: number) => number);
+
 export interface ScriptedBackendOptions {
   /** A function of the request, or a list of replies consumed in call order (running out is an error). */
   responses: ScriptedResponder | readonly string[];
@@ -15,8 +18,11 @@ export interface ScriptedBackendOptions {
   name?: string;
   /** Reported model name. Default "scripted". */
   model?: string;
-  /** Fixed delay before the first token, in ms. Default 0. */
-  latencyMs?: number;
+  /**
+   * Delay before the first token, in ms: a number, or a function of the request and call index asked once
+   * per call (e.g. a seeded log-normal draw; seed it yourself for reproducible runs). Default 0.
+   */
+  latencyMs?: ScriptedLatency;
   /** Delay between streamed tokens, in ms. Default 0. */
   tokenLatencyMs?: number;
   /** Failure injection: return an error (or just its code) to fail this call before any text. */
@@ -47,8 +53,8 @@ export function createScriptedBackend(options: ScriptedBackendOptions): Backend 
   const responses = options.responses;
   let calls = 0;
 
-  const respond = async (request: NormalisedRequest, callIndex: number): Promise<string> => {
-    const asRequest = toGenerateRequest(request);
+  const latency = options.latencyMs ?? 0;
+  const respond = async (asRequest: GenerateRequest, callIndex: number): Promise<string> => {
     const injected = options.fail?.(asRequest, callIndex);
     if (injected !== undefined) {
       throw typeof injected === "string"
@@ -77,9 +83,13 @@ export function createScriptedBackend(options: ScriptedBackendOptions): Backend 
       model,
     });
 
-    await delayUnlessAborted(options.latencyMs ?? 0, job.signal);
+    const asRequest = toGenerateRequest(job.request);
+    await delayUnlessAborted(
+      typeof latency === "function" ? latency(asRequest, callIndex) : latency,
+      job.signal,
+    );
     if (job.signal.aborted) return outcome("stop");
-    const reply = await respond(job.request, callIndex);
+    const reply = await respond(asRequest, callIndex);
     for (const token of splitIntoScriptedTokens(reply)) {
       if (outputTokens >= job.request.maxTokens) return outcome("length");
       if (outputTokens > 0) await delayUnlessAborted(options.tokenLatencyMs ?? 0, job.signal);

@@ -46,8 +46,8 @@ export interface ScriptedNodeSpec {
   mintUrl?: string;
   /** Default: echoAnswer. */
   responses?: ScriptedResponder;
-  /** Scripted model time per job, ms. Default 5. */
-  latencyMs?: number;
+  /** Scripted model time per job, ms: fixed, or drawn per job (ScriptedBackendOptions' latencyMs). Default 5. */
+  latencyMs?: ScriptedBackendOptions["latencyMs"];
   slots?: number;
   queue?: number;
   name?: string;
@@ -93,7 +93,9 @@ export async function scriptedNode(cleanup: Cleanup, spec: ScriptedNodeSpec): Pr
       slots,
       queue: spec.queue ?? 2,
       shutdownGraceSec: 0,
-      name: spec.name ?? `scripted node (${spec.mintUrl === undefined ? "free" : "paid"}, ${latencyMs} ms)`,
+      name:
+        spec.name ??
+        `scripted node (${spec.mintUrl === undefined ? "free" : "paid"}, ${typeof latencyMs === "number" ? `${latencyMs} ms` : "drawn latency"})`,
       ...paid,
       ...spec.config,
       dataDir: spec.config?.dataDir ?? (await tempDir(cleanup, "pylon-node-")),
