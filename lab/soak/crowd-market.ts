@@ -26,6 +26,9 @@ export async function crowdMarket(o: SoakOptions, fundSats: number, cleanup: Cle
     latency: o.latencyMs > 0 ? { kind: "fixed", ms: o.latencyMs } : { kind: "instant" },
     fundSats,
     seed: o.seed,
+    // Each provider's generations over every life of its pack (one IPC message a job), for the checks.
+    countGenerations: true,
+    log: (line) => o.log(`    [${line}]`),
   });
   cleanup.add(() => crowd.close());
   o.log(
@@ -34,7 +37,6 @@ export async function crowdMarket(o: SoakOptions, fundSats: number, cleanup: Cle
   const sizes = new Array<number>(crowd.packs).fill(0);
   for (const p of crowd.providers) sizes[p.pack]!++;
   const down = new Set<number>();
-  const everKilled = new Set<number>();
   const units: KillUnit[] = sizes.map((size, i) => ({
     label: `pack-${i}`,
     providers: size,
@@ -43,7 +45,6 @@ export async function crowdMarket(o: SoakOptions, fundSats: number, cleanup: Cle
     },
     kill: async () => {
       down.add(i);
-      everKilled.add(i);
       await crowd.killPack(i);
     },
     restart: async () => {
@@ -78,8 +79,7 @@ export async function crowdMarket(o: SoakOptions, fundSats: number, cleanup: Cle
           label: `pack-${pack}/${r.pubkey.slice(0, 8)}`,
           pubkey: r.pubkey,
           generated: r.generated ?? 0,
-          // A pack's count starts again with each life: only never-killed packs' counts cover the run.
-          everyLife: !everKilled.has(pack),
+          everyLife: r.generated !== undefined, // counted by the crowd, in this process, over every life
           report: r,
         };
       });
