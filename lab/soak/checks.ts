@@ -184,6 +184,8 @@ export function checkSoak(input: CheckInput): SoakReport {
     generationsCoveredProviders: covered.length,
     providerKills: input.faults.providerKills,
     packKills: input.faults.packKills ?? 0,
+    downMeanSec: mean(input.faults.downSec ?? []),
+    downMaxSec: Math.max(0, ...(input.faults.downSec ?? [])),
     relayRestarts: input.faults.relayRestarts,
     paymentRequired: sum((p) => p.report.jobs?.paymentRequired ?? 0),
     fundedSats: input.fundedSats,
@@ -216,6 +218,8 @@ export function checkSoak(input: CheckInput): SoakReport {
     notes.push(`${reservedMsats} msats still reserved on provider tabs after every job ended`);
   return { ok: checks.every((c) => c.ok), checks, summary, notes };
 }
+
+const mean = (values: number[]) => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0);
 
 /** The other processes' figures for the summary (absent when the market does not tell). */
 function usageFigures(usage: UsageSummary | undefined): Record<string, number> {

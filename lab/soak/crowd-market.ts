@@ -66,7 +66,7 @@ export async function crowdMarket(o: SoakOptions, fundSats: number, cleanup: Cle
     killRelay: async (n) => {
       const i = (n - 1) % pylonRelays;
       await crowd.restartRelay(i); // SIGKILL and restart on the same port and database, in one step
-      return { label: `relay ${i} (${crowd.relayUrls[i]})`, back: async () => undefined };
+      return { label: `relay ${i} (${crowd.relayUrls[i]})` };
     },
     everyoneUp: async () => {
       for (const [i, unit] of units.entries()) if (down.has(i)) await unit.restart();

@@ -61,7 +61,13 @@ export async function dispatch(input: {
     const restarts = new Set<Promise<void>>();
     const restarting = new Set<KillUnit>();
     const inFlightFaults = new Set<Promise<void>>();
-    const faults = { providerKills: 0, packKills: 0, relayRestarts: 0, restartFailures: [] as string[] };
+    const faults = {
+      providerKills: 0,
+      packKills: 0,
+      relayRestarts: 0,
+      restartFailures: [] as string[],
+      downSec: [] as number[],
+    };
     const downtime = () => o.downtimeMs[0] + random() * (o.downtimeMs[1] - o.downtimeMs[0]);
     const later = (ms: number, task: () => Promise<unknown>, label: string) => {
       const restart = new Promise<void>((resolve) => setTimeout(resolve, ms)).then(task).then(
@@ -76,6 +82,7 @@ export async function dispatch(input: {
       if (event.kind === "relay-restart") {
         faults.relayRestarts++;
         const { label, back } = await market.killRelay(faults.relayRestarts);
+        if (!back) return log(`  ${at()}: ${label} SIGKILLed and restarted`);
         log(`  ${at()}: ${label} killed, back in ${o.relayDowntimeMs} ms`);
         later(o.relayDowntimeMs, back, label);
         return;
@@ -93,7 +100,13 @@ export async function dispatch(input: {
         if (victim.providers > 1) faults.packKills++;
         restarting.add(victim);
         await victim.kill();
-        later(downtime(), () => victim.restart().finally(() => restarting.delete(victim)), victim.label);
+        const killedAt = performance.now();
+        // Down from the SIGKILL until ready again: the planned downtime plus the restart itself.
+        const restart = async () => {
+          await victim.restart();
+          faults.downSec.push((performance.now() - killedAt) / 1000);
+        };
+        later(downtime(), () => restart().finally(() => restarting.delete(victim)), victim.label);
       }
     };
     // Progress: finished batches, or generations started at the nodes (finer; retries make it run ahead a little).
@@ -105,7 +118,11 @@ export async function dispatch(input: {
           `  ${(progress * 100).toFixed(0)}% after ${((performance.now() - dispatchStarted) / 1000).toFixed(1)} s`,
         );
       while (pendingFaults.length > 0 && pendingFaults[0]!.at <= progress) {
-        const firing = fire(pendingFaults.shift()!);
+        const event = pendingFaults.shift()!;
+        // A fault that fails (a relay not back, a kill refused) is a failed check, never an unhandled error.
+        const firing = fire(event).catch(
+          (error: unknown) => void faults.restartFailures.push(`${event.kind}: ${String(error)}`),
+        );
         inFlightFaults.add(firing);
         void firing.finally(() => inFlightFaults.delete(firing));
       }

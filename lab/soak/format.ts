@@ -25,7 +25,8 @@ export function formatSoak(report: SoakReport): string {
           "",
           `relays: peak RSS ${n(s.relayRssPeakMb)} MB (the largest), ${n(s.relayCpuSec, 1)} CPU s (all); ` +
             `${n(s.packs)} provider packs: ${n(s.packsRssPeakMb)} MB RSS at peak (summed), ${n(s.packsCpuSec, 1)} CPU s; ` +
-            `mint ${n(s.mintRssPeakMb)} MB, ${n(s.mintCpuSec, 1)} CPU s; ${n(s.packKills)} pack kills`,
+            `mint ${n(s.mintRssPeakMb)} MB, ${n(s.mintCpuSec, 1)} CPU s; ${n(s.packKills)} pack kills, ` +
+            `down ${n(s.downMeanSec, 1)} s on average (${n(s.downMaxSec, 1)} s at most), SIGKILL to ready`,
         ]),
     "",
     "| check | result | detail |",

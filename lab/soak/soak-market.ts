@@ -38,9 +38,9 @@ export interface SoakMarket {
   generations(): number;
   /**
    * Relay restart number `n` (1, 2, …): SIGKILLs a relay; resolves with its label and what brings it back
-   * (a no-op where the kill and the restart are one step).
+   * after the downtime (none where the kill and the restart are one step: the crowd's).
    */
-  killRelay(n: number): Promise<{ label: string; back: () => Promise<unknown> }>;
+  killRelay(n: number): Promise<{ label: string; back?: () => Promise<unknown> }>;
   /** Every provider and relay up again (the books are read from live nodes). */
   everyoneUp(): Promise<void>;
   /** Every provider's books, after each redeemed what it holds. */

@@ -67,7 +67,14 @@ export interface CheckInput {
   dispatchSec: number;
   capped: boolean;
   /** Provider identities killed (summed over waves), whole packs of them killed (the crowd), relay restarts. */
-  faults: { providerKills: number; packKills?: number; relayRestarts: number; restartFailures: string[] };
+  faults: {
+    providerKills: number;
+    packKills?: number;
+    relayRestarts: number;
+    restartFailures: string[];
+    /** Each killed unit's time down, SIGKILL to ready again, s. */
+    downSec?: number[];
+  };
   closeError: string | undefined;
   tabs: TabSummary[];
   lockedSats: number;
