@@ -34,6 +34,11 @@ export class Child {
     private readonly readyTimeoutMs = 90_000,
   ) {}
 
+  /** The running process's id (undefined before the first start). */
+  get pid(): number | undefined {
+    return this.#process?.pid;
+  }
+
   get alive(): boolean {
     return (
       this.#process !== undefined && this.#process.exitCode === null && this.#process.signalCode === null

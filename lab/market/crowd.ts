@@ -67,6 +67,8 @@ export interface CrowdProviderReport extends ProviderBooks {
   pubkey: string;
   /** Generations started over every life of its pack (with `countGenerations`). */
   generated?: number;
+  /** Most generations its backend held at once (running or waiting for a slot) in this life of its pack. */
+  peakInFlight?: number;
 }
 
 /** A child process's resident memory (bytes) and CPU (µs, user + system) so far; zeros while `down`. */
@@ -110,11 +112,25 @@ export interface Crowd {
   usage(): Promise<{ relays: ProcUsage[]; packs: ProcUsage[]; mint: ProcUsage }>;
   /** @pylon/mint's stats. */
   mintStats(): Promise<MintStats>;
-  /** Swarms from `swarm()` closed, packs stopped (SIGKILL after 10 s), relays and mint stopped, files gone. */
+  /** Process ids of every child started (relays, mint, packs; the latest life of each), to check none is left. */
+  pids(): number[];
+  /**
+   * Swarms from `swarm()` closed (given 30 s), packs stopped (SIGKILL after 5 s), relays and mint stopped,
+   * files gone; every step runs whatever the others did, and their errors are thrown together at the end.
+   */
   close(): Promise<void>;
 }
 
 const RELAY_KINDS = ["pylon", "pylon", "foreign"] as const;
+
+/** `work`, or an error naming `what` after `ms`: a close that hangs must not keep the processes alive. */
+function bounded(work: Promise<unknown>, ms: number, what: string): Promise<unknown> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: not done in ${ms} ms`)), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
 
 export async function startCrowd(spec: CrowdSpec): Promise<Crowd> {
   const perPack = spec.perPack ?? 50;
@@ -182,7 +198,7 @@ export async function startCrowd(spec: CrowdSpec): Promise<Crowd> {
       // A pack of 50 loads the market through tsx and opens 50 nodes: minutes on a busy 2-core machine.
       return new Child(`pack-${i}`, childScript("pack"), packSpec, onMessage, log, 300_000);
     });
-    cleanup.add(() => Promise.allSettled(packs.map((p) => p.stop(10_000))));
+    cleanup.add(() => Promise.allSettled(packs.map((p) => p.stop(5_000))));
     const started = performance.now();
     const ready = await Promise.all(packs.map((p) => p.start()));
     const startMs = performance.now() - started;
@@ -240,7 +256,7 @@ export async function startCrowd(spec: CrowdSpec): Promise<Crowd> {
         const closeOnce = swarm.close.bind(swarm);
         let closing: Promise<void> | undefined;
         swarm.close = () => (closing ??= closeOnce());
-        cleanup.add(() => swarm.close());
+        cleanup.add(() => bounded(swarm.close(), 30_000, "closing a crowd swarm (its tabs)"));
         await swarm.directory.waitFor(o.waitFor ?? providers.length, 60_000);
         return { swarm, strategy, discoveryMs: performance.now() - began };
       },
@@ -274,6 +290,7 @@ export async function startCrowd(spec: CrowdSpec): Promise<Crowd> {
         return { mint: mintUsage!, relays: rest.slice(0, relays.length), packs: rest.slice(relays.length) };
       },
       mintStats: async () => (await mint.ask("stats")).stats as MintStats,
+      pids: () => [mint, ...relays, ...packs].flatMap((c) => (c.pid === undefined ? [] : [c.pid])),
       close: () => cleanup.run(),
     };
   } catch (error) {

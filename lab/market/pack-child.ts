@@ -5,11 +5,14 @@
 //   → { type: "ready", pubkeys }     once every node announced (pubkeys in the spec's order)
 //   → { type: "generated", p }       each time node `p` (its place in the spec) starts answering, if asked
 //   ← { type: "report" }             → { type: "report", reports } after each node redeemed what it holds
+//                                       (per node: pubkey, earnings, tabs, jobs, peakInFlight)
 //   ← { type: "usage" }              → { type: "usage", rss, cpuUs }
 //   ← { type: "stop" }               graceful stop of every node, then exit
 // It exits on its own when the parent goes away, so a crashed run leaves no pack behind.
+import type { Backend } from "@pylon/inference";
+import { createScriptedBackend } from "@pylon/inference/scripted";
 import { Cleanup } from "@pylon/testkit";
-import { echoAnswer, PRICES, type ScriptedNode, scriptedNode } from "@pylon/testkit/market";
+import { echoAnswer, MODEL, PRICES, type ScriptedNode, scriptedNode } from "@pylon/testkit/market";
 import { type LatencySpec, latencyFor, providerSeed, type Stragglers } from "./latency.js";
 
 export interface PackProvider {
@@ -42,22 +45,48 @@ process.on("disconnect", () => process.exit(0));
 
 const cleanup = new Cleanup();
 const nodes: ScriptedNode[] = new Array(spec.providers.length);
+/** Generations at each node's backend at once (running or waiting for a slot), now and at most so far. */
+const inFlight = new Array<number>(spec.providers.length).fill(0);
+const peakInFlight = new Array<number>(spec.providers.length).fill(0);
+
+/** Counts what the node hands its backend, so a test can check it never had more than its capacity. */
+function counted(backend: Backend, p: number): Backend {
+  return {
+    kind: backend.kind,
+    info: () => backend.info(),
+    generate: async (request, options) => {
+      peakInFlight[p] = Math.max(peakInFlight[p]!, ++inFlight[p]!);
+      try {
+        return await backend.generate(request, options);
+      } finally {
+        inFlight[p]!--;
+      }
+    },
+    close: () => backend.close(),
+  };
+}
 
 async function startOne(p: number): Promise<void> {
   const provider = spec.providers[p]!;
   const f = provider.priceFactor;
-  nodes[p] = await scriptedNode(cleanup, {
-    relays: provider.relays,
-    mintUrl: spec.mintUrl,
+  const backend = createScriptedBackend({
+    model: MODEL,
     slots: spec.slots,
-    queue: spec.queue,
+    maxQueue: 1_000, // the node's own queue limit is the one that applies (as scriptedNode's)
     latencyMs: latencyFor(spec.latency, spec.stragglers, providerSeed(spec.seed, provider.index)),
-    name: `crowd provider ${provider.index}`,
     // Told as the answer is made (after the scripted latency), so an answered job always counted first.
     responses: (request, callIndex) => {
       if (spec.countGenerations) process.send?.({ type: "generated", p });
       return echoAnswer(request, callIndex);
     },
+  });
+  nodes[p] = await scriptedNode(cleanup, {
+    relays: provider.relays,
+    mintUrl: spec.mintUrl,
+    slots: spec.slots,
+    queue: spec.queue,
+    name: `crowd provider ${provider.index}`,
+    backend: counted(backend, p),
     config: {
       dataDir: provider.dataDir,
       prices: {
@@ -83,7 +112,7 @@ async function startAll(): Promise<void> {
 
 async function report() {
   return Promise.all(
-    nodes.map(async ({ node }) => {
+    nodes.map(async ({ node }, p) => {
       try {
         await node.payments?.redeemNow();
         const status = node.status();
@@ -92,6 +121,7 @@ async function report() {
           earnings: status.earnings,
           tabs: node.payments?.tabTotals(),
           jobs: status.jobs,
+          peakInFlight: peakInFlight[p],
         };
       } catch (error) {
         return { pubkey: node.pubkey, error: String(error) };

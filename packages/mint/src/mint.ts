@@ -82,7 +82,11 @@ export async function startMint(opts: MintOptions = {}): Promise<RunningMint> {
     });
     const info = () => mintInfo(seed, units, maxQuoteAmount);
     const server = createServer(requestHandler(routes(ledger, keysets, info), log));
-    server.keepAliveTimeout = 5_000;
+    // Long (the load balancers' usual 65 s, not 5): closing an idle keep-alive socket races the client's next
+    // request on it, and the server loses whenever a big swap held its event loop for a second or two (the
+    // timer runs before the waiting request is read): the client gets ECONNRESET mid-payment. Seen with 100
+    // providers redeeming at once (lab/market/crowd.ts); a socket idle for a whole minute rarely meets one.
+    server.keepAliveTimeout = 65_000;
 
     await new Promise<void>((resolve, reject) => {
       server.once("error", reject);
