@@ -128,7 +128,10 @@ export function checkSoak(input: CheckInput): SoakReport {
       (spent === earnedSats + fees + reclaimable
         ? ""
         : ` (off by ${spent - earnedSats - fees - reclaimable})`) +
-      `; mint outstanding ${input.mint.outstanding}`,
+      `; mint outstanding ${input.mint.outstanding}` +
+      (reportErrors.length
+        ? `; ${reportErrors.length} providers' books missing (their ecash uncounted)`
+        : ""),
   );
   const r = input.receipt;
   const adds = Math.round((r.chargedSats + r.restSats + r.feeSats + r.reclaimableSats) * 1000);
@@ -159,11 +162,11 @@ export function checkSoak(input: CheckInput): SoakReport {
     `baseline ${(input.rss.baseline / MB).toFixed(0)} MB, peak ${(input.rss.peak / MB).toFixed(0)} MB, ` +
       `end ${(input.rss.end / MB).toFixed(0)} MB${input.rss.gc ? " (baseline and end after a full GC)" : ""}`,
   );
-  const peakMb = Math.max(input.rss.peak, input.rss.end) / MB;
+  const peakMb = Math.max(input.rss.peak, input.rss.end, input.rss.max ?? 0) / MB;
   if (options.maxRssMb > 0)
     check(
       `buyer RSS ≤ ${options.maxRssMb} MB (peak, sampled every 250 ms)`,
-      input.rss.baseline > 0 && peakMb <= options.maxRssMb,
+      input.rss.samples > 0 && peakMb <= options.maxRssMb,
       `peak ${peakMb.toFixed(0)} MB at ${options.providers} providers and ${options.subcalls} sub-calls`,
     );
 
@@ -206,6 +209,7 @@ export function checkSoak(input: CheckInput): SoakReport {
     rssBaselineMb: input.rss.baseline / MB,
     rssPeakMb: input.rss.peak / MB,
     rssGrowthMb: growthMb,
+    rssMaxMb: peakMb,
     ...usageFigures(input.usage),
     dispatchSec: input.dispatchSec,
     subcallsPerSec: ended.length / input.dispatchSec,

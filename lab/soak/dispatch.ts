@@ -36,7 +36,7 @@ export async function dispatch(input: {
   const timers: NodeJS.Timeout[] = [];
   try {
     // RSS of this process (the buyer: wallet, swarm, run store), sampled through the run.
-    const rss = { baseline: 0, peak: 0, end: 0, samples: 0, gc: false };
+    const rss = { baseline: 0, peak: 0, end: 0, max: 0, samples: 0, gc: false };
     let progress = 0;
     // With `node --expose-gc` (npm run soak) the baseline and the end are taken after a full GC, so the
     // growth is what the buyer keeps, not garbage not yet collected.
@@ -45,6 +45,7 @@ export async function dispatch(input: {
     timers.push(
       setInterval(() => {
         rss.samples++;
+        rss.max = Math.max(rss.max, process.memoryUsage().rss); // from the start, for the absolute check
         if (progress >= 0.1 && rss.baseline === 0) {
           collect();
           rss.baseline = process.memoryUsage().rss;

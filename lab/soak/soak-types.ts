@@ -86,7 +86,7 @@ export interface CheckInput {
   mint: { minted: number; inputFees: number; lightningFees: number; outstanding: number };
   providers: ProviderReport[];
   /** Bytes; `gc`: baseline and end were taken after a forced full GC. */
-  rss: { baseline: number; peak: number; end: number; samples: number; gc: boolean };
+  rss: { baseline: number; peak: number; end: number; samples: number; gc: boolean; max?: number };
   /** The other processes' memory and CPU, where the market tells (the crowd). */
   usage?: UsageSummary;
   totalSec: number;
