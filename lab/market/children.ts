@@ -117,18 +117,32 @@ export class Child {
     const child = this.#process;
     if (!child || !this.alive) throw new Error(`${this.label} is not running`);
     return new Promise<Message>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#listeners.delete(listener);
-        reject(new Error(`${this.label}: no ${type} reply in ${timeoutMs} ms`));
-      }, timeoutMs);
-      const listener = (message: Message) => {
-        if (message.type !== type) return;
+      const timer = setTimeout(
+        () => fail(new Error(`${this.label}: no ${type} reply in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
+      const done = () => {
         clearTimeout(timer);
         this.#listeners.delete(listener);
+        child.off("exit", onExit);
+      };
+      const fail = (error: Error) => {
+        done();
+        reject(error);
+      };
+      // Killed while asked (a soak's kill wave racing a usage sample): an error now, not a wait.
+      const onExit = () => fail(new Error(`${this.label} exited before its ${type} reply`));
+      const listener = (message: Message) => {
+        if (message.type !== type) return;
+        done();
         resolve(message);
       };
       this.#listeners.add(listener);
-      child.send({ type });
+      child.once("exit", onExit);
+      // With a callback, a channel closed by then is this error, not an unhandled 'error' event.
+      child.send({ type }, (error) => {
+        if (error) fail(new Error(`${this.label}: could not ask for ${type}: ${error.message}`));
+      });
     });
   }
 

@@ -1,92 +1,19 @@
 /**
  * The soak's verdict: every sub-call ended (answered with ITS answer, or failed as a value), nothing was
- * answered twice or paid twice, the sats balance to the sat, the buyer's memory stayed bounded. Also the
- * summary table printed at the end.
+ * answered twice or paid twice, the sats balance to the sat, the buyer's memory stayed bounded; and the
+ * summary's figures (format.ts prints them).
  */
 import type { SubcallResult } from "@pylon/rlm";
-import type { JobRow, SubcallRow, SwarmCounters, TabSummary, UnclaimedRefunds } from "@pylon/swarm";
-import type { ReceiptMoney } from "./money.js";
-import type { SoakOptions } from "./soak-core.js";
+import type {
+  CheckInput,
+  ProviderReport,
+  SoakCheck,
+  SoakReport,
+  SoakSummary,
+  UsageSummary,
+} from "./soak-types.js";
 
-export interface ProviderReport {
-  label: string;
-  /** Generations started, over every life of the node. */
-  generated: number;
-  report: ProviderBooks;
-}
-
-/** What a provider child answers to `report` (provider-child.mjs). */
-export interface ProviderBooks {
-  error?: unknown;
-  earnings?: {
-    walletSats: number;
-    heldSats: number;
-    lostSats: number;
-    creditedSats: number;
-    feeSats: number;
-  };
-  tabs?: {
-    depositedMsats: number;
-    balanceMsats: number;
-    reservedMsats: number;
-    chargedMsats: number;
-    refundedMsats: number;
-  };
-  jobs?: { paymentRequired: number; resumed: number };
-}
-
-export interface CheckInput {
-  options: SoakOptions;
-  results: Array<SubcallResult | undefined>;
-  expectedAnswer: (i: number) => string;
-  subcallRows: SubcallRow[];
-  jobRows: JobRow[];
-  counters: SwarmCounters;
-  dispatchSec: number;
-  capped: boolean;
-  faults: { providerKills: number; relayRestarts: number; restartFailures: string[] };
-  closeError: string | undefined;
-  tabs: TabSummary[];
-  lockedSats: number;
-  refundedSats: number;
-  depositSwaps: number;
-  budgetSats: number;
-  fundedSats: number;
-  buyer: { unspent: number; reserved: number; pending: number };
-  mint: { minted: number; inputFees: number; lightningFees: number; outstanding: number };
-  providers: ProviderReport[];
-  /** Bytes; `gc`: baseline and end were taken after a forced full GC. */
-  rss: { baseline: number; peak: number; end: number; samples: number; gc: boolean };
-  totalSec: number;
-  /** The receipt's money (`pylon run`'s): spent measured on the wallet, the rest from the books. */
-  receipt: ReceiptMoney;
-  /** Refund ecash to the buyer still unclaimed on the relay after the run. */
-  unclaimed: UnclaimedRefunds;
-}
-
-export interface SoakCheck {
-  name: string;
-  ok: boolean;
-  detail: string;
-}
-
-/** The figures of the summary table (every one a number; the named ones are the tests' favourites). */
-export interface SoakSummary {
-  [figure: string]: number;
-  subcalls: number;
-  answered: number;
-  failed: number;
-  providerKills: number;
-  relayRestarts: number;
-}
-
-export interface SoakReport {
-  ok: boolean;
-  checks: SoakCheck[];
-  summary: SoakSummary;
-  /** What went wrong without breaking a check (e.g. a tab that could not be closed). */
-  notes: string[];
-}
+export type * from "./soak-types.js";
 
 const MB = 1024 * 1024;
 
@@ -137,21 +64,33 @@ export function checkSoak(input: CheckInput): SoakReport {
     if (job.status === "answered")
       answeredJobsPerSubcall.set(job.hash, (answeredJobsPerSubcall.get(job.hash) ?? 0) + 1);
   const doubleAnswered = [...answeredJobsPerSubcall.values()].filter((n) => n > 1).length;
+  // Counted over every life where the market can (a process per provider, counted by the parent); on the
+  // crowd a pack's count starts again with each life, so the check covers the never-killed packs' providers.
   const generations = input.providers.reduce((sum, p) => sum + p.generated, 0);
+  const covered = input.providers.filter((p) => p.everyLife);
+  const coveredKeys = new Set(covered.map((p) => p.pubkey));
+  const whole = covered.length === input.providers.length;
+  const coveredGenerations = covered.reduce((sum, p) => sum + p.generated, 0);
+  const coveredAnswers = whole
+    ? answered.length
+    : answeredRows.filter((r) => r.provider !== null && coveredKeys.has(r.provider)).length;
   check(
     "generations at providers ≥ answered",
-    generations >= answered.length,
-    `${generations} generations, ${answered.length} answered, ${counters.jobsSent} jobs sent, ` +
-      `${doubleAnswered} sub-calls answered by both hedge copies`,
+    coveredGenerations >= coveredAnswers,
+    `${coveredGenerations} generations, ${coveredAnswers} answered` +
+      (whole ? "" : ` (by the ${covered.length} providers never killed, whose counts span the run)`) +
+      `, ${counters.jobsSent} jobs sent, ${doubleAnswered} sub-calls answered by both hedge copies`,
   );
 
   // Money. Providers' tab books, summed (one buyer), after each redeemed what it held.
   const reportErrors = input.providers.filter((p) => p.report.error !== undefined || !p.report.earnings);
   check(
     "every provider reported its books",
-    reportErrors.length === 0,
-    reportErrors.map((p) => `${p.label}: ${String(p.report.error)}`).join("; ") ||
-      `${input.providers.length} reports`,
+    reportErrors.length === 0 && input.providers.length === options.providers,
+    reportErrors
+      .slice(0, 5)
+      .map((p) => `${p.label}: ${String(p.report.error)}`)
+      .join("; ") || `${input.providers.length} reports of ${options.providers} providers`,
   );
   const sum = (f: (p: ProviderReport) => number) => input.providers.reduce((s, p) => s + f(p), 0);
   const earnedSats = sum((p) => p.report.earnings?.walletSats ?? 0);
@@ -189,7 +128,10 @@ export function checkSoak(input: CheckInput): SoakReport {
       (spent === earnedSats + fees + reclaimable
         ? ""
         : ` (off by ${spent - earnedSats - fees - reclaimable})`) +
-      `; mint outstanding ${input.mint.outstanding}`,
+      `; mint outstanding ${input.mint.outstanding}` +
+      (reportErrors.length
+        ? `; ${reportErrors.length} providers' books missing (their ecash uncounted)`
+        : ""),
   );
   const r = input.receipt;
   const adds = Math.round((r.chargedSats + r.restSats + r.feeSats + r.reclaimableSats) * 1000);
@@ -220,6 +162,13 @@ export function checkSoak(input: CheckInput): SoakReport {
     `baseline ${(input.rss.baseline / MB).toFixed(0)} MB, peak ${(input.rss.peak / MB).toFixed(0)} MB, ` +
       `end ${(input.rss.end / MB).toFixed(0)} MB${input.rss.gc ? " (baseline and end after a full GC)" : ""}`,
   );
+  const peakMb = Math.max(input.rss.peak, input.rss.end, input.rss.max ?? 0) / MB;
+  if (options.maxRssMb > 0)
+    check(
+      `buyer RSS ≤ ${options.maxRssMb} MB (peak, sampled every 250 ms)`,
+      input.rss.samples > 0 && peakMb <= options.maxRssMb,
+      `peak ${peakMb.toFixed(0)} MB at ${options.providers} providers and ${options.subcalls} sub-calls`,
+    );
 
   const summary: SoakSummary = {
     subcalls: options.subcalls,
@@ -235,7 +184,11 @@ export function checkSoak(input: CheckInput): SoakReport {
     jobsSent: counters.jobsSent,
     doubleAnswered,
     generations,
+    generationsCoveredProviders: covered.length,
     providerKills: input.faults.providerKills,
+    packKills: input.faults.packKills ?? 0,
+    downMeanSec: mean(input.faults.downSec ?? []),
+    downMaxSec: Math.max(0, ...(input.faults.downSec ?? [])),
     relayRestarts: input.faults.relayRestarts,
     paymentRequired: sum((p) => p.report.jobs?.paymentRequired ?? 0),
     fundedSats: input.fundedSats,
@@ -256,6 +209,8 @@ export function checkSoak(input: CheckInput): SoakReport {
     rssBaselineMb: input.rss.baseline / MB,
     rssPeakMb: input.rss.peak / MB,
     rssGrowthMb: growthMb,
+    rssMaxMb: peakMb,
+    ...usageFigures(input.usage),
     dispatchSec: input.dispatchSec,
     subcallsPerSec: ended.length / input.dispatchSec,
     totalSec: input.totalSec,
@@ -268,31 +223,21 @@ export function checkSoak(input: CheckInput): SoakReport {
   return { ok: checks.every((c) => c.ok), checks, summary, notes };
 }
 
-/** The summary table and the checks, as markdown. */
-export function formatSoak(report: SoakReport): string {
-  const s = report.summary;
-  const n = (v: number | undefined, digits = 0) =>
-    (v ?? 0).toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits });
-  const lines = [
-    "| answered | failed | retried | hedged | no-ack | busy | jobs sent | provider kills | relay restarts |",
-    "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    `| ${n(s.answered)}/${n(s.subcalls)} | ${n(s.failed)} | ${n(s.retried)} | ${n(s.hedged)} | ${n(s.noAck)} | ` +
-      `${n(s.busy)} | ${n(s.jobsSent)} | ${n(s.providerKills)} | ${n(s.relayRestarts)} |`,
-    "",
-    "| sats deposited | spent | refunded | earned (providers' ecash) | charged | fees | reclaimable | tabs closed |",
-    "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
-    `| ${n(s.depositedSats)} | ${n(s.spentSats)} | ${n(s.refundedSats)} | ${n(s.earnedSats)} | ${n(s.chargedSats, 3)} | ` +
-      `${n(s.feeSats)} | ${n(s.reclaimableSats)} | ${n(s.tabsClosed)}/${n(s.tabs)} |`,
-    "",
-    `dispatch ${n(s.dispatchSec, 1)} s (${n(s.subcallsPerSec, 1)} sub-calls/s), whole soak ${n(s.totalSec, 1)} s; ` +
-      `buyer RSS ${n(s.rssBaselineMb)} MB after warm-up, peak ${n(s.rssPeakMb)} MB (+${n(s.rssGrowthMb)} MB)`,
-    "",
-    "| check | result | detail |",
-    "| --- | --- | --- |",
-    ...report.checks.map(
-      (c) => `| ${c.name} | ${c.ok ? "pass" : "**FAIL**"} | ${c.detail.replaceAll("|", "\\|")} |`,
-    ),
-    ...(report.notes.length ? ["", ...report.notes.map((note) => `Note: ${note}`)] : []),
-  ];
-  return lines.join("\n");
+const mean = (values: number[]) => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : 0);
+
+/** The other processes' figures for the summary (absent when the market does not tell). */
+function usageFigures(usage: UsageSummary | undefined): Record<string, number> {
+  if (!usage) return {};
+  const relayPeak = Math.max(0, ...usage.relays.map((r) => r.rss));
+  return {
+    relayRssPeakMb: relayPeak / MB,
+    relayCpuSec: usage.relays.reduce((sum, r) => sum + r.cpuUs, 0) / 1e6,
+    packs: usage.packs,
+    packsRssPeakMb: usage.packsPeakRss / MB,
+    packsCpuSec: usage.packsCpuUs / 1e6,
+    mintRssPeakMb: usage.mint.rss / MB,
+    mintCpuSec: usage.mint.cpuUs / 1e6,
+  };
 }
+
+export { formatSoak } from "./format.js";

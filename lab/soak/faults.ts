@@ -34,3 +34,23 @@ export function pick<T>(items: T[], count: number, random: () => number): T[] {
     chosen.push(pool.splice(Math.floor(random() * pool.length), 1)[0]!);
   return chosen;
 }
+
+/**
+ * Kill-wave victims: distinct units (a provider process, or a pack of providers) drawn at random until they
+ * hold at least `providers` provider identities. With one provider per unit this is `pick`, draw for draw.
+ */
+export function pickUnits<T extends { providers: number }>(
+  units: T[],
+  providers: number,
+  random: () => number,
+): T[] {
+  const pool = [...units];
+  const chosen: T[] = [];
+  let held = 0;
+  while (held < providers && pool.length > 0) {
+    const unit = pool.splice(Math.floor(random() * pool.length), 1)[0]!;
+    chosen.push(unit);
+    held += unit.providers;
+  }
+  return chosen;
+}

@@ -46,14 +46,14 @@ export function receiptMoney(input: {
   };
 }
 
-/** Refund ecash to the buyer still unclaimed on the relay. */
+/** Refund ecash to the buyer still unclaimed on the relays. */
 export async function unclaimedOnRelay(input: {
-  relayUrl: string;
+  relayUrls: string[];
   secretKey: Uint8Array;
   store: RunStore;
   wallet: PylonWallet;
 }): Promise<UnclaimedRefunds> {
-  const pool = new RelayPool([input.relayUrl]);
+  const pool = new RelayPool(input.relayUrls);
   try {
     return await unclaimedRefunds({
       pool,

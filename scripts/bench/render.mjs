@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { num, Targets, table } from "./format.mjs";
 import { SECTIONS } from "./sections.mjs";
-import { SOAK_STEP, STEPS } from "./steps.mjs";
+import { SOAK_CROWD_STEP, SOAK_STEP, STEPS } from "./steps.mjs";
 
 const readJson = (file) => (existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : undefined);
 
@@ -43,7 +43,7 @@ export function renderDoc(resultsDir, templateFile, machineNow) {
 }
 
 function section(id, resultsDir, targets, run) {
-  const step = STEPS.find((s) => s.id === id) ?? (id === SOAK_STEP.id ? SOAK_STEP : undefined);
+  const step = [...STEPS, SOAK_STEP, SOAK_CROWD_STEP].find((s) => s.id === id);
   const render = SECTIONS[id];
   if (!step || !render) return `_No renderer for "${id}"._`;
   const meta = readJson(path.join(resultsDir, `${id}.meta.json`));
@@ -82,6 +82,10 @@ function registerMissing(id, targets) {
       ["thousand", "two price tiers: jobs to the cheaper one", "≥ 90%"],
       ["thousand", "mint operations per provider per run", "grow with providers, not jobs"],
       ["thousand", "buyer peak RSS", "≤ 500 MB"],
+    ],
+    "soak-crowd": [
+      ["soak", "every soak check at 1,000 providers (100,000 sub-calls with faults)", "pass"],
+      ["soak", "buyer RSS at 1,000 providers and 100,000 sub-calls", "≤ 500 MB"],
     ],
   }[id];
   for (const [group, figure, target] of expected ?? []) targets.add(group, figure, target, "—", undefined);

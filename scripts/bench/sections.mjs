@@ -1,6 +1,7 @@
 // One renderer per benchmark: its JSON (as the bench wrote it) → tables and targets for docs/benchmarks.md.
 import { num, Targets, table } from "./format.mjs";
 import { thousandSection } from "./section-thousand.mjs";
+import { SOAK_SECTIONS } from "./soak-section.mjs";
 
 const pct = (v) => `${num(v * 100, 1)}%`;
 const x = (v, d = 2) => `${num(v, d)}×`;
@@ -472,78 +473,7 @@ export const SECTIONS = {
     ].join("\n\n");
   },
 
-  soak(d, t) {
-    const s = d.summary;
-    const passed = d.checks.filter((c) => c.ok).length;
-    t.add(
-      "soak",
-      `${num(d.options.subcalls)} sub-calls with faults: every check (table below)`,
-      "all pass",
-      `${passed}/${d.checks.length} pass`,
-      passed === d.checks.length,
-    );
-    const o = d.options;
-    return [
-      `${num(o.subcalls)} sub-calls in \`llm_batch\`es of ${o.batch} (${o.concurrentBatches} at once) over ${o.providers} paid providers (child processes, ${o.slots} slots + ${o.queue} queue, scripted ${o.latencyMs} ms); ${o.killWaves} wave(s), each SIGKILLing ${pct(o.killFraction)} of the providers (restarted after ${num(o.downtimeMs[0] / 1000, 1)}–${num(o.downtimeMs[1] / 1000, 1)} s with their data), ${o.relayRestarts} relay kill(s) (restarted on the same port and file database); seed ${o.seed}; run ${d.date.slice(0, 10)}.`,
-      table(
-        [
-          "answered",
-          "failed",
-          "retried",
-          "hedged",
-          "no-ack",
-          "busy",
-          "jobs sent",
-          "provider kills",
-          "relay restarts",
-        ],
-        [
-          [
-            `${num(s.answered)}/${num(s.subcalls)}`,
-            num(s.failed),
-            num(s.retried),
-            num(s.hedged),
-            num(s.noAck),
-            num(s.busy),
-            num(s.jobsSent),
-            num(s.providerKills),
-            num(s.relayRestarts),
-          ],
-        ],
-      ),
-      table(
-        [
-          "sats deposited",
-          "spent",
-          "refunded",
-          "earned (providers' ecash)",
-          "charged",
-          "fees",
-          "reclaimable",
-          "tabs closed",
-        ],
-        [
-          [
-            num(s.depositedSats),
-            num(s.spentSats),
-            num(s.refundedSats),
-            num(s.earnedSats),
-            num(s.chargedSats, 3),
-            num(s.feeSats),
-            num(s.reclaimableSats),
-            `${num(s.tabsClosed)}/${num(s.tabs)}`,
-          ],
-        ],
-      ),
-      `Dispatch ${num(s.dispatchSec, 1)} s (${num(s.subcallsPerSec, 1)} sub-calls/s), whole soak ${num(s.totalSec, 1)} s; buyer RSS ${num(s.rssBaselineMb)} MB after warm-up, peak ${num(s.rssPeakMb)} MB (+${num(s.rssGrowthMb)} MB).`,
-      table(
-        ["check", "result", "detail"],
-        d.checks.map((c) => [c.name, c.ok ? "pass" : "**FAIL**", c.detail]),
-        ["l", "l", "l"],
-      ),
-      ...(d.notes ?? []).map((note) => `Note: ${note}`),
-    ].join("\n\n");
-  },
+  ...SOAK_SECTIONS,
 };
 
 function modelLabel(d) {

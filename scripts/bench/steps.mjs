@@ -78,6 +78,12 @@ export const SOAK_STEP = {
   shown: "npm run soak",
 };
 
+/** The soak at a thousand providers on the crowd (`npm run soak -- --providers 1000`), its own JSON and section. */
+export const SOAK_CROWD_STEP = {
+  id: "soak-crowd",
+  shown: "npm run soak -- --providers 1000",
+};
+
 /**
  * A decoding benchmark on a generated model of the given shape, 128 tokens per job: raw batched decoding
  * (packages/inference/bench/batch.ts) or the whole Nostr path vs raw (packages/provider/bench/throughput.ts).
