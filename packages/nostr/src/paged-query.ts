@@ -2,7 +2,8 @@
  * Reading every stored event that matches a filter from a relay that caps its answers (NIP-11 `max_limit`;
  * many public relays return at most 500, some 100 when no `limit` is given): pages backwards in time, each
  * page `until` the oldest `created_at` of the one before (inclusive, since more events may share that second;
- * repeats are dropped by id), until a page comes back short or brings nothing new.
+ * repeats are dropped by id), until a page comes back short. A second holding more events than a page is read
+ * alone with a larger limit.
  */
 import type { NostrEvent } from "nostr-tools/core";
 import type { Filter } from "nostr-tools/filter";
@@ -61,14 +62,45 @@ export async function pageRelay(
       read += fresh;
       if (!answer.eose)
         return { events: [...byId.values()], incomplete: answer.reason ?? "no end of stored events" };
-      // Short page: the relay has no more. No new id: more than a page of events share one second (the rest
-      // of that second cannot be reached by `until`) or the relay ignores `until`; either way, done.
-      if (answer.events.length < limit || fresh === 0 || read >= wanted) break;
-      until = oldest;
+      // Short page: the relay has no more.
+      if (answer.events.length < limit || read >= wanted) break;
+      if (fresh > 0 && oldest !== until) {
+        until = oldest;
+        continue;
+      }
+      // A full page inside one second: more events share it than a page holds (a thousand nodes announcing
+      // at once), and `until` cannot step into it. That second alone with a larger limit (relays without a
+      // NIP-11 max_limit often cap an explicit limit far above their default page), then the seconds before.
+      const crowdLimit = Math.min(CROWDED_SECOND_LIMIT, wanted - read);
+      const crowd = await ask(
+        { ...filter, since: oldest, until: oldest, limit: crowdLimit },
+        bounds.deadline - Date.now(),
+      );
+      let crowdFresh = 0;
+      for (const event of crowd.events) {
+        if (byId.has(event.id)) continue;
+        byId.set(event.id, event);
+        crowdFresh++;
+      }
+      read += crowdFresh;
+      if (!crowd.eose)
+        return { events: [...byId.values()], incomplete: crowd.reason ?? "no end of stored events" };
+      if (crowd.events.length >= crowdLimit && read < wanted)
+        return {
+          events: [...byId.values()],
+          incomplete: `more events share one second (${oldest}) than the relay returns at once`,
+        };
+      // Nothing new either way: the relay ignores `until` (or `since`): what it gives is all there is.
+      if (fresh === 0 && crowdFresh === 0) break;
+      if (read >= wanted || (filter.since !== undefined && oldest <= filter.since)) break;
+      until = oldest - 1;
     }
   }
   return { events: [...byId.values()] };
 }
+
+/** The limit asked for one crowded second: the foreign relay's cap on an explicit limit; ours use max_limit. */
+const CROWDED_SECOND_LIMIT = 1_000;
 
 /** Events from several relays, each once, newest first. */
 export function mergeNewestFirst(lists: readonly NostrEvent[][]): NostrEvent[] {

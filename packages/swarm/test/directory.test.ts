@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { getPublicKey, RelayPool } from "@pylon/nostr";
 import type { AnnouncementSpec } from "@pylon/protocol";
 import { Cleanup, waitFor } from "@pylon/testkit";
-import { MODEL, startTestRelay } from "@pylon/testkit/market";
+import { MODEL, startForeignRelay, startTestRelay } from "@pylon/testkit/market";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ProviderDirectory } from "../src/directory.js";
 import { signedAnnouncement } from "./harness.js";
@@ -85,4 +85,27 @@ describe("ProviderDirectory over a real relay", () => {
     expect(blocking.all().map((e) => e.pubkey)).not.toContain(a.pubkey);
     expect(allowing.all().map((e) => e.pubkey)).toEqual([a.pubkey]);
   });
+});
+
+describe("ProviderDirectory over a relay that pages by 100", () => {
+  it("finds every one of 150 providers that announced in the same second (a crowd starting at once)", async () => {
+    // The foreign relay (@nostr-relay/core): no NIP-11, 100 events per query unless a larger limit is asked.
+    const foreign = await startForeignRelay(cleanup);
+    const writer = new RelayPool([foreign.url]);
+    cleanup.add(() => writer.close());
+    const second = now();
+    const pubkeys = new Set<string>();
+    for (let i = 0; i < 150; i++) {
+      const secretKey = new Uint8Array(randomBytes(32));
+      const event = signedAnnouncement({ name: `crowd ${i}`, now: second }, secretKey);
+      expect((await writer.publish(event)).some((r) => r.ok)).toBe(true);
+      pubkeys.add(getPublicKey(secretKey));
+    }
+    const reader = new RelayPool([foreign.url]);
+    cleanup.add(() => reader.close());
+    const directory = new ProviderDirectory(reader);
+    cleanup.add(() => directory.stop());
+    await directory.start();
+    expect(new Set(directory.all().map((e) => e.pubkey))).toEqual(pubkeys);
+  }, 30_000);
 });
