@@ -89,6 +89,8 @@ export interface CrowdSwarmSpec extends SwarmSpec {
   maxPriceMsats?: number;
   /** SwarmOptions' (default 5,000 ms): longer on a crowded machine whose packs answer late. */
   ackTimeoutMs?: number;
+  /** SwarmOptions' trust (default: spot checks on, a fresh reputation book, as a new buyer has). */
+  trust?: SwarmOptions["trust"];
 }
 
 export interface Crowd {
@@ -245,6 +247,7 @@ export async function startCrowd(spec: CrowdSpec): Promise<Crowd> {
           ...(o.secretKey ? { secretKey: o.secretKey } : {}),
           ...(o.maxPriceMsats !== undefined ? { maxPriceMsats: o.maxPriceMsats } : {}),
           ...(o.ackTimeoutMs !== undefined ? { ackTimeoutMs: o.ackTimeoutMs } : {}),
+          ...(o.trust !== undefined ? { trust: o.trust } : {}),
         });
         // Closed at the crowd's close unless the caller did (once: a second close would find it closed).
         const closeOnce = swarm.close.bind(swarm);

@@ -149,6 +149,8 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
     if (revoked.has(provider.pubkey))
       throw new Error(`provider ${provider.pubkey.slice(0, 8)} was caught cheating: it is paid nothing more`);
     const tab = tabOf(provider.pubkey);
+    // From here the tab's own state (its opening, the window's waiting line) stands for selection's claim.
+    window.unclaim(provider.pubkey);
     while (tab.opening) await tab.opening.done;
     // Caught while this job waited for a deposit on its way: nothing reserved yet, nothing to undo.
     if (revoked.has(provider.pubkey))
@@ -325,11 +327,18 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
       return payment.mints.some((m) => sameMint(m, mint));
     },
     prepare,
+    claim: (provider, job) => {
+      const tab = tabs.get(provider.pubkey);
+      // A tab that covers the job, or a deposit already on its way, needs no new one.
+      if (tab?.opening || (tab?.open && tab.balanceMsats - tab.reservedMsats >= job.quoteMsats)) return;
+      window.claim(provider.pubkey);
+    },
     readiness: (provider, job) =>
       tabReadiness({
         tab: tabs.get(provider.pubkey),
         quoteMsats: job.quoteMsats,
         windowFull: window.full,
+        claimed: window.claimed(provider.pubkey),
         depositMs: batcher.etaMs() + timing.confirmMs,
         now: Date.now(),
       }),

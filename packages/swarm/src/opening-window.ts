@@ -13,6 +13,9 @@ export interface OpeningWindowOptions {
   onRoom: () => void;
 }
 
+/** How long a claim holds a window place without its `prepare`, ms. */
+const CLAIM_TTL_MS = 5_000;
+
 export class OpeningWindow {
   readonly #options: OpeningWindowOptions;
   #inFlight = 0;
@@ -20,6 +23,8 @@ export class OpeningWindow {
   /** Most deposits ever in flight at once (what the tests hold to the bound). */
   peak = 0;
   readonly #waiting: Array<() => void> = [];
+  /** Providers chosen for a new deposit whose `prepare` has not run yet, and since when (epoch ms). */
+  readonly #claims = new Map<string, number>();
 
   constructor(options: OpeningWindowOptions) {
     this.#options = options;
@@ -41,9 +46,30 @@ export class OpeningWindow {
     return this.#inFlight;
   }
 
-  /** No new deposit may start without waiting. */
+  /** No new deposit may start without waiting (claims count: their deposits are on their way here). */
   get full(): boolean {
-    return this.#inFlight + this.#waiting.length >= this.size;
+    return this.#inFlight + this.#waiting.length + this.#liveClaims() >= this.size;
+  }
+
+  /** `key` was chosen for a new deposit (selection's pick); `prepare` takes it over (`unclaim`). */
+  claim(key: string, now = Date.now()): void {
+    if (!this.#claims.has(key)) this.#claims.set(key, now);
+  }
+
+  unclaim(key: string): void {
+    this.#claims.delete(key);
+  }
+
+  claimed(key: string): boolean {
+    return this.#claims.has(key);
+  }
+
+  /** Claims younger than CLAIM_TTL_MS: one whose job went elsewhere (or was aborted) lapses. */
+  #liveClaims(): number {
+    if (this.#claims.size === 0) return 0;
+    const oldest = Date.now() - CLAIM_TTL_MS;
+    for (const [key, at] of this.#claims) if (at < oldest) this.#claims.delete(key);
+    return this.#claims.size;
   }
 
   /** Resolves once a place is ours (at once when one is free). */

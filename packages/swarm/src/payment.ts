@@ -77,6 +77,12 @@ export interface PaymentStrategy {
   prepare(provider: ProviderEntry, job: PaymentJob): Promise<PreparedPayment>;
   /** How soon a job could be paid at `provider` (absent: at once, everywhere). Cheap: called per candidate. */
   readiness?(provider: ProviderEntry, job: PaymentJob): PaymentReadiness;
+  /**
+   * Selection chose `provider` for `job`: a payment it will have to start there counts against the
+   * strategy's limits from now, before `prepare` runs (a batch of thousands is picked in one tick; without
+   * this, each pick would see room that the picks before it have already taken).
+   */
+  claim?(provider: ProviderEntry, job: PaymentJob): void;
   /** Called once per published job when it ends; resolves with what the job cost in all, msats. */
   settle(provider: ProviderEntry, job: PaymentJob, settlement: PaymentSettlement): Promise<number>;
   /** Called once by createSwarm before any job. */

@@ -99,6 +99,12 @@ export function createSelector(
   };
   health.watch(rerank);
 
+  /** The pick: told to the payment strategy, whose limits count it before its prepare runs. */
+  const claimed = (c: Candidate | undefined): ProviderEntry | undefined => {
+    if (c) payment?.claim?.(c.entry, c.job);
+    return c?.entry;
+  };
+
   /** Avoidances end silently: re-rank those whose time is up. */
   const expire = (): void => {
     if (now < nextExpiry) return;
@@ -187,7 +193,7 @@ export function createSelector(
     if (!needs.check && trust?.capped(pubkey, shape.all.length - 1)) return undefined;
     const mayStart = rank(c);
     shape.tiers[c.tier]?.update(c);
-    return mayStart ? c.entry : undefined;
+    return mayStart ? claimed(c) : undefined;
   };
 
   /** The dearest eligible quote for `needs`, msats (0 when none): what a budget reserves for a sub-call. */
@@ -226,9 +232,9 @@ export function createSelector(
       // A dearer tier only when no provider of a cheaper one can take the job now.
       for (const heap of shape.tiers) {
         const best = bestOf(heap, needs, exclude, peers);
-        if (best) return best.entry;
+        if (best) return claimed(best);
       }
-      return avoided.size > 0 ? lastResort(shape, needs, exclude, peers)?.entry : undefined;
+      return avoided.size > 0 ? claimed(lastResort(shape, needs, exclude, peers)) : undefined;
     },
   };
 }

@@ -13,6 +13,8 @@ export interface ReadinessInput {
   quoteMsats: number;
   /** No new deposit may start now (the opening window is full). */
   windowFull: boolean;
+  /** Selection already chose this provider for a new deposit (its prepare has not run yet). */
+  claimed: boolean;
   /** Expected ms until a deposit asked for now is confirmed (its swap, then its job's acknowledgement). */
   depositMs: number;
   now: number;
@@ -23,5 +25,6 @@ export function tabReadiness(input: ReadinessInput): PaymentReadiness {
   // Jobs to a tab being opened wait behind its deposit, then go on it.
   if (tab?.opening) return { waitMs: Math.max(1, tab.opening.confirmAt - now), mayStart: true };
   if (tab?.open && tab.balanceMsats - tab.reservedMsats >= quoteMsats) return { waitMs: 0, mayStart: true };
-  return { waitMs: Math.max(0, input.depositMs), mayStart: !input.windowFull };
+  // Chosen for a deposit already: more jobs may follow it there (they wait behind it, then use the tab).
+  return { waitMs: Math.max(0, input.depositMs), mayStart: input.claimed || !input.windowFull };
 }
