@@ -82,7 +82,7 @@ function thousandTargets(d, t) {
   }
   const s = d.speedup;
   add(
-    `speed-up, ${num(s?.subcalls ?? 1_000)} × ${s?.latencyMs ?? 200} ms over ${s?.places ?? 50} places from cold`,
+    `speed-up, ${num(s?.subcalls ?? 1_000)} × ${s?.latencyMs ?? 200} ms over ${s?.places ?? 50} places of one slot each (${s?.places ?? 50} tabs to open) from cold`,
     // The issue's 45× at 50 places: 90% of the ideal, which is the number of places.
     `≥ ${num(0.9 * (s?.idealSpeedup ?? 50))}×`,
     s ? x(s.speedup, 1) : "—",
@@ -98,8 +98,8 @@ function thousandTargets(d, t) {
   add(
     `load spread at equal prices (${n(m)} providers): max / mean jobs`,
     "≤ 2",
-    m ? num(m.spread.maxToMean, 2) : "—",
-    m ? m.spread.maxToMean <= 2 : undefined,
+    Number.isFinite(m?.spread?.maxToMean) ? num(m.spread.maxToMean, 2) : "—",
+    Number.isFinite(m?.spread?.maxToMean) ? m.spread.maxToMean <= 2 : undefined,
   );
   const tiers = d.tiers;
   add(
