@@ -29,6 +29,25 @@ describe("the opening window (lazy tabs' slow start)", () => {
   });
 });
 
+describe("claims (selection's picks before their prepare)", () => {
+  it("count against the window at once, are taken over by prepare, and lapse when never used", () => {
+    const window = new OpeningWindow({ initial: 2, maxSwap: 2, onRoom: () => undefined });
+    window.claim("a");
+    window.claim("a"); // one provider, one claim
+    expect(window.full).toBe(false);
+    window.claim("b", Date.now() - 10_000); // a pick whose job went elsewhere long ago
+    window.claim("c");
+    window.claim("d");
+    expect(window.full).toBe(false); // a, c, d: 3 of the 4 places (two swaps of 2); b has lapsed
+    window.claim("e");
+    expect(window.claimed("a")).toBe(true);
+    expect(window.full).toBe(true);
+    window.unclaim("a");
+    expect(window.claimed("b")).toBe(false);
+    expect(window.full).toBe(false);
+  });
+});
+
 describe("one proof per deposit", () => {
   it("rounds up to a power of two less the redeem fee of one proof", () => {
     expect(oneOutputSats(250, 0)).toBe(256);
@@ -40,7 +59,7 @@ describe("one proof per deposit", () => {
 });
 
 describe("readiness", () => {
-  const base = { quoteMsats: 1_000, windowFull: false, depositMs: 150, now: 1_000 };
+  const base = { quoteMsats: 1_000, windowFull: false, claimed: false, depositMs: 150, now: 1_000 };
   const ledger = { balanceMsats: 5_000, floorMsats: 5_000, reservedMsats: 0, open: true, opening: undefined };
   it("is immediate on an open tab that covers the job, soon for one being opened, a deposit away otherwise", () => {
     expect(tabReadiness({ ...base, tab: ledger })).toEqual({ waitMs: 0, mayStart: true });
@@ -55,6 +74,11 @@ describe("readiness", () => {
     expect(tabReadiness({ ...base, tab: undefined, windowFull: true })).toEqual({
       waitMs: 150,
       mayStart: false,
+    });
+    // Already chosen for a deposit (its prepare not yet run): more jobs may follow it there.
+    expect(tabReadiness({ ...base, tab: undefined, windowFull: true, claimed: true })).toEqual({
+      waitMs: 150,
+      mayStart: true,
     });
   });
   it("learns swap times from the run's own swaps", () => {
