@@ -39,6 +39,16 @@ export async function pageRelay(
   ask: (filter: Filter, timeoutMs: number) => Promise<RelayPage>,
 ): Promise<{ events: NostrEvent[]; incomplete?: string }> {
   const byId = new Map<string, NostrEvent>();
+  /** Keeps the events not seen yet; returns how many that was. */
+  const absorb = (events: readonly NostrEvent[]): number => {
+    let fresh = 0;
+    for (const event of events) {
+      if (byId.has(event.id)) continue;
+      byId.set(event.id, event);
+      fresh++;
+    }
+    return fresh;
+  };
   for (const filter of filters) {
     const wanted = filter.limit ?? Number.POSITIVE_INFINITY;
     let read = 0;
@@ -51,14 +61,9 @@ export async function pageRelay(
       }
       const limit = Math.min(bounds.pageSize, wanted - read);
       const answer = await ask({ ...filter, limit, ...(until === undefined ? {} : { until }) }, remainingMs);
-      let fresh = 0;
       let oldest = Number.POSITIVE_INFINITY;
-      for (const event of answer.events) {
-        oldest = Math.min(oldest, event.created_at);
-        if (byId.has(event.id)) continue;
-        byId.set(event.id, event);
-        fresh++;
-      }
+      for (const event of answer.events) oldest = Math.min(oldest, event.created_at);
+      const fresh = absorb(answer.events);
       read += fresh;
       if (!answer.eose)
         return { events: [...byId.values()], incomplete: answer.reason ?? "no end of stored events" };
@@ -76,12 +81,7 @@ export async function pageRelay(
         { ...filter, since: oldest, until: oldest, limit: crowdLimit },
         bounds.deadline - Date.now(),
       );
-      let crowdFresh = 0;
-      for (const event of crowd.events) {
-        if (byId.has(event.id)) continue;
-        byId.set(event.id, event);
-        crowdFresh++;
-      }
+      const crowdFresh = absorb(crowd.events);
       read += crowdFresh;
       if (!crowd.eose)
         return { events: [...byId.values()], incomplete: crowd.reason ?? "no end of stored events" };
