@@ -159,5 +159,3 @@ export function spread(results: readonly SubcallResult[], providers: readonly st
   };
 }
 
-/** The smallest power of two ≥ n: a deposit of one denomination is one blind signature. */
-export const nextPow2 = (n: number): number => 2 ** Math.ceil(Math.log2(Math.max(1, n)));

@@ -13,8 +13,8 @@
  *   tsx lab/bench/thousand.ts [--providers 1000] [--subcalls 10000] [--phases eight,main,tiers,speedup,stragglers]
  *     [--settle 0] [--json FILE] (every size has a flag: see benchArgs below)
  *
- * Deposits are rounded up to a power of two (one denomination: one blind signature per tab) unless
- * --pow2-deposits 0. Markdown on stdout; progress on stderr. A phase that fails is reported (its error in the
+ * The tab strategy rounds each deposit up to one proof (one blind signature per tab) itself; the funding
+ * below leaves room for that. Markdown on stdout; progress on stderr. A phase that fails is reported (its error in the
  * JSON) and the others still run.
  */
 import { randomBytes } from "node:crypto";
@@ -22,7 +22,7 @@ import path from "node:path";
 import { benchArgs, machine, percentile, writeBenchJson } from "@pylon/testkit/bench";
 import { type CrowdSpec, startCrowd } from "../market/crowd.js";
 import { depositFor } from "../market/jobs.js";
-import { nextPow2, RssSampler, spread } from "./thousand-measure.js";
+import { RssSampler, spread } from "./thousand-measure.js";
 import { printReport } from "./thousand-print.js";
 import { measuredRun, sequentialRun } from "./thousand-run.js";
 
@@ -47,7 +47,6 @@ const { values, json } = benchArgs({
   "straggler-subcalls": 1_000,
   "straggler-share": 0.05,
   "straggler-factor": 10,
-  "pow2-deposits": 1,
   // Settling 1,000 tabs (a close job, a redeem and a refund each) is mint-bound: minutes on 2 cores. The
   // eight and tiers phases settle theirs; per provider it costs the same.
   settle: 0,
@@ -56,10 +55,6 @@ const { values, json } = benchArgs({
 });
 const benchStarted = performance.now();
 const phases = new Set(values.phases.split(",").filter(Boolean));
-const deposit = (jobs: number, providers: number, factor = 1) => {
-  const sats = depositFor(jobs * factor, providers);
-  return values["pow2-deposits"] ? nextPow2(sats) : sats;
-};
 const rss = new RssSampler();
 const report: Record<string, unknown> = {
   benchmark: "lab/thousand",
@@ -122,7 +117,7 @@ async function coldAndWarm(
   const secretKey = new Uint8Array(randomBytes(32));
   const store = path.join(crowd.dir, "buyer.db");
   // Sized for both runs (and a lopsided spread), so the warm run tops up no tab.
-  const depositSats = deposit(subcalls * 3, providers);
+  const depositSats = depositFor(subcalls * 3, providers);
   const cold = await measuredRun(crowd, {
     label: "cold",
     subcalls,
@@ -181,11 +176,11 @@ await phase(
     slots: values.slots,
     queue: values.queue,
     latency: instant,
-    fundSats: deposit(values["eight-subcalls"] * 4, values.eight) * values.eight * 2 + 2_000,
+    fundSats: depositFor(values["eight-subcalls"] * 4, values.eight) * values.eight * 2 + 2_000,
   },
   async (crowd) => {
     // Unmeasured warm-up with its own key: JIT in this process and every pack, the relays' verifier threads.
-    await measuredRun(crowd, { label: "warm-up", subcalls: 4 * values.eight, depositSats: deposit(8, 1) });
+    await measuredRun(crowd, { label: "warm-up", subcalls: 4 * values.eight, depositSats: depositFor(8, 1) });
     return coldAndWarm(crowd, values["eight-subcalls"], values.eight);
   },
 );
@@ -199,7 +194,7 @@ await phase(
     queue: values.queue,
     latency: instant,
     // Twice what the tabs need: a lopsided spread tops some up.
-    fundSats: deposit(values.subcalls * 3, values.providers) * values.providers * 2 + 2_000,
+    fundSats: depositFor(values.subcalls * 3, values.providers) * values.providers * 2 + 2_000,
   },
   async (crowd) => {
     const figures = await coldAndWarm(crowd, values.subcalls, values.providers, values.settle !== 0);
@@ -221,10 +216,11 @@ await phase(
       { share: 0.5, priceFactor: 2 },
     ],
     fundSats:
-      deposit(values["tier-subcalls"] * 2, values["tier-providers"]) * values["tier-providers"] * 2 + 2_000,
+      depositFor(values["tier-subcalls"] * 2, values["tier-providers"]) * values["tier-providers"] * 2 +
+      2_000,
   },
   async (crowd) => {
-    const depositSats = deposit(values["tier-subcalls"] * 2, values["tier-providers"]);
+    const depositSats = depositFor(values["tier-subcalls"] * 2, values["tier-providers"]);
     const { figures, results } = await measuredRun(crowd, {
       label: "tiers",
       subcalls: values["tier-subcalls"],
@@ -250,11 +246,13 @@ await phase(
     slots: values["speedup-slots"],
     queue: values["speedup-slots"],
     latency: { kind: "fixed", ms: values["latency-ms"] },
-    // The warm-up's, the parallel run's and the sequential run's tabs, each at every provider at most.
+    // The warm-up's, the parallel run's and the sequential run's tabs, each at every provider at most
+    // (twice: the strategy rounds a deposit up to one proof).
     fundSats:
-      (deposit(values["speedup-providers"] * values["speedup-slots"], values["speedup-providers"]) +
-        deposit(values["speedup-subcalls"], values["speedup-providers"]) +
-        deposit(values.sequential, 1)) *
+      2 *
+        (depositFor(values["speedup-providers"] * values["speedup-slots"], values["speedup-providers"]) +
+          depositFor(values["speedup-subcalls"], values["speedup-providers"]) +
+          depositFor(values.sequential, 1)) *
         values["speedup-providers"] +
       2_000,
   },
@@ -263,13 +261,17 @@ await phase(
     const places = providers * values["speedup-slots"];
     const n = values["speedup-subcalls"];
     // Unmeasured warm-up (its own key), one sub-call per place, as lab/bench/speedup.ts.
-    await measuredRun(crowd, { label: "warm-up", subcalls: places, depositSats: deposit(places, providers) });
+    await measuredRun(crowd, {
+      label: "warm-up",
+      subcalls: places,
+      depositSats: depositFor(places, providers),
+    });
     const { figures } = await measuredRun(crowd, {
       label: "parallel",
       subcalls: n,
-      depositSats: deposit(n, providers),
+      depositSats: depositFor(n, providers),
     });
-    const seq = await sequentialRun(crowd, values.sequential, deposit(values.sequential, 1));
+    const seq = await sequentialRun(crowd, values.sequential, depositFor(values.sequential, 1));
     const perCallMs = (seq.sec * 1000) / values.sequential;
     const idealSec = (n / places) * (values["latency-ms"] / 1000);
     return {
@@ -298,13 +300,13 @@ await phase(
     latency: { kind: "fixed", ms: values["latency-ms"] },
     stragglers: { share: values["straggler-share"], factor: values["straggler-factor"] },
     fundSats:
-      deposit(values["straggler-subcalls"] * 3, values["straggler-providers"]) *
+      depositFor(values["straggler-subcalls"] * 3, values["straggler-providers"]) *
         values["straggler-providers"] +
       2_000,
   },
   async (crowd) => {
     const n = values["straggler-subcalls"];
-    const depositSats = deposit(n * 2, values["straggler-providers"]);
+    const depositSats = depositFor(n * 2, values["straggler-providers"]);
     const { figures, results } = await measuredRun(crowd, {
       label: "stragglers",
       subcalls: n,

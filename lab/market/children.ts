@@ -17,6 +17,15 @@ const TSX_LOADER = pathToFileURL(createRequire(import.meta.url).resolve("tsx")).
 
 type Message = { type: string; [key: string]: unknown };
 
+/**
+ * PYLON_LAB_CPU_PROF=DIR: every child writes a V8 CPU profile into DIR when it exits (a child SIGKILLed,
+ * as packs are at the crowd's close when slow, writes none): how the bottlenecks in docs/benchmarks.md
+ * were found.
+ */
+const PROFILING = process.env.PYLON_LAB_CPU_PROF
+  ? ["--cpu-prof", `--cpu-prof-dir=${process.env.PYLON_LAB_CPU_PROF}`]
+  : [];
+
 /** One restartable child: `start()` forks it and resolves with its ready message. */
 export class Child {
   #process: ChildProcess | undefined;
@@ -60,7 +69,7 @@ export class Child {
 
   async #start(): Promise<Message> {
     const child = fork(this.script, [JSON.stringify(this.spec)], {
-      execArgv: ["--import", TSX_LOADER],
+      execArgv: ["--import", TSX_LOADER, ...PROFILING],
       stdio: ["ignore", "ignore", "pipe", "ipc"],
       serialization: "json",
     });

@@ -118,7 +118,7 @@ export class JobClient {
       publishTimeoutMs: this.#publishTimeoutMs,
       missingPartsQueryMs: this.#missingPartsQueryMs,
       options,
-      cancel: (reason) => this.cancel(request, reason),
+      cancel: (reason) => this.cancel(request, reason, options.relays),
     }).start();
   }
 
@@ -127,15 +127,22 @@ export class JobClient {
     for (const inbox of this.#inboxes.values()) inbox.close();
   }
 
-  /** Publishes a kind-5 cancellation of one of our requests. Resolves with every relay's answer. */
-  cancel(request: { id: string; kind: number }, reason?: string): Promise<PublishResult[]> {
+  /**
+   * Publishes a kind-5 cancellation of one of our requests (to `relays` only, when given: where the request
+   * went). Resolves with every relay's answer.
+   */
+  cancel(
+    request: { id: string; kind: number },
+    reason?: string,
+    relays?: readonly string[],
+  ): Promise<PublishResult[]> {
     const template = buildJobCancel({
       now: Math.floor(Date.now() / 1000),
       request,
       ...(reason === undefined ? {} : { reason }),
     });
     return this.#signForRelays(template).then((event) =>
-      this.#pool.publish(event, { timeoutMs: this.#publishTimeoutMs }),
+      this.#pool.publish(event, { timeoutMs: this.#publishTimeoutMs, ...(relays ? { relays } : {}) }),
     );
   }
 }

@@ -43,6 +43,11 @@ export interface AwaitOptions {
    * pieces are then not reported as feedback.
    */
   onPartial?: (text: string) => void;
+  /**
+   * Publish the request, and a cancellation, only to these of the pool's relays (where the provider is
+   * heard; see PublishOptions.relays). Default: every relay.
+   */
+  relays?: readonly string[];
 }
 
 export interface JobOutcome {
@@ -180,7 +185,10 @@ export class JobWatch {
       };
 
       void this.#pool
-        .publish(this.#request, { timeoutMs: this.#settings.publishTimeoutMs })
+        .publish(this.#request, {
+          timeoutMs: this.#settings.publishTimeoutMs,
+          ...(options.relays ? { relays: options.relays } : {}),
+        })
         .then((results) => {
           if (results.some((result) => result.ok)) {
             this.#published = true;

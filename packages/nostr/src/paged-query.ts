@@ -122,6 +122,8 @@ export interface QueryAllOptions {
   label?: string;
   /** Told about each relay whose read stopped short (no EOSE, a bound reached); what it sent is kept. */
   onIncomplete?: (info: RelayReason) => void;
+  /** Told what each relay sent, before the events are merged (to learn where each author is heard). */
+  onEvents?: (relay: string, events: readonly NostrEvent[]) => void;
 }
 
 /** One relay's own answer to a query (see RelayPool.queryEach). */

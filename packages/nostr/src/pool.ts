@@ -58,6 +58,11 @@ export interface RelayPoolOptions extends PoolHooks {
 
 export interface PublishOptions {
   timeoutMs?: number;
+  /**
+   * Only these of the pool's relays, by URL as the pool names them (where the recipient was heard: a request
+   * sent to every relay reaches every provider listening on each). Empty, or none of them in the pool: all.
+   */
+  relays?: readonly string[];
 }
 
 export interface QueryOptions {
@@ -151,7 +156,20 @@ export class RelayPool {
   async publish(event: NostrEvent, options: PublishOptions = {}): Promise<PublishResult[]> {
     assertSignedEvent(event);
     const deadline = Date.now() + positive(options.timeoutMs, this.#publishTimeoutMs, "timeoutMs");
-    return Promise.all(this.#connections.map((connection) => connection.publish(event, deadline)));
+    return Promise.all(
+      this.#targets(options.relays).map((connection) => connection.publish(event, deadline)),
+    );
+  }
+
+  /**
+   * The connections a publish goes to (see PublishOptions.relays): every one when none of those named is
+   * open now (the recipient may be heard elsewhere by now; a closed relay would only make it wait).
+   */
+  #targets(relays: readonly string[] | undefined): readonly RelayConnection[] {
+    if (!relays || relays.length === 0) return this.#connections;
+    const wanted = new Set(relays.map(normaliseRelayUrl));
+    const chosen = this.#connections.filter((connection) => wanted.has(connection.url));
+    return chosen.some((connection) => connection.openRelay !== undefined) ? chosen : this.#connections;
   }
 
   /**
@@ -161,7 +179,7 @@ export class RelayPool {
   async publishAny(event: NostrEvent, options: PublishOptions = {}): Promise<PublishResult> {
     assertSignedEvent(event);
     const deadline = Date.now() + positive(options.timeoutMs, this.#publishTimeoutMs, "timeoutMs");
-    const attempts = this.#connections.map((connection) => connection.publish(event, deadline));
+    const attempts = this.#targets(options.relays).map((connection) => connection.publish(event, deadline));
     return new Promise((resolve, reject) => {
       const failures: PublishResult[] = [];
       for (const attempt of attempts) {
@@ -243,6 +261,11 @@ export class RelayPool {
           if (page.eose) answered++;
           return page;
         });
+        try {
+          options.onEvents?.(connection.url, read.events);
+        } catch (err) {
+          this.#reportCallbackError(err, "onEvents");
+        }
         if (read.incomplete !== undefined) {
           const info = { relay: connection.url, reason: read.incomplete };
           reasons.push(info);

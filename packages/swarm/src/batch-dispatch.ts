@@ -256,18 +256,16 @@ export class BatchDispatcher {
       assertNotBlocked(ctx, entry.pubkey, request.id);
       this.#options.onBatchSent(request, entry.pubkey);
       for (const item of items) item.ctx.onSent(request, entry.pubkey, `${request.id}:${item.id}`);
-      const outcome = await runWithAck(
-        ctx,
-        request,
-        remainingMs,
-        controller.signal,
-        (message) => {
+      const outcome = await runWithAck(ctx, request, {
+        timeoutMs: remainingMs,
+        signal: controller.signal,
+        onNoAck: (message) => {
           abortedBy = { failure: "no-ack", message };
           controller.abort();
         },
-        undefined,
-        paid.accepted,
-      );
+        onAccepted: paid.accepted,
+        relays: entry.relays,
+      });
       const results = decodeBatchResults(outcome.output);
       const byId = new Map((results ?? []).map((result) => [result.id, result]));
       const answered = items.filter((item) => byId.get(item.id)?.output !== undefined);

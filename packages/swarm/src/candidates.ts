@@ -5,7 +5,7 @@
  * pick at a thousand providers does not re-filter or re-sort them. Prompt sizes are rounded up to a power of
  * two in the shape (a run's prompts of every length share a handful of shapes); the exact prompt is checked
  * on the provider picked. Each shape's candidates are sorted by quote and cut into price tiers, each tier a
- * heap ordered by expected finish (tier-heap.ts).
+ * pair of heaps ordered by expected finish (tier-heap.ts).
  */
 import type { ProviderDirectory, ProviderEntry } from "./directory.js";
 import type { HealthBook, ProviderHealth } from "./health.js";
@@ -19,9 +19,9 @@ import {
   quoteMsats,
   serves,
 } from "./selection.js";
-import { type Ranked, TierHeap } from "./tier-heap.js";
+import { type Holdable, Tier } from "./tier-heap.js";
 
-export interface Candidate extends Ranked {
+export interface Candidate extends Holdable {
   entry: ProviderEntry;
   pubkey: string;
   /** The health book's record (kept by reference: it is updated in place). */
@@ -43,7 +43,7 @@ export interface Shape {
   /** Every candidate, cheapest first. */
   all: Candidate[];
   /** Price tiers, cheapest first; each non-empty. */
-  tiers: Array<TierHeap<Candidate>>;
+  tiers: Array<Tier<Candidate>>;
   byPubkey: Map<string, Candidate>;
   /** The highest quote among eligible candidates, per exact prompt size (budget reservations ask per sub-call). */
   maxQuotes: Map<number, number>;
@@ -130,6 +130,7 @@ export class CandidateCache {
         load: 0,
         order: order++,
         pos: -1,
+        held: false,
       });
     }
     all.sort((a, b) => a.quoteMsats - b.quoteMsats || a.order - b.order);
@@ -147,7 +148,7 @@ export class CandidateCache {
     }
     return {
       all,
-      tiers: groups.map((group) => new TierHeap(group)),
+      tiers: groups.map((group) => new Tier(group)),
       byPubkey: new Map(all.map((c) => [c.pubkey, c])),
       maxQuotes: new Map(),
     };

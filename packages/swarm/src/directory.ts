@@ -34,9 +34,16 @@ export interface ProviderEntry {
   announcement: ProviderAnnouncement;
   /** Unix seconds when we last received an announcement from it. */
   receivedAt: number;
+  /**
+   * The relays its announcements came from (by the pool's URLs), where requests to it are sent; grows as
+   * more are heard. Empty or absent (fed by `ingest` alone): every relay.
+   */
+  relays?: readonly string[];
 }
 
 export class ProviderDirectory {
+  /** Relays each provider was heard on (see ProviderEntry.relays). */
+  readonly #relays = new Map<string, string[]>();
   readonly #pool: RelayPool;
   readonly #options: DirectoryOptions;
   readonly #entries = new Map<string, ProviderEntry>();
@@ -72,10 +79,16 @@ export class ProviderDirectory {
     const since = Math.floor(Date.now() / 1000) - 60;
     this.#subscription = this.#pool.subscribe(
       { ...announcementFilter(), since },
-      { label: "providers", eoseTimeoutMs, onevent: (event) => this.ingest(event) },
+      { label: "providers", eoseTimeoutMs, onevent: (event, relay) => this.ingest(event, relay) },
     );
     return this.#pool
-      .queryAll(announcementFilter(), { label: "providers-stored", pageTimeoutMs: eoseTimeoutMs })
+      .queryAll(announcementFilter(), {
+        label: "providers-stored",
+        pageTimeoutMs: eoseTimeoutMs,
+        onEvents: (relay, events) => {
+          for (const event of events) this.#heard(event.pubkey, relay);
+        },
+      })
       .then(
         (events) => {
           // Oldest first, so each provider ends on its newest (ingest also keeps the newest).
@@ -90,16 +103,26 @@ export class ProviderDirectory {
     this.#subscription = undefined;
   }
 
-  /** Reads one (verified) announcement event; ignores blocked, unlisted, older or non-5050 ones. */
-  ingest(event: unknown): void {
+  /**
+   * Reads one (verified) announcement event, heard on `relay` when given; ignores blocked, unlisted, older
+   * or non-5050 ones (the relay is noted all the same: the provider is heard there).
+   */
+  ingest(event: unknown, relay?: string): void {
     const parsed = parseAnnouncement(event);
     if (!parsed.ok) return;
     const announcement = parsed.announcement;
     if (!announcement.kinds.includes(5050) || !this.#admitted(announcement.pubkey)) return;
+    const relays =
+      relay === undefined ? this.#relays.get(announcement.pubkey) : this.#heard(announcement.pubkey, relay);
     const known = this.#entries.get(announcement.pubkey);
     // Addressable events replace by created_at; a replayed older one must not resurrect a provider that went offline.
     if (known && known.announcement.createdAt > announcement.createdAt) return;
-    const entry = { pubkey: announcement.pubkey, announcement, receivedAt: this.#now() };
+    const entry = {
+      pubkey: announcement.pubkey,
+      announcement,
+      receivedAt: this.#now(),
+      ...(relays ? { relays } : {}),
+    };
     this.#entries.set(announcement.pubkey, entry);
     // A heartbeat that changes nothing a selector reads (thousands of providers refresh every 2 minutes)
     // leaves the version alone unless it changes who is live.
@@ -185,6 +208,17 @@ export class ProviderDirectory {
   #changed(): void {
     this.#live = undefined;
     for (const check of [...this.#waiters]) check();
+  }
+
+  /** Notes that `pubkey` is heard on `relay`; the list is shared with its entries, so they see it grow. */
+  #heard(pubkey: string, relay: string): string[] {
+    let relays = this.#relays.get(pubkey);
+    if (!relays) {
+      relays = [];
+      this.#relays.set(pubkey, relays);
+    }
+    if (!relays.includes(relay)) relays.push(relay);
+    return relays;
   }
 
   #admitted(pubkey: string): boolean {

@@ -190,15 +190,14 @@ export function startAttempt(ctx: AttemptContext, spec: AttemptSpec): Attempt {
       assertFits(signed, ctx.limits, paid.cashuToken !== undefined);
       assertNotBlocked(ctx, entry.pubkey, signed.id);
       ctx.onSent(signed, entry.pubkey);
-      const outcome = await runWithAck(
-        ctx,
-        signed,
-        remainingMs,
-        controller.signal,
-        (message) => abort("no-ack", message),
-        text?.push,
-        paid.accepted,
-      );
+      const outcome = await runWithAck(ctx, signed, {
+        timeoutMs: remainingMs,
+        signal: controller.signal,
+        onNoAck: (message) => abort("no-ack", message),
+        onPartial: text?.push,
+        onAccepted: paid.accepted,
+        relays: entry.relays,
+      });
       const latencyMs = performance.now() - started;
       const costMsats = await ctx.payment.settle(entry, job, {
         jobId,
@@ -234,6 +233,19 @@ export function startAttempt(ctx: AttemptContext, spec: AttemptSpec): Attempt {
   };
 }
 
+/** How runWithAck follows one request. */
+export interface AckWatch {
+  timeoutMs: number;
+  signal: AbortSignal;
+  /** No feedback (nor the result) within `ackTimeoutMs`: expected to abort `signal`. */
+  onNoAck: (message: string) => void;
+  onPartial?: ((text: string) => void) | undefined;
+  /** The provider said `processing`: its payment is settled. */
+  onAccepted?: (() => void) | undefined;
+  /** Where the provider is heard (ProviderEntry.relays): the request goes there only. */
+  relays?: readonly string[] | undefined;
+}
+
 /**
  * Follows a published request through the job client. A provider that sends no feedback (nor the result)
  * within `ackTimeoutMs` is given up on: `onNoAck` is told, and is expected to abort `signal`.
@@ -241,12 +253,9 @@ export function startAttempt(ctx: AttemptContext, spec: AttemptSpec): Attempt {
 export async function runWithAck(
   ctx: AttemptContext,
   request: NostrEvent,
-  timeoutMs: number,
-  signal: AbortSignal,
-  onNoAck: (message: string) => void,
-  onPartial?: (text: string) => void,
-  onAccepted?: () => void,
+  watch: AckWatch,
 ): Promise<JobOutcome> {
+  const { timeoutMs, signal, onNoAck, onPartial, onAccepted, relays } = watch;
   let acked = false;
   const timer = setTimeout(() => {
     if (!acked) onNoAck(`no acknowledgement within ${ctx.ackTimeoutMs} ms`);
@@ -256,6 +265,7 @@ export async function runWithAck(
       timeoutMs,
       signal,
       stopOnRefusal: true,
+      ...(relays && relays.length > 0 ? { relays } : {}),
       onFeedback: (feedback) => {
         acked = true;
         if (feedback.status === "processing") onAccepted?.();

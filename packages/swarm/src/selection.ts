@@ -122,8 +122,11 @@ export function quoteMsats(entry: ProviderEntry, needs: JobNeeds): number {
 export interface Selector {
   /** The best provider for `needs`, skipping `exclude`; undefined when none has room now. */
   pick(needs: JobNeeds, exclude: ReadonlySet<string>): ProviderEntry | undefined;
-  /** Providers that could serve `needs` were they not full or avoided (0: waiting is pointless). */
-  eligible(needs: JobNeeds, exclude: ReadonlySet<string>): ProviderEntry[];
+  /**
+   * Providers that could serve `needs` were they not full or avoided (0: waiting is pointless); at most
+   * `limit` of them (whether any is: 1, without a pass over a thousand).
+   */
+  eligible(needs: JobNeeds, exclude: ReadonlySet<string>, limit?: number): ProviderEntry[];
   /** Why no live provider can serve `needs`, counted by reason (`extra`: a further refusal of the caller's). */
   whyNone(needs: JobNeeds, extra?: (entry: ProviderEntry) => string | undefined): string;
   /** Something the candidates depend on changed (a provider became payable or not): re-filter on next use. */

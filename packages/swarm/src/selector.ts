@@ -3,8 +3,11 @@
  * tier (tier-heap.ts). A candidate is re-ranked when something of its own changes (the health book reports
  * each job started, ended, answered or failed there), so a pick costs a few heap steps, not a pass over a
  * thousand providers. What changes without an event is re-checked on the candidate at the top before it is
- * chosen: the payment strategy's readiness (only a worsening can be silent: a strategy calls its binding's
- * `notify` when a payment becomes possible, which re-ranks everyone), trust, probation, the exact prompt.
+ * chosen: the payment strategy's readiness, trust, probation, the exact prompt. A candidate where no new
+ * payment may start (the opening window of tabs is full) waits in its tier's held heap: a hold is shared by
+ * every candidate in that position, so a pick looks at the best held one only, and stops there while the
+ * hold lasts. Without that, a pick in a full window walked every provider (at a thousand providers and ten
+ * thousand waiting sub-calls, the buyer spent minutes of CPU picking and sent nothing).
  */
 import { type Candidate, CandidateCache, type Shape } from "./candidates.js";
 import type { ProviderDirectory, ProviderEntry } from "./directory.js";
@@ -20,7 +23,7 @@ import {
   serves,
   UNKNOWN_LATENCY_MS,
 } from "./selection.js";
-import { before, type TierHeap } from "./tier-heap.js";
+import { before, type Tier } from "./tier-heap.js";
 
 /** How the selector weighs price and load (docs/swarm.md, "Selection and load balancing"). */
 export interface SelectorOptions {
@@ -81,6 +84,7 @@ export function createSelector(
       h.latencyMs ?? (prior === "market" ? health.medianLatencyMs() : prior) ?? UNKNOWN_LATENCY_MS;
     const finish = waitMs + (latency * rounds) / (1 - Math.min(0.9, errorRateOf(h)));
     c.score = (finish * c.priceFactor * c.digestFactor) / Math.max(MIN_TRUST, trust?.score(c.pubkey) ?? 0.5);
+    c.held = !mayStart;
     const full = h.inFlight >= c.maxInFlight || isAvoided;
     c.rank = full ? Number.POSITIVE_INFINITY : Math.floor(Math.log(Math.max(1e-9, c.score)) / step);
     return mayStart;
@@ -118,48 +122,54 @@ export function createSelector(
     }
   };
 
-  /** The best candidate of `heap` that can take the job now, or undefined; the heap is left whole. */
-  const bestOf = (
-    heap: TierHeap<Candidate>,
-    needs: JobNeeds,
-    exclude: ReadonlySet<string>,
-    peers: number,
-  ) => {
+  /** The best candidate of `tier` that can take the job now, or undefined; the tier is left whole. */
+  const bestOf = (tier: Tier<Candidate>, needs: JobNeeds, exclude: ReadonlySet<string>, peers: number) => {
     const aside: Candidate[] = [];
     let found: Candidate | undefined;
-    for (
-      let top = heap.peek();
-      top !== undefined && top.rank !== Number.POSITIVE_INFINITY;
-      top = heap.peek()
-    ) {
-      heap.pop();
+    // The held heap is looked at until one of its own is found still held: the rest are held as it is.
+    let skipHeld = false;
+    for (let top = tier.peek(skipHeld); top !== undefined && top.rank !== Number.POSITIVE_INFINITY; ) {
+      tier.take(top);
       aside.push(top);
-      if (exclude.has(top.pubkey) || trust?.blocked(top.pubkey)) continue;
-      if (!needs.check && trust?.capped(top.pubkey, peers)) continue;
-      if (!serves(top.entry, needs)) continue; // the shape's prompt size was rounded: check the exact one
-      if (!rank(top) || top.rank === Number.POSITIVE_INFINITY) continue; // no payment may start there now
-      const next = heap.peek();
-      if (next && before(next, top)) {
-        aside.pop();
-        heap.push(top); // it had grown worse unseen (payment wait, trust): look again in order
+      const wasHeld = top.held;
+      if (exclude.has(top.pubkey) || trust?.blocked(top.pubkey)) {
+        top = tier.peek(skipHeld);
         continue;
       }
-      found = top;
-      break;
+      if (!needs.check && trust?.capped(top.pubkey, peers)) {
+        top = tier.peek(skipHeld);
+        continue;
+      }
+      // The shape's prompt size was rounded: check the exact one.
+      if (serves(top.entry, needs) && rank(top) && top.rank !== Number.POSITIVE_INFINITY) {
+        const next = tier.peek(skipHeld);
+        if (!next || !before(next, top)) {
+          found = top;
+          break;
+        }
+        aside.pop();
+        tier.push(top); // it had grown worse unseen (payment wait, trust): look again in order
+      } else if (wasHeld && top.held) skipHeld = true; // still no payment may start: nor at the others held
+      top = tier.peek(skipHeld);
     }
-    for (const c of aside) heap.push(c);
+    for (const c of aside) tier.push(c);
     return found;
   };
 
-  const eligible = (needs: JobNeeds, exclude: ReadonlySet<string>): ProviderEntry[] => {
+  const eligible = (needs: JobNeeds, exclude: ReadonlySet<string>, limit = Number.POSITIVE_INFINITY) => {
     const out: ProviderEntry[] = [];
-    for (const c of cache.get(needs).all)
+    for (const c of cache.get(needs).all) {
+      if (out.length >= limit) break;
       if (!exclude.has(c.pubkey) && !trust?.blocked(c.pubkey) && serves(c.entry, needs)) out.push(c.entry);
+    }
     return out;
   };
 
   /** Every candidate avoided: a doubtful one beats none (a pass over all; only when nothing else can run). */
   const lastResort = (shape: Shape, needs: JobNeeds, exclude: ReadonlySet<string>, peers: number) => {
+    // Fewer avoided than candidates left: one is not avoided (every avoidance is ranked in, by the health
+    // book's events), so no pass is needed; this is the common case and a pass costs a thousand steps.
+    if (avoided.size < shape.all.length - exclude.size) return undefined;
     const open = shape.all.filter((c) => !exclude.has(c.pubkey) && serves(c.entry, needs));
     if (open.length === 0 || open.some((c) => c.health.avoidUntil <= now)) return undefined;
     let best:
@@ -230,8 +240,8 @@ export function createSelector(
       expire();
       const peers = shape.all.length - 1;
       // A dearer tier only when no provider of a cheaper one can take the job now.
-      for (const heap of shape.tiers) {
-        const best = bestOf(heap, needs, exclude, peers);
+      for (const tier of shape.tiers) {
+        const best = bestOf(tier, needs, exclude, peers);
         if (best) return claimed(best);
       }
       return avoided.size > 0 ? claimed(lastResort(shape, needs, exclude, peers)) : undefined;

@@ -51,7 +51,8 @@ export interface SubcallDeps {
    * wake, when it was a freed place (see Notifier): one the sub-call did not use is handed on with `pass`.
    */
   changed: (ms: number, signal?: AbortSignal, urgent?: boolean) => Promise<Wake | undefined>;
-  pass?: (wake: Wake) => void;
+  /** See Notifier.pass: `missed` when the sub-call looked and started no job. */
+  pass?: (wake: Wake, missed?: boolean) => void;
   settings: SubcallSettings;
   /** Default: a plain job per attempt. */
   start?: StartAttempt;
@@ -139,7 +140,8 @@ export async function runSubcall(
   let idleWaits = 0;
   /** Hands `woke` on unless the sub-call just took the place it announced. */
   const settleWake = (taken: ProviderEntry | undefined): void => {
-    if (woke && taken?.pubkey !== woke.provider) deps.pass?.(woke);
+    if (woke && (woke.provider === undefined || taken?.pubkey !== woke.provider))
+      deps.pass?.(woke, taken === undefined);
     woke = undefined;
   };
   signal.addEventListener("abort", onAbort, { once: true });
@@ -173,7 +175,7 @@ export async function runSubcall(
         if (!entry) {
           // A freed place elsewhere changes nobody's eligibility: only a broadcast, a timeout or the first miss can.
           const mayBeNone = wokeBy?.provider === undefined;
-          if (mayBeNone && selector.eligible(needs, new Set()).length === 0) {
+          if (mayBeNone && selector.eligible(needs, new Set(), 1).length === 0) {
             const why =
               failures > 0
                 ? `${selector.whyNone(needs)}; last failure: ${lastError}`

@@ -29,6 +29,8 @@ export interface SwarmTrustParts {
   pool: RelayPool;
   /** Capacity changed (a provider left selection): waiting sub-calls look again. */
   notify: () => void;
+  /** A verdict freed a place in `provider`'s probation quota: one waiting sub-call may take it. */
+  release: (provider: string) => void;
   /** Aborts the jobs under way at a provider (their sub-calls go elsewhere). */
   abortAt?: (provider: string, reason: string) => void;
 }
@@ -50,7 +52,7 @@ export class SwarmTrust {
       inFlight: (pubkey) => parts.health.of(pubkey).inFlight,
       nameOf: (pubkey) => parts.directory.get(pubkey)?.announcement.name ?? "",
       onCaught: (caught) => this.#caught(caught),
-      onRelease: parts.notify,
+      onRelease: parts.release,
       checksLocally: this.#options.verifyLocal !== undefined,
     });
   }

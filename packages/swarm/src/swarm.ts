@@ -126,7 +126,16 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
   });
   const changed = new Notifier();
   const affinities = new Affinities();
-  const directory = new ProviderDirectory(pool, { ...options.directory, onChange: () => changed.notify() });
+  // Waiters look again when who is live or what they offer changed, not at every heartbeat of a thousand.
+  let directorySeen = -1;
+  const directory = new ProviderDirectory(pool, {
+    ...options.directory,
+    onChange: () => {
+      if (directory.version === directorySeen) return;
+      directorySeen = directory.version;
+      changed.notify();
+    },
+  });
   // A job's end frees one place: it wakes one waiting sub-call (it hands the wake on if it cannot use it).
   const health = new HealthBook({ ...options.health, onRelease: (provider) => changed.release(provider) });
   const payment = options.payment ?? freeStrategy;
@@ -144,6 +153,7 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
     payment,
     pool,
     notify: () => everyone(),
+    release: (provider) => changed.release(provider),
     abortAt: (provider, reason) => live.abortAt(provider, reason),
   });
   const tiers = { payment, priceTolerance: options.priceTolerance };
@@ -157,7 +167,7 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
     // A deposit confirmed re-ranks its provider alone (a full re-filter costs ms at 1,000 providers).
     notify: (provider) => {
       if (provider !== undefined) selector.rerank?.(provider);
-      changed.notify();
+      changed.room();
     },
     client,
     store,
@@ -223,7 +233,7 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
     counters,
     settings,
     changed: (ms, signal, urgent) => changed.wait(ms, signal, urgent),
-    pass: (wake) => changed.pass(wake),
+    pass: (wake, missed) => changed.pass(wake, missed),
     attempt: (hash, hedge) => attemptContext(hash, hedge, check),
     start: (ctx, spec) =>
       live.track(

@@ -1,8 +1,10 @@
 /**
- * A binary min-heap of a price tier's candidates that knows where each one sits, so a candidate whose
+ * A price tier's candidates in binary min-heaps that know where each one sits, so a candidate whose
  * standing changed (a job started or ended there) moves in O(log n) instead of the tier being re-sorted.
  * Order: `rank` (the expected finish in steps, see selector.ts), then fewer of our jobs in flight, then the
- * exact score, then position in the directory (stable).
+ * exact score, then position in the directory (stable). A tier keeps candidates whose payment is held back
+ * (no new payment may start there now: PaymentReadiness.mayStart) in a heap of their own, in the same
+ * order, so that a pick while the hold lasts looks at one of them, not at every one.
  */
 
 export interface Ranked {
@@ -64,9 +66,27 @@ export class TierHeap<T extends Ranked> {
 
   /** Restores order after `item`'s rank, load or score changed (in the heap or not). */
   update(item: T): void {
-    if (item.pos < 0) return;
+    if (!this.has(item)) return;
     this.#up(item.pos);
     this.#down(item.pos);
+  }
+
+  has(item: T): boolean {
+    return item.pos >= 0 && this.#items[item.pos] === item;
+  }
+
+  /** Takes `item` out (when it is in). */
+  remove(item: T): void {
+    if (!this.has(item)) return;
+    const items = this.#items;
+    const last = items.pop() as T;
+    const at = item.pos;
+    item.pos = -1;
+    if (last === item) return;
+    items[at] = last;
+    last.pos = at;
+    this.#up(at);
+    this.#down(last.pos);
   }
 
   #up(i: number): void {
@@ -101,5 +121,49 @@ export class TierHeap<T extends Ranked> {
     }
     items[i] = item;
     item.pos = i;
+  }
+}
+
+/** A candidate that knows whether its payment is held back (see Tier). */
+export interface Holdable extends Ranked {
+  held: boolean;
+}
+
+/** One price tier: candidates a payment may start at now, and those held back, each in order. */
+export class Tier<T extends Holdable> {
+  readonly ready: TierHeap<T>;
+  readonly held: TierHeap<T>;
+
+  constructor(items: Iterable<T>) {
+    const all = [...items];
+    this.ready = new TierHeap(all.filter((item) => !item.held));
+    this.held = new TierHeap(all.filter((item) => item.held));
+  }
+
+  /** Puts `item` in order in the heap its `held` names, moving it there when it sat in the other. */
+  update(item: T): void {
+    const [home, other] = item.held ? [this.held, this.ready] : [this.ready, this.held];
+    if (other.has(item)) {
+      other.remove(item);
+      home.push(item);
+    } else home.update(item);
+  }
+
+  /** Back into the heap its `held` names (after a pop). */
+  push(item: T): void {
+    (item.held ? this.held : this.ready).push(item);
+  }
+
+  /** The first in order of the ready heap's top and (unless `skipHeld`) the held heap's top. */
+  peek(skipHeld: boolean): T | undefined {
+    const a = this.ready.peek();
+    const b = skipHeld ? undefined : this.held.peek();
+    if (!a || !b) return a ?? b;
+    return before(b, a) ? b : a;
+  }
+
+  /** Takes `item` (a top from `peek`) out of its heap. */
+  take(item: T): void {
+    (this.held.has(item) ? this.held : this.ready).remove(item);
   }
 }

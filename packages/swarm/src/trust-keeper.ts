@@ -34,8 +34,8 @@ export interface TrustKeeperOptions {
   onCaught: (caught: CaughtProvider) => void;
   /** Checks compare against the buyer's own model (`verifyLocal`): a lone provider can be checked too. */
   checksLocally?: boolean;
-  /** A verdict came: a provider held back by its probation quota may take work again. */
-  onRelease?: () => void;
+  /** A verdict came: `pubkey`, if held back by its probation quota, may take work again. */
+  onRelease?: (pubkey: string) => void;
 }
 
 /** How a failed attempt counts in the book; undefined: not the provider's doing, or no job at all. */
@@ -129,7 +129,7 @@ export class TrustKeeper implements SelectionTrust {
 
   awaiting(pubkey: string, delta: 1 | -1): void {
     this.#awaiting.set(pubkey, Math.max(0, (this.#awaiting.get(pubkey) ?? 0) + delta));
-    if (delta < 0) this.#options.onRelease?.();
+    if (delta < 0) this.#options.onRelease?.(pubkey);
   }
 
   delivered(pubkey: string): void {

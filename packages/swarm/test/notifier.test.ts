@@ -1,10 +1,11 @@
 /**
  * Targeted waking: a freed place wakes one waiter, oldest first; a waiter that cannot use it hands it on
  * to the next one that was already waiting; no wake is lost when as many places free as there are waiters;
- * a broadcast wakes all; the timeout and an abort end a wait on their own.
+ * room runs down the line while waiters find some and stops after MAX_MISSES who found none; a broadcast
+ * wakes all; the timeout and an abort end a wait on their own.
  */
 import { describe, expect, it } from "vitest";
-import { Notifier, type Wake } from "../src/notifier.js";
+import { MAX_MISSES, Notifier, type Wake } from "../src/notifier.js";
 
 /** Resolves after the microtasks queued so far have run. */
 const settle = () => new Promise((resolve) => setImmediate(resolve));
@@ -54,6 +55,26 @@ describe("Notifier", () => {
     notifier.pass(wake);
     expect(await again).toBeUndefined(); // its timeout, not the passed wake
     expect(await stillWaiting).toBeUndefined();
+  });
+
+  it("runs room down the line while waiters start jobs, and ends it after MAX_MISSES who find none", async () => {
+    const notifier = new Notifier();
+    const n = 40;
+    const woken: number[] = [];
+    // The first 10 waiters start a job when woken; the rest find nothing (there is no more room).
+    const waits = Array.from({ length: n }, (_, i) =>
+      notifier.wait(300).then((wake) => {
+        if (wake) {
+          woken.push(i);
+          notifier.pass(wake, i >= 10);
+        }
+        return wake;
+      }),
+    );
+    notifier.room();
+    await Promise.all(waits);
+    expect(woken).toEqual(Array.from({ length: 10 + MAX_MISSES }, (_, i) => i));
+    // The others were not woken: their safety-net timeouts ended their waits.
   });
 
   it("offers a freed place to an urgent waiter (a straggler's hedge) before older ordinary ones", async () => {

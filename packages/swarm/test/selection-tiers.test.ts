@@ -102,6 +102,44 @@ describe("selection by price tiers", () => {
     expect(selector.pick(needs, new Set())).toBeDefined();
   });
 
+  it("looks at one held candidate per pick while a shared hold lasts, and picks the best once it lifts", () => {
+    // Stands for the tab strategy's opening window: full, no new deposit may start; two tabs are open.
+    let windowFull = true;
+    let asked = 0;
+    const open = new Set<string>();
+    const payment: PaymentStrategy = {
+      ...freeStrategy,
+      accepts: () => true,
+      readiness: (provider) => {
+        asked++;
+        if (open.has(provider.pubkey)) return { waitMs: 0, mayStart: true };
+        return { waitMs: 300, mayStart: !windowFull };
+      },
+    };
+    const { keys, selector, health } = market(
+      Array.from({ length: 1_000 }, () => priced(1000)),
+      payment,
+    );
+    for (const key of keys) health.succeeded(key, 100);
+    open.add(keys[500]!).add(keys[900]!);
+    // The first pick finds every unopened provider held, one at a time, and sets them aside.
+    expect(selector.pick(needs, new Set())).toBeDefined();
+    // Fill the two open tabs (2 slots + 2 queued each): from then on nothing may start.
+    for (let i = 0; i < 8; i++) {
+      const entry = selector.pick(needs, new Set());
+      expect(entry && open.has(entry.pubkey)).toBe(true);
+      health.started(entry!.pubkey);
+    }
+    asked = 0;
+    for (let i = 0; i < 1_000; i++) expect(selector.pick(needs, new Set())).toBeUndefined();
+    // One held candidate asked per pick (the rest share its hold), not a thousand.
+    expect(asked).toBeLessThanOrEqual(2_000);
+    // The window has room again: the best held candidate (idle, 300 ms away) beats a full open tab.
+    windowFull = false;
+    const next = selector.pick(needs, new Set());
+    expect(next && !open.has(next.pubkey)).toBe(true);
+  });
+
   it("takes a dearer tier when the cheaper one may not be paid now", () => {
     const ready = new Map<string, PaymentReadiness>();
     const payment: PaymentStrategy = {
