@@ -158,4 +158,3 @@ export function spread(results: readonly SubcallResult[], providers: readonly st
     maxToMean: mean > 0 ? max / mean : Number.NaN,
   };
 }
-

@@ -217,7 +217,7 @@ export function checkSoak(input: CheckInput): SoakReport {
   };
   // A tab left open is not a lost sat (the provider holds it as ecash, counted above), so not a failed check.
   const notes: string[] = [];
-  if (input.closeError) notes.push(`not every tab closed at the end: ${input.closeError}`);
+  if (input.closeError) notes.push(`not every tab closed at the end: ${closeProblems(input.closeError)}`);
   if (reservedMsats > 0)
     notes.push(`${reservedMsats} msats still reserved on provider tabs after every job ended`);
   return { ok: checks.every((c) => c.ok), checks, summary, notes };
@@ -241,3 +241,20 @@ function usageFigures(usage: UsageSummary | undefined): Record<string, number> {
 }
 
 export { formatSoak } from "./format.js";
+
+/**
+ * A close error ("could not close every tab: 07d2aa14: <why>; 0a0c1194: <why>; …", one per provider) as its
+ * reasons counted, numbers folded: at a thousand providers the list itself is pages long.
+ */
+export function closeProblems(error: string): string {
+  const list = error.replace(/^.*?could not close every tab: /, "");
+  const counts = new Map<string, number>();
+  for (const part of list.split(/; (?=[0-9a-f]{8}: )/)) {
+    const why = part.replace(/^[0-9a-f]{8}: /, "").replace(/\d+/g, "N");
+    counts.set(why, (counts.get(why) ?? 0) + 1);
+  }
+  return [...counts]
+    .sort((a, b) => b[1] - a[1])
+    .map(([why, n]) => `${n} × ${why}`)
+    .join("; ");
+}

@@ -122,35 +122,40 @@ export function createSelector(
     }
   };
 
+  /** Whether `c` may serve `needs` at all now (its room and payment aside). */
+  const open = (c: Candidate, needs: JobNeeds, exclude: ReadonlySet<string>, peers: number): boolean =>
+    !exclude.has(c.pubkey) &&
+    !trust?.blocked(c.pubkey) &&
+    (needs.check || !trust?.capped(c.pubkey, peers)) &&
+    serves(c.entry, needs); // the shape's prompt size was rounded: check the exact one
+
   /** The best candidate of `tier` that can take the job now, or undefined; the tier is left whole. */
   const bestOf = (tier: Tier<Candidate>, needs: JobNeeds, exclude: ReadonlySet<string>, peers: number) => {
     const aside: Candidate[] = [];
     let found: Candidate | undefined;
     // The held heap is looked at until one of its own is found still held: the rest are held as it is.
     let skipHeld = false;
-    for (let top = tier.peek(skipHeld); top !== undefined && top.rank !== Number.POSITIVE_INFINITY; ) {
+    for (
+      let top = tier.peek(skipHeld);
+      top !== undefined && top.rank !== Number.POSITIVE_INFINITY;
+      top = tier.peek(skipHeld)
+    ) {
       tier.take(top);
       aside.push(top);
+      if (!open(top, needs, exclude, peers)) continue;
       const wasHeld = top.held;
-      if (exclude.has(top.pubkey) || trust?.blocked(top.pubkey)) {
-        top = tier.peek(skipHeld);
+      if (!rank(top) || top.rank === Number.POSITIVE_INFINITY) {
+        if (wasHeld && top.held) skipHeld = true; // no payment may start here yet: nor at the others held
         continue;
       }
-      if (!needs.check && trust?.capped(top.pubkey, peers)) {
-        top = tier.peek(skipHeld);
-        continue;
-      }
-      // The shape's prompt size was rounded: check the exact one.
-      if (serves(top.entry, needs) && rank(top) && top.rank !== Number.POSITIVE_INFINITY) {
-        const next = tier.peek(skipHeld);
-        if (!next || !before(next, top)) {
-          found = top;
-          break;
-        }
+      const next = tier.peek(skipHeld);
+      if (next && before(next, top)) {
         aside.pop();
         tier.push(top); // it had grown worse unseen (payment wait, trust): look again in order
-      } else if (wasHeld && top.held) skipHeld = true; // still no payment may start: nor at the others held
-      top = tier.peek(skipHeld);
+        continue;
+      }
+      found = top;
+      break;
     }
     for (const c of aside) tier.push(c);
     return found;
