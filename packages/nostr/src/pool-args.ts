@@ -1,8 +1,12 @@
-/** The pool's checks of what callers pass it (events, filters, numeric options), and `created_at` windows. */
+/**
+ * The pool's checks of what callers pass it (events, filters, numeric options), `created_at` windows, and
+ * the relays a publish goes to.
+ */
 import { isSignedEventShape } from "@pylon/protocol";
 import type { NostrEvent } from "nostr-tools/core";
 import type { Filter } from "nostr-tools/filter";
 import type { WriteLimits } from "./relay-info.js";
+import { normaliseRelayUrl } from "./relay-url.js";
 
 /** `created_at` (default now) moved inside the relays' window, a few seconds clear of its edges. */
 export function withinWindow(createdAt: number | undefined, limits: WriteLimits): number {
@@ -47,4 +51,19 @@ export function nonNegative(value: number | undefined, fallback: number, name: s
   if (!Number.isFinite(value) || value < 0)
     throw new RangeError(`${name} must be a non-negative number, got ${value}`);
   return value;
+}
+
+/**
+ * The connections a publish goes to (PublishOptions.relays): those named, or every one when none is named or
+ * none of those named is open now (the recipient may be heard elsewhere by now; a closed relay would only
+ * make it wait).
+ */
+export function publishTargets<C extends { url: string; openRelay: unknown }>(
+  connections: readonly C[],
+  relays: readonly string[] | undefined,
+): readonly C[] {
+  if (!relays || relays.length === 0) return connections;
+  const wanted = new Set(relays.map(normaliseRelayUrl));
+  const chosen = connections.filter((connection) => wanted.has(connection.url));
+  return chosen.some((connection) => connection.openRelay !== undefined) ? chosen : connections;
 }

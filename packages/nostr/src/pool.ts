@@ -1,3 +1,9 @@
+/**
+ * RelayPool: the one set of connections everything publishes and subscribes through (see the README). One
+ * job, kept whole: connections, publish, subscribe, query and signing for the relays' rules. What it checks
+ * of its callers' arguments and where a publish goes are pool-args.ts; paging a capped relay is
+ * paged-query.ts; one subscription across relays is subscription.ts.
+ */
 import type { NostrEvent } from "nostr-tools/core";
 import type { Filter } from "nostr-tools/filter";
 import { PublishError, RelayError } from "./errors.js";
@@ -11,7 +17,14 @@ import {
   type RelayPage,
   type RelayQueryAnswer,
 } from "./paged-query.js";
-import { assertSignedEvent, nonNegative, normaliseFilters, positive, withinWindow } from "./pool-args.js";
+import {
+  assertSignedEvent,
+  nonNegative,
+  normaliseFilters,
+  positive,
+  publishTargets,
+  withinWindow,
+} from "./pool-args.js";
 import { minePowAsync, PowError } from "./pow.js";
 import { type ConnectionOptions, RelayConnection } from "./relay-connection.js";
 import { type RelayInformation, smallestLimits, type WriteLimits, writeLimitsOf } from "./relay-info.js";
@@ -157,19 +170,10 @@ export class RelayPool {
     assertSignedEvent(event);
     const deadline = Date.now() + positive(options.timeoutMs, this.#publishTimeoutMs, "timeoutMs");
     return Promise.all(
-      this.#targets(options.relays).map((connection) => connection.publish(event, deadline)),
+      publishTargets(this.#connections, options.relays).map((connection) =>
+        connection.publish(event, deadline),
+      ),
     );
-  }
-
-  /**
-   * The connections a publish goes to (see PublishOptions.relays): every one when none of those named is
-   * open now (the recipient may be heard elsewhere by now; a closed relay would only make it wait).
-   */
-  #targets(relays: readonly string[] | undefined): readonly RelayConnection[] {
-    if (!relays || relays.length === 0) return this.#connections;
-    const wanted = new Set(relays.map(normaliseRelayUrl));
-    const chosen = this.#connections.filter((connection) => wanted.has(connection.url));
-    return chosen.some((connection) => connection.openRelay !== undefined) ? chosen : this.#connections;
   }
 
   /**
@@ -179,7 +183,9 @@ export class RelayPool {
   async publishAny(event: NostrEvent, options: PublishOptions = {}): Promise<PublishResult> {
     assertSignedEvent(event);
     const deadline = Date.now() + positive(options.timeoutMs, this.#publishTimeoutMs, "timeoutMs");
-    const attempts = this.#targets(options.relays).map((connection) => connection.publish(event, deadline));
+    const attempts = publishTargets(this.#connections, options.relays).map((connection) =>
+      connection.publish(event, deadline),
+    );
     return new Promise((resolve, reject) => {
       const failures: PublishResult[] = [];
       for (const attempt of attempts) {
