@@ -91,6 +91,17 @@ async function selection(relayUrl: string): Promise<Array<SimResult & { scenario
     };
     const runs: Array<[string, ReturnType<typeof announcements>, Parameters<typeof simulate>[2]]> = [
       ["equal prices", equal, { ...base, unknownLatencyMs: "market" }],
+      ["equal prices, even spread", equal, { ...base, unknownLatencyMs: "market", spread: "even" }],
+      [
+        "equal prices, speeds differ (sigma 0.2), even spread",
+        equal,
+        { ...base, unknownLatencyMs: "market", speedSigma: 0.2, spread: "even" },
+      ],
+      [
+        "two tiers (x1, x2), even spread",
+        tiered,
+        { ...base, unknownLatencyMs: "market", priceFactor: (i) => (i % 2 ? 2 : 1), spread: "even" },
+      ],
       ["newcomers (20%), market-median prior", equal, { ...base, unknownLatencyMs: "market", late: 0.2 }],
       ["newcomers (20%), 1 s prior", equal, { ...base, unknownLatencyMs: 1_000, late: 0.2 }],
       [

@@ -26,6 +26,8 @@ export interface SimSpec {
   speedSigma: number;
   unknownLatencyMs: number | "market";
   spreadTolerance?: number;
+  /** The selector's spread rule (SelectorOptions.spread); default "finish". */
+  spread?: "finish" | "even";
   /** Share of providers that announce only once 30% of the jobs have started (newcomers). */
   late?: number;
 }
@@ -100,6 +102,7 @@ export async function simulate(
     const selector = createSelector(swarm.directory, swarm.health, undefined, {
       unknownLatencyMs: spec.unknownLatencyMs,
       ...(spec.spreadTolerance === undefined ? {} : { spreadTolerance: spec.spreadTolerance }),
+      ...(spec.spread ? { spread: spec.spread } : {}),
     });
     const needs: JobNeeds = { model: "m", inputTokens: 100, maxTokens: 64, maxPriceMsats: undefined };
     const random = seeded(42);

@@ -44,6 +44,7 @@ export function printReport(report: Any): void {
     const p = report[key];
     out.push(runRow(`${label}, cold`, p?.cold));
     out.push(runRow(`${label}, tabs open`, p?.warm));
+    if (p?.even) out.push(runRow(`${label}, cold, even spread`, p.even));
   }
   const main = report.main;
   if (main) {
@@ -52,7 +53,7 @@ export function printReport(report: Any): void {
       `\ndiscovery of ${main.providers}: 99% ${f(main.cold.discoveryMs / 1000, 2)} s, all ` +
         `${main.cold.discoveryAllMs === undefined ? `— (${main.cold.live} live)` : `${f(main.cold.discoveryAllMs / 1000, 2)} s`}; crowd start ${f(main.startMs / 1000, 1)} s ` +
         `(${main.packs} packs); cold/warm ${f(main.coldToWarm, 2)}; spread max/mean ${f(main.spread.maxToMean, 2)} ` +
-        `(${main.spread.used} used, max ${main.spread.max}); buyer CPU ${f(rf.buyerCpuMsPerJob, 3)} ms/job; ` +
+        `(${main.spread.used} used, max ${main.spread.max}; even spread ${f(main.even?.spread?.maxToMean, 2)}); buyer CPU ${f(rf.buyerCpuMsPerJob, 3)} ms/job; ` +
         `relay ${f(rf.eventsPerSubcall, 3)} events in and ${f(rf.fanoutPerSubcall, 3)} out per sub-call, ` +
         `${f(rf.cpuUsPerEvent, 0)} µs CPU per event`,
     );

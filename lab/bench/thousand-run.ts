@@ -19,6 +19,8 @@ export interface RunSpec {
   secretKey?: Uint8Array;
   keepTabs?: boolean;
   hedge?: SwarmOptions["hedge"];
+  spread?: SwarmOptions["spread"];
+  trust?: SwarmOptions["trust"];
 }
 
 export interface RunFigures {
@@ -65,6 +67,8 @@ export async function measuredRun(
     ...(spec.store ? { store: spec.store } : {}),
     ...(spec.secretKey ? { secretKey: spec.secretKey } : {}),
     ...(spec.keepTabs ? { keepTabs: true } : {}),
+    ...(spec.spread ? { spread: spec.spread } : {}),
+    ...(spec.trust ? { trust: spec.trust } : {}),
   });
   const began = performance.now();
   const complete = await swarm.directory.waitFor(all, 5_000).then(

@@ -6,6 +6,7 @@
  *    sub-calls from a cold start (fresh buyer key) and the same N again by the same buyer, its tabs kept open;
  *  - main: 1,000 providers, instant backends: discovery of all of them, 10,000 sub-calls cold then warm (the
  *    same way), load spread at equal prices, mint operations per provider, relay CPU and events per sub-call;
+ *    then the same cold by a third buyer whose swarm spreads evenly (SwarmOptions.spread "even");
  *  - tiers: providers at two prices (×1, ×2): the cheaper tier's share of the jobs;
  *  - speedup: N × 200 ms sub-calls over `places` = providers × slots, from cold, against sequential;
  *  - stragglers: 5% of jobs at 10× their 200 ms, hedging on: sub-call latency p99 / p50.
@@ -193,13 +194,32 @@ await phase(
     slots: values.slots,
     queue: values.queue,
     latency: instant,
-    // Twice what the tabs need: a lopsided spread tops some up.
-    fundSats: depositFor(values.subcalls * 3, values.providers) * values.providers * 2 + 2_000,
+    // Twice what the tabs need (a lopsided spread tops some up), and a tab at every provider for the even run.
+    fundSats:
+      (depositFor(values.subcalls * 3, values.providers) * 2 +
+        depositFor(values.subcalls * 2, values.providers)) *
+        values.providers +
+      2_000,
   },
   async (crowd) => {
     const figures = await coldAndWarm(crowd, values.subcalls, values.providers, values.settle !== 0);
     const usage = await crowd.usage();
-    return { ...figures, buyerRssMb: rss.sample() / 2 ** 20, usage };
+    const buyerRssMb = rss.sample() / 2 ** 20;
+    // The even spread (SwarmOptions.spread): another fresh buyer, every tab opened inside the run.
+    const even = await measuredRun(crowd, {
+      label: "even",
+      subcalls: values.subcalls,
+      depositSats: depositFor(values.subcalls * 2, values.providers),
+      spread: "even",
+      keepTabs: values.settle === 0,
+    });
+    const pubkeys = crowd.providers.map((p) => p.pubkey);
+    return {
+      ...figures,
+      buyerRssMb,
+      usage,
+      even: { ...even.figures, spread: spread(even.results, pubkeys) },
+    };
   },
 );
 

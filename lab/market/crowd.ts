@@ -91,6 +91,8 @@ export interface CrowdSwarmSpec extends SwarmSpec {
   ackTimeoutMs?: number;
   /** SwarmOptions' trust (default: spot checks on, a fresh reputation book, as a new buyer has). */
   trust?: SwarmOptions["trust"];
+  /** SwarmOptions' spread rule (default "finish"). */
+  spread?: SwarmOptions["spread"];
 }
 
 export interface Crowd {
@@ -248,6 +250,7 @@ export async function startCrowd(spec: CrowdSpec): Promise<Crowd> {
           ...(o.maxPriceMsats !== undefined ? { maxPriceMsats: o.maxPriceMsats } : {}),
           ...(o.ackTimeoutMs !== undefined ? { ackTimeoutMs: o.ackTimeoutMs } : {}),
           ...(o.trust !== undefined ? { trust: o.trust } : {}),
+          ...(o.spread ? { spread: o.spread } : {}),
         });
         // Closed at the crowd's close unless the caller did (once: a second close would find it closed).
         const closeOnce = swarm.close.bind(swarm);

@@ -37,6 +37,8 @@ export interface Candidate extends Holdable {
   /** 1 + (quote − tier's cheapest) / tier's cheapest: a small preference inside a tier. */
   priceFactor: number;
   tier: number;
+  /** Other candidates of its shape (a probation cap holds only where another provider can check it). */
+  peers: number;
 }
 
 export interface Shape {
@@ -128,12 +130,15 @@ export class CandidateCache {
         rank: 0,
         score: 0,
         load: 0,
+        given: 0,
+        peers: 0,
         order: order++,
         pos: -1,
         held: false,
       });
     }
     all.sort((a, b) => a.quoteMsats - b.quoteMsats || a.order - b.order);
+    for (const candidate of all) candidate.peers = all.length - 1;
     const groups: Candidate[][] = [];
     let floor = 0;
     for (const candidate of all) {

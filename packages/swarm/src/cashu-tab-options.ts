@@ -86,9 +86,10 @@ export interface CashuTabStrategy extends PaymentStrategy {
   readonly revokeErrors: readonly string[];
   /**
    * The opening window (Lazy tabs): deposits allowed in flight now, in flight (requested, not yet
-   * confirmed), and the most ever in flight at once.
+   * confirmed), and the most ever in flight at once; the learnt time from a deposit leaving to its
+   * acknowledgement, and a swap's expected time now, ms.
    */
-  depositWindow(): { size: number; inFlight: number; peak: number };
+  depositWindow(): { size: number; inFlight: number; peak: number; confirmMs: number; swapMs: number };
 }
 
 export class TabBudgetError extends Error {}

@@ -51,6 +51,9 @@ export {
   type TabWallet,
 } from "./cashu-tab-options.js";
 
+/** A top-up is at most this many times the base deposit (`depositSats`). */
+const TOP_UP_CAP = 8;
+
 export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
   const mint = canonicalMintUrl(options.mintUrl);
   const budget = options.maxSpendSats ?? Number.POSITIVE_INFINITY;
@@ -183,12 +186,20 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
         throw new Error(
           `provider ${provider.pubkey.slice(0, 8)} was caught cheating: it is paid nothing more`,
         );
-      const wanted = options.policy
-        ? options.policy.depositSats(provider, job)
-        : (options.depositSats ?? 100);
-      const minimum = depositSatsFor(wanted, job.quoteMsats);
-      const rounded = options.roundDeposits === false ? minimum : oneOutputSats(minimum, batcher.feeSats);
-      sats = lockedSats + rounded <= budget ? rounded : minimum;
+      const base = options.policy ? options.policy.depositSats(provider, job) : (options.depositSats ?? 100);
+      // A top-up means the tab spent its last deposit: unless a policy decides, each is twice the last (at
+      // most TOP_UP_CAP × the base), so a busy provider's jobs wait behind a deposit a few times a run.
+      const grown =
+        !options.policy && tab.open && tab.lastDepositSats
+          ? Math.min(TOP_UP_CAP * base, 2 * tab.lastDepositSats)
+          : base;
+      const sizes = (wanted: number): [number, number] => {
+        const minimum = depositSatsFor(wanted, job.quoteMsats);
+        return [options.roundDeposits === false ? minimum : oneOutputSats(minimum, batcher.feeSats), minimum];
+      };
+      // The largest that fits the budget: grown and rounded to one proof, grown, base rounded, base.
+      const choices = [...(grown > base ? sizes(grown) : []), ...sizes(base)];
+      sats = choices.find((c) => lockedSats + c <= budget) ?? (choices.at(-1) as number);
       if (lockedSats + sats > budget) {
         throw new TabBudgetError(
           `payment budget exhausted: ${lockedSats} of ${budget} sats locked; a deposit of ${sats} sats to ` +
@@ -198,6 +209,7 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
       lockedSats += sats;
       opening.confirmAt = Date.now() + batcher.etaMs() + timing.confirmMs;
       const { token, deposit } = await batcher.lock(provider, sats);
+      tab.lastDepositSats = sats;
       if (deposit) deposits.push(deposit);
       // Written before the token leaves the process: a crash after this still knows it was locked.
       record(provider.pubkey, "deposit", sats * 1000, { token });
@@ -352,7 +364,13 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
       binding = b;
       loadOpenTabs(b);
     },
-    depositWindow: () => ({ size: window.size, inFlight: window.inFlight, peak: window.peak }),
+    depositWindow: () => ({
+      size: window.size,
+      inFlight: window.inFlight,
+      peak: window.peak,
+      confirmMs: timing.confirmMs,
+      swapMs: batcher.etaMs(),
+    }),
     close,
     get lockedSats() {
       return lockedSats;

@@ -34,6 +34,15 @@ export interface SelectorOptions {
   /** Expected finishes are compared in steps of this share; within a step, fewer of our jobs wins. Default 0.25. */
   spreadTolerance?: number;
   /**
+   * How jobs spread over a price tier (docs/swarm.md, "The even spread"). "finish" (default): the earliest
+   * expected finish wins, payment wait included, so a run stays on providers whose tabs are open while
+   * their answers come quicker than a new deposit. "even": among the providers of the tier with room, the
+   * one sent the fewest of our jobs so far per slot wins (in steps of one per slot), then the one with the
+   * fewest in flight per slot (least given, then least outstanding): each gets its share, at the price of
+   * a tab at each.
+   */
+  spread?: "finish" | "even";
+  /**
    * Latency assumed for a provider not yet heard from, ms, or "market": the market's median answer time
    * once known (UNKNOWN_LATENCY_MS before any answer). Default "market".
    */
@@ -44,6 +53,12 @@ export interface SelectorOptions {
 export const PRICE_TOLERANCE = 0.1;
 /** The default `spreadTolerance`: finishes within a 25% step are equal, and the emptier provider wins. */
 export const SPREAD_TOLERANCE = 0.25;
+/**
+ * The rank of a candidate holding its probation quota of unverified jobs: after every other with room, and
+ * taken only by a check's job (exempt from the quota). A sub-call's pick stops at the first one it meets,
+ * instead of walking a thousand strangers each at its quota.
+ */
+const CAPPED = Number.MAX_SAFE_INTEGER;
 
 export function createSelector(
   directory: ProviderDirectory,
@@ -55,6 +70,7 @@ export function createSelector(
   const readiness = payment?.readiness?.bind(payment);
   const prior = options.unknownLatencyMs ?? "market";
   const step = Math.log(1 + Math.max(0.001, options.spreadTolerance ?? SPREAD_TOLERANCE));
+  const even = options.spread === "even";
   /** Providers ranked out as avoided, with when that ends: re-ranked once it has (it ends silently). */
   const avoided = new Map<string, number>();
   let nextExpiry = Number.POSITIVE_INFINITY;
@@ -67,7 +83,8 @@ export function createSelector(
   const rank = (c: Candidate, lenient = false): boolean => {
     const h = c.health;
     const isAvoided = !lenient && h.avoidUntil > now;
-    c.load = h.inFlight;
+    c.load = even ? h.inFlight / c.slots : h.inFlight;
+    c.given = even ? (h.inFlight + h.successes + h.failures) / c.slots : 0;
     if (isAvoided) {
       avoided.set(c.pubkey, h.avoidUntil);
       nextExpiry = Math.min(nextExpiry, h.avoidUntil);
@@ -86,7 +103,10 @@ export function createSelector(
     c.score = (finish * c.priceFactor * c.digestFactor) / Math.max(MIN_TRUST, trust?.score(c.pubkey) ?? 0.5);
     c.held = !mayStart;
     const full = h.inFlight >= c.maxInFlight || isAvoided;
-    c.rank = full ? Number.POSITIVE_INFINITY : Math.floor(Math.log(Math.max(1e-9, c.score)) / step);
+    if (full) c.rank = Number.POSITIVE_INFINITY;
+    else if (trust?.capped(c.pubkey, c.peers)) c.rank = CAPPED;
+    // Even: the fewest sent there so far per slot first, in steps of one; then the fewest in flight.
+    else c.rank = even ? Math.floor(c.given) : Math.floor(Math.log(Math.max(1e-9, c.score)) / step);
     return mayStart;
   };
   const cache = new CandidateCache(directory, health, {
@@ -140,6 +160,7 @@ export function createSelector(
       top !== undefined && top.rank !== Number.POSITIVE_INFINITY;
       top = tier.peek(skipHeld)
     ) {
+      if (top.rank === CAPPED && !needs.check) break; // the rest are capped too (or full)
       tier.take(top);
       aside.push(top);
       if (!open(top, needs, exclude, peers)) continue;
@@ -178,13 +199,22 @@ export function createSelector(
     const open = shape.all.filter((c) => !exclude.has(c.pubkey) && serves(c.entry, needs));
     if (open.length === 0 || open.some((c) => c.health.avoidUntil <= now)) return undefined;
     let best:
-      | { c: Candidate; tier: number; rank: number; load: number; score: number; order: number }
+      | {
+          c: Candidate;
+          tier: number;
+          rank: number;
+          load: number;
+          given: number;
+          score: number;
+          order: number;
+        }
       | undefined;
     for (const c of open) {
       if (c.health.inFlight >= c.maxInFlight || trust?.blocked(c.pubkey)) continue;
       if (!needs.check && trust?.capped(c.pubkey, peers)) continue;
       const mayStart = rank(c, true);
-      const seen = { c, tier: c.tier, rank: c.rank, load: c.load, score: c.score, order: c.order };
+      const { tier, rank: r, load, given, score, order } = c;
+      const seen = { c, tier, rank: r, load, given, score, order };
       rank(c); // back to its place among the avoided
       shape.tiers[c.tier]?.update(c);
       if (!mayStart) continue;

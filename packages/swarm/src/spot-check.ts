@@ -155,15 +155,19 @@ function excluding(
   return {
     pick: (needs, skip) => {
       const skipped = without(skip);
-      const eligible = selector.eligible(needs, skipped).map((entry) => entry.pubkey);
-      const suspects = eligible.filter((pubkey) => keeper.suspect(pubkey));
-      const ready = new Set(suspects.filter((pubkey) => !keeper.capped(pubkey, 1)));
-      const others = eligible.filter((pubkey) => !keeper.suspect(pubkey));
-      const among = (chosen: Iterable<string>) => {
-        const allowed = new Set(chosen);
-        return selector.pick(needs, new Set([...skipped, ...eligible.filter((p) => !allowed.has(p))]));
+      // Suspects are few (the keeper knows them); the others are everyone else, picked as usual.
+      const suspects = keeper.suspects().filter((pubkey) => !skipped.has(pubkey));
+      if (suspects.length === 0) return selector.pick(needs, skipped);
+      const others = () => selector.pick(needs, new Set([...skipped, ...suspects]));
+      const ready = () => {
+        for (const pubkey of suspects) {
+          if (keeper.capped(pubkey, 1)) continue;
+          const entry = selector.choose ? selector.choose(needs, pubkey) : undefined;
+          if (entry) return entry;
+        }
+        return undefined;
       };
-      return preferSuspects ? (among(ready) ?? among(others)) : (among(others) ?? among(ready));
+      return preferSuspects ? (ready() ?? others()) : (others() ?? ready());
     },
     eligible: (needs, skip) => selector.eligible(needs, without(skip)),
     whyNone: (needs, extra) => selector.whyNone(needs, extra),

@@ -31,6 +31,8 @@ export interface SwarmTrustParts {
   notify: () => void;
   /** A verdict freed a place in `provider`'s probation quota: one waiting sub-call may take it. */
   release: (provider: string) => void;
+  /** Selection's view of `provider` (probation quota, record) may have changed. */
+  rerank?: (provider: string) => void;
   /** Aborts the jobs under way at a provider (their sub-calls go elsewhere). */
   abortAt?: (provider: string, reason: string) => void;
 }
@@ -53,6 +55,7 @@ export class SwarmTrust {
       nameOf: (pubkey) => parts.directory.get(pubkey)?.announcement.name ?? "",
       onCaught: (caught) => this.#caught(caught),
       onRelease: parts.release,
+      ...(parts.rerank ? { onChange: parts.rerank } : {}),
       checksLocally: this.#options.verifyLocal !== undefined,
     });
   }

@@ -46,6 +46,8 @@ export interface SwarmOptions {
   maxPriceMsats?: number;
   /** Quotes within this share of a tier's cheapest are one price (docs/swarm.md, "Selection…"). Default 0.1. */
   priceTolerance?: number;
+  /** How jobs spread over equally priced providers: "finish" (default) or "even" (SelectorOptions.spread). */
+  spread?: "finish" | "even";
   payment?: PaymentStrategy;
   /** SQLite file of run state and the memo, or an open store (caller's). Default ":memory:". */
   store?: string | RunStore;
@@ -154,9 +156,14 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
     pool,
     notify: () => everyone(),
     release: (provider) => changed.release(provider),
+    rerank: (provider) => selector.rerank?.(provider),
     abortAt: (provider, reason) => live.abortAt(provider, reason),
   });
-  const tiers = { payment, priceTolerance: options.priceTolerance };
+  const tiers = {
+    payment,
+    priceTolerance: options.priceTolerance,
+    ...(options.spread ? { spread: options.spread } : {}),
+  };
   const selector = createSelector(directory, health, trust.keeper, tiers);
   /** Who is payable or trusted may have changed: candidates re-filtered, every waiting sub-call looks again. */
   const everyone = (): void => {

@@ -20,6 +20,8 @@ export interface Opening {
 /** A tab's ledger, plus the deposit on its way, which others wait for. */
 export interface Tab extends TabLedger {
   opening: Opening | undefined;
+  /** Sats of the last deposit this run locked to it (a top-up grows from it). */
+  lastDepositSats?: number;
 }
 
 export interface Openings {

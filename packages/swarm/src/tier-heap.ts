@@ -1,8 +1,9 @@
 /**
  * A price tier's candidates in binary min-heaps that know where each one sits, so a candidate whose
  * standing changed (a job started or ended there) moves in O(log n) instead of the tier being re-sorted.
- * Order: `rank` (the expected finish in steps, see selector.ts), then fewer of our jobs in flight, then the
- * exact score, then position in the directory (stable). A tier keeps candidates whose payment is held back
+ * Order: `rank` (the expected finish in steps, see selector.ts), then fewer of our jobs in flight, then
+ * fewer given so far (the even spread only; 0 otherwise), then the exact score, then position in the
+ * directory (stable). A tier keeps candidates whose payment is held back
  * (no new payment may start there now: PaymentReadiness.mayStart) in a heap of their own, in the same
  * order, so that a pick while the hold lasts looks at one of them, not at every one.
  */
@@ -11,8 +12,10 @@ export interface Ranked {
   /** Expected finish in tolerance steps; Infinity: cannot take a job now (full or avoided). */
   rank: number;
   score: number;
-  /** Our jobs in flight there when ranked. */
+  /** Our jobs in flight there when ranked (per slot, in the even spread). */
   load: number;
+  /** Our jobs sent there so far, per slot, in the even spread; 0 in the other. */
+  given: number;
   readonly order: number;
   /** Index in the heap; -1 when out of it. */
   pos: number;
@@ -21,6 +24,7 @@ export interface Ranked {
 export function before(a: Ranked, b: Ranked): boolean {
   if (a.rank !== b.rank) return a.rank < b.rank;
   if (a.load !== b.load) return a.load < b.load;
+  if (a.given !== b.given) return a.given < b.given;
   if (a.score !== b.score) return a.score < b.score;
   return a.order < b.order;
 }

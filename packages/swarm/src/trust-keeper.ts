@@ -36,6 +36,8 @@ export interface TrustKeeperOptions {
   checksLocally?: boolean;
   /** A verdict came: `pubkey`, if held back by its probation quota, may take work again. */
   onRelease?: (pubkey: string) => void;
+  /** What selection reads of `pubkey` (its quota held, its record) may have changed: rank it again. */
+  onChange?: (pubkey: string) => void;
 }
 
 /** How a failed attempt counts in the book; undefined: not the provider's doing, or no job at all. */
@@ -59,6 +61,8 @@ export class TrustKeeper implements SelectionTrust {
   /** Sub-calls answered to the RLM by each provider this run. */
   readonly #delivered = new Map<string, number>();
   readonly #random: () => number;
+  /** Providers with a strike in the book (only they can be suspects); read from the book at first use. */
+  #struck: Set<string> | undefined;
 
   constructor(options: TrustKeeperOptions) {
     this.#options = options;
@@ -127,8 +131,20 @@ export class TrustKeeper implements SelectionTrust {
     return this.#random() < checkProbability(this.history(pubkey), this.#schedule, this.evidence);
   }
 
+  /** Suspects not blocked (a few at most: a pass over a thousand strangers per referee pick cost seconds). */
+  suspects(): string[] {
+    this.#struck ??= new Set(
+      this.book
+        .list()
+        .filter((r) => r.checksFailed > 0)
+        .map((r) => r.pubkey),
+    );
+    return [...this.#struck].filter((pubkey) => !this.blocked(pubkey) && this.suspect(pubkey));
+  }
+
   awaiting(pubkey: string, delta: 1 | -1): void {
     this.#awaiting.set(pubkey, Math.max(0, (this.#awaiting.get(pubkey) ?? 0) + delta));
+    this.#options.onChange?.(pubkey);
     if (delta < 0) this.#options.onRelease?.(pubkey);
   }
 
@@ -142,11 +158,14 @@ export class TrustKeeper implements SelectionTrust {
     if (end === undefined) return;
     this.book.recordJob(pubkey, end, paidMsats);
     this.#records.delete(pubkey);
+    this.#options.onChange?.(pubkey);
   }
 
   recordCheck(pubkey: string, jobId: string, result: "pass" | "strike", paidMsats: number): void {
     this.book.recordCheck(pubkey, jobId, result, paidMsats);
     this.#records.delete(pubkey);
+    if (result === "strike") this.#struck?.add(pubkey);
+    this.#options.onChange?.(pubkey);
     if (result === "pass") this.report.passes++;
     else this.report.strikes++;
   }

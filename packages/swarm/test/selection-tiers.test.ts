@@ -23,7 +23,11 @@ const priced = (per1k: number): Partial<AnnouncementSpec> => ({
   price: { inputMsatsPer1k: per1k, outputMsatsPer1k: per1k },
 });
 
-function market(specs: Array<Partial<AnnouncementSpec>>, payment?: PaymentStrategy) {
+function market(
+  specs: Array<Partial<AnnouncementSpec>>,
+  payment?: PaymentStrategy,
+  spread?: "finish" | "even",
+) {
   const directory = new ProviderDirectory(pool);
   const keys = specs.map((spec) => {
     const event = signedAnnouncement({ capacity: { slots: 2, maxQueue: 2 }, ...spec });
@@ -31,7 +35,10 @@ function market(specs: Array<Partial<AnnouncementSpec>>, payment?: PaymentStrate
     return event.pubkey;
   });
   const health = new HealthBook();
-  const selector = createSelector(directory, health, undefined, payment ? { payment } : {});
+  const selector = createSelector(directory, health, undefined, {
+    ...(payment ? { payment } : {}),
+    ...(spread ? { spread } : {}),
+  });
   /** Picks and starts `count` jobs (none ends); returns jobs per provider. */
   const dispatch = (count: number): Map<string, number> => {
     const jobs = new Map<string, number>();
@@ -138,6 +145,105 @@ describe("selection by price tiers", () => {
     windowFull = false;
     const next = selector.pick(needs, new Set());
     expect(next && !open.has(next.pubkey)).toBe(true);
+  });
+
+  it("even spread: every equal provider gets its share though most need a deposit first; 'finish' stays on open tabs", () => {
+    // Stands for the tab strategy: two tabs open; at the others a job waits 300 ms for its deposit.
+    const open = new Set<string>();
+    const payment: PaymentStrategy = {
+      ...freeStrategy,
+      accepts: () => true,
+      readiness: (provider) => ({ waitMs: open.has(provider.pubkey) ? 0 : 300, mayStart: true }),
+    };
+    /** Jobs one at a time, each answered in 20 ms before the next is picked (instant backends). */
+    const run = (spread: "finish" | "even") => {
+      const { keys, selector, health } = market(
+        Array.from({ length: 10 }, () => priced(1000)),
+        payment,
+        spread,
+      );
+      open.clear();
+      open.add(keys[0]!).add(keys[1]!);
+      const jobs = new Map<string, number>();
+      for (let i = 0; i < 200; i++) {
+        const entry = selector.pick(needs, new Set())!;
+        health.started(entry.pubkey);
+        health.ended(entry.pubkey);
+        health.succeeded(entry.pubkey, 20);
+        open.add(entry.pubkey); // its first job carried the deposit: the tab is open from then on
+        jobs.set(entry.pubkey, (jobs.get(entry.pubkey) ?? 0) + 1);
+      }
+      return jobs;
+    };
+    const finish = run("finish");
+    expect(finish.size).toBeLessThanOrEqual(2); // 20 ms answers beat a 300 ms deposit every time
+    const even = run("even");
+    expect(even.size).toBe(10);
+    expect(Math.max(...even.values())).toBe(20);
+    expect(Math.min(...even.values())).toBe(20);
+  });
+
+  it("even spread: the fewest jobs sent per slot goes first, then the fewest in flight; capacity in proportion", () => {
+    const specs = [
+      { capacity: { slots: 4, maxQueue: 4 }, ...priced(1000) },
+      { capacity: { slots: 1, maxQueue: 1 }, ...priced(1000) },
+    ];
+    const directory = new ProviderDirectory(pool);
+    const [big, small] = specs.map((spec) => {
+      const event = signedAnnouncement(spec);
+      directory.ingest(event);
+      return event.pubkey;
+    }) as [string, string];
+    const health = new HealthBook();
+    const selector = createSelector(directory, health, undefined, { spread: "even" });
+    const picks: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const entry = selector.pick(needs, new Set());
+      if (!entry) break;
+      health.started(entry.pubkey);
+      picks.push(entry.pubkey);
+    }
+    // Capacity in proportion (4 + 4 against 1 + 1), never past it.
+    expect(picks.filter((p) => p === big)).toHaveLength(8);
+    expect(picks.filter((p) => p === small)).toHaveLength(2);
+    expect(picks.slice(0, 5).filter((p) => p === small)).toHaveLength(1); // 1 of 1 slot = 4 of 4 slots
+  });
+
+  it("a sub-call's pick stops at the first stranger holding its probation quota; a check's job may take one", () => {
+    // Stands for the trust keeper: every provider on probation, `quota` unverified jobs each.
+    const quota = 2;
+    const unverified = new Map<string, number>();
+    let asked = 0;
+    const trust = {
+      blocked: () => false,
+      score: () => 0.5,
+      capped: (pubkey: string) => {
+        asked++;
+        return (unverified.get(pubkey) ?? 0) >= quota;
+      },
+    };
+    const directory = new ProviderDirectory(pool);
+    const keys = Array.from({ length: 1_000 }, () => {
+      const event = signedAnnouncement({ capacity: { slots: 4, maxQueue: 4 }, ...priced(1000) });
+      directory.ingest(event);
+      return event.pubkey;
+    });
+    const health = new HealthBook();
+    const selector = createSelector(directory, health, trust);
+    for (let i = 0; i < 1_000 * quota; i++) {
+      const entry = selector.pick(needs, new Set())!;
+      unverified.set(entry.pubkey, (unverified.get(entry.pubkey) ?? 0) + 1);
+      selector.rerank?.(entry.pubkey); // what the keeper's onChange does in a swarm
+    }
+    expect([...unverified.values()].every((n) => n === quota)).toBe(true);
+    asked = 0;
+    for (let i = 0; i < 1_000; i++) expect(selector.pick(needs, new Set())).toBeUndefined();
+    expect(asked).toBeLessThanOrEqual(1_000); // not a thousand strangers walked per pick
+    expect(selector.pick({ ...needs, check: true }, new Set())).toBeDefined();
+    // A verdict frees one place (the keeper's onChange re-ranks it): that provider is found again.
+    unverified.set(keys[700]!, quota - 1);
+    selector.rerank?.(keys[700]!);
+    expect(selector.pick(needs, new Set())?.pubkey).toBe(keys[700]);
   });
 
   it("takes a dearer tier when the cheaper one may not be paid now", () => {

@@ -46,6 +46,12 @@ export function runCommand(): Command {
       parsePositiveNumber,
     )
     .option("--max-price <sats>", "market: most one sub-call may cost, in sats", parsePositiveNumber)
+    .addOption(
+      new Option(
+        "--spread <rule>",
+        "market: how sub-calls spread over equally priced providers: finish (the earliest expected answer, payment wait included) | even (each its share, a tab at each)",
+      ).choices(["finish", "even"]),
+    )
     .option(
       "--resume <run>",
       "continue a crashed or stopped run: answered sub-calls come from the run store, jobs left in flight are read back from the relays, nothing is paid twice",

@@ -33,6 +33,7 @@ export interface RunCliOptions extends RlmCliOptions, ResumeCliOptions, TrustCli
   network?: string;
   swarmDb?: string;
   maxPrice?: number;
+  spread?: "finish" | "even";
   providers: number;
   mint?: string;
   budget?: number;
@@ -63,6 +64,7 @@ export async function executeRun(
         runId: run.runId,
         ...(opts.swarmDb ? { store: opts.swarmDb } : {}),
         ...(opts.maxPrice === undefined ? {} : { maxPriceMsats: Math.round(opts.maxPrice * 1000) }),
+        ...(opts.spread ? { spread: opts.spread } : {}),
         providers: opts.providers,
         ...(opts.mint ? { mint: opts.mint } : {}),
         ...(opts.budgetSats === undefined ? {} : { budgetSats: opts.budgetSats }),

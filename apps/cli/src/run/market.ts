@@ -25,6 +25,8 @@ export interface MarketOptions {
   store?: string;
   /** Most one sub-call may cost, msats. */
   maxPriceMsats?: number;
+  /** How sub-calls spread over equally priced providers (SwarmOptions.spread; default "finish"). */
+  spread?: "finish" | "even";
   /** Live providers to wait for before the run starts. */
   providers: number;
   /** Pay through Cashu tabs from <data dir>/wallet at this mint. */
@@ -128,6 +130,7 @@ export async function openMarket(given: MarketOptions): Promise<Market> {
       store,
       runId: options.runId,
       ...(options.maxPriceMsats === undefined ? {} : { maxPriceMsats: options.maxPriceMsats }),
+      ...(options.spread ? { spread: options.spread } : {}),
       ...(options.trust ? { trust: options.trust } : {}),
       ...(options.memoise === undefined ? {} : { memoise: options.memoise }),
     });
