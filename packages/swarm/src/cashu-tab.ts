@@ -28,12 +28,11 @@ import { collectRefunds, type RefundCollection } from "./refund-collector.js";
 import { closeOpenTabs, type ReturnedSats, reclaimExpired, type TabCloseContext } from "./tab-close.js";
 import {
   creditDeposit,
-  depositSatsFor,
   endHold,
   estimateCostMsats,
   markClosed,
   newLedger,
-  oneOutputSats,
+  nextDepositSats,
   reserve,
   type TabHold,
 } from "./tab-ledger.js";
@@ -50,9 +49,6 @@ export {
   type TabDepositPolicy,
   type TabWallet,
 } from "./cashu-tab-options.js";
-
-/** A top-up is at most this many times the base deposit (`depositSats`). */
-const TOP_UP_CAP = 8;
 
 export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
   const mint = canonicalMintUrl(options.mintUrl);
@@ -186,20 +182,15 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
         throw new Error(
           `provider ${provider.pubkey.slice(0, 8)} was caught cheating: it is paid nothing more`,
         );
-      const base = options.policy ? options.policy.depositSats(provider, job) : (options.depositSats ?? 100);
-      // A top-up means the tab spent its last deposit: unless a policy decides, each is twice the last (at
-      // most TOP_UP_CAP × the base), so a busy provider's jobs wait behind a deposit a few times a run.
-      const grown =
-        !options.policy && tab.open && tab.lastDepositSats
-          ? Math.min(TOP_UP_CAP * base, 2 * tab.lastDepositSats)
-          : base;
-      const sizes = (wanted: number): [number, number] => {
-        const minimum = depositSatsFor(wanted, job.quoteMsats);
-        return [options.roundDeposits === false ? minimum : oneOutputSats(minimum, batcher.feeSats), minimum];
-      };
-      // The largest that fits the budget: grown and rounded to one proof, grown, base rounded, base.
-      const choices = [...(grown > base ? sizes(grown) : []), ...sizes(base)];
-      sats = choices.find((c) => lockedSats + c <= budget) ?? (choices.at(-1) as number);
+      // A top-up grows from the last deposit unless a policy decides each size (tab-ledger.ts).
+      sats = nextDepositSats({
+        baseSats: options.policy ? options.policy.depositSats(provider, job) : (options.depositSats ?? 100),
+        lastSats: !options.policy && tab.open ? tab.lastDepositSats : undefined,
+        quoteMsats: job.quoteMsats,
+        feeSats: batcher.feeSats,
+        round: options.roundDeposits !== false,
+        leftSats: budget - lockedSats,
+      });
       if (lockedSats + sats > budget) {
         throw new TabBudgetError(
           `payment budget exhausted: ${lockedSats} of ${budget} sats locked; a deposit of ${sats} sats to ` +

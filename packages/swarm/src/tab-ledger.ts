@@ -115,6 +115,34 @@ export function oneOutputSats(sats: number, feeSats: number): number {
   return power - feeSats;
 }
 
+/** A top-up is at most this many times the base deposit. */
+export const TOP_UP_CAP = 8;
+
+/**
+ * The sats of the next deposit to a tab: `baseSats` (options' `depositSats`, or a policy's), or for a top-up
+ * (`lastSats`: the deposit the tab spent) twice the last, at most TOP_UP_CAP × the base, so a busy
+ * provider's jobs wait behind a deposit a few times a run; each rounded to one proof (`feeSats`) unless
+ * `round` is false. The largest that fits `leftSats` of the budget: grown and rounded, grown, base rounded,
+ * base; the base when none fits (the caller refuses it).
+ */
+export function nextDepositSats(spec: {
+  baseSats: number;
+  lastSats: number | undefined;
+  quoteMsats: number;
+  feeSats: number;
+  round: boolean;
+  leftSats: number;
+}): number {
+  const { baseSats, lastSats } = spec;
+  const grown = lastSats ? Math.min(TOP_UP_CAP * baseSats, 2 * lastSats) : baseSats;
+  const sizes = (wanted: number): number[] => {
+    const minimum = depositSatsFor(wanted, spec.quoteMsats);
+    return [spec.round ? oneOutputSats(minimum, spec.feeSats) : minimum, minimum];
+  };
+  const choices = [...(grown > baseSats ? sizes(grown) : []), ...sizes(baseSats)];
+  return choices.find((sats) => sats <= spec.leftSats) ?? (choices.at(-1) as number);
+}
+
 /** A deposit is confirmed (its job acknowledged: the provider took it): the tab takes jobs from now on. */
 export function confirmDeposit(tab: TabLedger): void {
   tab.open = true;

@@ -10,6 +10,7 @@ import {
   estimateCostMsats,
   markClosed,
   newLedger,
+  nextDepositSats,
   reserve,
   type TabLedger,
 } from "../src/tab-ledger.js";
@@ -125,5 +126,27 @@ describe("tab ledger", () => {
     const totals = { depositedMsats: 100_000, chargedMsats: 30_000, refundedMsats: 10_000 };
     expect(closingChargeMsats(totals, 55_000, 400)).toBe(4_600);
     expect(closingChargeMsats(totals, 60_000, 0)).toBe(0);
+  });
+
+  it("a top-up doubles the last deposit up to 8× the base, rounded to one proof, within the budget", () => {
+    const spec = {
+      baseSats: 100,
+      quoteMsats: 2_000,
+      feeSats: 1,
+      round: true,
+      leftSats: Number.POSITIVE_INFINITY,
+    };
+    expect(nextDepositSats({ ...spec, lastSats: undefined })).toBe(127); // opening: the base, one proof
+    expect(nextDepositSats({ ...spec, lastSats: 127 })).toBe(255); // 254 → one proof of 255
+    expect(nextDepositSats({ ...spec, lastSats: 511 })).toBe(1023); // 800 (8 × 100), rounded
+    expect(nextDepositSats({ ...spec, lastSats: 1023 })).toBe(1023); // capped
+    expect(nextDepositSats({ ...spec, lastSats: 127, round: false })).toBe(254);
+    // The budget: the largest that fits, down to the exact base; the base when nothing fits.
+    expect(nextDepositSats({ ...spec, lastSats: 127, leftSats: 254 })).toBe(254);
+    expect(nextDepositSats({ ...spec, lastSats: 127, leftSats: 200 })).toBe(127);
+    expect(nextDepositSats({ ...spec, lastSats: 127, leftSats: 110 })).toBe(100);
+    expect(nextDepositSats({ ...spec, lastSats: 127, leftSats: 50 })).toBe(100);
+    // Never below what the job needs (twice its quote and a sat).
+    expect(nextDepositSats({ ...spec, baseSats: 1, lastSats: undefined, round: false })).toBe(5);
   });
 });
