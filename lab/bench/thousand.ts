@@ -35,7 +35,7 @@ const { values, json } = benchArgs({
   slots: 8,
   queue: 32,
   eight: 8,
-  "eight-subcalls": 1_000,
+  "eight-subcalls": 10_000,
   "tier-providers": 100,
   "tier-subcalls": 2_000,
   "speedup-providers": 50,

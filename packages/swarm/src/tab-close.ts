@@ -43,6 +43,11 @@ export interface TabCloseContext {
   ): void;
   /** The tab at `provider` is settled: nothing is left on it. */
   closed(provider: string): void;
+  /**
+   * `provider` answered the close with "no tab is open here": takes this run's deposits to it off its tab
+   * when they are all it holds (uncreditedDeposits); false when they are not (the close then fails).
+   */
+  takeBack?(provider: string): boolean;
 }
 
 /** Closes every open tab; resolves with why each tab that could not be closed was not, by provider. */
@@ -95,6 +100,8 @@ export async function closeTab(ctx: TabCloseContext, provider: string): Promise<
           { id: request.id, source: "close", provider, mint: ctx.mintUrl },
           { state: "failed", error: error instanceof Error ? error.message : String(error) },
         );
+      // It holds no tab for us: deposits that never reached it are ours again (locked until their locktime).
+      if (error instanceof JobError && NO_TAB.test(error.message) && ctx.takeBack?.(provider)) return;
       // "jobs on this tab are still running" (ones we gave up on, finishing there) and "please retry"
       // (its mint was briefly unreachable) pass: ask again until the close's deadline.
       const retryable = error instanceof JobError && /still running|retry/i.test(error.message);
@@ -118,6 +125,27 @@ export async function closeTab(ctx: TabCloseContext, provider: string): Promise<
 
 /** A provider's refusal to close a tab holding less than a sat: "the tab holds 810 msats, less than 1 sat". */
 const DUST = /holds (\d+) msats, less than 1 sat/;
+
+/** A provider's refusal to close a tab it does not have: "no tab is open here for this key". */
+const NO_TAB = /no tab is open here/;
+
+/**
+ * The deposits of `provider`'s tab that never reached it, when its provider holds no tab for us: a job
+ * carrying one was published but dropped before its payment was taken (cancelled after a hedge won, or
+ * lost with its node). They are ours again when they are all the buyer's record of the tab holds: this
+ * run's sent deposits to it add up to what it has deposited, and nothing was charged or refunded on it.
+ * Otherwise undefined: the provider took sats on that tab and must answer for them.
+ */
+export function uncreditedDeposits(
+  tab: { depositedMsats: number; chargedMsats: number; refundedMsats: number },
+  deposits: readonly LockedDeposit[],
+  provider: string,
+): LockedDeposit[] | undefined {
+  if (tab.chargedMsats !== 0 || tab.refundedMsats !== 0) return undefined;
+  const sent = deposits.filter((d) => d.provider === provider && d.sent);
+  const total = sent.reduce((sum, d) => sum + d.msats, 0);
+  return sent.length > 0 && total === tab.depositedMsats ? sent : undefined;
+}
 
 /** Records a closed tab: what the close charged beyond the run's jobs, the refund, and the rest left there. */
 function settleClosed(

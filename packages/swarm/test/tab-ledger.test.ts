@@ -2,6 +2,8 @@
 import { parseAnnouncement, type TokenPrice } from "@pylon/protocol";
 import { describe, expect, it } from "vitest";
 import type { ProviderEntry } from "../src/directory.js";
+import type { LockedDeposit } from "../src/reclaim.js";
+import { uncreditedDeposits } from "../src/tab-close.js";
 import {
   closingChargeMsats,
   creditDeposit,
@@ -148,5 +150,42 @@ describe("tab ledger", () => {
     expect(nextDepositSats({ ...spec, lastSats: 127, leftSats: 50 })).toBe(100);
     // Never below what the job needs (twice its quote and a sat).
     expect(nextDepositSats({ ...spec, baseSats: 1, lastSats: undefined, round: false })).toBe(5);
+  });
+});
+
+describe("a close answered 'no tab is open here'", () => {
+  const deposit = (provider: string, msats: number, sent = true): LockedDeposit => ({
+    opId: "op",
+    provider,
+    lockKey: `02${provider}`,
+    msats,
+    locktime: 0,
+    sent,
+  });
+  const deposits = [
+    deposit("a", 15_000),
+    deposit("a", 31_000),
+    deposit("b", 15_000),
+    deposit("a", 7_000, false),
+  ];
+
+  it("takes back this run's sent deposits when they are all the tab holds", () => {
+    const tab = { depositedMsats: 46_000, chargedMsats: 0, refundedMsats: 0 };
+    expect(uncreditedDeposits(tab, deposits, "a")?.map((d) => d.msats)).toEqual([15_000, 31_000]);
+  });
+
+  it("takes back nothing from a tab that was charged, refunded, or holds deposits of another run", () => {
+    expect(
+      uncreditedDeposits({ depositedMsats: 46_000, chargedMsats: 300, refundedMsats: 0 }, deposits, "a"),
+    ).toBe(undefined);
+    expect(
+      uncreditedDeposits({ depositedMsats: 46_000, chargedMsats: 0, refundedMsats: 1_000 }, deposits, "a"),
+    ).toBe(undefined);
+    expect(
+      uncreditedDeposits({ depositedMsats: 61_000, chargedMsats: 0, refundedMsats: 0 }, deposits, "a"),
+    ).toBe(undefined);
+    expect(uncreditedDeposits({ depositedMsats: 0, chargedMsats: 0, refundedMsats: 0 }, deposits, "c")).toBe(
+      undefined,
+    );
   });
 });
