@@ -1,8 +1,7 @@
 import { Cleanup } from "@pylon/testkit";
-import { fundedWallet, scriptedNode, startTestMint, startTestRelay } from "@pylon/testkit/market";
 import { afterAll, describe, expect, it } from "vitest";
 import { cashuTabStrategy, createSwarm } from "../src/index.js";
-import { ask, NO_CHECKS } from "./harness.js";
+import { ask, NO_CHECKS, paidMarket } from "./harness.js";
 
 // Real relay (WebSockets), real mint (HTTP), one paid scripted node that refuses deposits locked for less
 // than its `minLockSec` (600 s): the job carrying the deposit is published, the node never takes it, and the
@@ -12,17 +11,12 @@ afterAll(() => cleanup.run(), 30_000);
 
 describe("a close answered 'no tab is open here' (real relay, real mint, a node that refused the deposit)", () => {
   it("takes the deposit back as never sent, closes the tab, and does not fail the close", async () => {
-    const relay = await startTestRelay(cleanup);
-    const mint = await startTestMint(cleanup);
-    const wallet = await fundedWallet(cleanup, mint.url, 200);
-    const { node } = await scriptedNode(cleanup, {
-      relays: [relay.url],
-      mintUrl: mint.url,
-      name: "strict lock",
-    });
+    const market = await paidMarket(cleanup, { providers: 1, fundSats: 200 });
+    const { mint, buyer: wallet } = market;
+    const node = market.nodes[0]!.node;
     const strategy = cashuTabStrategy({ wallet, mintUrl: mint.url, depositSats: 20, lockSeconds: 120 });
     const swarm = await createSwarm({
-      relays: [relay.url],
+      relays: [market.relayUrl],
       payment: strategy,
       hedge: false,
       batch: false,
