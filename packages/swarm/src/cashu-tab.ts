@@ -25,13 +25,7 @@ import { OpeningWindow } from "./opening-window.js";
 import type { PaymentBinding, PaymentJob, PaymentStrategy, PreparedPayment } from "./payment.js";
 import type { LockedDeposit } from "./reclaim.js";
 import { collectRefunds, type RefundCollection } from "./refund-collector.js";
-import {
-  closeOpenTabs,
-  type ReturnedSats,
-  reclaimExpired,
-  type TabCloseContext,
-  uncreditedDeposits,
-} from "./tab-close.js";
+import { closeOpenTabs, type ReturnedSats, reclaimExpired, type TabCloseContext } from "./tab-close.js";
 import {
   creditDeposit,
   endHold,
@@ -268,18 +262,7 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
       const tab = tabs.get(provider);
       if (tab) markClosed(tab);
     },
-    takeBack: (provider) => {
-      const row = b.store.tabs.list(b.client.pubkey, options.mintUrl).find((t) => t.provider === provider);
-      const back = row ? uncreditedDeposits(row, deposits, provider) : undefined;
-      if (!back) return false;
-      for (const deposit of back) {
-        deposit.sent = false; // counted as never left (unsentSats); reclaimed once its lock expires
-        record(provider, "deposit", -deposit.msats);
-      }
-      const tab = tabs.get(provider);
-      if (tab) markClosed(tab);
-      return true;
-    },
+    deposits,
   });
 
   /** A caught provider: its tab closed now (after a deposit on its way), and nothing paid to it again. */

@@ -43,11 +43,8 @@ export interface TabCloseContext {
   ): void;
   /** The tab at `provider` is settled: nothing is left on it. */
   closed(provider: string): void;
-  /**
-   * `provider` answered the close with "no tab is open here": takes this run's deposits to it off its tab
-   * when they are all it holds (uncreditedDeposits); false when they are not (the close then fails).
-   */
-  takeBack?(provider: string): boolean;
+  /** This run's deposits: those a provider holding no tab for us never took come back (uncreditedDeposits). */
+  deposits?: LockedDeposit[];
 }
 
 /** Closes every open tab; resolves with why each tab that could not be closed was not, by provider. */
@@ -101,7 +98,7 @@ export async function closeTab(ctx: TabCloseContext, provider: string): Promise<
           { state: "failed", error: error instanceof Error ? error.message : String(error) },
         );
       // It holds no tab for us: deposits that never reached it are ours again (locked until their locktime).
-      if (error instanceof JobError && NO_TAB.test(error.message) && ctx.takeBack?.(provider)) return;
+      if (error instanceof JobError && NO_TAB.test(error.message) && takeBack(ctx, provider)) return;
       // "jobs on this tab are still running" (ones we gave up on, finishing there) and "please retry"
       // (its mint was briefly unreachable) pass: ask again until the close's deadline.
       const retryable = error instanceof JobError && /still running|retry/i.test(error.message);
@@ -128,6 +125,22 @@ const DUST = /holds (\d+) msats, less than 1 sat/;
 
 /** A provider's refusal to close a tab it does not have: "no tab is open here for this key". */
 const NO_TAB = /no tab is open here/;
+
+/**
+ * `provider` answered the close with "no tab is open here": this run's deposits to it come off its tab as
+ * never sent (reclaimed once their lock expires) when they are all it holds; false when they are not.
+ */
+function takeBack(ctx: TabCloseContext, provider: string): boolean {
+  const row = ctx.tabs.list(ctx.client.pubkey, ctx.mintUrl).find((t) => t.provider === provider);
+  const back = row && ctx.deposits ? uncreditedDeposits(row, ctx.deposits, provider) : undefined;
+  if (!back) return false;
+  for (const deposit of back) {
+    deposit.sent = false;
+    ctx.record(provider, "deposit", -deposit.msats);
+  }
+  ctx.closed(provider);
+  return true;
+}
 
 /**
  * The deposits of `provider`'s tab that never reached it, when its provider holds no tab for us: a job
