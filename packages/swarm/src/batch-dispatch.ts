@@ -43,6 +43,8 @@ export interface BatchOptions {
   maxChars: number;
   /** Called once per batch with the signed request, before it is published (the run store keeps it). */
   onBatchSent: (request: NostrEvent, provider: string) => void;
+  /** Runs a batch's bookkeeping (its items sent; their ends) as one write; default: as it comes. */
+  group?: (fn: () => void) => void;
 }
 
 interface Item {
@@ -160,6 +162,11 @@ export class BatchDispatcher {
     return Math.max(1, Math.min(this.#options.maxItems, announced, pipelined));
   }
 
+  #group(fn: () => void): void {
+    if (this.#options.group) this.#options.group(fn);
+    else fn();
+  }
+
   #flush(pubkey: string): void {
     const queue = this.#queues.get(pubkey);
     if (!queue) return;
@@ -254,8 +261,11 @@ export class BatchDispatcher {
       batch.requestId = request.id;
       assertFits(request, ctx.limits, paid.cashuToken !== undefined);
       assertNotBlocked(ctx, entry.pubkey, request.id);
-      this.#options.onBatchSent(request, entry.pubkey);
-      for (const item of items) item.ctx.onSent(request, entry.pubkey, `${request.id}:${item.id}`);
+      const sent = request;
+      this.#group(() => {
+        this.#options.onBatchSent(sent, entry.pubkey);
+        for (const item of items) item.ctx.onSent(sent, entry.pubkey, `${sent.id}:${item.id}`);
+      });
       const outcome = await runWithAck(ctx, request, {
         timeoutMs: remainingMs,
         signal: controller.signal,
@@ -278,28 +288,31 @@ export class BatchDispatcher {
       });
       const latencyMs = performance.now() - started;
       const shares = costShares(items, byId, totalMsats);
-      for (const [index, item] of items.entries()) {
-        const result = byId.get(item.id);
-        const jobId = `${request.id}:${item.id}`;
-        if (result?.output === undefined) {
-          const why = results === undefined ? "the batch result is not readable" : result?.error;
+      const requestId = request.id;
+      this.#group(() => {
+        for (const [index, item] of items.entries()) {
+          const result = byId.get(item.id);
+          const jobId = `${requestId}:${item.id}`;
+          if (result?.output === undefined) {
+            const why = results === undefined ? "the batch result is not readable" : result?.error;
+            item.resolve({
+              ok: false,
+              failure: "error",
+              message: why ?? "missing from the batch result",
+              jobId,
+              entry,
+            });
+            continue;
+          }
           item.resolve({
-            ok: false,
-            failure: "error",
-            message: why ?? "missing from the batch result",
-            jobId,
+            ok: true,
+            outcome: itemOutcome(outcome, jobId, result.output),
+            latencyMs,
+            costMsats: shares[index] ?? 0,
             entry,
           });
-          continue;
         }
-        item.resolve({
-          ok: true,
-          outcome: itemOutcome(outcome, jobId, result.output),
-          latencyMs,
-          costMsats: shares[index] ?? 0,
-          entry,
-        });
-      }
+      });
     } catch (error) {
       const failure = failureOf(error, abortedBy);
       const unsent = surelyUnsent(error);

@@ -7,7 +7,7 @@
  */
 import Database from "better-sqlite3";
 import { RefundStore } from "./refund-store.js";
-import { type StatementCache, statementCache } from "./statements.js";
+import { type StatementCache, statementCache, type Transaction, transactionRunner } from "./statements.js";
 import { TabStore } from "./tab-store.js";
 
 export type SubcallStatus = "pending" | "dispatched" | "answered" | "failed";
@@ -68,6 +68,7 @@ CREATE TABLE IF NOT EXISTS batch_requests (job_id TEXT PRIMARY KEY, request TEXT
 export class RunStore {
   readonly #db: Database.Database;
   readonly #statement: StatementCache;
+  readonly #tx: Transaction;
   /** The buyer's tabs (same database). */
   readonly tabs: TabStore;
   /** Refunds addressed to the buyer: awaited closes, and every refund taken in (same database). */
@@ -86,6 +87,12 @@ export class RunStore {
     this.tabs = new TabStore(db);
     this.refunds = new RefundStore(db);
     this.#statement = statementCache(db);
+    this.#tx = transactionRunner(db);
+  }
+
+  /** Runs `fn`, and every write it makes here, as one transaction (a batch's jobs sent or ended: one commit). */
+  transaction<T>(fn: () => T): T {
+    return this.#tx(fn);
   }
 
   memoised(hash: string): MemoisedResult | undefined {
@@ -117,7 +124,7 @@ export class RunStore {
     request: string | null,
   ): void {
     const now = Date.now();
-    const tx = this.#db.transaction(() => {
+    this.#tx(() => {
       this.#statement(
         "INSERT INTO jobs (job_id, run_id, hash, provider, status, hedge, sent_at, request) VALUES (?, ?, ?, ?, 'sent', ?, ?, ?)",
       ).run(jobId, runId, hash, provider, hedge ? 1 : 0, now, request);
@@ -126,7 +133,6 @@ export class RunStore {
            attempts = attempts + 1, updated_at = ? WHERE run_id = ? AND hash = ?`,
       ).run(now, runId, hash);
     });
-    tx();
   }
 
   /** A batched request, kept once for all its items (item job ids are `<request id>:<item id>`). */
@@ -165,7 +171,7 @@ export class RunStore {
   /** The answer, memoised and attached to the sub-call, in one transaction. */
   answered(runId: string, hash: string, result: MemoisedResult): void {
     const now = Date.now();
-    const tx = this.#db.transaction(() => {
+    this.#tx(() => {
       this.#statement(
         `INSERT INTO results (hash, text, provider, model, cost_msats, input_tokens, output_tokens, job_id, created_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (hash) DO NOTHING`,
@@ -185,7 +191,6 @@ export class RunStore {
            WHERE run_id = ? AND hash = ?`,
       ).run(result.provider, result.jobId, now, runId, hash);
     });
-    tx();
   }
 
   /**
@@ -193,14 +198,13 @@ export class RunStore {
    * those sub-calls again instead of reusing them. Returns how many answers were dropped.
    */
   forgetProvider(provider: string): number {
-    const tx = this.#db.transaction(() => {
+    return this.#tx(() => {
       this.#statement(
         `UPDATE subcalls SET status = 'pending', provider = NULL, job_id = NULL, updated_at = ?
            WHERE status = 'answered' AND provider = ?`,
       ).run(Date.now(), provider);
       return this.#statement("DELETE FROM results WHERE provider = ?").run(provider).changes;
     });
-    return tx();
   }
 
   failed(runId: string, hash: string, error: string): void {

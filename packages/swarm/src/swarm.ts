@@ -233,6 +233,7 @@ export async function createSwarm(options: SwarmOptions): Promise<Swarm> {
             counters.batchesSent++;
             store.batchSent(request.id, JSON.stringify(request));
           },
+          group: (fn) => store.transaction(() => trust.keeper.book.transaction(fn)),
         });
   const dispatch = (check: boolean): SubcallDeps => ({
     selector,

@@ -4,7 +4,7 @@
  * BEFORE their token leaves the process.
  */
 import type Database from "better-sqlite3";
-import { type StatementCache, statementCache } from "./statements.js";
+import { type StatementCache, statementCache, type Transaction, transactionRunner } from "./statements.js";
 
 export type TabEventKind = "deposit" | "charge" | "refund";
 
@@ -62,13 +62,13 @@ const TOTAL_COLUMN: Record<TabEventKind, string> = {
 };
 
 export class TabStore {
-  readonly #db: Database.Database;
   readonly #statement: StatementCache;
+  readonly #tx: Transaction;
 
   /** Creates the tables in `db` (the run store's connection) when missing. */
   constructor(db: Database.Database) {
-    this.#db = db;
     this.#statement = statementCache(db);
+    this.#tx = transactionRunner(db);
     // Databases written before the glossary said "buyer" call the tab's owner "customer".
     for (const table of ["tabs", "tab_events"]) {
       const columns = db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[];
@@ -84,7 +84,7 @@ export class TabStore {
    */
   record(event: TabEvent): void {
     const now = Date.now();
-    this.#db.transaction(() => {
+    this.#tx(() => {
       this.#statement(
         `INSERT INTO tab_events (buyer, provider, mint, run_id, kind, msats, job_id, token, at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -121,7 +121,7 @@ export class TabStore {
         now,
         event.kind,
       );
-    })();
+    });
   }
 
   /** The buyer's tabs at `mint` (all providers), open and closed. */

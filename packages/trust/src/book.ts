@@ -94,10 +94,15 @@ type Row = Record<string, number | string | null>;
 export class ReputationBook {
   readonly #db: Database.Database;
   readonly #now: () => number;
+  /** Statements by SQL text, each prepared once: preparing costs more than running these small ones. */
+  readonly #statements = new Map<string, Database.Statement>();
+  /** One transaction wrapper for every write (better-sqlite3 builds new wrappers per `transaction` call). */
+  readonly #transaction: Database.Transaction<(fn: () => unknown) => unknown>;
 
   private constructor(db: Database.Database, options: ReputationBookOptions) {
     this.#db = db;
     this.#now = options.now ?? Date.now;
+    this.#transaction = db.transaction((fn: () => unknown) => fn());
   }
 
   /** Opens (creating) the book at `file` (":memory:" for a throwaway one). */
@@ -107,18 +112,22 @@ export class ReputationBook {
     // which itself needs the lock.
     db.pragma("busy_timeout = 5000");
     db.pragma("journal_mode = WAL");
+    // A job's record is one small commit, thousands a second at scale: in WAL mode NORMAL syncs at
+    // checkpoints, not per commit, and still loses nothing when the process dies (only an OS crash could
+    // drop the last few records, which cost a stranger one more check, not money).
+    db.pragma("synchronous = NORMAL");
     db.exec(SCHEMA);
     return new ReputationBook(db, options);
   }
 
   get(pubkey: string): ProviderRecord | undefined {
-    const row = this.#db.prepare("SELECT * FROM providers WHERE pubkey = ?").get(pubkey) as Row | undefined;
+    const row = this.#sql("SELECT * FROM providers WHERE pubkey = ?").get(pubkey) as Row | undefined;
     return row ? recordOf(row) : undefined;
   }
 
   /** Every provider in the book, most recently seen first (then by pubkey). */
   list(): ProviderRecord[] {
-    const rows = this.#db.prepare("SELECT * FROM providers ORDER BY last_seen DESC, pubkey").all() as Row[];
+    const rows = this.#sql("SELECT * FROM providers ORDER BY last_seen DESC, pubkey").all() as Row[];
     return rows.map(recordOf);
   }
 
@@ -149,17 +158,20 @@ export class ReputationBook {
         checksFailed: result === "strike" ? 1 : 0,
         paidForBadMsats: result === "strike" ? paidMsats : 0,
       });
-      this.#db
-        .prepare("INSERT INTO checks (pubkey, job_id, result, at) VALUES (?, ?, ?, ?)")
-        .run(pubkey, jobId, result, this.#now());
+      this.#sql("INSERT INTO checks (pubkey, job_id, result, at) VALUES (?, ?, ?, ?)").run(
+        pubkey,
+        jobId,
+        result,
+        this.#now(),
+      );
     });
   }
 
   /** Job ids of `pubkey`'s struck answers (the evidence), oldest first. */
   strikes(pubkey: string): string[] {
-    const rows = this.#db
-      .prepare("SELECT job_id FROM checks WHERE pubkey = ? AND result = 'strike' ORDER BY id")
-      .all(pubkey) as Array<{ job_id: string }>;
+    const rows = this.#sql(
+      "SELECT job_id FROM checks WHERE pubkey = ? AND result = 'strike' ORDER BY id",
+    ).all(pubkey) as Array<{ job_id: string }>;
     return rows.map((row) => row.job_id);
   }
 
@@ -168,9 +180,10 @@ export class ReputationBook {
     const state: BlockState = { reason, at: this.#now(), by, evidence };
     this.#write(() => {
       this.#add(pubkey, {});
-      this.#db
-        .prepare("UPDATE providers SET blocked = ? WHERE pubkey = ? AND blocked IS NULL")
-        .run(JSON.stringify(state), pubkey);
+      this.#sql("UPDATE providers SET blocked = ? WHERE pubkey = ? AND blocked IS NULL").run(
+        JSON.stringify(state),
+        pubkey,
+      );
     });
   }
 
@@ -185,12 +198,10 @@ export class ReputationBook {
    */
   clear(pubkey: string): boolean {
     return this.#write(() => {
-      const changed = this.#db
-        .prepare(
-          "UPDATE providers SET blocked = NULL, checks_passed = 0, checks_failed = 0, reports = 0 WHERE pubkey = ?",
-        )
-        .run(pubkey).changes;
-      this.#db.prepare("DELETE FROM checks WHERE pubkey = ?").run(pubkey);
+      const changed = this.#sql(
+        "UPDATE providers SET blocked = NULL, checks_passed = 0, checks_failed = 0, reports = 0 WHERE pubkey = ?",
+      ).run(pubkey).changes;
+      this.#sql("DELETE FROM checks WHERE pubkey = ?").run(pubkey);
       return changed > 0;
     });
   }
@@ -199,12 +210,29 @@ export class ReputationBook {
   setReports(pubkey: string, reports: number): void {
     this.#write(() => {
       this.#add(pubkey, {});
-      this.#db.prepare("UPDATE providers SET reports = ? WHERE pubkey = ?").run(reports, pubkey);
+      this.#sql("UPDATE providers SET reports = ? WHERE pubkey = ?").run(reports, pubkey);
     });
+  }
+
+  /**
+   * Runs `fn`, and the records it writes, as one transaction: a batch's jobs ending together are one
+   * commit, not one each.
+   */
+  transaction<T>(fn: () => T): T {
+    return this.#write(fn);
   }
 
   close(): void {
     this.#db.close();
+  }
+
+  #sql(text: string): Database.Statement {
+    let statement = this.#statements.get(text);
+    if (!statement) {
+      statement = this.#db.prepare(text);
+      this.#statements.set(text, statement);
+    }
+    return statement;
   }
 
   /**
@@ -213,7 +241,7 @@ export class ReputationBook {
    * instead of waiting out busy_timeout. Nested calls become savepoints.
    */
   #write<T>(fn: () => T): T {
-    return this.#db.transaction(fn).immediate();
+    return this.#transaction.immediate(fn) as T;
   }
 
   /** Creates the row if new, adds the deltas, stamps last_seen: one transaction (no half-counted job). */
@@ -227,14 +255,14 @@ export class ReputationBook {
       [keyof typeof COUNTERS, number]
     >;
     const sets = fields.map(([field]) => `${COUNTERS[field]} = ${COUNTERS[field]} + ?`);
-    this.#db
-      .prepare(
-        "INSERT INTO providers (pubkey, first_seen, last_seen) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
-      )
-      .run(pubkey, now, now);
-    this.#db
-      .prepare(`UPDATE providers SET ${[...sets, "last_seen = ?"].join(", ")} WHERE pubkey = ?`)
-      .run(...fields.map(([, value]) => value), now, pubkey);
+    this.#sql(
+      "INSERT INTO providers (pubkey, first_seen, last_seen) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+    ).run(pubkey, now, now);
+    this.#sql(`UPDATE providers SET ${[...sets, "last_seen = ?"].join(", ")} WHERE pubkey = ?`).run(
+      ...fields.map(([, value]) => value),
+      now,
+      pubkey,
+    );
   }
 }
 
