@@ -97,7 +97,14 @@ export class DepositBatcher {
       void this.#flush();
       return;
     }
-    if (this.#timer) return;
+    if (this.#timer) {
+      // Its timer is late (a saturated event loop runs timers seconds apart): this deposit starts the swap.
+      if (Date.now() < this.#timerAt) return;
+      clearTimeout(this.#timer);
+      this.#timer = undefined;
+      void this.#flush();
+      return;
+    }
     this.#timerAt = Date.now() + this.#options.windowMs;
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
