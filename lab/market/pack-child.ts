@@ -5,6 +5,7 @@
 //   → { type: "ready", pubkeys }     once every node announced (pubkeys in the spec's order)
 //   → { type: "generated", p }       each time node `p` (its place in the spec) starts answering, if asked
 //   ← { type: "report" }             → { type: "report", reports } after each node redeemed what it holds
+//                                       (settle.ts: no redeem left half-done)
 //                                       (per node: pubkey, earnings, tabs, jobs, peakInFlight)
 //   ← { type: "usage" }              → { type: "usage", rss, cpuUs }
 //   ← { type: "stop" }               graceful stop of every node, then exit
@@ -14,6 +15,7 @@ import { createScriptedBackend } from "@pylon/inference/scripted";
 import { Cleanup } from "@pylon/testkit";
 import { echoAnswer, MODEL, PRICES, type ScriptedNode, scriptedNode } from "@pylon/testkit/market";
 import { type LatencySpec, latencyFor, providerSeed, type Stragglers } from "./latency.js";
+import { redeemAll } from "./settle.js";
 
 export interface PackProvider {
   /** Its place in the whole crowd (seeds its latency stream, names it). */
@@ -114,7 +116,7 @@ async function report() {
   return Promise.all(
     nodes.map(async ({ node }, p) => {
       try {
-        await node.payments?.redeemNow();
+        await redeemAll(node);
         const status = node.status();
         return {
           pubkey: node.pubkey,

@@ -7,6 +7,7 @@
 // It exits on its own when the parent goes away, so a crashed soak leaves no node behind.
 import { Cleanup } from "@pylon/testkit";
 import { echoAnswer, scriptedNode } from "@pylon/testkit/market";
+import { redeemAll } from "./settle.js";
 
 export interface ProviderChildSpec {
   relayUrl: string;
@@ -42,7 +43,7 @@ const { node } = await scriptedNode(cleanup, {
 process.on("message", (message: { type?: string }) => {
   if (message?.type === "report") {
     void (async () => {
-      await node.payments?.redeemNow();
+      await redeemAll(node);
       const status = node.status();
       process.send?.({
         type: "report",

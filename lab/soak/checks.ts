@@ -95,6 +95,9 @@ export function checkSoak(input: CheckInput): SoakReport {
   const sum = (f: (p: ProviderReport) => number) => input.providers.reduce((s, p) => s + f(p), 0);
   const earnedSats = sum((p) => p.report.earnings?.walletSats ?? 0);
   const heldSats = sum((p) => p.report.earnings?.heldSats ?? 0);
+  // Collected proofs found spent when a redeem failed (a buyer's reclaim, or a redeem the mint did whose
+  // answer never came): where the invariant's missing sats would be if a provider lost them.
+  const lostSats = sum((p) => p.report.earnings?.lostSats ?? 0);
   const chargedMsats = sum((p) => p.report.tabs?.chargedMsats ?? 0);
   // Held for jobs at the end, when none of ours runs: a reserve a killed node never released.
   const reservedMsats = sum((p) => p.report.tabs?.reservedMsats ?? 0);
@@ -129,6 +132,8 @@ export function checkSoak(input: CheckInput): SoakReport {
         ? ""
         : ` (off by ${spent - earnedSats - fees - reclaimable})`) +
       `; mint outstanding ${input.mint.outstanding}` +
+      (heldSats > 0 ? `; providers still hold ${heldSats} sats not yet redeemed` : "") +
+      (lostSats > 0 ? `; providers' collected proofs found spent ("lost"): ${lostSats} sats` : "") +
       (reportErrors.length
         ? `; ${reportErrors.length} providers' books missing (their ecash uncounted)`
         : ""),
