@@ -15,7 +15,7 @@ import { createScriptedBackend } from "@pylon/inference/scripted";
 import { Cleanup } from "@pylon/testkit";
 import { echoAnswer, MODEL, PRICES, type ScriptedNode, scriptedNode } from "@pylon/testkit/market";
 import { type LatencySpec, latencyFor, providerSeed, type Stragglers } from "./latency.js";
-import { redeemAll } from "./settle.js";
+import { redeemAll, sideSats } from "./settle.js";
 
 export interface PackProvider {
   /** Its place in the whole crowd (seeds its latency stream, names it). */
@@ -124,6 +124,7 @@ async function report() {
           tabs: node.payments?.tabTotals(),
           jobs: status.jobs,
           peakInFlight: peakInFlight[p],
+          side: sideSats(node, spec.providers[p]!.dataDir),
         };
       } catch (error) {
         return { pubkey: node.pubkey, error: String(error) };

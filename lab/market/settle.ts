@@ -6,7 +6,10 @@
  * off by them. A running node retries on its own; this asks at once, every 2 s, within `timeoutMs`, and
  * after that the books are read as they are (the sats still held show in them).
  */
+import { existsSync } from "node:fs";
+import path from "node:path";
 import type { RunningProvider } from "@pylon/provider";
+import Database from "better-sqlite3";
 
 export async function redeemAll(node: RunningProvider, timeoutMs = 60_000): Promise<void> {
   const end = Date.now() + timeoutMs;
@@ -20,4 +23,29 @@ export async function redeemAll(node: RunningProvider, timeoutMs = 60_000): Prom
     if (Date.now() >= end) return;
     await new Promise((resolve) => setTimeout(resolve, 2_000));
   }
+}
+
+/**
+ * Sats of a node's that are neither its spendable ecash nor collected proofs (for the soak's invariant, where
+ * sats could hide after SIGKILLs): its wallet's proofs by state other than unspent (reserved by an
+ * operation, pending: handed out in a token not known to be claimed), and expiry refunds it made that no
+ * relay took yet.
+ */
+export function sideSats(node: RunningProvider, dataDir: string): Record<string, number> {
+  const side: Record<string, number> = {};
+  const file = path.join(dataDir, "wallet.db");
+  if (existsSync(file)) {
+    const db = new Database(file, { readonly: true, fileMustExist: true });
+    try {
+      const rows = db
+        .prepare("SELECT state, SUM(amount) AS sats FROM proofs WHERE state != 'unspent' GROUP BY state")
+        .all() as Array<{ state: string; sats: number }>;
+      for (const row of rows) side[`wallet ${row.state}`] = row.sats;
+    } finally {
+      db.close();
+    }
+  }
+  const undelivered = (node.payments?.tabRefunds() ?? []).filter((r) => r.deliveredAt === undefined);
+  if (undelivered.length > 0) side["refunds undelivered"] = undelivered.reduce((s, r) => s + r.sats, 0);
+  return side;
 }

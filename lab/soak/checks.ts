@@ -98,6 +98,10 @@ export function checkSoak(input: CheckInput): SoakReport {
   // Collected proofs found spent when a redeem failed (a buyer's reclaim, or a redeem the mint did whose
   // answer never came): where the invariant's missing sats would be if a provider lost them.
   const lostSats = sum((p) => p.report.earnings?.lostSats ?? 0);
+  const side = new Map<string, number>();
+  for (const p of input.providers)
+    for (const [where, sats] of Object.entries(p.report.side ?? {}))
+      side.set(where, (side.get(where) ?? 0) + sats);
   const chargedMsats = sum((p) => p.report.tabs?.chargedMsats ?? 0);
   // Held for jobs at the end, when none of ours runs: a reserve a killed node never released.
   const reservedMsats = sum((p) => p.report.tabs?.reservedMsats ?? 0);
@@ -134,6 +138,7 @@ export function checkSoak(input: CheckInput): SoakReport {
       `; mint outstanding ${input.mint.outstanding}` +
       (heldSats > 0 ? `; providers still hold ${heldSats} sats not yet redeemed` : "") +
       (lostSats > 0 ? `; providers' collected proofs found spent ("lost"): ${lostSats} sats` : "") +
+      [...side].map(([where, sats]) => `; providers' ${where}: ${sats} sats`).join("") +
       (reportErrors.length
         ? `; ${reportErrors.length} providers' books missing (their ecash uncounted)`
         : ""),

@@ -55,6 +55,8 @@ export interface ProviderBooks {
     refundedMsats: number;
   };
   jobs?: { paymentRequired: number; resumed: number };
+  /** Sats neither spendable nor collected, by where (settle.ts sideSats; the crowd's packs report them). */
+  side?: Record<string, number>;
 }
 
 export interface CheckInput {
