@@ -84,6 +84,8 @@ describe("tab reserves (scripted backend, real mint and relays)", () => {
       reservedMsats: 0,
       chargedMsats: 2 * PAID_ACTUAL_MSATS,
     });
+    // A job counts as served once the relay's OK reaches the node, which may be after the test sees the result.
+    await waitFor(() => node.status().jobs.served === 3, "the node counting every result served");
     expect(node.status().jobs).toMatchObject({ resumed: 2, served: 3 });
   });
 
