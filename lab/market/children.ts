@@ -30,6 +30,8 @@ const PROFILING = process.env.PYLON_LAB_CPU_PROF
 export class Child {
   #process: ChildProcess | undefined;
   #listeners = new Set<(message: Message) => void>();
+  /** Asks waiting for a reply, told when the process exits (one exit listener for any number of asks). */
+  #askers = new Set<() => void>();
   #starting: Promise<Message> | undefined;
 
   constructor(
@@ -84,6 +86,9 @@ export class Child {
       this.onMessage(message);
       for (const listener of this.#listeners) listener(message);
     });
+    child.once("exit", () => {
+      for (const asker of [...this.#askers]) asker();
+    });
     return new Promise<Message>((resolve, reject) => {
       const timer = setTimeout(
         () => fail(new Error(`${this.label} not ready in ${this.readyTimeoutMs} ms`)),
@@ -133,7 +138,7 @@ export class Child {
       const done = () => {
         clearTimeout(timer);
         this.#listeners.delete(listener);
-        child.off("exit", onExit);
+        this.#askers.delete(onExit);
       };
       const fail = (error: Error) => {
         done();
@@ -147,7 +152,7 @@ export class Child {
         resolve(message);
       };
       this.#listeners.add(listener);
-      child.once("exit", onExit);
+      this.#askers.add(onExit);
       // With a callback, a channel closed by then is this error, not an unhandled 'error' event.
       child.send({ type }, (error) => {
         if (error) fail(new Error(`${this.label}: could not ask for ${type}: ${error.message}`));

@@ -1,17 +1,18 @@
 /**
  * Redeems what a node holds and waits until no redeem of its is half-done, before its books are read. A
- * redeem the mint carried out but whose answer was lost (a mint saturated by a thousand nodes settling at
- * once: "Request timed out") stays half-done in the node's wallet until a later redeem recovers it; read
- * before that, its sats are neither the node's ecash nor the buyer's to reclaim, and the soak's invariant is
- * off by them. A running node retries on its own; this asks at once, every 2 s, within `timeoutMs`, and
- * after that the books are read as they are (the sats still held show in them).
+ * redeem the mint did not answer in time (a mint saturated by a thousand nodes settling at once) stays open
+ * in the node's wallet, its batch `redeeming`, until the mint's state settles it: at once if the mint
+ * carried it out, else once the wallet's window for late answers (`unansweredWindowMs`, 120 s) has passed.
+ * Read before that, its sats are neither the node's ecash nor the buyer's to reclaim. A running node retries
+ * on its own; this asks at once, every 2 s, within `timeoutMs` (past the window), and after that the books
+ * are read as they are (the sats still held show in them).
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { RunningProvider } from "@pylon/provider";
 import Database from "better-sqlite3";
 
-export async function redeemAll(node: RunningProvider, timeoutMs = 60_000): Promise<void> {
+export async function redeemAll(node: RunningProvider, timeoutMs = 150_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     try {

@@ -86,13 +86,17 @@ export const SOAK_DEFAULTS: SoakOptions = {
 
 /**
  * The options a soak of `partial` runs with: SOAK_DEFAULTS, and on the crowd 100 sub-calls per provider
- * (100,000 at 1,000), more batches at once to keep a thousand providers busy, and the issue's buyer RSS
- * target (≤ 500 MB); whatever `partial` gives wins.
+ * (100,000 at 1,000), more batches at once to keep a thousand providers busy, the issue's buyer RSS
+ * target (≤ 500 MB), and a cap of 1.5 s per 100 sub-calls (at least SOAK_DEFAULTS'): the cap is there to
+ * catch a hang, and on two cores a thousand providers' soak runs at 90–145 sub-calls a second. Whatever
+ * `partial` gives wins.
  */
 export function soakDefaults(partial: Partial<SoakOptions> = {}): SoakOptions {
   const providers = partial.providers ?? SOAK_DEFAULTS.providers;
+  const subcalls = partial.subcalls ?? 100 * providers;
+  const maxSeconds = Math.max(SOAK_DEFAULTS.maxSeconds, Math.ceil((1.5 * subcalls) / 100));
   const crowd: Partial<SoakOptions> =
-    providers > CROWD_ABOVE ? { subcalls: 100 * providers, concurrentBatches: 8, maxRssMb: 500 } : {};
+    providers > CROWD_ABOVE ? { subcalls, concurrentBatches: 8, maxRssMb: 500, maxSeconds } : {};
   return { ...SOAK_DEFAULTS, ...crowd, ...partial };
 }
 

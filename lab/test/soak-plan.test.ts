@@ -31,7 +31,14 @@ describe("the soak's kill plan and defaults", () => {
   it("above 16 providers the crowd's defaults apply; flags given still win", () => {
     expect(soakDefaults().subcalls).toBe(10_000);
     expect(soakDefaults({ providers: 8 }).maxRssMb).toBe(0);
-    expect(soakDefaults({ providers: 1_000 })).toMatchObject({ subcalls: 100_000, maxRssMb: 500 });
-    expect(soakDefaults({ providers: 200, subcalls: 10_000 }).subcalls).toBe(10_000);
+    expect(soakDefaults({ providers: 1_000 })).toMatchObject({
+      subcalls: 100_000,
+      maxRssMb: 500,
+      maxSeconds: 1_500,
+    });
+    expect(soakDefaults({ providers: 200, subcalls: 10_000 })).toMatchObject({
+      subcalls: 10_000,
+      maxSeconds: 780,
+    });
   });
 });

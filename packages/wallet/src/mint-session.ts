@@ -55,6 +55,21 @@ export function isTransportError(err: unknown): boolean {
   return err.name === "HttpResponseError" && typeof status === "number" && status >= 500;
 }
 
+/**
+ * True when the mint may hold a request it did not answer: the wallet stopped waiting (a timeout or an
+ * abort) or the mint answered 5xx. It may have acted on it, or may still. A refused or closed connection
+ * is not such a case: the mint holds nothing it could still act on, and its state shows what it did.
+ */
+export function mayHaveReachedMint(err: unknown): boolean {
+  for (let cause: unknown = err, depth = 0; cause instanceof Error && depth < 8; depth++) {
+    if (["AbortError", "TimeoutError", "CallerAbortError"].includes(cause.name)) return true;
+    const status = (cause as { status?: unknown }).status;
+    if (cause.name === "HttpResponseError" && typeof status === "number" && status >= 500) return true;
+    cause = cause.cause;
+  }
+  return false;
+}
+
 /** Runs a mint call, turning transport failures into `mint-unreachable` and refusals into `mint-error`. */
 export async function callMint<T>(mintUrl: string, fn: () => Promise<T>, opId?: string): Promise<T> {
   try {

@@ -21,7 +21,7 @@ import { createLockedPayments, type LockRequest, type LockResult } from "./ops/l
 import { type InputState, inputStates } from "./ops/mint-state.js";
 import { receive, swapIn } from "./ops/receive.js";
 import { checkPending, type PendingCheck, reclaim } from "./ops/reclaim.js";
-import { recoverOperation } from "./ops/recover.js";
+import { recoverOperation, reviveOperation } from "./ops/recover.js";
 import { send } from "./ops/send.js";
 import { tokenOrigin } from "./ops/tokens.js";
 import { withdraw } from "./ops/withdraw.js";
@@ -46,6 +46,12 @@ export interface OpenWalletOptions {
   recover?: boolean;
   /** Per-request timeout for mint calls (default 15 s). */
   requestTimeoutMs?: number;
+  /**
+   * How long an operation whose request timed out stays open when the mint shows no sign of it (default
+   * 120 s): a busy mint may still act on a request after the wallet stopped waiting, so its inputs stay
+   * reserved until then, and only then go back to the balance.
+   */
+  unansweredWindowMs?: number;
 }
 
 export interface Balance {
@@ -67,6 +73,8 @@ export interface RecoveryReport {
  * process (same pid) must not recover each other's operations mid-flight. Ids are random UUIDs.
  */
 const INFLIGHT = new Set<string>();
+/** How soon to ask again about an unanswered operation when the mint could not be asked. */
+const ASK_AGAIN_MS = 10_000;
 
 export async function openWallet(opts: OpenWalletOptions): Promise<PylonWallet> {
   const seed = opts.seed ?? (opts.seedPath ? loadOrCreateSeed(opts.seedPath) : undefined);
@@ -77,7 +85,7 @@ export async function openWallet(opts: OpenWalletOptions): Promise<PylonWallet> 
   const mints = [
     ...new Set([...(opts.mintUrls ?? []).map(canonicalMintUrl), ...new OperationLog(db).mints()]),
   ];
-  const wallet = new PylonWallet(db, seed, opts.unit ?? "sat", mints);
+  const wallet = new PylonWallet(db, seed, opts.unit ?? "sat", mints, opts.unansweredWindowMs ?? 120_000);
   if (opts.recover ?? true) await wallet.recover();
   return wallet;
 }
@@ -95,6 +103,7 @@ export class PylonWallet {
     seed: Uint8Array,
     readonly unit: string,
     mints: string[],
+    unansweredWindowMs = 120_000,
   ) {
     this.p2pk = deriveKeyPair(seed, "p2pk");
     this.sessions = new MintSessions(seed, new SqliteCounterSource(db), unit);
@@ -107,6 +116,8 @@ export class PylonWallet {
       key: this.p2pk,
       mint: (url) => this.sessions.get(url),
       inflight: INFLIGHT,
+      unansweredWindowMs,
+      unanswered: new Map(),
     };
   }
 
@@ -301,6 +312,17 @@ export class PylonWallet {
     });
   }
 
+  /**
+   * Settles a failed receive or redeem the mint acted on after all (it answered too late, or the process
+   * died in between): its inputs spent at the mint and its recorded outputs signed (NUT-09). Returns the
+   * settled operation, or undefined when the mint did not act on it.
+   */
+  revive(opId: string): Promise<Operation | undefined> {
+    const op = this.ctx.log.get(opId);
+    if (op?.state !== "failed") return Promise.resolve(undefined);
+    return this.exclusive(() => reviveOperation(this.ctx, op));
+  }
+
   close(): void {
     this.db.close();
   }
@@ -313,11 +335,31 @@ export class PylonWallet {
     return first.value;
   }
 
-  /** Runs `fn` after every earlier operation on this wallet has finished. */
+  /** Runs `fn` after every earlier operation on this wallet has finished (and any unanswered one is due). */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.queue.then(fn, fn);
+    const task = async () => {
+      if (this.ctx.unanswered.size > 0) await this.askAgain();
+      return fn();
+    };
+    const run = this.queue.then(task, task);
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /** Asks the mint again about operations left open after an unanswered request, once each is due. */
+  private async askAgain(): Promise<void> {
+    const now = Date.now();
+    for (const [id, due] of this.ctx.unanswered) {
+      if (due > now) continue;
+      this.ctx.unanswered.delete(id);
+      const op = this.ctx.log.get(id);
+      if (op?.state !== "prepared" || this.ctx.inflight.has(id)) continue;
+      try {
+        await recoverOperation(this.ctx, op);
+      } catch {
+        this.ctx.unanswered.set(id, now + ASK_AGAIN_MS); // the mint is still out of reach
+      }
+    }
   }
 }
 

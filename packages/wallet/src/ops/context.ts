@@ -14,4 +14,11 @@ export interface OpContext {
   mint(url: string): Promise<CashuWallet>;
   /** Operations this process is running right now: recovery must leave them alone. */
   inflight: Set<string>;
+  /**
+   * How long after an unanswered request (a timeout) the mint may still act on it: a busy mint works
+   * through its queue after the client gave up. Until then unspent inputs prove nothing.
+   */
+  unansweredWindowMs: number;
+  /** Operations left open after an unanswered request, by when to ask the mint again (ms epoch). */
+  unanswered: Map<string, number>;
 }

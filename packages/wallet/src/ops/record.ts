@@ -4,7 +4,8 @@
  *             the mint to sign, committed before the request leaves the process;
  *   settle  — inputs `spent`, the signed outputs stored (ours `unspent`, handed-out `pending`), the
  *             operation `completed` with its amounts and fee;
- *   abandon — the mint never acted: own inputs back to their previous state, the operation `failed`.
+ *   abandon — the mint never acted: own inputs back to their previous state, the operation `failed`;
+ *   revive  — a failed operation the mint acted on after all (a request it answered too late): settled.
  */
 
 import { randomUUID } from "node:crypto";
@@ -59,12 +60,15 @@ export interface SignedOutput {
   proof: Proof;
 }
 
-/** Settles `op` with the mint's answer (signed outputs by role); amounts and fee are computed from them. */
+/**
+ * Settles `op` with the mint's answer (signed outputs by role); amounts and fee are computed from them.
+ * `from: "failed"` revives an operation closed too early (only one whose inputs are not the wallet's own).
+ */
 export function settleOperation(
   ctx: OpContext,
   op: Operation,
   outputs: SignedOutput[],
-  opts: { detail?: Record<string, unknown> } = {},
+  opts: { detail?: Record<string, unknown>; from?: "prepared" | "failed" } = {},
 ): Operation {
   immediate(ctx.db, () => {
     const inputs = ctx.log.inputs(op.id);
@@ -98,9 +102,10 @@ export function settleOperation(
     const amount = op.kind === "withdraw" ? op.amount : paysOut ? handedOut : ours;
     const fee = op.kind === "fund" ? 0 : inTotal - ours - (paysOut ? amount : 0);
     const detail = { ...handedOutDetail(op.mintUrl, ctx.unit, outputs), ...opts.detail };
-    ctx.log.finish(op.id, "completed", { amount, fee, detail });
+    ctx.log.finish(op.id, "completed", { amount, fee, detail }, opts.from);
   });
   ctx.inflight.delete(op.id);
+  ctx.unanswered.delete(op.id);
   return ctx.log.get(op.id)!;
 }
 
@@ -124,6 +129,7 @@ export function abandonOperation(
     ctx.log.finish(op.id, "failed", { error });
   });
   ctx.inflight.delete(op.id);
+  ctx.unanswered.delete(op.id);
   return ctx.log.get(op.id)!;
 }
 

@@ -5,8 +5,12 @@
  *
  * Crash-safe in two steps: the ledger marks the batch `redeeming` under an id, then the wallet records the
  * swap under the same id (write-ahead). On the next run a `redeeming` batch is resolved from the wallet's
- * operation: completed → redeemed; failed or never recorded → its proofs checked at the mint (spent ones
- * are lost to a buyer's reclaim, the rest held again).
+ * operation: completed → redeemed; failed or never recorded → its proofs checked at the mint: spent ones
+ * whose swap the mint carried out after all (it answered too late) are redeemed by restoring its outputs;
+ * otherwise spent ones are lost to a buyer's reclaim, and the rest are held again.
+ *
+ * A redeem the mint did not answer stays `redeeming` while the wallet keeps its swap open (see
+ * `unansweredWindowMs`): a busy mint may still carry it out.
  */
 import { randomUUID } from "node:crypto";
 import { WalletError } from "../errors.js";
@@ -67,9 +71,9 @@ export async function redeemCollected(
       } catch (err) {
         if (!(err instanceof WalletError) || (err.code !== "token-spent" && err.code !== "mint-error"))
           throw err;
-        const lost = await releaseBatch(ledger, wallet, mintUrl, batchId);
-        done.push({ mintUrl, batchId, proofs: held.length, redeemedSats: 0, feeSats: 0, lostSats: lost });
-        if (lost === 0) throw err;
+        const released = await releaseBatch(ledger, wallet, mintUrl, batchId);
+        done.push(released);
+        if (released.lostSats === 0 && released.redeemedSats === 0) throw err;
       }
     }
   }
@@ -103,23 +107,32 @@ async function resolveBatch(
     });
     return;
   }
-  const lost = await releaseBatch(ledger, wallet, mintUrl, batchId);
-  done.push({ mintUrl, batchId, proofs: proofs.length, redeemedSats: 0, feeSats: 0, lostSats: lost });
+  done.push(await releaseBatch(ledger, wallet, mintUrl, batchId));
 }
 
-/** A failed batch: proofs the mint reports spent are lost; the others go back to held. Returns lost sats. */
+/**
+ * A failed batch. Its swap is revived if the mint carried it out after all; otherwise proofs the mint
+ * reports spent are lost, and the others go back to held.
+ */
 async function releaseBatch(
   ledger: PaymentLedger,
   wallet: PylonWallet,
   mintUrl: string,
   batchId: string,
-): Promise<number> {
+): Promise<RedeemedBatch> {
   const proofs = ledger.list({ batchId, state: "redeeming" });
   const states = await wallet.checkStates(
     mintUrl,
     proofs.map((p) => p.proof),
   );
-  const lost = proofs.filter((p) => states.get(p.y) === "SPENT");
-  ledger.endBatch(batchId, { redeemed: false, lostYs: lost.map((p) => p.y) });
-  return lost.reduce((s, p) => s + p.proof.amount.toNumber(), 0);
+  const spent = proofs.filter((p) => states.get(p.y) === "SPENT");
+  const revived = spent.length > 0 ? await wallet.revive(batchId) : undefined;
+  if (revived) {
+    ledger.endBatch(batchId, { redeemed: true });
+    const redeemed = { redeemedSats: revived.amount, feeSats: revived.fee, lostSats: 0 };
+    return { mintUrl, batchId, proofs: proofs.length, ...redeemed };
+  }
+  ledger.endBatch(batchId, { redeemed: false, lostYs: spent.map((p) => p.y) });
+  const lostSats = spent.reduce((s, p) => s + p.proof.amount.toNumber(), 0);
+  return { mintUrl, batchId, proofs: proofs.length, redeemedSats: 0, feeSats: 0, lostSats };
 }

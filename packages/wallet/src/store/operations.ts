@@ -194,17 +194,21 @@ export class OperationLog {
     return rows.map((r) => r.mint_url);
   }
 
-  /** Settles a prepared operation; throws if it was already settled (so a settlement can never run twice). */
+  /**
+   * Settles an operation in state `from` (a prepared one; a failed one only when the mint turned out to have
+   * acted after all); throws otherwise, so a settlement can never run twice.
+   */
   finish(
     id: string,
     state: "completed" | "failed",
     fields: { amount?: number; fee?: number; detail?: Record<string, unknown>; error?: string },
+    from: Exclude<OpState, "completed"> = "prepared",
   ): void {
     const op = this.get(id);
-    if (op?.state !== "prepared") throw new Error(`operation ${id} is not prepared`);
+    if (op?.state !== from) throw new Error(`operation ${id} is not ${from}`);
     this.db
       .prepare(
-        "UPDATE operations SET state = ?, amount = ?, fee = ?, detail = ?, error = ?, settled_at = ? WHERE id = ? AND state = 'prepared'",
+        "UPDATE operations SET state = ?, amount = ?, fee = ?, detail = ?, error = ?, settled_at = ? WHERE id = ? AND state = ?",
       )
       .run(
         state,
@@ -214,7 +218,17 @@ export class OperationLog {
         fields.error ?? null,
         Date.now(),
         id,
+        from,
       );
+  }
+
+  /** Notes on a prepared operation that its request went unanswered at `at` (the mint may still act on it). */
+  markUnanswered(id: string, at: number): void {
+    this.db
+      .prepare(
+        "UPDATE operations SET detail = json_set(detail, '$.unansweredAt', ?) WHERE id = ? AND state = 'prepared'",
+      )
+      .run(at, id);
   }
 
   list(opts: { limit?: number; mintUrl?: string } = {}): Operation[] {
