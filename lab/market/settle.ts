@@ -1,9 +1,10 @@
 /**
- * Redeems what a node holds and waits until no redeem of its is half-done, before its books are read. A
- * redeem the mint did not answer in time (a mint saturated by a thousand nodes settling at once) stays open
- * in the node's wallet, its batch `redeeming`, until the mint's state settles it: at once if the mint
- * carried it out, else once the wallet's window for late answers (`unansweredWindowMs`, 120 s) has passed.
- * Read before that, its sats are neither the node's ecash nor the buyer's to reclaim. A running node retries
+ * Redeems what a node holds and waits until no redeem or refund of its is half-done, before its books are
+ * read. One the mint did not answer in time (a mint saturated by a thousand nodes settling at once) stays
+ * open in the node's wallet (`unsettledSats`; a redeem's batch `redeeming`) until the mint's state settles
+ * it: at once if the mint carried it out, else once the wallet's window for late answers
+ * (`unansweredWindowMs`, 120 s) has passed. Read before that, its sats are neither the node's ecash nor the
+ * buyer's to reclaim. A running node retries
  * on its own; this asks at once, every 2 s, within `timeoutMs` (past the window), and after that the books
  * are read as they are (the sats still held show in them).
  */
@@ -17,7 +18,8 @@ export async function redeemAll(node: RunningProvider, timeoutMs = 150_000): Pro
   for (;;) {
     try {
       await node.payments?.redeemNow();
-      if ((node.status().earnings?.heldSats ?? 0) === 0) return;
+      const earnings = node.status().earnings;
+      if ((earnings?.heldSats ?? 0) === 0 && (earnings?.unsettledSats ?? 0) === 0) return;
     } catch (error) {
       if (Date.now() >= end) throw error;
     }

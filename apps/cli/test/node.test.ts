@@ -287,6 +287,7 @@ describe("pylon node", () => {
       redeemedSats: 0,
       lostSats: 0,
       walletSats: 0,
+      unsettledSats: 0,
     });
     node.child.kill("SIGTERM");
     const exit = await node.exited;

@@ -48,6 +48,12 @@ export interface CashuTabOptions {
   /** Timeout of each close job, ms. Default 30,000. */
   closeTimeoutMs?: number;
   /**
+   * How long `close()` keeps looking for the refunds of the closes it gave up on, ms: they are often
+   * answered soon after (the provider's mint was busy). Default `closeTimeoutMs`; a refund later still is
+   * collected by the next run (`collectRefunds`).
+   */
+  refundGraceMs?: number;
+  /**
    * Tabs still open at `close()`: "refund" (default) closes each and takes its balance back; "keep" leaves
    * them open for a later run with the same buyer key and run store (the provider refunds a tab on
    * its own once it expires, see `receiveTabRefunds`).

@@ -42,6 +42,9 @@ import { revokeTab } from "./tab-revoke.js";
 import type { TabEventKind } from "./tab-store.js";
 import { type TabSummary, tabSummaries, unsettledTabs } from "./tab-summaries.js";
 
+/** How often `close()` looks again for the refunds of closes it gave up on. */
+const REFUND_POLL_MS = 2_000;
+
 export {
   type CashuTabOptions,
   type CashuTabStrategy,
@@ -284,16 +287,30 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
   const close = async (): Promise<void> => {
     if (!binding) return;
     closedTabs = undefined;
+    const closeStart = Date.now();
     const ctx = closeContext(binding);
     const unclosed = (options.tabsAtClose ?? "refund") === "refund" ? await closeOpenTabs(ctx) : new Map();
     const problems = await reclaimExpired(ctx, deposits);
-    // Last: closes given up on above (or in an earlier run) may have been answered by now.
-    const collected = await collect();
+    // Last: closes given up on above (or in an earlier run) may have been answered by now, or soon.
+    const graceEnd = Date.now() + (options.refundGraceMs ?? ctx.closeTimeoutMs);
+    let collected = await collect();
+    while (awaitedSince(closeStart) > 0 && Date.now() + REFUND_POLL_MS < graceEnd) {
+      await new Promise((resolve) => setTimeout(resolve, REFUND_POLL_MS));
+      collected = await collect();
+    }
     problems.push(...collected.errors.map((e) => `collecting refunds: ${e}`));
     closedTabs = summaries();
     // A tab whose provider did not answer the close is settled all the same once its deposits came back.
     problems.unshift(...unsettledTabs(closedTabs, unclosed));
     if (problems.length > 0) throw new Error(`could not close every tab: ${problems.join("; ")}`);
+  };
+
+  /** Refunds of this close's tab closes still awaited (not of older runs', which may never come). */
+  const awaitedSince = (since: number): number => {
+    const b = bound();
+    return b.store.refunds
+      .list(b.client.pubkey, "awaiting")
+      .filter((row) => row.mint === options.mintUrl && row.at >= since).length;
   };
 
   const otherRefunds = { sats: 0, feeSats: 0 };

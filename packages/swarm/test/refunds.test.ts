@@ -26,7 +26,7 @@ afterAll(() => cleanup.run(), 30_000);
 async function paidSwarm(
   secretKey: Uint8Array,
   store: RunStore,
-  tabs: { keep?: true; closeTimeoutMs?: number },
+  tabs: { keep?: true; closeTimeoutMs?: number; refundGraceMs?: number },
   on: PaidMarket = market,
 ) {
   const market = on;
@@ -36,6 +36,7 @@ async function paidSwarm(
     depositSats: 20,
     ...(tabs.keep ? { tabsAtClose: "keep" as const } : {}),
     ...(tabs.closeTimeoutMs ? { closeTimeoutMs: tabs.closeTimeoutMs } : {}),
+    ...(tabs.refundGraceMs ? { refundGraceMs: tabs.refundGraceMs } : {}),
   });
   const swarm = await createSwarm({
     relays: [market.relayUrl],
@@ -47,6 +48,15 @@ async function paidSwarm(
   });
   await swarm.directory.waitFor(market.nodes.length);
   return { swarm, strategy };
+}
+
+/** A market of its own (the providers' books then hold this buyer's tabs only), a buyer key and a run store. */
+async function ownMarket() {
+  const market = await paidMarket(cleanup, { providers: 2, fundSats: FUNDED, inputFeePpk: 100 });
+  const dir = await tempDir(cleanup);
+  const secretKey = new Uint8Array(randomBytes(32));
+  const store = cleanup.use(RunStore.open(path.join(dir, "run.db")), (s) => s.close());
+  return { market, secretKey, buyer: getPublicKey(secretKey), store };
 }
 
 describe("refunds to the buyer (scripted backends, real mint and relay)", () => {
@@ -106,12 +116,7 @@ describe("refunds to the buyer (scripted backends, real mint and relay)", () => 
   }, 60_000);
 
   it("a tab close given up on is read back from the relay later, once", async () => {
-    // A market of its own: the providers' books then hold this buyer's tabs only.
-    const market = await paidMarket(cleanup, { providers: 2, fundSats: FUNDED, inputFeePpk: 100 });
-    const dir = await tempDir(cleanup);
-    const secretKey = new Uint8Array(randomBytes(32));
-    const buyer = getPublicKey(secretKey);
-    const store = cleanup.use(RunStore.open(path.join(dir, "run.db")), (s) => s.close());
+    const { market, secretKey, buyer, store } = await ownMarket();
     const first = await paidSwarm(secretKey, store, { closeTimeoutMs: 1 }, market);
     const results = await first.swarm.complete(
       Array.from({ length: 6 }, (_, i) => ask(`closing question ${i}`, 16)),
@@ -137,6 +142,24 @@ describe("refunds to the buyer (scripted backends, real mint and relay)", () => 
     expect(store.tabs.list(buyer, market.mint.url).every((t) => t.state === "closed")).toBe(true);
     await later.swarm.close();
     const { ecashSats } = await expectProvidersSettled(market.nodes, later.strategy.tabs());
+    await expectInvariant(market, FUNDED, ecashSats);
+  }, 60_000);
+
+  it("a tab close given up on is collected by the same close while its grace lasts: nothing left for a later run", async () => {
+    const { market, secretKey, buyer, store } = await ownMarket();
+    const run = await paidSwarm(secretKey, store, { closeTimeoutMs: 1, refundGraceMs: 20_000 }, market);
+    const results = await run.swarm.complete(
+      Array.from({ length: 6 }, (_, i) => ask(`graceful question ${i}`, 16)),
+      new AbortController().signal,
+    );
+    expect(results.filter((r) => !r.ok)).toEqual([]);
+    // Every close gives up at once (1 ms), and the close waits for their results on the relay instead.
+    await run.swarm.close();
+    const closes = store.refunds.list(buyer).filter((r) => r.source === "close");
+    expect(closes.length).toBe(market.nodes.length);
+    expect(closes.every((r) => r.state === "taken" && r.sats > 0)).toBe(true);
+    expect(store.tabs.list(buyer, market.mint.url).every((t) => t.state === "closed")).toBe(true);
+    const { ecashSats } = await expectProvidersSettled(market.nodes, run.strategy.tabs());
     await expectInvariant(market, FUNDED, ecashSats);
   }, 60_000);
 });

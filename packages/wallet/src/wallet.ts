@@ -282,6 +282,11 @@ export class PylonWallet {
     });
   }
 
+  /** Operations recorded but not settled (in flight now, or left open for recovery). */
+  openOperations(): number {
+    return this.ctx.log.prepared().length;
+  }
+
   operation(id: string): Operation | undefined {
     return this.ctx.log.get(id);
   }

@@ -20,6 +20,11 @@ export interface Earnings {
   lostSats: number;
   /** Spendable ecash in the provider wallet, sats. */
   walletSats: number;
+  /**
+   * Wallet ecash held by operations the mint has not answered yet (a refund or redeem that timed out): it
+   * settles once the mint's state is known (the next redeem, at most `unansweredWindowMs` later), sats.
+   */
+  unsettledSats: number;
 }
 
 export function readEarnings(db: Database): Earnings {
@@ -34,16 +39,23 @@ export function readEarnings(db: Database): Earnings {
       }>
     ).map((r) => [r.state, r.total]),
   );
-  const wallet = db
-    .prepare("SELECT COALESCE(SUM(amount), 0) AS total FROM proofs WHERE state = 'unspent'")
-    .get() as { total: number };
+  const wallet = new Map(
+    (
+      db
+        .prepare(
+          "SELECT state, SUM(amount) AS total FROM proofs WHERE state IN ('unspent', 'reserved') GROUP BY state",
+        )
+        .all() as Array<{ state: string; total: number }>
+    ).map((r) => [r.state, r.total]),
+  );
   return {
     creditedSats: credits.credited,
     feeSats: credits.fee,
     heldSats: (byState.get("held") ?? 0) + (byState.get("redeeming") ?? 0),
     redeemedSats: byState.get("redeemed") ?? 0,
     lostSats: byState.get("lost") ?? 0,
-    walletSats: wallet.total,
+    walletSats: wallet.get("unspent") ?? 0,
+    unsettledSats: wallet.get("reserved") ?? 0,
   };
 }
 

@@ -41,6 +41,8 @@ export async function redeemCollected(
   opts: RedeemOptions,
 ): Promise<RedeemedBatch[]> {
   const done: RedeemedBatch[] = [];
+  // Operations left open by a mint that did not answer (this wallet's refunds and redeems) settle first.
+  if (wallet.openOperations() > 0) await wallet.recover();
   for (const batchId of ledger.batches()) await resolveBatch(ledger, wallet, batchId, done);
   const maxBatch = opts.maxBatch ?? 200;
   for (const mintUrl of ledger.mints("held")) {
