@@ -215,6 +215,8 @@ export function checkSoak(input: CheckInput): SoakReport {
     heldSats,
     reservedSats: reservedMsats / 1000,
     tabsClosed: input.tabs.filter((t) => t.state === "closed").length,
+    tabsClosedByClose: input.afterClose.tabsClosed,
+    nextRunRefundSats: input.afterClose.nextRun.takenSats,
     tabs: input.tabs.length,
     rssBaselineMb: input.rss.baseline / MB,
     rssPeakMb: input.rss.peak / MB,
@@ -228,6 +230,14 @@ export function checkSoak(input: CheckInput): SoakReport {
   // A tab left open is not a lost sat (the provider holds it as ecash, counted above), so not a failed check.
   const notes: string[] = [];
   if (input.closeError) notes.push(`not every tab closed at the end: ${closeProblems(input.closeError)}`);
+  const { nextRun, openOperations } = input.afterClose;
+  if (nextRun.takenSats > 0 || nextRun.errors.length > 0)
+    notes.push(
+      `the buyer's next run took in ${nextRun.takenSats} sats of refunds (${nextRun.refunds.length} token(s)) that its close had not` +
+        (nextRun.errors.length ? `; ${nextRun.errors.join("; ")}` : ""),
+    );
+  if (openOperations > 0)
+    notes.push(`${openOperations} buyer wallet operation(s) still open when its books were read`);
   if (reservedMsats > 0)
     notes.push(`${reservedMsats} msats still reserved on provider tabs after every job ended`);
   return { ok: checks.every((c) => c.ok), checks, summary, notes };

@@ -15,7 +15,7 @@ export function formatSoak(report: SoakReport): string {
     "| sats deposited | spent | refunded | earned (providers' ecash) | charged | fees | reclaimable | tabs closed |",
     "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     `| ${n(s.depositedSats)} | ${n(s.spentSats)} | ${n(s.refundedSats)} | ${n(s.earnedSats)} | ${n(s.chargedSats, 3)} | ` +
-      `${n(s.feeSats)} | ${n(s.reclaimableSats)} | ${n(s.tabsClosed)}/${n(s.tabs)} |`,
+      `${n(s.feeSats)} | ${n(s.reclaimableSats)} | ${n(s.tabsClosed)}/${n(s.tabs)} (${n(s.tabsClosedByClose)} by the run's close) |`,
     "",
     `dispatch ${n(s.dispatchSec, 1)} s (${n(s.subcallsPerSec, 1)} sub-calls/s), whole soak ${n(s.totalSec, 1)} s; ` +
       `buyer RSS ${n(s.rssBaselineMb)} MB after warm-up, peak ${n(s.rssPeakMb)} MB (+${n(s.rssGrowthMb)} MB)`,

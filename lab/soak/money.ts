@@ -6,6 +6,8 @@
 import { RelayPool } from "@pylon/nostr";
 import {
   type CashuTabStrategy,
+  collectRefunds,
+  type RefundCollection,
   type RunStore,
   tabMoney,
   type UnclaimedRefunds,
@@ -64,6 +66,39 @@ export async function unclaimedOnRelay(input: {
   } finally {
     pool.close();
   }
+}
+
+/**
+ * What the buyer's next `pylon run` does first: takes in the refunds the relays hold for it (closes this run
+ * gave up on that were answered later, expiry refunds of tabs whose close failed).
+ */
+export async function nextRunCollects(input: {
+  relayUrls: string[];
+  secretKey: Uint8Array;
+  store: RunStore;
+  wallet: PylonWallet;
+  mint: string;
+}): Promise<RefundCollection> {
+  const pool = new RelayPool(input.relayUrls);
+  try {
+    const { relayUrls: _, ...options } = input;
+    return await collectRefunds({ pool, ...options });
+  } finally {
+    pool.close();
+  }
+}
+
+/**
+ * Waits (within `timeoutMs`) until the wallet has no operation left open: one the mint did not answer in
+ * time settles from the mint's state once its window for late answers has passed. Returns those still open.
+ */
+export async function settleWallet(wallet: PylonWallet, timeoutMs = 150_000): Promise<number> {
+  const end = Date.now() + timeoutMs;
+  while (wallet.openOperations() > 0 && Date.now() < end) {
+    await wallet.recover();
+    if (wallet.openOperations() > 0) await new Promise((resolve) => setTimeout(resolve, 2_000));
+  }
+  return wallet.openOperations();
 }
 
 export { getPublicKey } from "@pylon/nostr";

@@ -16,7 +16,7 @@ import { WORST_JOB_MSATS } from "../market/jobs.js";
 import { type CheckInput, checkSoak, type SoakReport } from "./checks.js";
 import { crowdMarket } from "./crowd-market.js";
 import { dispatch } from "./dispatch.js";
-import { getPublicKey, receiptMoney, unclaimedOnRelay } from "./money.js";
+import { getPublicKey, nextRunCollects, receiptMoney, settleWallet, unclaimedOnRelay } from "./money.js";
 import { processMarket, type SoakMarket } from "./soak-market.js";
 import { usageSampler } from "./usage.js";
 
@@ -170,7 +170,18 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
     swarmClosed = true;
 
     log(`tabs closed ${((performance.now() - started) / 1000).toFixed(1)} s after start`);
+    const tabsClosedByClose = strategy.tabs().filter((t) => t.state === "closed").length;
     const providers = await market.reports();
+    // As the providers' books, the buyer's are read once nothing of its is unsettled, and after what its
+    // next run does first: take in the refunds the relays hold for it (closes given up on, answered later).
+    const openOperations = await settleWallet(wallet);
+    const nextRun = await nextRunCollects({
+      relayUrls: market.relayUrls,
+      secretKey,
+      store,
+      wallet,
+      mint: mintUrl,
+    });
     await wallet.checkPending();
     const unclaimed = await unclaimedOnRelay({ relayUrls: market.relayUrls, secretKey, store, wallet });
     const receipt = receiptMoney({
@@ -195,6 +206,7 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
       capped: run.capped,
       faults: run.faults,
       closeError,
+      afterClose: { tabsClosed: tabsClosedByClose, openOperations, nextRun },
       tabs: strategy.tabs(),
       lockedSats: strategy.lockedSats,
       refundedSats: strategy.refundedSats,

@@ -1,6 +1,13 @@
 /** The soak's shapes: what the checks read (CheckInput) and what they give back (SoakReport). */
 import type { SubcallResult } from "@pylon/rlm";
-import type { JobRow, SubcallRow, SwarmCounters, TabSummary, UnclaimedRefunds } from "@pylon/swarm";
+import type {
+  JobRow,
+  RefundCollection,
+  SubcallRow,
+  SwarmCounters,
+  TabSummary,
+  UnclaimedRefunds,
+} from "@pylon/swarm";
 import type { ReceiptMoney } from "./money.js";
 import type { SoakOptions } from "./soak-core.js";
 
@@ -78,6 +85,8 @@ export interface CheckInput {
     downSec?: number[];
   };
   closeError: string | undefined;
+  /** Tabs the run's own close closed; the buyer wallet's operations left open; the next run's refunds. */
+  afterClose: { tabsClosed: number; openOperations: number; nextRun: RefundCollection };
   tabs: TabSummary[];
   lockedSats: number;
   refundedSats: number;

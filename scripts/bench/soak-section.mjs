@@ -102,7 +102,9 @@ function soakTables(d) {
           num(s.chargedSats, 3),
           num(s.feeSats),
           num(s.reclaimableSats),
-          `${num(s.tabsClosed)}/${num(s.tabs)}`,
+          s.tabsClosedByClose === undefined || s.tabsClosedByClose === s.tabsClosed
+            ? `${num(s.tabsClosed)}/${num(s.tabs)}`
+            : `${num(s.tabsClosed)}/${num(s.tabs)} (${num(s.tabsClosedByClose)} by the run's close)`,
         ],
       ],
     ),
