@@ -116,7 +116,7 @@ async function report() {
   return Promise.all(
     nodes.map(async ({ node }, p) => {
       try {
-        await redeemAll(node);
+        await redeemAll(node, spec.providers[p]!.dataDir);
         const status = node.status();
         return {
           pubkey: node.pubkey,

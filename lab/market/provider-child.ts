@@ -43,7 +43,7 @@ const { node } = await scriptedNode(cleanup, {
 process.on("message", (message: { type?: string }) => {
   if (message?.type === "report") {
     void (async () => {
-      await redeemAll(node);
+      await redeemAll(node, spec.dataDir);
       const status = node.status();
       process.send?.({
         type: "report",

@@ -1,6 +1,6 @@
 /**
- * Redeems what a node holds and waits until no redeem or refund of its is half-done, before its books are
- * read. One the mint did not answer in time (a mint saturated by a thousand nodes settling at once) stays
+ * Redeems what a node holds and waits until no redeem or refund of its is half-done (nor a buyer's close
+ * it has to finish), before its books are read. One the mint did not answer in time (a mint saturated by a thousand nodes settling at once) stays
  * open in the node's wallet (`unsettledSats`; a redeem's batch `redeeming`) until the mint's state settles
  * it: at once if the mint carried it out, else once the wallet's window for late answers
  * (`unansweredWindowMs`, 120 s) has passed. Read before that, its sats are neither the node's ecash nor the
@@ -13,18 +13,37 @@ import path from "node:path";
 import type { RunningProvider } from "@pylon/provider";
 import Database from "better-sqlite3";
 
-export async function redeemAll(node: RunningProvider, timeoutMs = 150_000): Promise<void> {
+export async function redeemAll(node: RunningProvider, dataDir: string, timeoutMs = 150_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     try {
       await node.payments?.redeemNow();
       const earnings = node.status().earnings;
-      if ((earnings?.heldSats ?? 0) === 0 && (earnings?.unsettledSats ?? 0) === 0) return;
+      const settled = (earnings?.heldSats ?? 0) === 0 && (earnings?.unsettledSats ?? 0) === 0;
+      if (settled && unfinishedCloses(dataDir) === 0) return;
     } catch (error) {
       if (Date.now() >= end) throw error;
     }
     if (Date.now() >= end) return;
     await new Promise((resolve) => setTimeout(resolve, 2_000));
+  }
+}
+
+/**
+ * Buyers' closes the node has written ahead but not finished (the buyer gave up waiting): the node's sweep
+ * finishes them after a minute and delivers their refunds.
+ */
+function unfinishedCloses(dataDir: string): number {
+  const file = path.join(dataDir, "wallet.db");
+  if (!existsSync(file)) return 0;
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    const hasTabs = db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'tabs'").get();
+    if (!hasTabs) return 0;
+    return (db.prepare("SELECT COUNT(*) AS n FROM tabs WHERE closing_op IS NOT NULL").get() as { n: number })
+      .n;
+  } finally {
+    db.close();
   }
 }
 

@@ -55,17 +55,8 @@ export async function unclaimedOnRelay(input: {
   store: RunStore;
   wallet: PylonWallet;
 }): Promise<UnclaimedRefunds> {
-  const pool = new RelayPool(input.relayUrls);
-  try {
-    return await unclaimedRefunds({
-      pool,
-      secretKey: input.secretKey,
-      store: input.store,
-      wallet: input.wallet,
-    });
-  } finally {
-    pool.close();
-  }
+  const { relayUrls, secretKey, store, wallet } = input;
+  return withPool(relayUrls, (pool) => unclaimedRefunds({ pool, secretKey, store, wallet }));
 }
 
 /**
@@ -79,10 +70,14 @@ export async function nextRunCollects(input: {
   wallet: PylonWallet;
   mint: string;
 }): Promise<RefundCollection> {
-  const pool = new RelayPool(input.relayUrls);
+  const { relayUrls, ...options } = input;
+  return withPool(relayUrls, (pool) => collectRefunds({ pool, ...options }));
+}
+
+async function withPool<T>(relayUrls: string[], use: (pool: RelayPool) => Promise<T>): Promise<T> {
+  const pool = new RelayPool(relayUrls);
   try {
-    const { relayUrls: _, ...options } = input;
-    return await collectRefunds({ pool, ...options });
+    return await use(pool);
   } finally {
     pool.close();
   }

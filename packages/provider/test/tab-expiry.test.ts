@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import path from "node:path";
 import type { Backend } from "@pylon/inference";
 import { createScriptedBackend } from "@pylon/inference/scripted";
@@ -160,5 +161,53 @@ describe("tab expiry refunds (scripted backend, real mint and relay)", () => {
     }, "the refund after the job settled");
     expect(refund?.sats).toBe(Math.floor((20_000 - 2 * ACTUAL_MSATS) / 1000));
     expect(node.payments?.tabTotals()).toMatchObject({ reservedMsats: 0, chargedMsats: 2 * ACTUAL_MSATS });
+  });
+
+  it("finishes a close the buyer gave up on after a minute, long before the tab expires, and delivers its refund", async () => {
+    const dataDir = await tempDir(cleanup);
+    const live = <T extends { stop(): Promise<void> }>(node: T): T => cleanup.use(node, (n) => n.stop());
+    const longLived = () => market.node({ dataDir, payments: { tabTtlSec: 3_600, tabSweepSec: 1 } });
+    const first = await longLived();
+    const me = buyerClient(cleanup, market.relayUrl);
+    await me.client.submit({
+      ...job,
+      provider: first.node.pubkey,
+      encryption: "nip44",
+      extraParams: { tab: "open" },
+      cashuToken: await lockedTokenFor(market.buyer, first.target, 20),
+    });
+    await first.node.stop();
+    const refundSats = Math.floor((20_000 - ACTUAL_MSATS) / 1000);
+    // A close written ahead (its refund's operation id claimed) and left unfinished, as when the buyer
+    // stopped waiting while the mint was slow; `ago`: seconds since it was last touched.
+    const leaveClose = (ago: number) => {
+      const db = new Database(path.join(dataDir, WALLET_FILE));
+      db.prepare("UPDATE tabs SET closing_op = ?, closing_sats = ?, updated_at = ? WHERE buyer = ?").run(
+        randomUUID(),
+        refundSats,
+        Math.floor(Date.now() / 1000) - ago,
+        me.pubkey,
+      );
+      db.close();
+    };
+
+    leaveClose(5); // the buyer may still ask again: left alone
+    const second = live((await longLived()).node);
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(second.payments?.tabRefunds()).toHaveLength(0);
+    await second.stop();
+
+    leaveClose(120);
+    const third = live((await longLived()).node);
+    const [refund] = await waitFor(() => {
+      const made = third.payments?.tabRefunds(me.pubkey) ?? [];
+      return made[0]?.deliveredAt !== undefined ? made : undefined;
+    }, "the unfinished close's refund");
+    expect(refund?.sats).toBe(refundSats);
+    const before = market.buyer.balance().total.unspent;
+    const receipts = await receiveTabRefunds(me.pool, me.secretKey, market.buyer, { provider: third.pubkey });
+    expect(receipts.map((r) => r.receivedSats)).toEqual([refundSats]);
+    expect(market.buyer.balance().total.unspent).toBe(before + refundSats);
+    expect(third.payments?.tabTotals()).toMatchObject({ refundedMsats: refundSats * 1000, reservedMsats: 0 });
   });
 });

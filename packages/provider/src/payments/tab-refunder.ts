@@ -67,10 +67,12 @@ export class TabRefunder {
 
   async #sweep(): Promise<void> {
     const made = await this.#tabs.refundExpired((buyer, reason) =>
-      this.#log.warn(`tab of ${shortId(buyer)} expired but cannot be refunded yet: ${reason}`),
+      this.#log.warn(`tab of ${shortId(buyer)} is due a refund that cannot be made yet: ${reason}`),
     );
     for (const refund of made)
-      this.#log.info(`tab of ${shortId(refund.buyer)} expired: ${refund.sats} sats refunded`);
+      this.#log.info(
+        `tab of ${shortId(refund.buyer)} refunded: ${refund.sats} sats (expired, or its close went unfinished)`,
+      );
     for (const refund of this.#tabs.expiryRefunds.undelivered()) {
       const deliver = this.#deliver;
       if (!deliver) return;

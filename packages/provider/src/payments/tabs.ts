@@ -17,6 +17,12 @@ import type { AcceptedPayment, PaymentLedger, PaymentRefusal, PylonWallet } from
 import { renameLegacyColumns } from "../store/schema.js";
 import { ExpiryRefunds, type TabRefund } from "./tab-refunds.js";
 
+/**
+ * A buyer's close whose refund is written ahead but not finished, untouched this long (s): the buyer gave up
+ * waiting for it, so the node finishes it and delivers the refund as it does at expiry.
+ */
+const UNFINISHED_CLOSE_SEC = 60;
+
 const SCHEMA = `
   CREATE TABLE IF NOT EXISTS tabs (
     buyer           TEXT PRIMARY KEY,
@@ -83,6 +89,7 @@ interface TabRow {
   closing_op: string | null;
   closing_sats: number | null;
   opened_by: string | null;
+  updated_at: number;
 }
 
 export class TabBook {
@@ -246,17 +253,22 @@ export class TabBook {
 
   /**
    * Refunds every expired tab holding at least 1 sat with nothing reserved (and resumes any refund a crash
-   * interrupted on an expired tab), through the same write-ahead path as `close`. Each refund is recorded
-   * in `tab_refunds` in the same transaction that takes it off the tab, so it is made once and kept until
-   * delivered. Returns the refunds made now; failures are left for the next sweep.
+   * interrupted on an expired tab), through the same write-ahead path as `close`. Also finishes a buyer's
+   * close left unfinished for UNFINISHED_CLOSE_SEC (the buyer gave up waiting: a busy mint made the refund
+   * late), so its sats go back now and not at the tab's expiry. Each refund is recorded in `tab_refunds` in
+   * the same transaction that takes it off the tab, so it is made once and kept until delivered. Returns the
+   * refunds made now; failures are left for the next sweep.
    */
   async refundExpired(onError: (buyer: string, reason: string) => void = () => {}): Promise<TabRefund[]> {
+    const now = this.#now();
     const due = this.#db
       .prepare(
-        `SELECT buyer FROM tabs WHERE expires_at <= ? AND reserved_msats = 0 AND opened_by IS NOT NULL
-           AND (balance_msats >= 1000 OR closing_op IS NOT NULL) ORDER BY expires_at`,
+        `SELECT buyer FROM tabs WHERE reserved_msats = 0 AND opened_by IS NOT NULL
+           AND ((expires_at <= ? AND (balance_msats >= 1000 OR closing_op IS NOT NULL))
+             OR (closing_op IS NOT NULL AND updated_at <= ?))
+         ORDER BY expires_at`,
       )
-      .all(this.#now()) as { buyer: string }[];
+      .all(now, now - UNFINISHED_CLOSE_SEC) as { buyer: string }[];
     const made: TabRefund[] = [];
     for (const { buyer } of due) {
       try {
@@ -287,7 +299,8 @@ export class TabBook {
   async #close(buyer: string, expired: boolean): Promise<CloseResult & { refund?: TabRefund }> {
     const tab = this.#row(buyer);
     if (!tab) return { ok: false, reason: "no tab is open here for this key" };
-    if (expired && (tab.expires_at > this.#now() || !tab.opened_by))
+    const unfinished = tab.closing_op !== null && tab.updated_at <= this.#now() - UNFINISHED_CLOSE_SEC;
+    if (expired && ((tab.expires_at > this.#now() && !unfinished) || !tab.opened_by))
       return { ok: false, reason: "the tab has not expired" };
     if (tab.reserved_msats > 0)
       return { ok: false, reason: "jobs on this tab are still running; close it after them" };
