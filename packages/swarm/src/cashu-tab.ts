@@ -12,7 +12,7 @@
  * acknowledgement; `readiness` tells selection how soon a job could be paid where. The parts: tab-ledger.ts
  * (the arithmetic), deposit-batcher.ts (pipelined swaps of many deposits), opening-window.ts,
  * tab-opening.ts, deposit-timing.ts, tab-readiness.ts, tab-close.ts (close and reclaim), tab-revoke.ts (a
- * caught provider's tab), tab-summaries.ts, tab-store.ts, cashu-tab-options.ts. Over 300 lines on purpose:
+ * caught provider's tab), tab-summaries.ts, tab-store.ts, cashu-tab-options.ts. Over 400 lines on purpose:
  * what is left is one closure whose state (tabs, holds by job, revoked providers, the binding) prepare,
  * settle, revoke and close share; split, they would pass it around.
  */
@@ -25,7 +25,13 @@ import { OpeningWindow } from "./opening-window.js";
 import type { PaymentBinding, PaymentJob, PaymentStrategy, PreparedPayment } from "./payment.js";
 import type { LockedDeposit } from "./reclaim.js";
 import { collectRefunds, type RefundCollection } from "./refund-collector.js";
-import { closeOpenTabs, type ReturnedSats, reclaimExpired, type TabCloseContext } from "./tab-close.js";
+import {
+  closeOpenTabs,
+  collectWithGrace,
+  type ReturnedSats,
+  reclaimExpired,
+  type TabCloseContext,
+} from "./tab-close.js";
 import {
   creditDeposit,
   endHold,
@@ -41,9 +47,6 @@ import { tabReadiness } from "./tab-readiness.js";
 import { revokeTab } from "./tab-revoke.js";
 import type { TabEventKind } from "./tab-store.js";
 import { type TabSummary, tabSummaries, unsettledTabs } from "./tab-summaries.js";
-
-/** How often `close()` looks again for the refunds of closes it gave up on. */
-const REFUND_POLL_MS = 2_000;
 
 export {
   type CashuTabOptions,
@@ -289,28 +292,19 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
     closedTabs = undefined;
     const closeStart = Date.now();
     const ctx = closeContext(binding);
+    const { refunds } = binding.store;
     const unclosed = (options.tabsAtClose ?? "refund") === "refund" ? await closeOpenTabs(ctx) : new Map();
     const problems = await reclaimExpired(ctx, deposits);
-    // Last: closes given up on above (or in an earlier run) may have been answered by now, or soon.
-    const graceEnd = Date.now() + (options.refundGraceMs ?? ctx.closeTimeoutMs);
-    let collected = await collect();
-    while (awaitedSince(closeStart) > 0 && Date.now() + REFUND_POLL_MS < graceEnd) {
-      await new Promise((resolve) => setTimeout(resolve, REFUND_POLL_MS));
-      collected = await collect();
-    }
+    // Last: closes given up on above (or in an earlier run) may have been answered by now, or soon; only
+    // this close's are waited for (an older run's may never come).
+    const stillAwaited = () => refunds.awaitingSince(ctx.client.pubkey, ctx.mintUrl, closeStart);
+    const grace = options.refundGraceMs ?? ctx.closeTimeoutMs;
+    const collected = await collectWithGrace(collect, stillAwaited, grace);
     problems.push(...collected.errors.map((e) => `collecting refunds: ${e}`));
     closedTabs = summaries();
     // A tab whose provider did not answer the close is settled all the same once its deposits came back.
     problems.unshift(...unsettledTabs(closedTabs, unclosed));
     if (problems.length > 0) throw new Error(`could not close every tab: ${problems.join("; ")}`);
-  };
-
-  /** Refunds of this close's tab closes still awaited (not of older runs', which may never come). */
-  const awaitedSince = (since: number): number => {
-    const b = bound();
-    return b.store.refunds
-      .list(b.client.pubkey, "awaiting")
-      .filter((row) => row.mint === options.mintUrl && row.at >= since).length;
   };
 
   const otherRefunds = { sats: 0, feeSats: 0 };

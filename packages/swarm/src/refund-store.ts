@@ -92,6 +92,14 @@ export class RefundStore {
       | undefined;
   }
 
+  /** Closes at `mint` whose refund is still awaited, recorded since `since` (epoch ms). */
+  awaitingSince(buyer: string, mint: string, since: number): number {
+    const row = this.#statement(
+      "SELECT COUNT(*) AS n FROM refunds WHERE buyer = ? AND state = 'awaiting' AND mint = ? AND at >= ?",
+    ).get(buyer, mint, since) as { n: number };
+    return row.n;
+  }
+
   /** Every refund of the buyer, newest first (`state` narrows it). */
   list(buyer: string, state?: RefundState): RefundRow[] {
     if (state === undefined)

@@ -202,3 +202,24 @@ export async function reclaimExpired(ctx: TabCloseContext, deposits: LockedDepos
   }
   return report.errors.map((e) => `reclaim of the deposits locked by ${e.opId}: ${e.error}`);
 }
+
+/** How often the refunds of closes given up on are looked for again. */
+const REFUND_POLL_MS = 2_000;
+
+/**
+ * Collects the refunds on the relays, and again every 2 s while `stillAwaited()` (closes given up on, often
+ * answered soon after: the provider's mint was busy), for up to `graceMs`. Returns the last collection.
+ */
+export async function collectWithGrace<T>(
+  collect: () => Promise<T>,
+  stillAwaited: () => number,
+  graceMs: number,
+): Promise<T> {
+  const end = Date.now() + graceMs;
+  let collected = await collect();
+  while (stillAwaited() > 0 && Date.now() + REFUND_POLL_MS < end) {
+    await new Promise((resolve) => setTimeout(resolve, REFUND_POLL_MS));
+    collected = await collect();
+  }
+  return collected;
+}

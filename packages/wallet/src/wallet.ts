@@ -284,7 +284,7 @@ export class PylonWallet {
 
   /** Operations recorded but not settled (in flight now, or left open for recovery). */
   openOperations(): number {
-    return this.ctx.log.prepared().length;
+    return this.ctx.log.countPrepared();
   }
 
   operation(id: string): Operation | undefined {

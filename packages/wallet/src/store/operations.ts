@@ -186,6 +186,13 @@ export class OperationLog {
     return rows.map(toOp);
   }
 
+  /** How many operations are written down but not settled. */
+  countPrepared(): number {
+    return (
+      this.db.prepare("SELECT COUNT(*) AS n FROM operations WHERE state = 'prepared'").get() as { n: number }
+    ).n;
+  }
+
   /** Every mint an operation was recorded for, first used first. */
   mints(): string[] {
     const rows = this.db
