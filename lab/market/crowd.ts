@@ -275,7 +275,7 @@ export async function startCrowd(spec: CrowdSpec): Promise<Crowd> {
       },
       report: async () => {
         const live = packs.map((pack, i) => ({ pack, i })).filter(({ pack }) => pack.alive);
-        const answers = await Promise.all(live.map(({ pack }) => pack.ask("report", 200_000)));
+        const answers = await Promise.all(live.map(({ pack }) => pack.ask("report", 300_000)));
         return answers.flatMap((answer, k) => {
           const i = live[k]!.i;
           if (!Array.isArray(answer.reports))

@@ -1,26 +1,30 @@
 /**
- * Redeems what a node holds and waits until no redeem or refund of its is half-done (nor a buyer's close
- * it has to finish), before its books are read. One the mint did not answer in time (a mint saturated by a thousand nodes settling at once) stays
- * open in the node's wallet (`unsettledSats`; a redeem's batch `redeeming`) until the mint's state settles
- * it: at once if the mint carried it out, else once the wallet's window for late answers
- * (`unansweredWindowMs`, 120 s) has passed. Read before that, its sats are neither the node's ecash nor the
- * buyer's to reclaim. A running node retries
- * on its own; this asks at once, every 2 s, within `timeoutMs` (past the window), and after that the books
- * are read as they are (the sats still held show in them).
+ * Redeems what a node holds and waits until nothing of its is half-done before its books are read: no
+ * redeem or refund the mint has not settled, no buyer's close it has yet to finish, no refund or result it
+ * made that no relay took yet. One the mint did not answer in time (a mint saturated by a thousand nodes settling at
+ * once) stays open in the node's wallet (`unsettledSats`; a redeem's batch `redeeming`) until the mint's
+ * state settles it: at once if the mint carried it out, else once the wallet's window for late answers
+ * (`unansweredWindowMs`, 120 s) has passed. A close the buyer gave up on is finished by the node's tab sweep
+ * (every 60 s) a minute after it was written ahead, and its refund delivered in the same sweep. Read before
+ * that, such sats are neither the node's ecash nor the buyer's. A running node does all this on its own;
+ * this asks for a redeem at once, looks again every 2 s within `timeoutMs` (past both), and after that the
+ * books are read as they are (what is still out shows in them, see sideSats).
  */
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { RunningProvider } from "@pylon/provider";
 import Database from "better-sqlite3";
 
-export async function redeemAll(node: RunningProvider, dataDir: string, timeoutMs = 150_000): Promise<void> {
+export async function redeemAll(node: RunningProvider, dataDir: string, timeoutMs = 240_000): Promise<void> {
   const end = Date.now() + timeoutMs;
   for (;;) {
     try {
       await node.payments?.redeemNow();
       const earnings = node.status().earnings;
       const settled = (earnings?.heldSats ?? 0) === 0 && (earnings?.unsettledSats ?? 0) === 0;
-      if (settled && unfinishedCloses(dataDir) === 0) return;
+      const undelivered = (node.payments?.tabRefunds() ?? []).some((r) => r.deliveredAt === undefined);
+      if (settled && !undelivered && unfinishedCloses(dataDir) === 0 && undeliveredResults(dataDir) === 0)
+        return;
     } catch (error) {
       if (Date.now() >= end) throw error;
     }
@@ -42,6 +46,21 @@ function unfinishedCloses(dataDir: string): number {
     if (!hasTabs) return 0;
     return (db.prepare("SELECT COUNT(*) AS n FROM tabs WHERE closing_op IS NOT NULL").get() as { n: number })
       .n;
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * Results no relay took yet (jobs `finished`, not `done`), a tab close's refund among them: the node's
+ * housekeeping publishes them again.
+ */
+function undeliveredResults(dataDir: string): number {
+  const file = path.join(dataDir, "provider.db");
+  if (!existsSync(file)) return 0;
+  const db = new Database(file, { readonly: true, fileMustExist: true });
+  try {
+    return (db.prepare("SELECT COUNT(*) AS n FROM jobs WHERE state = 'finished'").get() as { n: number }).n;
   } finally {
     db.close();
   }

@@ -4,6 +4,7 @@
  * summary's figures (format.ts prints them).
  */
 import type { SubcallResult } from "@pylon/rlm";
+import type { UnclaimedRefund } from "@pylon/swarm";
 import type {
   CheckInput,
   ProviderReport,
@@ -155,6 +156,7 @@ export function checkSoak(input: CheckInput): SoakReport {
     "0 sats left unclaimed on relays",
     input.unclaimed.sats === 0 && input.unclaimed.errors.length === 0,
     `${input.unclaimed.sats} sats unclaimed in ${input.unclaimed.tokens} refund token(s) addressed to the buyer` +
+      unclaimedBreakdown(input.unclaimed.unclaimed, input.afterClose.collectedAt) +
       (input.unclaimed.errors.length ? `; ${input.unclaimed.errors.join("; ")}` : ""),
   );
   check(
@@ -231,9 +233,11 @@ export function checkSoak(input: CheckInput): SoakReport {
   const notes: string[] = [];
   if (input.closeError) notes.push(`not every tab closed at the end: ${closeProblems(input.closeError)}`);
   const { nextRun, openOperations } = input.afterClose;
-  if (nextRun.takenSats > 0 || nextRun.errors.length > 0)
+  if (nextRun.takenSats > 0 || nextRun.errors.length > 0 || nextRun.pending > 0 || nextRun.awaiting > 0)
     notes.push(
-      `the buyer's next run took in ${nextRun.takenSats} sats of refunds (${nextRun.refunds.length} token(s)) that its close had not` +
+      `the buyer's next run took in ${nextRun.takenSats} sats of refunds (${nextRun.refunds.length} token(s)) that its close had not, ` +
+        `in ${nextRun.tries} collection(s); then ${nextRun.awaiting} close(s) still awaited, ${nextRun.pending} refund(s) pending` +
+        (nextRun.pendingWhy.length ? ` (${nextRun.pendingWhy.join("; ")})` : "") +
         (nextRun.errors.length ? `; ${nextRun.errors.join("; ")}` : ""),
     );
   if (openOperations > 0)
@@ -277,4 +281,22 @@ export function closeProblems(error: string): string {
     .sort((a, b) => b[1] - a[1])
     .map(([why, n]) => `${n} × ${why}`)
     .join("; ");
+}
+
+/**
+ * Where the unclaimed refunds came from (expiry feedback or a close's result), what the buyer's refund store
+ * says of each, and how many were published after the next run's collection (which could not see them).
+ */
+function unclaimedBreakdown(unclaimed: UnclaimedRefund[], collectedAt: number): string {
+  if (unclaimed.length === 0) return "";
+  const groups = new Map<string, { n: number; sats: number; late: number }>();
+  for (const u of unclaimed) {
+    const key = `${u.source}, ${u.state}${u.error ? ` (${u.error.slice(0, 80)})` : ""}`;
+    const g = groups.get(key) ?? { n: 0, sats: 0, late: 0 };
+    g.n++;
+    g.sats += u.sats;
+    if (u.createdAt > collectedAt) g.late++;
+    groups.set(key, g);
+  }
+  return `; unclaimed: ${[...groups].map(([key, g]) => `${g.n} ${key}: ${g.sats} sats, ${g.late} published after the next run's collection`).join("; ")}`;
 }

@@ -61,7 +61,10 @@ export async function unclaimedOnRelay(input: {
 
 /**
  * What the buyer's next `pylon run` does first: takes in the refunds the relays hold for it (closes this run
- * gave up on that were answered later, expiry refunds of tabs whose close failed).
+ * gave up on that were answered later, expiry refunds of tabs whose close failed). Read once every node
+ * has published what it owes, so a relay that did not answer in full, a receive the mint has not decided,
+ * or a close still awaited is looked for again (as the run after would), up to `tries` times, once the
+ * wallet has settled what it left open.
  */
 export async function nextRunCollects(input: {
   relayUrls: string[];
@@ -69,9 +72,39 @@ export async function nextRunCollects(input: {
   store: RunStore;
   wallet: PylonWallet;
   mint: string;
-}): Promise<RefundCollection> {
-  const { relayUrls, ...options } = input;
-  return withPool(relayUrls, (pool) => collectRefunds({ pool, ...options }));
+  tries?: number;
+}): Promise<NextRunCollection> {
+  const { relayUrls, tries = 4, ...options } = input;
+  const all: NextRunCollection = {
+    refunds: [],
+    takenSats: 0,
+    awaiting: 0,
+    pending: 0,
+    errors: [],
+    tries: 0,
+    pendingWhy: [],
+  };
+  while (all.tries < tries) {
+    if (all.tries++ > 0) {
+      await settleWallet(options.wallet);
+      await new Promise((resolve) => setTimeout(resolve, 5_000));
+    }
+    const got = await withPool(relayUrls, (pool) => collectRefunds({ pool, ...options }));
+    all.refunds.push(...got.refunds.filter((r) => !r.pending));
+    all.takenSats += got.takenSats;
+    all.awaiting = got.awaiting;
+    all.pending = got.pending;
+    all.errors = got.errors;
+    all.pendingWhy = [...new Set(got.refunds.filter((r) => r.pending).map((r) => r.error ?? ""))].slice(0, 3);
+    if (got.errors.length === 0 && got.pending === 0 && got.awaiting === 0) break;
+  }
+  return all;
+}
+
+/** The next run's collection, over its tries: what is still pending at the end, and why. */
+export interface NextRunCollection extends RefundCollection {
+  tries: number;
+  pendingWhy: string[];
 }
 
 async function withPool<T>(relayUrls: string[], use: (pool: RelayPool) => Promise<T>): Promise<T> {

@@ -182,6 +182,7 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
       wallet,
       mint: mintUrl,
     });
+    const collectedAt = Math.floor(Date.now() / 1000);
     await wallet.checkPending();
     const unclaimed = await unclaimedOnRelay({ relayUrls: market.relayUrls, secretKey, store, wallet });
     const receipt = receiptMoney({
@@ -206,7 +207,7 @@ export async function runSoak(partial: Partial<SoakOptions> = {}): Promise<SoakR
       capped: run.capped,
       faults: run.faults,
       closeError,
-      afterClose: { tabsClosed: tabsClosedByClose, openOperations, nextRun },
+      afterClose: { tabsClosed: tabsClosedByClose, openOperations, nextRun, collectedAt },
       tabs: strategy.tabs(),
       lockedSats: strategy.lockedSats,
       refundedSats: strategy.refundedSats,

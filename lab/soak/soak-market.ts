@@ -129,7 +129,7 @@ export async function processMarket(
       await relay.ensureRunning();
     },
     reports: async () => {
-      const reports = await Promise.all(providers.map((p) => p.ask("report", 200_000)));
+      const reports = await Promise.all(providers.map((p) => p.ask("report", 300_000)));
       // Counted here, in the parent, over every life of the node.
       return providers.map((p, i) => ({
         label: p.label,

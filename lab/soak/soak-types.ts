@@ -8,7 +8,7 @@ import type {
   TabSummary,
   UnclaimedRefunds,
 } from "@pylon/swarm";
-import type { ReceiptMoney } from "./money.js";
+import type { NextRunCollection, ReceiptMoney } from "./money.js";
 import type { SoakOptions } from "./soak-core.js";
 
 export interface ProviderReport {
@@ -86,7 +86,13 @@ export interface CheckInput {
   };
   closeError: string | undefined;
   /** Tabs the run's own close closed; the buyer wallet's operations left open; the next run's refunds. */
-  afterClose: { tabsClosed: number; openOperations: number; nextRun: RefundCollection };
+  afterClose: {
+    tabsClosed: number;
+    openOperations: number;
+    nextRun: NextRunCollection;
+    /** When the next run's collection ended, unix seconds (what was published after it, it could not see). */
+    collectedAt: number;
+  };
   tabs: TabSummary[];
   lockedSats: number;
   refundedSats: number;

@@ -122,7 +122,15 @@ export {
 } from "./price.js";
 
 // Payment tags: amounts, Cashu payment requests and tabs (see docs/payments.md)
-export { amountTag, cashuRequestTag, type PaymentAmount, TAB_PARAM, tabBalanceTag } from "./payment.js";
+export {
+  amountTag,
+  cashuRequestTag,
+  type PaymentAmount,
+  TAB_PARAM,
+  TAB_REFUND_TOPIC,
+  tabBalanceTag,
+  tabRefundTags,
+} from "./payment.js";
 
 // Encryption of params and replies (NIP-44, NIP-04 accepted)
 export { ConversationKeyCache, type EncryptionScheme, type KeySource } from "./nip44.js";

@@ -115,6 +115,18 @@ export function tabBalanceTag(balanceMsats: number, expiresAt?: number): Tag {
     : ["tab", String(balanceMsats), String(expiresAt)];
 }
 
+/**
+ * `["t", "pylon-tab-refund"]` on a provider's expiry refund: a single-letter tag, which relays index, so a
+ * buyer reads its refunds (`{kinds:[7000], "#p":[me], "#t":[TAB_REFUND_TOPIC]}`) and not every feedback it
+ * was ever sent, which after a large run is one or more per job.
+ */
+export const TAB_REFUND_TOPIC = "pylon-tab-refund";
+
+/** The tags that mark a kind-7000 feedback as an expiry refund of a tab that expired at `expiresAt`. */
+export function tabRefundTags(expiresAt: number): Tag[] {
+  return [tabBalanceTag(0, expiresAt), ["t", TAB_REFUND_TOPIC]];
+}
+
 export function readTabBalance(tags: readonly Tag[]): number | undefined {
   const tag = tags.find((t) => t[0] === "tab");
   return tag ? parseMsats(tag[1]) : undefined;

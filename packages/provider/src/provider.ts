@@ -7,7 +7,7 @@ import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import type { Backend, ModelIdentity } from "@pylon/inference";
 import { initFastVerify, loadOrCreateKey, RelayPool } from "@pylon/nostr";
-import { ConversationKeyCache, type ModelOffer, type TokenPrice, tabBalanceTag } from "@pylon/protocol";
+import { ConversationKeyCache, type ModelOffer, type TokenPrice, tabRefundTags } from "@pylon/protocol";
 import type { RedeemedBatch } from "@pylon/wallet";
 import { Announcer } from "./announcer.js";
 import { createBackendFor } from "./backend-factory.js";
@@ -258,7 +258,7 @@ export async function startProvider(
         replies.feedbackFor({ id: refund.jobId, pubkey: refund.buyer }, "success", {
           extra: TAB_REFUND_STATUS,
           content: refund.token,
-          tags: [tabBalanceTag(0, refund.expiresAt)],
+          tags: tabRefundTags(refund.expiresAt),
         }),
       );
 

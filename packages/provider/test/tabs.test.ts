@@ -1,5 +1,7 @@
+import path from "node:path";
 import type { JobError } from "@pylon/nostr";
 import { tempDir } from "@pylon/testkit";
+import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { countMintCalls, PAID_ACTUAL_MSATS, PAID_JOB, paidSuite } from "./helpers/cashu.js";
 import { buyerClient } from "./helpers/harness.js";
@@ -10,11 +12,25 @@ const market = paidSuite({ inputFeePpk: 100, fundSats: 1_000 });
 const { cleanup } = market;
 
 const ACTUAL_MSATS = PAID_ACTUAL_MSATS;
+
+/** The kinds of the node wallet's operations that minted a bearer token (a refund), read from its file. */
+function tokenOperations(dataDir: string): string[] {
+  const db = new Database(path.join(dataDir, "wallet.db"), { readonly: true });
+  try {
+    const rows = db
+      .prepare("SELECT kind FROM operations WHERE json_extract(detail, '$.token') IS NOT NULL")
+      .all() as Array<{ kind: string }>;
+    return rows.map((r) => r.kind);
+  } finally {
+    db.close();
+  }
+}
 const job = PAID_JOB;
 
 describe("Cashu tabs (scripted backend, real mint and relay)", () => {
   it("deposits once, debits each job its actual cost with no mint call, returns the rest as a token", async () => {
-    const { node, calls, target } = await market.node();
+    const dataDir = await tempDir(cleanup);
+    const { node, calls, target } = await market.node({ dataDir });
     const { client } = buyerClient(cleanup, market.relayUrl);
     const ask = (extra: Record<string, string> = {}, cashuToken?: string, prompt = job.prompt) =>
       client.submit({
@@ -64,9 +80,15 @@ describe("Cashu tabs (scripted backend, real mint and relay)", () => {
       .catch((e: unknown) => e)) as JobError;
     expect(plain.message).toMatch(/close a tab with an encrypted request/);
 
-    // Close: the whole sats of the balance come back as a token the buyer can receive.
+    // Close: the whole sats of the balance come back as a token the buyer can receive. The node holds no
+    // ecash of its own yet (the deposit is not redeemed): the refund rides on the redeem's one swap.
+    expect(node.status().earnings).toMatchObject({ walletSats: 0, heldSats: 21 }); // 20 and its redeem fee
     const before = market.buyer.balance().total.unspent;
+    const closeCalls = countMintCalls(cleanup);
     const closed = await ask({ tab: "close" });
+    closeCalls.stop();
+    expect(closeCalls.countOf("/v1/swap")).toBe(1);
+    expect(tokenOperations(dataDir)).toEqual(["redeem"]); // not a redeem and then a send
     expect(closed.output).toMatch(/^cashuB/);
     const refundSats = Math.floor(balance / 1000);
     expect(closed.result.tabMsats).toBe(balance - refundSats * 1000);

@@ -310,7 +310,7 @@ export function cashuTabStrategy(options: CashuTabOptions): CashuTabStrategy {
   const otherRefunds = { sats: 0, feeSats: 0 };
   const collect = async (): Promise<RefundCollection> => {
     const b = bound();
-    if (!b.pool || !b.secretKey) return { refunds: [], takenSats: 0, awaiting: 0, errors: [] };
+    if (!b.pool || !b.secretKey) return { refunds: [], takenSats: 0, awaiting: 0, pending: 0, errors: [] };
     const collection = await collectRefunds({
       pool: b.pool,
       secretKey: b.secretKey,

@@ -77,7 +77,7 @@ export {
   type RefundWallet,
 } from "./refund-collector.js";
 export type { RefundRow, RefundSource, RefundState, RefundStore } from "./refund-store.js";
-export { type UnclaimedRefunds, unclaimedRefunds } from "./unclaimed-refunds.js";
+export { type UnclaimedRefund, type UnclaimedRefunds, unclaimedRefunds } from "./unclaimed-refunds.js";
 
 // A run's money as its receipt says it: spent (measured on the wallet) = charged + fees + reclaimable.
 export { moneyAddsUp, type TabMoney, tabMoney, walletFeeSats } from "./run-money.js";

@@ -6,15 +6,15 @@
  * its refund (and closing charge) in the tab store, under the run that last used that tab.
  */
 import { getPublicKey, type NostrEvent, type RelayPool } from "@pylon/nostr";
-import { Kind, parseJobResult } from "@pylon/protocol";
+import { Kind, parseJobResult, TAB_REFUND_TOPIC } from "@pylon/protocol";
+import { type IntakeWallet, takeRefund } from "./refund-intake.js";
 import type { RefundSource } from "./refund-store.js";
 import type { RunStore } from "./run-store.js";
 import { closingChargeMsats } from "./tab-ledger.js";
 import { readTabRefund } from "./tab-refunds.js";
 
-export interface RefundWallet {
-  receive(token: string): Promise<{ amount: number; fee?: number }>;
-}
+/** The wallet a collection takes refunds into (see refund-intake.ts). */
+export type RefundWallet = IntakeWallet;
 
 export interface CollectRefundsOptions {
   pool: RelayPool;
@@ -42,14 +42,18 @@ export interface CollectedRefund {
   runId: string | undefined;
   /** Why it was not taken in. */
   error?: string;
+  /** Not taken in yet: the mint has not decided (unreachable, or its answer to a receive is awaited). */
+  pending?: boolean;
 }
 
 export interface RefundCollection {
   refunds: CollectedRefund[];
   /** Sats taken in by this collection. */
   takenSats: number;
-  /** Tab closes whose result is still not on any relay. */
+  /** Tab closes whose refund is not taken in yet (its result not on any relay, or its receive pending). */
   awaiting: number;
+  /** Refunds found whose receive the mint has not decided: taken on a later collection. */
+  pending: number;
   /** Why a relay search failed (the next collection searches again). */
   errors: string[];
 }
@@ -59,13 +63,14 @@ export async function collectRefunds(options: CollectRefundsOptions): Promise<Re
   const { pool, secretKey, store } = options;
   const me = getPublicKey(secretKey);
   const timeoutMs = options.timeoutMs ?? 5_000;
-  const collection: RefundCollection = { refunds: [], takenSats: 0, awaiting: 0, errors: [] };
+  const collection: RefundCollection = { refunds: [], takenSats: 0, awaiting: 0, pending: 0, errors: [] };
   const found: Array<{ id: string; source: RefundSource; provider: string; token: string; rest: number }> =
     [];
 
   // Expiry refunds published since the last search (less an overlap for clocks that disagree).
   const startedAt = Math.floor(Date.now() / 1000);
   const searched = store.refunds.searchedUntil(me);
+  let searchMark: number | undefined;
   try {
     // Every one, however many: relays cap what one query returns (often the newest 100).
     const incomplete: string[] = [];
@@ -73,6 +78,7 @@ export async function collectRefunds(options: CollectRefundsOptions): Promise<Re
       {
         kinds: [Kind.JobFeedback],
         "#p": [me],
+        "#t": [TAB_REFUND_TOPIC],
         ...(searched === undefined ? {} : { since: searched - (options.overlapSec ?? 600) }),
       },
       { ...paging(timeoutMs), onIncomplete: ({ relay, reason }) => incomplete.push(`${relay}: ${reason}`) },
@@ -89,7 +95,7 @@ export async function collectRefunds(options: CollectRefundsOptions): Promise<Re
         });
     }
     // A relay read only in part is searched again next time from the same point.
-    if (incomplete.length === 0) store.refunds.markSearched(me, startedAt);
+    if (incomplete.length === 0) searchMark = startedAt;
     else collection.errors.push(`searching for expiry refunds: ${incomplete.join("; ")}`);
   } catch (error) {
     collection.errors.push(`searching for expiry refunds: ${messageOf(error)}`);
@@ -116,15 +122,16 @@ export async function collectRefunds(options: CollectRefundsOptions): Promise<Re
     }
   }
 
+  let expiryPending = false;
   for (const refund of found) {
     if (store.refunds.get(me, refund.id)?.state === "taken") continue;
     const row = { id: refund.id, source: refund.source, provider: refund.provider, mint: options.mint };
     const collected: CollectedRefund = { ...row, sats: 0, feeSats: 0, runId: undefined };
-    try {
-      const op = await options.wallet.receive(refund.token);
+    const intake = await takeRefund(options.wallet, refund.id, refund.token);
+    if (intake.state === "taken") {
       // What the wallet gained: a provider's refund token carries the mint's fee for taking it in.
-      collected.sats = op.amount;
-      collected.feeSats = op.fee ?? 0;
+      collected.sats = intake.amount;
+      collected.feeSats = intake.fee;
       store.refunds.settle(me, row, { state: "taken", sats: collected.sats });
       collected.runId = settleTab(
         store,
@@ -135,12 +142,19 @@ export async function collectRefunds(options: CollectRefundsOptions): Promise<Re
         refund.rest,
       );
       collection.takenSats += collected.sats;
-    } catch (error) {
-      collected.error = messageOf(error);
+    } else if (intake.state === "pending") {
+      // Undecided at the mint: a close stays awaited, and an expiry refund's search is not moved past it.
+      collected.error = intake.error;
+      collected.pending = true;
+      collection.pending++;
+      if (refund.source === "expiry") expiryPending = true;
+    } else {
+      collected.error = intake.error;
       store.refunds.settle(me, row, { state: "failed", error: collected.error });
     }
     collection.refunds.push(collected);
   }
+  if (searchMark !== undefined && !expiryPending) store.refunds.markSearched(me, searchMark);
   collection.awaiting = store.refunds.list(me, "awaiting").filter((r) => r.mint === options.mint).length;
   return collection;
 }

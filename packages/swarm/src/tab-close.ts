@@ -5,15 +5,13 @@
  */
 import { type JobClient, JobError, type JobOutcome } from "@pylon/nostr";
 import { type LockedDeposit, type ReclaimWallet, reclaimExpiredDeposits } from "./reclaim.js";
+import { type IntakeWallet, takeRefund } from "./refund-intake.js";
 import type { RefundStore } from "./refund-store.js";
 import { closingChargeMsats } from "./tab-ledger.js";
 import type { TabEventKind, TabStore } from "./tab-store.js";
 
 /** The wallet parts a close needs; without `reclaim` and `proofs`, expired deposits are left to the wallet. */
-export interface CloseWallet extends Partial<ReclaimWallet> {
-  /** `amount`: what the wallet gained; `fee`: the mint's input fee (the token's face value less `amount`). */
-  receive(token: string): Promise<{ amount: number; fee?: number }>;
-}
+export interface CloseWallet extends Partial<ReclaimWallet>, IntakeWallet {}
 
 /** Sats a run's tabs gave back. */
 export interface ReturnedSats {
@@ -99,9 +97,10 @@ export async function closeTab(ctx: TabCloseContext, provider: string): Promise<
         );
       // It holds no tab for us: deposits that never reached it are ours again (locked until their locktime).
       if (error instanceof JobError && NO_TAB.test(error.message) && takeBack(ctx, provider)) return;
-      // "jobs on this tab are still running" (ones we gave up on, finishing there) and "please retry"
-      // (its mint was briefly unreachable) pass: ask again until the close's deadline.
-      const retryable = error instanceof JobError && /still running|retry/i.test(error.message);
+      // "jobs on this tab are still running" (ones we gave up on, finishing there), "please retry" and "try
+      // again" (its mint was unreachable, or has not answered the refund's swap yet) pass: ask again until
+      // the close's deadline.
+      const retryable = error instanceof JobError && /still running|retry|try again/i.test(error.message);
       const pause = Math.min(2_000, 250 * 2 ** attempt);
       if (!retryable || Date.now() + pause >= deadline) throw error;
       await new Promise((resolve) => setTimeout(resolve, pause));
@@ -109,8 +108,14 @@ export async function closeTab(ctx: TabCloseContext, provider: string): Promise<
   }
   const token = outcome.output.trim();
   let sats = 0;
-  // What the wallet gained: a provider's refund token carries the mint's fee for taking it in.
-  if (token.startsWith("cashu")) sats = (await ctx.wallet.receive(token)).amount;
+  if (token.startsWith("cashu")) {
+    const intake = await takeRefund(ctx.wallet, closeId, token);
+    // Not taken in yet: the close stays awaited, and the next collection takes its refund (refund-intake.ts).
+    if (intake.state !== "taken")
+      throw new Error(`the refund of the tab close was not taken in: ${intake.error}`);
+    // What the wallet gained: a provider's refund token carries the mint's fee for taking it in.
+    sats = intake.amount;
+  }
   ctx.refunds?.settle(
     client.pubkey,
     { id: closeId, source: "close", provider, mint: ctx.mintUrl },

@@ -1,7 +1,7 @@
 /**
  * Buyer side of tab expiry: when a tab expires with a balance, its provider sends the unused whole sats
  * back on its own, as a kind-7000 `success` feedback to the buyer (`["p", me]`, `["e", opening job]`,
- * `["tab", "0", expires_at]`) whose NIP-44-encrypted content is a bearer `cashuB…` token. These helpers
+ * `["tab", "0", expires_at]`, `["t", "pylon-tab-refund"]`) whose NIP-44-encrypted content is a bearer `cashuB…` token. These helpers
  * find such refunds (query or subscribe), decrypt them and `receive` the token into the buyer's wallet.
  */
 import {
@@ -11,7 +11,7 @@ import {
   type RelayPool,
   type SubscriptionHandle,
 } from "@pylon/nostr";
-import { Kind, parseJobFeedback } from "@pylon/protocol";
+import { Kind, parseJobFeedback, TAB_REFUND_TOPIC } from "@pylon/protocol";
 import type { PylonWallet } from "@pylon/wallet";
 
 export interface TabRefundReceipt {
@@ -39,6 +39,7 @@ function refundFilter(me: string, options: TabRefundOptions): Filter {
     kinds: [Kind.JobFeedback],
     authors: [options.provider],
     "#p": [me],
+    "#t": [TAB_REFUND_TOPIC],
     ...(options.since === undefined ? {} : { since: options.since }),
   };
 }

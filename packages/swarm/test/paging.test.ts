@@ -6,7 +6,7 @@
 import { randomBytes } from "node:crypto";
 import path from "node:path";
 import { getPublicKey, RelayPool, signEvent } from "@pylon/nostr";
-import { buildJobFeedback, ConversationKeyCache, Kind, tabBalanceTag } from "@pylon/protocol";
+import { buildJobFeedback, ConversationKeyCache, Kind, tabRefundTags } from "@pylon/protocol";
 import { Cleanup, tempDir } from "@pylon/testkit";
 import { MODEL, startForeignRelay } from "@pylon/testkit/market";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -38,7 +38,32 @@ function expiryRefund(provider: Uint8Array, buyer: string, token: string, create
     content: token,
     encryption: { sender: new ConversationKeyCache(provider), scheme: "nip44" },
   });
-  template.tags.push(tabBalanceTag(0, createdAt));
+  template.tags.push(...tabRefundTags(createdAt));
+  return signEvent(template, provider);
+}
+
+/** The buyer's run store, and a wallet that notes the tokens it is given. */
+async function buyerSide() {
+  const dir = await tempDir(cleanup);
+  const store = cleanup.use(RunStore.open(path.join(dir, "run.db")), (s) => s.close());
+  const received: string[] = [];
+  const wallet = {
+    // The tokens are what is checked here; taking them in at a mint is the refunds suite's business.
+    receive: async (token: string) => {
+      received.push(token);
+      return { amount: 1, fee: 0 };
+    },
+  };
+  return { store, wallet, received };
+}
+
+/** What every job of a run sends the buyer: feedback that is not a refund. */
+function processing(provider: Uint8Array, buyer: string, createdAt: number) {
+  const template = buildJobFeedback({
+    now: createdAt,
+    request: { id: randomBytes(32).toString("hex"), pubkey: buyer },
+    status: "processing",
+  });
   return signEvent(template, provider);
 }
 
@@ -60,16 +85,7 @@ describe("through a relay that returns 100 stored events per query", () => {
     // What one query sees: the cap this test is about.
     expect(await reader.query({ kinds: [Kind.JobFeedback], "#p": [buyer] })).toHaveLength(100);
 
-    const dir = await tempDir(cleanup);
-    const store = cleanup.use(RunStore.open(path.join(dir, "run.db")), (s) => s.close());
-    const received: string[] = [];
-    const wallet = {
-      // The tokens are what is checked here; taking them in at a mint is the refunds suite's business.
-      receive: async (token: string) => {
-        received.push(token);
-        return { amount: 1, fee: 0 };
-      },
-    };
+    const { store, wallet, received } = await buyerSide();
     const first = await collectRefunds({
       pool: reader,
       secretKey: buyerKey,
@@ -91,6 +107,43 @@ describe("through a relay that returns 100 stored events per query", () => {
     });
     expect(again.refunds).toEqual([]); // each taken once
     expect(received).toHaveLength(130);
+  }, 60_000);
+
+  it("the collection reads the refunds only, not the run's other feedback to the buyer", async () => {
+    const buyerKey = key();
+    const buyer = getPublicKey(buyerKey);
+    const provider = key();
+    const writer = pool();
+    const start = now() - 100;
+    for (let i = 0; i < 20; i++)
+      expect(
+        (await writer.publish(expiryRefund(provider, buyer, `cashuBonly${i}`, start))).every((r) => r.ok),
+      ).toBe(true);
+    for (let i = 0; i < 300; i++)
+      expect(
+        (await writer.publish(processing(provider, buyer, start + 1 + (i % 50)))).every((r) => r.ok),
+      ).toBe(true);
+    const reader = pool();
+    let read = 0;
+    // Counts what the relay sent back: a search of every feedback would page through all 320 events.
+    const counting = {
+      queryAll: async (...args: Parameters<RelayPool["queryAll"]>) => {
+        const events = await reader.queryAll(...args);
+        read += events.length;
+        return events;
+      },
+    } as unknown as RelayPool;
+    const { store, wallet, received } = await buyerSide();
+    const got = await collectRefunds({
+      pool: counting,
+      secretKey: buyerKey,
+      wallet,
+      store,
+      mint: "http://m",
+    });
+    expect(got.errors).toEqual([]);
+    expect(received).toHaveLength(20);
+    expect(read).toBe(20);
   }, 60_000);
 
   it("the directory lists all 120 providers announced there", async () => {

@@ -40,7 +40,7 @@ export {
   type RefusalCode,
 } from "./payments/accept.js";
 export { type CollectedProof, type CollectedState, type Credit, PaymentLedger } from "./payments/ledger.js";
-export { type RedeemedBatch, type RedeemOptions, redeemCollected } from "./payments/redeem.js";
+export { type Payout, type RedeemedBatch, type RedeemOptions, redeemCollected } from "./payments/redeem.js";
 export { KeysetDirectory, type KnownKeyset } from "./payments/keysets.js";
 
 // How a provider asks for payment in its announcement.

@@ -198,9 +198,12 @@ export class PylonWallet {
     return { op, token: String(op.detail.token) };
   }
 
-  /** Swaps a token into this wallet's own proofs. The token's mint must be one of the wallet's mints. */
-  receive(token: string): Promise<Operation> {
-    return this.exclusive(() => receive(this.ctx, token, this.mintSet));
+  /**
+   * Swaps a token into this wallet's own proofs. The token's mint must be one of the wallet's mints. `id`
+   * names the operation (unique), so a caller can find it again after a mint that did not answer.
+   */
+  receive(token: string, opts: { id?: string } = {}): Promise<Operation> {
+    return this.exclusive(() => receive(this.ctx, token, this.mintSet, opts.id));
   }
 
   /** Pays a bolt11 invoice, keeping the change. */
@@ -226,14 +229,24 @@ export class PylonWallet {
     return this.exclusive(() => reclaim(this.ctx, this.pick(opts.mint), opts));
   }
 
-  /** Swaps proofs locked to `privkey` (a provider's collected payments) into this wallet, in one swap. */
-  redeemProofs(mintUrl: string, proofs: Proof[], opts: { privkey: string; id?: string }): Promise<Operation> {
+  /**
+   * Swaps proofs locked to `privkey` (a provider's collected payments) into this wallet, in one swap. With
+   * `payout`, that swap also mints a bearer token of `payout` sats (fees for its receiver included) in
+   * `detail.token`, as `send` would: a refund paid from the proofs being redeemed. The operation's
+   * `amount` is then the token's face value, as for a send.
+   */
+  redeemProofs(
+    mintUrl: string,
+    proofs: Proof[],
+    opts: { privkey: string; id?: string; payout?: number },
+  ): Promise<Operation> {
     const mint = this.addMint(mintUrl);
     return this.exclusive(() =>
       swapIn(this.ctx, mint, proofs, {
         kind: "redeem",
         privkey: opts.privkey,
         ...(opts.id ? { id: opts.id } : {}),
+        ...(opts.payout === undefined ? {} : { payout: opts.payout }),
       }),
     );
   }

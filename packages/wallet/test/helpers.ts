@@ -2,6 +2,9 @@ import { join } from "node:path";
 import type { MintOptions, RunningMint } from "@pylon/mint";
 import { Cleanup, tempDir } from "@pylon/testkit";
 import { startTestMint } from "@pylon/testkit/market";
+import type { AcceptOptions } from "../src/payments/accept.js";
+import type { KeysetDirectory } from "../src/payments/keysets.js";
+import type { PaymentLedger } from "../src/payments/ledger.js";
 import type { PylonWallet } from "../src/wallet.js";
 import { openWallet } from "../src/wallet.js";
 
@@ -23,4 +26,21 @@ export class Fixture {
     const w = await openWallet({ dbPath: join(home, "wallet.db"), seedPath: join(home, "seed"), mintUrls });
     return this.cleanup.use(w, (opened) => opened.close());
   }
+}
+
+/** A provider's offline checks of a payment of `price` sats at `mintUrl`, locked for at least 5 minutes. */
+export function acceptOptions(
+  provider: PylonWallet,
+  ledger: PaymentLedger,
+  price: number,
+  at: { mintUrl: string; keysets: KeysetDirectory },
+): AcceptOptions {
+  return {
+    allowedMints: [at.mintUrl],
+    keysets: at.keysets,
+    paymentKey: provider.p2pk.pubkey,
+    minLocktime: Math.floor(Date.now() / 1000) + 300,
+    priceSats: price,
+    seenYs: ledger,
+  };
 }

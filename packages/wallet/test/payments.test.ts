@@ -13,7 +13,7 @@ import { PaymentLedger } from "../src/payments/ledger.js";
 import { redeemCollected } from "../src/payments/redeem.js";
 import type { PylonWallet } from "../src/wallet.js";
 import { FetchSpy } from "./fetch-spy.js";
-import { Fixture } from "./helpers.js";
+import { acceptOptions, Fixture } from "./helpers.js";
 
 const fx = new Fixture();
 const spy = new FetchSpy();
@@ -44,14 +44,7 @@ afterAll(async () => {
 });
 
 function optionsFor(provider: PylonWallet, ledger: PaymentLedger, price: number): AcceptOptions {
-  return {
-    allowedMints: [mint.url],
-    keysets,
-    paymentKey: provider.p2pk.pubkey,
-    minLocktime: now() + 300,
-    priceSats: price,
-    seenYs: ledger,
-  };
+  return acceptOptions(provider, ledger, price, { mintUrl: mint.url, keysets });
 }
 
 function tamper(token: string, edit: (proofs: Proof[]) => unknown): string {

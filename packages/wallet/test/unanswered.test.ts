@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 import type { RunningMint } from "@pylon/mint";
+import { type LateMint, startLateMint } from "@pylon/testkit/market";
 import { afterEach, describe, expect, it } from "vitest";
 import { WalletError } from "../src/errors.js";
 import { acceptLockedPayment } from "../src/payments/accept.js";
@@ -14,7 +15,6 @@ import { PaymentLedger } from "../src/payments/ledger.js";
 import { redeemCollected } from "../src/payments/redeem.js";
 import { openWallet, type PylonWallet } from "../src/wallet.js";
 import { Fixture } from "./helpers.js";
-import { type LateMint, startLateMint } from "./late-mint.js";
 
 const fx = new Fixture();
 afterEach(() => fx.cleanup.run());

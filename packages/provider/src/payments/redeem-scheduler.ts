@@ -4,7 +4,13 @@
  * batch is held, and once more on shutdown. One redeem at a time; failures are logged and retried on the
  * next tick (the ledger and the wallet resolve a half-done batch themselves).
  */
-import { type PaymentLedger, type PylonWallet, type RedeemedBatch, redeemCollected } from "@pylon/wallet";
+import {
+  type PaymentLedger,
+  type Payout,
+  type PylonWallet,
+  type RedeemedBatch,
+  redeemCollected,
+} from "@pylon/wallet";
 import type { Logger } from "../log.js";
 
 export interface RedeemSchedulerOptions {
@@ -41,25 +47,43 @@ export class RedeemScheduler {
     return deadline - nowSec <= leadSec || ledger.list({ state: "held", limit: batch }).length >= batch;
   }
 
-  /** Redeems everything held now (joins a redeem already running). */
-  redeemNow(): Promise<RedeemedBatch[]> {
-    this.#running ??= (async () => {
-      const { ledger, wallet, paymentPrivkey, batch, log } = this.#o;
-      try {
-        const done = await redeemCollected(ledger, wallet, { paymentPrivkey, maxBatch: batch });
-        for (const b of done)
-          log.info(
-            `redeemed ${b.proofs} proofs at ${b.mintUrl}: ${b.redeemedSats} sats in, fee ${b.feeSats}, lost ${b.lostSats}`,
-          );
-        return done;
-      } catch (error) {
-        log.warn(`redeem failed (will retry): ${String(error)}`);
-        throw error;
-      } finally {
-        this.#running = undefined;
-      }
-    })();
-    return this.#running;
+  /**
+   * Redeems everything held now (joins a redeem already running). With `payout`, a tab's refund is paid
+   * in the swap of the first batch that covers it; such a redeem waits for the one running, to run its own.
+   */
+  redeemNow(payout?: Payout): Promise<RedeemedBatch[]> {
+    if (this.#running && !payout) return this.#running;
+    const before = this.#running?.catch(() => undefined);
+    const running = this.#redeem(before, payout);
+    this.#running = running;
+    void running
+      .catch(() => undefined)
+      .finally(() => {
+        if (this.#running === running) this.#running = undefined;
+      });
+    return running;
+  }
+
+  async #redeem(before: Promise<unknown> | undefined, payout: Payout | undefined): Promise<RedeemedBatch[]> {
+    await before;
+    const { ledger, wallet, paymentPrivkey, batch, log } = this.#o;
+    try {
+      const done = await redeemCollected(ledger, wallet, {
+        paymentPrivkey,
+        maxBatch: batch,
+        ...(payout ? { payout } : {}),
+      });
+      for (const b of done)
+        log.info(
+          `redeemed ${b.proofs} proofs at ${b.mintUrl}: ${b.redeemedSats} sats in` +
+            (b.paidOutSats > 0 ? ` and ${b.paidOutSats} paid out` : "") +
+            `, fee ${b.feeSats}, lost ${b.lostSats}`,
+        );
+      return done;
+    } catch (error) {
+      log.warn(`redeem failed (will retry): ${String(error)}`);
+      throw error;
+    }
   }
 
   /** Stops the timer and makes a last redeem of what is held, bounded by `timeoutMs`. */

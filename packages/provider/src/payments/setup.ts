@@ -70,7 +70,12 @@ export async function startPayments(config: ProviderConfig, log: Logger): Promis
           log,
         })
       : undefined;
-  const tabs = new TabBook({ ledger, wallet, ttlSec: tabTtlSec, redeem: () => scheduler.redeemNow() });
+  const tabs = new TabBook({
+    ledger,
+    wallet,
+    ttlSec: tabTtlSec,
+    redeem: (payout) => scheduler.redeemNow(payout),
+  });
   const policy = new CashuPolicy({
     tabs,
     ...(invoices ? { invoices } : {}),

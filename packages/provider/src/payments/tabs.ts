@@ -13,7 +13,7 @@
  * token is recorded (`ExpiryRefunds`, tab-refunds.ts) in the transaction that takes it off the tab.
  */
 import { randomUUID } from "node:crypto";
-import type { AcceptedPayment, PaymentLedger, PaymentRefusal, PylonWallet } from "@pylon/wallet";
+import type { AcceptedPayment, PaymentLedger, PaymentRefusal, Payout, PylonWallet } from "@pylon/wallet";
 import { renameLegacyColumns } from "../store/schema.js";
 import { ExpiryRefunds, type TabRefund } from "./tab-refunds.js";
 
@@ -73,8 +73,11 @@ export interface TabBookOptions {
   wallet: PylonWallet;
   /** A tab takes jobs this long after its last deposit, seconds. */
   ttlSec: number;
-  /** Redeems collected proofs (so a refund can be paid from the provider's own ecash). */
-  redeem: () => Promise<unknown>;
+  /**
+   * Redeems collected proofs, paying `payout` (a refund) in the same swap when a batch covers it; else the
+   * refund is paid from the provider's own ecash, which the redeem added to.
+   */
+  redeem: (payout?: Payout) => Promise<unknown>;
   now?: () => number;
 }
 
@@ -343,10 +346,14 @@ export class TabBook {
       opId = fresh;
       op = undefined;
     }
-    if (op?.state !== "completed") {
-      if ((wallet.balance().byMint[tab.mint_url]?.unspent ?? 0) < sats + 2) await this.#o.redeem();
-      op = (await wallet.send(sats, { mint: tab.mint_url, id: opId })).op;
+    if (op?.state !== "completed" && (wallet.balance().byMint[tab.mint_url]?.unspent ?? 0) < sats + 2) {
+      // Too little ecash of its own: the refund rides on the swap that redeems the collected proofs.
+      await this.#o.redeem({ mintUrl: tab.mint_url, sats, id: opId });
+      op = wallet.operation(opId);
+      if (op && op.state !== "completed")
+        return { ok: false, reason: `the refund's swap at the mint is ${op.state}; try again` };
     }
+    if (op?.state !== "completed") op = (await wallet.send(sats, { mint: tab.mint_url, id: opId })).op;
     const token = String(op.detail.token);
     const refund: TabRefund | undefined =
       expired && tab.opened_by

@@ -30,19 +30,24 @@ export function tamper(token: string, keysetIds: string[], edit: (proofs: Proof[
 export const flipParity = (c: string): string => (c.startsWith("02") ? "03" : "02") + c.slice(2);
 
 /** Counts HTTP requests this process sends to mints (cashu-ts goes through global fetch) until `stop()`. */
-export function countMintCalls(cleanup: Cleanup): { count: () => number; stop: () => void } {
+export function countMintCalls(cleanup: Cleanup): {
+  count: () => number;
+  /** Calls to one path, e.g. "/v1/swap". */
+  countOf: (path: string) => number;
+  stop: () => void;
+} {
   const original = globalThis.fetch;
-  let calls = 0;
+  const paths: string[] = [];
   globalThis.fetch = (input: Parameters<typeof fetch>[0], init?: Parameters<typeof fetch>[1]) => {
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-    if (url.startsWith("http")) calls++;
+    if (url.startsWith("http")) paths.push(new URL(url).pathname);
     return original(input, init);
   };
   const stop = (): void => {
     globalThis.fetch = original;
   };
   cleanup.add(stop);
-  return { count: () => calls, stop };
+  return { count: () => paths.length, countOf: (path) => paths.filter((p) => p === path).length, stop };
 }
 
 /**

@@ -20,6 +20,8 @@ export {
 export { type ForeignRelay, type ForeignRelayOptions, startForeignRelay } from "./foreign-relay.js";
 // Which relay a market runs on.
 export { type MarketRelay, type MarketRelayChoice, startMarketRelay } from "./market-relay.js";
+// A proxy before a mint that can hold one request past its client's timeout (a busy mint answering late).
+export { type LateMint, startLateMint } from "./late-mint.js";
 // The relay and the mint, closed at cleanup.
 export { startTestMint, startTestRelay } from "./servers.js";
 // A buyer's wallet on temp files, funded from the local mint.

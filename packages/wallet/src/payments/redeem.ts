@@ -11,9 +11,15 @@
  *
  * A redeem the mint did not answer stays `redeeming` while the wallet keeps its swap open (see
  * `unansweredWindowMs`): a busy mint may still carry it out.
+ *
+ * A payout (a tab's refund) can ride on a batch: its swap then also mints the refund token, so a close that
+ * needs its collected proofs redeemed costs the mint one swap, not two. The batch and the payment share the
+ * operation id the caller wrote ahead, so either resumes from the one operation after a crash.
  */
 import { randomUUID } from "node:crypto";
+import type { Proof } from "@cashu/cashu-ts";
 import { WalletError } from "../errors.js";
+import type { Operation } from "../store/operations.js";
 import type { PylonWallet } from "../wallet.js";
 import type { PaymentLedger } from "./ledger.js";
 
@@ -22,14 +28,30 @@ export interface RedeemOptions {
   paymentPrivkey: string;
   /** Most proofs per swap (default 200). */
   maxBatch?: number;
+  /**
+   * A payment to make from the proofs being redeemed (a tab's refund): the first batch at `mintUrl` that
+   * covers it also mints a bearer token of `sats` (its receiver's fee included) under the operation `id`,
+   * read with `wallet.operation(id)` (`detail.token`). Not made when no batch covers it (the caller pays
+   * from the wallet instead).
+   */
+  payout?: Payout;
+}
+
+export interface Payout {
+  mintUrl: string;
+  sats: number;
+  /** The operation (and batch) id, written ahead by the caller. */
+  id: string;
 }
 
 export interface RedeemedBatch {
   mintUrl: string;
   batchId: string;
   proofs: number;
-  /** Sats that reached the wallet (after the swap's input fee). */
+  /** Sats that reached the wallet (after the swap's input fee, and less `paidOutSats`). */
   redeemedSats: number;
+  /** Face value of the token the same swap minted for a payout (0 without one). */
+  paidOutSats: number;
   feeSats: number;
   /** Sats whose proofs were already spent elsewhere (reclaimed by the buyer after the locktime). */
   lostSats: number;
@@ -45,32 +67,40 @@ export async function redeemCollected(
   if (wallet.openOperations() > 0) await wallet.recover();
   for (const batchId of ledger.batches()) await resolveBatch(ledger, wallet, batchId, done);
   const maxBatch = opts.maxBatch ?? 200;
+  let payout = opts.payout && wallet.operation(opts.payout.id) ? undefined : opts.payout;
   for (const mintUrl of ledger.mints("held")) {
     // Each failed attempt removes at least one lost proof, so this ends.
     for (let attempt = 0; attempt < 1000; attempt++) {
       const held = ledger.list({ state: "held", mintUrl, limit: maxBatch });
       if (held.length === 0) break;
-      const batchId = randomUUID();
+      const proofs = held.map((h) => h.proof);
+      // The payout rides on this batch if the batch covers it (fees included: checked before any mint call).
+      const pays = payout?.mintUrl === mintUrl && total(proofs) > payout.sats ? payout : undefined;
+      if (pays) payout = undefined;
+      const batchId = pays?.id ?? randomUUID();
       ledger.startBatch(
         held.map((h) => h.y),
         batchId,
       );
       try {
-        const op = await wallet.redeemProofs(
-          mintUrl,
-          held.map((h) => h.proof),
-          { privkey: opts.paymentPrivkey, id: batchId },
-        );
-        ledger.endBatch(batchId, { redeemed: true });
-        done.push({
-          mintUrl,
-          batchId,
-          proofs: held.length,
-          redeemedSats: op.amount,
-          feeSats: op.fee,
-          lostSats: 0,
+        const op = await wallet.redeemProofs(mintUrl, proofs, {
+          privkey: opts.paymentPrivkey,
+          id: batchId,
+          ...(pays ? { payout: pays.sats } : {}),
         });
+        ledger.endBatch(batchId, { redeemed: true });
+        done.push(redeemedBatch(mintUrl, batchId, held, op));
       } catch (err) {
+        // A payout this batch did not cover after all (fees): nothing was sent; the batch goes again without it.
+        if (
+          pays &&
+          err instanceof WalletError &&
+          err.code === "insufficient-balance" &&
+          !wallet.operation(batchId)
+        ) {
+          ledger.endBatch(batchId, { redeemed: false, lostYs: [] });
+          continue;
+        }
         if (!(err instanceof WalletError) || (err.code !== "token-spent" && err.code !== "mint-error"))
           throw err;
         const released = await releaseBatch(ledger, wallet, mintUrl, batchId);
@@ -99,14 +129,7 @@ async function resolveBatch(
   if (op?.state === "prepared") return; // mint still unreachable or pending: try again next time
   if (op?.state === "completed") {
     ledger.endBatch(batchId, { redeemed: true });
-    done.push({
-      mintUrl,
-      batchId,
-      proofs: proofs.length,
-      redeemedSats: op.amount,
-      feeSats: op.fee,
-      lostSats: 0,
-    });
+    done.push(redeemedBatch(mintUrl, batchId, proofs, op));
     return;
   }
   done.push(await releaseBatch(ledger, wallet, mintUrl, batchId));
@@ -131,10 +154,25 @@ async function releaseBatch(
   const revived = spent.length > 0 ? await wallet.revive(batchId) : undefined;
   if (revived) {
     ledger.endBatch(batchId, { redeemed: true });
-    const redeemed = { redeemedSats: revived.amount, feeSats: revived.fee, lostSats: 0 };
-    return { mintUrl, batchId, proofs: proofs.length, ...redeemed };
+    return redeemedBatch(mintUrl, batchId, proofs, revived);
   }
   ledger.endBatch(batchId, { redeemed: false, lostYs: spent.map((p) => p.y) });
-  const lostSats = spent.reduce((s, p) => s + p.proof.amount.toNumber(), 0);
-  return { mintUrl, batchId, proofs: proofs.length, redeemedSats: 0, feeSats: 0, lostSats };
+  const lostSats = total(spent.map((p) => p.proof));
+  return { mintUrl, batchId, proofs: proofs.length, redeemedSats: 0, paidOutSats: 0, feeSats: 0, lostSats };
+}
+
+/** A completed redeem: what reached the wallet is the inputs less the fee and any payout's token. */
+function redeemedBatch(
+  mintUrl: string,
+  batchId: string,
+  proofs: Array<{ proof: Proof }>,
+  op: Operation,
+): RedeemedBatch {
+  const paidOutSats = op.detail.requested === undefined ? 0 : op.amount;
+  const redeemedSats = total(proofs.map((p) => p.proof)) - op.fee - paidOutSats;
+  return { mintUrl, batchId, proofs: proofs.length, redeemedSats, paidOutSats, feeSats: op.fee, lostSats: 0 };
+}
+
+function total(proofs: Proof[]): number {
+  return proofs.reduce((s, p) => s + p.amount.toNumber(), 0);
 }

@@ -5,7 +5,7 @@
  */
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Cleanup } from "@pylon/testkit";
+import type { Cleanup } from "../cleanup.js";
 
 export interface LateMint {
   url: string;
@@ -79,7 +79,7 @@ async function forward(
   const response = await fetch(new URL(path, mintUrl), {
     method,
     headers: { "content-type": "application/json" },
-    ...(method === "GET" || method === "HEAD" ? {} : { body }),
+    ...(method === "GET" || method === "HEAD" ? {} : { body: body.toString("utf8") }),
     signal: AbortSignal.timeout(10_000),
   });
   return {
