@@ -70,12 +70,17 @@ function print(report: RefundsReport): void {
   const { collected } = report;
   for (const r of collected.refunds) {
     const what = r.source === "expiry" ? "tab expired" : "tab close";
-    const outcome = r.error ? `not taken in: ${r.error}` : `${r.sats} sats taken in (fee ${r.feeSats})`;
+    const outcome = r.pending
+      ? `pending at the mint (${r.error}): taken in by a later \`pylon wallet refunds\` or run`
+      : r.error
+        ? `not taken in: ${r.error}`
+        : `${r.sats} sats taken in (fee ${r.feeSats})`;
     console.log(`${what}  ${r.provider.slice(0, 12)}…  ${outcome}  ${r.id}`);
   }
   console.log(
     `${collected.takenSats} sats taken in now from ${collected.refunds.filter((r) => !r.error).length} refund(s)` +
-      `; ${collected.awaiting} tab close(s) still awaited on the relays`,
+      `; ${collected.awaiting} tab close(s) still awaited on the relays` +
+      (collected.pending > 0 ? `; ${collected.pending} pending at the mint` : ""),
   );
   const taken = report.history.filter((r) => r.state === "taken");
   console.log(
