@@ -2,8 +2,8 @@
  * Tabs: a buyer deposits ONE locked token with a provider and is debited per job from a balance in SQLite,
  * so paying for a job costs no mint call and no curve math. A job is admitted only if the balance covers
  * its maximum cost (reserved at admission), and is charged its actual cost when it ends (the rest of the
- * reserve returns to the balance). `close` returns the balance as a bearer token from the provider's own
- * redeemed ecash.
+ * reserve returns to the balance). `close` returns the balance as a bearer token: from the provider's own
+ * ecash, or minted in the swap that redeems the collected proofs when it holds too little.
  *
  * Per tab, always: deposited = balance + reserved + charged + refunded (msats). The deposit is recorded in
  * the payment ledger (Ys + credit) in the same transaction as the tab credit and the first job's reserve.
@@ -11,6 +11,9 @@
  * asked for the token, so a crash mid-close resumes the same operation instead of paying twice. An expired
  * tab is refunded by the node on its own (`refundExpired`, driven by TabRefunder) through the same path; its
  * token is recorded (`ExpiryRefunds`, tab-refunds.ts) in the transaction that takes it off the tab.
+ *
+ * A little over 400 lines: deposit, reserve, settle and the write-ahead close all change the one tab row
+ * under its invariant, so they stay together; the refunds' own table is tab-refunds.ts.
  */
 import { randomUUID } from "node:crypto";
 import type { AcceptedPayment, PaymentLedger, PaymentRefusal, Payout, PylonWallet } from "@pylon/wallet";
@@ -73,10 +76,7 @@ export interface TabBookOptions {
   wallet: PylonWallet;
   /** A tab takes jobs this long after its last deposit, seconds. */
   ttlSec: number;
-  /**
-   * Redeems collected proofs, paying `payout` (a refund) in the same swap when a batch covers it; else the
-   * refund is paid from the provider's own ecash, which the redeem added to.
-   */
+  /** Redeems collected proofs, paying `payout` (a refund) in the same swap when a batch covers it. */
   redeem: (payout?: Payout) => Promise<unknown>;
   now?: () => number;
 }

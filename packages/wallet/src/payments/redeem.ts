@@ -19,6 +19,7 @@
 import { randomUUID } from "node:crypto";
 import type { Proof } from "@cashu/cashu-ts";
 import { WalletError } from "../errors.js";
+import { sats } from "../ops/record.js";
 import type { Operation } from "../store/operations.js";
 import type { PylonWallet } from "../wallet.js";
 import type { PaymentLedger } from "./ledger.js";
@@ -75,7 +76,7 @@ export async function redeemCollected(
       if (held.length === 0) break;
       const proofs = held.map((h) => h.proof);
       // The payout rides on this batch if the batch covers it (fees included: checked before any mint call).
-      const pays = payout?.mintUrl === mintUrl && total(proofs) > payout.sats ? payout : undefined;
+      const pays = payout?.mintUrl === mintUrl && sats(proofs) > payout.sats ? payout : undefined;
       if (pays) payout = undefined;
       const batchId = pays?.id ?? randomUUID();
       ledger.startBatch(
@@ -157,7 +158,7 @@ async function releaseBatch(
     return redeemedBatch(mintUrl, batchId, proofs, revived);
   }
   ledger.endBatch(batchId, { redeemed: false, lostYs: spent.map((p) => p.y) });
-  const lostSats = total(spent.map((p) => p.proof));
+  const lostSats = sats(spent.map((p) => p.proof));
   return { mintUrl, batchId, proofs: proofs.length, redeemedSats: 0, paidOutSats: 0, feeSats: 0, lostSats };
 }
 
@@ -169,10 +170,6 @@ function redeemedBatch(
   op: Operation,
 ): RedeemedBatch {
   const paidOutSats = op.detail.requested === undefined ? 0 : op.amount;
-  const redeemedSats = total(proofs.map((p) => p.proof)) - op.fee - paidOutSats;
+  const redeemedSats = sats(proofs.map((p) => p.proof)) - op.fee - paidOutSats;
   return { mintUrl, batchId, proofs: proofs.length, redeemedSats, paidOutSats, feeSats: op.fee, lostSats: 0 };
-}
-
-function total(proofs: Proof[]): number {
-  return proofs.reduce((s, p) => s + p.amount.toNumber(), 0);
 }
